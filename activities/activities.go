@@ -1,0 +1,35 @@
+// Package activities holds Tandem's Temporal activities: one struct with its dependencies,
+// registered whole on the worker. Every activity is idempotent, because Temporal may run it
+// more than once.
+package activities
+
+import (
+	"context"
+	"time"
+
+	"tandem/store"
+)
+
+// Activities is registered on the worker; workflows call its methods through a nil pointer.
+type Activities struct {
+	Store *store.Store
+}
+
+// SelfCheckResult says what a self-check found.
+type SelfCheckResult struct {
+	Database      string    `json:"database"`
+	SchemaVersion int64     `json:"schema_version"`
+	CheckedAt     time.Time `json:"checked_at"`
+}
+
+// CheckDatabase proves that a worker can reach the domain database and reports its schema.
+func (a *Activities) CheckDatabase(ctx context.Context) (SelfCheckResult, error) {
+	if err := a.Store.Ping(ctx); err != nil {
+		return SelfCheckResult{}, err
+	}
+	current, _, err := a.Store.SchemaVersions(ctx)
+	if err != nil {
+		return SelfCheckResult{}, err
+	}
+	return SelfCheckResult{Database: string(a.Store.Dialect()), SchemaVersion: current, CheckedAt: a.Store.Now()}, nil
+}

@@ -1,0 +1,84 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one HTTP status in the API.
+const (
+	ECONFLICT     = "conflict"      // the state forbids it (already completed, duplicate name)
+	EFORBIDDEN    = "forbidden"     // authenticated, but not allowed
+	EINVALID      = "invalid"       // input fails a rule; Fields says which
+	ENOTFOUND     = "not_found"     // absent, or outside what the caller may see
+	EUNAUTHORIZED = "unauthorized"  // no or bad credentials
+	EUNAVAILABLE  = "unavailable"   // a dependency is down
+	EINTERNAL     = "internal"      // a bug or an unexpected failure; detail never reaches clients
+	ESTALESCHEMA  = "stale_schema"  // the database schema is older than the binary
+)
+
+// FieldError names one failing field of an input and why.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// Error is a domain error with a code that callers can branch on and a message safe to show.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Fields)
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error listing the failing fields.
+func Invalid(message string, fields ...FieldError) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: fields}
+}
+
+// ErrorCode returns the code of err if it is (or wraps) an *Error, else EINTERNAL.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of an *Error, else a generic text (internal details stay
+// in logs).
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Validation collects field errors.
+type Validation []FieldError
+
+// Add records that field fails for reason.
+func (v *Validation) Add(field, reason string) { *v = append(*v, FieldError{Field: field, Reason: reason}) }
+
+// Err returns nil when nothing failed, else an EINVALID *Error.
+func (v Validation) Err(message string) error {
+	if len(v) == 0 {
+		return nil
+	}
+	return Invalid(message, v...)
+}

@@ -1,0 +1,101 @@
+package domain
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Net is one of the two nets of responsibility, or the joint meeting's member departments.
+type Net string
+
+const (
+	NetRegion     Net = "region"     // 横轴: city → county → township/street → park, building, district, community
+	NetIndustry   Net = "industry"   // 纵轴: industry party committees 行业党委
+	NetDepartment Net = "department" // member departments of the joint meeting 联席会议成员单位
+)
+
+// UnitKind says what a unit is within its net.
+type UnitKind string
+
+const (
+	KindCity       UnitKind = "city"       // 市两新工委
+	KindCounty     UnitKind = "county"     // 县（区）两新工委
+	KindTownship   UnitKind = "township"   // 乡镇（街道）
+	KindPark       UnitKind = "park"       // 园区
+	KindBuilding   UnitKind = "building"   // 楼宇
+	KindDistrict   UnitKind = "district"   // 商圈
+	KindCommunity  UnitKind = "community"  // 村（社区）
+	KindCommittee  UnitKind = "committee"  // 行业党委
+	KindDepartment UnitKind = "department" // 成员部门（税务、市场监管、民政、社保……）
+)
+
+// regionRank orders the kinds of the region net: a child ranks below its parent.
+var regionRank = map[UnitKind]int{
+	KindCity: 0, KindCounty: 1, KindTownship: 2,
+	KindPark: 3, KindBuilding: 3, KindDistrict: 3, KindCommunity: 3,
+}
+
+// Unit is a node of a net: a party committee or office that is responsible for organizations
+// and to which users belong.
+type Unit struct {
+	ID        string
+	Name      string
+	Net       Net
+	Kind      UnitKind
+	ParentID  *string
+	Path      string // materialised path "/root-id/…/id/", used to scope queries to a subtree
+	CreatedAt time.Time
+}
+
+// NetOf returns the net a kind belongs to, or "" for an unknown kind.
+func NetOf(k UnitKind) Net {
+	switch {
+	case k == KindCommittee:
+		return NetIndustry
+	case k == KindDepartment:
+		return NetDepartment
+	}
+	if _, ok := regionRank[k]; ok {
+		return NetRegion
+	}
+	return ""
+}
+
+// ValidateUnit checks a new unit against its parent (nil for a root). The city unit 市两新工委
+// heads both nets, so industry committees and departments may hang under a city unit;
+// otherwise a child stays in its parent's net, and in the region net it ranks below it.
+func ValidateUnit(u Unit, parent *Unit) error {
+	var v Validation
+	name := strings.TrimSpace(u.Name)
+	switch {
+	case name == "":
+		v.Add("name", "required")
+	case utf8.RuneCountInString(name) > 200:
+		v.Add("name", "at most 200 characters")
+	}
+	kindNet := NetOf(u.Kind)
+	switch {
+	case u.Net != NetRegion && u.Net != NetIndustry && u.Net != NetDepartment:
+		v.Add("net", "must be region, industry or department")
+	case kindNet == "":
+		v.Add("kind", "must be one of city, county, township, park, building, district, community, committee, department")
+	case kindNet != u.Net:
+		v.Add("kind", "kind "+string(u.Kind)+" belongs to the "+string(kindNet)+" net")
+	}
+	if len(v) == 0 && parent != nil {
+		switch {
+		case parent.Net == u.Net && u.Net == NetRegion:
+			if regionRank[u.Kind] <= regionRank[parent.Kind] {
+				v.Add("parent_id", "a "+string(u.Kind)+" cannot be placed under a "+string(parent.Kind))
+			}
+		case parent.Net == u.Net:
+			// committees under committees (sub-committees), departments under departments
+		case parent.Kind == KindCity:
+			// the city 两新工委 heads both nets and the joint meeting
+		default:
+			v.Add("parent_id", "a unit of the "+string(u.Net)+" net cannot be placed under a unit of the "+string(parent.Net)+" net")
+		}
+	}
+	return v.Err("the unit is not valid")
+}

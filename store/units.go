@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"tandem/domain"
+)
+
+type unitRow struct {
+	ID        string `gorm:"primaryKey"`
+	Name      string
+	Net       string
+	Kind      string
+	ParentID  *string
+	Path      string
+	CreatedAt time.Time
+}
+
+func (unitRow) TableName() string { return "units" }
+
+func (r unitRow) domain() domain.Unit {
+	return domain.Unit{
+		ID: r.ID, Name: r.Name, Net: domain.Net(r.Net), Kind: domain.UnitKind(r.Kind),
+		ParentID: r.ParentID, Path: r.Path, CreatedAt: r.CreatedAt,
+	}
+}
+
+// unitAudit is what the audit trail records of a unit.
+type unitAudit struct {
+	Name     string  `json:"name"`
+	Net      string  `json:"net"`
+	Kind     string  `json:"kind"`
+	ParentID *string `json:"parent_id"`
+}
+
+// CreateUnit adds a unit. Admins may create anywhere; an officer may add units under a unit
+// in their subtree.
+func (s *Store) CreateUnit(ctx context.Context, p domain.Principal, u domain.Unit) (domain.Unit, error) {
+	u.Name = strings.TrimSpace(u.Name)
+	var out domain.Unit
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var parent *domain.Unit
+		if u.ParentID != nil {
+			var pr unitRow
+			if err := scoped(tx.Where("id = ?", *u.ParentID), "path", p).Take(&pr).Error; err != nil {
+				if errors.Is(err, gorm.ErrRecordNotFound) {
+					return domain.Invalid("the parent unit does not exist",
+						domain.FieldError{Field: "parent_id", Reason: "no such unit"})
+				}
+				return translate(err, "parent unit")
+			}
+			pu := pr.domain()
+			parent = &pu
+		}
+		if !p.Admin && (parent == nil || !p.HoldsRoleOver(domain.RoleOfficer, parent.Path)) {
+			return domain.Errorf(domain.EFORBIDDEN, "only an admin, or an officer over the parent unit, may create units")
+		}
+		if err := domain.ValidateUnit(u, parent); err != nil {
+			return err
+		}
+		row := unitRow{ID: newID(), Name: u.Name, Net: string(u.Net), Kind: string(u.Kind), ParentID: u.ParentID, CreatedAt: s.Now()}
+		row.Path = "/" + row.ID + "/"
+		if parent != nil {
+			row.Path = parent.Path + row.ID + "/"
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			if domain.ErrorCode(translate(err, "")) == domain.ECONFLICT {
+				return &domain.Error{Code: domain.ECONFLICT, Message: "a unit with this name already exists under the same parent",
+					Fields: []domain.FieldError{{Field: "name", Reason: "taken under this parent"}}}
+			}
+			return translate(err, "unit")
+		}
+		out = row.domain()
+		return s.audit(ctx, tx, p.Username, "unit.create", "unit", row.ID, row.Path, nil,
+			unitAudit{Name: row.Name, Net: row.Net, Kind: row.Kind, ParentID: row.ParentID})
+	})
+	return out, err
+}
+
+// GetUnit returns a unit the caller may view; others are ENOTFOUND.
+func (s *Store) GetUnit(ctx context.Context, p domain.Principal, id string) (domain.Unit, error) {
+	var r unitRow
+	if err := scoped(s.db.WithContext(ctx).Where("id = ?", id), "path", p).Take(&r).Error; err != nil {
+		return domain.Unit{}, translate(err, "unit")
+	}
+	return r.domain(), nil
+}
+
+// UnitFilter narrows a unit list.
+type UnitFilter struct {
+	Net      domain.Net
+	Kind     domain.UnitKind
+	ParentID string // "" = any
+	Name     string // exact name
+	Page     Page
+}
+
+// ListUnits lists the units the caller may view, in creation order.
+func (s *Store) ListUnits(ctx context.Context, p domain.Principal, f UnitFilter) ([]domain.Unit, string, error) {
+	q := scoped(s.db.WithContext(ctx).Model(&unitRow{}), "path", p)
+	if f.Net != "" {
+		q = q.Where("net = ?", f.Net)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.ParentID != "" {
+		q = q.Where("parent_id = ?", f.ParentID)
+	}
+	if f.Name != "" {
+		q = q.Where("name = ?", f.Name)
+	}
+	q, err := pageByID(q, "id", f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []unitRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "units")
+	}
+	rows, next := nextCursor(rows, f.Page, func(r unitRow) string { return r.ID })
+	out := make([]domain.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, next, nil
+}

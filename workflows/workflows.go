@@ -1,0 +1,34 @@
+// Package workflows holds Tandem's Temporal workflow definitions, one file per process. They
+// call activities through a nil *activities.Activities and never touch dependencies directly.
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+)
+
+// TaskQueue is the queue every Tandem workflow and activity runs on.
+const TaskQueue = "tandem"
+
+// Custom search attributes, so that operators can find a process by what it concerns in the
+// Temporal UI and CLI. They hold codes and IDs only, never personal data.
+var (
+	// SearchUnit is the ID of the unit responsible for the process.
+	SearchUnit = temporal.NewSearchAttributeKeyKeyword("TandemUnit")
+	// SearchSubject is what the process is about (an organization's credit code, a period).
+	SearchSubject = temporal.NewSearchAttributeKeyKeyword("TandemSubject")
+)
+
+// SearchAttributes lists the custom search attributes a namespace must have, by name and type.
+func SearchAttributes() map[string]enumspb.IndexedValueType {
+	return map[string]enumspb.IndexedValueType{
+		SearchUnit.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SearchSubject.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+}
+
+// Register registers every workflow on a worker.
+func Register(r worker.WorkflowRegistry) {
+	r.RegisterWorkflow(SelfCheckWorkflow)
+}
