@@ -95,7 +95,7 @@ func Start(opts Options) (*Server, error) {
 				InitialFailoverVersion: 1,
 				RPCAddress:             hostPort,
 				HTTPAddress:            fmt.Sprintf("%s:%d", host, httpPort),
-				ClusterID:              "tandem-embedded",
+				ClusterID:              "8f3c1e0a-5b7d-4c2e-9a61-7d2b4e9c0f13", // fixed: one embedded cluster per data folder
 			},
 		},
 	}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *Server) login(c *gin.Context) {
+	var req loginRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var v domain.Validation
+	if req.Username == "" {
+		v.Add("username", "required")
+	}
+	if req.Password == "" {
+		v.Add("password", "required")
+	}
+	if err := v.Err("username and password are required"); err != nil {
+		fail(c, err)
+		return
+	}
+	token, expires, err := s.Auth.Login(c.Request.Context(), req.Username, req.Password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: expires})
+}
+
+func (s *Server) logout(c *gin.Context) {
+	token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
+	if err := s.Auth.Logout(c.Request.Context(), token); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type meResponse struct {
+	userResponse
+	Units []unitResponse `json:"units"`
+}
+
+func (s *Server) me(c *gin.Context) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	u, err := s.Store.GetUser(ctx, p, p.Username)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	resp := meResponse{userResponse: userFrom(u), Units: []unitResponse{}}
+	seen := map[string]bool{}
+	for _, m := range u.Memberships {
+		if seen[m.UnitID] {
+			continue
+		}
+		seen[m.UnitID] = true
+		unit, err := s.Store.GetUnit(ctx, p, m.UnitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		resp.Units = append(resp.Units, unitFrom(unit))
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword replaces the caller's password; every token of theirs, this one included, is
+// revoked, so the client signs in again.
+func (s *Server) changePassword(c *gin.Context) {
+	var req changePasswordRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var v domain.Validation
+	domain.ValidatePassword(&v, "new_password", req.NewPassword)
+	if err := v.Err("the new password is not acceptable"); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.Auth.ChangePassword(c.Request.Context(), principal(c), req.CurrentPassword, req.NewPassword); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

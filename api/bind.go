@@ -1,0 +1,87 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+	"tandem/store"
+)
+
+const maxJSONBody = 1 << 20
+
+// bindJSON decodes the request body strictly into v: malformed JSON, a wrong type or an
+// unknown field is a 400 with a specific message. It reports whether decoding succeeded.
+func bindJSON(c *gin.Context, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	if err != nil {
+		writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeProblem(c, http.StatusBadRequest, describeJSONError(err))
+		return false
+	}
+	if dec.More() {
+		writeProblem(c, http.StatusBadRequest, "the body holds more than one JSON value")
+		return false
+	}
+	return true
+}
+
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the request body is empty; a JSON object is expected"
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, syntax)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed JSON: the body ends too early"
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Sprintf("field %q must be a JSON %s", typ.Field, typ.Type.Kind())
+		}
+		return "the body must be a JSON object"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "malformed JSON: " + err.Error()
+}
+
+// pageFrom reads limit and cursor query parameters.
+func pageFrom(c *gin.Context) (store.Page, error) {
+	p := store.Page{Cursor: c.Query("cursor")}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			return p, domain.Invalid("bad limit", domain.FieldError{Field: "limit", Reason: "an integer from 1 to 200"})
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+// listResponse is the shape of every list.
+type listResponse[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func list[T any](items []T, next string) listResponse[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listResponse[T]{Items: items, NextCursor: next}
+}

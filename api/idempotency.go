@@ -1,0 +1,93 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// IdempotencyKeyTTL is how long a stored answer is replayed.
+const IdempotencyKeyTTL = 24 * time.Hour
+
+// idempotency honours the Idempotency-Key header on POSTs: the first request's answer is
+// stored and a retry with the same key gets it again, without acting twice. A key reused for a
+// different request is a 422; a retry while the first is still being served is a 409.
+// Only successful (2xx) answers are stored; after a failure the key is free again, so the
+// client may correct the request and retry.
+func (s *Server) idempotency() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key := c.GetHeader("Idempotency-Key")
+		if c.Request.Method != http.MethodPost || key == "" {
+			c.Next()
+			return
+		}
+		if len(key) > 255 {
+			writeProblem(c, http.StatusBadRequest, "Idempotency-Key must be at most 255 characters")
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+		if err != nil {
+			writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB")
+			return
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.New()
+		sum.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+		sum.Write(body)
+		hash := hex.EncodeToString(sum.Sum(nil))
+
+		p := principal(c)
+		ctx := c.Request.Context()
+		stored, reserved, err := s.Store.ReserveIdempotencyKey(ctx, p.UserID, key, c.Request.Method, c.Request.URL.Path, hash)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !reserved {
+			switch {
+			case stored.RequestHash != hash:
+				writeProblem(c, http.StatusUnprocessableEntity, "this Idempotency-Key was used for a different request")
+			case stored.Status == 0:
+				writeProblem(c, http.StatusConflict, "a request with this Idempotency-Key is still being served")
+			default:
+				c.Header("Idempotent-Replayed", "true")
+				c.Data(stored.Status, "application/json", []byte(stored.Body))
+				c.Abort()
+			}
+			return
+		}
+
+		rec := &recordingWriter{ResponseWriter: c.Writer}
+		c.Writer = rec
+		c.Next()
+		// The request's context may be cancelled by now; the bookkeeping must still happen.
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if status := rec.Status(); status < 200 || status > 299 {
+			_ = s.Store.ReleaseIdempotencyKey(bg, p.UserID, key)
+		} else {
+			_ = s.Store.FinishIdempotencyKey(bg, p.UserID, key, status, rec.body.String())
+		}
+	}
+}
+
+type recordingWriter struct {
+	gin.ResponseWriter
+	body bytes.Buffer
+}
+
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *recordingWriter) WriteString(s string) (int, error) {
+	w.body.WriteString(s)
+	return w.ResponseWriter.WriteString(s)
+}

@@ -1,0 +1,112 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+)
+
+const (
+	requestIDKey = "request_id"
+	principalKey = "principal"
+)
+
+// requestID takes the caller's X-Request-ID (if sane) or makes one, and echoes it.
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if id == "" || len(id) > 128 {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set(requestIDKey, id)
+		c.Header("X-Request-ID", id)
+		c.Request = c.Request.WithContext(domain.WithRequestID(c.Request.Context(), id))
+		c.Next()
+	}
+}
+
+// accessLog writes one structured line per request.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		user := ""
+		if p, ok := c.Get(principalKey); ok {
+			user = p.(domain.Principal).Username
+		}
+		level := slog.LevelInfo
+		if c.Writer.Status() >= 500 {
+			level = slog.LevelError
+		}
+		log.LogAttrs(c.Request.Context(), level, "http",
+			slog.Group("request",
+				slog.String("id", c.GetString(requestIDKey)),
+				slog.String("method", c.Request.Method),
+				slog.String("path", c.Request.URL.Path),
+				slog.String("route", c.FullPath()),
+				slog.String("user", user),
+			),
+			slog.Int("status", c.Writer.Status()),
+			slog.Int("bytes", c.Writer.Size()),
+			slog.Duration("took", time.Since(start)),
+		)
+	}
+}
+
+// recovery turns a panic into a logged 500 problem.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(r),
+					"request_id", c.GetString(requestIDKey), "stack", string(debug.Stack()))
+				writeProblem(c, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		c.Next()
+	}
+}
+
+// authenticate requires a valid bearer token and stores the caller's principal.
+func (s *Server) authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.GetHeader("Authorization")
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if h == "" || !ok || strings.TrimSpace(token) == "" {
+			writeProblem(c, http.StatusUnauthorized, "an Authorization: Bearer <token> header is required")
+			return
+		}
+		p, err := s.Auth.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Set(principalKey, p)
+		c.Next()
+	}
+}
+
+// principal returns the authenticated caller.
+func principal(c *gin.Context) domain.Principal {
+	return c.MustGet(principalKey).(domain.Principal)
+}
+
+// adminOnly refuses callers that are not admins.
+func adminOnly(c *gin.Context) {
+	if !principal(c).Admin {
+		writeProblem(c, http.StatusForbidden, "only an admin may do this")
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+)
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Instance  string              `json:"instance,omitempty"`
+	Code      string              `json:"code,omitempty"`
+	Errors    []domain.FieldError `json:"errors,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+}
+
+// statusOf maps each domain error code to one HTTP status.
+var statusOf = map[string]int{
+	domain.ECONFLICT:     http.StatusConflict,
+	domain.EFORBIDDEN:    http.StatusForbidden,
+	domain.EINVALID:      http.StatusUnprocessableEntity,
+	domain.ENOTFOUND:     http.StatusNotFound,
+	domain.EUNAUTHORIZED: http.StatusUnauthorized,
+	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	domain.ESTALESCHEMA:  http.StatusServiceUnavailable,
+	domain.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// writeProblem renders status with a detail message.
+func writeProblem(c *gin.Context, status int, detail string, fields ...domain.FieldError) {
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="tandem"`)
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(status, Problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Instance:  c.Request.URL.Path,
+		Errors:    fields,
+		RequestID: c.GetString(requestIDKey),
+	})
+}
+
+// fail renders err as problem details. Internal errors are logged and hidden from the client.
+func fail(c *gin.Context, err error) {
+	code := domain.ErrorCode(err)
+	status := statusOf[code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		slog.ErrorContext(c.Request.Context(), "request failed", "error", err, "request_id", c.GetString(requestIDKey))
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		c.Header("Content-Type", "application/problem+json")
+		p := Problem{
+			Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: de.Message,
+			Instance: c.Request.URL.Path, Code: de.Code, Errors: de.Fields, RequestID: c.GetString(requestIDKey),
+		}
+		if status == http.StatusUnauthorized {
+			c.Header("WWW-Authenticate", `Bearer realm="tandem"`)
+		}
+		c.AbortWithStatusJSON(status, p)
+		return
+	}
+	writeProblem(c, status, domain.ErrorMessage(err))
+}

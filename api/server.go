@@ -1,0 +1,88 @@
+// Package api is Tandem's HTTP API: a gin router under /api/v1 with bearer-token
+// authentication, problem-details errors, cursor pagination and an OpenAPI document kept true
+// by a test. Handlers are thin: bind, validate, call, render.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"tandem/auth"
+	"tandem/store"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Store    *store.Store
+	Auth     *auth.Service
+	Temporal client.Client
+	Log      *slog.Logger
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), accessLog(s.Log), recovery(s.Log))
+	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
+	r.NoMethod(func(c *gin.Context) { writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint") })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/openapi.yaml", serveOpenAPI)
+	v1.POST("/auth/login", s.login)
+
+	a := v1.Group("", s.authenticate(), s.idempotency())
+	a.POST("/auth/logout", s.logout)
+	a.GET("/me", s.me)
+	a.POST("/me/password", s.changePassword)
+
+	a.GET("/units", s.listUnits)
+	a.POST("/units", s.createUnit)
+	a.GET("/units/:id", s.getUnit)
+
+	a.GET("/users", s.listUsers)
+	a.POST("/users", adminOnly, s.createUser)
+	a.GET("/users/:username", s.getUser)
+	a.POST("/users/:username/password", adminOnly, s.resetPassword)
+	a.POST("/users/:username/disable", adminOnly, s.disableUser)
+	a.POST("/users/:username/enable", adminOnly, s.enableUser)
+
+	a.GET("/audit", s.listAudit)
+	a.POST("/system/self-check", adminOnly, s.selfCheck)
+	return r
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// readyz answers 200 only when the database and Temporal both answer.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{"database": "ok", "temporal": "ok"}
+	ready := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["database"], ready = "unreachable", false
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], ready = "unreachable", false
+	}
+	if !ready {
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, Problem{
+			Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "a dependency is not reachable", Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey),
+		})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}

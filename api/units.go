@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+	"tandem/store"
+)
+
+type unitResponse struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Net       string    `json:"net"`
+	Kind      string    `json:"kind"`
+	ParentID  *string   `json:"parent_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func unitFrom(u domain.Unit) unitResponse {
+	return unitResponse{ID: u.ID, Name: u.Name, Net: string(u.Net), Kind: string(u.Kind), ParentID: u.ParentID, CreatedAt: u.CreatedAt}
+}
+
+type createUnitRequest struct {
+	Name     string  `json:"name"`
+	Net      string  `json:"net"`
+	Kind     string  `json:"kind"`
+	ParentID *string `json:"parent_id"`
+}
+
+func (s *Server) createUnit(c *gin.Context) {
+	var req createUnitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	u, err := s.Store.CreateUnit(c.Request.Context(), principal(c), domain.Unit{
+		Name: req.Name, Net: domain.Net(req.Net), Kind: domain.UnitKind(req.Kind), ParentID: req.ParentID,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/units/"+u.ID)
+	c.JSON(http.StatusCreated, unitFrom(u))
+}
+
+func (s *Server) getUnit(c *gin.Context) {
+	u, err := s.Store.GetUnit(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, unitFrom(u))
+}
+
+func (s *Server) listUnits(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	units, next, err := s.Store.ListUnits(c.Request.Context(), principal(c), store.UnitFilter{
+		Net: domain.Net(c.Query("net")), Kind: domain.UnitKind(c.Query("kind")),
+		ParentID: c.Query("parent_id"), Name: c.Query("name"), Page: page,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]unitResponse, len(units))
+	for i, u := range units {
+		out[i] = unitFrom(u)
+	}
+	c.JSON(http.StatusOK, list(out, next))
+}

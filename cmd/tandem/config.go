@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Config is everything Tandem reads from its environment, parsed once here.
+type Config struct {
+	DatabaseURL string // DATABASE_URL: postgres://… (required for serve, worker, migrate)
+
+	TemporalAddress       string // TEMPORAL_ADDRESS, default 127.0.0.1:7233
+	TemporalNamespace     string // TEMPORAL_NAMESPACE, default "default"
+	TemporalTLS           bool   // TEMPORAL_TLS: use TLS with the system's roots
+	TemporalTLSCert       string // TEMPORAL_TLS_CERT: client certificate file (mTLS)
+	TemporalTLSKey        string // TEMPORAL_TLS_KEY: client key file (mTLS)
+	TemporalTLSCA         string // TEMPORAL_TLS_CA: CA bundle file for the server's certificate
+	TemporalTLSServerName string // TEMPORAL_TLS_SERVER_NAME: override the name checked on the certificate
+	TemporalAPIKey        string // TEMPORAL_API_KEY: Temporal Cloud API key (implies TLS)
+
+	Addr          string        // TANDEM_ADDR: listen address of `serve`, default :8080
+	AdminPassword string        // TANDEM_ADMIN_PASSWORD: password of the bootstrapped admin
+	TokenTTL      time.Duration // TANDEM_TOKEN_TTL: bearer token lifetime, default 12h
+	LogLevel      slog.Level    // TANDEM_LOG_LEVEL: debug, info, warn, error; default info
+	LogFormat     string        // TANDEM_LOG_FORMAT: text or json; default text
+}
+
+// loadConfig reads the environment through getenv, reporting every bad value at once.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:           getenv("DATABASE_URL"),
+		TemporalAddress:       orDefault(getenv("TEMPORAL_ADDRESS"), "127.0.0.1:7233"),
+		TemporalNamespace:     orDefault(getenv("TEMPORAL_NAMESPACE"), "default"),
+		TemporalTLSCert:       getenv("TEMPORAL_TLS_CERT"),
+		TemporalTLSKey:        getenv("TEMPORAL_TLS_KEY"),
+		TemporalTLSCA:         getenv("TEMPORAL_TLS_CA"),
+		TemporalTLSServerName: getenv("TEMPORAL_TLS_SERVER_NAME"),
+		TemporalAPIKey:        getenv("TEMPORAL_API_KEY"),
+		Addr:                  orDefault(getenv("TANDEM_ADDR"), ":8080"),
+		AdminPassword:         getenv("TANDEM_ADMIN_PASSWORD"),
+		TokenTTL:              12 * time.Hour,
+		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
+	}
+	var problems []string
+	if v := getenv("TEMPORAL_TLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			problems = append(problems, "TEMPORAL_TLS must be true or false")
+		}
+		c.TemporalTLS = b
+	}
+	if v := getenv("TANDEM_TOKEN_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			problems = append(problems, "TANDEM_TOKEN_TTL must be a duration of at least 1m, such as 12h")
+		}
+		c.TokenTTL = d
+	}
+	if v := getenv("TANDEM_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			problems = append(problems, "TANDEM_LOG_LEVEL must be debug, info, warn or error")
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		problems = append(problems, "TANDEM_LOG_FORMAT must be text or json")
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		problems = append(problems, "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together")
+	}
+	if len(problems) > 0 {
+		return c, fmt.Errorf("configuration: %v", problems)
+	}
+	return c, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (c Config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+
+	"tandem/auth"
+	"tandem/embeddedtemporal"
+	"tandem/store"
+	"tandem/workflows"
+)
+
+// runDev runs everything in one process: an embedded Temporal server on SQLite, the domain
+// database (SQLite in the data folder, or DATABASE_URL), the worker and the API.
+func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address of the API")
+	data := fs.String("data", "./data", "folder for the SQLite files and uploads")
+	temporalPort := fs.Int("temporal-port", 7233, "gRPC port of the embedded Temporal server (0 = any free port)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*data, 0o750); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+
+	// Listen first: a busy port fails fast, before anything else starts.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+
+	ts, err := embeddedtemporal.Start(embeddedtemporal.Options{
+		DatabaseFile:     filepath.Join(*data, "temporal.db"),
+		Port:             *temporalPort,
+		Namespace:        cfg.TemporalNamespace,
+		SearchAttributes: workflows.SearchAttributes(),
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer ts.Stop()
+
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		dbURL = filepath.Join(*data, "tandem.db")
+	}
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx, log); err != nil {
+		ln.Close()
+		return err
+	}
+
+	password := cfg.AdminPassword
+	if password == "" {
+		password = auth.RandomPassword()
+	}
+	created, err := bootstrapAdmin(ctx, st, password, cfg.AdminPassword != "")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	cfg.TemporalAddress = ts.HostPort()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer tc.Close()
+	w, err := startWorker(tc, st)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer w.Stop()
+
+	fmt.Fprintf(stdout, "Tandem is running\n  API       http://%s/api/v1  (OpenAPI: /api/v1/openapi.yaml)\n  Temporal  %s  namespace %s\n  data      %s  database %s\n",
+		ln.Addr(), ts.HostPort(), cfg.TemporalNamespace, *data, st.Dialect())
+	switch {
+	case created && cfg.AdminPassword == "":
+		fmt.Fprintf(stdout, "  admin     user \"admin\", password %s  (shown once; set TANDEM_ADMIN_PASSWORD to choose it)\n", password)
+	case cfg.AdminPassword != "":
+		fmt.Fprintln(stdout, "  admin     user \"admin\", password from TANDEM_ADMIN_PASSWORD")
+	default:
+		fmt.Fprintln(stdout, "  admin     user \"admin\" (password unchanged)")
+	}
+	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"tandem/api"
+	"tandem/auth"
+	"tandem/store"
+)
+
+// runServe runs the HTTP API against PostgreSQL and an external Temporal.
+func runServe(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := openProductionStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.AdminPassword != "" {
+		if _, err := bootstrapAdmin(ctx, st, cfg.AdminPassword, false); err != nil {
+			return err
+		}
+	}
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("serving the API", "addr", ln.Addr().String())
+	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
+}
+
+// openProductionStore opens DATABASE_URL and refuses a schema that does not match the binary.
+func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is required (postgres://user:pass@host:5432/db)")
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.CheckSchema(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *api.Server {
+	return &api.Server{Store: st, Auth: auth.NewService(st, cfg.TokenTTL), Temporal: tc, Log: log}
+}
+
+// bootstrapAdmin makes sure the global admin exists; it reports whether it was created.
+func bootstrapAdmin(ctx context.Context, st *store.Store, password string, reset bool) (bool, error) {
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return false, err
+	}
+	return st.EnsureAdmin(ctx, "admin", hash, reset)
+}
+
+// serveHTTP serves until ctx ends, then drains requests for up to 10 seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, s *api.Server, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // uploads of large rosters
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+)
+
+// runWorker runs the Temporal worker against PostgreSQL and an external Temporal until ctx ends.
+func runWorker(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := openProductionStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ensureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
+	w, err := startWorker(tc, st)
+	if err != nil {
+		return err
+	}
+	log.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
