@@ -32,7 +32,9 @@ func (s *Server) Handler() *gin.Engine {
 	r.ContextWithFallback = true
 	r.Use(requestID(), accessLog(s.Log), recovery(s.Log))
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
-	r.NoMethod(func(c *gin.Context) { writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint") })
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint")
+	})
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)

@@ -7,14 +7,14 @@ import (
 
 // Error codes. Each maps to one HTTP status in the API.
 const (
-	ECONFLICT     = "conflict"      // the state forbids it (already completed, duplicate name)
-	EFORBIDDEN    = "forbidden"     // authenticated, but not allowed
-	EINVALID      = "invalid"       // input fails a rule; Fields says which
-	ENOTFOUND     = "not_found"     // absent, or outside what the caller may see
-	EUNAUTHORIZED = "unauthorized"  // no or bad credentials
-	EUNAVAILABLE  = "unavailable"   // a dependency is down
-	EINTERNAL     = "internal"      // a bug or an unexpected failure; detail never reaches clients
-	ESTALESCHEMA  = "stale_schema"  // the database schema is older than the binary
+	ECONFLICT     = "conflict"     // the state forbids it (already completed, duplicate name)
+	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed
+	EINVALID      = "invalid"      // input fails a rule; Fields says which
+	ENOTFOUND     = "not_found"    // absent, or outside what the caller may see
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EUNAVAILABLE  = "unavailable"  // a dependency is down
+	EINTERNAL     = "internal"     // a bug or an unexpected failure; detail never reaches clients
+	ESTALESCHEMA  = "stale_schema" // the database schema is older than the binary
 )
 
 // FieldError names one failing field of an input and why.
@@ -73,7 +73,9 @@ func ErrorMessage(err error) string {
 type Validation []FieldError
 
 // Add records that field fails for reason.
-func (v *Validation) Add(field, reason string) { *v = append(*v, FieldError{Field: field, Reason: reason}) }
+func (v *Validation) Add(field, reason string) {
+	*v = append(*v, FieldError{Field: field, Reason: reason})
+}
 
 // Err returns nil when nothing failed, else an EINVALID *Error.
 func (v Validation) Err(message string) error {

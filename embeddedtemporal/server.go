@@ -122,7 +122,7 @@ func Start(opts Options) (*Server, error) {
 
 	local := func(port int) static.Hosts { return static.SingleLocalHost(fmt.Sprintf("%s:%d", host, port)) }
 	dyn := dynamicconfig.StaticClient{
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                8096,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// New search attributes become visible at once, as in the CLI dev server.
 		dynamicconfig.MakeKey("system.forceSearchAttributesCacheRefreshOnRead"): true,

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
-
 )
 
 type idempotencyRow struct {
@@ -65,4 +64,3 @@ func (s *Store) DeleteIdempotencyKeysBefore(ctx context.Context, t time.Time) (i
 	res := s.db.WithContext(ctx).Where("created_at < ?", t).Delete(&idempotencyRow{})
 	return res.RowsAffected, translate(res.Error, "idempotency keys")
 }
-

@@ -112,7 +112,6 @@ func fieldIndex(list string, i int, field string) string {
 	return list + "[" + strconv.Itoa(i) + "]." + field
 }
 
-
 func (s *Store) loadUser(ctx context.Context, tx *gorm.DB, row userRow) (domain.User, error) {
 	ms, err := s.memberships(ctx, tx, []string{row.ID})
 	if err != nil {
