@@ -22,6 +22,7 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (also linked by the embedded Temporal server)
 
 	"tandem/domain"
 )
