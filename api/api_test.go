@@ -28,7 +28,7 @@ func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
 	st := storetest.SQLite(t)
 	hash, _ := auth.HashPassword("admin-password")
-	if _, err := st.EnsureAdmin(context.Background(), "admin", hash, false); err != nil {
+	if _, err := st.EnsureAdmin(context.Background(), "admin", hash); err != nil {
 		t.Fatal(err)
 	}
 	s := &api.Server{Store: st, Auth: auth.NewService(st, time.Hour), Log: slog.New(slog.DiscardHandler)}

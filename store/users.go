@@ -318,16 +318,13 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context) (int64, error) {
 	return res.RowsAffected, translate(res.Error, "tokens")
 }
 
-// EnsureAdmin creates the global admin user when it does not exist. With reset set, an
-// existing admin's password is replaced by hash (tandem dev honours TANDEM_ADMIN_PASSWORD on
-// every start). It reports whether the user was created.
-func (s *Store) EnsureAdmin(ctx context.Context, username, hash string, reset bool) (bool, error) {
+// EnsureAdmin creates the global admin user with the given password hash when it does not
+// exist; it reports whether it did.
+func (s *Store) EnsureAdmin(ctx context.Context, username, hash string) (bool, error) {
 	_, err := s.CredentialsOf(ctx, username)
 	switch {
-	case err == nil && !reset:
-		return false, nil
 	case err == nil:
-		return false, s.SetPassword(ctx, domain.Principal{Username: domain.SystemActor, Admin: true}, username, hash)
+		return false, nil
 	case domain.ErrorCode(err) != domain.ENOTFOUND:
 		return false, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"tandem/api"
 	"tandem/auth"
+	"tandem/domain"
 	"tandem/store"
 )
 
@@ -61,13 +62,22 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *ap
 	return &api.Server{Store: st, Auth: auth.NewService(st, cfg.TokenTTL), Temporal: tc, Log: log}
 }
 
-// bootstrapAdmin makes sure the global admin exists; it reports whether it was created.
+// bootstrapAdmin makes sure the global admin exists; it reports whether it was created. With
+// reset set, an existing admin whose password differs gets this one (tandem dev honours
+// TANDEM_ADMIN_PASSWORD on every start; the admin's tokens then die, as on any password change).
 func bootstrapAdmin(ctx context.Context, st *store.Store, password string, reset bool) (bool, error) {
+	cred, err := st.CredentialsOf(ctx, "admin")
+	if err == nil {
+		if reset && !auth.CheckPassword(cred.PasswordHash, password) {
+			return false, (&auth.Service{Store: st}).SetPassword(ctx, domain.Principal{Username: domain.SystemActor, Admin: true}, "admin", password)
+		}
+		return false, nil
+	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return false, err
 	}
-	return st.EnsureAdmin(ctx, "admin", hash, reset)
+	return st.EnsureAdmin(ctx, "admin", hash)
 }
 
 // serveHTTP serves until ctx ends, then drains requests for up to 10 seconds.

@@ -1,0 +1,36 @@
+# Tandem. `make run` starts everything on embedded defaults; `make test` runs every test.
+GO        ?= go
+BIN       := bin/tandem
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+
+.PHONY: run build test lint bench fuzz clean
+
+## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
+run: build
+	./$(BIN) dev $(ARGS)
+
+## build: compile the single binary into bin/tandem
+build:
+	$(GO) build -o $(BIN) ./cmd/tandem
+
+## test: every test; PostgreSQL ones on DATABASE_URL or a throwaway local cluster
+test:
+	./scripts/test.sh
+
+## lint: formatting, vet and Temporal's workflow determinism check
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(WORKFLOWCHECK) ./...
+
+## bench: benchmarks (each reports a ratio against a baseline measured in the same run)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./domain -run '^$$' -fuzz FuzzParseUSCC -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
