@@ -12,7 +12,23 @@ import (
 
 // Activities is registered on the worker; workflows call its methods through a nil pointer.
 type Activities struct {
-	Store *store.Store
+	Store    *store.Store
+	Calendar *CalendarCache
+	Notifier Notifier
+}
+
+// Notifier tells people about tasks. The in-app list is the one channel for now; SMS, WeChat
+// Work or e-mail can implement it later. key makes a retried notification a no-op.
+type Notifier interface {
+	Notify(ctx context.Context, usernames []string, key, kind, title, body, taskID string) error
+}
+
+// InAppNotifier writes to each recipient's notification list in the database.
+type InAppNotifier struct{ Store *store.Store }
+
+// Notify implements Notifier.
+func (n InAppNotifier) Notify(ctx context.Context, usernames []string, key, kind, title, body, taskID string) error {
+	return n.Store.AddNotifications(ctx, usernames, key, kind, title, body, taskID)
 }
 
 // SelfCheckResult says what a self-check found.

@@ -81,8 +81,9 @@ type officialData struct {
 }
 
 // official reads lunar-go once per process: its table is a package-level
-// string we must not re-scan per calendar, and copying it out also insulates
-// us from anyone calling HolidayUtil.Fix, which mutates that string unsynchronized.
+// string too slow to re-scan per lookup, and after this copy a later
+// HolidayUtil.Fix (which rewrites that string without locking) cannot race
+// with our lookups.
 var official = sync.OnceValues(func() (officialData, error) {
 	var o officialData
 	byDay := make(map[int64]bool)

@@ -31,4 +31,5 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 // Register registers every workflow on a worker.
 func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(SelfCheckWorkflow)
+	r.RegisterWorkflow(DrillWorkflow)
 }

@@ -1,0 +1,300 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/calendar"
+	"tandem/domain"
+	"tandem/store"
+)
+
+// ErrTypeTaskClosed marks an activity error about a task that is no longer active; retrying
+// cannot help.
+const ErrTypeTaskClosed = "TaskClosed"
+
+// CalendarCache serves the working-day calendar with the admins' overrides, reloaded at most
+// every TTL so that an edit made through any API process reaches every worker soon.
+type CalendarCache struct {
+	Store *store.Store
+	TTL   time.Duration
+
+	mu       sync.Mutex
+	cal      *calendar.Calendar
+	loadedAt time.Time
+}
+
+// Calendar returns the current calendar.
+func (c *CalendarCache) Calendar(ctx context.Context) (*calendar.Calendar, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cal != nil && time.Since(c.loadedAt) < c.TTL {
+		return c.cal, nil
+	}
+	rows, err := c.Store.CalendarOverrides(ctx)
+	if err != nil {
+		return nil, err
+	}
+	overrides := make([]calendar.Override, len(rows))
+	for i, r := range rows {
+		overrides[i] = calendar.Override{Date: r.Date, Workday: r.Workday, Name: r.Name}
+	}
+	cal, err := calendar.New(overrides)
+	if err != nil {
+		return nil, err
+	}
+	c.cal, c.loadedAt = cal, time.Now()
+	return cal, nil
+}
+
+// Invalidate makes the next call reload the overrides.
+func (c *CalendarCache) Invalidate() {
+	c.mu.Lock()
+	c.cal = nil
+	c.mu.Unlock()
+}
+
+// CreateTaskInput asks for a human task.
+type CreateTaskInput struct {
+	Key               string // workflow ID + step
+	WorkflowID        string
+	Kind              string
+	Subject           string
+	Title             string
+	UnitID            string
+	Role              domain.Role
+	Assignee          string
+	Priority          int
+	DueWorkingDays    int // due at the end of the Nth working day after today (default 5)
+	DueMonths         int // or: within N calendar months (wins when set)
+	RemindWorkingDays int // remind N working days before the due day (0 = no reminder)
+	EscalatesTaskID   string
+}
+
+// TaskInfo is what a workflow needs to know of a task.
+type TaskInfo struct {
+	ID          string
+	Kind        string
+	Status      domain.TaskStatus
+	UnitID      string
+	DueAt       time.Time
+	RemindAt    *time.Time
+	Result      json.RawMessage
+	CompletedBy string
+}
+
+func infoOf(t domain.Task) TaskInfo {
+	i := TaskInfo{ID: t.ID, Kind: t.Kind, Status: t.Status, UnitID: t.UnitID, DueAt: t.DueAt, RemindAt: t.RemindAt, Result: t.Result}
+	if t.CompletedBy != nil {
+		i.CompletedBy = *t.CompletedBy
+	}
+	return i
+}
+
+// CreateTask creates the task (or finds the one a previous attempt created) with its due date
+// on the working-day calendar, and tells the people who may act on it.
+func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskInfo, error) {
+	cal, err := a.Calendar.Calendar(ctx)
+	if err != nil {
+		return TaskInfo{}, err
+	}
+	now := a.Store.Now()
+	var due calendar.Deadline
+	switch {
+	case in.DueMonths > 0:
+		due = cal.DueAfterMonths(now, in.DueMonths)
+	case in.DueWorkingDays > 0:
+		due = cal.DueAfterWorkingDays(now, in.DueWorkingDays)
+	default:
+		due = cal.DueAfterWorkingDays(now, 5)
+	}
+	t, created, err := a.Store.CreateTask(ctx, store.NewTask{
+		Key: in.Key, Kind: in.Kind, Subject: in.Subject, Title: in.Title, WorkflowID: in.WorkflowID,
+		UnitID: in.UnitID, Role: in.Role, Assignee: in.Assignee, Priority: in.Priority,
+		DueAt: due.At, DueProvisional: due.Provisional, RemindAt: remindAt(cal, due.At, in.RemindWorkingDays, now),
+		EscalatesTaskID: in.EscalatesTaskID,
+	})
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	if created {
+		if err := a.notify(ctx, t, "created/"+t.ID, "task.created", "新任务："+titleOf(t)); err != nil {
+			return TaskInfo{}, err
+		}
+	}
+	return infoOf(t), nil
+}
+
+// remindAt is 09:00 Shanghai on the working day n working days before the due day, or nil
+// when that is not after now.
+func remindAt(cal *calendar.Calendar, due time.Time, n int, now time.Time) *time.Time {
+	if n <= 0 {
+		return nil
+	}
+	day := due.Add(-time.Nanosecond).In(calendar.Shanghai)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, calendar.Shanghai)
+	for counted := 0; counted < n; {
+		day = day.AddDate(0, 0, -1)
+		if w, _ := cal.IsWorkday(day); w {
+			counted++
+		}
+	}
+	at := day.Add(9 * time.Hour).UTC()
+	if !at.After(now) {
+		return nil
+	}
+	return &at
+}
+
+func titleOf(t domain.Task) string {
+	if t.Title != "" {
+		return t.Title
+	}
+	return t.Kind + " " + t.Subject
+}
+
+// notify tells the assignee, or else everyone holding the task's role in its unit.
+func (a *Activities) notify(ctx context.Context, t domain.Task, key, kind, title string) error {
+	recipients, err := a.recipients(ctx, t)
+	if err != nil {
+		return err
+	}
+	body := fmt.Sprintf("截止 %s", t.DueAt.In(calendar.Shanghai).Add(-time.Second).Format("2006-01-02"))
+	return a.Notifier.Notify(ctx, recipients, key, kind, title, body, t.ID)
+}
+
+func (a *Activities) recipients(ctx context.Context, t domain.Task) ([]string, error) {
+	if t.Assignee != nil {
+		return []string{*t.Assignee}, nil
+	}
+	return a.Store.UsersWithRole(ctx, t.UnitID, t.Role)
+}
+
+// CompleteTaskInput carries an accepted result to the database.
+type CompleteTaskInput struct {
+	TaskID string
+	Actor  string
+	Result json.RawMessage
+}
+
+// CompleteTask marks the task completed with its result (idempotent).
+func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) (TaskInfo, error) {
+	t, err := a.Store.CompleteTask(ctx, in.TaskID, in.Actor, in.Result)
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	return infoOf(t), nil
+}
+
+// RemindTask reminds the people of an active task once per due date.
+func (a *Activities) RemindTask(ctx context.Context, taskID string) error {
+	t, err := a.Store.TaskByID(ctx, taskID)
+	if err != nil || !t.Status.Active() {
+		return nonRetryable(err)
+	}
+	recipients, err := a.recipients(ctx, t)
+	if err != nil {
+		return err
+	}
+	key := "remind/" + t.ID + "/" + t.DueAt.Format(time.RFC3339)
+	if err := a.Notifier.Notify(ctx, recipients, key, "task.reminder", "任务即将到期："+titleOf(t), "", t.ID); err != nil {
+		return err
+	}
+	return a.Store.MarkTaskReminded(ctx, t.ID, recipients)
+}
+
+// EscalateTaskInput names an overdue task and which escalation of it this is.
+type EscalateTaskInput struct {
+	TaskID string
+	Round  int
+}
+
+// EscalateTask gives the officers of the superior unit an escalation task naming the overdue
+// one, records it in both tasks' history and notifies them.
+func (a *Activities) EscalateTask(ctx context.Context, in EscalateTaskInput) (TaskInfo, error) {
+	t, err := a.Store.TaskByID(ctx, in.TaskID)
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	superior, err := a.Store.ParentUnit(ctx, t.UnitID)
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	esc, err := a.CreateTask(ctx, CreateTaskInput{
+		Key: fmt.Sprintf("%s/escalation/%d", t.Key, in.Round), WorkflowID: t.WorkflowID, Kind: domain.TaskKindEscalation,
+		Subject: t.Subject, Title: "逾期督办：" + titleOf(t), UnitID: superior.ID, Role: domain.RoleOfficer,
+		Priority: t.Priority + 10, DueWorkingDays: 3, EscalatesTaskID: t.ID,
+	})
+	if err != nil {
+		return TaskInfo{}, err
+	}
+	if err := a.Store.RecordEscalation(ctx, t.ID, esc.ID, superior.ID); err != nil {
+		return TaskInfo{}, err
+	}
+	return esc, nil
+}
+
+// ExtendDeadlineInput grants an active task more working days after its current due day.
+type ExtendDeadlineInput struct {
+	TaskID            string
+	WorkingDays       int
+	RemindWorkingDays int
+	Actor             string
+	Reason            string
+}
+
+// ExtendDeadline moves the task's due date by the given working days.
+func (a *Activities) ExtendDeadline(ctx context.Context, in ExtendDeadlineInput) (TaskInfo, error) {
+	cal, err := a.Calendar.Calendar(ctx)
+	if err != nil {
+		return TaskInfo{}, err
+	}
+	t, err := a.Store.TaskByID(ctx, in.TaskID)
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	due := cal.DueAfterWorkingDays(t.DueAt.Add(-time.Nanosecond), in.WorkingDays)
+	t, err = a.Store.ExtendTaskDeadline(ctx, t.ID, due.At, due.Provisional,
+		remindAt(cal, due.At, in.RemindWorkingDays, a.Store.Now()), in.Actor, in.Reason)
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	return infoOf(t), nil
+}
+
+// CancelTasksInput names a workflow whose active tasks are no longer needed.
+type CancelTasksInput struct {
+	WorkflowID string
+	TaskIDs    []string // only these; empty = every active task of the workflow
+	Reason     string
+}
+
+// CancelTasks cancels active tasks of a workflow.
+func (a *Activities) CancelTasks(ctx context.Context, in CancelTasksInput) error {
+	if len(in.TaskIDs) == 0 {
+		_, err := a.Store.CancelTasks(ctx, in.WorkflowID, in.Reason)
+		return err
+	}
+	for _, id := range in.TaskIDs {
+		if err := a.Store.CancelTask(ctx, id, in.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nonRetryable marks domain errors (not found, conflict, invalid) as final for Temporal.
+func nonRetryable(err error) error {
+	switch domain.ErrorCode(err) {
+	case "", domain.EINTERNAL, domain.EUNAVAILABLE:
+		return err
+	case domain.ECONFLICT:
+		return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), ErrTypeTaskClosed, err)
+	}
+	return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), domain.ErrorCode(err), err)
+}

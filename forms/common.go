@@ -1,0 +1,72 @@
+package forms
+
+import (
+	"encoding/json"
+
+	"tandem/domain"
+)
+
+// DrillAcknowledge is the form of a drill task: the person confirms they received it.
+var DrillAcknowledge = register(Form{
+	Kind:  "drill.acknowledge",
+	Title: "任务演练：确认收到",
+	Schema: json.RawMessage(`{"type":"object","required":["acknowledged"],"additionalProperties":false,
+"properties":{"acknowledged":{"type":"boolean","const":true,"title":"已收到"},"note":{"type":"string","maxLength":500,"title":"备注"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r struct {
+			Acknowledged *bool  `json:"acknowledged"`
+			Note         string `json:"note,omitempty"`
+		}
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if r.Acknowledged == nil {
+			v.Add("acknowledged", "required")
+		} else if !*r.Acknowledged {
+			v.Add("acknowledged", "must be true")
+		}
+		if textLen(r.Note) > 500 {
+			v.Add("note", "at most 500 characters")
+		}
+		return r
+	},
+})
+
+// EscalationResult is what a superior's officer answers about an overdue task.
+type EscalationResult struct {
+	Action            string `json:"action"` // noted | extend
+	ExtendWorkingDays int    `json:"extend_working_days,omitempty"`
+	Note              string `json:"note"`
+}
+
+// Escalation is the form of an escalation task: note it, or grant more working days.
+var Escalation = register(Form{
+	Kind:  domain.TaskKindEscalation,
+	Title: "逾期督办",
+	Schema: json.RawMessage(`{"type":"object","required":["action","note"],"additionalProperties":false,
+"properties":{"action":{"type":"string","enum":["noted","extend"],"title":"处理方式"},
+"extend_working_days":{"type":"integer","minimum":1,"maximum":30,"title":"延长工作日数"},
+"note":{"type":"string","minLength":1,"maxLength":1000,"title":"督办意见"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r EscalationResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		switch r.Action {
+		case "noted":
+			if r.ExtendWorkingDays != 0 {
+				v.Add("extend_working_days", "only with action extend")
+			}
+		case "extend":
+			if r.ExtendWorkingDays < 1 || r.ExtendWorkingDays > 30 {
+				v.Add("extend_working_days", "from 1 to 30")
+			}
+		default:
+			v.Add("action", "must be noted or extend")
+		}
+		if n := textLen(r.Note); n == 0 || n > 1000 {
+			v.Add("note", "required, at most 1000 characters")
+		}
+		return r
+	},
+})
