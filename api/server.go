@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"tandem/activities"
 	"tandem/auth"
 	"tandem/store"
 )
@@ -21,6 +22,7 @@ type Server struct {
 	Store    *store.Store
 	Auth     *auth.Service
 	Temporal client.Client
+	Calendar *activities.CalendarCache
 	Log      *slog.Logger
 }
 
@@ -58,6 +60,32 @@ func (s *Server) Handler() *gin.Engine {
 	a.POST("/users/:username/password", adminOnly, s.resetPassword)
 	a.POST("/users/:username/disable", adminOnly, s.disableUser)
 	a.POST("/users/:username/enable", adminOnly, s.enableUser)
+
+	a.GET("/tasks", s.listTasks)
+	a.POST("/tasks/bulk/claim", s.bulkClaim)
+	a.POST("/tasks/bulk/assign", s.bulkAssign)
+	a.GET("/tasks/:id", s.getTask)
+	a.POST("/tasks/:id/claim", s.claimTask)
+	a.POST("/tasks/:id/unclaim", s.unclaimTask)
+	a.POST("/tasks/:id/assign", s.assignTask)
+	a.POST("/tasks/:id/delegate", s.delegateTask)
+	a.POST("/tasks/:id/resolve", s.resolveTask)
+	a.POST("/tasks/:id/complete", s.completeTask)
+	a.POST("/tasks/:id/comments", s.addComment)
+	a.POST("/tasks/:id/attachments", s.addAttachment)
+	a.GET("/tasks/:id/attachments/:attachment", s.getAttachment)
+	a.POST("/tasks/:id/deadline-extensions", s.extendDeadline)
+
+	a.POST("/drills", s.startDrill)
+	a.GET("/drills/:id", s.getDrill)
+
+	a.GET("/notifications", s.listNotifications)
+	a.POST("/notifications/:id/read", s.readNotification)
+
+	a.GET("/calendar/overrides", s.listOverrides)
+	a.PUT("/calendar/overrides/:date", adminOnly, s.putOverride)
+	a.DELETE("/calendar/overrides/:date", adminOnly, s.deleteOverride)
+	a.GET("/calendar/deadline", s.deadline)
 
 	a.GET("/audit", s.listAudit)
 	a.POST("/system/self-check", adminOnly, s.selfCheck)

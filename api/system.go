@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"tandem/activities"
 	"tandem/domain"
@@ -37,4 +38,9 @@ func (s *Server) selfCheck(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, selfCheckResponse{WorkflowID: id, SelfCheckResult: res, TookMS: time.Since(start).Milliseconds()})
+}
+
+// temporalSearch sets Tandem's search attributes on a workflow, so operators can find it.
+func temporalSearch(unitID, subject string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(workflows.SearchUnit.ValueSet(unitID), workflows.SearchSubject.ValueSet(subject))
 }

@@ -80,7 +80,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		return err
 	}
 	defer tc.Close()
-	w, err := startWorker(tc, st)
+	w, err := startWorker(tc, st, newCalendar(st))
 	if err != nil {
 		ln.Close()
 		return err

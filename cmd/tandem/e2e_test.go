@@ -122,7 +122,7 @@ type session struct {
 	token string
 }
 
-func (s *session) call(method, path string, body any) (int, map[string]any) {
+func (s *session) call(method, path string, body any, headers ...string) (int, map[string]any) {
 	s.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -132,6 +132,9 @@ func (s *session) call(method, path string, body any) (int, map[string]any) {
 	req, _ := http.NewRequest(method, s.base+"/api/v1"+path, r)
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -143,9 +146,9 @@ func (s *session) call(method, path string, body any) (int, map[string]any) {
 	return res.StatusCode, out
 }
 
-func (s *session) must(want int, method, path string, body any) map[string]any {
+func (s *session) must(want int, method, path string, body any, headers ...string) map[string]any {
 	s.t.Helper()
-	status, out := s.call(method, path, body)
+	status, out := s.call(method, path, body, headers...)
 	if status != want {
 		s.t.Fatalf("%s %s: status %d, want %d: %v", method, path, status, want, out)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
@@ -72,11 +73,16 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	}
 }
 
+// newCalendar returns the process's working-day calendar, reloading admins' overrides each minute.
+func newCalendar(st *store.Store) *activities.CalendarCache {
+	return &activities.CalendarCache{Store: st, TTL: time.Minute}
+}
+
 // startWorker runs Tandem's workflows and activities on the task queue until Stop.
-func startWorker(c client.Client, st *store.Store) (worker.Worker, error) {
+func startWorker(c client.Client, st *store.Store, cal *activities.CalendarCache) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{Store: st})
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

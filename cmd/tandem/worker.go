@@ -18,7 +18,7 @@ func runWorker(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	ensureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
-	w, err := startWorker(tc, st)
+	w, err := startWorker(tc, st, newCalendar(st))
 	if err != nil {
 		return err
 	}

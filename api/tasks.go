@@ -1,0 +1,434 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/domain"
+	"tandem/forms"
+	"tandem/store"
+	"tandem/workflows"
+)
+
+type formResponse struct {
+	Kind   string          `json:"kind"`
+	Title  string          `json:"title"`
+	Schema json.RawMessage `json:"schema"`
+}
+
+type taskResponse struct {
+	ID              string          `json:"id"`
+	Kind            string          `json:"kind"`
+	Status          string          `json:"status"`
+	Assignee        *string         `json:"assignee"`
+	Owner           *string         `json:"owner,omitempty"`
+	Delegation      string          `json:"delegation,omitempty"`
+	UnitID          string          `json:"unit_id"`
+	Role            string          `json:"role"`
+	Subject         string          `json:"subject"`
+	Title           string          `json:"title"`
+	Priority        int             `json:"priority"`
+	DueAt           time.Time       `json:"due_at"`
+	DueProvisional  bool            `json:"due_provisional"`
+	Overdue         bool            `json:"overdue"`
+	Form            *formResponse   `json:"form"`
+	Result          json.RawMessage `json:"result,omitempty"`
+	CompletedBy     *string         `json:"completed_by,omitempty"`
+	EscalatesTaskID *string         `json:"escalates_task_id,omitempty"`
+	WorkflowID      string          `json:"workflow_id"`
+	CreatedAt       time.Time       `json:"created_at"`
+	CompletedAt     *time.Time      `json:"completed_at,omitempty"`
+}
+
+func taskFrom(t domain.Task, now time.Time) taskResponse {
+	r := taskResponse{
+		ID: t.ID, Kind: t.Kind, Status: string(t.Status), Assignee: t.Assignee, Owner: t.Owner, Delegation: t.Delegation,
+		UnitID: t.UnitID, Role: string(t.Role), Subject: t.Subject, Title: t.Title, Priority: t.Priority,
+		DueAt: t.DueAt, DueProvisional: t.DueProvisional, Overdue: t.Status.Active() && now.After(t.DueAt),
+		Result: t.Result, CompletedBy: t.CompletedBy, EscalatesTaskID: t.EscalatesTaskID, WorkflowID: t.WorkflowID,
+		CreatedAt: t.CreatedAt, CompletedAt: t.CompletedAt,
+	}
+	if f, ok := forms.Lookup(t.Kind); ok {
+		r.Form = &formResponse{Kind: f.Kind, Title: f.Title, Schema: f.Schema}
+	}
+	return r
+}
+
+// listTasks is the inbox: by default the active tasks the caller may act on.
+func (s *Server) listTasks(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := principal(c)
+	f := store.TaskFilter{Page: page, Kind: c.Query("kind"), Subject: c.Query("subject"), Visible: c.Query("scope") == "visible"}
+	var v domain.Validation
+	switch st := c.Query("status"); st {
+	case "":
+	case "all":
+		f.Statuses = []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled}
+	default:
+		for _, one := range strings.Split(st, ",") {
+			switch ts := domain.TaskStatus(one); ts {
+			case domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled:
+				f.Statuses = append(f.Statuses, ts)
+			default:
+				v.Add("status", "open, claimed, completed, cancelled (comma-separated) or all")
+			}
+		}
+	}
+	switch c.Query("scope") {
+	case "", "actionable", "visible":
+	default:
+		v.Add("scope", "actionable (default) or visible")
+	}
+	switch a := c.Query("assignee"); a {
+	case "":
+	case "me":
+		f.AssigneeMe = true
+	default:
+		v.Add("assignee", "only 'me' is supported")
+	}
+	if d := c.Query("due_before"); d != "" {
+		t, err := time.Parse(time.RFC3339, d)
+		if err != nil {
+			v.Add("due_before", "an RFC 3339 time such as 2026-12-01T00:00:00+08:00")
+		}
+		f.DueBefore = &t
+	}
+	switch c.Query("overdue") {
+	case "", "false":
+	case "true":
+		f.Overdue = true
+	default:
+		v.Add("overdue", "true or false")
+	}
+	if err := v.Err("bad filter"); err != nil {
+		fail(c, err)
+		return
+	}
+	if unitID := c.Query("unit"); unitID != "" {
+		u, err := s.Store.GetUnit(c.Request.Context(), p, unitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		f.UnitPath = u.Path
+	}
+	tasks, next, err := s.Store.ListTasks(c.Request.Context(), p, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := time.Now()
+	out := make([]taskResponse, len(tasks))
+	for i, t := range tasks {
+		out[i] = taskFrom(t, now)
+	}
+	c.JSON(http.StatusOK, list(out, next))
+}
+
+type taskDetailResponse struct {
+	taskResponse
+	History     []taskEventResponse  `json:"history"`
+	Comments    []commentResponse    `json:"comments"`
+	Attachments []attachmentResponse `json:"attachments"`
+}
+
+type taskEventResponse struct {
+	At     time.Time       `json:"at"`
+	Actor  string          `json:"actor"`
+	Type   string          `json:"type"`
+	Detail json.RawMessage `json:"detail"`
+}
+
+type commentResponse struct {
+	ID        string    `json:"id"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type attachmentResponse struct {
+	ID          string    `json:"id"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	UploadedBy  string    `json:"uploaded_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func attachmentFrom(a domain.Attachment) attachmentResponse {
+	return attachmentResponse{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, UploadedBy: a.UploadedBy, CreatedAt: a.CreatedAt}
+}
+
+func (s *Server) getTask(c *gin.Context) {
+	ctx := c.Request.Context()
+	t, err := s.Store.GetTask(ctx, principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.renderTaskDetail(c, http.StatusOK, t)
+}
+
+func (s *Server) renderTaskDetail(c *gin.Context, status int, t domain.Task) {
+	ctx := c.Request.Context()
+	events, err := s.Store.TaskHistory(ctx, t.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	comments, err := s.Store.TaskComments(ctx, t.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	atts, err := s.Store.TaskAttachments(ctx, t.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := taskDetailResponse{taskResponse: taskFrom(t, time.Now()), History: make([]taskEventResponse, len(events)),
+		Comments: make([]commentResponse, len(comments)), Attachments: make([]attachmentResponse, len(atts))}
+	for i, e := range events {
+		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, Detail: rawJSON(e.Detail)}
+	}
+	for i, cm := range comments {
+		out.Comments[i] = commentResponse{ID: cm.ID, Author: cm.Author, Body: cm.Body, CreatedAt: cm.CreatedAt}
+	}
+	for i, a := range atts {
+		out.Attachments[i] = attachmentFrom(a)
+	}
+	c.JSON(status, out)
+}
+
+func (s *Server) claimTask(c *gin.Context) {
+	s.renderTaskChange(c, func(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+		return s.Store.ClaimTask(ctx, p, id)
+	})
+}
+
+func (s *Server) unclaimTask(c *gin.Context) {
+	s.renderTaskChange(c, func(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+		return s.Store.UnclaimTask(ctx, p, id)
+	})
+}
+
+func (s *Server) resolveTask(c *gin.Context) {
+	s.renderTaskChange(c, func(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+		return s.Store.ResolveTask(ctx, p, id)
+	})
+}
+
+type assigneeRequest struct {
+	Assignee string `json:"assignee"`
+}
+
+func (s *Server) assignTask(c *gin.Context) {
+	var req assigneeRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	s.renderTaskChange(c, func(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+		return s.Store.AssignTask(ctx, p, id, req.Assignee)
+	})
+}
+
+func (s *Server) delegateTask(c *gin.Context) {
+	var req assigneeRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	s.renderTaskChange(c, func(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+		return s.Store.DelegateTask(ctx, p, id, req.Assignee)
+	})
+}
+
+func (s *Server) renderTaskChange(c *gin.Context, change func(context.Context, domain.Principal, string) (domain.Task, error)) {
+	t, err := change(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, taskFrom(t, time.Now()))
+}
+
+type completeRequest struct {
+	Result json.RawMessage `json:"result"`
+}
+
+// completeTask sends the result to the owning workflow as an Update and answers once the
+// workflow has accepted it and the task row is completed.
+func (s *Server) completeTask(c *gin.Context) {
+	var req completeRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	p := principal(c)
+	t, err := s.Store.GetTask(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.completeOne(c.Request.Context(), p, t, req.Result, c.GetHeader("Idempotency-Key")); err != nil {
+		fail(c, err)
+		return
+	}
+	t, err = s.Store.GetTask(c.Request.Context(), p, t.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, taskFrom(t, time.Now()))
+}
+
+func (s *Server) completeOne(ctx context.Context, p domain.Principal, t domain.Task, result json.RawMessage, key string) error {
+	if !t.Status.Active() {
+		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
+	}
+	if !p.CanAct(t) {
+		if t.Assignee != nil {
+			return domain.Errorf(domain.EFORBIDDEN, "the task is claimed by %s", *t.Assignee)
+		}
+		return domain.Errorf(domain.EFORBIDDEN, "completing this task needs the %s role in its unit", t.Role)
+	}
+	if t.Delegation == "pending" {
+		return domain.Errorf(domain.ECONFLICT, "the task is delegated to you: resolve it back to %s, who completes it", deref(t.Owner))
+	}
+	if _, err := forms.Validate(t.Kind, result); err != nil {
+		return err
+	}
+	updateID := "complete/" + t.ID + "/"
+	if key != "" {
+		updateID += "key/" + key
+	} else {
+		updateID += uuid.NewString()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args:         []any{workflows.CompleteTaskRequest{TaskID: t.ID, Actor: p.Username, Result: result}},
+	})
+	if err == nil {
+		var out workflows.TaskOutcome
+		err = handle.Get(ctx, &out)
+	}
+	return updateError(err)
+}
+
+// updateError maps what Temporal answers to a completion onto domain errors.
+func updateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		switch app.Type() {
+		case workflows.ErrTypeTaskClosed:
+			return domain.Errorf(domain.ECONFLICT, "the task is not open")
+		case workflows.ErrTypeInvalidResult:
+			var fields []domain.FieldError
+			_ = app.Details(&fields)
+			return &domain.Error{Code: domain.EINVALID, Message: app.Message(), Fields: fields}
+		}
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return domain.Errorf(domain.ECONFLICT, "the process that owns this task has ended")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return domain.Errorf(domain.EUNAVAILABLE, "the workflow did not answer in time; retry with the same Idempotency-Key")
+	}
+	return domain.Errorf(domain.EUNAVAILABLE, "the workflow engine could not take the result: %v", err)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+type commentRequest struct {
+	Body string `json:"body"`
+}
+
+func (s *Server) addComment(c *gin.Context) {
+	var req commentRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	cm, err := s.Store.AddComment(c.Request.Context(), principal(c), c.Param("id"), req.Body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, commentResponse{ID: cm.ID, Author: cm.Author, Body: cm.Body, CreatedAt: cm.CreatedAt})
+}
+
+type extensionRequest struct {
+	WorkingDays int    `json:"working_days"`
+	Reason      string `json:"reason"`
+}
+
+// extendDeadline grants an open task more working days: an officer over the task's unit
+// decides, the owning workflow hears it as a signal and moves its timers.
+func (s *Server) extendDeadline(c *gin.Context) {
+	var req extensionRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var v domain.Validation
+	if req.WorkingDays < 1 || req.WorkingDays > 30 {
+		v.Add("working_days", "from 1 to 30")
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		v.Add("reason", "required")
+	}
+	if err := v.Err("the extension is not valid"); err != nil {
+		fail(c, err)
+		return
+	}
+	p := principal(c)
+	ctx := c.Request.Context()
+	t, err := s.Store.GetTask(ctx, p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !p.CanManage(t) {
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the task's unit may extend its deadline"))
+		return
+	}
+	if !t.Status.Active() {
+		fail(c, domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status))
+		return
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		key = uuid.NewString()
+	}
+	err = s.Temporal.SignalWorkflow(ctx, t.WorkflowID, "", workflows.SignalDeadlineExtended, workflows.DeadlineExtension{
+		Key: "api/" + p.UserID + "/" + key, TaskID: t.ID, WorkingDays: req.WorkingDays, Actor: p.Username, Reason: req.Reason,
+	})
+	if err != nil {
+		fail(c, updateError(err))
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"task_id": t.ID, "working_days": req.WorkingDays, "status": "requested"})
+}
