@@ -86,4 +86,3 @@ func (s *Store) MarkNotificationRead(ctx context.Context, p domain.Principal, id
 	}
 	return nil
 }
-

@@ -639,4 +639,3 @@ func (s *Store) ParentUnit(ctx context.Context, unitID string) (domain.Unit, err
 	}
 	return parent.domain(), nil
 }
-

@@ -339,4 +339,3 @@ func (h *Tasks) Finish(ctx workflow.Context) error {
 		activities.CancelTasksInput{WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, TaskIDs: ids,
 			Reason: "the process finished"}).Get(ctx, nil)
 }
-
