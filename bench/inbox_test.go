@@ -1,0 +1,260 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/activities"
+	"tandem/api"
+	"tandem/auth"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+const (
+	seedUnits   = 2000
+	seedUsers   = 10000
+	seedTasks   = 1000000
+	clients     = 32
+	warmup      = 2 * time.Second
+	measureTime = 10 * time.Second
+)
+
+// seed fills a fresh database: a city, 20 counties and 1,979 townships; 10,000 inspectors,
+// one per township in turn; 1,000,000 tasks spread over the townships, 60% assigned to one of
+// the township's inspectors, 30% of those completed.
+func seed(b *testing.B, st *store.Store) {
+	start := time.Now()
+	db := st.DB()
+	stmts := []string{
+		`INSERT INTO units (id, name, net, kind, parent_id, path, created_at)
+		 SELECT 'u00000', 'city', 'region', 'city', NULL, '/u00000/', now()`,
+		`INSERT INTO units (id, name, net, kind, parent_id, path, created_at)
+		 SELECT 'u' || lpad(g::text, 5, '0'), 'county ' || g, 'region', 'county', 'u00000',
+		        '/u00000/u' || lpad(g::text, 5, '0') || '/', now()
+		 FROM generate_series(1, 20) g`,
+		fmt.Sprintf(`INSERT INTO units (id, name, net, kind, parent_id, path, created_at)
+		 SELECT 'u' || lpad(g::text, 5, '0'), 'township ' || g, 'region', 'township',
+		        'u' || lpad((1 + g %% 20)::text, 5, '0'),
+		        '/u00000/u' || lpad((1 + g %% 20)::text, 5, '0') || '/u' || lpad(g::text, 5, '0') || '/', now()
+		 FROM generate_series(21, %d) g`, seedUnits-1),
+		fmt.Sprintf(`INSERT INTO users (id, username, password_hash, is_admin, created_at, updated_at)
+		 SELECT 'user' || g, 'user' || g, 'x', false, now(), now() FROM generate_series(0, %d) g`, seedUsers-1),
+		fmt.Sprintf(`INSERT INTO memberships (user_id, unit_id, role)
+		 SELECT 'user' || g, 'u' || lpad((21 + g %% %d)::text, 5, '0'), 'inspector' FROM generate_series(0, %d) g`, seedUnits-21, seedUsers-1),
+		// Task g belongs to township (21 + g % 1979); when assigned, to the user of that
+		// township numbered (g % 1979) + 1979 * (g % 5), which is one of its inspectors.
+		fmt.Sprintf(`INSERT INTO tasks (id, key, kind, subject, title, workflow_id, unit_id, unit_path, role, assignee,
+		        status, priority, due_at, due_provisional, created_at, updated_at)
+		 SELECT 't' || lpad(g::text, 8, '0'), 'bench/' || g, 'census.verify', '91110108551385082Q', '', 'bench/' || (g / 10),
+		        u.id, u.path, 'inspector',
+		        CASE WHEN g %% 10 < 6 THEN 'user' || ((g %% 1979) + 1979 * (g %% 5)) END,
+		        CASE WHEN g %% 10 < 2 THEN 'completed' WHEN g %% 10 < 6 THEN 'claimed' ELSE 'open' END,
+		        50, now() + make_interval(hours => g %% 720), false, now(), now()
+		 FROM generate_series(0, %d) g
+		 JOIN units u ON u.id = 'u' || lpad((21 + g %% 1979)::text, 5, '0')`, seedTasks-1),
+		`ANALYZE`,
+	}
+	for _, s := range stmts {
+		if err := db.Exec(s).Error; err != nil {
+			b.Fatalf("seed: %v\n%s", err, s)
+		}
+	}
+	b.Logf("seeded %d units, %d users, %d tasks in %v", seedUnits, seedUsers, seedTasks, time.Since(start).Round(time.Millisecond))
+}
+
+// result of one load run.
+type result struct {
+	requests   int
+	throughput float64 // requests per second
+	p50, p99   time.Duration
+}
+
+// load sends GETs from `clients` goroutines for warmup+measureTime and measures the latter part.
+func load(b *testing.B, url func(i int) (string, string)) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var mu sync.Mutex
+	var lat []time.Duration
+	begin := time.Now()
+	measureFrom, end := begin.Add(warmup), begin.Add(warmup+measureTime)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 7))
+			var mine []time.Duration
+			for time.Now().Before(end) {
+				u, token := url(rng.IntN(seedUsers))
+				req, _ := http.NewRequest("GET", u, nil)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				t0 := time.Now()
+				res, err := hc.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					b.Errorf("status %d", res.StatusCode)
+					return
+				}
+				if t0.After(measureFrom) && time.Now().Before(end) {
+					mine = append(mine, time.Since(t0))
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		b.Fatal("no request measured")
+	}
+	return result{requests: len(lat), throughput: float64(len(lat)) / measureTime.Seconds(),
+		p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}
+}
+
+func serve(b *testing.B, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// bareTask is what the bare handler renders: the task columns the API also renders.
+type bareTask struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	Status   string    `json:"status"`
+	Assignee *string   `json:"assignee"`
+	UnitID   string    `json:"unit_id"`
+	Role     string    `json:"role"`
+	Subject  string    `json:"subject"`
+	DueAt    time.Time `json:"due_at"`
+}
+
+// bareHandler runs the inbox SQL for a user named in the query string: no authentication,
+// no scope lookup, no middleware. It is the floor the full stack is measured against.
+func bareHandler(st *store.Store) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	sqlDB, _ := st.DB().DB()
+	const q = `SELECT t.id, t.kind, t.status, t.assignee, t.unit_id, t.role, t.subject, t.due_at FROM tasks t
+		WHERE (t.assignee = $1 OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
+		  AND t.status IN ('open', 'claimed') AND t.assignee = $1
+		ORDER BY t.due_at, t.id LIMIT 51`
+	r.GET("/tasks", func(c *gin.Context) {
+		rows, err := sqlDB.QueryContext(c.Request.Context(), q, c.Query("user"), c.Query("unit"), "inspector")
+		if err != nil {
+			c.AbortWithStatus(500)
+			return
+		}
+		defer rows.Close()
+		items := []bareTask{}
+		for rows.Next() {
+			var t bareTask
+			if err := rows.Scan(&t.ID, &t.Kind, &t.Status, &t.Assignee, &t.UnitID, &t.Role, &t.Subject, &t.DueAt); err != nil {
+				c.AbortWithStatus(500)
+				return
+			}
+			items = append(items, t)
+		}
+		c.JSON(200, gin.H{"items": items, "next_cursor": ""})
+	})
+	return r
+}
+
+// BenchmarkInbox measures GET /api/v1/tasks?assignee=me through the full stack (HTTP, request
+// ID, access log, authentication, scope, store, JSON) under 32 concurrent clients against the
+// bare handler above, on the same 1,000,000-task PostgreSQL database in the same run.
+func BenchmarkInbox(b *testing.B) {
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		b.Skip("needs PostgreSQL: run `make bench`")
+	}
+	st := storetest.Postgres(b)
+	seed(b, st)
+	ctx := context.Background()
+	tokens := make([]string, seedUsers)
+	for i := range tokens {
+		tok, hash := auth.NewToken()
+		if err := st.CreateToken(ctx, "user"+strconv.Itoa(i), hash, time.Now().Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+		tokens[i] = tok
+	}
+	full := serve(b, (&api.Server{Store: st, Auth: auth.NewService(st, time.Hour), Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}).Handler())
+	bare := serve(b, bareHandler(st))
+
+	// Both answer the same tasks for the same user.
+	check := func(u, tok string) []string {
+		req, _ := http.NewRequest("GET", u, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct{ Items []struct{ ID string } }
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		var ids []string
+		for _, it := range body.Items {
+			ids = append(ids, it.ID)
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	unitOf := func(i int) string { return fmt.Sprintf("u%05d", 21+i%(seedUnits-21)) }
+	a := check(full+"/api/v1/tasks?assignee=me&limit=50", tokens[42])
+	c := check(bare+"/tasks?user=user42&unit="+unitOf(42), "")
+	if len(a) == 0 || len(c) < len(a) || fmt.Sprint(a) != fmt.Sprint(c[:min(len(c), 50)]) && len(c) <= 50 {
+		b.Fatalf("full and bare differ: %d vs %d tasks", len(a), len(c))
+	}
+	b.Logf("user42 has %d active tasks", len(a))
+
+	b.ResetTimer()
+	for range b.N {
+		base := load(b, func(i int) (string, string) {
+			return bare + "/tasks?user=user" + strconv.Itoa(i) + "&unit=" + unitOf(i), ""
+		})
+		got := load(b, func(i int) (string, string) { return full + "/api/v1/tasks?assignee=me&limit=50", tokens[i] })
+		tput := got.throughput / base.throughput
+		p99 := float64(got.p99) / float64(base.p99)
+		b.Logf("bare handler: %d requests, %.0f req/s, p50 %v, p99 %v", base.requests, base.throughput, base.p50, base.p99)
+		b.Logf("full stack:   %d requests, %.0f req/s, p50 %v, p99 %v", got.requests, got.throughput, got.p50, got.p99)
+		b.Logf("ratio: throughput %.2f× (target ≥ 0.70), p99 %.2f× (target ≤ 1.50)", tput, p99)
+		b.ReportMetric(tput, "throughput-ratio")
+		b.ReportMetric(p99, "p99-ratio")
+		b.ReportMetric(got.throughput, "full-req/s")
+		b.ReportMetric(base.throughput, "bare-req/s")
+	}
+}
