@@ -15,7 +15,7 @@ build:
 
 ## test: every test; PostgreSQL ones on DATABASE_URL or a throwaway local cluster
 test:
-	./scripts/test.sh
+	./scripts/with-postgres.sh $(GO) test -count=1 -timeout 30m ./...
 
 ## lint: formatting, vet and Temporal's workflow determinism check
 lint:
@@ -23,9 +23,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(WORKFLOWCHECK) ./...
 
-## bench: benchmarks (each reports a ratio against a baseline measured in the same run)
+## bench: benchmarks (each reports a ratio against a baseline measured in the same run);
+## the inbox benchmark seeds 1,000,000 tasks in PostgreSQL (about a minute)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	./scripts/with-postgres.sh $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

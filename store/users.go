@@ -292,24 +292,35 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 	return translate(s.db.WithContext(ctx).Where("hash = ?", hash).Delete(&tokenRow{}).Error, "token")
 }
 
-// PrincipalByToken resolves a token hash to its enabled user, or EUNAUTHORIZED.
+// PrincipalByToken resolves a token hash to its enabled user, or EUNAUTHORIZED. One query
+// (token, user and memberships joined): it runs on every request.
 func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Principal, error) {
-	var row userRow
-	err := s.db.WithContext(ctx).Table("tokens t").Select("u.*").
-		Joins("JOIN users u ON u.id = t.user_id").
-		Where("t.hash = ? AND t.expires_at > ? AND u.disabled_at IS NULL", hash, s.Now()).
-		Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is invalid or expired")
+	var rows []struct {
+		ID       string
+		Username string
+		IsAdmin  bool
+		UnitID   *string
+		Role     *string
+		Path     *string
 	}
+	err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.username, u.is_admin, m.unit_id, m.role, un.path
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN units un ON un.id = m.unit_id
+		WHERE t.hash = ? AND t.expires_at > ? AND u.disabled_at IS NULL
+		ORDER BY un.path, m.role`, hash, s.Now()).Scan(&rows).Error
 	if err != nil {
 		return domain.Principal{}, translate(err, "token")
 	}
-	ms, err := s.memberships(ctx, s.db, []string{row.ID})
-	if err != nil {
-		return domain.Principal{}, err
+	if len(rows) == 0 {
+		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is invalid or expired")
 	}
-	return domain.Principal{UserID: row.ID, Username: row.Username, Admin: row.IsAdmin, Memberships: ms[row.ID]}, nil
+	p := domain.Principal{UserID: rows[0].ID, Username: rows[0].Username, Admin: rows[0].IsAdmin}
+	for _, r := range rows {
+		if r.UnitID != nil {
+			p.Memberships = append(p.Memberships, domain.Membership{UnitID: *r.UnitID, UnitPath: *r.Path, Role: domain.Role(*r.Role)})
+		}
+	}
+	return p, nil
 }
 
 // DeleteExpiredTokens removes tokens past their expiry; it returns how many.
