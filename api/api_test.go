@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"tandem/activities"
 	"tandem/api"
 	"tandem/auth"
 	"tandem/store"
@@ -31,7 +32,8 @@ func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	if _, err := st.EnsureAdmin(context.Background(), "admin", hash); err != nil {
 		t.Fatal(err)
 	}
-	s := &api.Server{Store: st, Auth: auth.NewService(st, time.Hour), Log: slog.New(slog.DiscardHandler)}
+	s := &api.Server{Store: st, Auth: auth.NewService(st, time.Hour), Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+		Log: slog.New(slog.DiscardHandler)}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv, st
@@ -289,3 +291,5 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 }
+
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,9 +32,13 @@ func (s *Server) idempotency() gin.HandlerFunc {
 			writeProblem(c, http.StatusBadRequest, "Idempotency-Key must be at most 255 characters")
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+		limit := int64(maxJSONBody)
+		if strings.HasPrefix(c.ContentType(), "multipart/") {
+			limit = MaxAttachmentSize + 1<<20
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 		if err != nil {
-			writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB")
+			writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
