@@ -215,8 +215,26 @@ func TestDevEndToEnd(t *testing.T) {
 				t.Fatalf("self-check ran against %v, want %s", check["database"], db)
 			}
 
+			// A process in flight: a drill task waiting for township A's secretary.
+			officerA := loginAs(t, p.base, "officer-a", "password-officer-a")
+			officerA.must(202, "POST", "/drills", map[string]any{"unit_id": townA, "role": "secretary"})
+			secA := loginAs(t, p.base, "secretary-a", "password-secretary-a")
+			waitFor(t, func() bool { return len(secA.must(200, "GET", "/tasks", nil)["items"].([]any)) == 1 })
+
 			p.kill(t)
 			p = startDev(t, data, dbURL)
+
+			// The task is still there, once, and the workflow takes its completion.
+			secA.base = p.base
+			tasks := secA.must(200, "GET", "/tasks", nil)["items"].([]any)
+			if len(tasks) != 1 {
+				t.Fatalf("after restart the secretary has %d tasks, want 1", len(tasks))
+			}
+			done := secA.must(200, "POST", "/tasks/"+tasks[0].(map[string]any)["id"].(string)+"/complete",
+				map[string]any{"result": map[string]any{"acknowledged": true}})
+			if done["status"] != "completed" {
+				t.Fatalf("completion after restart: %v", done)
+			}
 
 			admin.base = p.base
 			if units := admin.must(200, "GET", "/units?limit=200", nil)["items"].([]any); len(units) != 6 {
@@ -226,12 +244,14 @@ func TestDevEndToEnd(t *testing.T) {
 			if me := offCounty.must(200, "GET", "/me", nil); me["username"] != "officer-county" {
 				t.Fatalf("token from before the restart: %v", me)
 			}
-			loginAs(t, p.base, "secretary-a", "password-secretary-a")
 			admin.must(200, "POST", "/system/self-check", nil)
 			// The audit trail kept every change, once.
 			audit := admin.must(200, "GET", "/audit?limit=200&actor=admin", nil)["items"].([]any)
 			if len(audit) != 11 { // six units and five users
 				t.Fatalf("audit has %d records by admin, want 11", len(audit))
+			}
+			if n := len(admin.must(200, "GET", "/tasks?scope=visible&status=all", nil)["items"].([]any)); n != 1 {
+				t.Fatalf("%d tasks in all, want 1 (nothing duplicated)", n)
 			}
 			if !strings.Contains(p.output.String(), "Tandem is running") {
 				t.Fatalf("no start banner in output:\n%s", p.output.String())
