@@ -32,6 +32,8 @@ bench:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./domain -run '^$$' -fuzz FuzzParseUSCC -fuzztime $(FUZZTIME)
+	$(GO) test ./forms -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME)
+	$(GO) test ./calendar -run '^$$' -fuzz FuzzAddWorkingDays -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
