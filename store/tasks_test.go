@@ -205,7 +205,6 @@ func TestTasks(t *testing.T) {
 	})
 }
 
-
 func mustToken(t *testing.T, st *store.Store, userID string) string {
 	t.Helper()
 	hash := "tok-" + userID
