@@ -34,7 +34,7 @@ func (s *Server) idempotency() gin.HandlerFunc {
 		}
 		limit := int64(maxJSONBody)
 		if strings.HasPrefix(c.ContentType(), "multipart/") {
-			limit = MaxAttachmentSize + 1<<20
+			limit = MaxRosterSize + 1<<20
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 		if err != nil {

@@ -87,6 +87,19 @@ func (s *Server) Handler() *gin.Engine {
 	a.DELETE("/calendar/overrides/:date", adminOnly, s.deleteOverride)
 	a.GET("/calendar/deadline", s.deadline)
 
+	a.GET("/units/:id/aliases", s.listAliases)
+	a.POST("/units/:id/aliases", s.addAlias)
+	a.GET("/industry-mappings", s.listMappings)
+	a.PUT("/industry-mappings/:text", adminOnly, s.putMapping)
+
+	a.POST("/roster-imports", s.createImport)
+	a.GET("/roster-imports/:id", s.getImport)
+	a.GET("/roster-imports/:id/rejects", s.importRejects)
+	a.GET("/organizations", s.listOrganizations)
+	a.GET("/organizations/:uscc", s.getOrganization)
+	a.POST("/organizations/:uscc/resolutions", s.resolveConflict)
+	a.GET("/reports/responsibility", s.responsibility)
+
 	a.GET("/audit", s.listAudit)
 	a.POST("/system/self-check", adminOnly, s.selfCheck)
 	return r

@@ -32,4 +32,5 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(SelfCheckWorkflow)
 	r.RegisterWorkflow(DrillWorkflow)
+	r.RegisterWorkflow(RosterImportWorkflow)
 }

@@ -1,0 +1,139 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/roster"
+	"tandem/store"
+)
+
+// ErrTypeBadFile marks an import whose file cannot be read; retrying cannot help.
+const ErrTypeBadFile = "BadRosterFile"
+
+// ImportOptions are what the uploader said about the file.
+type ImportOptions struct {
+	Encoding string            `json:"encoding,omitempty"`
+	Sheet    string            `json:"sheet,omitempty"`
+	Mapping  map[string]string `json:"mapping,omitempty"` // field → header text
+}
+
+// RunImport reads an uploaded roster, stages its rows and merges them into the master roster
+// in one transaction. Running it again after it succeeded returns the stored result.
+func (a *Activities) RunImport(ctx context.Context, importID string) (store.RosterImport, error) {
+	imp, err := a.Store.ImportByID(ctx, importID)
+	if err != nil || imp.Status == store.ImportDone || imp.Status == store.ImportFailed {
+		return imp, nonRetryable(err)
+	}
+	if err := a.Store.StartImport(ctx, importID); err != nil {
+		return imp, err
+	}
+	data, err := a.Store.ImportFile(ctx, imp)
+	if err != nil {
+		return imp, err
+	}
+	var opts ImportOptions
+	if imp.Options != "" {
+		if err := json.Unmarshal([]byte(imp.Options), &opts); err != nil {
+			return imp, a.failImport(ctx, importID, "bad import options")
+		}
+	}
+	pc, err := a.stage(ctx, importID, imp.Filename, data, opts)
+	if err != nil {
+		var bad badFile
+		if errors.As(err, &bad) {
+			return imp, a.failImport(ctx, importID, bad.msg)
+		}
+		return imp, err
+	}
+	done, err := a.Store.MergeImport(ctx, importID, pc)
+	if err != nil {
+		return imp, err
+	}
+	title := fmt.Sprintf("名册导入完成：%s（新增 %d，变更 %d，拒收 %d 行，冲突 %d）", imp.Filename, done.NewOrgs, done.Changed, done.Rejected, done.Conflicts)
+	if err := a.Notifier.Notify(ctx, []string{imp.CreatedBy}, "import-done/"+importID, "roster.import_done", title, "", ""); err != nil {
+		return done, err
+	}
+	return done, nil
+}
+
+type badFile struct{ msg string }
+
+func (b badFile) Error() string { return b.msg }
+
+func (a *Activities) failImport(ctx context.Context, id, reason string) error {
+	if err := a.Store.FailImport(ctx, id, reason); err != nil {
+		return err
+	}
+	return temporal.NewNonRetryableApplicationError(reason, ErrTypeBadFile, nil)
+}
+
+// stage parses the file row by row into the staging table, heartbeating as it goes.
+func (a *Activities) stage(ctx context.Context, importID, filename string, data []byte, opts ImportOptions) (store.ParseCounts, error) {
+	rr, enc, err := roster.Open(bytes.NewReader(data), int64(len(data)), filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
+	if err != nil {
+		return store.ParseCounts{}, badFile{err.Error()}
+	}
+	defer rr.Close()
+	override := map[roster.Field]string{}
+	for f, h := range opts.Mapping {
+		override[roster.Field(f)] = h
+	}
+	p, err := roster.NewParser(rr, override)
+	if err != nil {
+		return store.ParseCounts{}, badFile{err.Error()}
+	}
+	pc := store.ParseCounts{Encoding: enc, Sheet: opts.Sheet, HeaderRow: p.HeaderRow(), Mapping: map[string]int{}}
+	for f, col := range p.Mapping() {
+		pc.Mapping[string(f)] = col
+	}
+	st := a.Store.NewStager(ctx, importID)
+	for {
+		rec, rej, warns, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return pc, badFile{err.Error()}
+		}
+		pc.Rows++
+		if pc.Rows%50000 == 0 {
+			activity.RecordHeartbeat(ctx, pc.Rows)
+		}
+		for _, w := range warns {
+			pc.Warnings++
+			if err := st.Issue(issueOf(w, "warning")); err != nil {
+				return pc, err
+			}
+		}
+		if rej != nil {
+			pc.Rejected++
+			if err := st.Issue(issueOf(*rej, "reject")); err != nil {
+				return pc, err
+			}
+			continue
+		}
+		pc.Accepted++
+		if err := st.Row(store.StagedRow{Row: rec.Row, USCC: string(rec.USCC), Name: rec.Name, Township: rec.Township,
+			Industry: rec.Industry, Supervisor: rec.Supervisor, Employees: rec.Employees, RegStatus: rec.RegStatus, Address: rec.Address}); err != nil {
+			return pc, err
+		}
+	}
+	return pc, st.Flush()
+}
+
+func issueOf(i roster.Issue, severity string) store.ImportIssue {
+	return store.ImportIssue{Row: i.Row, Field: string(i.Field), Severity: severity, Reason: i.Reason, Message: i.Message, Raw: i.Raw}
+}
+
+// FailImport records that an import failed for good.
+func (a *Activities) FailImport(ctx context.Context, importID, reason string) error {
+	return a.Store.FailImport(ctx, importID, reason)
+}

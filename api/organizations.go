@@ -1,0 +1,340 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+	"tandem/roster"
+	"tandem/store"
+)
+
+type organizationResponse struct {
+	USCC           string             `json:"uscc"`
+	Name           string             `json:"name"`
+	RegionUnitID   *string            `json:"region_unit_id"`
+	IndustryUnitID *string            `json:"industry_unit_id"`
+	RegionOwners   int                `json:"region_owners"`
+	IndustryOwners int                `json:"industry_owners"`
+	Coverage       string             `json:"coverage"`
+	Operating      *bool              `json:"operating"`
+	Missing        bool               `json:"missing"`
+	Township       string             `json:"township"`
+	Industry       string             `json:"industry"`
+	Supervisor     string             `json:"supervisor"`
+	Employees      *int               `json:"employees"`
+	RegStatus      string             `json:"reg_status"`
+	Address        string             `json:"address"`
+	Conflicts      []conflictResponse `json:"conflicts"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+}
+
+type conflictResponse struct {
+	Field  string         `json:"field"`
+	Values []sourcedValue `json:"values"`
+}
+
+type sourcedValue struct {
+	Source     string    `json:"source"`
+	Value      any       `json:"value"`
+	ImportID   string    `json:"import_id"`
+	ObservedAt time.Time `json:"observed_at"`
+}
+
+func orgFrom(o store.OrganizationRow) organizationResponse {
+	return organizationResponse{USCC: o.USCC, Name: o.Name, RegionUnitID: o.RegionUnitID, IndustryUnitID: o.IndustryUnitID,
+		RegionOwners: o.RegionOwners, IndustryOwners: o.IndustryOwners, Coverage: o.Coverage, Operating: o.Operating,
+		Missing: o.Missing, Township: o.Township, Industry: o.Industry, Supervisor: o.Supervisor, Employees: o.Employees,
+		RegStatus: o.RegStatus, Address: o.Address, Conflicts: []conflictResponse{}, UpdatedAt: o.UpdatedAt}
+}
+
+func valueOf(sv store.SourceValues, f roster.Field) any {
+	switch f {
+	case roster.FieldName:
+		return sv.Name
+	case roster.FieldTownship:
+		return sv.Township
+	case roster.FieldIndustry:
+		return sv.Industry
+	case roster.FieldSupervisor:
+		return sv.Supervisor
+	case roster.FieldEmployees:
+		if sv.Employees == nil {
+			return nil
+		}
+		return *sv.Employees
+	case roster.FieldRegStatus:
+		return sv.RegStatus
+	case roster.FieldAddress:
+		return sv.Address
+	}
+	return nil
+}
+
+func (s *Server) listOrganizations(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := principal(c)
+	f := store.OrganizationFilter{Coverage: c.Query("coverage"), Tag: c.Query("tag"), Text: c.Query("text"), Page: page,
+		Conflicts: c.Query("conflicts") == "true"}
+	var v domain.Validation
+	switch f.Coverage {
+	case "", "none", "single", "joint", "regional", "work":
+	default:
+		v.Add("coverage", "none, single, joint, regional or work")
+	}
+	for _, name := range []string{"operating", "missing"} {
+		if q := c.Query(name); q != "" {
+			b, err := strconv.ParseBool(q)
+			if err != nil {
+				v.Add(name, "true or false")
+			}
+			if name == "operating" {
+				f.Operating = &b
+			} else {
+				f.Missing = &b
+			}
+		}
+	}
+	if err := v.Err("bad filter"); err != nil {
+		fail(c, err)
+		return
+	}
+	if unitID := c.Query("unit"); unitID != "" {
+		u, err := s.Store.GetUnit(c.Request.Context(), p, unitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		f.UnitPath = u.Path
+	}
+	rows, next, err := s.Store.ListOrganizations(c.Request.Context(), p, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]organizationResponse, len(rows))
+	for i, o := range rows {
+		out[i] = orgFrom(o)
+		for _, cf := range splitFields(o.ConflictFields) {
+			out[i].Conflicts = append(out[i].Conflicts, conflictResponse{Field: cf})
+		}
+	}
+	c.JSON(http.StatusOK, list(out, next))
+}
+
+func splitFields(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+type organizationDetailResponse struct {
+	organizationResponse
+	Sources     []sourceResponse     `json:"sources"`
+	Resolutions []resolutionResponse `json:"resolutions"`
+	Tags        []string             `json:"tags"`
+}
+
+type sourceResponse struct {
+	Source     string         `json:"source"`
+	Label      string         `json:"label"`
+	ImportID   string         `json:"import_id"`
+	Row        int            `json:"row"`
+	ObservedAt time.Time      `json:"observed_at"`
+	Missing    bool           `json:"missing"`
+	Values     map[string]any `json:"values"`
+}
+
+type resolutionResponse struct {
+	Field      string    `json:"field"`
+	Value      string    `json:"value"`
+	Reason     string    `json:"reason"`
+	ResolvedBy string    `json:"resolved_by"`
+	ResolvedAt time.Time `json:"resolved_at"`
+}
+
+// getOrganization shows one organization with what each source says (field provenance) and,
+// per disputed field, each source's value.
+func (s *Server) getOrganization(c *gin.Context) {
+	d, err := s.Store.GetOrganization(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.renderOrganization(c, d)
+}
+
+func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) {
+	out := organizationDetailResponse{organizationResponse: orgFrom(d.OrganizationRow), Sources: []sourceResponse{},
+		Resolutions: []resolutionResponse{}, Tags: d.Tags}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	for _, sv := range d.Sources {
+		vals := map[string]any{}
+		for _, f := range roster.Fields[1:] {
+			vals[string(f)] = valueOf(sv, f)
+		}
+		out.Sources = append(out.Sources, sourceResponse{Source: sv.Source, Label: roster.SourceLabel[sv.Source], ImportID: sv.ImportID,
+			Row: sv.RowNumber, ObservedAt: sv.ObservedAt, Missing: sv.Missing, Values: vals})
+	}
+	for _, cf := range splitFields(d.ConflictFields) {
+		cr := conflictResponse{Field: cf}
+		for _, sv := range d.Sources {
+			if v := valueOf(sv, roster.Field(cf)); !sv.Missing && v != nil && v != "" {
+				cr.Values = append(cr.Values, sourcedValue{Source: sv.Source, Value: v, ImportID: sv.ImportID, ObservedAt: sv.ObservedAt})
+			}
+		}
+		out.Conflicts = append(out.Conflicts, cr)
+	}
+	for _, r := range d.Resolutions {
+		out.Resolutions = append(out.Resolutions, resolutionResponse(resolutionResponse{Field: r.Field, Value: r.Value, Reason: r.Reason, ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt}))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type resolveRequest struct {
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
+// resolveConflict lets an officer choose the value of a disputed field, with a reason.
+func (s *Server) resolveConflict(c *gin.Context) {
+	var req resolveRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var v domain.Validation
+	if !isField(req.Field) || req.Field == string(roster.FieldUSCC) {
+		v.Add("field", "a roster field other than uscc")
+	}
+	if req.Field == string(roster.FieldEmployees) {
+		if _, err := strconv.Atoi(req.Value); err != nil {
+			v.Add("value", "an integer for employees")
+		}
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		v.Add("reason", "required")
+	}
+	if err := v.Err("the resolution is not valid"); err != nil {
+		fail(c, err)
+		return
+	}
+	d, err := s.Store.ResolveConflict(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")), req.Field, req.Value, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.renderOrganization(c, d)
+}
+
+type responsibilityItem struct {
+	USCC    string `json:"uscc"`
+	Name    string `json:"name"`
+	Problem string `json:"problem"`
+	Owners  int    `json:"owners"`
+	Text    string `json:"text"`
+}
+
+// responsibility lists organizations with no responsible unit, or more than one, on a net.
+func (s *Server) responsibility(c *gin.Context) {
+	net := domain.Net(c.DefaultQuery("net", "region"))
+	if net != domain.NetRegion && net != domain.NetIndustry {
+		fail(c, domain.Invalid("bad net", domain.FieldError{Field: "net", Reason: "region or industry"}))
+		return
+	}
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := principal(c)
+	rows, next, err := s.Store.ResponsibilityReport(c.Request.Context(), p, net, page)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	none, multiple, err := s.Store.ResponsibilityCounts(c.Request.Context(), p, net)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]responsibilityItem, len(rows))
+	for i, r := range rows {
+		items[i] = responsibilityItem(r)
+	}
+	c.JSON(http.StatusOK, gin.H{"net": net, "items": items, "next_cursor": next, "counts": gin.H{"none": none, "multiple": multiple}})
+}
+
+type aliasRequest struct {
+	Alias string `json:"alias"`
+}
+
+func (s *Server) addAlias(c *gin.Context) {
+	var req aliasRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if err := s.Store.AddUnitAlias(c.Request.Context(), principal(c), c.Param("id"), req.Alias); err != nil {
+		fail(c, err)
+		return
+	}
+	s.listAliases(c)
+}
+
+func (s *Server) listAliases(c *gin.Context) {
+	u, err := s.Store.GetUnit(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	aliases, err := s.Store.UnitAliases(c.Request.Context(), u.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if aliases == nil {
+		aliases = []string{}
+	}
+	c.JSON(http.StatusOK, gin.H{"unit_id": u.ID, "aliases": aliases})
+}
+
+type mappingRequest struct {
+	UnitID string `json:"unit_id"`
+}
+
+func (s *Server) putMapping(c *gin.Context) {
+	var req mappingRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	m, err := s.Store.PutIndustryMapping(c.Request.Context(), principal(c), c.Param("text"), req.UnitID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"text": m.Text, "unit_id": m.UnitID, "updated_by": m.UpdatedBy, "updated_at": m.UpdatedAt})
+}
+
+func (s *Server) listMappings(c *gin.Context) {
+	ms, err := s.Store.IndustryMappings(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]gin.H, len(ms))
+	for i, m := range ms {
+		out[i] = gin.H{"text": m.Text, "unit_id": m.UnitID, "updated_by": m.UpdatedBy, "updated_at": m.UpdatedAt}
+	}
+	c.JSON(http.StatusOK, list(out, ""))
+}

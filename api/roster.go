@@ -1,0 +1,213 @@
+package api
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"tandem/activities"
+	"tandem/domain"
+	"tandem/roster"
+	"tandem/store"
+	"tandem/workflows"
+)
+
+// MaxRosterSize bounds one uploaded roster file.
+const MaxRosterSize = 256 << 20
+
+type importResponse struct {
+	ID         string         `json:"id"`
+	Source     string         `json:"source"`
+	Filename   string         `json:"filename"`
+	Status     string         `json:"status"`
+	Counts     map[string]int `json:"counts"`
+	Encoding   string         `json:"encoding,omitempty"`
+	HeaderRow  int            `json:"header_row,omitempty"`
+	Mapping    map[string]int `json:"mapping,omitempty"`
+	Error      string         `json:"error,omitempty"`
+	SHA256     string         `json:"sha256"`
+	CreatedBy  string         `json:"created_by"`
+	CreatedAt  time.Time      `json:"created_at"`
+	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+}
+
+func importFrom(imp store.RosterImport) importResponse {
+	r := importResponse{ID: imp.ID, Source: imp.Source, Filename: imp.Filename, Status: imp.Status, Encoding: imp.Encoding,
+		HeaderRow: imp.HeaderRow, Error: imp.Error, SHA256: imp.FileSHA256, CreatedBy: imp.CreatedBy, CreatedAt: imp.CreatedAt,
+		FinishedAt: imp.FinishedAt,
+		Counts: map[string]int{"rows": imp.Rows, "accepted": imp.Accepted, "rejected": imp.Rejected, "warnings": imp.Warnings,
+			"new": imp.NewOrgs, "changed": imp.Changed, "unchanged": imp.Unchanged, "conflicts": imp.Conflicts, "missing": imp.Missing}}
+	if imp.Mapping != "" {
+		_ = json.Unmarshal([]byte(imp.Mapping), &r.Mapping)
+	}
+	return r
+}
+
+// createImport takes an extract as a department delivered it and imports it as a durable job.
+func (s *Server) createImport(c *gin.Context) {
+	p := principal(c)
+	if !p.Admin && !holdsAnyRole(p, domain.RoleOfficer, domain.RoleLiaison) {
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "only admins, officers and department liaisons import rosters"))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
+	source := c.PostForm("source")
+	var v domain.Validation
+	if !roster.ValidSource(source) {
+		v.Add("source", "one of market, tax, social, civil, statistics, industry, annual_report")
+	}
+	opts := activities.ImportOptions{Encoding: strings.ToLower(c.PostForm("encoding")), Sheet: c.PostForm("sheet")}
+	if opts.Encoding != "" && opts.Encoding != "utf-8" && opts.Encoding != "gbk" && opts.Encoding != "gb18030" {
+		v.Add("encoding", "utf-8, gbk or gb18030 (empty: detect)")
+	}
+	if m := c.PostForm("mapping"); m != "" {
+		if err := json.Unmarshal([]byte(m), &opts.Mapping); err != nil {
+			v.Add("mapping", `a JSON object of field to header text, e.g. {"uscc":"纳税人识别号"}`)
+		}
+		for f := range opts.Mapping {
+			if !isField(f) {
+				v.Add("mapping", "unknown field "+f)
+			}
+		}
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
+			return
+		}
+		v.Add("file", "required: the CSV or XLSX file")
+	}
+	if err := v.Err("the import is not valid"); err != nil {
+		fail(c, err)
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxRosterSize+1))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if len(data) > MaxRosterSize {
+		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
+		return
+	}
+	optJSON, _ := json.Marshal(opts)
+	imp, err := s.Store.CreateImport(c.Request.Context(), p, source, filepath.Base(fh.Filename), data, string(optJSON))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if _, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+		ID: workflows.RosterImportWorkflowID(imp.ID), TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: temporalSearch("", imp.ID),
+	}, workflows.RosterImportWorkflow, imp.ID); err != nil {
+		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"))
+		return
+	}
+	c.Header("Location", "/api/v1/roster-imports/"+imp.ID)
+	c.JSON(http.StatusAccepted, importFrom(imp))
+}
+
+func isField(f string) bool {
+	for _, x := range roster.Fields {
+		if string(x) == f {
+			return true
+		}
+	}
+	return false
+}
+
+func holdsAnyRole(p domain.Principal, roles ...domain.Role) bool {
+	for _, m := range p.Memberships {
+		for _, r := range roles {
+			if m.Role == r {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) getImport(c *gin.Context) {
+	imp, err := s.Store.GetImport(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, importFrom(imp))
+}
+
+type issueResponse struct {
+	Row     int    `json:"row"`
+	Field   string `json:"field"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+	Raw     string `json:"raw"`
+}
+
+// importRejects lists rejected rows (or, with severity=warning, cell warnings); with
+// format=csv it downloads them all as CSV (UTF-8 with BOM, so Excel opens it).
+func (s *Server) importRejects(c *gin.Context) {
+	imp, err := s.Store.GetImport(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	severity := "reject"
+	if c.Query("severity") == "warning" {
+		severity = "warning"
+	}
+	if c.Query("format") == "csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="rejects-`+imp.ID+`.csv"`)
+		c.Status(http.StatusOK)
+		_, _ = c.Writer.WriteString("\uFEFF")
+		w := csv.NewWriter(c.Writer)
+		_ = w.Write([]string{"行号", "字段", "原因代码", "原因", "原始内容"})
+		page := store.Page{Limit: 200}
+		for {
+			items, next, err := s.Store.ImportIssues(c.Request.Context(), imp.ID, severity, page)
+			if err != nil {
+				return // headers are sent; the truncated file shows the failure
+			}
+			for _, i := range items {
+				_ = w.Write([]string{strconv.Itoa(i.Row), i.Field, i.Reason, i.Message, roster.Neutralize(i.Raw)})
+			}
+			if next == "" {
+				break
+			}
+			page.Cursor = next
+		}
+		w.Flush()
+		return
+	}
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, next, err := s.Store.ImportIssues(c.Request.Context(), imp.ID, severity, page)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]issueResponse, len(items))
+	for i, it := range items {
+		out[i] = issueResponse{Row: it.Row, Field: it.Field, Reason: it.Reason, Message: it.Message, Raw: it.Raw}
+	}
+	c.JSON(http.StatusOK, list(out, next))
+}

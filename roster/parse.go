@@ -1,0 +1,203 @@
+package roster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"tandem/domain"
+)
+
+// Record is a valid data row: a credit code and what the row says of the organization.
+// Empty strings and a nil Employees mean the row says nothing of that field.
+type Record struct {
+	Row        int
+	USCC       domain.USCC
+	Name       string
+	Township   string
+	Industry   string
+	Supervisor string
+	Employees  *int
+	RegStatus  string
+	Address    string
+}
+
+// Issue is a rejected row (when it concerns the credit code) or a warning on one cell.
+type Issue struct {
+	Row     int
+	Field   Field
+	Reason  string // code, e.g. uscc_checksum, employees_unreadable
+	Message string // Chinese, for people
+	Raw     string // the cell as read
+}
+
+// Reasons of warnings.
+const (
+	WarnEmployees = "employees_unreadable"
+	WarnDuplicate = "duplicate_row"
+)
+
+// Mapping says which column (0-based) holds each field.
+type Mapping map[Field]int
+
+// maxHeaderSearch bounds how far down the header row is looked for.
+const maxHeaderSearch = 30
+
+// Parser turns raw rows into records, rejects and warnings.
+type Parser struct {
+	rr      RowReader
+	mapping Mapping
+	header  int
+	pending []RawRow // rows read while looking for the header, after it
+	// Override maps fields to header texts chosen by the uploader, applied when the header is found.
+	override map[Field]string
+}
+
+// NewParser finds the header row: the first row (of the first 30) that holds a credit-code
+// column, by header name or by the override. Title rows above it are not data.
+func NewParser(rr RowReader, override map[Field]string) (*Parser, error) {
+	p := &Parser{rr: rr, override: override}
+	for i := 0; i < maxHeaderSearch; i++ {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m, ok := p.mappingOf(row.Cells); ok {
+			p.mapping, p.header = m, row.Number
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("roster: no header row with a credit-code column (统一社会信用代码/纳税人识别号…) in the first %d rows", maxHeaderSearch)
+}
+
+func (p *Parser) mappingOf(cells []string) (Mapping, bool) {
+	m := Mapping{}
+	byText := map[string]int{}
+	for i, c := range cells {
+		byText[normHeader(c)] = i
+		if f, ok := FieldOfHeader(c); ok {
+			if _, seen := m[f]; !seen {
+				m[f] = i
+			}
+		}
+	}
+	for f, h := range p.override {
+		if i, ok := byText[normHeader(h)]; ok {
+			m[f] = i
+		}
+	}
+	_, ok := m[FieldUSCC]
+	return m, ok
+}
+
+// HeaderRow is the spreadsheet row number of the header.
+func (p *Parser) HeaderRow() int { return p.header }
+
+// Mapping is the column of each field found in the header.
+func (p *Parser) Mapping() Mapping { return p.mapping }
+
+// Next returns the next data row as a record (rejected == nil) or a reject, with the warnings
+// of its cells. Blank rows are skipped. It returns io.EOF at the end.
+func (p *Parser) Next() (rec Record, rejected *Issue, warnings []Issue, err error) {
+	for {
+		row, err := p.rr.Next()
+		if err != nil {
+			return Record{}, nil, nil, err
+		}
+		if blank(row.Cells) {
+			continue
+		}
+		rec, rejected, warnings = p.parse(row)
+		return rec, rejected, warnings, nil
+	}
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(strings.Trim(c, "\u3000\uFEFF")) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Parser) cell(row RawRow, f Field) (string, bool) {
+	i, ok := p.mapping[f]
+	if !ok || i >= len(row.Cells) {
+		return "", false
+	}
+	return row.Cells[i], true
+}
+
+func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
+	raw, _ := p.cell(row, FieldUSCC)
+	code, err := domain.ParseUSCC(raw)
+	if err != nil {
+		var ue *domain.USCCError
+		reason := domain.USCCMalformed
+		if errors.As(err, &ue) {
+			reason = ue.Reason
+		}
+		return Record{}, &Issue{Row: row.Number, Field: FieldUSCC, Reason: reason, Message: domain.USCCReasonLabel(reason), Raw: raw}, nil
+	}
+	rec := Record{Row: row.Number, USCC: code}
+	text := func(f Field) string {
+		v, _ := p.cell(row, f)
+		return cleanText(v)
+	}
+	rec.Name, rec.Township, rec.Industry = text(FieldName), text(FieldTownship), text(FieldIndustry)
+	rec.Supervisor, rec.RegStatus, rec.Address = text(FieldSupervisor), text(FieldRegStatus), text(FieldAddress)
+	var warnings []Issue
+	if v, ok := p.cell(row, FieldEmployees); ok && cleanText(v) != "" {
+		n, ok := parseCount(v)
+		if ok {
+			rec.Employees = &n
+		} else {
+			warnings = append(warnings, Issue{Row: row.Number, Field: FieldEmployees, Reason: WarnEmployees,
+				Message: "从业人数无法识别，已留空", Raw: v})
+		}
+	}
+	return rec, nil, warnings
+}
+
+// cleanText trims (also full-width spaces and BOMs) and folds full-width letters and digits,
+// keeping Chinese punctuation as it is.
+func cleanText(s string) string {
+	s = strings.TrimFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\uFEFF' })
+	if s == "" {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '\uFF10' && r <= '\uFF19' || r >= '\uFF21' && r <= '\uFF3A' || r >= '\uFF41' && r <= '\uFF5A' {
+			r -= 0xFEE0
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// parseCount reads a head count such as "120", "１２０", "1,200", "120人" or "120.0".
+func parseCount(s string) (int, bool) {
+	s = strings.TrimSuffix(strings.ReplaceAll(cleanText(s), ",", ""), "人")
+	s = strings.TrimSuffix(s, ".0")
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 10_000_000 {
+		return 0, false
+	}
+	return n, true
+}
+
+// Neutralize makes a cell safe for a spreadsheet export: a value that a spreadsheet would
+// run as a formula (=, +, -, @, tab, CR) is prefixed with a quote.
+func Neutralize(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,149 @@
+package roster_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tandem/roster"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+type parsed struct {
+	Encoding  string
+	HeaderRow int
+	Mapping   roster.Mapping
+	Records   []roster.Record
+	Rejects   []roster.Issue
+	Warnings  []roster.Issue
+}
+
+func parseFile(t testing.TB, data []byte, name string, opts roster.Options) (parsed, error) {
+	rr, enc, err := roster.Open(bytes.NewReader(data), int64(len(data)), name, opts)
+	if err != nil {
+		return parsed{}, err
+	}
+	defer rr.Close()
+	p, err := roster.NewParser(rr, nil)
+	if err != nil {
+		return parsed{}, err
+	}
+	out := parsed{Encoding: enc, HeaderRow: p.HeaderRow(), Mapping: p.Mapping()}
+	for {
+		rec, rej, warns, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out.Warnings = append(out.Warnings, warns...)
+		if rej != nil {
+			out.Rejects = append(out.Rejects, *rej)
+		} else {
+			out.Records = append(out.Records, rec)
+		}
+	}
+}
+
+// TestGolden parses the messy rosters under testdata and compares with the golden output.
+func TestGolden(t *testing.T) {
+	for _, name := range []string{"market-gbk.csv", "tax-header-row2.xlsx", "social-bom.csv"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := parseFile(t, data, name, roster.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.MarshalIndent(got, "", "  ")
+			golden := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(b, want) {
+				t.Fatalf("output differs from %s (run with -update after checking):\n%s", golden, b)
+			}
+		})
+	}
+}
+
+func TestEncodingsAndShapes(t *testing.T) {
+	t.Run("ExplicitEncodingWins", func(t *testing.T) {
+		data, _ := os.ReadFile("testdata/market-gbk.csv")
+		got, err := parseFile(t, data, "x.csv", roster.Options{Encoding: "gbk"})
+		if err != nil || got.Encoding != "gbk" || len(got.Records) != 4 {
+			t.Fatalf("%+v %v", got, err)
+		}
+	})
+	t.Run("ErrNoHeader", func(t *testing.T) {
+		_, err := parseFile(t, []byte("a,b\n1,2\n"), "x.csv", roster.Options{})
+		if err == nil || !strings.Contains(err.Error(), "header") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("ErrOldExcel", func(t *testing.T) {
+		_, err := parseFile(t, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), "x.xls", roster.Options{})
+		if !errors.Is(err, roster.ErrFormat) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("RowNumbersCountBlankAndMultilineRows", func(t *testing.T) {
+		csv := "统一社会信用代码,名称\n\n91110108551385082Q,\"两行\n名称\"\n\n\nbad,x\n"
+		got, err := parseFile(t, []byte(csv), "x.csv", roster.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Records[0].Row != 3 || got.Rejects[0].Row != 6 {
+			t.Fatalf("rows: record %d (want 3), reject %d (want 6)", got.Records[0].Row, got.Rejects[0].Row)
+		}
+	})
+	t.Run("Neutralize", func(t *testing.T) {
+		for in, want := range map[string]string{"=1+1": "'=1+1", "+86": "'+86", "-2": "'-2", "@x": "'@x", "公司": "公司", "": ""} {
+			if got := roster.Neutralize(in); got != want {
+				t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)
+			}
+		}
+	})
+}
+
+// FuzzParse: any bytes, as CSV, never panic; every data row is a record or a reject; records
+// carry valid codes.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"market-gbk.csv", "social-bom.csv"} {
+		data, _ := os.ReadFile(filepath.Join("testdata", name))
+		f.Add(data)
+	}
+	f.Add([]byte("统一社会信用代码\n\"unterminated"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := parseFile(t, data, "f.csv", roster.Options{})
+		if err != nil {
+			return
+		}
+		for _, r := range got.Records {
+			if len(r.USCC) != 18 || r.Row <= got.HeaderRow {
+				t.Fatalf("record %+v after header %d", r, got.HeaderRow)
+			}
+		}
+		for _, r := range got.Rejects {
+			if r.Reason == "" || r.Message == "" || r.Row <= got.HeaderRow {
+				t.Fatalf("reject %+v", r)
+			}
+		}
+	})
+}

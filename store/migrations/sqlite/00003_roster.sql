@@ -1,0 +1,145 @@
+-- +goose Up
+CREATE TABLE roster_imports (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    filename    TEXT NOT NULL,
+    blob_key    TEXT NOT NULL REFERENCES blobs (key),
+    file_sha256 TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+    encoding    TEXT NOT NULL DEFAULT '',
+    sheet       TEXT NOT NULL DEFAULT '',
+    header_row  INTEGER NOT NULL DEFAULT 0,
+    mapping     TEXT NOT NULL DEFAULT '',
+    options     TEXT NOT NULL DEFAULT '',
+    rows        INTEGER NOT NULL DEFAULT 0,
+    accepted    INTEGER NOT NULL DEFAULT 0,
+    rejected    INTEGER NOT NULL DEFAULT 0,
+    warnings    INTEGER NOT NULL DEFAULT 0,
+    new_orgs    INTEGER NOT NULL DEFAULT 0,
+    changed     INTEGER NOT NULL DEFAULT 0,
+    unchanged   INTEGER NOT NULL DEFAULT 0,
+    conflicts   INTEGER NOT NULL DEFAULT 0,
+    missing     INTEGER NOT NULL DEFAULT 0,
+    error       TEXT NOT NULL DEFAULT '',
+    created_by  TEXT NOT NULL,
+    created_at  DATETIME NOT NULL,
+    started_at  DATETIME,
+    finished_at DATETIME
+);
+
+-- Rejected rows and cell warnings of an import.
+CREATE TABLE roster_issues (
+    import_id  TEXT NOT NULL REFERENCES roster_imports (id),
+    row_number INTEGER NOT NULL,
+    field      TEXT NOT NULL,
+    severity   TEXT NOT NULL CHECK (severity IN ('reject', 'warning')),
+    reason     TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    raw        TEXT NOT NULL
+);
+CREATE INDEX roster_issues_import ON roster_issues (import_id, severity, row_number);
+
+-- Rows of an import on their way to the master roster. Unlogged: a crash loses them, and the
+-- import is then run again from its file.
+CREATE TABLE roster_staging (
+    import_id  TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    uscc       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    township   TEXT NOT NULL,
+    industry   TEXT NOT NULL,
+    supervisor TEXT NOT NULL,
+    employees  INTEGER,
+    reg_status TEXT NOT NULL,
+    address    TEXT NOT NULL
+);
+CREATE INDEX roster_staging_import ON roster_staging (import_id);
+
+-- What each source says of each organization: the provenance of every field (source, the
+-- import that last delivered it, when).
+CREATE TABLE organization_sources (
+    uscc        TEXT NOT NULL REFERENCES organizations (uscc),
+    source      TEXT NOT NULL,
+    import_id   TEXT NOT NULL,
+    observed_at DATETIME NOT NULL,
+    row_number  INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    township    TEXT NOT NULL,
+    industry    TEXT NOT NULL,
+    supervisor  TEXT NOT NULL,
+    employees   INTEGER,
+    reg_status  TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    missing     BOOLEAN NOT NULL DEFAULT FALSE, -- absent from this source's latest extract
+    PRIMARY KEY (uscc, source)
+);
+CREATE INDEX organization_sources_source ON organization_sources (source);
+
+ALTER TABLE organizations ADD COLUMN township          TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN industry          TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN supervisor        TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN employees         INTEGER;
+ALTER TABLE organizations ADD COLUMN reg_status        TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN address           TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN conflict_fields   TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN region_unit_id    TEXT REFERENCES units (id);
+ALTER TABLE organizations ADD COLUMN region_path       TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN region_owners     INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE organizations ADD COLUMN industry_unit_id  TEXT REFERENCES units (id);
+ALTER TABLE organizations ADD COLUMN industry_path     TEXT NOT NULL DEFAULT '';
+ALTER TABLE organizations ADD COLUMN industry_owners   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE organizations ADD COLUMN coverage          TEXT NOT NULL DEFAULT 'none' CHECK (coverage IN ('none', 'single', 'joint', 'regional', 'work'));
+ALTER TABLE organizations ADD COLUMN operating         BOOLEAN;
+ALTER TABLE organizations ADD COLUMN missing           BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX organizations_region_path ON organizations (region_path);
+CREATE INDEX organizations_industry_path ON organizations (industry_path);
+
+-- An officer's choice of value for a field the sources disagree on.
+CREATE TABLE organization_resolutions (
+    uscc        TEXT NOT NULL REFERENCES organizations (uscc),
+    field       TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    resolved_by TEXT NOT NULL,
+    resolved_at DATETIME NOT NULL,
+    PRIMARY KEY (uscc, field)
+);
+
+CREATE TABLE organization_tags (
+    uscc TEXT NOT NULL REFERENCES organizations (uscc),
+    tag  TEXT NOT NULL,
+    PRIMARY KEY (uscc, tag)
+);
+CREATE INDEX organization_tags_tag ON organization_tags (tag);
+
+-- Other names of a region unit (a township's old name after a merger, a common short name).
+CREATE TABLE unit_aliases (
+    alias   TEXT NOT NULL,
+    unit_id TEXT NOT NULL REFERENCES units (id),
+    PRIMARY KEY (alias, unit_id)
+);
+
+-- Which industry committee is responsible for a trade (行业门类) or a supervising department.
+CREATE TABLE industry_mappings (
+    text       TEXT PRIMARY KEY,
+    unit_id    TEXT NOT NULL REFERENCES units (id),
+    updated_by TEXT NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+
+-- The names a township text may resolve to: a region unit's name or one of its aliases.
+CREATE VIEW region_names AS
+    SELECT name, id AS unit_id FROM units WHERE net = 'region'
+    UNION
+    SELECT alias AS name, unit_id FROM unit_aliases;
+
+-- +goose Down
+DROP VIEW region_names;
+DROP TABLE industry_mappings;
+DROP TABLE unit_aliases;
+DROP TABLE organization_tags;
+DROP TABLE organization_resolutions;
+DROP TABLE organization_sources;
+DROP TABLE roster_staging;
+DROP TABLE roster_issues;
+DROP TABLE roster_imports;

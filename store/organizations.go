@@ -1,0 +1,373 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"tandem/domain"
+)
+
+// OrganizationRow is an organization of the master roster.
+type OrganizationRow struct {
+	USCC           string `gorm:"column:uscc;primaryKey"`
+	Name           string
+	Township       string
+	Industry       string
+	Supervisor     string
+	Employees      *int
+	RegStatus      string
+	Address        string
+	ConflictFields string
+	RegionUnitID   *string
+	RegionPath     string
+	RegionOwners   int
+	IndustryUnitID *string
+	IndustryPath   string
+	IndustryOwners int
+	Coverage       string
+	Operating      *bool
+	Missing        bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (OrganizationRow) TableName() string { return "organizations" }
+
+// SourceValues is what one source says of an organization, with its provenance.
+type SourceValues struct {
+	USCC       string `gorm:"column:uscc"`
+	Source     string
+	ImportID   string
+	ObservedAt time.Time
+	RowNumber  int
+	Name       string
+	Township   string
+	Industry   string
+	Supervisor string
+	Employees  *int
+	RegStatus  string
+	Address    string
+	Missing    bool
+}
+
+func (SourceValues) TableName() string { return "organization_sources" }
+
+// Resolution is an officer's choice for a disputed field.
+type Resolution struct {
+	USCC       string `gorm:"column:uscc;primaryKey"`
+	Field      string `gorm:"primaryKey"`
+	Value      string
+	Reason     string
+	ResolvedBy string
+	ResolvedAt time.Time
+}
+
+func (Resolution) TableName() string { return "organization_resolutions" }
+
+// visibleOrgs restricts q (on organizations o) to those responsible to a unit the caller views,
+// on either net. Organizations without a responsible unit are seen by admins only.
+func visibleOrgs(q *gorm.DB, p domain.Principal) *gorm.DB {
+	if p.Admin {
+		return q
+	}
+	var conds []string
+	var args []any
+	for _, path := range p.ScopePaths() {
+		conds = append(conds, `o.region_path LIKE ? ESCAPE '\'`, `o.industry_path LIKE ? ESCAPE '\'`)
+		args = append(args, escapeLike(path)+"%", escapeLike(path)+"%")
+	}
+	if len(conds) == 0 {
+		return q.Where("1 = 0")
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
+}
+
+// OrganizationFilter narrows the master roster.
+type OrganizationFilter struct {
+	UnitPath  string // responsible unit in this subtree, on either net
+	Coverage  string
+	Tag       string
+	Text      string // in the name, or a credit-code prefix
+	Operating *bool
+	Conflicts bool
+	Missing   *bool
+	Page      Page
+}
+
+// ListOrganizations lists the organizations the caller may view, by credit code.
+func (s *Store) ListOrganizations(ctx context.Context, p domain.Principal, f OrganizationFilter) ([]OrganizationRow, string, error) {
+	q := visibleOrgs(s.db.WithContext(ctx).Table("organizations o"), p)
+	if f.UnitPath != "" {
+		like := escapeLike(f.UnitPath) + "%"
+		q = q.Where(`(o.region_path LIKE ? ESCAPE '\' OR o.industry_path LIKE ? ESCAPE '\')`, like, like)
+	}
+	if f.Coverage != "" {
+		q = q.Where("o.coverage = ?", f.Coverage)
+	}
+	if f.Tag != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM organization_tags t WHERE t.uscc = o.uscc AND t.tag = ?)", f.Tag)
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		q = q.Where(`(o.name LIKE ? ESCAPE '\' OR o.uscc LIKE ? ESCAPE '\')`, "%"+escapeLike(t)+"%", escapeLike(strings.ToUpper(t))+"%")
+	}
+	if f.Operating != nil {
+		q = q.Where("o.operating = ?", *f.Operating)
+	}
+	if f.Conflicts {
+		q = q.Where("o.conflict_fields <> ''")
+	}
+	if f.Missing != nil {
+		q = q.Where("o.missing = ?", *f.Missing)
+	}
+	q, err := pageByID(q, "o.uscc", f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []OrganizationRow
+	if err := q.Select("o.*").Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "organizations")
+	}
+	rows, next := nextCursor(rows, f.Page, func(r OrganizationRow) string { return r.USCC })
+	return rows, next, nil
+}
+
+// OrganizationDetail is one organization with its provenance.
+type OrganizationDetail struct {
+	OrganizationRow
+	Sources     []SourceValues
+	Resolutions []Resolution
+	Tags        []string
+}
+
+// GetOrganization returns an organization the caller may view, with what each source says.
+func (s *Store) GetOrganization(ctx context.Context, p domain.Principal, uscc string) (OrganizationDetail, error) {
+	var d OrganizationDetail
+	if err := visibleOrgs(s.db.WithContext(ctx).Table("organizations o").Where("o.uscc = ?", uscc), p).
+		Select("o.*").Take(&d.OrganizationRow).Error; err != nil {
+		return d, translate(err, "organization")
+	}
+	if err := s.db.WithContext(ctx).Where("uscc = ?", uscc).Order(sourceOrder).Find(&d.Sources).Error; err != nil {
+		return d, translate(err, "organization sources")
+	}
+	if err := s.db.WithContext(ctx).Where("uscc = ?", uscc).Order("field").Find(&d.Resolutions).Error; err != nil {
+		return d, translate(err, "resolutions")
+	}
+	if err := s.db.WithContext(ctx).Table("organization_tags").Where("uscc = ?", uscc).Order("tag").Pluck("tag", &d.Tags).Error; err != nil {
+		return d, translate(err, "tags")
+	}
+	return d, nil
+}
+
+var sourceOrder = strings.ReplaceAll(sourceRank, "s.source", "source")
+
+// ResolveConflict records an officer's choice for a field of an organization (admins, or an
+// officer over one of its responsible units) and recomputes it.
+func (s *Store) ResolveConflict(ctx context.Context, p domain.Principal, uscc, field, value, reason string) (OrganizationDetail, error) {
+	d, err := s.GetOrganization(ctx, p, uscc)
+	if err != nil {
+		return d, err
+	}
+	if !p.Admin && !(d.RegionPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionPath)) &&
+		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) {
+		return d, domain.Errorf(domain.EFORBIDDEN, "only an officer over the organization's unit may resolve its conflicts")
+	}
+	now := s.Now()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var old *Resolution
+		var cur Resolution
+		if tx.Where("uscc = ? AND field = ?", uscc, field).Take(&cur).Error == nil {
+			old = &cur
+		}
+		r := Resolution{USCC: uscc, Field: field, Value: value, Reason: reason, ResolvedBy: p.Username, ResolvedAt: now}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uscc"}, {Name: "field"}}, UpdateAll: true}).Create(&r).Error; err != nil {
+			return translate(err, "resolution")
+		}
+		if err := s.recomputeSet(tx, now, `SELECT ? AS uscc`, uscc); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Username, "organization.resolve", "organization", uscc, d.RegionPath, old, r)
+	})
+	if err != nil {
+		return d, err
+	}
+	return s.GetOrganization(ctx, p, uscc)
+}
+
+// recomputeSet recomputes the organizations selected by query.
+func (s *Store) recomputeSet(tx *gorm.DB, now time.Time, query string, args ...any) error {
+	if err := tx.Exec("DROP TABLE IF EXISTS recompute").Error; err != nil {
+		return translate(err, "recompute")
+	}
+	if err := tx.Exec("CREATE TEMP TABLE recompute AS "+query, args...).Error; err != nil {
+		return translate(err, "recompute")
+	}
+	if err := s.recompute(tx, now); err != nil {
+		return err
+	}
+	return translate(tx.Exec("DROP TABLE recompute").Error, "recompute")
+}
+
+// AddUnitAlias registers another name of a region unit and re-resolves the organizations whose
+// township text is that name.
+func (s *Store) AddUnitAlias(ctx context.Context, p domain.Principal, unitID, alias string) error {
+	u, err := s.GetUnit(ctx, p, unitID)
+	if err != nil {
+		return err
+	}
+	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, u.Path) {
+		return domain.Errorf(domain.EFORBIDDEN, "only an admin or an officer over the unit may add aliases")
+	}
+	if u.Net != domain.NetRegion {
+		return domain.Invalid("aliases are for region units", domain.FieldError{Field: "unit_id", Reason: "not a region unit"})
+	}
+	alias = strings.TrimSpace(alias)
+	if alias == "" {
+		return domain.Invalid("the alias is empty", domain.FieldError{Field: "alias", Reason: "required"})
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("INSERT INTO unit_aliases (alias, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", alias, u.ID).Error; err != nil {
+			return translate(err, "alias")
+		}
+		if err := s.recomputeSet(tx, s.Now(), "SELECT DISTINCT uscc FROM organization_sources WHERE township = ?", alias); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Username, "unit.alias", "unit", u.ID, u.Path, nil, map[string]string{"alias": alias})
+	})
+}
+
+// UnitAliases lists a unit's aliases.
+func (s *Store) UnitAliases(ctx context.Context, unitID string) ([]string, error) {
+	var out []string
+	err := s.db.WithContext(ctx).Table("unit_aliases").Where("unit_id = ?", unitID).Order("alias").Pluck("alias", &out).Error
+	return out, translate(err, "aliases")
+}
+
+// IndustryMapping says which committee is responsible for a trade or supervising department.
+type IndustryMapping struct {
+	Text      string `gorm:"primaryKey"`
+	UnitID    string
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+func (IndustryMapping) TableName() string { return "industry_mappings" }
+
+// PutIndustryMapping maps a trade text to an industry committee (admins) and re-resolves the
+// organizations that name it.
+func (s *Store) PutIndustryMapping(ctx context.Context, p domain.Principal, text, unitID string) (IndustryMapping, error) {
+	if !p.Admin {
+		return IndustryMapping{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may edit industry mappings")
+	}
+	u, err := s.GetUnit(ctx, p, unitID)
+	if err != nil {
+		return IndustryMapping{}, domain.Invalid("no such unit", domain.FieldError{Field: "unit_id", Reason: "no such unit"})
+	}
+	if u.Net != domain.NetIndustry {
+		return IndustryMapping{}, domain.Invalid("the unit is not an industry committee", domain.FieldError{Field: "unit_id", Reason: "not on the industry net"})
+	}
+	m := IndustryMapping{Text: strings.TrimSpace(text), UnitID: u.ID, UpdatedBy: p.Username, UpdatedAt: s.Now()}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "text"}}, UpdateAll: true}).Create(&m).Error; err != nil {
+			return translate(err, "industry mapping")
+		}
+		if err := s.recomputeSet(tx, m.UpdatedAt, "SELECT DISTINCT uscc FROM organization_sources WHERE industry = ? OR supervisor = ?", m.Text, m.Text); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Username, "industry_mapping.put", "industry_mapping", m.Text, u.Path, nil, map[string]string{"unit_id": u.ID})
+	})
+	return m, err
+}
+
+// IndustryMappings lists every mapping.
+func (s *Store) IndustryMappings(ctx context.Context) ([]IndustryMapping, error) {
+	var out []IndustryMapping
+	return out, translate(s.db.WithContext(ctx).Order("text").Find(&out).Error, "industry mappings")
+}
+
+// ImportIssues lists an import's rejects or warnings by row.
+func (s *Store) ImportIssues(ctx context.Context, importID, severity string, page Page) ([]ImportIssue, string, error) {
+	q := s.db.WithContext(ctx).Table("roster_issues").Where("import_id = ? AND severity = ?", importID, severity)
+	if page.Cursor != "" {
+		c, err := decodeCursor(page.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		n, err := strconv.Atoi(c)
+		if err != nil {
+			return nil, "", domain.Invalid("bad cursor", domain.FieldError{Field: "cursor", Reason: "not a cursor from a previous page"})
+		}
+		q = q.Where("row_number > ?", n)
+	}
+	var rows []struct {
+		RowNumber                        int
+		Field, Severity, Reason, Message string
+		Raw                              string
+	}
+	if err := q.Order("row_number, field").Limit(page.limit() + 1).Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "import issues")
+	}
+	out := make([]ImportIssue, len(rows))
+	for i, r := range rows {
+		out[i] = ImportIssue{Row: r.RowNumber, Field: r.Field, Severity: r.Severity, Reason: r.Reason, Message: r.Message, Raw: r.Raw}
+	}
+	out, next := nextCursor(out, page, func(i ImportIssue) string { return strconv.Itoa(i.Row) })
+	return out, next, nil
+}
+
+// ResponsibilityProblem is an organization with no responsible unit, or more than one, on a net.
+type ResponsibilityProblem struct {
+	USCC    string
+	Name    string
+	Problem string // none | multiple
+	Owners  int
+	Text    string // the township or trade text the sources give
+}
+
+// ResponsibilityReport lists the organizations (the caller may view) with a problem on a net.
+func (s *Store) ResponsibilityReport(ctx context.Context, p domain.Principal, net domain.Net, page Page) ([]ResponsibilityProblem, string, error) {
+	owners, text := "o.region_owners", "o.township"
+	if net == domain.NetIndustry {
+		owners, text = "o.industry_owners", "CASE WHEN o.industry <> '' THEN o.industry ELSE o.supervisor END"
+	}
+	q := visibleOrgs(s.db.WithContext(ctx).Table("organizations o"), p).Where(owners + " <> 1 AND NOT o.missing")
+	q, err := pageByID(q, "o.uscc", page)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []struct {
+		USCC   string `gorm:"column:uscc"`
+		Name   string
+		Owners int
+		Text   string
+	}
+	if err := q.Select("o.uscc, o.name, " + owners + " AS owners, " + text + " AS text").Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "responsibility report")
+	}
+	out := make([]ResponsibilityProblem, len(rows))
+	for i, r := range rows {
+		out[i] = ResponsibilityProblem{USCC: r.USCC, Name: r.Name, Owners: r.Owners, Text: r.Text, Problem: "none"}
+		if r.Owners > 1 {
+			out[i].Problem = "multiple"
+		}
+	}
+	out, next := nextCursor(out, page, func(r ResponsibilityProblem) string { return r.USCC })
+	return out, next, nil
+}
+
+// ResponsibilityCounts counts the problems of a net: in total, and per county for the
+// organizations whose other net's unit (or own net's units) lie in a county.
+func (s *Store) ResponsibilityCounts(ctx context.Context, p domain.Principal, net domain.Net) (none, multiple int64, err error) {
+	owners := "o.region_owners"
+	if net == domain.NetIndustry {
+		owners = "o.industry_owners"
+	}
+	var c struct{ None, Multiple int64 }
+	err = visibleOrgs(s.db.WithContext(ctx).Table("organizations o"), p).Where("NOT o.missing").
+		Select("count(*) FILTER (WHERE " + owners + " = 0) AS none, count(*) FILTER (WHERE " + owners + " > 1) AS multiple").Scan(&c).Error
+	return c.None, c.Multiple, translate(err, "responsibility counts")
+}

@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+
+	"tandem/domain"
+)
+
+// Import statuses.
+const (
+	ImportPending = "pending"
+	ImportRunning = "running"
+	ImportDone    = "done"
+	ImportFailed  = "failed"
+)
+
+// RosterImport is one uploaded extract and what became of it.
+type RosterImport struct {
+	ID         string `gorm:"primaryKey"`
+	Source     string
+	Filename   string
+	BlobKey    string
+	FileSHA256 string `gorm:"column:file_sha256"`
+	Status     string
+	Encoding   string
+	Sheet      string
+	HeaderRow  int
+	Mapping    string
+	Options    string
+	Rows       int
+	Accepted   int
+	Rejected   int
+	Warnings   int
+	NewOrgs    int
+	Changed    int
+	Unchanged  int
+	Conflicts  int
+	Missing    int
+	Error      string
+	CreatedBy  string
+	CreatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+}
+
+func (RosterImport) TableName() string { return "roster_imports" }
+
+// CreateImport stores an uploaded file and a pending import of it.
+func (s *Store) CreateImport(ctx context.Context, p domain.Principal, source, filename string, data []byte, options string) (RosterImport, error) {
+	now := s.Now()
+	blob := blobRow{Key: "rosters/" + newID(), ContentType: "application/octet-stream", Size: int64(len(data)), Data: data, CreatedAt: now}
+	blob.SHA256 = sha256Hex(data)
+	imp := RosterImport{ID: newID(), Source: source, Filename: filename, BlobKey: blob.Key, FileSHA256: blob.SHA256,
+		Status: ImportPending, Options: options, CreatedBy: p.Username, CreatedAt: now}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&blob).Error; err != nil {
+			return translate(err, "file")
+		}
+		if err := tx.Create(&imp).Error; err != nil {
+			return translate(err, "import")
+		}
+		return s.audit(ctx, tx, p.Username, "roster.import", "roster_import", imp.ID, "", nil,
+			map[string]any{"source": source, "filename": filename, "sha256": blob.SHA256, "size": blob.Size})
+	})
+	return imp, err
+}
+
+// GetImport returns an import: to admins, officers, and whoever uploaded it.
+func (s *Store) GetImport(ctx context.Context, p domain.Principal, id string) (RosterImport, error) {
+	var imp RosterImport
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&imp).Error; err != nil {
+		return imp, translate(err, "import")
+	}
+	if !p.Admin && imp.CreatedBy != p.Username && !holdsRole(p, domain.RoleOfficer) {
+		return RosterImport{}, domain.Errorf(domain.ENOTFOUND, "import not found")
+	}
+	return imp, nil
+}
+
+func holdsRole(p domain.Principal, r domain.Role) bool {
+	for _, m := range p.Memberships {
+		if m.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// ImportByID returns an import for the engine's own use.
+func (s *Store) ImportByID(ctx context.Context, id string) (RosterImport, error) {
+	var imp RosterImport
+	return imp, translate(s.db.WithContext(ctx).Where("id = ?", id).Take(&imp).Error, "import")
+}
+
+// ImportFile returns the uploaded bytes of an import.
+func (s *Store) ImportFile(ctx context.Context, imp RosterImport) ([]byte, error) {
+	var b blobRow
+	if err := s.db.WithContext(ctx).Where("key = ?", imp.BlobKey).Take(&b).Error; err != nil {
+		return nil, translate(err, "import file")
+	}
+	return b.Data, nil
+}
+
+// StartImport marks an import running and clears what an earlier attempt staged.
+func (s *Store) StartImport(ctx context.Context, id string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM roster_staging WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "staging")
+		}
+		if err := tx.Exec("DELETE FROM roster_issues WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "import issues")
+		}
+		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).
+			Updates(map[string]any{"status": ImportRunning, "started_at": s.Now(), "error": ""}).Error, "import")
+	})
+}
+
+// FailImport records why an import failed; the master roster is untouched.
+func (s *Store) FailImport(ctx context.Context, id, reason string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM roster_staging WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "staging")
+		}
+		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).
+			Updates(map[string]any{"status": ImportFailed, "error": reason, "finished_at": s.Now()}).Error, "import")
+	})
+}
+
+// StagedRow is a valid row on its way to the master roster.
+type StagedRow struct {
+	Row        int
+	USCC       string
+	Name       string
+	Township   string
+	Industry   string
+	Supervisor string
+	Employees  *int
+	RegStatus  string
+	Address    string
+}
+
+// ImportIssue is a rejected row or a cell warning.
+type ImportIssue struct {
+	Row      int
+	Field    string
+	Severity string // reject | warning
+	Reason   string
+	Message  string
+	Raw      string
+}
+
+// Stager writes an import's rows and issues in batches: COPY on PostgreSQL, multi-row
+// INSERTs on SQLite. Call Flush at the end.
+type Stager struct {
+	s      *Store
+	ctx    context.Context
+	id     string
+	rows   []StagedRow
+	issues []ImportIssue
+}
+
+const stageBatch = 20000
+
+// NewStager stages rows for an import.
+func (s *Store) NewStager(ctx context.Context, importID string) *Stager {
+	return &Stager{s: s, ctx: ctx, id: importID, rows: make([]StagedRow, 0, stageBatch)}
+}
+
+// Row stages one row.
+func (st *Stager) Row(r StagedRow) error {
+	st.rows = append(st.rows, r)
+	if len(st.rows) >= stageBatch {
+		return st.flushRows()
+	}
+	return nil
+}
+
+// Issue stages one issue.
+func (st *Stager) Issue(i ImportIssue) error {
+	st.issues = append(st.issues, i)
+	if len(st.issues) >= stageBatch {
+		return st.flushIssues()
+	}
+	return nil
+}
+
+// Flush writes what is buffered.
+func (st *Stager) Flush() error {
+	if err := st.flushRows(); err != nil {
+		return err
+	}
+	return st.flushIssues()
+}
+
+var stagingColumns = []string{"import_id", "row_number", "uscc", "name", "township", "industry", "supervisor", "employees", "reg_status", "address"}
+var issueColumns = []string{"import_id", "row_number", "field", "severity", "reason", "message", "raw"}
+
+func (st *Stager) flushRows() error {
+	if len(st.rows) == 0 {
+		return nil
+	}
+	vals := make([][]any, len(st.rows))
+	for i, r := range st.rows {
+		var emp any
+		if r.Employees != nil {
+			emp = int32(*r.Employees)
+		}
+		vals[i] = []any{st.id, int32(r.Row), r.USCC, r.Name, r.Township, r.Industry, r.Supervisor, emp, r.RegStatus, r.Address}
+	}
+	st.rows = st.rows[:0]
+	return st.s.copyRows(st.ctx, "roster_staging", stagingColumns, vals)
+}
+
+func (st *Stager) flushIssues() error {
+	if len(st.issues) == 0 {
+		return nil
+	}
+	vals := make([][]any, len(st.issues))
+	for i, r := range st.issues {
+		vals[i] = []any{st.id, int32(r.Row), r.Field, r.Severity, r.Reason, r.Message, r.Raw}
+	}
+	st.issues = st.issues[:0]
+	return st.s.copyRows(st.ctx, "roster_issues", issueColumns, vals)
+}
+
+// copyRows bulk-inserts rows: COPY on PostgreSQL, batched INSERTs in one transaction on SQLite.
+func (s *Store) copyRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if s.dialect == Postgres {
+		conn, err := sqlDB.Conn(ctx)
+		if err != nil {
+			return translate(err, table)
+		}
+		defer conn.Close()
+		return translate(conn.Raw(func(dc any) error {
+			_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+			return err
+		}), table)
+	}
+	const perStmt = 500 // SQLite allows 32,766 parameters
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, table)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	ph := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	for start := 0; start < len(rows); start += perStmt {
+		end := min(start+perStmt, len(rows))
+		args := make([]any, 0, (end-start)*len(cols))
+		for _, r := range rows[start:end] {
+			args = append(args, r...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ",") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(ph+",", end-start), ",")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return translate(err, table)
+		}
+	}
+	return translate(tx.Commit(), table)
+}
+
+// ParseCounts are what the parser counted.
+type ParseCounts struct {
+	Rows, Accepted, Rejected, Warnings int
+	Encoding, Sheet                    string
+	HeaderRow                          int
+	Mapping                            map[string]int
+}
+
+// MergeImport merges the staged rows into the master roster in one transaction: a crash before
+// it commits leaves the roster as it was. Calling it again for a done import changes nothing
+// and returns the stored import.
+func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (RosterImport, error) {
+	var out RosterImport
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var imp RosterImport
+		if err := tx.Where("id = ?", id).Take(&imp).Error; err != nil {
+			return translate(err, "import")
+		}
+		if imp.Status == ImportDone {
+			out = imp
+			return nil
+		}
+		now := s.Now()
+		args := map[string]any{"id": id, "source": imp.Source, "now": now}
+		exec := func(q string) error {
+			if err := tx.Exec(q, args).Error; err != nil {
+				return fmt.Errorf("store: merge import: %w\n%s", err, q)
+			}
+			return nil
+		}
+		for _, t := range []string{"cur", "cls", "gone", "recompute"} {
+			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
+				return err
+			}
+		}
+		// cur: the last row of each credit code in this import (a later row wins).
+		if s.dialect == Postgres {
+			if err := exec(`CREATE TEMP TABLE cur AS SELECT DISTINCT ON (uscc) uscc, row_number, name, township, industry,
+				supervisor, employees, reg_status, address FROM roster_staging WHERE import_id = @id ORDER BY uscc, row_number DESC`); err != nil {
+				return err
+			}
+			if err := exec(`ALTER TABLE cur ADD PRIMARY KEY (uscc)`); err != nil {
+				return err
+			}
+			if err := exec(`ANALYZE cur`); err != nil {
+				return err
+			}
+		} else if err := exec(`CREATE TEMP TABLE cur AS SELECT s.uscc, s.row_number, s.name, s.township, s.industry, s.supervisor,
+				s.employees, s.reg_status, s.address FROM roster_staging s
+				JOIN (SELECT uscc, max(row_number) AS rn FROM roster_staging WHERE import_id = @id GROUP BY uscc) m
+				  ON m.uscc = s.uscc AND m.rn = s.row_number WHERE s.import_id = @id`); err != nil {
+			return err
+		}
+		empDiffers := "s.employees IS DISTINCT FROM c.employees"
+		if s.dialect == SQLite {
+			empDiffers = "s.employees IS NOT c.employees"
+		}
+		if err := exec(`CREATE TEMP TABLE cls AS SELECT c.uscc, o.uscc IS NULL AS is_new,
+			(s.uscc IS NULL OR s.missing OR s.name <> c.name OR s.township <> c.township OR s.industry <> c.industry
+			 OR s.supervisor <> c.supervisor OR ` + empDiffers + ` OR s.reg_status <> c.reg_status OR s.address <> c.address) AS touched
+			FROM cur c LEFT JOIN organizations o ON o.uscc = c.uscc
+			LEFT JOIN organization_sources s ON s.uscc = c.uscc AND s.source = @source`); err != nil {
+			return err
+		}
+		var counts struct{ New, Changed, Unchanged int }
+		if err := tx.Raw(`SELECT count(*) FILTER (WHERE is_new) AS new, count(*) FILTER (WHERE touched AND NOT is_new) AS changed,
+			count(*) FILTER (WHERE NOT touched) AS unchanged FROM cls`).Scan(&counts).Error; err != nil {
+			return translate(err, "import counts")
+		}
+		steps := []string{
+			`INSERT INTO organizations (uscc, name, created_at, updated_at)
+			 SELECT c.uscc, c.name, @now, @now FROM cur c JOIN cls ON cls.uscc = c.uscc WHERE cls.is_new`,
+			`INSERT INTO organization_sources (uscc, source, import_id, observed_at, row_number, name, township, industry,
+			   supervisor, employees, reg_status, address, missing)
+			 SELECT c.uscc, @source, @id, @now, c.row_number, c.name, c.township, c.industry, c.supervisor, c.employees,
+			   c.reg_status, c.address, FALSE FROM cur c JOIN cls ON cls.uscc = c.uscc WHERE cls.touched
+			 ON CONFLICT (uscc, source) DO UPDATE SET import_id = excluded.import_id, observed_at = excluded.observed_at,
+			   row_number = excluded.row_number, name = excluded.name, township = excluded.township, industry = excluded.industry,
+			   supervisor = excluded.supervisor, employees = excluded.employees, reg_status = excluded.reg_status,
+			   address = excluded.address, missing = FALSE`,
+			// Organizations this source delivered before and not now: flagged, never deleted.
+			`CREATE TEMP TABLE gone AS SELECT s.uscc FROM organization_sources s
+			 WHERE s.source = @source AND NOT s.missing AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.uscc = s.uscc)`,
+			`UPDATE organization_sources SET missing = TRUE, import_id = @id, observed_at = @now
+			 WHERE source = @source AND uscc IN (SELECT uscc FROM gone)`,
+			`CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE touched UNION SELECT uscc FROM gone`,
+		}
+		for _, q := range steps {
+			if err := exec(q); err != nil {
+				return err
+			}
+		}
+		if err := s.recompute(tx, now); err != nil {
+			return err
+		}
+		var missing, conflicts int64
+		if err := tx.Raw(`SELECT count(*) FROM gone`).Scan(&missing).Error; err != nil {
+			return translate(err, "import counts")
+		}
+		if err := tx.Raw(`SELECT count(*) FROM organizations o JOIN cur c ON c.uscc = o.uscc WHERE o.conflict_fields <> ''`).
+			Scan(&conflicts).Error; err != nil {
+			return translate(err, "import counts")
+		}
+		for _, t := range []string{"cur", "cls", "gone", "recompute"} {
+			if err := exec("DROP TABLE " + t); err != nil {
+				return err
+			}
+		}
+		if err := exec(`DELETE FROM roster_staging WHERE import_id = @id`); err != nil {
+			return err
+		}
+		mapping, _ := json.Marshal(pc.Mapping)
+		upd := map[string]any{
+			"status": ImportDone, "finished_at": now, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
+			"warnings": pc.Warnings, "encoding": pc.Encoding, "sheet": pc.Sheet, "header_row": pc.HeaderRow, "mapping": string(mapping),
+			"new_orgs": counts.New, "changed": counts.Changed, "unchanged": counts.Unchanged, "conflicts": conflicts, "missing": missing,
+		}
+		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return translate(err, "import")
+		}
+		if err := s.audit(ctx, tx, imp.CreatedBy, "roster.merge", "roster_import", id, "", nil, map[string]any{
+			"new": counts.New, "changed": counts.Changed, "unchanged": counts.Unchanged, "conflicts": conflicts, "missing": missing}); err != nil {
+			return err
+		}
+		return translate(tx.Where("id = ?", id).Take(&out).Error, "import")
+	})
+	return out, err
+}
+
+// sourceRank orders sources for the value shown while they disagree ('01' wins).
+const sourceRank = `CASE s.source WHEN 'market' THEN '01' WHEN 'civil' THEN '02' WHEN 'tax' THEN '03' WHEN 'social' THEN '04'
+	WHEN 'statistics' THEN '05' WHEN 'industry' THEN '06' WHEN 'annual_report' THEN '07' ELSE '08' END`
+
+// recompute derives the master values of the organizations in the temp table `recompute`
+// from what their sources say: the value of the highest-ranked source that says something,
+// the fields on which sources disagree (unless an officer resolved them), and the responsible
+// units on both nets (every distinct unit named, so two names mean two owners).
+func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
+	pick := func(col string) string {
+		return fmt.Sprintf(`substr(min(rk || %[1]s) FILTER (WHERE %[1]s <> ''), 3) AS %[1]s,
+			count(DISTINCT %[1]s) FILTER (WHERE %[1]s <> '') AS %[1]s_n`, col)
+	}
+	conflict := func(col string) string {
+		return fmt.Sprintf(`CASE WHEN a.%[1]s_n > 1 AND res.%[1]s IS NULL THEN ',%[1]s' ELSE '' END`, col)
+	}
+	resolved := func(col string) string {
+		return fmt.Sprintf(`COALESCE(res.%[1]s, a.%[1]s, '')`, col)
+	}
+	resCol := func(col string) string {
+		return fmt.Sprintf(`max(CASE WHEN field = '%[1]s' THEN value END) AS %[1]s`, col)
+	}
+	q := `WITH v AS (
+		SELECT s.*, ` + sourceRank + ` AS rk FROM organization_sources s JOIN recompute x ON x.uscc = s.uscc WHERE NOT s.missing
+	), a AS (
+		SELECT uscc, ` + pick("name") + `, ` + pick("township") + `, ` + pick("industry") + `, ` + pick("supervisor") + `, ` +
+		pick("reg_status") + `, ` + pick("address") + `,
+			CAST(substr(min(rk || CAST(employees AS TEXT)) FILTER (WHERE employees IS NOT NULL), 3) AS INTEGER) AS employees,
+			count(DISTINCT employees) AS employees_n
+		FROM v GROUP BY uscc
+	), reg AS (
+		SELECT v.uscc, count(DISTINCT n.unit_id) AS owners, min(n.unit_id) AS unit_id
+		FROM v JOIN region_names n ON n.name = v.township WHERE v.township <> '' GROUP BY v.uscc
+	), ind AS (
+		SELECT v.uscc, count(DISTINCT m.unit_id) AS owners, min(m.unit_id) AS unit_id
+		FROM v JOIN industry_mappings m ON m.text = v.industry OR m.text = v.supervisor GROUP BY v.uscc
+	), res AS (
+		SELECT uscc, ` + resCol("name") + `, ` + resCol("township") + `, ` + resCol("industry") + `, ` + resCol("supervisor") + `, ` +
+		resCol("reg_status") + `, ` + resCol("address") + `, ` + resCol("employees") + `
+		FROM organization_resolutions WHERE uscc IN (SELECT uscc FROM recompute) GROUP BY uscc
+	), calc AS (
+		SELECT a.uscc,
+			` + resolved("name") + ` AS name, ` + resolved("township") + ` AS township, ` + resolved("industry") + ` AS industry,
+			` + resolved("supervisor") + ` AS supervisor, ` + resolved("reg_status") + ` AS reg_status, ` + resolved("address") + ` AS address,
+			COALESCE(CAST(res.employees AS INTEGER), a.employees) AS employees,
+			substr(` + conflict("name") + ` || ` + conflict("township") + ` || ` + conflict("industry") + ` || ` + conflict("supervisor") +
+		` || ` + conflict("employees") + ` || ` + conflict("reg_status") + ` || ` + conflict("address") + `, 2) AS conflict_fields,
+			COALESCE(reg.owners, 0) AS region_owners, CASE WHEN reg.owners = 1 THEN reg.unit_id END AS region_unit_id,
+			COALESCE(ind.owners, 0) AS industry_owners, CASE WHEN ind.owners = 1 THEN ind.unit_id END AS industry_unit_id
+		FROM a LEFT JOIN res ON res.uscc = a.uscc LEFT JOIN reg ON reg.uscc = a.uscc LEFT JOIN ind ON ind.uscc = a.uscc
+	)
+	UPDATE organizations SET name = calc.name, township = calc.township, industry = calc.industry, supervisor = calc.supervisor,
+		reg_status = calc.reg_status, address = calc.address, employees = calc.employees, conflict_fields = calc.conflict_fields,
+		region_owners = calc.region_owners, region_unit_id = calc.region_unit_id,
+		region_path = COALESCE((SELECT u.path FROM units u WHERE u.id = calc.region_unit_id), ''),
+		industry_owners = calc.industry_owners, industry_unit_id = calc.industry_unit_id,
+		industry_path = COALESCE((SELECT u.path FROM units u WHERE u.id = calc.industry_unit_id), ''),
+		operating = CASE WHEN calc.reg_status = '' THEN NULL
+			WHEN calc.reg_status LIKE '%注销%' OR calc.reg_status LIKE '%吊销%' OR calc.reg_status LIKE '%撤销%' OR calc.reg_status LIKE '%迁出%' OR calc.reg_status LIKE '%歇业%' THEN FALSE
+			ELSE TRUE END,
+		missing = FALSE, updated_at = @now
+	FROM calc WHERE organizations.uscc = calc.uscc`
+	if err := tx.Exec(q, map[string]any{"now": now}).Error; err != nil {
+		return fmt.Errorf("store: recompute organizations: %w", err)
+	}
+	// Every source dropped it: flagged missing, kept with its last values.
+	err := tx.Exec(`UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM recompute)
+		AND NOT EXISTS (SELECT 1 FROM organization_sources s WHERE s.uscc = organizations.uscc AND NOT s.missing)`,
+		map[string]any{"now": now}).Error
+	return translate(err, "organizations")
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
