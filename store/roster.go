@@ -297,7 +297,13 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		now := s.Now()
 		args := map[string]any{"id": id, "source": imp.Source, "now": now}
 		exec := func(q string) error {
-			if err := tx.Exec(q, args).Error; err != nil {
+			var err error
+			if strings.Contains(q, "@") {
+				err = tx.Exec(q, args).Error
+			} else {
+				err = tx.Exec(q).Error
+			}
+			if err != nil {
 				return fmt.Errorf("store: merge import: %w\n%s", err, q)
 			}
 			return nil
