@@ -168,7 +168,9 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 // cleanText trims (also full-width spaces and BOMs) and folds full-width letters and digits,
 // keeping Chinese punctuation as it is.
 func cleanText(s string) string {
-	s = strings.TrimFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\uFEFF' })
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\uFEFF'
+	})
 	if s == "" {
 		return s
 	}

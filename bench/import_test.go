@@ -1,0 +1,242 @@
+package bench_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"tandem/activities"
+	"tandem/domain"
+	"tandem/roster"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+const importRows = 1_000_000
+
+var usccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+// usccFor makes the i-th valid credit code: a fixed prefix, a 9-digit organization code, and
+// the GB 32100 check character.
+func usccFor(i int) string {
+	body := fmt.Sprintf("91110108%09d", i)
+	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	sum := 0
+	for k := 0; k < 17; k++ {
+		sum += strings.IndexByte(usccAlphabet, body[k]) * weights[k]
+	}
+	return body + string(usccAlphabet[(31-sum%31)%31])
+}
+
+// writeSource writes one department's extract of n organizations as a clean UTF-8 CSV and
+// returns its path. Sources differ in head counts for 5% of the organizations (conflicts).
+// month2 changes 10% of rows, drops 2% and adds 2% new ones.
+func writeSource(b *testing.B, dir, source string, month2 bool) string {
+	path := filepath.Join(dir, source+map[bool]string{true: "-month2", false: ""}[month2]+".csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "统一社会信用代码,企业名称,所属乡镇（街道）,行业门类,从业人数,登记状态")
+	n := importRows
+	for i := 0; i < n; i++ {
+		if month2 && i%50 == 7 {
+			continue // 2% gone
+		}
+		emp := 3 + i%200
+		if source != "market" && i%20 == 0 {
+			emp++ // 5% disagree with the market
+		}
+		status := "存续"
+		if month2 && i%10 == 3 {
+			status = "在业" // 10% changed
+		}
+		fmt.Fprintf(w, "%s,企业%07d有限公司,乡镇%04d,制造业,%d,%s\n", usccFor(i), i, i%2000, emp, status)
+	}
+	if month2 {
+		for i := n; i < n+n/50; i++ { // 2% new
+			fmt.Fprintf(w, "%s,企业%07d有限公司,乡镇%04d,制造业,%d,存续\n", usccFor(i), i, i%2000, 5)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	return path
+}
+
+// copyFloor times `psql \copy` of the same file into a table keyed by the credit code.
+func copyFloor(b *testing.B, url, path string) time.Duration {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		b.Skip("psql not found")
+	}
+	run := func(sql string) {
+		if out, err := exec.Command(psql, url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql).CombinedOutput(); err != nil {
+			b.Fatalf("psql: %v\n%s", err, out)
+		}
+	}
+	run(`DROP TABLE IF EXISTS copy_floor; CREATE TABLE copy_floor (uscc text PRIMARY KEY, name text, township text, industry text, employees int, reg_status text)`)
+	start := time.Now()
+	run(`\copy copy_floor FROM '` + path + `' WITH (FORMAT csv, HEADER true)`)
+	return time.Since(start)
+}
+
+// heapWatch samples the Go heap while an import runs and returns the peak in use.
+func heapWatch() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}
+	}()
+	return func() uint64 { close(done); return peak.Load() }
+}
+
+// BenchmarkImport imports 1,000,000-row extracts of three sources and a second month of the
+// first through Tandem (parse, validate, stage, merge with provenance) and, in the same run,
+// loads each file with `psql \copy` into a table with the same primary key: the floor.
+func BenchmarkImport(b *testing.B) {
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		b.Skip("needs PostgreSQL: run `make bench-import`")
+	}
+	url := storetest.NewPostgresDatabase(b)
+	st, err := store.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		b.Fatal(err)
+	}
+	a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute}, Notifier: activities.InAppNotifier{Store: st}}
+	admin := domain.Principal{Username: "admin", Admin: true}
+	dir := b.TempDir()
+	files := []struct{ source, path string }{
+		{"market", writeSource(b, dir, "market", false)},
+		{"tax", writeSource(b, dir, "tax", false)},
+		{"social", writeSource(b, dir, "social", false)},
+		{"market", writeSource(b, dir, "market", true)},
+	}
+	b.ResetTimer()
+	for range b.N {
+		var total, totalCopy time.Duration
+		for _, f := range files {
+			data, err := os.ReadFile(f.path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			imp, err := st.CreateImport(ctx, admin, f.source, filepath.Base(f.path), data, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			data = nil
+			runtime.GC()
+			stop := heapWatch()
+			start := time.Now()
+			done, err := a.RunImport(ctx, imp.ID)
+			took := time.Since(start)
+			peak := stop()
+			if err != nil || done.Status != store.ImportDone {
+				b.Fatalf("import %s: %v %+v", f.path, err, done)
+			}
+			floor := copyFloor(b, url, f.path)
+			total += took
+			totalCopy += floor
+			b.Logf("%-18s rows %d new %d changed %d unchanged %d conflicts %d missing %d | tandem %v, \\copy %v, ratio %.2f×, peak heap %d MB",
+				filepath.Base(f.path), done.Rows, done.NewOrgs, done.Changed, done.Unchanged, done.Conflicts, done.Missing,
+				took.Round(time.Millisecond), floor.Round(time.Millisecond), took.Seconds()/floor.Seconds(), peak>>20)
+		}
+		b.ReportMetric(total.Seconds()/totalCopy.Seconds(), "import/copy-ratio")
+		b.Logf("all four files: tandem %v, \\copy %v, ratio %.2f× (target ≤ 2)", total.Round(time.Millisecond), totalCopy.Round(time.Millisecond), total.Seconds()/totalCopy.Seconds())
+	}
+}
+
+// BenchmarkXLSXStream measures how fast an XLSX roster streams through the parser, against
+// the rate of parsing the same rows as CSV in the same run.
+func BenchmarkXLSXStream(b *testing.B) {
+	const n = 200_000
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = sw.SetRow("A1", []any{"统一社会信用代码", "企业名称", "所属乡镇（街道）", "行业门类", "从业人数", "登记状态"})
+	var csvBuf bytes.Buffer
+	csvBuf.WriteString("统一社会信用代码,企业名称,所属乡镇（街道）,行业门类,从业人数,登记状态\n")
+	for i := 0; i < n; i++ {
+		row := []any{usccFor(i), fmt.Sprintf("企业%07d有限公司", i), fmt.Sprintf("乡镇%04d", i%2000), "制造业", 3 + i%200, "存续"}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			b.Fatal(err)
+		}
+		fmt.Fprintf(&csvBuf, "%s,%s,%s,%s,%d,%s\n", row...)
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	var xlsx bytes.Buffer
+	if err := f.Write(&xlsx); err != nil {
+		b.Fatal(err)
+	}
+	parse := func(data []byte, name string) (int, time.Duration) {
+		start := time.Now()
+		rr, _, err := roster.Open(bytes.NewReader(data), int64(len(data)), name, roster.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rr.Close()
+		p, err := roster.NewParser(rr, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows := 0
+		for {
+			_, rej, _, err := p.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil || rej != nil {
+				b.Fatalf("row %d: %v %v", rows, err, rej)
+			}
+			rows++
+		}
+		return rows, time.Since(start)
+	}
+	b.ResetTimer()
+	for range b.N {
+		stop := heapWatch()
+		xr, xt := parse(xlsx.Bytes(), "r.xlsx")
+		peak := stop()
+		cr, ct := parse(csvBuf.Bytes(), "r.csv")
+		b.ReportMetric(float64(xr)/xt.Seconds(), "xlsx-rows/s")
+		b.ReportMetric(xt.Seconds()/ct.Seconds(), "xlsx/csv-time")
+		b.Logf("XLSX %d rows (%d MB) in %v = %.0f rows/s (target ≥ 20,000), peak heap %d MB; CSV %d rows in %v",
+			xr, xlsx.Len()>>20, xt.Round(time.Millisecond), float64(xr)/xt.Seconds(), peak>>20, cr, ct.Round(time.Millisecond))
+	}
+}
