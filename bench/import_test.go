@@ -134,6 +134,11 @@ func BenchmarkImport(b *testing.B) {
 	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		b.Fatal(err)
 	}
+	st.Trace = func(step string, took time.Duration) {
+		if took > 300*time.Millisecond {
+			b.Logf("    step %-7v %.90s", took.Round(time.Millisecond), step)
+		}
+	}
 	a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute}, Notifier: activities.InAppNotifier{Store: st}}
 	admin := domain.Principal{Username: "admin", Admin: true}
 	dir := b.TempDir()

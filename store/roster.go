@@ -297,6 +297,7 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		now := s.Now()
 		args := map[string]any{"id": id, "source": imp.Source, "now": now}
 		exec := func(q string) error {
+			defer s.trace(strings.Join(strings.Fields(q), " "), time.Now())
 			var err error
 			if strings.Contains(q, "@") {
 				err = tx.Exec(q, args).Error
@@ -348,8 +349,6 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			return translate(err, "import counts")
 		}
 		steps := []string{
-			`INSERT INTO organizations (uscc, name, created_at, updated_at)
-			 SELECT c.uscc, c.name, @now, @now FROM cur c JOIN cls ON cls.uscc = c.uscc WHERE cls.is_new`,
 			`INSERT INTO organization_sources (uscc, source, import_id, observed_at, row_number, name, township, industry,
 			   supervisor, employees, reg_status, address, missing)
 			 SELECT c.uscc, @source, @id, @now, c.row_number, c.name, c.township, c.industry, c.supervisor, c.employees,
@@ -365,14 +364,20 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			 WHERE source = @source AND uscc IN (SELECT uscc FROM gone)`,
 			`CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE touched UNION SELECT uscc FROM gone`,
 		}
+		if s.dialect == Postgres {
+			// Temp tables have no statistics until analysed; without them the planner guesses badly.
+			steps = append(steps, `ANALYZE cls`, `ANALYZE recompute`)
+		}
 		for _, q := range steps {
 			if err := exec(q); err != nil {
 				return err
 			}
 		}
+		start := time.Now()
 		if err := s.recompute(tx, now); err != nil {
 			return err
 		}
+		s.trace("recompute organizations", start)
 		var missing, conflicts int64
 		if err := tx.Raw(`SELECT count(*) FROM gone`).Scan(&missing).Error; err != nil {
 			return translate(err, "import counts")
@@ -417,11 +422,12 @@ const sourceRank = `CASE s.source WHEN 'market' THEN '01' WHEN 'civil' THEN '02'
 // units on both nets (every distinct unit named, so two names mean two owners).
 func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 	pick := func(col string) string {
+		// min and max instead of count(DISTINCT): plain aggregates hash, distinct ones sort.
 		return fmt.Sprintf(`substr(min(rk || %[1]s) FILTER (WHERE %[1]s <> ''), 3) AS %[1]s,
-			count(DISTINCT %[1]s) FILTER (WHERE %[1]s <> '') AS %[1]s_n`, col)
+			min(%[1]s) FILTER (WHERE %[1]s <> '') AS %[1]s_lo, max(%[1]s) FILTER (WHERE %[1]s <> '') AS %[1]s_hi`, col)
 	}
 	conflict := func(col string) string {
-		return fmt.Sprintf(`CASE WHEN a.%[1]s_n > 1 AND res.%[1]s IS NULL THEN ',%[1]s' ELSE '' END`, col)
+		return fmt.Sprintf(`CASE WHEN a.%[1]s_lo <> a.%[1]s_hi AND res.%[1]s IS NULL THEN ',%[1]s' ELSE '' END`, col)
 	}
 	resolved := func(col string) string {
 		return fmt.Sprintf(`COALESCE(res.%[1]s, a.%[1]s, '')`, col)
@@ -435,14 +441,17 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 		SELECT uscc, ` + pick("name") + `, ` + pick("township") + `, ` + pick("industry") + `, ` + pick("supervisor") + `, ` +
 		pick("reg_status") + `, ` + pick("address") + `,
 			CAST(substr(min(rk || CAST(employees AS TEXT)) FILTER (WHERE employees IS NOT NULL), 3) AS INTEGER) AS employees,
-			count(DISTINCT employees) AS employees_n
+			min(employees) AS employees_lo, max(employees) AS employees_hi
 		FROM v GROUP BY uscc
 	), reg AS (
 		SELECT v.uscc, count(DISTINCT n.unit_id) AS owners, min(n.unit_id) AS unit_id
 		FROM v JOIN region_names n ON n.name = v.township WHERE v.township <> '' GROUP BY v.uscc
 	), ind AS (
-		SELECT v.uscc, count(DISTINCT m.unit_id) AS owners, min(m.unit_id) AS unit_id
-		FROM v JOIN industry_mappings m ON m.text = v.industry OR m.text = v.supervisor GROUP BY v.uscc
+		SELECT uscc, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM (
+			SELECT v.uscc, m.unit_id FROM v JOIN industry_mappings m ON m.text = v.industry
+			UNION ALL
+			SELECT v.uscc, m.unit_id FROM v JOIN industry_mappings m ON m.text = v.supervisor
+		) x GROUP BY uscc
 	), res AS (
 		SELECT uscc, ` + resCol("name") + `, ` + resCol("township") + `, ` + resCol("industry") + `, ` + resCol("supervisor") + `, ` +
 		resCol("reg_status") + `, ` + resCol("address") + `, ` + resCol("employees") + `
@@ -458,17 +467,28 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 			COALESCE(ind.owners, 0) AS industry_owners, CASE WHEN ind.owners = 1 THEN ind.unit_id END AS industry_unit_id
 		FROM a LEFT JOIN res ON res.uscc = a.uscc LEFT JOIN reg ON reg.uscc = a.uscc LEFT JOIN ind ON ind.uscc = a.uscc
 	)
-	UPDATE organizations SET name = calc.name, township = calc.township, industry = calc.industry, supervisor = calc.supervisor,
-		reg_status = calc.reg_status, address = calc.address, employees = calc.employees, conflict_fields = calc.conflict_fields,
-		region_owners = calc.region_owners, region_unit_id = calc.region_unit_id,
-		region_path = COALESCE((SELECT u.path FROM units u WHERE u.id = calc.region_unit_id), ''),
-		industry_owners = calc.industry_owners, industry_unit_id = calc.industry_unit_id,
-		industry_path = COALESCE((SELECT u.path FROM units u WHERE u.id = calc.industry_unit_id), ''),
-		operating = CASE WHEN calc.reg_status = '' THEN NULL
-			WHEN calc.reg_status LIKE '%注销%' OR calc.reg_status LIKE '%吊销%' OR calc.reg_status LIKE '%撤销%' OR calc.reg_status LIKE '%迁出%' OR calc.reg_status LIKE '%歇业%' THEN FALSE
+	INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees, conflict_fields,
+		region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating, missing,
+		created_at, updated_at)
+	SELECT calc.uscc, calc.name, calc.township, calc.industry, calc.supervisor, calc.reg_status, calc.address, calc.employees,
+		calc.conflict_fields, calc.region_owners, calc.region_unit_id, COALESCE(ru.path, ''), calc.industry_owners,
+		calc.industry_unit_id, COALESCE(iu.path, ''),
+		CASE WHEN calc.reg_status = '' THEN NULL
+			WHEN calc.reg_status LIKE '%注销%' OR calc.reg_status LIKE '%吊销%' OR calc.reg_status LIKE '%撤销%'
+			  OR calc.reg_status LIKE '%迁出%' OR calc.reg_status LIKE '%歇业%' THEN FALSE
 			ELSE TRUE END,
-		missing = FALSE, updated_at = @now
-	FROM calc WHERE organizations.uscc = calc.uscc`
+		FALSE, @now, @now
+	FROM calc LEFT JOIN units ru ON ru.id = calc.region_unit_id LEFT JOIN units iu ON iu.id = calc.industry_unit_id
+	WHERE true
+	ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, township = excluded.township, industry = excluded.industry,
+		supervisor = excluded.supervisor, reg_status = excluded.reg_status, address = excluded.address,
+		employees = excluded.employees, conflict_fields = excluded.conflict_fields, region_owners = excluded.region_owners,
+		region_unit_id = excluded.region_unit_id, region_path = excluded.region_path, industry_owners = excluded.industry_owners,
+		industry_unit_id = excluded.industry_unit_id, industry_path = excluded.industry_path, operating = excluded.operating,
+		missing = FALSE, updated_at = excluded.updated_at
+	WHERE ` + s.changedCondition("organizations", "excluded", "name", "township", "industry", "supervisor", "reg_status", "address",
+		"employees", "conflict_fields", "region_owners", "region_unit_id", "region_path", "industry_owners", "industry_unit_id",
+		"industry_path", "operating", "missing")
 	if err := tx.Exec(q, map[string]any{"now": now}).Error; err != nil {
 		return fmt.Errorf("store: recompute organizations: %w", err)
 	}
@@ -482,4 +502,18 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// changedCondition is true when any of the columns differs between two row aliases, NULLs
+// compared as values.
+func (s *Store) changedCondition(a, b string, cols ...string) string {
+	op := " IS DISTINCT FROM "
+	if s.dialect == SQLite {
+		op = " IS NOT "
+	}
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = a + "." + c + op + b + "." + c
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
 }

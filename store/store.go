@@ -44,6 +44,15 @@ type Store struct {
 	dialect Dialect
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// Trace, when set, is told how long each step of a long operation (an import's merge) took.
+	Trace func(step string, took time.Duration)
+}
+
+// trace reports a step's duration to Trace, if set.
+func (s *Store) trace(step string, start time.Time) {
+	if s.Trace != nil {
+		s.Trace(step, time.Since(start))
+	}
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// or postgresql://, and otherwise

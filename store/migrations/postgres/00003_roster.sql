@@ -58,7 +58,7 @@ CREATE INDEX roster_staging_import ON roster_staging (import_id);
 -- What each source says of each organization: the provenance of every field (source, the
 -- import that last delivered it, when).
 CREATE TABLE organization_sources (
-    uscc        TEXT NOT NULL REFERENCES organizations (uscc),
+    uscc        TEXT NOT NULL, -- no foreign key: the merge writes sources before their organization
     source      TEXT NOT NULL,
     import_id   TEXT NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
@@ -73,7 +73,6 @@ CREATE TABLE organization_sources (
     missing     BOOLEAN NOT NULL DEFAULT FALSE, -- absent from this source's latest extract
     PRIMARY KEY (uscc, source)
 );
-CREATE INDEX organization_sources_source ON organization_sources (source);
 
 ALTER TABLE organizations
     ADD COLUMN township          TEXT NOT NULL DEFAULT '',
