@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -34,6 +35,22 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 	}
 	if err := a.Store.StartImport(ctx, importID); err != nil {
 		return imp, err
+	}
+	// Heartbeat while the file is parsed and merged, so that a worker that dies is noticed
+	// within the heartbeat timeout and the import runs again elsewhere.
+	if activity.IsActivity(ctx) {
+		beat, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			for {
+				select {
+				case <-beat.Done():
+					return
+				case <-time.After(5 * time.Second):
+					activity.RecordHeartbeat(ctx)
+				}
+			}
+		}()
 	}
 	data, err := a.Store.ImportFile(ctx, imp)
 	if err != nil {
@@ -104,9 +121,6 @@ func (a *Activities) stage(ctx context.Context, importID, filename string, data 
 			return pc, badFile{err.Error()}
 		}
 		pc.Rows++
-		if pc.Rows%50000 == 0 && activity.IsActivity(ctx) { // also called outside Temporal by benchmarks
-			activity.RecordHeartbeat(ctx, pc.Rows)
-		}
 		for _, w := range warns {
 			pc.Warnings++
 			if err := st.Issue(issueOf(w, "warning")); err != nil {

@@ -136,7 +136,7 @@ func BenchmarkImport(b *testing.B) {
 	}
 	st.Trace = func(step string, took time.Duration) {
 		if took > 300*time.Millisecond {
-			b.Logf("    step %-7v %.90s", took.Round(time.Millisecond), step)
+			fmt.Printf("    step %-7v %.90s\n", took.Round(time.Millisecond), step)
 		}
 	}
 	a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute}, Notifier: activities.InAppNotifier{Store: st}}
@@ -173,7 +173,7 @@ func BenchmarkImport(b *testing.B) {
 			floor := copyFloor(b, url, f.path)
 			total += took
 			totalCopy += floor
-			b.Logf("%-18s rows %d new %d changed %d unchanged %d conflicts %d missing %d | tandem %v, \\copy %v, ratio %.2f×, peak heap %d MB",
+			fmt.Printf("%-18s rows %d new %d changed %d unchanged %d conflicts %d missing %d | tandem %v, \\copy %v, ratio %.2f×, peak heap %d MB\n",
 				filepath.Base(f.path), done.Rows, done.NewOrgs, done.Changed, done.Unchanged, done.Conflicts, done.Missing,
 				took.Round(time.Millisecond), floor.Round(time.Millisecond), took.Seconds()/floor.Seconds(), peak>>20)
 		}

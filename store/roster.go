@@ -326,11 +326,17 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			if err := exec(`ANALYZE cur`); err != nil {
 				return err
 			}
-		} else if err := exec(`CREATE TEMP TABLE cur AS SELECT s.uscc, s.row_number, s.name, s.township, s.industry, s.supervisor,
+		} else {
+			if err := exec(`CREATE TEMP TABLE cur AS SELECT s.uscc, s.row_number, s.name, s.township, s.industry, s.supervisor,
 				s.employees, s.reg_status, s.address FROM roster_staging s
 				JOIN (SELECT uscc, max(row_number) AS rn FROM roster_staging WHERE import_id = @id GROUP BY uscc) m
 				  ON m.uscc = s.uscc AND m.rn = s.row_number WHERE s.import_id = @id`); err != nil {
-			return err
+				return err
+			}
+			// SQLite plans correlated lookups into temp tables as scans unless they are indexed.
+			if err := exec(`CREATE UNIQUE INDEX temp.cur_uscc ON cur (uscc)`); err != nil {
+				return err
+			}
 		}
 		empDiffers := "s.employees IS DISTINCT FROM c.employees"
 		if s.dialect == SQLite {
@@ -367,6 +373,8 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		if s.dialect == Postgres {
 			// Temp tables have no statistics until analysed; without them the planner guesses badly.
 			steps = append(steps, `ANALYZE cls`, `ANALYZE recompute`)
+		} else {
+			steps = append(steps, `CREATE INDEX temp.recompute_uscc ON recompute (uscc)`)
 		}
 		for _, q := range steps {
 			if err := exec(q); err != nil {

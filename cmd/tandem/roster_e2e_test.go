@@ -16,6 +16,23 @@ import (
 
 func (s *session) upload(source, path string) map[string]any {
 	s.t.Helper()
+	id := s.uploadNoWait(source, path)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		imp := s.must(200, "GET", "/roster-imports/"+id, nil)
+		switch imp["status"] {
+		case "done":
+			return imp
+		case "failed":
+			s.t.Fatalf("import %s failed: %v", path, imp["error"])
+		}
+	}
+	s.t.Fatalf("import %s not done in 30s", path)
+	return nil
+}
+
+// uploadNoWait uploads a roster and returns the import's ID at once.
+func (s *session) uploadNoWait(source, path string) string {
+	s.t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		s.t.Fatal(err)
@@ -39,18 +56,7 @@ func (s *session) upload(source, path string) map[string]any {
 	if res.StatusCode != 202 {
 		s.t.Fatalf("upload %s: %d %v", path, res.StatusCode, out)
 	}
-	id := out["id"].(string)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		imp := s.must(200, "GET", "/roster-imports/"+id, nil)
-		switch imp["status"] {
-		case "done":
-			return imp
-		case "failed":
-			s.t.Fatalf("import %s failed: %v", path, imp["error"])
-		}
-	}
-	s.t.Fatalf("import %s not done in 30s", path)
-	return nil
+	return out["id"].(string)
 }
 
 func counts(imp map[string]any) map[string]int {
