@@ -342,11 +342,27 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		if s.dialect == SQLite {
 			empDiffers = "s.employees IS NOT c.employees"
 		}
-		if err := exec(`CREATE TEMP TABLE cls AS SELECT c.uscc, o.uscc IS NULL AS is_new,
+		empNew := "c.employees IS NOT NULL AND c.employees IS DISTINCT FROM o.employees"
+		if s.dialect == SQLite {
+			empNew = "c.employees IS NOT NULL AND c.employees IS NOT o.employees"
+		}
+		// touched: this source says something new of the organization. rederive: its master
+		// values may change, because the source changed what it said before, or says something
+		// the master does not show, or the organization has open conflicts. A new source that
+		// agrees with the master (the common case) leaves the master as it is.
+		if err := exec(`CREATE TEMP TABLE cls AS SELECT c.uscc, is_new, touched,
+			touched AND NOT is_new AND (had_source OR disputed OR differs) AS rederive FROM (
+			SELECT c.uscc, o.uscc IS NULL AS is_new,
 			(s.uscc IS NULL OR s.missing OR s.name <> c.name OR s.township <> c.township OR s.industry <> c.industry
-			 OR s.supervisor <> c.supervisor OR ` + empDiffers + ` OR s.reg_status <> c.reg_status OR s.address <> c.address) AS touched
+			 OR s.supervisor <> c.supervisor OR ` + empDiffers + ` OR s.reg_status <> c.reg_status OR s.address <> c.address) AS touched,
+			(s.uscc IS NOT NULL AND NOT s.missing) AS had_source,
+			COALESCE(o.conflict_fields <> '', FALSE) AS disputed,
+			((c.name <> '' AND c.name <> o.name) OR (c.township <> '' AND c.township <> o.township)
+			 OR (c.industry <> '' AND c.industry <> o.industry) OR (c.supervisor <> '' AND c.supervisor <> o.supervisor)
+			 OR (` + empNew + `) OR (c.reg_status <> '' AND c.reg_status <> o.reg_status)
+			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
 			FROM cur c LEFT JOIN organizations o ON o.uscc = c.uscc
-			LEFT JOIN organization_sources s ON s.uscc = c.uscc AND s.source = @source`); err != nil {
+			LEFT JOIN organization_sources s ON s.uscc = c.uscc AND s.source = @source) c`); err != nil {
 			return err
 		}
 		var counts struct{ New, Changed, Unchanged int }
@@ -368,7 +384,25 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			 WHERE s.source = @source AND NOT s.missing AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.uscc = s.uscc)`,
 			`UPDATE organization_sources SET missing = TRUE, import_id = @id, observed_at = @now
 			 WHERE source = @source AND uscc IN (SELECT uscc FROM gone)`,
-			`CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE touched UNION SELECT uscc FROM gone`,
+			// A new organization has this one source: its master row is the row itself.
+			`INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees,
+				region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating,
+				created_at, updated_at)
+			 SELECT c.uscc, c.name, c.township, c.industry, c.supervisor, c.reg_status, c.address, c.employees,
+				COALESCE(rn.owners, 0), CASE WHEN rn.owners = 1 THEN rn.unit_id END, COALESCE(ru.path, ''),
+				CASE WHEN i1.unit_id IS NULL AND i2.unit_id IS NULL THEN 0
+				     WHEN i1.unit_id IS NOT NULL AND i2.unit_id IS NOT NULL AND i1.unit_id <> i2.unit_id THEN 2 ELSE 1 END,
+				iu.id, COALESCE(iu.path, ''), ` + operatingExpr("c.reg_status") + `, @now, @now
+			 FROM cur c JOIN cls ON cls.uscc = c.uscc
+			 LEFT JOIN (SELECT name, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM region_names GROUP BY name) rn
+			   ON rn.name = c.township AND c.township <> ''
+			 LEFT JOIN units ru ON ru.id = rn.unit_id AND rn.owners = 1
+			 LEFT JOIN industry_mappings i1 ON i1.text = c.industry AND c.industry <> ''
+			 LEFT JOIN industry_mappings i2 ON i2.text = c.supervisor AND c.supervisor <> ''
+			 LEFT JOIN units iu ON iu.id = CASE WHEN i1.unit_id IS NULL OR i2.unit_id IS NULL OR i1.unit_id = i2.unit_id
+			   THEN COALESCE(i1.unit_id, i2.unit_id) END
+			 WHERE cls.is_new`,
+			`CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE rederive UNION SELECT uscc FROM gone`,
 		}
 		if s.dialect == Postgres {
 			// Temp tables have no statistics until analysed; without them the planner guesses badly.
@@ -481,10 +515,7 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 	SELECT calc.uscc, calc.name, calc.township, calc.industry, calc.supervisor, calc.reg_status, calc.address, calc.employees,
 		calc.conflict_fields, calc.region_owners, calc.region_unit_id, COALESCE(ru.path, ''), calc.industry_owners,
 		calc.industry_unit_id, COALESCE(iu.path, ''),
-		CASE WHEN calc.reg_status = '' THEN NULL
-			WHEN calc.reg_status LIKE '%注销%' OR calc.reg_status LIKE '%吊销%' OR calc.reg_status LIKE '%撤销%'
-			  OR calc.reg_status LIKE '%迁出%' OR calc.reg_status LIKE '%歇业%' THEN FALSE
-			ELSE TRUE END,
+		` + operatingExpr("calc.reg_status") + `,
 		FALSE, @now, @now
 	FROM calc LEFT JOIN units ru ON ru.id = calc.region_unit_id LEFT JOIN units iu ON iu.id = calc.industry_unit_id
 	WHERE true
@@ -524,4 +555,12 @@ func (s *Store) changedCondition(a, b string, cols ...string) string {
 		parts[i] = a + "." + c + op + b + "." + c
 	}
 	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// operatingExpr says from a registration status whether an organization operates: unknown
+// when empty, not when deregistered, revoked, cancelled, moved out or closed.
+func operatingExpr(col string) string {
+	return fmt.Sprintf(`CASE WHEN %[1]s = '' THEN NULL
+		WHEN %[1]s LIKE '%%注销%%' OR %[1]s LIKE '%%吊销%%' OR %[1]s LIKE '%%撤销%%' OR %[1]s LIKE '%%迁出%%' OR %[1]s LIKE '%%歇业%%' THEN FALSE
+		ELSE TRUE END`, col)
 }
