@@ -486,13 +486,17 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 			min(employees) AS employees_lo, max(employees) AS employees_hi
 		FROM v GROUP BY uscc
 	), reg AS (
+		-- An officer's resolution of the township decides the owner; otherwise every source counts.
 		SELECT v.uscc, count(DISTINCT n.unit_id) AS owners, min(n.unit_id) AS unit_id
-		FROM v JOIN region_names n ON n.name = v.township WHERE v.township <> '' GROUP BY v.uscc
+		FROM v LEFT JOIN organization_resolutions r ON r.uscc = v.uscc AND r.field = 'township'
+		JOIN region_names n ON n.name = COALESCE(r.value, v.township) WHERE COALESCE(r.value, v.township) <> '' GROUP BY v.uscc
 	), ind AS (
 		SELECT uscc, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM (
-			SELECT v.uscc, m.unit_id FROM v JOIN industry_mappings m ON m.text = v.industry
+			SELECT v.uscc, m.unit_id FROM v LEFT JOIN organization_resolutions r ON r.uscc = v.uscc AND r.field = 'industry'
+			JOIN industry_mappings m ON m.text = COALESCE(r.value, v.industry)
 			UNION ALL
-			SELECT v.uscc, m.unit_id FROM v JOIN industry_mappings m ON m.text = v.supervisor
+			SELECT v.uscc, m.unit_id FROM v LEFT JOIN organization_resolutions r ON r.uscc = v.uscc AND r.field = 'supervisor'
+			JOIN industry_mappings m ON m.text = COALESCE(r.value, v.supervisor)
 		) x GROUP BY uscc
 	), res AS (
 		SELECT uscc, ` + resCol("name") + `, ` + resCol("township") + `, ` + resCol("industry") + `, ` + resCol("supervisor") + `, ` +

@@ -1,0 +1,136 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"tandem/domain"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+func intp(n int) *int { return &n }
+
+// importRows stages rows as an import of source and merges them.
+func importRows(t *testing.T, st *store.Store, source string, rows ...store.StagedRow) store.RosterImport {
+	t.Helper()
+	ctx := context.Background()
+	imp, err := st.CreateImport(ctx, admin, source, source+".csv", []byte("x"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.StartImport(ctx, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	stager := st.NewStager(ctx, imp.ID)
+	for _, r := range rows {
+		if err := stager.Row(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stager.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	done, err := st.MergeImport(ctx, imp.ID, store.ParseCounts{Rows: len(rows), Accepted: len(rows)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.MergeImport(ctx, imp.ID, store.ParseCounts{})
+	if err != nil || again.NewOrgs != done.NewOrgs || again.Changed != done.Changed {
+		t.Fatalf("merging a done import again: %+v %v", again, err)
+	}
+	return done
+}
+
+func org(t *testing.T, st *store.Store, uscc string) store.OrganizationDetail {
+	t.Helper()
+	d, err := st.GetOrganization(context.Background(), admin, uscc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestRosterMerge(t *testing.T) {
+	const x, y, z = "91110108551385082Q", "9144030071526726XG", "914403001922038216"
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		county, a, b, committee := nets(t, st)
+		_ = county
+		if _, err := st.PutIndustryMapping(ctx, admin, "制造业", committee.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		m := importRows(t, st, "market",
+			store.StagedRow{Row: 2, USCC: x, Name: "旧名", Township: a.Name, Industry: "制造业", Employees: intp(10)},
+			store.StagedRow{Row: 3, USCC: y, Name: "乙", Township: b.Name},
+			store.StagedRow{Row: 4, USCC: x, Name: "甲", Township: a.Name, Industry: "制造业", Employees: intp(10)}, // a later row wins
+		)
+		if m.NewOrgs != 2 || m.Changed != 0 || m.Conflicts != 0 {
+			t.Fatalf("market: %+v", m)
+		}
+		ox := org(t, st, x)
+		if ox.Name != "甲" || ox.RegionUnitID == nil || *ox.RegionUnitID != a.ID || ox.IndustryUnitID == nil || *ox.IndustryUnitID != committee.ID {
+			t.Fatalf("x after market: %+v", ox.OrganizationRow)
+		}
+
+		tax := importRows(t, st, "tax",
+			store.StagedRow{Row: 2, USCC: x, Name: "甲", Township: a.Name, Employees: intp(12)},
+			store.StagedRow{Row: 3, USCC: y, Name: "乙", Township: a.Name},
+			store.StagedRow{Row: 4, USCC: z, Name: "丙"},
+		)
+		if tax.NewOrgs != 1 || tax.Changed != 2 || tax.Conflicts != 2 {
+			t.Fatalf("tax: %+v", tax)
+		}
+		if ox := org(t, st, x); ox.ConflictFields != "employees" || *ox.Employees != 10 || len(ox.Sources) != 2 {
+			t.Fatalf("x after tax: %+v", ox.OrganizationRow)
+		}
+		if oy := org(t, st, y); oy.ConflictFields != "township" || oy.RegionOwners != 2 || oy.RegionUnitID != nil {
+			t.Fatalf("y after tax: %+v", oy.OrganizationRow)
+		}
+		if oz := org(t, st, z); oz.RegionOwners != 0 || oz.Missing {
+			t.Fatalf("z: %+v", oz.OrganizationRow)
+		}
+
+		// The market's next extract drops y and no longer gives x's head count.
+		m2 := importRows(t, st, "market",
+			store.StagedRow{Row: 2, USCC: x, Name: "甲", Township: a.Name, Industry: "制造业"},
+		)
+		if m2.Changed != 1 || m2.Missing != 1 {
+			t.Fatalf("market again: %+v", m2)
+		}
+		if ox := org(t, st, x); ox.ConflictFields != "" || ox.Employees == nil || *ox.Employees != 12 {
+			t.Fatalf("x after market dropped its head count: %+v", ox.OrganizationRow)
+		}
+		oy := org(t, st, y)
+		if oy.Missing || oy.ConflictFields != "" || oy.RegionUnitID == nil || *oy.RegionUnitID != a.ID {
+			t.Fatalf("y kept by tax alone: %+v", oy.OrganizationRow)
+		}
+		// y's market row is kept, flagged missing.
+		for _, s := range oy.Sources {
+			if s.Source == "market" && !s.Missing {
+				t.Fatal("y's market row is not flagged missing")
+			}
+		}
+
+		// The same extract again changes nothing.
+		if same := importRows(t, st, "market", store.StagedRow{Row: 2, USCC: x, Name: "甲", Township: a.Name, Industry: "制造业"}); same.Unchanged != 1 || same.Changed != 0 || same.Missing != 0 {
+			t.Fatalf("same extract: %+v", same)
+		}
+
+		// An officer's resolution settles a conflict and survives the next recompute.
+		if _, err := st.ResolveConflict(ctx, admin, y, "township", a.Name, "实地核实"); err != nil {
+			t.Fatal(err)
+		}
+		importRows(t, st, "social", store.StagedRow{Row: 2, USCC: y, Name: "乙", Township: b.Name})
+		if oy := org(t, st, y); oy.ConflictFields != "" || oy.Township != a.Name || oy.RegionOwners != 1 || *oy.RegionUnitID != a.ID {
+			t.Fatalf("y after resolution and another source: %+v", oy.OrganizationRow)
+		}
+
+		// Organizations are scoped: township B's member does not see x.
+		pb := domain.Principal{Username: "m", Memberships: []domain.Membership{{UnitID: b.ID, UnitPath: b.Path, Role: domain.RoleOfficer}}}
+		if _, err := st.GetOrganization(ctx, pb, x); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("township B sees x: %v", err)
+		}
+	})
+}
