@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/tandem
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run build test lint bench fuzz clean
+.PHONY: run build test lint bench bench-import fuzz clean
 
 ## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
 run: build
@@ -28,12 +28,17 @@ lint:
 bench:
 	./scripts/with-postgres.sh $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
+## bench-import: the roster import against psql \copy of the same 1,000,000-row files
+bench-import:
+	./scripts/with-postgres.sh $(GO) test ./bench -run '^$$' -bench 'Import|XLSX' -benchtime 1x -timeout 60m
+
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./domain -run '^$$' -fuzz FuzzParseUSCC -fuzztime $(FUZZTIME)
 	$(GO) test ./forms -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME)
 	$(GO) test ./calendar -run '^$$' -fuzz FuzzAddWorkingDays -fuzztime $(FUZZTIME)
+	$(GO) test ./roster -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
