@@ -264,16 +264,21 @@ func (s *Server) responsibility(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	none, multiple, err := s.Store.ResponsibilityCounts(c.Request.Context(), p, net)
+	none, multiple, counties, err := s.Store.ResponsibilityCounts(c.Request.Context(), p, net)
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	byCounty := make([]gin.H, len(counties))
+	for i, cc := range counties {
+		byCounty[i] = gin.H{"unit_id": cc.UnitID, "name": cc.Name, "none": cc.None, "multiple": cc.Multiple}
 	}
 	items := make([]responsibilityItem, len(rows))
 	for i, r := range rows {
 		items[i] = responsibilityItem(r)
 	}
-	c.JSON(http.StatusOK, gin.H{"net": net, "items": items, "next_cursor": next, "counts": gin.H{"none": none, "multiple": multiple}})
+	c.JSON(http.StatusOK, gin.H{"net": net, "items": items, "next_cursor": next,
+		"counts": gin.H{"none": none, "multiple": multiple, "by_county": byCounty}})
 }
 
 type aliasRequest struct {

@@ -359,15 +359,35 @@ func (s *Store) ResponsibilityReport(ctx context.Context, p domain.Principal, ne
 	return out, next, nil
 }
 
-// ResponsibilityCounts counts the problems of a net: in total, and per county for the
-// organizations whose other net's unit (or own net's units) lie in a county.
-func (s *Store) ResponsibilityCounts(ctx context.Context, p domain.Principal, net domain.Net) (none, multiple int64, err error) {
-	owners := "o.region_owners"
+// CountyCount is the number of organizations with a problem on a net within one county.
+type CountyCount struct {
+	UnitID   string
+	Name     string
+	None     int64
+	Multiple int64
+}
+
+// ResponsibilityCounts counts the problems of a net in total and per county. An organization
+// is placed in a county by its unit on the other net's side that is known: for the industry
+// net by its region unit; for the region net a problem means the region unit is unknown, so
+// only organizations whose industry committee hangs under a county are placed.
+func (s *Store) ResponsibilityCounts(ctx context.Context, p domain.Principal, net domain.Net) (none, multiple int64, byCounty []CountyCount, err error) {
+	owners, placePath := "o.region_owners", "o.industry_path"
 	if net == domain.NetIndustry {
-		owners = "o.industry_owners"
+		owners, placePath = "o.industry_owners", "o.region_path"
 	}
 	var c struct{ None, Multiple int64 }
 	err = visibleOrgs(s.db.WithContext(ctx).Table("organizations o"), p).Where("NOT o.missing").
 		Select("count(*) FILTER (WHERE " + owners + " = 0) AS none, count(*) FILTER (WHERE " + owners + " > 1) AS multiple").Scan(&c).Error
-	return c.None, c.Multiple, translate(err, "responsibility counts")
+	if err != nil {
+		return 0, 0, nil, translate(err, "responsibility counts")
+	}
+	q := scoped(s.db.WithContext(ctx).Table("units u"), "u.path", p).Where("u.kind = ?", domain.KindCounty).
+		Joins("JOIN organizations o ON " + placePath + ` LIKE u.path || '%' AND NOT o.missing AND ` + owners + " <> 1").
+		Group("u.id, u.name").Order("u.name").
+		Select("u.id AS unit_id, u.name, count(*) FILTER (WHERE " + owners + " = 0) AS none, count(*) FILTER (WHERE " + owners + " > 1) AS multiple")
+	if err := q.Scan(&byCounty).Error; err != nil {
+		return 0, 0, nil, translate(err, "responsibility counts")
+	}
+	return c.None, c.Multiple, byCounty, nil
 }

@@ -134,6 +134,13 @@ func TestRosterEndToEnd(t *testing.T) {
 			if problems["914403001922038216"] != "none" || problems["9144030071526726XG"] != "multiple" || len(problems) != 2 {
 				t.Fatalf("responsibility %v", problems)
 			}
+			// On the industry net nothing is mapped yet: the two organizations with a township in
+			// 青山县 count there.
+			ind := admin.must(200, "GET", "/reports/responsibility?net=industry", nil)["counts"].(map[string]any)
+			byCounty := ind["by_county"].([]any)
+			if ind["none"] != float64(4) || len(byCounty) != 1 || byCounty[0].(map[string]any)["none"] != float64(2) {
+				t.Fatalf("industry counts %v", ind)
+			}
 
 			// An officer's resolution settles the conflict; an alias gives 老城街道 an owner.
 			admin.must(200, "POST", "/organizations/91110108551385082Q/resolutions", map[string]any{"field": "employees", "value": "80", "reason": "以社保参保人数为准"})
