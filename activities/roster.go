@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,7 +51,7 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 			}
 		}()
 	}
-	data, err := a.Store.ImportFile(ctx, imp)
+	file, err := a.Store.ImportFile(ctx, imp)
 	if err != nil {
 		return imp, err
 	}
@@ -62,7 +61,7 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 			return imp, a.failImport(ctx, importID, "bad import options")
 		}
 	}
-	pc, err := a.stage(ctx, importID, imp.Filename, data, opts)
+	pc, err := a.stage(ctx, importID, imp.Filename, file, opts)
 	if err != nil {
 		var bad badFile
 		if errors.As(err, &bad) {
@@ -93,8 +92,8 @@ func (a *Activities) failImport(ctx context.Context, id, reason string) error {
 }
 
 // stage parses the file row by row into the staging table, heartbeating as it goes.
-func (a *Activities) stage(ctx context.Context, importID, filename string, data []byte, opts ImportOptions) (store.ParseCounts, error) {
-	rr, enc, err := roster.Open(bytes.NewReader(data), int64(len(data)), filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
+func (a *Activities) stage(ctx context.Context, importID, filename string, file *store.ChunkedBlob, opts ImportOptions) (store.ParseCounts, error) {
+	rr, enc, err := roster.Open(file, file.Size(), filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
 	if err != nil {
 		return store.ParseCounts{}, badFile{err.Error()}
 	}

@@ -3,7 +3,7 @@ package api
 import (
 	"encoding/csv"
 	"encoding/json"
-	"io"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -96,17 +96,12 @@ func (s *Server) createImport(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRosterSize+1))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if len(data) > MaxRosterSize {
+	optJSON, _ := json.Marshal(opts)
+	imp, err := s.Store.CreateImport(c.Request.Context(), p, source, filepath.Base(fh.Filename), f, MaxRosterSize, string(optJSON))
+	if errors.Is(err, store.ErrTooLarge) {
 		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
 		return
 	}
-	optJSON, _ := json.Marshal(opts)
-	imp, err := s.Store.CreateImport(c.Request.Context(), p, source, filepath.Base(fh.Filename), data, string(optJSON))
 	if err != nil {
 		fail(c, err)
 		return

@@ -2,8 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"io"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -55,22 +54,23 @@ type RosterImport struct {
 
 func (RosterImport) TableName() string { return "roster_imports" }
 
-// CreateImport stores an uploaded file and a pending import of it.
-func (s *Store) CreateImport(ctx context.Context, p domain.Principal, source, filename string, data []byte, options string) (RosterImport, error) {
+// CreateImport streams an uploaded file into the blob store (in chunks, never whole in
+// memory) and records a pending import of it. A file over limit bytes is ErrTooLarge.
+func (s *Store) CreateImport(ctx context.Context, p domain.Principal, source, filename string, file io.Reader, limit int64, options string) (RosterImport, error) {
 	now := s.Now()
-	blob := blobRow{Key: "rosters/" + newID(), ContentType: "application/octet-stream", Size: int64(len(data)), Data: data, CreatedAt: now}
-	blob.SHA256 = sha256Hex(data)
-	imp := RosterImport{ID: newID(), Source: source, Filename: filename, BlobKey: blob.Key, FileSHA256: blob.SHA256,
+	imp := RosterImport{ID: newID(), Source: source, Filename: filename, BlobKey: "rosters/" + newID(),
 		Status: ImportPending, Options: options, CreatedBy: p.Username, CreatedAt: now}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&blob).Error; err != nil {
-			return translate(err, "file")
+		size, sum, err := s.putChunked(tx, imp.BlobKey, "application/octet-stream", file, limit)
+		if err != nil {
+			return err
 		}
+		imp.FileSHA256 = sum
 		if err := tx.Create(&imp).Error; err != nil {
 			return translate(err, "import")
 		}
 		return s.audit(ctx, tx, p.Username, "roster.import", "roster_import", imp.ID, "", nil,
-			map[string]any{"source": source, "filename": filename, "sha256": blob.SHA256, "size": blob.Size})
+			map[string]any{"source": source, "filename": filename, "sha256": sum, "size": size})
 	})
 	return imp, err
 }
@@ -102,13 +102,9 @@ func (s *Store) ImportByID(ctx context.Context, id string) (RosterImport, error)
 	return imp, translate(s.db.WithContext(ctx).Where("id = ?", id).Take(&imp).Error, "import")
 }
 
-// ImportFile returns the uploaded bytes of an import.
-func (s *Store) ImportFile(ctx context.Context, imp RosterImport) ([]byte, error) {
-	var b blobRow
-	if err := s.db.WithContext(ctx).Where("key = ?", imp.BlobKey).Take(&b).Error; err != nil {
-		return nil, translate(err, "import file")
-	}
-	return b.Data, nil
+// ImportFile opens the uploaded file of an import for reading.
+func (s *Store) ImportFile(ctx context.Context, imp RosterImport) (*ChunkedBlob, error) {
+	return s.OpenChunked(ctx, imp.BlobKey)
 }
 
 // StartImport marks an import running and clears what an earlier attempt staged.
@@ -542,10 +538,6 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 	return translate(err, "organizations")
 }
 
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
 
 // changedCondition is true when any of the columns differs between two row aliases, NULLs
 // compared as values.

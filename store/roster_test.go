@@ -1,7 +1,13 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 
 	"tandem/domain"
@@ -15,7 +21,7 @@ func intp(n int) *int { return &n }
 func importRows(t *testing.T, st *store.Store, source string, rows ...store.StagedRow) store.RosterImport {
 	t.Helper()
 	ctx := context.Background()
-	imp, err := st.CreateImport(ctx, admin, source, source+".csv", []byte("x"), "")
+	imp, err := st.CreateImport(ctx, admin, source, source+".csv", strings.NewReader("x"), 1<<20, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +137,39 @@ func TestRosterMerge(t *testing.T) {
 		pb := domain.Principal{Username: "m", Memberships: []domain.Membership{{UnitID: b.ID, UnitPath: b.Path, Role: domain.RoleOfficer}}}
 		if _, err := st.GetOrganization(ctx, pb, x); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("township B sees x: %v", err)
+		}
+	})
+}
+
+func TestChunkedFiles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		data := make([]byte, 2<<20+12345)
+		for i := range data {
+			data[i] = byte(i*7 + i/1000)
+		}
+		imp, err := st.CreateImport(ctx, admin, "market", "big.csv", bytes.NewReader(data), 3<<20, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if imp.FileSHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatal("sha256 differs")
+		}
+		f, err := st.ImportFile(ctx, imp)
+		if err != nil || f.Size() != int64(len(data)) {
+			t.Fatalf("open: %v size %d", err, f.Size())
+		}
+		got, err := io.ReadAll(io.NewSectionReader(f, 0, f.Size()))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("read back: %v, equal %v", err, bytes.Equal(got, data))
+		}
+		buf := make([]byte, 100)
+		if n, err := f.ReadAt(buf, 1<<20-50); n != 100 || err != nil || !bytes.Equal(buf, data[1<<20-50:1<<20+50]) {
+			t.Fatalf("read across a chunk boundary: %d %v", n, err)
+		}
+		if _, err := st.CreateImport(ctx, admin, "market", "huge.csv", bytes.NewReader(data), 1<<20, ""); !errors.Is(err, store.ErrTooLarge) {
+			t.Fatalf("over the limit: %v", err)
 		}
 	})
 }

@@ -1,4 +1,13 @@
 -- +goose Up
+-- Large files are stored in 1 MiB chunks, so that they are written and read streaming, never
+-- held in memory whole. blobs.data stays empty for them.
+CREATE TABLE blob_chunks (
+    key  TEXT NOT NULL REFERENCES blobs (key),
+    seq  INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (key, seq)
+);
+
 CREATE TABLE roster_imports (
     id          TEXT PRIMARY KEY,
     source      TEXT NOT NULL,
@@ -142,3 +151,4 @@ DROP TABLE organization_sources;
 DROP TABLE roster_staging;
 DROP TABLE roster_issues;
 DROP TABLE roster_imports;
+DROP TABLE blob_chunks;
