@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"io"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -537,7 +537,6 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 		map[string]any{"now": now}).Error
 	return translate(err, "organizations")
 }
-
 
 // changedCondition is true when any of the columns differs between two row aliases, NULLs
 // compared as values.
