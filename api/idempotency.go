@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -32,19 +33,36 @@ func (s *Server) idempotency() gin.HandlerFunc {
 			writeProblem(c, http.StatusBadRequest, "Idempotency-Key must be at most 255 characters")
 			return
 		}
-		limit := int64(maxJSONBody)
-		if strings.HasPrefix(c.ContentType(), "multipart/") {
-			limit = MaxRosterSize + 1<<20
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
-		if err != nil {
-			writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
-			return
-		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.New()
 		sum.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
-		sum.Write(body)
+		if strings.HasPrefix(c.ContentType(), "multipart/") {
+			// An upload may be large: hash it while spooling it to a temp file, not to memory.
+			spool, err := os.CreateTemp("", "tandem-upload-*")
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			defer os.Remove(spool.Name())
+			defer spool.Close()
+			body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
+			if _, err := io.Copy(io.MultiWriter(spool, sum), body); err != nil {
+				writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
+				return
+			}
+			if _, err := spool.Seek(0, io.SeekStart); err != nil {
+				fail(c, err)
+				return
+			}
+			c.Request.Body = spool
+		} else {
+			body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+			if err != nil {
+				writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
+				return
+			}
+			c.Request.Body = io.NopCloser(bytes.NewReader(body))
+			sum.Write(body)
+		}
 		hash := hex.EncodeToString(sum.Sum(nil))
 
 		p := principal(c)

@@ -97,7 +97,7 @@ func TestTaskActions(t *testing.T) {
 		}
 	})
 	t.Run("Attachments", func(t *testing.T) {
-		upload := func(name string, data []byte) (int, map[string]any) {
+		upload := func(name string, data []byte, key ...string) (int, map[string]any) {
 			var buf bytes.Buffer
 			w := multipart.NewWriter(&buf)
 			fw, _ := w.CreateFormFile("file", name)
@@ -106,6 +106,9 @@ func TestTaskActions(t *testing.T) {
 			req, _ := http.NewRequest("POST", base+"/api/v1/tasks/"+ids[0]+"/attachments", &buf)
 			req.Header.Set("Content-Type", w.FormDataContentType())
 			req.Header.Set("Authorization", "Bearer "+insp.token)
+			if len(key) > 0 {
+				req.Header.Set("Idempotency-Key", key[0])
+			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -120,6 +123,11 @@ func TestTaskActions(t *testing.T) {
 		sum := sha256.Sum256(pdf)
 		if s != 201 || b["content_type"] != "application/pdf" || b["sha256"] != hex.EncodeToString(sum[:]) {
 			t.Fatalf("pdf: %d %v", s, b)
+		}
+		// A retried upload with the same key answers the first attachment (body spooled, hashed).
+		_, first := upload("retry.pdf", pdf, "up-1")
+		if _, again := upload("retry.pdf", pdf, "up-1"); again["id"] != first["id"] || first["id"] == nil {
+			t.Fatalf("retried upload: %v vs %v", again, first)
 		}
 		if s, _ := upload("evil.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00")); s != 415 {
 			t.Fatalf("executable: %d", s)
