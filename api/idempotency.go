@@ -5,7 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -45,8 +49,13 @@ func (s *Server) idempotency() gin.HandlerFunc {
 			defer os.Remove(spool.Name())
 			defer spool.Close()
 			body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
-			if _, err := io.Copy(io.MultiWriter(spool, sum), body); err != nil {
+			if _, err := io.Copy(spool, body); err != nil {
 				writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
+				return
+			}
+			// Hash the parts, not the raw body: a client's retry may choose another boundary.
+			if err := hashParts(sum, spool, c.Request.Header.Get("Content-Type")); err != nil {
+				writeProblem(c, http.StatusBadRequest, "malformed multipart body")
 				return
 			}
 			if _, err := spool.Seek(0, io.SeekStart); err != nil {
@@ -113,4 +122,29 @@ func (w *recordingWriter) Write(b []byte) (int, error) {
 func (w *recordingWriter) WriteString(s string) (int, error) {
 	w.body.WriteString(s)
 	return w.ResponseWriter.WriteString(s)
+}
+
+// hashParts writes each part's name, filename and content of a multipart body into h.
+func hashParts(h io.Writer, body io.ReadSeeker, contentType string) error {
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["boundary"] == "" {
+		return errors.New("no multipart boundary")
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "\x00%s\x00%s\x00", part.FormName(), part.FileName())
+		if _, err := io.Copy(h, part); err != nil {
+			return err
+		}
+	}
 }
