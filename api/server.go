@@ -53,6 +53,8 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/units", s.listUnits)
 	a.POST("/units", s.createUnit)
 	a.GET("/units/:id", s.getUnit)
+	a.PATCH("/units/:id", s.changeUnit)
+	a.POST("/units/:id/merge", adminOnly, s.mergeUnit)
 
 	a.GET("/users", s.listUsers)
 	a.POST("/users", adminOnly, s.createUser)

@@ -11,16 +11,18 @@ import (
 )
 
 type unitResponse struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Net       string    `json:"net"`
-	Kind      string    `json:"kind"`
-	ParentID  *string   `json:"parent_id"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Net        string    `json:"net"`
+	Kind       string    `json:"kind"`
+	ParentID   *string   `json:"parent_id"`
+	MergedInto *string   `json:"merged_into,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 func unitFrom(u domain.Unit) unitResponse {
-	return unitResponse{ID: u.ID, Name: u.Name, Net: string(u.Net), Kind: string(u.Kind), ParentID: u.ParentID, CreatedAt: u.CreatedAt}
+	return unitResponse{ID: u.ID, Name: u.Name, Net: string(u.Net), Kind: string(u.Kind), ParentID: u.ParentID,
+		MergedInto: u.MergedInto, CreatedAt: u.CreatedAt}
 }
 
 type createUnitRequest struct {
@@ -74,4 +76,46 @@ func (s *Server) listUnits(c *gin.Context) {
 		out[i] = unitFrom(u)
 	}
 	c.JSON(http.StatusOK, list(out, next))
+}
+
+type changeUnitRequest struct {
+	Name     *string `json:"name"`
+	ParentID *string `json:"parent_id"`
+}
+
+// changeUnit renames or moves a unit; a region unit's old name stays as an alias.
+func (s *Server) changeUnit(c *gin.Context) {
+	var req changeUnitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if req.Name == nil && req.ParentID == nil {
+		fail(c, domain.Invalid("nothing to change", domain.FieldError{Field: "name", Reason: "give name and/or parent_id"}))
+		return
+	}
+	u, err := s.Store.ChangeUnit(c.Request.Context(), principal(c), c.Param("id"), store.UnitChange{Name: req.Name, ParentID: req.ParentID})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, unitFrom(u))
+}
+
+type mergeUnitRequest struct {
+	Into string `json:"into"`
+}
+
+// mergeUnit merges a unit into another (townships merge): everything follows, the old name
+// stays as an alias.
+func (s *Server) mergeUnit(c *gin.Context) {
+	var req mergeUnitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	u, err := s.Store.MergeUnit(c.Request.Context(), principal(c), c.Param("id"), req.Into)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, unitFrom(u))
 }

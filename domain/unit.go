@@ -39,13 +39,14 @@ var regionRank = map[UnitKind]int{
 // Unit is a node of a net: a party committee or office that is responsible for organizations
 // and to which users belong.
 type Unit struct {
-	ID        string
-	Name      string
-	Net       Net
-	Kind      UnitKind
-	ParentID  *string
-	Path      string // materialised path "/root-id/…/id/", used to scope queries to a subtree
-	CreatedAt time.Time
+	ID         string
+	Name       string
+	Net        Net
+	Kind       UnitKind
+	ParentID   *string
+	Path       string  // materialised path "/root-id/…/id/", used to scope queries to a subtree
+	MergedInto *string // set when the unit was merged into another (its successor)
+	CreatedAt  time.Time
 }
 
 // NetOf returns the net a kind belongs to, or "" for an unknown kind.

@@ -173,3 +173,63 @@ func TestChunkedFiles(t *testing.T) {
 		}
 	})
 }
+
+func TestUnitRenameMoveMerge(t *testing.T) {
+	const x, y = "91110108551385082Q", "9144030071526726XG"
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		county, a, b, _ := nets(t, st)
+		park, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "园区", Net: domain.NetRegion, Kind: domain.KindPark, ParentID: &b.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		importRows(t, st, "market",
+			store.StagedRow{Row: 2, USCC: x, Name: "甲", Township: a.Name},
+			store.StagedRow{Row: 3, USCC: y, Name: "乙", Township: b.Name})
+		task, _, err := st.CreateTask(ctx, store.NewTask{Key: "k", Kind: "drill.acknowledge", WorkflowID: "wf", UnitID: b.ID, Role: domain.RoleInspector})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Rename: the old name stays an alias, organizations still resolve.
+		newName := "东风新区街道"
+		renamed, err := st.ChangeUnit(ctx, admin, a.ID, store.UnitChange{Name: &newName})
+		if err != nil || renamed.Name != newName {
+			t.Fatalf("rename: %+v %v", renamed, err)
+		}
+		if aliases, _ := st.UnitAliases(ctx, a.ID); len(aliases) != 1 || aliases[0] != a.Name {
+			t.Fatalf("aliases %v", aliases)
+		}
+		if o := org(t, st, x); o.RegionUnitID == nil || *o.RegionUnitID != a.ID {
+			t.Fatalf("x after rename: %+v", o.OrganizationRow)
+		}
+		if _, err := st.ChangeUnit(ctx, admin, a.ID, store.UnitChange{ParentID: &a.ID}); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("move under itself: %v", err)
+		}
+
+		// Merge B into A: B's organizations, tasks, children and name go to A.
+		merged, err := st.MergeUnit(ctx, admin, b.ID, a.ID)
+		if err != nil || merged.MergedInto == nil || *merged.MergedInto != a.ID {
+			t.Fatalf("merge: %+v %v", merged, err)
+		}
+		if o := org(t, st, y); o.RegionUnitID == nil || *o.RegionUnitID != a.ID || o.RegionPath != a.Path {
+			t.Fatalf("y after merge: %+v", o.OrganizationRow)
+		}
+		if got, _ := st.TaskByID(ctx, task.ID); got.UnitID != a.ID || got.UnitPath != a.Path {
+			t.Fatalf("task after merge: %s %s", got.UnitID, got.UnitPath)
+		}
+		if p, _ := st.GetUnit(ctx, admin, park.ID); p.ParentID == nil || *p.ParentID != a.ID || p.Path != a.Path+park.ID+"/" {
+			t.Fatalf("park after merge: %+v", p)
+		}
+		units, _, _ := st.ListUnits(ctx, admin, store.UnitFilter{Kind: domain.KindTownship})
+		if len(units) != 1 {
+			t.Fatalf("%d townships listed after the merge, want 1", len(units))
+		}
+		// A roster that still says B's name resolves to A.
+		importRows(t, st, "tax", store.StagedRow{Row: 2, USCC: y, Name: "乙", Township: b.Name})
+		if o := org(t, st, y); o.RegionOwners != 1 || *o.RegionUnitID != a.ID {
+			t.Fatalf("y named by its old township: %+v", o.OrganizationRow)
+		}
+		_ = county
+	})
+}

@@ -12,13 +12,14 @@ import (
 )
 
 type unitRow struct {
-	ID        string `gorm:"primaryKey"`
-	Name      string
-	Net       string
-	Kind      string
-	ParentID  *string
-	Path      string
-	CreatedAt time.Time
+	ID         string `gorm:"primaryKey"`
+	Name       string
+	Net        string
+	Kind       string
+	ParentID   *string
+	Path       string
+	MergedInto *string
+	CreatedAt  time.Time
 }
 
 func (unitRow) TableName() string { return "units" }
@@ -26,7 +27,7 @@ func (unitRow) TableName() string { return "units" }
 func (r unitRow) domain() domain.Unit {
 	return domain.Unit{
 		ID: r.ID, Name: r.Name, Net: domain.Net(r.Net), Kind: domain.UnitKind(r.Kind),
-		ParentID: r.ParentID, Path: r.Path, CreatedAt: r.CreatedAt,
+		ParentID: r.ParentID, Path: r.Path, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt,
 	}
 }
 
@@ -93,16 +94,20 @@ func (s *Store) GetUnit(ctx context.Context, p domain.Principal, id string) (dom
 
 // UnitFilter narrows a unit list.
 type UnitFilter struct {
-	Net      domain.Net
-	Kind     domain.UnitKind
-	ParentID string // "" = any
-	Name     string // exact name
-	Page     Page
+	Net        domain.Net
+	Kind       domain.UnitKind
+	ParentID   string // "" = any
+	Name       string // exact name
+	WithMerged bool   // also units merged into others
+	Page       Page
 }
 
 // ListUnits lists the units the caller may view, in creation order.
 func (s *Store) ListUnits(ctx context.Context, p domain.Principal, f UnitFilter) ([]domain.Unit, string, error) {
 	q := scoped(s.db.WithContext(ctx).Model(&unitRow{}), "path", p)
+	if !f.WithMerged {
+		q = q.Where("merged_into IS NULL")
+	}
 	if f.Net != "" {
 		q = q.Where("net = ?", f.Net)
 	}

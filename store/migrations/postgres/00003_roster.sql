@@ -121,6 +121,9 @@ CREATE TABLE organization_tags (
 );
 CREATE INDEX organization_tags_tag ON organization_tags (tag);
 
+-- A unit merged into another (townships merge) stays, for history, pointing at its successor.
+ALTER TABLE units ADD COLUMN merged_into TEXT REFERENCES units (id);
+
 -- Other names of a region unit (a township's old name after a merger, a common short name).
 CREATE TABLE unit_aliases (
     alias   TEXT NOT NULL,
@@ -138,7 +141,7 @@ CREATE TABLE industry_mappings (
 
 -- The names a township text may resolve to: a region unit's name or one of its aliases.
 CREATE VIEW region_names AS
-    SELECT name, id AS unit_id FROM units WHERE net = 'region'
+    SELECT name, id AS unit_id FROM units WHERE net = 'region' AND merged_into IS NULL
     UNION
     SELECT alias AS name, unit_id FROM unit_aliases;
 
@@ -146,6 +149,7 @@ CREATE VIEW region_names AS
 DROP VIEW region_names;
 DROP TABLE industry_mappings;
 DROP TABLE unit_aliases;
+ALTER TABLE units DROP COLUMN merged_into;
 DROP TABLE organization_tags;
 DROP TABLE organization_resolutions;
 ALTER TABLE organizations DROP COLUMN township, DROP COLUMN industry, DROP COLUMN supervisor, DROP COLUMN employees,

@@ -120,6 +120,9 @@ CREATE TABLE organization_tags (
 );
 CREATE INDEX organization_tags_tag ON organization_tags (tag);
 
+-- A unit merged into another (townships merge) stays, for history, pointing at its successor.
+ALTER TABLE units ADD COLUMN merged_into TEXT REFERENCES units (id);
+
 -- Other names of a region unit (a township's old name after a merger, a common short name).
 CREATE TABLE unit_aliases (
     alias   TEXT NOT NULL,
@@ -137,7 +140,7 @@ CREATE TABLE industry_mappings (
 
 -- The names a township text may resolve to: a region unit's name or one of its aliases.
 CREATE VIEW region_names AS
-    SELECT name, id AS unit_id FROM units WHERE net = 'region'
+    SELECT name, id AS unit_id FROM units WHERE net = 'region' AND merged_into IS NULL
     UNION
     SELECT alias AS name, unit_id FROM unit_aliases;
 
