@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
@@ -40,19 +43,31 @@ type Options struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// LogLevel of the server's own logs: debug, info, warn, error. Default warn.
 	LogLevel string
+	// UIPort serves the Temporal Web UI on the loopback address; 0 = no UI.
+	UIPort int
 }
 
 // Server is a running embedded Temporal server.
 type Server struct {
 	server   temporal.Server
+	ui       *uiserver.Server
 	hostPort string
+	uiURL    string
 }
+
+// UIURL is the address of the Temporal Web UI, or "" without one.
+func (s *Server) UIURL() string { return s.uiURL }
 
 // HostPort is the frontend address clients dial.
 func (s *Server) HostPort() string { return s.hostPort }
 
 // Stop shuts the server down.
-func (s *Server) Stop() { _ = s.server.Stop() }
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	_ = s.server.Stop()
+}
 
 // Start sets up the schema and namespace if needed, then starts all Temporal services.
 func Start(opts Options) (*Server, error) {
@@ -148,7 +163,23 @@ func Start(opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("embeddedtemporal: start: %w", err)
 	}
-	return &Server{server: srv, hostPort: hostPort}, nil
+	out := &Server{server: srv, hostPort: hostPort}
+	if opts.UIPort != 0 {
+		// The UI server exits the process if it cannot bind, so check the port first.
+		l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", host, opts.UIPort))
+		if err != nil {
+			_ = srv.Stop()
+			return nil, fmt.Errorf("embeddedtemporal: Temporal UI port %d: %w", opts.UIPort, err)
+		}
+		_ = l.Close()
+		out.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+			Host: host, Port: opts.UIPort, TemporalGRPCAddress: hostPort, EnableUI: true,
+			CORS: uiconfig.CORS{CookieInsecure: true}, HideLogs: true, DisableNewsFetch: true,
+		}))
+		go func() { _ = out.ui.Start() }()
+		out.uiURL = fmt.Sprintf("http://%s:%d", host, opts.UIPort)
+	}
+	return out, nil
 }
 
 // sqlConfig returns the SQLite persistence config, creating the schema on a new file and the

@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,14 +33,31 @@ var update = flag.Bool("update", false, "rewrite workflows/testdata/*.history.js
 // the workflow finishes. With -update it saves the history for the replay test in workflows/.
 func TestEmbeddedServer(t *testing.T) {
 	ctx := context.Background()
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	uiPort := l.Addr().(*net.TCPAddr).Port
+	l.Close()
 	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
 		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
-		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
+		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error", UIPort: uiPort,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
+	// The Temporal Web UI answers and sees the namespace.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(srv.UIURL() + "/api/v1/namespaces")
+		if err == nil {
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode == 200 && strings.Contains(string(body), `"default"`) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Temporal UI at %s not answering: %v", srv.UIURL(), err)
+		}
+	}
 	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address of the API")
 	data := fs.String("data", "./data", "folder for the SQLite files and uploads")
 	temporalPort := fs.Int("temporal-port", 7233, "gRPC port of the embedded Temporal server (0 = any free port)")
+	uiPort := fs.Int("ui-port", 8233, "port of the Temporal Web UI (0 = no UI)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +42,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		Port:             *temporalPort,
 		Namespace:        cfg.TemporalNamespace,
 		SearchAttributes: workflows.SearchAttributes(),
+		UIPort:           *uiPort,
 	})
 	if err != nil {
 		ln.Close()
@@ -89,6 +91,9 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 
 	fmt.Fprintf(stdout, "Tandem is running\n  API       http://%s/api/v1  (OpenAPI: /api/v1/openapi.yaml)\n  Temporal  %s  namespace %s\n  data      %s  database %s\n",
 		ln.Addr(), ts.HostPort(), cfg.TemporalNamespace, *data, st.Dialect())
+	if ts.UIURL() != "" {
+		fmt.Fprintf(stdout, "  Temporal UI %s\n", ts.UIURL())
+	}
 	switch {
 	case created && cfg.AdminPassword == "":
 		fmt.Fprintf(stdout, "  admin     user \"admin\", password %s  (shown once; set TANDEM_ADMIN_PASSWORD to choose it)\n", password)

@@ -66,7 +66,7 @@ func freeAddr(t *testing.T) string {
 func startDev(t *testing.T, data, databaseURL string) *devProcess {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "dev", "--addr", addr, "--data", data, "--temporal-port", "0")
+	cmd := exec.Command(binary, "dev", "--addr", addr, "--data", data, "--temporal-port", "0", "--ui-port", "0")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DATABASE_URL=") {
 			cmd.Env = append(cmd.Env, kv)

@@ -15,7 +15,7 @@ import (
 const usage = `tandem: supervision engine for 两新 party-building work
 
 usage:
-  tandem dev [--addr 127.0.0.1:8080] [--data ./data] [--temporal-port 7233]
+  tandem dev [--addr 127.0.0.1:8080] [--data ./data] [--temporal-port 7233] [--ui-port 8233]
                   everything in one process: embedded Temporal, SQLite (or DATABASE_URL),
                   worker and API
   tandem serve    HTTP API (PostgreSQL + external Temporal)
