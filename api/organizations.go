@@ -343,3 +343,63 @@ func (s *Server) listMappings(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, list(out, ""))
 }
+
+type tagsRequest struct {
+	Tags []string `json:"tags"`
+}
+
+// setTags replaces an organization's tags (e.g. the five categories of large enterprises).
+func (s *Server) setTags(c *gin.Context) {
+	var req tagsRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	d, err := s.Store.SetOrganizationTags(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")), req.Tags)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.renderOrganization(c, d)
+}
+
+func (s *Server) listTags(c *gin.Context) {
+	defs, err := s.Store.TagDefinitions(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]gin.H, len(defs))
+	for i, d := range defs {
+		out[i] = gin.H{"code": d.Code, "label": d.Label}
+	}
+	c.JSON(http.StatusOK, list(out, ""))
+}
+
+type tagDefinitionRequest struct {
+	Label string `json:"label"`
+}
+
+func (s *Server) putTag(c *gin.Context) {
+	var req tagDefinitionRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	code := c.Param("code")
+	var v domain.Validation
+	if code == "" || len(code) > 64 || strings.ContainsAny(code, " ,/") {
+		v.Add("code", "1–64 characters without spaces, commas or slashes")
+	}
+	if strings.TrimSpace(req.Label) == "" {
+		v.Add("label", "required")
+	}
+	if err := v.Err("the tag is not valid"); err != nil {
+		fail(c, err)
+		return
+	}
+	t, err := s.Store.PutTagDefinition(c.Request.Context(), principal(c), code, strings.TrimSpace(req.Label))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"code": t.Code, "label": t.Label})
+}

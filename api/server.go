@@ -100,6 +100,9 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/organizations", s.listOrganizations)
 	a.GET("/organizations/:uscc", s.getOrganization)
 	a.POST("/organizations/:uscc/resolutions", s.resolveConflict)
+	a.PUT("/organizations/:uscc/tags", s.setTags)
+	a.GET("/tags", s.listTags)
+	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 
 	a.GET("/audit", s.listAudit)

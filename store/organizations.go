@@ -391,3 +391,77 @@ func (s *Store) ResponsibilityCounts(ctx context.Context, p domain.Principal, ne
 	}
 	return c.None, c.Multiple, byCounty, nil
 }
+
+// TagDefinition is one tag of the configurable tag set.
+type TagDefinition struct {
+	Code  string `gorm:"primaryKey"`
+	Label string
+}
+
+func (TagDefinition) TableName() string { return "tag_definitions" }
+
+// TagDefinitions lists the tag set.
+func (s *Store) TagDefinitions(ctx context.Context) ([]TagDefinition, error) {
+	var out []TagDefinition
+	return out, translate(s.db.WithContext(ctx).Order("code").Find(&out).Error, "tags")
+}
+
+// PutTagDefinition adds or relabels a tag (admins only).
+func (s *Store) PutTagDefinition(ctx context.Context, p domain.Principal, code, label string) (TagDefinition, error) {
+	if !p.Admin {
+		return TagDefinition{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may edit the tag set")
+	}
+	t := TagDefinition{Code: code, Label: label}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}}, UpdateAll: true}).Create(&t).Error; err != nil {
+			return translate(err, "tag")
+		}
+		return s.audit(ctx, tx, p.Username, "tag.put", "tag", code, "", nil, t)
+	})
+	return t, err
+}
+
+// SetOrganizationTags replaces an organization's tags (admins, or an officer over one of its
+// responsible units); every tag must be in the tag set.
+func (s *Store) SetOrganizationTags(ctx context.Context, p domain.Principal, uscc string, tags []string) (OrganizationDetail, error) {
+	d, err := s.GetOrganization(ctx, p, uscc)
+	if err != nil {
+		return d, err
+	}
+	if !p.Admin && !(d.RegionPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionPath)) &&
+		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) {
+		return d, domain.Errorf(domain.EFORBIDDEN, "only an officer over the organization's unit may tag it")
+	}
+	defs, err := s.TagDefinitions(ctx)
+	if err != nil {
+		return d, err
+	}
+	known := map[string]bool{}
+	for _, t := range defs {
+		known[t.Code] = true
+	}
+	var v domain.Validation
+	for i, t := range tags {
+		if !known[t] {
+			v.Add("tags["+strconv.Itoa(i)+"]", "not in the tag set")
+		}
+	}
+	if err := v.Err("unknown tags"); err != nil {
+		return d, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM organization_tags WHERE uscc = ?", uscc).Error; err != nil {
+			return translate(err, "tags")
+		}
+		for _, t := range tags {
+			if err := tx.Exec("INSERT INTO organization_tags (uscc, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", uscc, t).Error; err != nil {
+				return translate(err, "tags")
+			}
+		}
+		return s.audit(ctx, tx, p.Username, "organization.tags", "organization", uscc, d.RegionPath, d.Tags, tags)
+	})
+	if err != nil {
+		return d, err
+	}
+	return s.GetOrganization(ctx, p, uscc)
+}

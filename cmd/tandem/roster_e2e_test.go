@@ -153,6 +153,15 @@ func TestRosterEndToEnd(t *testing.T) {
 				t.Fatalf("alias did not resolve: %v", org)
 			}
 
+			// Tags from the configurable set filter the roster.
+			if status, _ := admin.call("PUT", "/organizations/91110108551385082Q/tags", map[string]any{"tags": []string{"no_such_tag"}}); status != 422 {
+				t.Fatalf("unknown tag: %d", status)
+			}
+			admin.must(200, "PUT", "/organizations/91110108551385082Q/tags", map[string]any{"tags": []string{"high_tech", "above_scale"}})
+			if tagged := admin.must(200, "GET", "/organizations?tag=high_tech", nil)["items"].([]any); len(tagged) != 1 {
+				t.Fatalf("%d organizations tagged high_tech, want 1", len(tagged))
+			}
+
 			res, err := http.NewRequest("GET", p.base+"/api/v1/roster-imports/"+market["id"].(string)+"/rejects?format=csv", nil)
 			if err != nil {
 				t.Fatal(err)

@@ -114,6 +114,15 @@ CREATE TABLE organization_resolutions (
     PRIMARY KEY (uscc, field)
 );
 
+-- The tag set is configurable; it ships with the five categories of large enterprises 五类大型企业.
+CREATE TABLE tag_definitions (
+    code  TEXT PRIMARY KEY,
+    label TEXT NOT NULL
+);
+INSERT INTO tag_definitions (code, label) VALUES
+    ('above_scale', '规上企业'), ('high_tech', '高新技术企业'), ('listed', '上市企业'),
+    ('top100', '百强企业'), ('specialized', '专精特新企业');
+
 CREATE TABLE organization_tags (
     uscc TEXT NOT NULL REFERENCES organizations (uscc),
     tag  TEXT NOT NULL,
@@ -151,6 +160,7 @@ DROP TABLE industry_mappings;
 DROP TABLE unit_aliases;
 ALTER TABLE units DROP COLUMN merged_into;
 DROP TABLE organization_tags;
+DROP TABLE tag_definitions;
 DROP TABLE organization_resolutions;
 ALTER TABLE organizations DROP COLUMN township, DROP COLUMN industry, DROP COLUMN supervisor, DROP COLUMN employees,
     DROP COLUMN reg_status, DROP COLUMN address, DROP COLUMN conflict_fields, DROP COLUMN region_unit_id,
