@@ -30,7 +30,17 @@ type organizationResponse struct {
 	RegStatus      string             `json:"reg_status"`
 	Address        string             `json:"address"`
 	Conflicts      []conflictResponse `json:"conflicts"`
+	ThreeHaves     threeHaves         `json:"three_haves"`
 	UpdatedAt      time.Time          `json:"updated_at"`
+}
+
+// threeHaves are the 三有 checks that decide whether an organization counts as a real operating
+// one: null when not known yet (fixed premises come with the census visit).
+type threeHaves struct {
+	Operating     *bool `json:"operating"`
+	Employees     *bool `json:"employees"`
+	FixedPremises *bool `json:"fixed_premises"`
+	MinEmployees  int   `json:"min_employees"`
 }
 
 type conflictResponse struct {
@@ -45,8 +55,17 @@ type sourcedValue struct {
 	ObservedAt time.Time `json:"observed_at"`
 }
 
-func orgFrom(o store.OrganizationRow) organizationResponse {
-	return organizationResponse{USCC: o.USCC, Name: o.Name, RegionUnitID: o.RegionUnitID, IndustryUnitID: o.IndustryUnitID,
+func (s *Server) orgFrom(o store.OrganizationRow) organizationResponse {
+	min := s.MinEmployees
+	if min <= 0 {
+		min = 3
+	}
+	th := threeHaves{Operating: o.Operating, MinEmployees: min}
+	if o.Employees != nil {
+		ok := *o.Employees >= min
+		th.Employees = &ok
+	}
+	return organizationResponse{ThreeHaves: th, USCC: o.USCC, Name: o.Name, RegionUnitID: o.RegionUnitID, IndustryUnitID: o.IndustryUnitID,
 		RegionOwners: o.RegionOwners, IndustryOwners: o.IndustryOwners, Coverage: o.Coverage, Operating: o.Operating,
 		Missing: o.Missing, Township: o.Township, Industry: o.Industry, Supervisor: o.Supervisor, Employees: o.Employees,
 		RegStatus: o.RegStatus, Address: o.Address, Conflicts: []conflictResponse{}, UpdatedAt: o.UpdatedAt}
@@ -122,7 +141,7 @@ func (s *Server) listOrganizations(c *gin.Context) {
 	}
 	out := make([]organizationResponse, len(rows))
 	for i, o := range rows {
-		out[i] = orgFrom(o)
+		out[i] = s.orgFrom(o)
 		for _, cf := range splitFields(o.ConflictFields) {
 			out[i].Conflicts = append(out[i].Conflicts, conflictResponse{Field: cf})
 		}
@@ -174,7 +193,7 @@ func (s *Server) getOrganization(c *gin.Context) {
 }
 
 func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) {
-	out := organizationDetailResponse{organizationResponse: orgFrom(d.OrganizationRow), Sources: []sourceResponse{},
+	out := organizationDetailResponse{organizationResponse: s.orgFrom(d.OrganizationRow), Sources: []sourceResponse{},
 		Resolutions: []resolutionResponse{}, Tags: d.Tags}
 	if out.Tags == nil {
 		out.Tags = []string{}

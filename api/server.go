@@ -24,6 +24,8 @@ type Server struct {
 	Temporal client.Client
 	Calendar *activities.CalendarCache
 	Log      *slog.Logger
+	// MinEmployees is the 三有 head count an operating enterprise needs (default 3).
+	MinEmployees int
 }
 
 // Handler returns the HTTP handler with every route.

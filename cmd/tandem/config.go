@@ -26,6 +26,7 @@ type Config struct {
 	TokenTTL      time.Duration // TANDEM_TOKEN_TTL: bearer token lifetime, default 12h
 	LogLevel      slog.Level    // TANDEM_LOG_LEVEL: debug, info, warn, error; default info
 	LogFormat     string        // TANDEM_LOG_FORMAT: text or json; default text
+	MinEmployees  int           // TANDEM_MIN_EMPLOYEES: the 三有 head count an operating enterprise needs; default 3
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -43,6 +44,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword:         getenv("TANDEM_ADMIN_PASSWORD"),
 		TokenTTL:              12 * time.Hour,
 		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
+		MinEmployees:          3,
 	}
 	var problems []string
 	if v := getenv("TEMPORAL_TLS"); v != "" {
@@ -63,6 +65,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			problems = append(problems, "TANDEM_LOG_LEVEL must be debug, info, warn or error")
 		}
+	}
+	if v := getenv("TANDEM_MIN_EMPLOYEES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			problems = append(problems, "TANDEM_MIN_EMPLOYEES must be a whole number from 1 to 1000 (some cities use 10)")
+		}
+		c.MinEmployees = n
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "TANDEM_LOG_FORMAT must be text or json")

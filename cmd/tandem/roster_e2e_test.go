@@ -122,6 +122,9 @@ func TestRosterEndToEnd(t *testing.T) {
 			if len(conflicts) != 1 || conflicts[0].(map[string]any)["field"] != "employees" || len(conflicts[0].(map[string]any)["values"].([]any)) != 3 {
 				t.Fatalf("conflicts of 91110108551385082Q: %v", conflicts)
 			}
+			if th := org["three_haves"].(map[string]any); th["operating"] != true || th["employees"] != true || th["min_employees"] != float64(3) {
+				t.Fatalf("三有 of 91110108551385082Q: %v", th)
+			}
 			if len(org["sources"].([]any)) != 3 || org["region_unit_id"] == nil {
 				t.Fatalf("organization %v", org)
 			}
