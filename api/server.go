@@ -54,6 +54,7 @@ func (s *Server) Handler() *gin.Engine {
 
 	a.GET("/units", s.listUnits)
 	a.POST("/units", s.createUnit)
+	a.POST("/units/import", s.importUnits)
 	a.GET("/units/:id", s.getUnit)
 	a.PATCH("/units/:id", s.changeUnit)
 	a.POST("/units/:id/merge", adminOnly, s.mergeUnit)

@@ -1,0 +1,200 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"tandem/domain"
+	"tandem/roster"
+	"tandem/store"
+)
+
+// MaxUnitFileSize bounds a units file: the nets of a city are a few thousand rows.
+const MaxUnitFileSize = 8 << 20
+
+var unitHeaders = map[string]string{
+	"名称": "name", "单位名称": "name", "name": "name",
+	"网": "net", "所属网": "net", "net": "net",
+	"类型": "kind", "单位类型": "kind", "kind": "kind",
+	"上级": "parent", "上级单位": "parent", "parent": "parent",
+	"别名": "aliases", "曾用名": "aliases", "aliases": "aliases",
+}
+
+var netNames = map[string]domain.Net{"区域": domain.NetRegion, "行业": domain.NetIndustry, "部门": domain.NetDepartment}
+
+var kindNames = map[string]domain.UnitKind{
+	"市": domain.KindCity, "县": domain.KindCounty, "区": domain.KindCounty, "县区": domain.KindCounty,
+	"乡镇": domain.KindTownship, "街道": domain.KindTownship, "园区": domain.KindPark, "楼宇": domain.KindBuilding,
+	"商圈": domain.KindDistrict, "社区": domain.KindCommunity, "村": domain.KindCommunity,
+	"行业党委": domain.KindCommittee, "部门": domain.KindDepartment,
+}
+
+type unitImportIssue struct {
+	Row    int    `json:"row"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+	Raw    string `json:"raw"`
+}
+
+// importUnits creates units from a CSV (名称, 网, 类型, 上级 as a path of names such as
+// 青山县/东风街道, 别名 separated by ；or ,). Rows come parents first; a unit that exists
+// (same name under the same parent) is kept and its aliases added; a bad row is reported and
+// the rest go on.
+func (s *Server) importUnits(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxUnitFileSize+1<<20)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		fail(c, domain.Invalid("a multipart form with a CSV file is required", domain.FieldError{Field: "file", Reason: "required"}))
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer f.Close()
+	rr, _, err := roster.Open(f, fh.Size, fh.Filename, roster.Options{Encoding: c.PostForm("encoding")})
+	if err != nil {
+		fail(c, domain.Invalid(err.Error(), domain.FieldError{Field: "file", Reason: "not a readable CSV or XLSX file"}))
+		return
+	}
+	defer rr.Close()
+	header, err := rr.Next()
+	if err != nil {
+		fail(c, domain.Invalid("the file is empty", domain.FieldError{Field: "file", Reason: "empty"}))
+		return
+	}
+	col := map[string]int{}
+	for i, h := range header.Cells {
+		if f, ok := unitHeaders[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))]; ok {
+			col[f] = i
+		}
+	}
+	for _, need := range []string{"name", "kind"} {
+		if _, ok := col[need]; !ok {
+			fail(c, domain.Invalid("the header lacks a column", domain.FieldError{Field: "file", Reason: "no " + need + " column (名称, 类型)"}))
+			return
+		}
+	}
+	p := principal(c)
+	ctx := c.Request.Context()
+	created, existing := 0, 0
+	issues := []unitImportIssue{}
+	for {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			issues = append(issues, unitImportIssue{Row: row.Number, Field: "file", Reason: err.Error()})
+			break
+		}
+		get := func(f string) string {
+			if i, ok := col[f]; ok && i < len(row.Cells) {
+				return strings.TrimSpace(row.Cells[i])
+			}
+			return ""
+		}
+		name := get("name")
+		if name == "" && get("kind") == "" {
+			continue
+		}
+		kind := domain.UnitKind(get("kind"))
+		if k, ok := kindNames[string(kind)]; ok {
+			kind = k
+		}
+		net := domain.Net(get("net"))
+		if n, ok := netNames[string(net)]; ok {
+			net = n
+		}
+		if net == "" {
+			net = domain.NetOf(kind)
+		}
+		var parentID *string
+		if path := get("parent"); path != "" {
+			u, err := s.unitByPath(c, p, path)
+			if err != nil {
+				issues = append(issues, unitImportIssue{Row: row.Number, Field: "parent", Reason: domain.ErrorMessage(err), Raw: path})
+				continue
+			}
+			parentID = &u.ID
+		}
+		u, err := s.Store.CreateUnit(ctx, p, domain.Unit{Name: name, Net: net, Kind: kind, ParentID: parentID})
+		switch {
+		case domain.ErrorCode(err) == domain.ECONFLICT:
+			f := store.UnitFilter{Name: name, Net: net}
+			if parentID != nil {
+				f.ParentID = *parentID
+			}
+			found, _, ferr := s.Store.ListUnits(ctx, p, f)
+			if ferr != nil || len(found) == 0 {
+				issues = append(issues, unitImportIssue{Row: row.Number, Field: "name", Reason: domain.ErrorMessage(err), Raw: name})
+				continue
+			}
+			u, existing = found[0], existing+1
+		case err != nil:
+			var de *domain.Error
+			reason, field := domain.ErrorMessage(err), "name"
+			if errors.As(err, &de) && len(de.Fields) > 0 {
+				field, reason = de.Fields[0].Field, de.Fields[0].Reason
+			}
+			issues = append(issues, unitImportIssue{Row: row.Number, Field: field, Reason: reason, Raw: name})
+			continue
+		default:
+			created++
+		}
+		for _, alias := range strings.FieldsFunc(get("aliases"), func(r rune) bool { return r == '；' || r == ';' || r == ',' || r == '，' }) {
+			if err := s.Store.AddUnitAlias(ctx, p, u.ID, alias); err != nil {
+				issues = append(issues, unitImportIssue{Row: row.Number, Field: "aliases", Reason: domain.ErrorMessage(err), Raw: alias})
+			}
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"created": created, "existing": existing, "rejected": len(issues), "issues": issues})
+}
+
+// unitByPath finds a unit by the names from a root down, e.g. 青山县/东风街道.
+func (s *Server) unitByPath(c *gin.Context, p domain.Principal, path string) (domain.Unit, error) {
+	var cur *domain.Unit
+	for i, name := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '／' || r == '>' }) {
+		f := store.UnitFilter{Name: strings.TrimSpace(name)}
+		if cur != nil {
+			f.ParentID = cur.ID
+		}
+		found, _, err := s.Store.ListUnits(c.Request.Context(), p, f)
+		if err != nil {
+			return domain.Unit{}, err
+		}
+		if i == 0 && cur == nil {
+			// The first name must be a root or a unit the caller can see at the top of their scope.
+			var roots []domain.Unit
+			for _, u := range found {
+				if u.ParentID == nil || !p.Views(parentPath(u.Path)) {
+					roots = append(roots, u)
+				}
+			}
+			found = roots
+		}
+		switch len(found) {
+		case 0:
+			return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "no unit %q in the path", name)
+		case 1:
+			u := found[0]
+			cur = &u
+		default:
+			return domain.Unit{}, domain.Errorf(domain.EINVALID, "%d units are named %q: give the path from the top", len(found), name)
+		}
+	}
+	if cur == nil {
+		return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "empty parent path")
+	}
+	return *cur, nil
+}
+
+func parentPath(path string) string {
+	t := strings.TrimSuffix(path, "/")
+	return t[:strings.LastIndex(t, "/")+1]
+}
