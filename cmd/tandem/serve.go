@@ -83,6 +83,7 @@ func bootstrapAdmin(ctx context.Context, st *store.Store, password string, reset
 
 // serveHTTP serves until ctx ends, then drains requests for up to 10 seconds.
 func serveHTTP(ctx context.Context, ln net.Listener, s *api.Server, log *slog.Logger) error {
+	go housekeep(ctx, s.Store, log)
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -53,7 +53,7 @@ CREATE INDEX roster_issues_import ON roster_issues (import_id, severity, row_num
 CREATE UNLOGGED TABLE roster_staging (
     import_id  TEXT NOT NULL,
     row_number INTEGER NOT NULL,
-    uscc       TEXT NOT NULL,
+    uscc       TEXT COLLATE "C" NOT NULL,
     name       TEXT NOT NULL,
     township   TEXT NOT NULL,
     industry   TEXT NOT NULL,
@@ -67,8 +67,8 @@ CREATE INDEX roster_staging_import ON roster_staging (import_id);
 -- What each source says of each organization: the provenance of every field (source, the
 -- import that last delivered it, when).
 CREATE TABLE organization_sources (
-    uscc        TEXT NOT NULL, -- no foreign key: the merge writes sources before their organization
-    source      TEXT NOT NULL,
+    uscc        TEXT COLLATE "C" NOT NULL, -- no foreign key: the merge writes sources before their organization
+    source      TEXT COLLATE "C" NOT NULL,
     import_id   TEXT NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
     row_number  INTEGER NOT NULL,
