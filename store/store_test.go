@@ -188,6 +188,14 @@ func TestUsersAndTokens(t *testing.T) {
 				t.Fatalf("disabled user's token still works: %v", err)
 			}
 		})
+		t.Run("ExpiredTokensPurged", func(t *testing.T) {
+			if err := st.CreateToken(ctx, u.ID, "hash-gone", time.Now().Add(-time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := st.DeleteExpiredTokens(ctx); err != nil || n != 1 {
+				t.Fatalf("purged %d tokens, %v; want 1", n, err)
+			}
+		})
 		t.Run("ExpiredTokenRefused", func(t *testing.T) {
 			if _, err := st.SetDisabled(ctx, admin, "insp-a", false); err != nil {
 				t.Fatal(err)
@@ -282,6 +290,13 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 		if _, reserved, _ := st.ReserveIdempotencyKey(ctx, "u2", "k1", "POST", "/x", "h1"); !reserved {
 			t.Fatal("keys are per user")
+		}
+		// Housekeeping forgets records past the replay window, and only those.
+		if n, err := st.DeleteIdempotencyKeysBefore(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("purge of recent keys: %d %v", n, err)
+		}
+		if n, err := st.DeleteIdempotencyKeysBefore(ctx, time.Now().Add(time.Hour)); err != nil || n != 2 {
+			t.Fatalf("purge of old keys: %d %v", n, err)
 		}
 	})
 }
