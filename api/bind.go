@@ -85,3 +85,17 @@ func list[T any](items []T, next string) listResponse[T] {
 	}
 	return listResponse[T]{Items: items, NextCursor: next}
 }
+
+// unitFilter resolves the optional ?unit= query parameter to that unit's path, within what the
+// caller may view (an unknown or hidden unit is a 404).
+func (s *Server) unitFilter(c *gin.Context, p domain.Principal) (string, error) {
+	unitID := c.Query("unit")
+	if unitID == "" {
+		return "", nil
+	}
+	u, err := s.Store.GetUnit(c.Request.Context(), p, unitID)
+	if err != nil {
+		return "", err
+	}
+	return u.Path, nil
+}

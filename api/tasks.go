@@ -118,14 +118,12 @@ func (s *Server) listTasks(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if unitID := c.Query("unit"); unitID != "" {
-		u, err := s.Store.GetUnit(c.Request.Context(), p, unitID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		f.UnitPath = u.Path
+	path, err := s.unitFilter(c, p)
+	if err != nil {
+		fail(c, err)
+		return
 	}
+	f.UnitPath = path
 	tasks, next, err := s.Store.ListTasks(c.Request.Context(), p, f)
 	if err != nil {
 		fail(c, err)
