@@ -179,7 +179,9 @@ type bareTask struct {
 
 // inboxSQL is the query the store runs for GET /api/v1/tasks?assignee=me by an inspector of
 // one township (as GORM renders it).
-const inboxSQL = `SELECT * FROM tasks t WHERE (t.assignee = $1 OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
+const inboxSQL = `SELECT t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
+	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
+	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at FROM tasks t WHERE (t.assignee = $1 OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
 	AND t.status IN ($4,$5) AND t.assignee = $6 ORDER BY t.due_at, t.id LIMIT 51`
 
 // bareHandler runs the inbox SQL for a user named in the query string: no authentication,

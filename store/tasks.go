@@ -250,9 +250,9 @@ func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter)
 		}
 		q = q.Where("(t.due_at > ? OR (t.due_at = ? AND t.id > ?))", at, at, id)
 	}
-	var rows []taskRow
-	if err := q.Order("t.due_at, t.id").Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
-		return nil, "", translate(err, "tasks")
+	rows, err := scanTasks(q.Select(taskColumns).Order("t.due_at, t.id").Limit(f.Page.limit() + 1))
+	if err != nil {
+		return nil, "", err
 	}
 	rows, next := nextCursor(rows, f.Page, func(r taskRow) string {
 		return r.DueAt.UTC().Format(time.RFC3339Nano) + "|" + r.ID
@@ -638,4 +638,31 @@ func (s *Store) ParentUnit(ctx context.Context, unitID string) (domain.Unit, err
 		return domain.Unit{}, translate(err, "unit")
 	}
 	return parent.domain(), nil
+}
+
+// taskColumns are the columns scanTasks reads, in its order.
+const taskColumns = `t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
+	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
+	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at`
+
+// scanTasks runs q (selecting taskColumns) and scans the rows by hand: the inbox is the
+// hottest read, and reflection-based scanning cost a tenth of its CPU.
+func scanTasks(q *gorm.DB) ([]taskRow, error) {
+	rs, err := q.Rows()
+	if err != nil {
+		return nil, translate(err, "tasks")
+	}
+	defer rs.Close()
+	var out []taskRow
+	for rs.Next() {
+		var r taskRow
+		if err := rs.Scan(&r.ID, &r.Key, &r.Kind, &r.Subject, &r.Title, &r.WorkflowID, &r.UnitID, &r.UnitPath, &r.Role,
+			&r.Assignee, &r.Owner, &r.Delegation, &r.Status, &r.Priority, &r.DueAt, &r.DueProvisional, &r.RemindAt,
+			&r.RemindedAt, &r.EscalatedAt, &r.EscalatesTaskID, &r.Result, &r.CompletedBy, &r.CreatedAt, &r.UpdatedAt,
+			&r.CompletedAt); err != nil {
+			return nil, translate(err, "tasks")
+		}
+		out = append(out, r)
+	}
+	return out, translate(rs.Err(), "tasks")
 }

@@ -295,7 +295,7 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 // PrincipalByToken resolves a token hash to its enabled user, or EUNAUTHORIZED. One query
 // (token, user and memberships joined): it runs on every request.
 func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Principal, error) {
-	var rows []struct {
+	type row struct {
 		ID       string
 		Username string
 		IsAdmin  bool
@@ -303,12 +303,24 @@ func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Princ
 		Role     *string
 		Path     *string
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.username, u.is_admin, m.unit_id, m.role, un.path
+	rs, err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.username, u.is_admin, m.unit_id, m.role, un.path
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN units un ON un.id = m.unit_id
 		WHERE t.hash = ? AND t.expires_at > ? AND u.disabled_at IS NULL
-		ORDER BY un.path, m.role`, hash, s.Now()).Scan(&rows).Error
+		ORDER BY un.path, m.role`, hash, s.Now()).Rows()
 	if err != nil {
+		return domain.Principal{}, translate(err, "token")
+	}
+	defer rs.Close()
+	var rows []row
+	for rs.Next() { // scanned by hand: this runs on every request
+		var r row
+		if err := rs.Scan(&r.ID, &r.Username, &r.IsAdmin, &r.UnitID, &r.Role, &r.Path); err != nil {
+			return domain.Principal{}, translate(err, "token")
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
 		return domain.Principal{}, translate(err, "token")
 	}
 	if len(rows) == 0 {
