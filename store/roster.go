@@ -366,6 +366,15 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			count(*) FILTER (WHERE NOT touched) AS unchanged FROM cls`).Scan(&counts).Error; err != nil {
 			return translate(err, "import counts")
 		}
+		var delivered int64
+		if err := tx.Raw(`SELECT count(*) FROM (SELECT 1 FROM organization_sources WHERE source = ? LIMIT 1) x`, imp.Source).
+			Scan(&delivered).Error; err != nil {
+			return translate(err, "organization sources")
+		}
+		firstCheck := ""
+		if delivered == 0 {
+			firstCheck = "FALSE AND"
+		}
 		steps := []string{
 			`INSERT INTO organization_sources (uscc, source, import_id, observed_at, row_number, name, township, industry,
 			   supervisor, employees, reg_status, address, missing)
@@ -375,9 +384,10 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			   row_number = excluded.row_number, name = excluded.name, township = excluded.township, industry = excluded.industry,
 			   supervisor = excluded.supervisor, employees = excluded.employees, reg_status = excluded.reg_status,
 			   address = excluded.address, missing = FALSE`,
-			// Organizations this source delivered before and not now: flagged, never deleted.
+			// Organizations this source delivered before and not now: flagged, never deleted. A
+			// source's first extract has nothing before it, and the scan is skipped.
 			`CREATE TEMP TABLE gone AS SELECT s.uscc FROM organization_sources s
-			 WHERE s.source = @source AND NOT s.missing AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.uscc = s.uscc)`,
+			 WHERE ` + firstCheck + ` s.source = @source AND NOT s.missing AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.uscc = s.uscc)`,
 			`UPDATE organization_sources SET missing = TRUE, import_id = @id, observed_at = @now
 			 WHERE source = @source AND uscc IN (SELECT uscc FROM gone)`,
 			// A new organization has this one source: its master row is the row itself.
