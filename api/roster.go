@@ -54,7 +54,7 @@ func importFrom(imp store.RosterImport) importResponse {
 // createImport takes an extract as a department delivered it and imports it as a durable job.
 func (s *Server) createImport(c *gin.Context) {
 	p := principal(c)
-	if !p.Admin && !holdsAnyRole(p, domain.RoleOfficer, domain.RoleLiaison) {
+	if !p.Admin && !p.HoldsAnyRole(domain.RoleOfficer, domain.RoleLiaison) {
 		fail(c, domain.Errorf(domain.EFORBIDDEN, "only admins, officers and department liaisons import rosters"))
 		return
 	}
@@ -121,17 +121,6 @@ func isField(f string) bool {
 	for _, x := range roster.Fields {
 		if string(x) == f {
 			return true
-		}
-	}
-	return false
-}
-
-func holdsAnyRole(p domain.Principal, roles ...domain.Role) bool {
-	for _, m := range p.Memberships {
-		for _, r := range roles {
-			if m.Role == r {
-				return true
-			}
 		}
 	}
 	return false

@@ -111,6 +111,18 @@ func (p Principal) HoldsRoleOver(role Role, unitPath string) bool {
 	return false
 }
 
+// HoldsAnyRole reports whether the caller holds one of the roles in some unit.
+func (p Principal) HoldsAnyRole(roles ...Role) bool {
+	for _, m := range p.Memberships {
+		for _, r := range roles {
+			if m.Role == r {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // HoldsRoleIn reports whether the caller holds role in exactly the unit unitID.
 func (p Principal) HoldsRoleIn(role Role, unitID string) bool {
 	for _, m := range p.Memberships {

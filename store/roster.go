@@ -81,19 +81,10 @@ func (s *Store) GetImport(ctx context.Context, p domain.Principal, id string) (R
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&imp).Error; err != nil {
 		return imp, translate(err, "import")
 	}
-	if !p.Admin && imp.CreatedBy != p.Username && !holdsRole(p, domain.RoleOfficer) {
+	if !p.Admin && imp.CreatedBy != p.Username && !p.HoldsAnyRole(domain.RoleOfficer) {
 		return RosterImport{}, domain.Errorf(domain.ENOTFOUND, "import not found")
 	}
 	return imp, nil
-}
-
-func holdsRole(p domain.Principal, r domain.Role) bool {
-	for _, m := range p.Memberships {
-		if m.Role == r {
-			return true
-		}
-	}
-	return false
 }
 
 // ImportByID returns an import for the engine's own use.
