@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"tandem/domain"
@@ -50,6 +51,16 @@ var registry = map[string]Form{}
 func register(f Form) Form {
 	registry[f.Kind] = f
 	return f
+}
+
+// Kinds lists the task kinds that have a form, sorted.
+func Kinds() []string {
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Lookup returns the form of a task kind.

@@ -59,6 +59,11 @@ type TaskRequest struct {
 	DueWorkingDays    int // default 5
 	DueMonths         int // "within N calendar months" instead
 	RemindWorkingDays int // default 1; negative = no reminder
+	// Check, when set, applies the process's own rules to a result that passed the form (the
+	// election rules against the application, say). It runs in the Update validator, so a
+	// failing result is refused with 422 before anything enters history; it must be
+	// deterministic and return a *domain.Error (EINVALID) listing the fields.
+	Check func(result json.RawMessage) error
 }
 
 // TaskOutcome is what a completed task gives back to its workflow.
@@ -77,6 +82,7 @@ type taskState struct {
 	outcome       TaskOutcome
 	dueChanged    bool
 	escalationOf  string // for an escalation task: the overdue task's ID
+	check         func(json.RawMessage) error
 }
 
 // Tasks lets a workflow ask people for steps. Create it with NewTasks at the very top of the
@@ -139,7 +145,11 @@ func (h *Tasks) validate(ctx workflow.Context, req CompleteTaskRequest) error {
 	// Forms decode into structs and encode structs: deterministic, though workflowcheck
 	// cannot tell encoding/json's map paths from ours.
 	//workflowcheck:ignore
-	if _, err := forms.Validate(t.info.Kind, req.Result); err != nil {
+	result, err := forms.Validate(t.info.Kind, req.Result)
+	if err == nil && t.check != nil {
+		err = t.check(result)
+	}
+	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) {
 			return temporal.NewApplicationError(de.Message, ErrTypeInvalidResult, de.Fields)
@@ -231,6 +241,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 		return TaskOutcome{}, err
 	}
 	t := h.track(info, remind)
+	t.check = req.Check
 	if info.Status == domain.TaskCompleted { // the row was completed before a reset of this workflow
 		t.done = true
 		t.outcome = TaskOutcome{TaskID: info.ID, Kind: info.Kind, CompletedBy: info.CompletedBy, Result: info.Result}

@@ -33,4 +33,6 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(SelfCheckWorkflow)
 	r.RegisterWorkflow(DrillWorkflow)
 	r.RegisterWorkflow(RosterImportWorkflow)
+	r.RegisterWorkflow(FormationWorkflow)
+	r.RegisterWorkflow(PartyOrgWorkflow)
 }

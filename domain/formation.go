@@ -1,0 +1,220 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+)
+
+// PartyOrgKind is the kind of a party organization (domain.md §3).
+type PartyOrgKind string
+
+// Kinds of party organization.
+const (
+	KindBranch        PartyOrgKind = "branch"         // 党支部
+	KindGeneralBranch PartyOrgKind = "general_branch" // 党总支
+	KindBaseCommittee PartyOrgKind = "base_committee" // 基层党委
+	KindJoint         PartyOrgKind = "joint"          // 联合党支部
+	KindMobile        PartyOrgKind = "mobile"         // 流动党员党支部 (a formal branch)
+	KindTemporary     PartyOrgKind = "temporary"      // 临时党支部
+)
+
+// PartyOrgKinds lists every kind, in the order forms show them.
+var PartyOrgKinds = []PartyOrgKind{KindBranch, KindGeneralBranch, KindBaseCommittee, KindJoint, KindMobile, KindTemporary}
+
+// Label is the kind's Chinese name.
+func (k PartyOrgKind) Label() string {
+	return map[PartyOrgKind]string{
+		KindBranch: "党支部", KindGeneralBranch: "党总支", KindBaseCommittee: "基层党委",
+		KindJoint: "联合党支部", KindMobile: "流动党员党支部", KindTemporary: "临时党支部",
+	}[k]
+}
+
+// Valid reports whether k is a known kind.
+func (k PartyOrgKind) Valid() bool { return k.Label() != "" }
+
+// Elected reports whether the kind's officers are elected; a temporary branch's are appointed.
+func (k PartyOrgKind) Elected() bool { return k != KindTemporary }
+
+// TermYears is the length of the kind's committee term: 5 years for a base committee, 3 for
+// branches and general branches, none for a temporary branch (it is never re-elected).
+func (k PartyOrgKind) TermYears() int {
+	switch k {
+	case KindBaseCommittee:
+		return 5
+	case KindTemporary:
+		return 0
+	}
+	return 3
+}
+
+// Coverage is what an organization's coverage becomes once the party organization is active.
+func (k PartyOrgKind) Coverage() string {
+	if k == KindJoint {
+		return "joint"
+	}
+	return "single"
+}
+
+// The rules of domain.md §3, as numbers.
+const (
+	MinFormalMembers     = 3  // must form a branch
+	CommitteeFromMembers = 7  // a branch committee is required from this many formal members
+	MaxCommitteeSeats    = 7  // a committee has 3–5 seats usually, at most 7
+	MinCommitteeSeats    = 3  //
+	MaxJointOrgs         = 5  // a joint branch covers at most five organizations
+	GeneralBranchPrompt  = 50 // members from which a general branch may be proposed
+	BaseCommitteePrompt  = 100
+)
+
+// Application is what a formation application states (the task formation.application).
+type Application struct {
+	Kind                PartyOrgKind
+	FormalMembers       int
+	ProbationaryMembers int
+	Committee           bool
+	// JointFormal gives, for a joint branch, the formal members of each organization.
+	JointFormal map[string]int
+}
+
+// CheckApplication applies the formation rules to an application, naming the rule in each
+// reason.
+func CheckApplication(a Application, v *Validation) {
+	if a.FormalMembers < MinFormalMembers {
+		v.Add("formal_members", fmt.Sprintf("rule 组建条件: a party organization needs at least %d formal members (正式党员), got %d",
+			MinFormalMembers, a.FormalMembers))
+	}
+	switch {
+	case a.Kind == KindTemporary:
+		if a.Committee {
+			v.Add("committee", "rule 临时党支部: a temporary branch has appointed officers, no elected committee")
+		}
+	case a.FormalMembers >= CommitteeFromMembers && !a.Committee:
+		v.Add("committee", fmt.Sprintf("rule 支委会: with %d formal members (≥%d) a committee 支部委员会 is required",
+			a.FormalMembers, CommitteeFromMembers))
+	case a.FormalMembers < CommitteeFromMembers && a.Committee && a.Kind != KindGeneralBranch && a.Kind != KindBaseCommittee:
+		v.Add("committee", fmt.Sprintf("rule 支委会: below %d formal members a branch has a secretary (and optionally a deputy), no committee",
+			CommitteeFromMembers))
+	}
+	if a.Kind == KindJoint {
+		if len(a.JointFormal) > MaxJointOrgs {
+			v.Add("organizations", fmt.Sprintf("rule 联合党支部: at most %d organizations, got %d", MaxJointOrgs, len(a.JointFormal)))
+		}
+		total := 0
+		for uscc, n := range a.JointFormal {
+			total += n
+			if n >= MinFormalMembers {
+				v.Add("organizations", fmt.Sprintf("rule 联合党支部: %s has %d formal members and must form its own branch", uscc, n))
+			}
+		}
+		if len(a.JointFormal) > 0 && total != a.FormalMembers {
+			v.Add("formal_members", fmt.Sprintf("must equal the sum over the organizations (%d)", total))
+		}
+	}
+}
+
+// UpgradePrompt names the kind an organization of this size may consider (never forced), or "".
+func UpgradePrompt(kind PartyOrgKind, members int) PartyOrgKind {
+	switch {
+	case members >= BaseCommitteePrompt && kind != KindBaseCommittee && kind != KindTemporary:
+		return KindBaseCommittee
+	case members >= GeneralBranchPrompt && (kind == KindBranch || kind == KindJoint || kind == KindMobile):
+		return KindGeneralBranch
+	}
+	return ""
+}
+
+// Elected is one person elected at a members' meeting.
+type Elected struct {
+	Name  string `json:"name"`
+	Post  string `json:"post"` // secretary | deputy_secretary | member
+	Votes int    `json:"votes"`
+}
+
+// Election is the result of a members' meeting (the task formation.election).
+type Election struct {
+	VotingMembers int
+	Present       int
+	Seats         int
+	Candidates    int
+	Elected       []Elected
+}
+
+// ElectionContext is what the election is checked against: the application and the register.
+type ElectionContext struct {
+	FormalMembers int
+	Committee     bool
+	// Register maps the names in the member register to formal (true) or probationary; empty
+	// when the register was not filled in, and then names are not checked.
+	Register map[string]bool
+}
+
+// CheckElection applies the election rules of domain.md §3, as acceptance.md states them over
+// the form's fields.
+func CheckElection(c ElectionContext, e Election, v *Validation) {
+	if e.VotingMembers > c.FormalMembers {
+		v.Add("voting_members", fmt.Sprintf("rule 表决权: only formal members vote; at most %d, got %d", c.FormalMembers, e.VotingMembers))
+	}
+	if e.Present*5 <= e.VotingMembers*4 {
+		v.Add("present", fmt.Sprintf("rule 到会人数: more than 4/5 of the %d voting members must attend (at least %d), got %d",
+			e.VotingMembers, e.VotingMembers*4/5+1, e.Present))
+	}
+	if e.Present > e.VotingMembers {
+		v.Add("present", "cannot exceed the voting members")
+	}
+	if c.Committee {
+		if e.Seats < MinCommitteeSeats || e.Seats > MaxCommitteeSeats {
+			v.Add("seats", fmt.Sprintf("rule 支委会: a committee has %d–%d seats, got %d", MinCommitteeSeats, MaxCommitteeSeats, e.Seats))
+		}
+		if need := (e.Seats*12 + 9) / 10; e.Candidates < need {
+			v.Add("candidates", fmt.Sprintf("rule 差额选举: at least ⌈%d × 1.2⌉ = %d candidates, got %d", e.Seats, need, e.Candidates))
+		}
+	} else {
+		if e.Seats < 1 || e.Seats > 2 {
+			v.Add("seats", "rule 支委会: without a committee, 1 or 2 seats (secretary, optional deputy)")
+		}
+		if e.Candidates < e.Seats {
+			v.Add("candidates", "at least one candidate per seat")
+		}
+	}
+	if len(e.Elected) > e.Seats {
+		v.Add("elected", fmt.Sprintf("%d elected for %d seats", len(e.Elected), e.Seats))
+	}
+	secretaries, deputies := 0, 0
+	for i, p := range e.Elected {
+		field := fmt.Sprintf("elected[%d]", i)
+		switch p.Post {
+		case "secretary":
+			secretaries++
+		case "deputy_secretary":
+			deputies++
+		case "member":
+			if !c.Committee {
+				v.Add(field+".post", "rule 支委会: without a committee only a secretary and a deputy are elected")
+			}
+		default:
+			v.Add(field+".post", "secretary, deputy_secretary or member")
+		}
+		if p.Votes*2 <= e.VotingMembers {
+			v.Add(field+".votes", fmt.Sprintf("rule 当选票数: elected only with more than half of the %d voting members (at least %d), got %d",
+				e.VotingMembers, e.VotingMembers/2+1, p.Votes))
+		}
+		if p.Votes > e.Present {
+			v.Add(field+".votes", "cannot exceed the members present")
+		}
+		if len(c.Register) > 0 {
+			formal, ok := c.Register[strings.TrimSpace(p.Name)]
+			switch {
+			case !ok:
+				v.Add(field+".name", "not in the organization's member register")
+			case !formal:
+				v.Add(field+".name", "rule 预备党员: a probationary member can neither vote nor stand")
+			}
+		}
+	}
+	if secretaries != 1 {
+		v.Add("elected", "exactly one secretary must be elected")
+	}
+	if deputies > 1 {
+		v.Add("elected", "at most one deputy secretary")
+	}
+}

@@ -1,0 +1,344 @@
+package forms
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"tandem/domain"
+)
+
+// Member is one party member entered in the register with an application.
+type Member struct {
+	Name     string `json:"name"`
+	Status   string `json:"status"` // formal | probationary
+	HomeOrg  string `json:"home_org,omitempty"`
+	JoinedOn string `json:"joined_on,omitempty"` // YYYY-MM-DD
+}
+
+// JointShare is one organization of a joint branch with its formal members.
+type JointShare struct {
+	USCC          string `json:"uscc"`
+	FormalMembers int    `json:"formal_members"`
+}
+
+// ApplicationResult is the form of formation.application.
+type ApplicationResult struct {
+	Kind                domain.PartyOrgKind `json:"kind"`
+	FormalMembers       int                 `json:"formal_members"`
+	ProbationaryMembers int                 `json:"probationary_members"`
+	Committee           bool                `json:"committee"`
+	Members             []Member            `json:"members,omitempty"`
+	Organizations       []JointShare        `json:"organizations,omitempty"`
+	EndsOn              string              `json:"ends_on,omitempty"` // temporary branch: when its parent body ends
+	Note                string              `json:"note,omitempty"`
+}
+
+// Application is the form of the application 请示 for a new party organization.
+var Application = register(Form{
+	Kind:  "formation.application",
+	Title: "成立党组织请示",
+	Schema: json.RawMessage(`{"type":"object","required":["kind","formal_members","probationary_members","committee"],"additionalProperties":false,
+"properties":{"kind":{"type":"string","enum":["branch","general_branch","base_committee","joint","mobile","temporary"],"title":"党组织类型"},
+"formal_members":{"type":"integer","minimum":0,"title":"正式党员数"},
+"probationary_members":{"type":"integer","minimum":0,"title":"预备党员数"},
+"committee":{"type":"boolean","title":"设立支部委员会"},
+"members":{"type":"array","title":"党员名册","items":{"type":"object","required":["name","status"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"status":{"type":"string","enum":["formal","probationary"]},
+ "home_org":{"type":"string","maxLength":200,"title":"组织关系所在党组织"},"joined_on":{"type":"string","format":"date","title":"入党日期"}}}},
+"organizations":{"type":"array","maxItems":5,"title":"联合单位","items":{"type":"object","required":["uscc","formal_members"],"additionalProperties":false,
+ "properties":{"uscc":{"type":"string"},"formal_members":{"type":"integer","minimum":0}}}},
+"ends_on":{"type":"string","format":"date","title":"临时党支部撤销日期"},
+"note":{"type":"string","maxLength":1000,"title":"说明"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r ApplicationResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if !r.Kind.Valid() {
+			v.Add("kind", "branch, general_branch, base_committee, joint, mobile or temporary")
+		}
+		if r.FormalMembers < 0 {
+			v.Add("formal_members", "must not be negative")
+		}
+		if r.ProbationaryMembers < 0 {
+			v.Add("probationary_members", "must not be negative")
+		}
+		if len(r.Members) > 0 {
+			formal, probationary := 0, 0
+			seen := map[string]bool{}
+			for i := range r.Members {
+				m := &r.Members[i]
+				m.Name, m.HomeOrg = strings.TrimSpace(m.Name), strings.TrimSpace(m.HomeOrg)
+				field := fmt.Sprintf("members[%d]", i)
+				if n := textLen(m.Name); n == 0 || n > 50 {
+					v.Add(field+".name", "required, at most 50 characters")
+				} else if seen[m.Name] {
+					v.Add(field+".name", "appears twice in the register")
+				}
+				seen[m.Name] = true
+				switch m.Status {
+				case "formal":
+					formal++
+				case "probationary":
+					probationary++
+				default:
+					v.Add(field+".status", "formal or probationary")
+				}
+				if m.JoinedOn != "" && !isDate(m.JoinedOn) {
+					v.Add(field+".joined_on", "a date YYYY-MM-DD")
+				}
+			}
+			if formal != r.FormalMembers {
+				v.Add("formal_members", fmt.Sprintf("the register lists %d formal members", formal))
+			}
+			if probationary != r.ProbationaryMembers {
+				v.Add("probationary_members", fmt.Sprintf("the register lists %d probationary members", probationary))
+			}
+		}
+		var joint map[string]int
+		if r.Kind == domain.KindJoint {
+			if len(r.Organizations) == 0 {
+				v.Add("organizations", "a joint branch lists each organization with its formal members")
+			}
+			joint = map[string]int{}
+			for i, o := range r.Organizations {
+				if _, err := domain.ParseUSCC(o.USCC); err != nil {
+					v.Add(fmt.Sprintf("organizations[%d].uscc", i), "not a valid credit code")
+				}
+				if o.FormalMembers < 0 {
+					v.Add(fmt.Sprintf("organizations[%d].formal_members", i), "must not be negative")
+				}
+				joint[o.USCC] = o.FormalMembers
+			}
+		} else if len(r.Organizations) > 0 {
+			v.Add("organizations", "only for a joint branch")
+		}
+		if r.EndsOn != "" && (r.Kind != domain.KindTemporary || !isDate(r.EndsOn)) {
+			v.Add("ends_on", "a date YYYY-MM-DD, for a temporary branch only")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		if r.Kind.Valid() {
+			domain.CheckApplication(domain.Application{Kind: r.Kind, FormalMembers: r.FormalMembers,
+				ProbationaryMembers: r.ProbationaryMembers, Committee: r.Committee, JointFormal: joint}, v)
+		}
+		return r
+	},
+})
+
+// Appointee is an officer appointed to a temporary branch.
+type Appointee struct {
+	Name string `json:"name"`
+	Post string `json:"post"` // secretary | deputy_secretary | member
+}
+
+// DecisionResult is the form of every approve-or-return step.
+type DecisionResult struct {
+	Decision  string      `json:"decision"` // approve | return
+	Reason    string      `json:"reason,omitempty"`
+	Reference string      `json:"reference,omitempty"` // 文号
+	Appointed []Appointee `json:"appointed,omitempty"` // approval of a temporary branch
+}
+
+// Approved reports whether the decision approves.
+func (d DecisionResult) Approved() bool { return d.Decision == "approve" }
+
+func decisionForm(kind, title string, appointees bool) Form {
+	extra := ""
+	if appointees {
+		extra = `,"appointed":{"type":"array","title":"指定的负责人（临时党支部）","items":{"type":"object","required":["name","post"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"post":{"type":"string","enum":["secretary","deputy_secretary","member"]}}}}`
+	}
+	return register(Form{
+		Kind: kind, Title: title,
+		Schema: json.RawMessage(`{"type":"object","required":["decision"],"additionalProperties":false,
+"properties":{"decision":{"type":"string","enum":["approve","return"],"title":"意见"},
+"reason":{"type":"string","maxLength":1000,"title":"理由（退回时必填）"},
+"reference":{"type":"string","maxLength":100,"title":"文号"}` + extra + `}}`),
+		check: func(raw json.RawMessage, v *domain.Validation) any {
+			var r DecisionResult
+			if !decode(raw, &r, v) {
+				return nil
+			}
+			r.Reason = strings.TrimSpace(r.Reason)
+			switch r.Decision {
+			case "approve":
+			case "return":
+				if r.Reason == "" {
+					v.Add("reason", "required when returning")
+				}
+			default:
+				v.Add("decision", "approve or return")
+			}
+			if textLen(r.Reason) > 1000 {
+				v.Add("reason", "at most 1000 characters")
+			}
+			if textLen(r.Reference) > 100 {
+				v.Add("reference", "at most 100 characters")
+			}
+			if !appointees && len(r.Appointed) > 0 {
+				v.Add("appointed", "unknown field")
+			}
+			for i, a := range r.Appointed {
+				if n := textLen(a.Name); n == 0 || n > 50 {
+					v.Add(fmt.Sprintf("appointed[%d].name", i), "required, at most 50 characters")
+				}
+				if a.Post != "secretary" && a.Post != "deputy_secretary" && a.Post != "member" {
+					v.Add(fmt.Sprintf("appointed[%d].post", i), "secretary, deputy_secretary or member")
+				}
+			}
+			return r
+		},
+	})
+}
+
+// The approve-or-return steps.
+var (
+	Approval      = decisionForm("formation.approval", "成立党组织批复", true)
+	Confirmation  = decisionForm("formation.confirmation", "选举结果批准与备案", false)
+	Dissolution   = decisionForm("party_org.dissolution", "党组织撤销审批", false)
+	Rescheduling  = decisionForm("party_org.reschedule", "提前或延期换届审批", false)
+	ReelectReview = decisionForm("party_org.reelection_review", "换届选举结果批准", false)
+)
+
+// ElectionResult is the form of formation.election and party_org.reelection.
+type ElectionResult struct {
+	VotingMembers int              `json:"voting_members"`
+	Present       int              `json:"present"`
+	Seats         int              `json:"seats"`
+	Candidates    int              `json:"candidates"`
+	Elected       []domain.Elected `json:"elected"`
+	HeldOn        string           `json:"held_on,omitempty"`
+}
+
+// Domain returns the result for the election rules.
+func (r ElectionResult) Domain() domain.Election {
+	return domain.Election{VotingMembers: r.VotingMembers, Present: r.Present, Seats: r.Seats, Candidates: r.Candidates, Elected: r.Elected}
+}
+
+const electionSchema = `{"type":"object","required":["voting_members","present","seats","candidates","elected"],"additionalProperties":false,
+"properties":{"voting_members":{"type":"integer","minimum":1,"title":"应到会有表决权党员数"},
+"present":{"type":"integer","minimum":0,"title":"实到会人数"},
+"seats":{"type":"integer","minimum":1,"maximum":7,"title":"应选名额"},
+"candidates":{"type":"integer","minimum":1,"title":"候选人数"},
+"elected":{"type":"array","minItems":1,"title":"当选人","items":{"type":"object","required":["name","post","votes"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"post":{"type":"string","enum":["secretary","deputy_secretary","member"]},"votes":{"type":"integer","minimum":0}}}},
+"held_on":{"type":"string","format":"date","title":"选举日期"}}}`
+
+func electionForm(kind, title string) Form {
+	return register(Form{
+		Kind: kind, Title: title, Schema: json.RawMessage(electionSchema),
+		check: func(raw json.RawMessage, v *domain.Validation) any {
+			var r ElectionResult
+			if !decode(raw, &r, v) {
+				return nil
+			}
+			if r.VotingMembers < 1 {
+				v.Add("voting_members", "at least 1")
+			}
+			if r.Present < 0 {
+				v.Add("present", "must not be negative")
+			}
+			if r.Seats < 1 || r.Seats > domain.MaxCommitteeSeats {
+				v.Add("seats", "from 1 to 7")
+			}
+			if r.Candidates < 1 {
+				v.Add("candidates", "at least 1")
+			}
+			if len(r.Elected) == 0 {
+				v.Add("elected", "required")
+			}
+			for i := range r.Elected {
+				r.Elected[i].Name = strings.TrimSpace(r.Elected[i].Name)
+				if n := textLen(r.Elected[i].Name); n == 0 || n > 50 {
+					v.Add(fmt.Sprintf("elected[%d].name", i), "required, at most 50 characters")
+				}
+				if r.Elected[i].Votes < 0 {
+					v.Add(fmt.Sprintf("elected[%d].votes", i), "must not be negative")
+				}
+			}
+			if r.HeldOn != "" && !isDate(r.HeldOn) {
+				v.Add("held_on", "a date YYYY-MM-DD")
+			}
+			return r
+		},
+	})
+}
+
+// The elections: the first one of a formation, and each re-election.
+var (
+	Election     = electionForm("formation.election", "党员大会选举")
+	Reelection   = electionForm("party_org.reelection", "换届选举")
+	reportSchema = `{"type":"object","required":["first_meeting_on"],"additionalProperties":false,
+"properties":{"first_meeting_on":{"type":"string","format":"date","title":"第一次支委会（分工）日期"},
+"duties":{"type":"array","title":"分工","items":{"type":"object","required":["name","duty"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"duty":{"type":"string","minLength":1,"maxLength":100}}}},
+"note":{"type":"string","maxLength":1000,"title":"说明"}}}`
+)
+
+// ReportResult is the form of formation.report: the election-result report 选举结果报告.
+type ReportResult struct {
+	FirstMeetingOn string `json:"first_meeting_on"`
+	Duties         []struct {
+		Name string `json:"name"`
+		Duty string `json:"duty"`
+	} `json:"duties,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// Report is the form of the election-result report.
+var Report = register(Form{
+	Kind: "formation.report", Title: "选举结果报告", Schema: json.RawMessage(reportSchema),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r ReportResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if !isDate(r.FirstMeetingOn) {
+			v.Add("first_meeting_on", "required, a date YYYY-MM-DD")
+		}
+		for i, d := range r.Duties {
+			if textLen(d.Name) == 0 || textLen(d.Duty) == 0 {
+				v.Add(fmt.Sprintf("duties[%d]", i), "name and duty required")
+			}
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		return r
+	},
+})
+
+// FilingResult is the form of formation.filing: the county organization department files it.
+type FilingResult struct {
+	Reference string `json:"reference"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Filing is the form of the filing with the county organization department 备案.
+var Filing = register(Form{
+	Kind: "formation.filing", Title: "报县级组织部门备案",
+	Schema: json.RawMessage(`{"type":"object","required":["reference"],"additionalProperties":false,
+"properties":{"reference":{"type":"string","minLength":1,"maxLength":100,"title":"备案文号"},"note":{"type":"string","maxLength":1000,"title":"说明"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r FilingResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if n := textLen(r.Reference); n == 0 || n > 100 {
+			v.Add("reference", "required, at most 100 characters")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		return r
+	},
+})
+
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
