@@ -84,7 +84,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 	mainCtx, cancelMain := workflow.WithCancel(ctx)
 	keys := map[string]bool{}
 	dueChanged := false
-	dissolve := func(actor, reason string) error {
+	dissolve := func(ctx workflow.Context, actor, reason string) error {
 		if st.Status == "dissolved" {
 			return nil
 		}
@@ -108,7 +108,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 			}
 			keys[req.Key] = true
 			if req.Source == "superior" || (req.Source == "roster" && in.Kind == domain.KindTemporary) {
-				if err := dissolve(req.Actor, req.Reason); err != nil {
+				if err := dissolve(gctx, req.Actor, req.Reason); err != nil {
 					workflow.GetLogger(gctx).Error("dissolution failed", "error", err)
 				}
 				continue
@@ -127,7 +127,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 			}
 			var d forms.DecisionResult
 			if decodeResult(out, &d) == nil && d.Approved() {
-				if err := dissolve(out.CompletedBy, req.Reason); err != nil {
+				if err := dissolve(gctx, out.CompletedBy, req.Reason); err != nil {
 					workflow.GetLogger(gctx).Error("dissolution failed", "error", err)
 				}
 			}
@@ -176,7 +176,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 }
 
 func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *PartyOrgState, dueChanged *bool,
-	dissolve func(actor, reason string) error) error {
+	dissolve func(ctx workflow.Context, actor, reason string) error) error {
 	if !in.Kind.Elected() {
 		// A temporary branch is never re-elected; it ends with its parent body.
 		if in.EndsOn == "" {
@@ -191,7 +191,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				return err
 			}
 		}
-		return dissolve("system", "临时党支部随上级组织（任务）结束自动撤销")
+		return dissolve(ctx, "system", "临时党支部随上级组织（任务）结束自动撤销")
 	}
 	var a *activities.Activities
 	for term := 1; ; term++ {
