@@ -108,6 +108,17 @@ func (s *Server) Handler() *gin.Engine {
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 
+	a.POST("/formations", s.startFormation)
+	a.GET("/formations", s.listFormations)
+	a.GET("/formations/:id", s.getFormation)
+	a.POST("/formations/:id/cancel", s.cancelFormation)
+	a.GET("/organizations/:uscc/members", s.listMembers)
+	a.GET("/party-orgs/:id", s.getPartyOrg)
+	a.GET("/party-orgs/:id/transfers", s.listTransfers)
+	a.GET("/party-orgs/:id/transfers/:transfer/letter", s.transferLetter)
+	a.POST("/party-orgs/:id/dissolution", s.requestDissolution)
+	a.POST("/party-orgs/:id/reelection-date", s.requestReschedule)
+
 	a.GET("/audit", s.listAudit)
 	a.POST("/system/self-check", adminOnly, s.selfCheck)
 	return r

@@ -139,3 +139,121 @@ func TestEmbeddedServer(t *testing.T) {
 		t.Logf("wrote %d events", len(events))
 	}
 }
+
+// TestEmbeddedFormation runs a formation through every step on the embedded server with real
+// activities, checks that it hands over to the party organization's workflow, and with
+// -update saves the formation's history for the replay test.
+func TestEmbeddedFormation(t *testing.T) {
+	ctx := context.Background()
+	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
+		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
+		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st := storetest.SQLite(t)
+	admin := domain.Principal{Username: "admin", Admin: true}
+	county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "青山县", Net: domain.NetRegion, Kind: domain.KindCounty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	town, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "东风街道", Net: domain.NetRegion, Kind: domain.KindTownship, ParentID: &county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const uscc = "91350100M000100Y43"
+	if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+		VALUES (?, '青山精密机械有限公司', ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, uscc, town.ID, town.Path).Error; err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w)
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+		Notifier: activities.InAppNotifier{Store: st}})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: f.WorkflowID, TaskQueue: workflows.TaskQueue},
+		workflows.FormationWorkflow, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
+			UnitID: town.ID, ParentUnitID: county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(kind, result string) {
+		t.Helper()
+		var task domain.Task
+		for deadline := time.Now().Add(20 * time.Second); task.ID == ""; time.Sleep(50 * time.Millisecond) {
+			tasks, _, err := st.ListTasks(ctx, admin, store.TaskFilter{Visible: true, WorkflowID: run.GetID(), Kind: kind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tasks) > 0 {
+				task = tasks[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s task within 20s", kind)
+			}
+		}
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateCompleteTask,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args:         []any{workflows.CompleteTaskRequest{TaskID: task.ID, Actor: "someone", Result: json.RawMessage(result)}}})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+	}
+	app := `{"kind":"branch","formal_members":3,"probationary_members":0,"committee":false,"members":[{"name":"张三","status":"formal"},{"name":"李四","status":"formal"},{"name":"王五","status":"formal","home_org":"某支部"}]}`
+	step("formation.application", app)
+	step("formation.approval", `{"decision":"return","reason":"补材料"}`)
+	step("formation.application", app)
+	step("formation.approval", `{"decision":"approve"}`)
+	step("formation.election", `{"voting_members":3,"present":3,"seats":1,"candidates":1,"elected":[{"name":"张三","post":"secretary","votes":3}]}`)
+	step("formation.report", `{"first_meeting_on":"2026-12-01"}`)
+	step("formation.confirmation", `{"decision":"approve"}`)
+	step("formation.filing", `{"reference":"备〔2026〕1号"}`)
+	var out workflows.FormationOutcome
+	if err := run.Get(ctx, &out); err != nil || out.PartyOrgID == "" {
+		t.Fatalf("formation result %+v %v", out, err)
+	}
+	// The party organization's own workflow runs on after the formation.
+	desc, err := c.DescribeWorkflowExecution(ctx, workflows.PartyOrgWorkflowID(out.PartyOrgID), "")
+	if err != nil || desc.WorkflowExecutionInfo.Status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("party organization workflow: %v %v", desc, err)
+	}
+	if *update {
+		saveHistory(t, c, run, "../workflows/testdata/formation.history.json")
+	}
+}
+
+func saveHistory(t *testing.T, c client.Client, run client.WorkflowRun, file string) {
+	iter := c.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []json.RawMessage
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := protojson.Marshal(e)
+		events = append(events, b)
+	}
+	b, _ := json.MarshalIndent(map[string]any{"events": events}, "", "  ")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d events to %s", len(events), file)
+}
