@@ -216,6 +216,8 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				return err
 			}
 			formal := 0
+			// Counting is the same in any order.
+			//workflowcheck:ignore
 			for _, f := range register {
 				if f {
 					formal++

@@ -1,0 +1,100 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"tandem/domain"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+func TestFormations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, a, b, _ := nets(t, st)
+		const x, y, z = "91350100M000100Y43", "91110108MA01B2C3D0", "91310000MA1FL0000N"
+		for _, o := range []struct {
+			uscc string
+			unit domain.Unit
+		}{{x, a}, {y, a}, {z, b}} {
+			if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, o.uscc, "单位"+o.uscc[:4], o.unit.ID, o.unit.Path).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Refusals: a joint branch across townships, a single branch of two organizations.
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{x, z}}); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("joint across townships: %v", err)
+		}
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x, y}}); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("branch of two: %v", err)
+		}
+		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("organization in two running formations: %v", err)
+		}
+		if err := st.RecordMembers(ctx, x, []store.MemberEntry{{Name: "甲", Status: "formal"}, {Name: "乙", Status: "formal", HomeOrg: "外地支部"},
+			{Name: "丙", Status: "probationary"}}); err != nil {
+			t.Fatal(err)
+		}
+		// The transfer is idempotent: a retried activity finds what the first made.
+		po, reg, err := st.TransferRelations(ctx, store.TransferInput{FormationID: f.ID, Actor: "system"})
+		if err != nil || len(reg) != 3 || !reg["甲"] || reg["丙"] {
+			t.Fatalf("transfer %v %v", reg, err)
+		}
+		again, _, err := st.TransferRelations(ctx, store.TransferInput{FormationID: f.ID, Actor: "system"})
+		if err != nil || again.ID != po.ID {
+			t.Fatalf("second transfer %v %v", again.ID, err)
+		}
+		trs, err := st.MemberTransfers(ctx, admin, po.ID)
+		if err != nil || len(trs) != 3 {
+			t.Fatalf("transfers %v %v", trs, err)
+		}
+		letters := 0
+		for _, tr := range trs {
+			if tr.NeedsLetter {
+				letters++
+			}
+		}
+		if letters != 1 {
+			t.Fatalf("%d letters, want 1", letters)
+		}
+		active, err := st.ActivatePartyOrg(ctx, f.ID, []store.Officer{{Name: "甲", Post: "secretary"}}, "off")
+		if err != nil || active.Status != "active" || active.TermDueAt == nil || active.TermDueAt.Year() != active.TermStartedAt.Year()+3 {
+			t.Fatalf("activate %+v %v", active, err)
+		}
+		org, _ := st.GetOrganization(ctx, admin, x)
+		if org.Coverage != "single" {
+			t.Fatalf("coverage %s", org.Coverage)
+		}
+		// A finished formation frees the organization; covered, it cannot start another.
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("formation for a covered organization: %v", err)
+		}
+		if err := st.DissolvePartyOrg(ctx, po.ID, "off", "注销"); err != nil {
+			t.Fatal(err)
+		}
+		org, _ = st.GetOrganization(ctx, admin, x)
+		if org.Coverage != "none" {
+			t.Fatalf("coverage after dissolution %s", org.Coverage)
+		}
+		members, _ := st.PartyMembers(ctx, admin, x)
+		for _, m := range members {
+			if m.PartyOrgID != nil {
+				t.Fatalf("member %s still in the dissolved organization", m.Name)
+			}
+		}
+		// Another township's people do not see the formation.
+		outsider := domain.Principal{Username: "b", Memberships: []domain.Membership{{UnitID: b.ID, UnitPath: b.Path, Role: domain.RoleOfficer}}}
+		if _, err := st.GetFormation(ctx, outsider, f.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("outsider: %v", err)
+		}
+		if _, err := st.StartFormation(ctx, outsider, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{y}}); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("outsider starts: %v", err)
+		}
+	})
+}
