@@ -154,3 +154,9 @@ type DissolveInput struct {
 func (a *Activities) DissolvePartyOrg(ctx context.Context, in DissolveInput) error {
 	return nonRetryable(a.Store.DissolvePartyOrg(ctx, in.PartyOrgID, in.Actor, in.Reason))
 }
+
+// PartyOrgsToReview lists party organizations whose organizations left the roster or were
+// deregistered, after an import.
+func (a *Activities) PartyOrgsToReview(ctx context.Context) ([]store.PartyOrgReview, error) {
+	return a.Store.PartyOrgsToReview(ctx)
+}

@@ -541,3 +541,21 @@ func (s *Store) MemberTransfers(ctx context.Context, p domain.Principal, partyOr
 		Where("t.party_org_id = ?", partyOrgID).Select("t.*, m.name, m.uscc").Order("m.name").Find(&out).Error
 	return out, translate(err, "member transfers")
 }
+
+// PartyOrgReview is an active party organization one of whose organizations left the roster
+// or was deregistered.
+type PartyOrgReview struct {
+	PartyOrgID string
+	USCC       string
+	Missing    bool
+}
+
+// PartyOrgsToReview lists the active party organizations covering an organization that is
+// missing from its sources or no longer operating (deregistered, revoked).
+func (s *Store) PartyOrgsToReview(ctx context.Context) ([]PartyOrgReview, error) {
+	var out []PartyOrgReview
+	err := s.db.WithContext(ctx).Raw(`SELECT p.id AS party_org_id, o.uscc, o.missing FROM party_orgs p
+		JOIN party_org_organizations x ON x.party_org_id = p.id JOIN organizations o ON o.uscc = x.uscc
+		WHERE p.status = 'active' AND (o.missing OR o.operating = FALSE) ORDER BY p.id, o.uscc`).Scan(&out).Error
+	return out, translate(err, "party organizations")
+}

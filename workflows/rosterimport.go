@@ -31,7 +31,33 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (store.RosterIm
 		// Out of attempts: say so on the import rather than leave it running.
 		_ = workflow.ExecuteActivity(ctx, a.FailImport, importID, "the import failed after several attempts").Get(ctx, nil)
 	}
+	if err == nil && workflow.GetVersion(ctx, "review-party-orgs", workflow.DefaultVersion, 1) == 1 {
+		reviewPartyOrgs(ctx)
+	}
 	return out, err
+}
+
+// reviewPartyOrgs tells the party organizations whose organizations left the roster or were
+// deregistered: the superior decides on a dissolution (a temporary branch ends at once). The
+// key makes each organization's state raise one request, however many imports repeat it.
+func reviewPartyOrgs(ctx workflow.Context) {
+	var a *activities.Activities
+	var reviews []store.PartyOrgReview
+	if err := workflow.ExecuteActivity(ctx, a.PartyOrgsToReview).Get(ctx, &reviews); err != nil {
+		workflow.GetLogger(ctx).Warn("could not list party organizations to review", "error", err)
+		return
+	}
+	for _, r := range reviews {
+		state, reason := "deregistered", "单位登记状态为注销或吊销（"+r.USCC+"）"
+		if r.Missing {
+			state, reason = "missing", "单位已不在部门名册中（"+r.USCC+"）"
+		}
+		err := workflow.SignalExternalWorkflow(ctx, PartyOrgWorkflowID(r.PartyOrgID), "", SignalDissolve, DissolveRequest{
+			Key: "roster/" + r.USCC + "/" + state, Source: "roster", Actor: "system", Reason: reason}).Get(ctx, nil)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("could not reach a party organization's workflow", "party_org", r.PartyOrgID, "error", err)
+		}
+	}
 }
 
 func isBadFile(err error) bool {

@@ -185,6 +185,22 @@ func TestFormationEndToEnd(t *testing.T) {
 				t.Fatalf("audit of the formation: %d records", len(audit))
 			}
 
+			// The next market extract no longer lists the organization: the township's officer
+			// is asked whether to dissolve the branch, and keeps it with a reason.
+			if err := os.WriteFile(roster, []byte("统一社会信用代码,企业名称,所属乡镇(街道)\n"+other+",东风物流有限公司,东风街道\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			admin.upload("market", roster)
+			review := nextTask(t, off, "party_org.dissolution")
+			if review["subject"] != org || !strings.Contains(review["title"].(string), "不在部门名册") {
+				t.Fatalf("dissolution task %v", review)
+			}
+			doTask(t, off, review, map[string]any{"decision": "return", "reason": "企业迁址，仍在经营，待下月名册核实"})
+			time.Sleep(300 * time.Millisecond)
+			if po := sec.must(200, "GET", "/party-orgs/"+poID, nil); po["status"] != "active" {
+				t.Fatalf("kept branch is %v", po["status"])
+			}
+
 			// The township's officer decides a dissolution: the coverage goes back to none.
 			off.must(202, "POST", "/party-orgs/"+poID+"/dissolution", map[string]any{"reason": "企业注销", "decided": true})
 			waitFor(t, func() bool { return sec.must(200, "GET", "/party-orgs/"+poID, nil)["status"] == "dissolved" })
