@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"tandem/store"
 )
 
@@ -15,6 +17,9 @@ type Activities struct {
 	Store    *store.Store
 	Calendar *CalendarCache
 	Notifier Notifier
+	// Temporal starts and cancels workflows in bulk (a census round's verifications), where
+	// child workflows would swell the parent's history.
+	Temporal client.Client
 }
 
 // Notifier tells people about tasks. The in-app list is the one channel for now; SMS, WeChat

@@ -74,6 +74,7 @@ type CreateTaskInput struct {
 	DueMonths         int // or: within N calendar months (wins when set)
 	RemindWorkingDays int // remind N working days before the due day (0 = no reminder)
 	EscalatesTaskID   string
+	Quiet             bool // no notification per task (a census round notifies once per unit)
 }
 
 // TaskInfo is what a workflow needs to know of a task.
@@ -122,7 +123,7 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)
 	}
-	if created {
+	if created && !in.Quiet {
 		if err := a.notify(ctx, t, "created/"+t.ID, "task.created", "新任务："+titleOf(t)); err != nil {
 			return TaskInfo{}, err
 		}

@@ -218,3 +218,27 @@ func CheckElection(c ElectionContext, e Election, v *Validation) {
 		v.Add("elected", "at most one deputy secretary")
 	}
 }
+
+// Coverage decisions for a verified organization (domain.md §2.4).
+const (
+	DecideNotOperating = "not_operating" // flagged; no coverage owed
+	DecideCovered      = "covered"       // it has a party organization already
+	DecideFormation    = "formation"     // ≥3 formal members: its own branch
+	DecideAttach       = "attach"        // 1–2: a joint branch or a regional organization
+	DecideWork         = "work"          // 0: work coverage through an instructor or liaison
+)
+
+// CoverageDecision says what a verified organization needs.
+func CoverageDecision(operating bool, formalMembers int, partyOrg string) string {
+	switch {
+	case !operating:
+		return DecideNotOperating
+	case partyOrg != "" && partyOrg != "none":
+		return DecideCovered
+	case formalMembers >= MinFormalMembers:
+		return DecideFormation
+	case formalMembers > 0:
+		return DecideAttach
+	}
+	return DecideWork
+}

@@ -239,6 +239,10 @@ type MemberEntry struct {
 
 // RecordMembers adds or updates members in an organization's register (by name).
 func (s *Store) RecordMembers(ctx context.Context, uscc string, members []MemberEntry) error {
+	return s.recordMembers(s.db.WithContext(ctx), uscc, members)
+}
+
+func (s *Store) recordMembers(tx *gorm.DB, uscc string, members []MemberEntry) error {
 	if len(members) == 0 {
 		return nil
 	}
@@ -248,7 +252,7 @@ func (s *Store) RecordMembers(ctx context.Context, uscc string, members []Member
 		rows[i] = PartyMember{ID: newID(), USCC: uscc, Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn,
 			CreatedAt: now, UpdatedAt: now}
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "uscc"}, {Name: "name"}},
 		DoUpdates: clause.AssignmentColumns([]string{"status", "home_org", "joined_on", "updated_at"}),
 	}).Create(&rows).Error

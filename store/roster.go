@@ -451,8 +451,9 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 	return out, err
 }
 
-// sourceRank orders sources for the value shown while they disagree ('01' wins).
-const sourceRank = `CASE s.source WHEN 'market' THEN '01' WHEN 'civil' THEN '02' WHEN 'tax' THEN '03' WHEN 'social' THEN '04'
+// sourceRank orders sources for the value shown while they disagree: a field visit ('00')
+// first, then the departments ('01' market …).
+const sourceRank = `CASE s.source WHEN 'field' THEN '00' WHEN 'market' THEN '01' WHEN 'civil' THEN '02' WHEN 'tax' THEN '03' WHEN 'social' THEN '04'
 	WHEN 'statistics' THEN '05' WHEN 'industry' THEN '06' WHEN 'annual_report' THEN '07' ELSE '08' END`
 
 // recompute derives the master values of the organizations in the temp table `recompute`

@@ -190,6 +190,15 @@ func (s *Store) TaskByID(ctx context.Context, id string) (domain.Task, error) {
 	return r.domain(), nil
 }
 
+// TaskByKey returns the task a workflow step created (key = workflow ID + step).
+func (s *Store) TaskByKey(ctx context.Context, key string) (domain.Task, error) {
+	var r taskRow
+	if err := s.db.WithContext(ctx).Where("key = ?", key).Take(&r).Error; err != nil {
+		return domain.Task{}, translate(err, "task")
+	}
+	return r.domain(), nil
+}
+
 // TaskFilter narrows a task list. By default the list holds the active tasks the caller may act on.
 type TaskFilter struct {
 	Visible    bool                // all tasks the caller may view instead of those they may act on

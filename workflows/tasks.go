@@ -56,9 +56,10 @@ type TaskRequest struct {
 	Role              domain.Role
 	Assignee          string
 	Priority          int
-	DueWorkingDays    int // default 5
-	DueMonths         int // "within N calendar months" instead
-	RemindWorkingDays int // default 1; negative = no reminder
+	DueWorkingDays    int  // default 5
+	DueMonths         int  // "within N calendar months" instead
+	RemindWorkingDays int  // default 1; negative = no reminder
+	Quiet             bool // no notification when created (the caller notifies in bulk)
 	// Check, when set, applies the process's own rules to a result that passed the form (the
 	// election rules against the application, say). It runs in the Update validator, so a
 	// failing result is refused with 422 before anything enters history; it must be
@@ -232,7 +233,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, taskActivity), a.CreateTask, activities.CreateTaskInput{
 		Key: wfID + "/" + req.Step, WorkflowID: wfID, Kind: req.Kind, Subject: req.Subject, Title: req.Title,
 		UnitID: req.UnitID, Role: req.Role, Assignee: req.Assignee, Priority: req.Priority,
-		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, RemindWorkingDays: remind,
+		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, RemindWorkingDays: remind, Quiet: req.Quiet,
 	}).Get(ctx, &info)
 	if err != nil {
 		if temporal.IsCanceledError(err) {

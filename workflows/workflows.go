@@ -4,20 +4,21 @@ package workflows
 
 import (
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+
+	"tandem/activities"
 )
 
 // TaskQueue is the queue every Tandem workflow and activity runs on.
-const TaskQueue = "tandem"
+const TaskQueue = activities.TaskQueue
 
 // Custom search attributes, so that operators can find a process by what it concerns in the
 // Temporal UI and CLI. They hold codes and IDs only, never personal data.
 var (
 	// SearchUnit is the ID of the unit responsible for the process.
-	SearchUnit = temporal.NewSearchAttributeKeyKeyword("TandemUnit")
+	SearchUnit = activities.SearchUnit
 	// SearchSubject is what the process is about (an organization's credit code, a period).
-	SearchSubject = temporal.NewSearchAttributeKeyKeyword("TandemSubject")
+	SearchSubject = activities.SearchSubject
 )
 
 // SearchAttributes lists the custom search attributes a namespace must have, by name and type.
@@ -35,4 +36,6 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(RosterImportWorkflow)
 	r.RegisterWorkflow(FormationWorkflow)
 	r.RegisterWorkflow(PartyOrgWorkflow)
+	r.RegisterWorkflow(CensusRoundWorkflow)
+	r.RegisterWorkflow(CensusVerifyWorkflow)
 }

@@ -82,7 +82,7 @@ func newCalendar(st *store.Store) *activities.CalendarCache {
 func startWorker(c client.Client, st *store.Store, cal *activities.CalendarCache) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}})
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

@@ -1,0 +1,295 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/domain"
+	"tandem/forms"
+	"tandem/store"
+)
+
+// TaskQueue is the queue every Tandem workflow and activity runs on (workflows.TaskQueue).
+const TaskQueue = "tandem"
+
+// Custom search attributes (re-exported by package workflows). They hold codes and IDs only,
+// never personal data.
+var (
+	SearchUnit    = temporal.NewSearchAttributeKeyKeyword("TandemUnit")
+	SearchSubject = temporal.NewSearchAttributeKeyKeyword("TandemSubject")
+)
+
+const (
+	// VerifyWorkflowName is workflows.CensusVerifyWorkflow, which this package cannot import.
+	VerifyWorkflowName = "CensusVerifyWorkflow"
+	// ErrTypeRefused marks a person's answer the store refused (e.g. a unit outside the
+	// round): the workflow asks again.
+	ErrTypeRefused = "Refused"
+)
+
+// VerifyInput is the input of one organization's verification.
+type VerifyInput struct {
+	RoundID     string
+	USCC        string
+	UnitID      string // the responsible region unit; "" when the round's unit must assign one
+	ScopeUnitID string
+}
+
+// FanOutInput asks for the next batch of a round's verifications.
+type FanOutInput struct {
+	RoundID     string
+	ScopeUnitID string
+	After       string // credit code the previous batch ended at
+	Batch       int
+	Parallel    int
+	Started     int // verifications started before this batch
+}
+
+// FanOutResult is where the batch ended.
+type FanOutResult struct {
+	Next    string
+	Started int
+	Done    bool
+}
+
+// StartVerifications starts one verification workflow per organization of the next batch,
+// a bounded number at a time. A workflow ID per organization means one verification at a
+// time per organization, and a retried batch starts nothing twice.
+func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (FanOutResult, error) {
+	if in.Batch <= 0 {
+		in.Batch = 500
+	}
+	if in.Parallel <= 0 {
+		in.Parallel = 8
+	}
+	members, err := a.Store.RoundMembers(ctx, in.RoundID, in.After, in.Batch)
+	if err != nil {
+		return FanOutResult{}, err
+	}
+	jobs := make(chan store.RoundMember)
+	errs := make(chan error, in.Parallel)
+	var wg sync.WaitGroup
+	for range in.Parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range jobs {
+				unit := ""
+				if m.UnitID != nil {
+					unit = *m.UnitID
+				}
+				search := temporal.NewSearchAttributes(SearchSubject.ValueSet(m.USCC))
+				if unit != "" {
+					search = temporal.NewSearchAttributes(SearchSubject.ValueSet(m.USCC), SearchUnit.ValueSet(unit))
+				}
+				_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+					ID: store.VerifyWorkflowID(m.USCC), TaskQueue: TaskQueue, TypedSearchAttributes: search,
+					WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+					WorkflowExecutionErrorWhenAlreadyStarted: true,
+				}, VerifyWorkflowName, VerifyInput{RoundID: in.RoundID, USCC: m.USCC, UnitID: unit, ScopeUnitID: in.ScopeUnitID})
+				var already *serviceerror.WorkflowExecutionAlreadyStarted
+				if err != nil && !errors.As(err, &already) {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for i, m := range members {
+		if i%50 == 0 && activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, i)
+		}
+		jobs <- m
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return FanOutResult{}, fmt.Errorf("start verifications: %w", err)
+	default:
+	}
+	out := FanOutResult{Started: in.Started + len(members), Done: len(members) < in.Batch}
+	if len(members) > 0 {
+		out.Next = members[len(members)-1].USCC
+	}
+	if err := a.Store.SetRoundStarted(ctx, in.RoundID, out.Started); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// NotifyRound tells each unit's inspectors once how many verification tasks a round gave
+// them, instead of one notification per task.
+func (a *Activities) NotifyRound(ctx context.Context, roundID string) error {
+	_, units, err := a.Store.RoundProgress(ctx, roundID)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		n := u.Open + u.Claimed
+		if n == 0 {
+			continue
+		}
+		users, err := a.Store.UsersWithRole(ctx, u.UnitID, domain.RoleInspector)
+		if err != nil {
+			return err
+		}
+		if err := a.Notifier.Notify(ctx, users, "census/"+roundID+"/"+u.UnitID, "census.round",
+			fmt.Sprintf("新摸排任务 %d 项", n), "请按期完成实地走访复核", ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RoundFinished reports whether every verification a round started is completed or cancelled.
+func (a *Activities) RoundFinished(ctx context.Context, roundID string) (bool, error) {
+	r, err := a.Store.RoundByID(ctx, roundID)
+	if err != nil {
+		return false, nonRetryable(err)
+	}
+	by, _, err := a.Store.RoundProgress(ctx, roundID)
+	if err != nil {
+		return false, err
+	}
+	return r.Started >= r.Total && by["open"]+by["claimed"] == 0, nil
+}
+
+// CancelVerifications cancels the open verifications of a round (those of other rounds run on).
+func (a *Activities) CancelVerifications(ctx context.Context, roundID string) error {
+	for after := ""; ; {
+		members, err := a.Store.RoundMembers(ctx, roundID, after, 500)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			t, err := a.Store.TaskByKey(ctx, store.VerifyTaskKey(roundID, m.USCC))
+			if err != nil || !t.Status.Active() {
+				continue
+			}
+			if err := a.Temporal.CancelWorkflow(ctx, store.VerifyWorkflowID(m.USCC), ""); err != nil {
+				var nf *serviceerror.NotFound
+				if !errors.As(err, &nf) {
+					return err
+				}
+			}
+		}
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, after)
+		}
+		if len(members) < 500 {
+			return nil
+		}
+		after = members[len(members)-1].USCC
+	}
+}
+
+// EndRound marks a round done or cancelled.
+func (a *Activities) EndRound(ctx context.Context, roundID, status string) error {
+	return a.Store.EndRound(ctx, roundID, status, "system")
+}
+
+// VisitInput records a completed verification.
+type VisitInput struct {
+	TaskID    string
+	RoundID   string
+	USCC      string
+	Inspector string
+	Result    json.RawMessage
+}
+
+// ApplyVisit updates the roster from a verification and returns the coverage decision.
+func (a *Activities) ApplyVisit(ctx context.Context, in VisitInput) (string, error) {
+	var r forms.VerifyResult
+	if err := json.Unmarshal(in.Result, &r); err != nil || r.Operating == nil || r.Employees == nil || r.FormalMembers == nil || r.ProbationaryMembers == nil {
+		return "", temporal.NewNonRetryableApplicationError("the verification result does not decode", "BadResult", err)
+	}
+	decision := domain.CoverageDecision(*r.Operating, *r.FormalMembers, r.PartyOrg)
+	members := make([]store.MemberEntry, len(r.Members))
+	for i, m := range r.Members {
+		members[i] = store.MemberEntry{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn}
+	}
+	err := a.Store.RecordVisit(ctx, store.Visit{TaskID: in.TaskID, USCC: in.USCC, RoundID: in.RoundID, Inspector: in.Inspector,
+		Operating: *r.Operating, Employees: *r.Employees, FormalMembers: *r.FormalMembers, ProbationaryMembers: *r.ProbationaryMembers,
+		PartyOrg: r.PartyOrg, FixedPremises: r.FixedPremises, OwnerIsMember: r.OwnerIsMember, Instructor: r.Instructor,
+		Members: members, Result: string(in.Result), Decision: decision})
+	return decision, nonRetryable(err)
+}
+
+// FormationStarted is a formation a census result recorded; the caller starts its workflow.
+type FormationStarted struct {
+	ID            string
+	WorkflowID    string
+	Kind          domain.PartyOrgKind
+	Organizations []string
+	UnitID        string
+	ParentUnitID  string
+}
+
+// RecordCensusFormation records the formation a verification calls for; empty when the
+// organization is already covered or in a running formation.
+func (a *Activities) RecordCensusFormation(ctx context.Context, uscc string) (FormationStarted, error) {
+	f, err := a.Store.StartFormation(ctx, domain.Principal{Username: "system", Admin: true},
+		store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc}, Origin: "census"})
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.ECONFLICT, domain.EINVALID:
+		activity.GetLogger(ctx).Info("no formation from the census", "uscc", uscc, "reason", domain.ErrorMessage(err))
+		return FormationStarted{}, nil
+	default:
+		return FormationStarted{}, err
+	}
+	parent, err := a.Store.ParentUnit(ctx, f.UnitID)
+	if err != nil {
+		return FormationStarted{}, err
+	}
+	return FormationStarted{ID: f.ID, WorkflowID: f.WorkflowID, Kind: f.Kind, Organizations: f.Organizations,
+		UnitID: f.UnitID, ParentUnitID: parent.ID}, nil
+}
+
+// AssignInput names the responsible region unit of an organization.
+type AssignInput struct {
+	USCC, UnitID, ScopeUnitID, Actor, Reason string
+}
+
+// AssignRegion makes a region unit responsible for an organization without one.
+func (a *Activities) AssignRegion(ctx context.Context, in AssignInput) (string, error) {
+	u, err := a.Store.AssignRegion(ctx, in.Actor, in.USCC, in.UnitID, in.ScopeUnitID, in.Reason)
+	if domain.ErrorCode(err) == domain.EINVALID {
+		return "", temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), ErrTypeRefused, err)
+	}
+	return u.ID, err
+}
+
+// CoverageInput records how an organization is covered.
+type CoverageInput struct {
+	USCC, Actor string
+	Attach      *forms.AttachResult
+	Work        *forms.WorkCoverageResult
+}
+
+// ApplyCoverage records a joint or regional attachment, or work coverage.
+func (a *Activities) ApplyCoverage(ctx context.Context, in CoverageInput) error {
+	var err error
+	switch {
+	case in.Attach != nil:
+		err = a.Store.AttachCoverage(ctx, in.Actor, in.USCC, in.Attach.Method, in.Attach.PartyOrgID, in.Attach.RegionalOrg)
+	case in.Work != nil:
+		err = a.Store.SetWorkCoverage(ctx, in.Actor, in.USCC, in.Work.Means, in.Work.Instructor)
+	}
+	if domain.ErrorCode(err) == domain.EINVALID {
+		return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), ErrTypeRefused, err)
+	}
+	return err
+}

@@ -1,0 +1,236 @@
+package forms
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"tandem/domain"
+)
+
+// VerifyResult is the form of census.verify: what the field visit found.
+type VerifyResult struct {
+	Operating           *bool    `json:"operating"`
+	Employees           *int     `json:"employees"`
+	FormalMembers       *int     `json:"formal_members"`
+	ProbationaryMembers *int     `json:"probationary_members"`
+	PartyOrg            string   `json:"party_org"` // none | single | joint | regional
+	FixedPremises       *bool    `json:"fixed_premises,omitempty"`
+	OwnerIsMember       *bool    `json:"owner_is_member,omitempty"`
+	Instructor          string   `json:"instructor,omitempty"`
+	Members             []Member `json:"members,omitempty"`
+	Note                string   `json:"note,omitempty"`
+}
+
+// Verify is the form of a census verification 实地走访复核.
+var Verify = register(Form{
+	Kind: "census.verify", Title: "实地走访复核",
+	Schema: json.RawMessage(`{"type":"object","required":["operating","employees","formal_members","probationary_members","party_org"],"additionalProperties":false,
+"properties":{"operating":{"type":"boolean","title":"是否实际运营"},
+"employees":{"type":"integer","minimum":0,"title":"从业人数"},
+"formal_members":{"type":"integer","minimum":0,"title":"正式党员数"},
+"probationary_members":{"type":"integer","minimum":0,"title":"预备党员数"},
+"party_org":{"type":"string","enum":["none","single","joint","regional"],"title":"已有党组织"},
+"fixed_premises":{"type":"boolean","title":"有固定经营场所"},
+"owner_is_member":{"type":"boolean","title":"出资人（负责人）是党员"},
+"instructor":{"type":"string","maxLength":50,"title":"党建指导员"},
+"members":{"type":"array","title":"党员名册","items":{"type":"object","required":["name","status"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"status":{"type":"string","enum":["formal","probationary"]},
+ "home_org":{"type":"string","maxLength":200},"joined_on":{"type":"string","format":"date"}}}},
+"note":{"type":"string","maxLength":1000,"title":"备注"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r VerifyResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if r.Operating == nil {
+			v.Add("operating", "required")
+		}
+		for _, f := range []struct {
+			name string
+			n    *int
+		}{{"employees", r.Employees}, {"formal_members", r.FormalMembers}, {"probationary_members", r.ProbationaryMembers}} {
+			switch {
+			case f.n == nil:
+				v.Add(f.name, "required")
+			case *f.n < 0:
+				v.Add(f.name, "must not be negative")
+			case *f.n > 1_000_000:
+				v.Add(f.name, "at most 1000000")
+			}
+		}
+		switch r.PartyOrg {
+		case "none", "single", "joint", "regional":
+		default:
+			v.Add("party_org", "none, single, joint or regional")
+		}
+		r.Instructor = strings.TrimSpace(r.Instructor)
+		if textLen(r.Instructor) > 50 {
+			v.Add("instructor", "at most 50 characters")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		if len(r.Members) > 0 && r.FormalMembers != nil && r.ProbationaryMembers != nil {
+			formal, probationary := 0, 0
+			for i := range r.Members {
+				m := &r.Members[i]
+				m.Name, m.HomeOrg = strings.TrimSpace(m.Name), strings.TrimSpace(m.HomeOrg)
+				if n := textLen(m.Name); n == 0 || n > 50 {
+					v.Add(fmt.Sprintf("members[%d].name", i), "required, at most 50 characters")
+				}
+				switch m.Status {
+				case "formal":
+					formal++
+				case "probationary":
+					probationary++
+				default:
+					v.Add(fmt.Sprintf("members[%d].status", i), "formal or probationary")
+				}
+				if m.JoinedOn != "" && !isDate(m.JoinedOn) {
+					v.Add(fmt.Sprintf("members[%d].joined_on", i), "a date YYYY-MM-DD")
+				}
+			}
+			if formal != *r.FormalMembers || probationary != *r.ProbationaryMembers {
+				v.Add("members", fmt.Sprintf("the register lists %d formal and %d probationary members", formal, probationary))
+			}
+		}
+		return r
+	},
+})
+
+// AssignResult is the form of census.assign: the county names the responsible township.
+type AssignResult struct {
+	UnitID string `json:"unit_id"`
+	Reason string `json:"reason"`
+}
+
+// Assign is the form for an organization without a responsible region unit.
+var Assign = register(Form{
+	Kind: "census.assign", Title: "指定属地责任单位",
+	Schema: json.RawMessage(`{"type":"object","required":["unit_id","reason"],"additionalProperties":false,
+"properties":{"unit_id":{"type":"string","title":"属地乡镇（街道）或园区"},"reason":{"type":"string","minLength":1,"maxLength":500,"title":"依据"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r AssignResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if strings.TrimSpace(r.UnitID) == "" {
+			v.Add("unit_id", "required")
+		}
+		if n := textLen(r.Reason); n == 0 || n > 500 {
+			v.Add("reason", "required, at most 500 characters")
+		}
+		return r
+	},
+})
+
+// AttachResult is the form of coverage.attach: a joint branch or a regional organization.
+type AttachResult struct {
+	Method      string `json:"method"`                 // joint | regional
+	PartyOrgID  string `json:"party_org_id,omitempty"` // an active joint or regional party organization in Tandem
+	RegionalOrg string `json:"regional_org,omitempty"` // or the name of a regional organization outside Tandem
+	Note        string `json:"note,omitempty"`
+}
+
+// Attach is the form for an organization with one or two formal members.
+var Attach = register(Form{
+	Kind: "coverage.attach", Title: "纳入联合党支部或区域党组织",
+	Schema: json.RawMessage(`{"type":"object","required":["method"],"additionalProperties":false,
+"properties":{"method":{"type":"string","enum":["joint","regional"],"title":"覆盖方式"},
+"party_org_id":{"type":"string","title":"联合党支部（系统内）"},
+"regional_org":{"type":"string","maxLength":100,"title":"区域党组织名称（园区、楼宇、商圈、社区）"},
+"note":{"type":"string","maxLength":1000}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r AttachResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		r.RegionalOrg = strings.TrimSpace(r.RegionalOrg)
+		switch r.Method {
+		case "joint":
+			if r.PartyOrgID == "" {
+				v.Add("party_org_id", "required for a joint branch (start a joint formation when none exists)")
+			}
+		case "regional":
+			if r.PartyOrgID == "" && r.RegionalOrg == "" {
+				v.Add("regional_org", "name the regional organization, or give its party_org_id")
+			}
+		default:
+			v.Add("method", "joint or regional")
+		}
+		if textLen(r.RegionalOrg) > 100 {
+			v.Add("regional_org", "at most 100 characters")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		return r
+	},
+})
+
+// WorkCoverageResult is the form of coverage.instructor: work coverage without members.
+type WorkCoverageResult struct {
+	Means      string `json:"means"` // instructor | liaison | union | youth_league
+	Instructor string `json:"instructor"`
+	Note       string `json:"note,omitempty"`
+}
+
+// WorkCoverage is the form for an organization without party members.
+var WorkCoverage = register(Form{
+	Kind: "coverage.instructor", Title: "选派党建指导员（工作覆盖）",
+	Schema: json.RawMessage(`{"type":"object","required":["means","instructor"],"additionalProperties":false,
+"properties":{"means":{"type":"string","enum":["instructor","liaison","union","youth_league"],"title":"覆盖方式"},
+"instructor":{"type":"string","minLength":1,"maxLength":50,"title":"党建指导员（联络员）"},"note":{"type":"string","maxLength":1000}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r WorkCoverageResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		switch r.Means {
+		case "instructor", "liaison", "union", "youth_league":
+		default:
+			v.Add("means", "instructor, liaison, union or youth_league")
+		}
+		r.Instructor = strings.TrimSpace(r.Instructor)
+		if n := textLen(r.Instructor); n == 0 || n > 50 {
+			v.Add("instructor", "required, at most 50 characters")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		return r
+	},
+})
+
+// FollowUpResult is the form of survey.followup: the township follows up an unanswered survey.
+type FollowUpResult struct {
+	Reached             bool   `json:"reached"`
+	FormalMembers       *int   `json:"formal_members,omitempty"`
+	ProbationaryMembers *int   `json:"probationary_members,omitempty"`
+	Note                string `json:"note"`
+}
+
+// FollowUp is the form of the follow-up of an unanswered registration survey.
+var FollowUp = register(Form{
+	Kind: "survey.followup", Title: "登记调查表未回复：跟进",
+	Schema: json.RawMessage(`{"type":"object","required":["reached","note"],"additionalProperties":false,
+"properties":{"reached":{"type":"boolean","title":"已联系上"},"formal_members":{"type":"integer","minimum":0},
+"probationary_members":{"type":"integer","minimum":0},"note":{"type":"string","minLength":1,"maxLength":1000}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r FollowUpResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if r.FormalMembers != nil && *r.FormalMembers < 0 {
+			v.Add("formal_members", "must not be negative")
+		}
+		if r.ProbationaryMembers != nil && *r.ProbationaryMembers < 0 {
+			v.Add("probationary_members", "must not be negative")
+		}
+		if n := textLen(r.Note); n == 0 || n > 1000 {
+			v.Add("note", "required, at most 1000 characters")
+		}
+		return r
+	},
+})
