@@ -108,6 +108,10 @@ func (s *Server) Handler() *gin.Engine {
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 
+	a.POST("/census-rounds", s.startRound)
+	a.GET("/census-rounds/:id", s.getRound)
+	a.POST("/census-rounds/:id/cancel", s.cancelRound)
+
 	a.POST("/formations", s.startFormation)
 	a.GET("/formations", s.listFormations)
 	a.GET("/formations/:id", s.getFormation)

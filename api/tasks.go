@@ -317,16 +317,28 @@ func (s *Server) completeOne(ctx context.Context, p domain.Principal, t domain.T
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args:         []any{workflows.CompleteTaskRequest{TaskID: t.ID, Actor: p.Username, Result: result}},
-	})
-	if err == nil {
-		var out workflows.TaskOutcome
-		err = handle.Get(ctx, &out)
+	// A task that was just created may reach the inbox a moment before its workflow has taken
+	// in the activity that created it; the validator says so, and the Update is sent again.
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args:         []any{workflows.CompleteTaskRequest{TaskID: t.ID, Actor: p.Username, Result: result}},
+		})
+		if err == nil {
+			var out workflows.TaskOutcome
+			err = handle.Get(ctx, &out)
+		}
+		var app *temporal.ApplicationError
+		if !errors.As(err, &app) || app.Type() != workflows.ErrTypeTaskNotReady {
+			return updateError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return domain.Errorf(domain.EUNAVAILABLE, "the workflow has not taken up the task yet; retry")
+		case <-time.After(wait):
+		}
 	}
-	return updateError(err)
 }
 
 // updateError maps what Temporal answers to a completion onto domain errors.

@@ -158,9 +158,9 @@ func (s *Store) SetRoundStarted(ctx context.Context, id string, started int) err
 // EndRound marks a round done or cancelled.
 func (s *Store) EndRound(ctx context.Context, id, status, actor string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, err := s.RoundByID(ctx, id)
-		if err != nil || r.Status != "running" {
-			return err
+		var r CensusRound
+		if err := tx.Where("id = ?", id).Take(&r).Error; err != nil || r.Status != "running" {
+			return translate(err, "census round")
 		}
 		now := s.Now()
 		if err := tx.Model(&CensusRound{}).Where("id = ? AND status = 'running'", id).

@@ -27,6 +27,9 @@ const (
 const (
 	ErrTypeTaskClosed    = "TaskClosed"
 	ErrTypeInvalidResult = "InvalidResult"
+	// ErrTypeTaskNotReady: the task's row exists but the workflow has not yet taken in the
+	// activity that created it (a person was faster than the workflow task); retry shortly.
+	ErrTypeTaskNotReady = "TaskNotReady"
 )
 
 // CompleteTaskRequest is the argument of the complete-task Update.
@@ -140,7 +143,10 @@ func NewTasks(ctx workflow.Context) (*Tasks, error) {
 // result that fails the task's form.
 func (h *Tasks) validate(ctx workflow.Context, req CompleteTaskRequest) error {
 	t, ok := h.open[req.TaskID]
-	if !ok || t.done || t.completing {
+	if !ok {
+		return temporal.NewApplicationError("the workflow has not taken up the task yet", ErrTypeTaskNotReady)
+	}
+	if t.done || t.completing {
 		return temporal.NewApplicationError("the task is not open", ErrTypeTaskClosed)
 	}
 	// Forms decode into structs and encode structs: deterministic, though workflowcheck

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"tandem/calendar"
+	"tandem/domain"
+	"tandem/store"
+	"tandem/workflows"
+)
+
+type roundRequest struct {
+	UnitID string `json:"unit_id"`
+	Select string `json:"select,omitempty"` // all | changed | unverified | tag
+	Since  string `json:"since,omitempty"`  // YYYY-MM-DD, with select changed
+	Tag    string `json:"tag,omitempty"`
+}
+
+// startRound starts a census round over a unit's subtree: an officer over the unit, or an admin.
+func (s *Server) startRound(c *gin.Context) {
+	var req roundRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	ctx := c.Request.Context()
+	in := store.RoundStart{UnitID: req.UnitID, Selection: req.Select, Tag: req.Tag}
+	if req.Since != "" {
+		t, err := time.ParseInLocation(time.DateOnly, req.Since, calendar.Shanghai)
+		if err != nil {
+			fail(c, domain.Invalid("the round is not valid", domain.FieldError{Field: "since", Reason: "a date YYYY-MM-DD"}))
+			return
+		}
+		in.Since = &t
+	}
+	r, err := s.Store.CreateRound(ctx, principal(c), in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: store.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(r.UnitID, r.ID),
+	}, workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID}); err != nil {
+		_ = s.Store.EndRound(ctx, r.ID, "cancelled", principal(c).Username)
+		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"))
+		return
+	}
+	c.Header("Location", "/api/v1/census-rounds/"+r.ID)
+	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "workflow_id": store.CensusWorkflowID(r.ID), "total": r.Total})
+}
+
+type roundResponse struct {
+	ID        string               `json:"id"`
+	UnitID    string               `json:"unit_id"`
+	Select    string               `json:"select"`
+	Since     *time.Time           `json:"since,omitempty"`
+	Tag       string               `json:"tag,omitempty"`
+	Status    string               `json:"status"`
+	Total     int                  `json:"total"`
+	Started   int                  `json:"started"`
+	Created   int                  `json:"created"`
+	Completed int                  `json:"completed"`
+	ByStatus  map[string]int       `json:"by_status"`
+	ByUnit    []store.UnitProgress `json:"by_unit"`
+	CreatedBy string               `json:"created_by"`
+	CreatedAt time.Time            `json:"created_at"`
+}
+
+// getRound shows a round's progress by status and by unit. A running round whose
+// verifications are all completed or cancelled shows as done at once, before its workflow
+// notices on its next poll.
+func (s *Server) getRound(c *gin.Context) {
+	ctx := c.Request.Context()
+	r, err := s.Store.GetRound(ctx, principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	by, units, err := s.Store.RoundProgress(ctx, r.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created := by["open"] + by["claimed"] + by["completed"] + by["cancelled"]
+	status := r.Status
+	if status == "running" && r.Started >= r.Total && by["open"]+by["claimed"] == 0 {
+		status = "done"
+	}
+	if units == nil {
+		units = []store.UnitProgress{}
+	}
+	c.JSON(http.StatusOK, roundResponse{ID: r.ID, UnitID: r.UnitID, Select: r.Selection, Since: r.Since, Tag: r.Tag, Status: status,
+		Total: r.Total, Started: r.Started, Created: created, Completed: by["completed"], ByStatus: by, ByUnit: units,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
+}
+
+// cancelRound cancels a round's open verifications: an officer over its unit, or an admin.
+func (s *Server) cancelRound(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := principal(c)
+	r, err := s.Store.GetRound(ctx, p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, r.UnitPath) {
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the round's unit may cancel it"))
+		return
+	}
+	if r.Status != "running" {
+		fail(c, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status))
+		return
+	}
+	if err := s.Temporal.SignalWorkflow(ctx, store.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
+		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the round's workflow"))
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "status": "cancelling"})
+}

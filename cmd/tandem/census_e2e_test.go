@@ -1,0 +1,171 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"tandem/store/storetest"
+)
+
+// TestCensusEndToEnd runs scenario 4 of acceptance.md against the real binary and follows the
+// verifications into coverage: a round over the county gives township A's inspector exactly
+// township A's tasks; a visit with 3 formal members starts a formation; 1 member gives the
+// township's officer an attachment task, none an instructor task; township B's inspector gets
+// 404; a second completion 409; a negative count 422; an organization without a township is
+// assigned by the county first; a second round duplicates nothing; a round can be cancelled.
+func TestCensusEndToEnd(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			dbURL := ""
+			if db == "postgres" {
+				dbURL = storetest.NewPostgresDatabase(t)
+			}
+			p := startDev(t, t.TempDir(), dbURL)
+			admin := loginAs(t, p.base, "admin", adminPassword)
+			unit := func(name, kind string, parent any) string {
+				return admin.must(201, "POST", "/units", map[string]any{"name": name, "net": "region", "kind": kind, "parent_id": parent})["id"].(string)
+			}
+			county := unit("青山县", "county", nil)
+			townA := unit("东风街道", "township", county)
+			townB := unit("南湖镇", "township", county)
+			for _, u := range []struct{ name, unit, role string }{
+				{"inspector-a", townA, "inspector"}, {"inspector-b", townB, "inspector"}, {"officer-a", townA, "officer"},
+				{"secretary-a", townA, "secretary"}, {"officer-county", county, "officer"},
+			} {
+				admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
+					"memberships": []map[string]string{{"unit_id": u.unit, "role": u.role}}})
+			}
+			const (
+				a1, a2, a3 = "91350100M000100Y43", "91110108MA01B2C3D0", "91310000MA1FL0000N"
+				b1, lost   = "91440300MA5F00001A", "91320500MA1N000022"
+			)
+			roster := filepath.Join(t.TempDir(), "market.csv")
+			if err := os.WriteFile(roster, []byte("统一社会信用代码,企业名称,所属乡镇(街道)\n"+
+				a1+",青山精密机械有限公司,东风街道\n"+a2+",东风物流有限公司,东风街道\n"+a3+",东风文化传媒有限公司,东风街道\n"+
+				b1+",南湖食品有限公司,南湖镇\n"+lost+",无名贸易有限公司,不存在街道\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			admin.upload("market", roster)
+			login := func(name string) *session { return loginAs(t, p.base, name, "password-"+name) }
+			inspA, inspB, offA, secA, offCounty := login("inspector-a"), login("inspector-b"), login("officer-a"), login("secretary-a"), login("officer-county")
+
+			if status, _ := inspA.call("POST", "/census-rounds", map[string]any{"unit_id": townA, "select": "all"}); status != 403 {
+				t.Fatalf("an inspector starts a round: %d", status)
+			}
+			round := offCounty.must(202, "POST", "/census-rounds", map[string]any{"unit_id": county, "select": "all"})
+			id := round["id"].(string)
+			if round["total"] != float64(5) {
+				t.Fatalf("round total %v, want 5", round["total"])
+			}
+			// The organization without a township goes to the county's officers first.
+			assign := nextTask(t, offCounty, "census.assign")
+			if assign["subject"] != lost {
+				t.Fatalf("assign task %v", assign)
+			}
+			if status, out := offCounty.call("POST", "/tasks/"+assign["id"].(string)+"/complete",
+				map[string]any{"result": map[string]any{"unit_id": "nonexistent", "reason": "x"}}); status != 200 {
+				t.Fatalf("assign to a bad unit: %d %v", status, out)
+			}
+			doTask(t, offCounty, nextTask(t, offCounty, "census.assign"), map[string]any{"unit_id": townB, "reason": "实地核实位于南湖镇"})
+
+			var tasksA []any
+			waitFor(t, func() bool {
+				tasksA = inspA.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)
+				return len(tasksA) == 3
+			})
+			var subjects []string
+			byOrg := map[string]map[string]any{}
+			for _, x := range tasksA {
+				task := x.(map[string]any)
+				if task["unit_id"] != townA || task["role"] != "inspector" {
+					t.Fatalf("task %v", task)
+				}
+				subjects = append(subjects, task["subject"].(string))
+				byOrg[task["subject"].(string)] = task
+			}
+			if sortedJoin(subjects...) != sortedJoin(a1, a2, a3) {
+				t.Fatalf("township A's inspector sees %v", subjects)
+			}
+			waitFor(t, func() bool { return len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)) == 2 })
+
+			// Township B cannot see or complete A's task; the result is checked; a task is
+			// completed once.
+			first := byOrg[a1]
+			fid := first["id"].(string)
+			if status, _ := inspB.call("GET", "/tasks/"+fid, nil); status != 404 {
+				t.Fatalf("township B reads A's task: %d", status)
+			}
+			visit := map[string]any{"operating": true, "employees": 40, "formal_members": 3, "probationary_members": 1, "party_org": "none",
+				"fixed_premises": true, "owner_is_member": false}
+			if status, _ := inspB.call("POST", "/tasks/"+fid+"/complete", map[string]any{"result": visit}); status != 404 && status != 403 {
+				t.Fatalf("township B completes A's task: %d", status)
+			}
+			inspA.must(200, "POST", "/tasks/"+fid+"/claim", nil)
+			bad := map[string]any{"operating": true, "employees": 40, "formal_members": -1, "probationary_members": 0, "party_org": "none"}
+			if status, out := inspA.call("POST", "/tasks/"+fid+"/complete", map[string]any{"result": bad}); status != 422 ||
+				!strings.Contains(jsonNum(out), "formal_members") {
+				t.Fatalf("negative count: %d %v", status, out)
+			}
+			if got := inspA.must(200, "GET", "/tasks/"+fid, nil); got["status"] != "claimed" {
+				t.Fatalf("after 422 the task is %v", got["status"])
+			}
+			inspA.must(200, "POST", "/tasks/"+fid+"/complete", map[string]any{"result": visit})
+			if status, _ := inspA.call("POST", "/tasks/"+fid+"/complete", map[string]any{"result": visit}); status != 409 {
+				t.Fatalf("second completion: %d", status)
+			}
+
+			// Three formal members and no party organization: a formation starts.
+			var formations []any
+			waitFor(t, func() bool {
+				formations = offA.must(200, "GET", "/formations?organization="+a1, nil)["items"].([]any)
+				return len(formations) == 1
+			})
+			if f := formations[0].(map[string]any); f["origin"] != "census" || f["kind"] != "branch" || f["status"] != "running" {
+				t.Fatalf("formation %v", f)
+			}
+			if app := nextTask(t, secA, "formation.application"); app["subject"] != a1 {
+				t.Fatalf("application task %v", app)
+			}
+			org := inspA.must(200, "GET", "/organizations/"+a1, nil)
+			if org["employees"] != float64(40) {
+				t.Fatalf("roster after the visit: %v", org)
+			}
+
+			// One formal member: attach; none: work coverage.
+			doTask(t, inspA, byOrg[a2], map[string]any{"operating": true, "employees": 8, "formal_members": 1, "probationary_members": 0, "party_org": "none"})
+			doTask(t, inspA, byOrg[a3], map[string]any{"operating": true, "employees": 5, "formal_members": 0, "probationary_members": 0, "party_org": "none"})
+			doTask(t, offA, nextTask(t, offA, "coverage.attach"), map[string]any{"method": "regional", "regional_org": "东风街道商圈党委"})
+			doTask(t, offA, nextTask(t, offA, "coverage.instructor"), map[string]any{"means": "instructor", "instructor": "刘指导"})
+			waitFor(t, func() bool {
+				return inspA.must(200, "GET", "/organizations/"+a2, nil)["coverage"] == "regional" &&
+					inspA.must(200, "GET", "/organizations/"+a3, nil)["coverage"] == "work"
+			})
+
+			// Progress by unit; a second round over the county starts nothing twice.
+			r := offCounty.must(200, "GET", "/census-rounds/"+id, nil)
+			if r["completed"] != float64(3) || r["created"] != float64(5) || r["status"] != "running" {
+				t.Fatalf("round %v", r)
+			}
+			second := offCounty.must(202, "POST", "/census-rounds", map[string]any{"unit_id": county, "select": "all"})["id"].(string)
+			waitFor(t, func() bool { return offCounty.must(200, "GET", "/census-rounds/"+second, nil)["started"] == float64(5) })
+			time.Sleep(500 * time.Millisecond)
+			if n := len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)); n != 2 {
+				t.Fatalf("after a second round township B has %d verification tasks, want 2", n)
+			}
+
+			// Cancelling the first round cancels its open verifications.
+			offCounty.must(202, "POST", "/census-rounds/"+id+"/cancel", nil)
+			waitFor(t, func() bool { return offCounty.must(200, "GET", "/census-rounds/"+id, nil)["status"] == "cancelled" })
+			waitFor(t, func() bool { return len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)) == 0 })
+		})
+	}
+}
+
+func sortedJoin(s ...string) string {
+	sort.Strings(s)
+	return strings.Join(s, " ")
+}
