@@ -120,3 +120,86 @@ func (s *Server) cancelRound(c *gin.Context) {
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "status": "cancelling"})
 }
+
+type rate struct {
+	Numerator   int      `json:"numerator"`
+	Denominator int      `json:"denominator"`
+	Rate        *float64 `json:"rate"` // null when there is no operating organization
+}
+
+func rateOf(n, d int) rate {
+	r := rate{Numerator: n, Denominator: d}
+	if d > 0 {
+		v := float64(n*10000/d) / 10000
+		r.Rate = &v
+	}
+	return r
+}
+
+type coverageItem struct {
+	UnitID               string `json:"unit_id"`
+	Name                 string `json:"name"`
+	Net                  string `json:"net"`
+	Kind                 string `json:"kind"`
+	Operating            int    `json:"operating"`
+	Single               int    `json:"single"`
+	Joint                int    `json:"joint"`
+	Regional             int    `json:"regional"`
+	Work                 int    `json:"work"`
+	OrganizationCoverage rate   `json:"organization_coverage"` // (single + joint) / operating
+	SingleEstablishment  rate   `json:"single_establishment"`  // single / operating
+	WorkCoverage         rate   `json:"work_coverage"`         // (single + joint + regional + work) / operating
+}
+
+// coverageReport shows the coverage rates per county and industry committee, now or as of a
+// past month-end (?as_of=2026-10 or 2026-10-31), numerator and denominator always shown.
+func (s *Server) coverageReport(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := principal(c)
+	var unit *domain.Unit
+	if id := c.Query("unit"); id != "" {
+		u, err := s.Store.GetUnit(ctx, p, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		unit = &u
+	}
+	month := ""
+	if asOf := c.Query("as_of"); asOf != "" {
+		var ok bool
+		if month, ok = monthEndOf(asOf); !ok || month >= time.Now().In(calendar.Shanghai).Format("2006-01") {
+			fail(c, domain.Invalid("bad as_of", domain.FieldError{Field: "as_of", Reason: "a past month (YYYY-MM) or its last day (YYYY-MM-DD)"}))
+			return
+		}
+	}
+	rows, err := s.Store.CoverageReport(ctx, p, unit, month)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]coverageItem, len(rows))
+	for i, r := range rows {
+		items[i] = coverageItem{UnitID: r.Unit.ID, Name: r.Unit.Name, Net: string(r.Unit.Net), Kind: string(r.Unit.Kind),
+			Operating: r.Operating, Single: r.Single, Joint: r.Joint, Regional: r.Regional, Work: r.Work,
+			OrganizationCoverage: rateOf(r.Single+r.Joint, r.Operating), SingleEstablishment: rateOf(r.Single, r.Operating),
+			WorkCoverage: rateOf(r.Single+r.Joint+r.Regional+r.Work, r.Operating)}
+	}
+	asOf := "now"
+	if month != "" {
+		asOf = month
+	}
+	c.JSON(http.StatusOK, gin.H{"as_of": asOf, "items": items})
+}
+
+// monthEndOf reads YYYY-MM, or YYYY-MM-DD when that day is the last of its month.
+func monthEndOf(s string) (string, bool) {
+	if t, err := time.Parse("2006-01", s); err == nil {
+		return t.Format("2006-01"), true
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.AddDate(0, 0, 1).Day() != 1 {
+		return "", false
+	}
+	return t.Format("2006-01"), true
+}

@@ -107,6 +107,7 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/tags", s.listTags)
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
+	a.GET("/reports/coverage", s.coverageReport)
 
 	a.POST("/census-rounds", s.startRound)
 	a.GET("/census-rounds/:id", s.getRound)

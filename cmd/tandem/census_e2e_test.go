@@ -56,6 +56,16 @@ func TestCensusEndToEnd(t *testing.T) {
 			if status, _ := inspA.call("POST", "/census-rounds", map[string]any{"unit_id": townA, "select": "all"}); status != 403 {
 				t.Fatalf("an inspector starts a round: %d", status)
 			}
+			coverage := func() map[string]any {
+				items := offCounty.must(200, "GET", "/reports/coverage?unit="+county, nil)["items"].([]any)
+				if len(items) != 1 {
+					t.Fatalf("coverage rows %v", items)
+				}
+				return items[0].(map[string]any)
+			}
+			if c := coverage(); c["operating"] != float64(4) || jsonNum(c["work_coverage"]) != `{"denominator":4,"numerator":0,"rate":0}` {
+				t.Fatalf("coverage before the census %v", c)
+			}
 			round := offCounty.must(202, "POST", "/census-rounds", map[string]any{"unit_id": county, "select": "all"})
 			id := round["id"].(string)
 			if round["total"] != float64(5) {
@@ -144,6 +154,17 @@ func TestCensusEndToEnd(t *testing.T) {
 				return inspA.must(200, "GET", "/organizations/"+a2, nil)["coverage"] == "regional" &&
 					inspA.must(200, "GET", "/organizations/"+a3, nil)["coverage"] == "work"
 			})
+
+			if c := coverage(); jsonNum(c["work_coverage"]) != `{"denominator":5,"numerator":2,"rate":0.4}` ||
+				jsonNum(c["organization_coverage"]) != `{"denominator":5,"numerator":0,"rate":0}` {
+				t.Fatalf("coverage after the visits %v", c)
+			}
+			if status, _ := offCounty.call("GET", "/reports/coverage?as_of=2026-02-30", nil); status != 422 {
+				t.Fatalf("bad as_of: %d", status)
+			}
+			if status, _ := offCounty.call("GET", "/reports/coverage?as_of=2020-01", nil); status != 404 {
+				t.Fatalf("a month without a snapshot: %d", status)
+			}
 
 			// Progress by unit; a second round over the county starts nothing twice.
 			r := offCounty.must(200, "GET", "/census-rounds/"+id, nil)

@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"tandem/api"
+	"tandem/calendar"
 	"tandem/store"
 )
 
-// housekeep removes expired tokens and idempotency records older than their replay window,
-// now and every hour, until ctx ends. Several API processes doing it at once is harmless.
+// housekeep removes expired tokens and idempotency records older than their replay window and
+// takes the month-end coverage snapshot, now and every hour, until ctx ends. Several API processes doing it at once is harmless.
 func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 	for {
 		if n, err := st.DeleteExpiredTokens(ctx); err != nil {
@@ -22,6 +23,15 @@ func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 			log.Warn("housekeeping: idempotency records", "error", err)
 		} else if n > 0 {
 			log.Info("housekeeping: idempotency records removed", "count", n)
+		}
+		// The coverage figures of the month just ended, taken on the first day of the next month
+		// (a later first run would label today's figures with a past month, so it does not).
+		if now := time.Now().In(calendar.Shanghai); now.Day() == 1 {
+			if took, err := st.TakeCoverageSnapshot(ctx, store.CoverageMonthEnd(now)); err != nil {
+				log.Warn("housekeeping: coverage snapshot", "error", err)
+			} else if took {
+				log.Info("housekeeping: coverage snapshot taken", "month", store.CoverageMonthEnd(now))
+			}
 		}
 		select {
 		case <-ctx.Done():
