@@ -293,3 +293,27 @@ func (a *Activities) ApplyCoverage(ctx context.Context, in CoverageInput) error 
 	}
 	return err
 }
+
+// SurveyState says whether a registration's survey was answered, and who follows it up.
+type SurveyState struct {
+	Answered bool
+	UnitID   string
+}
+
+// SurveyStatus reads a registration's survey state.
+func (a *Activities) SurveyStatus(ctx context.Context, registrationID string) (SurveyState, error) {
+	answered, unit, err := a.Store.SurveyState(ctx, registrationID)
+	return SurveyState{Answered: answered, UnitID: unit}, nonRetryable(err)
+}
+
+// FollowUpInput records what a township learnt following up a survey.
+type FollowUpInput struct {
+	USCC   string
+	Actor  string
+	Result forms.FollowUpResult
+}
+
+// RecordFollowUp records the member counts a follow-up learnt.
+func (a *Activities) RecordFollowUp(ctx context.Context, in FollowUpInput) error {
+	return nonRetryable(a.Store.DeclareMembers(ctx, in.Actor, in.USCC, in.Result.FormalMembers, in.Result.ProbationaryMembers, in.Result.Note))
+}

@@ -28,6 +28,7 @@ var statusOf = map[string]int{
 	domain.EFORBIDDEN:    http.StatusForbidden,
 	domain.EINVALID:      http.StatusUnprocessableEntity,
 	domain.ENOTFOUND:     http.StatusNotFound,
+	domain.EGONE:         http.StatusGone,
 	domain.EUNAUTHORIZED: http.StatusUnauthorized,
 	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	domain.ESTALESCHEMA:  http.StatusServiceUnavailable,

@@ -26,6 +26,10 @@ type Server struct {
 	Log      *slog.Logger
 	// MinEmployees is the 三有 head count an operating enterprise needs (default 3).
 	MinEmployees int
+	// SurveyDays is how many working days a registration survey link lives (default 5).
+	SurveyDays int
+	// PublicURL is the base URL printed on prompt letters; "" means the request's own host.
+	PublicURL string
 }
 
 // Handler returns the HTTP handler with every route.
@@ -42,6 +46,10 @@ func (s *Server) Handler() *gin.Engine {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+
+	// The enterprise's survey link: no account, the token is the key (one answer, expires).
+	r.GET("/survey/:token", s.surveyForm)
+	r.POST("/survey/:token", s.answerSurvey)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.yaml", serveOpenAPI)
@@ -108,6 +116,10 @@ func (s *Server) Handler() *gin.Engine {
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 	a.GET("/reports/coverage", s.coverageReport)
+
+	a.POST("/registrations", s.reportRegistration)
+	a.GET("/registrations/:id", s.getRegistration)
+	a.GET("/registrations/:id/letter", s.registrationLetter)
 
 	a.POST("/census-rounds", s.startRound)
 	a.GET("/census-rounds/:id", s.getRound)

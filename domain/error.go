@@ -11,6 +11,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed
 	EINVALID      = "invalid"      // input fails a rule; Fields says which
 	ENOTFOUND     = "not_found"    // absent, or outside what the caller may see
+	EGONE         = "gone"         // existed, but no longer usable (an expired link)
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	EUNAVAILABLE  = "unavailable"  // a dependency is down
 	EINTERNAL     = "internal"     // a bug or an unexpected failure; detail never reaches clients

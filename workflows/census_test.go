@@ -134,3 +134,35 @@ func TestCensusRoundCancelled(t *testing.T) {
 	}
 	env.AssertExpectations(t)
 }
+
+func TestSurveyUnansweredBecomesFollowUp(t *testing.T) {
+	for _, answered := range []bool{false, true} {
+		env, f := formationEnv(t)
+		var a *activities.Activities
+		expires := start.Add(7 * day)
+		env.OnActivity(a.SurveyStatus, mock.Anything, "reg-1").Return(func(context.Context, string) (activities.SurveyState, error) {
+			if env.Now().Before(expires) {
+				t.Error("the survey was checked before it expired")
+			}
+			return activities.SurveyState{Answered: answered, UnitID: townshipA}, nil
+		}).Once()
+		if !answered {
+			answer(t, env, 8*day, "followup", "insp-a", `{"reached":true,"formal_members":1,"note":"电话联系，党员1名"}`, nil)
+			env.OnActivity(a.RecordFollowUp, mock.Anything, mock.MatchedBy(func(in activities.FollowUpInput) bool {
+				return in.USCC == uscc && *in.Result.FormalMembers == 1
+			})).Return(nil).Once()
+		}
+		env.ExecuteWorkflow(workflows.SurveyWorkflow, workflows.SurveyInput{RegistrationID: "reg-1", USCC: uscc, ExpiresAt: expires})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		want := "followup"
+		if answered {
+			want = ""
+		}
+		if got := strings.Join(f.created, " "); got != want {
+			t.Fatalf("answered %v: tasks %q", answered, got)
+		}
+		env.AssertExpectations(t)
+	}
+}

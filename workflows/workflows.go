@@ -38,4 +38,5 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(PartyOrgWorkflow)
 	r.RegisterWorkflow(CensusRoundWorkflow)
 	r.RegisterWorkflow(CensusVerifyWorkflow)
+	r.RegisterWorkflow(SurveyWorkflow)
 }

@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -100,7 +102,9 @@ func TestCensusEndToEnd(t *testing.T) {
 			if sortedJoin(subjects...) != sortedJoin(a1, a2, a3) {
 				t.Fatalf("township A's inspector sees %v", subjects)
 			}
-			waitFor(t, func() bool { return len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)) == 2 })
+			waitFor(t, func() bool {
+				return len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)) == 2
+			})
 
 			// Township B cannot see or complete A's task; the result is checked; a task is
 			// completed once.
@@ -178,10 +182,53 @@ func TestCensusEndToEnd(t *testing.T) {
 				t.Fatalf("after a second round township B has %d verification tasks, want 2", n)
 			}
 
+			// Registration-time sync: market supervision reports a new enterprise; the prompt
+			// letter carries a one-time survey link the enterprise answers without an account.
+			dept := admin.must(201, "POST", "/units", map[string]any{"name": "市场监管局", "net": "department", "kind": "department", "parent_id": nil})["id"].(string)
+			admin.must(201, "POST", "/users", map[string]any{"username": "liaison-market", "password": "password-liaison-market",
+				"memberships": []map[string]string{{"unit_id": dept, "role": "liaison"}}})
+			liaison := login("liaison-market")
+			if status, _ := inspA.call("POST", "/registrations", map[string]any{"uscc": "91440300MA5F00001A", "name": "x", "event": "new"}); status != 403 {
+				t.Fatalf("an inspector reports a registration: %d", status)
+			}
+			const fresh = "911101085513850285"
+			reg := liaison.must(201, "POST", "/registrations", map[string]any{"uscc": fresh, "name": "新设科技有限公司", "township": "东风街道", "event": "new"})
+			if o := inspA.must(200, "GET", "/organizations/"+fresh, nil); o["region_unit_id"] != townA {
+				t.Fatalf("registered organization %v", o)
+			}
+			res, err := http.DefaultClient.Do(authed(offA, "GET", "/registrations/"+reg["id"].(string)+"/letter"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			letter, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			survey := reg["survey_url"].(string)
+			if res.StatusCode != 200 || !strings.Contains(string(letter), survey) || !strings.Contains(string(letter), "data:image/png;base64,") {
+				t.Fatalf("letter %d %s", res.StatusCode, letter)
+			}
+			answer := func() int {
+				req, _ := http.NewRequest("POST", survey, strings.NewReader(`{"formal_members":2,"probationary_members":1,"party_org":"none"}`))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode
+			}
+			if first, second := answer(), answer(); first != 200 || second != 409 {
+				t.Fatalf("survey answers: %d then %d, want 200 then 409", first, second)
+			}
+			if r := offA.must(200, "GET", "/registrations/"+reg["id"].(string), nil); r["status"] != "answered" {
+				t.Fatalf("registration %v", r)
+			}
+
 			// Cancelling the first round cancels its open verifications.
 			offCounty.must(202, "POST", "/census-rounds/"+id+"/cancel", nil)
 			waitFor(t, func() bool { return offCounty.must(200, "GET", "/census-rounds/"+id, nil)["status"] == "cancelled" })
-			waitFor(t, func() bool { return len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)) == 0 })
+			waitFor(t, func() bool {
+				return len(inspB.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)) == 0
+			})
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type Config struct {
 	LogLevel      slog.Level    // TANDEM_LOG_LEVEL: debug, info, warn, error; default info
 	LogFormat     string        // TANDEM_LOG_FORMAT: text or json; default text
 	MinEmployees  int           // TANDEM_MIN_EMPLOYEES: the 三有 head count an operating enterprise needs; default 3
+	SurveyDays    int           // TANDEM_SURVEY_WORKING_DAYS: how long a registration survey link lives; default 5
+	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -45,6 +48,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TokenTTL:              12 * time.Hour,
 		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
 		MinEmployees:          3,
+		SurveyDays:            5,
+		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
 	}
 	var problems []string
 	if v := getenv("TEMPORAL_TLS"); v != "" {
@@ -72,6 +77,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_MIN_EMPLOYEES must be a whole number from 1 to 1000 (some cities use 10)")
 		}
 		c.MinEmployees = n
+	}
+	if v := getenv("TANDEM_SURVEY_WORKING_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 60 {
+			problems = append(problems, "TANDEM_SURVEY_WORKING_DAYS must be a whole number from 1 to 60")
+		}
+		c.SurveyDays = n
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		problems = append(problems, "TANDEM_PUBLIC_URL must start with http:// or https://")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "TANDEM_LOG_FORMAT must be text or json")

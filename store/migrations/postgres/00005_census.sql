@@ -66,7 +66,7 @@ CREATE TABLE registrations (
     id          TEXT PRIMARY KEY,
     uscc        TEXT NOT NULL REFERENCES organizations (uscc),
     event       TEXT NOT NULL CHECK (event IN ('new', 'changed')),
-    token_hash  TEXT NOT NULL UNIQUE,
+    token       TEXT NOT NULL UNIQUE, -- the one-time survey link; printed on the prompt letter
     expires_at  TIMESTAMPTZ NOT NULL,
     answered_at TIMESTAMPTZ,
     answer      TEXT,

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"tandem/domain"
+)
+
+// Registration is a registration reported by market supervision, with its one-time survey.
+type Registration struct {
+	ID         string
+	USCC       string `gorm:"column:uscc"`
+	Event      string // new | changed
+	Token      string
+	ExpiresAt  time.Time
+	AnsweredAt *time.Time
+	Answer     *string
+	ReportedBy string
+	CreatedAt  time.Time
+}
+
+func (Registration) TableName() string { return "registrations" }
+
+// SurveyWorkflowID names the workflow that follows a registration's survey.
+func SurveyWorkflowID(id string) string { return "survey/" + id }
+
+// RegistrationReport is what the market-supervision system reports.
+type RegistrationReport struct {
+	USCC     string
+	Name     string
+	Township string
+	Industry string
+	Event    string
+}
+
+// ReportRegistration records a new or changed registration as the roster source
+// "registration" (the organization joins the master roster at once) and issues a one-time
+// survey link that expires at expires.
+func (s *Store) ReportRegistration(ctx context.Context, actor string, r RegistrationReport, expires time.Time) (Registration, error) {
+	var v domain.Validation
+	code, err := domain.ParseUSCC(r.USCC)
+	if err != nil {
+		v.Add("uscc", err.Error())
+	}
+	if textLen := len([]rune(r.Name)); textLen == 0 || textLen > 200 {
+		v.Add("name", "required, at most 200 characters")
+	}
+	if r.Event != "new" && r.Event != "changed" {
+		v.Add("event", "new or changed")
+	}
+	if err := v.Err("the registration is not valid"); err != nil {
+		return Registration{}, err
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return Registration{}, err
+	}
+	now := s.Now()
+	reg := Registration{ID: newID(), USCC: string(code), Event: r.Event, Token: base64.RawURLEncoding.EncodeToString(b),
+		ExpiresAt: expires, ReportedBy: actor, CreatedAt: now}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		src := SourceValues{USCC: reg.USCC, Source: "registration", ImportID: "registration:" + reg.ID, ObservedAt: now,
+			Name: r.Name, Township: r.Township, Industry: r.Industry}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uscc"}, {Name: "source"}}, UpdateAll: true}).Create(&src).Error; err != nil {
+			return translate(err, "organization source")
+		}
+		if err := s.recomputeSet(tx, now, `SELECT CAST(? AS TEXT) AS uscc`, reg.USCC); err != nil {
+			return err
+		}
+		if err := tx.Create(&reg).Error; err != nil {
+			return translate(err, "registration")
+		}
+		var path string
+		tx.Table("organizations").Where("uscc = ?", reg.USCC).Pluck("region_path", &path)
+		return s.audit(ctx, tx, actor, "registration.report", "organization", reg.USCC, path, nil,
+			map[string]any{"registration_id": reg.ID, "event": r.Event, "expires_at": expires})
+	})
+	return reg, err
+}
+
+// GetRegistration returns a registration whose organization the caller may view.
+func (s *Store) GetRegistration(ctx context.Context, p domain.Principal, id string) (Registration, OrganizationRow, error) {
+	var reg Registration
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&reg).Error; err != nil {
+		return reg, OrganizationRow{}, translate(err, "registration")
+	}
+	d, err := s.GetOrganization(ctx, p, reg.USCC)
+	if err != nil {
+		return reg, OrganizationRow{}, domain.Errorf(domain.ENOTFOUND, "registration not found")
+	}
+	return reg, d.OrganizationRow, nil
+}
+
+// RegistrationByID returns a registration, unscoped (for activities).
+func (s *Store) RegistrationByID(ctx context.Context, id string) (Registration, error) {
+	var reg Registration
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&reg).Error
+	return reg, translate(err, "registration")
+}
+
+// SurveyByToken returns the registration of a survey link and its organization's name.
+func (s *Store) SurveyByToken(ctx context.Context, token string) (Registration, string, error) {
+	var reg Registration
+	if err := s.db.WithContext(ctx).Where("token = ?", token).Take(&reg).Error; err != nil {
+		return reg, "", domain.Errorf(domain.ENOTFOUND, "no such survey")
+	}
+	var name string
+	s.db.WithContext(ctx).Table("organizations").Where("uscc = ?", reg.USCC).Pluck("name", &name)
+	return reg, name, nil
+}
+
+// SurveyAnswer is what an enterprise declares through its survey link.
+type SurveyAnswer struct {
+	FormalMembers       int    `json:"formal_members"`
+	ProbationaryMembers int    `json:"probationary_members"`
+	PartyOrg            string `json:"party_org"`
+	Contact             string `json:"contact,omitempty"`
+}
+
+// AnswerSurvey records a survey answer once, before the link expires: a used link is a
+// conflict, an expired one is gone. The declared members fill the roster where no field visit
+// has said otherwise.
+func (s *Store) AnswerSurvey(ctx context.Context, token string, a SurveyAnswer) (Registration, error) {
+	var reg Registration
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("token = ?", token).Take(&reg).Error; err != nil {
+			return domain.Errorf(domain.ENOTFOUND, "no such survey")
+		}
+		now := s.Now()
+		switch {
+		case reg.AnsweredAt != nil:
+			return domain.Errorf(domain.ECONFLICT, "this survey has been answered already")
+		case !now.Before(reg.ExpiresAt):
+			return domain.Errorf(domain.EGONE, "this survey link expired on %s", reg.ExpiresAt.Format(time.DateOnly))
+		}
+		answer := jsonText(a)
+		res := tx.Model(&Registration{}).Where("id = ? AND answered_at IS NULL", reg.ID).Updates(map[string]any{"answered_at": now, "answer": answer})
+		if res.Error != nil {
+			return translate(res.Error, "registration")
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.ECONFLICT, "this survey has been answered already")
+		}
+		reg.AnsweredAt, reg.Answer = &now, &answer
+		if err := tx.Table("organizations").Where("uscc = ? AND visited_at IS NULL", reg.USCC).Updates(map[string]any{
+			"formal_members": a.FormalMembers, "probationary_members": a.ProbationaryMembers, "updated_at": now}).Error; err != nil {
+			return translate(err, "organization")
+		}
+		var path string
+		tx.Table("organizations").Where("uscc = ?", reg.USCC).Pluck("region_path", &path)
+		return s.audit(ctx, tx, "survey:"+reg.ID, "registration.answer", "organization", reg.USCC, path, nil,
+			map[string]any{"registration_id": reg.ID, "formal_members": a.FormalMembers, "probationary_members": a.ProbationaryMembers, "party_org": a.PartyOrg})
+	})
+	return reg, err
+}
+
+// SurveyState says whether a registration's survey was answered and which region unit is
+// responsible for its organization ("" when none is).
+func (s *Store) SurveyState(ctx context.Context, id string) (answered bool, unitID string, err error) {
+	reg, err := s.RegistrationByID(ctx, id)
+	if err != nil {
+		return false, "", err
+	}
+	var o OrganizationRow
+	if err := s.db.WithContext(ctx).Where("uscc = ?", reg.USCC).Take(&o).Error; err != nil {
+		return false, "", translate(err, "organization")
+	}
+	if o.RegionUnitID != nil && o.RegionOwners == 1 {
+		unitID = *o.RegionUnitID
+	}
+	return reg.AnsweredAt != nil, unitID, nil
+}
+
+// DeclareMembers records member counts learnt when following up a survey, where no field
+// visit has said otherwise.
+func (s *Store) DeclareMembers(ctx context.Context, actor, uscc string, formal, probationary *int, note string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var o OrganizationRow
+		if err := tx.Where("uscc = ?", uscc).Take(&o).Error; err != nil {
+			return translate(err, "organization")
+		}
+		up := map[string]any{"updated_at": s.Now()}
+		if formal != nil {
+			up["formal_members"] = *formal
+		}
+		if probationary != nil {
+			up["probationary_members"] = *probationary
+		}
+		if err := tx.Table("organizations").Where("uscc = ? AND visited_at IS NULL", uscc).Updates(up).Error; err != nil {
+			return translate(err, "organization")
+		}
+		return s.audit(ctx, tx, actor, "registration.followup", "organization", uscc, o.RegionPath, nil,
+			map[string]any{"formal_members": formal, "probationary_members": probationary, "note": note})
+	})
+}
