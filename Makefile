@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/tandem
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run build test lint bench bench-import fuzz clean
+.PHONY: run build test lint bench bench-import bench-census fuzz clean
 
 ## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
 run: build
@@ -27,6 +27,12 @@ lint:
 ## the inbox benchmark seeds 1,000,000 tasks in PostgreSQL (about a minute)
 bench:
 	./scripts/with-postgres.sh $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+## bench-census: a census round over 10,000 organizations (CENSUS_ORGS=100000 for the stretch)
+## against bare SDK workflows on the embedded server, and the coverage report over 1,000,000
+## organizations on PostgreSQL
+bench-census:
+	./scripts/with-postgres.sh $(GO) test ./bench -run '^$$' -bench 'Census|Coverage' -benchtime 1x -timeout 60m -v
 
 ## bench-import: the roster import against psql \copy of the same 1,000,000-row files
 bench-import:
