@@ -209,8 +209,32 @@ type VisitInput struct {
 	Result    json.RawMessage
 }
 
+// VisitOutcome is the coverage decision of a verification.
+type VisitOutcome struct {
+	Decision string
+	// BothCoverages: a large enterprise (tagged) without an instructor also needs work
+	// coverage, whatever its organization coverage.
+	BothCoverages bool
+}
+
 // ApplyVisit updates the roster from a verification and returns the coverage decision.
-func (a *Activities) ApplyVisit(ctx context.Context, in VisitInput) (string, error) {
+func (a *Activities) ApplyVisit(ctx context.Context, in VisitInput) (VisitOutcome, error) {
+	decision, err := a.applyVisit(ctx, in)
+	if err != nil {
+		return VisitOutcome{}, err
+	}
+	out := VisitOutcome{Decision: decision}
+	if decision != domain.DecideNotOperating && decision != domain.DecideWork {
+		tagged, hasInstructor, err := a.Store.LargeEnterprise(ctx, in.USCC)
+		if err != nil {
+			return out, err
+		}
+		out.BothCoverages = tagged && !hasInstructor
+	}
+	return out, nil
+}
+
+func (a *Activities) applyVisit(ctx context.Context, in VisitInput) (string, error) {
 	var r forms.VerifyResult
 	if err := json.Unmarshal(in.Result, &r); err != nil || r.Operating == nil || r.Employees == nil || r.FormalMembers == nil || r.ProbationaryMembers == nil {
 		return "", temporal.NewNonRetryableApplicationError("the verification result does not decode", "BadResult", err)

@@ -61,7 +61,7 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 			return imp, a.failImport(ctx, importID, "bad import options")
 		}
 	}
-	pc, err := a.stage(ctx, importID, imp.Filename, file, opts)
+	pc, err := a.stage(ctx, importID, imp.Source, imp.Filename, file, opts)
 	if err != nil {
 		var bad badFile
 		if errors.As(err, &bad) {
@@ -92,7 +92,7 @@ func (a *Activities) failImport(ctx context.Context, id, reason string) error {
 }
 
 // stage parses the file row by row into the staging table, heartbeating as it goes.
-func (a *Activities) stage(ctx context.Context, importID, filename string, file *store.ChunkedBlob, opts ImportOptions) (store.ParseCounts, error) {
+func (a *Activities) stage(ctx context.Context, importID, source, filename string, file *store.ChunkedBlob, opts ImportOptions) (store.ParseCounts, error) {
 	rr, enc, err := roster.Open(file, file.Size(), filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
 	if err != nil {
 		return store.ParseCounts{}, badFile{err.Error()}
@@ -111,6 +111,13 @@ func (a *Activities) stage(ctx context.Context, importID, filename string, file 
 		pc.Mapping[string(f)] = col
 	}
 	st := a.Store.NewStager(ctx, importID)
+	// An annual report's party-building fields are kept beside the roster rows.
+	var annual []store.AnnualRow
+	saveAnnual := func() error {
+		err := a.Store.SaveAnnualRows(ctx, annual)
+		annual = annual[:0]
+		return err
+	}
 	for {
 		rec, rej, warns, err := p.Next()
 		if errors.Is(err, io.EOF) {
@@ -134,12 +141,52 @@ func (a *Activities) stage(ctx context.Context, importID, filename string, file 
 			continue
 		}
 		pc.Accepted++
+		if source == AnnualReportSource && (rec.PartyMembers != nil || rec.PartyOrg != "") {
+			annual = append(annual, store.AnnualRow{ImportID: importID, USCC: string(rec.USCC), RowNumber: rec.Row,
+				PartyMembers: rec.PartyMembers, PartyOrg: rec.PartyOrg})
+			if len(annual) == 500 {
+				if err := saveAnnual(); err != nil {
+					return pc, err
+				}
+			}
+		}
 		if err := st.Row(store.StagedRow{Row: rec.Row, USCC: string(rec.USCC), Name: rec.Name, Township: rec.Township,
 			Industry: rec.Industry, Supervisor: rec.Supervisor, Employees: rec.Employees, RegStatus: rec.RegStatus, Address: rec.Address}); err != nil {
 			return pc, err
 		}
 	}
+	if err := saveAnnual(); err != nil {
+		return pc, err
+	}
 	return pc, st.Flush()
+}
+
+// AnnualReportSource is the roster source of annual reports 年报, whose party-building fields
+// are checked against the roster.
+const AnnualReportSource = "annual_report"
+
+// RoundInfo is a census round an activity recorded; the workflow starts it.
+type RoundInfo struct {
+	ID     string
+	UnitID string
+}
+
+// AnnualReportRounds records census rounds for an annual-report import's disagreements with
+// the roster (none for other sources).
+func (a *Activities) AnnualReportRounds(ctx context.Context, importID string) ([]RoundInfo, error) {
+	imp, err := a.Store.ImportByID(ctx, importID)
+	if err != nil || imp.Source != AnnualReportSource || imp.Status != store.ImportDone {
+		return nil, nonRetryable(err)
+	}
+	rounds, err := a.Store.AnnualReportRounds(ctx, importID, "system")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoundInfo, len(rounds))
+	for i, r := range rounds {
+		out[i] = RoundInfo{ID: r.ID, UnitID: r.UnitID}
+	}
+	return out, nil
 }
 
 func issueOf(i roster.Issue, severity string) store.ImportIssue {

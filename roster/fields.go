@@ -21,21 +21,27 @@ const (
 	FieldEmployees  Field = "employees"  // 从业人数
 	FieldRegStatus  Field = "reg_status" // 登记状态
 	FieldAddress    Field = "address"    // 住所
+	// The annual report's party-building fields 年报党建信息.
+	FieldPartyMembers Field = "party_members" // 党员人数
+	FieldPartyOrg     Field = "party_org"     // 是否建立党组织
 )
 
 // Fields lists the canonical fields in a stable order; USCC first.
-var Fields = []Field{FieldUSCC, FieldName, FieldTownship, FieldIndustry, FieldSupervisor, FieldEmployees, FieldRegStatus, FieldAddress}
+var Fields = []Field{FieldUSCC, FieldName, FieldTownship, FieldIndustry, FieldSupervisor, FieldEmployees, FieldRegStatus, FieldAddress,
+	FieldPartyMembers, FieldPartyOrg}
 
 // synonyms are the header texts departments use, normalised by normHeader.
 var synonyms = map[Field][]string{
-	FieldUSCC:       {"统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "单位统一社会信用代码", "统一代码", "注册号/统一社会信用代码", "统一社会信用代码/注册号", "uscc", "creditcode"},
-	FieldName:       {"企业名称", "单位名称", "纳税人名称", "名称", "组织名称", "社会组织名称", "机构名称", "企业(机构)名称", "name"},
-	FieldTownship:   {"所属乡镇(街道)", "所属乡镇街道", "所属街道", "乡镇(街道)", "乡镇街道", "所属乡镇", "街道", "乡镇", "township"},
-	FieldIndustry:   {"行业门类", "所属行业", "行业", "行业分类", "国民经济行业", "industry"},
-	FieldSupervisor: {"业务主管单位", "主管单位", "行业主管部门", "supervisor"},
-	FieldEmployees:  {"从业人数", "参保人数", "职工人数", "从业人员", "员工人数", "在职人数", "employees"},
-	FieldRegStatus:  {"登记状态", "经营状态", "企业状态", "状态", "登记状况", "reg_status"},
-	FieldAddress:    {"住所", "地址", "注册地址", "经营地址", "住所(经营场所)", "address"},
+	FieldUSCC:         {"统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "单位统一社会信用代码", "统一代码", "注册号/统一社会信用代码", "统一社会信用代码/注册号", "uscc", "creditcode"},
+	FieldName:         {"企业名称", "单位名称", "纳税人名称", "名称", "组织名称", "社会组织名称", "机构名称", "企业(机构)名称", "name"},
+	FieldTownship:     {"所属乡镇(街道)", "所属乡镇街道", "所属街道", "乡镇(街道)", "乡镇街道", "所属乡镇", "街道", "乡镇", "township"},
+	FieldIndustry:     {"行业门类", "所属行业", "行业", "行业分类", "国民经济行业", "industry"},
+	FieldSupervisor:   {"业务主管单位", "主管单位", "行业主管部门", "supervisor"},
+	FieldEmployees:    {"从业人数", "参保人数", "职工人数", "从业人员", "员工人数", "在职人数", "employees"},
+	FieldRegStatus:    {"登记状态", "经营状态", "企业状态", "状态", "登记状况", "reg_status"},
+	FieldAddress:      {"住所", "地址", "注册地址", "经营地址", "住所(经营场所)", "address"},
+	FieldPartyMembers: {"党员人数", "中共党员人数", "党员数", "中共党员(含预备党员)人数", "party_members"},
+	FieldPartyOrg:     {"是否建立党组织", "是否成立党组织", "党组织建立情况", "建立党组织情况", "是否建有党组织", "party_org"},
 }
 
 var synonymIndex = func() map[string]Field {

@@ -22,6 +22,10 @@ type Record struct {
 	Employees  *int
 	RegStatus  string
 	Address    string
+	// From an annual report: party members, and whether a party organization exists
+	// ("yes", "no", or "" when the row does not say).
+	PartyMembers *int
+	PartyOrg     string
 }
 
 // Issue is a rejected row (when it concerns the credit code) or a warning on one cell.
@@ -35,8 +39,10 @@ type Issue struct {
 
 // Reasons of warnings.
 const (
-	WarnEmployees = "employees_unreadable"
-	WarnDuplicate = "duplicate_row"
+	WarnEmployees    = "employees_unreadable"
+	WarnPartyMembers = "party_members_unreadable"
+	WarnPartyOrg     = "party_org_unreadable"
+	WarnDuplicate    = "duplicate_row"
 )
 
 // Mapping says which column (0-based) holds each field.
@@ -162,7 +168,38 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 				Message: "从业人数无法识别，已留空", Raw: v})
 		}
 	}
+	if v, ok := p.cell(row, FieldPartyMembers); ok && cleanText(v) != "" {
+		n, ok := parseCount(v)
+		if ok {
+			rec.PartyMembers = &n
+		} else {
+			warnings = append(warnings, Issue{Row: row.Number, Field: FieldPartyMembers, Reason: WarnPartyMembers,
+				Message: "党员人数无法识别，已留空", Raw: v})
+		}
+	}
+	if v, ok := p.cell(row, FieldPartyOrg); ok && cleanText(v) != "" {
+		switch yes, ok := parseYesNo(v); {
+		case !ok:
+			warnings = append(warnings, Issue{Row: row.Number, Field: FieldPartyOrg, Reason: WarnPartyOrg,
+				Message: "是否建立党组织无法识别，已留空", Raw: v})
+		case yes:
+			rec.PartyOrg = "yes"
+		default:
+			rec.PartyOrg = "no"
+		}
+	}
 	return rec, nil, warnings
+}
+
+// parseYesNo reads 是/否 answers as annual reports write them.
+func parseYesNo(s string) (yes, ok bool) {
+	switch strings.ToLower(cleanText(s)) {
+	case "是", "有", "已建立", "已成立", "建立", "已建", "yes", "y", "true", "1":
+		return true, true
+	case "否", "无", "未建立", "未成立", "没有", "未建", "no", "n", "false", "0":
+		return false, true
+	}
+	return false, false
 }
 
 // cleanText trims (also full-width spaces and BOMs) and folds full-width letters and digits,

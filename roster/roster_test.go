@@ -55,7 +55,7 @@ func parseFile(t testing.TB, data []byte, name string, opts roster.Options) (par
 
 // TestGolden parses the messy rosters under testdata and compares with the golden output.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"market-gbk.csv", "tax-header-row2.xlsx", "social-bom.csv"} {
+	for _, name := range []string{"market-gbk.csv", "tax-header-row2.xlsx", "social-bom.csv", "annual-report.csv"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", name))
 			if err != nil {

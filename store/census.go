@@ -376,3 +376,18 @@ func (s *Store) SetWorkCoverage(ctx context.Context, actor, uscc, means, instruc
 			map[string]string{"coverage": "work", "means": means})
 	})
 }
+
+// LargeEnterprise reports whether an organization carries a tag of the configurable set (the
+// five categories of large enterprises), which must reach both coverages, and whether it has
+// an instructor already.
+func (s *Store) LargeEnterprise(ctx context.Context, uscc string) (tagged, hasInstructor bool, err error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Table("organization_tags").Where("uscc = ?", uscc).Count(&n).Error; err != nil {
+		return false, false, translate(err, "tags")
+	}
+	var instructor string
+	if err := s.db.WithContext(ctx).Table("organizations").Where("uscc = ?", uscc).Pluck("instructor", &instructor).Error; err != nil {
+		return false, false, translate(err, "organization")
+	}
+	return n > 0, instructor != "", nil
+}

@@ -137,11 +137,12 @@ func CensusVerifyWorkflow(ctx workflow.Context, in activities.VerifyInput) error
 	if err != nil {
 		return err
 	}
-	var decision string
+	var visit activities.VisitOutcome
 	if err := workflow.ExecuteActivity(ctx, a.ApplyVisit, activities.VisitInput{TaskID: out.TaskID, RoundID: in.RoundID,
-		USCC: in.USCC, Inspector: out.CompletedBy, Result: out.Result}).Get(ctx, &decision); err != nil {
+		USCC: in.USCC, Inspector: out.CompletedBy, Result: out.Result}).Get(ctx, &visit); err != nil {
 		return err
 	}
+	decision := visit.Decision
 	switch decision {
 	case domain.DecideFormation:
 		var f activities.FormationStarted
@@ -161,6 +162,12 @@ func CensusVerifyWorkflow(ctx workflow.Context, in activities.VerifyInput) error
 		}
 	case domain.DecideAttach, domain.DecideWork:
 		if err := coverage(ctx, tasks, in, unit, decision); err != nil {
+			return err
+		}
+	}
+	// A large enterprise must reach both coverages: work coverage through an instructor too.
+	if visit.BothCoverages {
+		if err := coverage(ctx, tasks, in, unit, domain.DecideWork); err != nil {
 			return err
 		}
 	}

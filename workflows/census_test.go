@@ -32,7 +32,7 @@ func TestCensusVerifyCoverageBranches(t *testing.T) {
 			var a *activities.Activities
 			env.OnActivity(a.ApplyVisit, mock.Anything, mock.MatchedBy(func(in activities.VisitInput) bool {
 				return in.TaskID == "verify/r1" && in.Inspector == "insp-a" && in.USCC == uscc
-			})).Return(tt.decision, nil).Once()
+			})).Return(activities.VisitOutcome{Decision: tt.decision}, nil).Once()
 			answer(t, env, h, "verify/r1", "insp-a", verify3, nil)
 			switch tt.decision {
 			case domain.DecideFormation:
@@ -80,7 +80,7 @@ func TestCensusVerifyAssignsFirst(t *testing.T) {
 		Return("", temporal.NewNonRetryableApplicationError("outside", activities.ErrTypeRefused, nil)).Once()
 	env.OnActivity(a.AssignRegion, mock.Anything, mock.MatchedBy(func(in activities.AssignInput) bool { return in.UnitID == townshipA })).
 		Return(townshipA, nil).Once()
-	env.OnActivity(a.ApplyVisit, mock.Anything, mock.Anything).Return(domain.DecideNotOperating, nil).Once()
+	env.OnActivity(a.ApplyVisit, mock.Anything, mock.Anything).Return(activities.VisitOutcome{Decision: domain.DecideNotOperating}, nil).Once()
 	answer(t, env, h, "assign/r1/1", "off-county", `{"unit_id":"elsewhere","reason":"x"}`, nil)
 	answer(t, env, 2*h, "assign/r1/2", "off-county", `{"unit_id":"`+townshipA+`","reason":"核实"}`, nil)
 	answer(t, env, 3*h, "verify/r1", "insp-a", `{"operating":false,"employees":0,"formal_members":0,"probationary_members":0,"party_org":"none"}`, nil)
@@ -165,4 +165,21 @@ func TestSurveyUnansweredBecomesFollowUp(t *testing.T) {
 		}
 		env.AssertExpectations(t)
 	}
+}
+
+func TestCensusVerifyLargeEnterpriseNeedsBothCoverages(t *testing.T) {
+	env, f := formationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.ApplyVisit, mock.Anything, mock.Anything).Return(activities.VisitOutcome{Decision: domain.DecideCovered, BothCoverages: true}, nil).Once()
+	env.OnActivity(a.ApplyCoverage, mock.Anything, mock.MatchedBy(func(in activities.CoverageInput) bool { return in.Work != nil })).Return(nil).Once()
+	answer(t, env, h, "verify/r1", "insp-a", `{"operating":true,"employees":900,"formal_members":40,"probationary_members":2,"party_org":"single"}`, nil)
+	answer(t, env, 2*h, "coverage.instructor/r1/1", "off-a", `{"means":"instructor","instructor":"王指导"}`, nil)
+	env.ExecuteWorkflow(workflows.CensusVerifyWorkflow, activities.VerifyInput{RoundID: "r1", USCC: uscc, UnitID: townshipA, ScopeUnitID: countyUnit})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.created, " "); got != "verify/r1 coverage.instructor/r1/1" {
+		t.Fatalf("tasks %q", got)
+	}
+	env.AssertExpectations(t)
 }

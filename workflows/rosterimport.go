@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -34,7 +35,31 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (store.RosterIm
 	if err == nil && workflow.GetVersion(ctx, "review-party-orgs", workflow.DefaultVersion, 1) == 1 {
 		reviewPartyOrgs(ctx)
 	}
+	if err == nil && workflow.GetVersion(ctx, "annual-report-rounds", workflow.DefaultVersion, 1) == 1 {
+		annualReportRounds(ctx, importID)
+	}
 	return out, err
+}
+
+// annualReportRounds sends an annual report's disagreements with the roster to the townships
+// as census rounds (each its own workflow, outliving the import).
+func annualReportRounds(ctx workflow.Context, importID string) {
+	var a *activities.Activities
+	var rounds []activities.RoundInfo
+	if err := workflow.ExecuteActivity(ctx, a.AnnualReportRounds, importID).Get(ctx, &rounds); err != nil {
+		workflow.GetLogger(ctx).Warn("annual report: could not record the rounds", "error", err)
+		return
+	}
+	for _, r := range rounds {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: store.CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(r.UnitID), SearchSubject.ValueSet(r.ID)),
+		})
+		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflow, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			workflow.GetLogger(ctx).Warn("annual report: could not start a round", "round", r.ID, "error", err)
+		}
+	}
 }
 
 // reviewPartyOrgs tells the party organizations whose organizations left the roster or were

@@ -170,6 +170,19 @@ func TestCensusEndToEnd(t *testing.T) {
 				t.Fatalf("a month without a snapshot: %d", status)
 			}
 
+			// The annual report says 文化传媒 has 4 party members where the visit found none:
+			// the disagreement goes back to township A as a verification.
+			annual := filepath.Join(t.TempDir(), "annual.csv")
+			if err := os.WriteFile(annual, []byte("统一社会信用代码,企业名称,党员人数,是否建立党组织\n"+
+				a3+",东风文化传媒有限公司,4,否\n"+a2+",东风物流有限公司,1,否\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			admin.upload("annual_report", annual)
+			waitFor(t, func() bool {
+				items := inspA.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any)
+				return len(items) == 1 && items[0].(map[string]any)["subject"] == a3
+			})
+
 			// Progress by unit; a second round over the county starts nothing twice.
 			r := offCounty.must(200, "GET", "/census-rounds/"+id, nil)
 			if r["completed"] != float64(3) || r["created"] != float64(5) || r["status"] != "running" {

@@ -75,7 +75,19 @@ CREATE TABLE registrations (
 );
 CREATE INDEX registrations_uscc ON registrations (uscc);
 
+-- Party-building fields of annual reports 年报党建信息, per import (the rest of the row goes
+-- through the roster merge as the source annual_report).
+CREATE TABLE annual_reports (
+    import_id     TEXT NOT NULL REFERENCES roster_imports (id),
+    uscc          TEXT NOT NULL,
+    row_number    INTEGER NOT NULL,
+    party_members INTEGER,
+    party_org     TEXT NOT NULL DEFAULT '', -- yes | no | '' (not said)
+    PRIMARY KEY (import_id, uscc)
+);
+
 -- +goose Down
+DROP TABLE annual_reports;
 DROP TABLE registrations;
 DROP TABLE coverage_snapshots;
 DROP TABLE census_visits;
