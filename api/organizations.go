@@ -14,24 +14,35 @@ import (
 )
 
 type organizationResponse struct {
-	USCC           string             `json:"uscc"`
-	Name           string             `json:"name"`
-	RegionUnitID   *string            `json:"region_unit_id"`
-	IndustryUnitID *string            `json:"industry_unit_id"`
-	RegionOwners   int                `json:"region_owners"`
-	IndustryOwners int                `json:"industry_owners"`
-	Coverage       string             `json:"coverage"`
-	Operating      *bool              `json:"operating"`
-	Missing        bool               `json:"missing"`
-	Township       string             `json:"township"`
-	Industry       string             `json:"industry"`
-	Supervisor     string             `json:"supervisor"`
-	Employees      *int               `json:"employees"`
-	RegStatus      string             `json:"reg_status"`
-	Address        string             `json:"address"`
-	Conflicts      []conflictResponse `json:"conflicts"`
-	ThreeHaves     threeHaves         `json:"three_haves"`
-	UpdatedAt      time.Time          `json:"updated_at"`
+	USCC                string             `json:"uscc"`
+	Name                string             `json:"name"`
+	RegionUnitID        *string            `json:"region_unit_id"`
+	IndustryUnitID      *string            `json:"industry_unit_id"`
+	RegionOwners        int                `json:"region_owners"`
+	IndustryOwners      int                `json:"industry_owners"`
+	Coverage            string             `json:"coverage"`
+	Operating           *bool              `json:"operating"`
+	Missing             bool               `json:"missing"`
+	Township            string             `json:"township"`
+	Industry            string             `json:"industry"`
+	Supervisor          string             `json:"supervisor"`
+	Employees           *int               `json:"employees"`
+	RegStatus           string             `json:"reg_status"`
+	Address             string             `json:"address"`
+	Conflicts           []conflictResponse `json:"conflicts"`
+	ThreeHaves          threeHaves         `json:"three_haves"`
+	Visit               *visitResponse     `json:"visit"` // null until a field visit
+	FormalMembers       *int               `json:"formal_members"`
+	ProbationaryMembers *int               `json:"probationary_members"`
+	Instructor          string             `json:"instructor,omitempty"`
+	UpdatedAt           time.Time          `json:"updated_at"`
+}
+
+type visitResponse struct {
+	At            time.Time `json:"at"`
+	By            string    `json:"by"`
+	Operating     *bool     `json:"operating"`
+	OwnerIsMember *bool     `json:"owner_is_member"`
 }
 
 // threeHaves are the 三有 checks that decide whether an organization counts as a real operating
@@ -60,7 +71,11 @@ func (s *Server) orgFrom(o store.OrganizationRow) organizationResponse {
 	if min <= 0 {
 		min = 3
 	}
-	th := threeHaves{Operating: o.Operating, MinEmployees: min}
+	operating := o.Operating
+	if o.VisitedOperating != nil { // what the visit saw wins over the registration status
+		operating = o.VisitedOperating
+	}
+	th := threeHaves{Operating: operating, FixedPremises: o.FixedPremises, MinEmployees: min}
 	if o.Employees != nil {
 		ok := *o.Employees >= min
 		th.Employees = &ok
@@ -68,7 +83,15 @@ func (s *Server) orgFrom(o store.OrganizationRow) organizationResponse {
 	return organizationResponse{ThreeHaves: th, USCC: o.USCC, Name: o.Name, RegionUnitID: o.RegionUnitID, IndustryUnitID: o.IndustryUnitID,
 		RegionOwners: o.RegionOwners, IndustryOwners: o.IndustryOwners, Coverage: o.Coverage, Operating: o.Operating,
 		Missing: o.Missing, Township: o.Township, Industry: o.Industry, Supervisor: o.Supervisor, Employees: o.Employees,
-		RegStatus: o.RegStatus, Address: o.Address, Conflicts: []conflictResponse{}, UpdatedAt: o.UpdatedAt}
+		RegStatus: o.RegStatus, Address: o.Address, Conflicts: []conflictResponse{}, UpdatedAt: o.UpdatedAt,
+		FormalMembers: o.FormalMembers, ProbationaryMembers: o.ProbationaryMembers, Instructor: o.Instructor, Visit: visitOf(o)}
+}
+
+func visitOf(o store.OrganizationRow) *visitResponse {
+	if o.VisitedAt == nil {
+		return nil
+	}
+	return &visitResponse{At: *o.VisitedAt, By: o.VisitedBy, Operating: o.VisitedOperating, OwnerIsMember: o.OwnerIsMember}
 }
 
 func valueOf(sv store.SourceValues, f roster.Field) any {

@@ -34,6 +34,15 @@ type OrganizationRow struct {
 	Missing        bool
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// What the last field visit found (the census), or the enterprise declared.
+	VisitedAt           *time.Time
+	VisitedBy           string
+	VisitedOperating    *bool
+	FormalMembers       *int
+	ProbationaryMembers *int
+	FixedPremises       *bool
+	OwnerIsMember       *bool
+	Instructor          string
 }
 
 func (OrganizationRow) TableName() string { return "organizations" }

@@ -145,7 +145,12 @@ func TestCensusEndToEnd(t *testing.T) {
 				t.Fatalf("application task %v", app)
 			}
 			org := inspA.must(200, "GET", "/organizations/"+a1, nil)
-			if org["employees"] != float64(40) {
+			visitBy := ""
+			if v, ok := org["visit"].(map[string]any); ok {
+				visitBy, _ = v["by"].(string)
+			}
+			if org["employees"] != float64(40) || visitBy != "inspector-a" || org["formal_members"] != float64(3) ||
+				org["three_haves"].(map[string]any)["fixed_premises"] != true {
 				t.Fatalf("roster after the visit: %v", org)
 			}
 
