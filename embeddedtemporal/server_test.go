@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,4 +257,120 @@ func saveHistory(t *testing.T, c client.Client, run client.WorkflowRun, file str
 		t.Fatal(err)
 	}
 	t.Logf("wrote %d events to %s", len(events), file)
+}
+
+// TestEmbeddedCensusRound1000 runs a census round over 1,000 organizations on the embedded
+// server with the real worker and activities: every organization gets exactly one
+// verification task in its township, and a second round over the same county starts none.
+func TestEmbeddedCensusRound1000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 1,000-organization round takes about 20 seconds")
+	}
+	ctx := context.Background()
+	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
+		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
+		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st := storetest.SQLite(t)
+	admin := domain.Principal{Username: "admin", Admin: true}
+	county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "青山县", Net: domain.NetRegion, Kind: domain.KindCounty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var towns []domain.Unit
+	for i := range 4 {
+		u, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "镇" + string(rune('A'+i)), Net: domain.NetRegion, Kind: domain.KindTownship, ParentID: &county.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		towns = append(towns, u)
+	}
+	const n = 1000
+	tx := st.DB().Begin()
+	for i := range n {
+		u := towns[i%len(towns)]
+		if err := tx.Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+			VALUES (?, '单位', ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, "C"+strings.Repeat("0", 10)+strconv.Itoa(1000000+i), u.ID, u.Path).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w)
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+		Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	startRound := func() store.CensusRound {
+		r, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})
+		if err != nil || r.Total != n {
+			t.Fatalf("round %+v %v", r, err)
+		}
+		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: store.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
+			workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	count := func() (total int64, perUnit map[string]int64) {
+		var rows []struct {
+			UnitID string
+			N      int64
+		}
+		st.DB().Raw(`SELECT unit_id, count(*) AS n FROM tasks WHERE kind = 'census.verify' GROUP BY unit_id`).Scan(&rows)
+		perUnit = map[string]int64{}
+		for _, r := range rows {
+			total += r.N
+			perUnit[r.UnitID] = r.N
+		}
+		return total, perUnit
+	}
+	began := time.Now()
+	first := startRound()
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if total, _ := count(); total == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			total, _ := count()
+			t.Fatalf("%d of %d verification tasks after 3 minutes", total, n)
+		}
+	}
+	t.Logf("1,000 verification tasks in %v", time.Since(began).Round(time.Millisecond))
+	_, perUnit := count()
+	for _, u := range towns {
+		if perUnit[u.ID] != n/int64(len(towns)) {
+			t.Fatalf("per unit %v", perUnit)
+		}
+	}
+	second := startRound()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		r, _ := st.RoundByID(ctx, second.ID)
+		if r.Started == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second round started %d of %d", r.Started, n)
+		}
+	}
+	if total, _ := count(); total != n {
+		t.Fatalf("after a second round: %d verification tasks, want %d", total, n)
+	}
+	by, _, err := st.RoundProgress(ctx, first.ID)
+	if err != nil || by["open"] != n {
+		t.Fatalf("first round progress %v %v", by, err)
+	}
 }
