@@ -125,6 +125,12 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/census-rounds/:id", s.getRound)
 	a.POST("/census-rounds/:id/cancel", s.cancelRound)
 
+	a.POST("/cycles/:kind/:period/run", adminOnly, s.runCycle)
+	a.GET("/periods", s.listPeriods)
+	a.GET("/periods/:id", s.getPeriod)
+	a.GET("/periods/:id/bulletins/:county", s.getBulletin)
+	a.GET("/ledgers/:unit", s.getLedger)
+
 	a.POST("/formations", s.startFormation)
 	a.GET("/formations", s.listFormations)
 	a.GET("/formations/:id", s.getFormation)

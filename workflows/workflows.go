@@ -39,4 +39,6 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(CensusRoundWorkflow)
 	r.RegisterWorkflow(CensusVerifyWorkflow)
 	r.RegisterWorkflow(SurveyWorkflow)
+	r.RegisterWorkflow(ScheduledCycleWorkflow)
+	r.RegisterWorkflow(PeriodWorkflow)
 }

@@ -30,6 +30,7 @@ type Config struct {
 	MinEmployees  int           // TANDEM_MIN_EMPLOYEES: the 三有 head count an operating enterprise needs; default 3
 	SurveyDays    int           // TANDEM_SURVEY_WORKING_DAYS: how long a registration survey link lives; default 5
 	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
+	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -49,6 +50,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
 		MinEmployees:          3,
 		SurveyDays:            5,
+		CycleHour:             1,
 		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
 	}
 	var problems []string
@@ -84,6 +86,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_SURVEY_WORKING_DAYS must be a whole number from 1 to 60")
 		}
 		c.SurveyDays = n
+	}
+	if v := getenv("TANDEM_CYCLE_HOUR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 23 {
+			problems = append(problems, "TANDEM_CYCLE_HOUR must be an hour from 0 to 23")
+		}
+		c.CycleHour = n
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		problems = append(problems, "TANDEM_PUBLIC_URL must start with http:// or https://")

@@ -88,6 +88,9 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		return err
 	}
 	defer w.Stop()
+	if err := workflows.EnsureSchedules(ctx, tc, cfg.CycleHour); err != nil {
+		log.Warn("could not set up the cycle schedules", "error", err)
+	}
 
 	fmt.Fprintf(stdout, "Tandem is running\n  API       http://%s/api/v1  (OpenAPI: /api/v1/openapi.yaml)\n  Temporal  %s  namespace %s\n  data      %s  database %s\n",
 		ln.Addr(), ts.HostPort(), cfg.TemporalNamespace, *data, st.Dialect())

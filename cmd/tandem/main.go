@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the cycle schedules run in Asia/Shanghai, also on hosts without zoneinfo
 )
 
 const usage = `tandem: supervision engine for 两新 party-building work

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"tandem/workflows"
 )
 
 // runWorker runs the Temporal worker against PostgreSQL and an external Temporal until ctx ends.
@@ -21,6 +22,9 @@ func runWorker(ctx context.Context, cfg Config, log *slog.Logger) error {
 	w, err := startWorker(tc, st, newCalendar(st))
 	if err != nil {
 		return err
+	}
+	if err := workflows.EnsureSchedules(ctx, tc, cfg.CycleHour); err != nil {
+		log.Warn("could not set up the cycle schedules", "error", err)
 	}
 	log.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace)
 	<-ctx.Done()

@@ -1,0 +1,136 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/calendar"
+	"tandem/domain"
+)
+
+// DeliveryWorkingDays is how long the departments have to deliver each month.
+const DeliveryWorkingDays = 5
+
+// OpenPeriodInput opens a period of a cycle.
+type OpenPeriodInput struct {
+	Kind    string
+	Period  string
+	Trigger string // schedule | manual
+	Actor   string
+	OpensAt time.Time // the scheduled time, or the manual run's start
+}
+
+// PeriodInfo is a recorded period.
+type PeriodInfo struct {
+	ID       string
+	Created  bool
+	Status   string
+	ClosesAt time.Time
+}
+
+// OpenPeriod records a period once, its window on the working-day calendar opening at OpensAt.
+func (a *Activities) OpenPeriod(ctx context.Context, in OpenPeriodInput) (PeriodInfo, error) {
+	if _, err := calendar.ParsePeriod(in.Kind, in.Period); err != nil {
+		return PeriodInfo{}, temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	cal, err := a.Calendar.Calendar(ctx)
+	if err != nil {
+		return PeriodInfo{}, err
+	}
+	closes := cal.DueAfterWorkingDays(in.OpensAt, DeliveryWorkingDays).At
+	p, created, err := a.Store.OpenPeriod(ctx, in.Kind, in.Period, in.Trigger, in.Actor, in.OpensAt, closes)
+	return PeriodInfo{ID: p.ID, Created: created, Status: p.Status, ClosesAt: p.WindowClosesAt}, err
+}
+
+// DeliveryUnits lists the departments that deliver every month.
+func (a *Activities) DeliveryUnits(ctx context.Context) ([]string, error) {
+	units, err := a.Store.DepartmentUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	return ids, nil
+}
+
+// DeliveryInput links a liaison's import to the period.
+type DeliveryInput struct {
+	PeriodID, UnitID, ImportID, Actor string
+}
+
+// RecordDelivery links the import to the period; an import that is not the liaison's, or not
+// done, is refused and the liaison is asked again.
+func (a *Activities) RecordDelivery(ctx context.Context, in DeliveryInput) error {
+	err := a.Store.RecordDelivery(ctx, in.PeriodID, in.UnitID, in.ImportID, in.Actor)
+	if domain.ErrorCode(err) == domain.EINVALID {
+		return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), ErrTypeRefused, err)
+	}
+	return err
+}
+
+// ChangedRounds records census rounds for the organizations new or changed since the period
+// began.
+func (a *Activities) ChangedRounds(ctx context.Context, since time.Time) ([]RoundInfo, error) {
+	rounds, err := a.Store.ChangedRounds(ctx, since, "system")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoundInfo, len(rounds))
+	for i, r := range rounds {
+		out[i] = RoundInfo{ID: r.ID, UnitID: r.UnitID}
+	}
+	return out, nil
+}
+
+// BulletinInput makes the monthly bulletins of a period.
+type BulletinInput struct {
+	PeriodID string
+	Period   string // YYYY-MM
+}
+
+// MakeBulletins takes the period's coverage snapshot (when it has none yet) and makes each
+// county's bulletin; it returns the counties.
+func (a *Activities) MakeBulletins(ctx context.Context, in BulletinInput) ([]string, error) {
+	p, err := calendar.ParsePeriod(calendar.Monthly, in.Period)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	if _, err := a.Store.TakeCoverageSnapshot(ctx, in.Period); err != nil {
+		return nil, err
+	}
+	previous := p.Start.AddDate(0, -1, 0).Format("2006-01")
+	counties, err := a.Store.Counties(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(counties))
+	for i, c := range counties {
+		if _, err := a.Store.MakeBulletin(ctx, in.PeriodID, c.ID, in.Period, previous); err != nil {
+			return nil, err
+		}
+		ids[i] = c.ID
+	}
+	return ids, nil
+}
+
+// FinishPeriodInput closes a period.
+type FinishPeriodInput struct {
+	PeriodID string
+	Status   string
+	Summary  map[string]any
+}
+
+// FinishPeriod records the end of a period with its summary.
+func (a *Activities) FinishPeriod(ctx context.Context, in FinishPeriodInput) error {
+	return a.Store.FinishPeriod(ctx, in.PeriodID, in.Status, in.Summary)
+}
+
+// PeriodSummary sums the period's deliveries.
+func (a *Activities) PeriodSummary(ctx context.Context, periodID string) (map[string]int, error) {
+	return a.Store.ImportsOfPeriod(ctx, periodID)
+}
+

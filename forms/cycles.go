@@ -1,0 +1,59 @@
+package forms
+
+import (
+	"encoding/json"
+	"strings"
+
+	"tandem/domain"
+)
+
+// DeliveryResult is the form of delivery.upload: the liaison names the roster import of the
+// month's extract (uploaded through POST /roster-imports).
+type DeliveryResult struct {
+	ImportID string `json:"import_id"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Delivery is the form of a department's monthly delivery 数据对接.
+var Delivery = register(Form{
+	Kind: "delivery.upload", Title: "报送本月数据",
+	Schema: json.RawMessage(`{"type":"object","required":["import_id"],"additionalProperties":false,
+"properties":{"import_id":{"type":"string","minLength":1,"title":"名册导入编号（先上传：POST /roster-imports）"},"note":{"type":"string","maxLength":1000,"title":"说明"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r DeliveryResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		r.ImportID = strings.TrimSpace(r.ImportID)
+		if r.ImportID == "" {
+			v.Add("import_id", "required: upload the extract first, then name its import")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		return r
+	},
+})
+
+// BulletinAck is the form of bulletin.acknowledge: the county's officer has read the bulletin.
+var BulletinAck = register(Form{
+	Kind: "bulletin.acknowledge", Title: "月度通报：阅知",
+	Schema: json.RawMessage(`{"type":"object","required":["acknowledged"],"additionalProperties":false,
+"properties":{"acknowledged":{"type":"boolean","const":true,"title":"已阅"},"note":{"type":"string","maxLength":1000,"title":"意见"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r struct {
+			Acknowledged *bool  `json:"acknowledged"`
+			Note         string `json:"note,omitempty"`
+		}
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if r.Acknowledged == nil || !*r.Acknowledged {
+			v.Add("acknowledged", "must be true")
+		}
+		if textLen(r.Note) > 1000 {
+			v.Add("note", "at most 1000 characters")
+		}
+		return r
+	},
+})

@@ -1,0 +1,191 @@
+package workflows
+
+import (
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"tandem/activities"
+	"tandem/calendar"
+	"tandem/domain"
+	"tandem/forms"
+	"tandem/store"
+)
+
+// scheduledStart is the time a Schedule meant a run for, which the server sets on every
+// workflow it starts from a schedule.
+var scheduledStart = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
+
+// ScheduledCycleWorkflow is what the cycle Schedules start. It covers the period that ended
+// before the scheduled time (not the clock: a late or backfilled run means the right period),
+// records it once, and starts its PeriodWorkflow; a period already recorded starts nothing.
+func ScheduledCycleWorkflow(ctx workflow.Context, kind string) error {
+	at := workflow.Now(ctx)
+	if t, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStart); ok {
+		at = t
+	}
+	p, err := calendar.PeriodEndedBy(kind, at)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	ctx = workflow.WithActivityOptions(ctx, formationActivity)
+	var a *activities.Activities
+	var info activities.PeriodInfo
+	if err := workflow.ExecuteActivity(ctx, a.OpenPeriod, activities.OpenPeriodInput{Kind: kind, Period: p.Key, Trigger: "schedule",
+		Actor: "schedule", OpensAt: at}).Get(ctx, &info); err != nil {
+		return err
+	}
+	if !info.Created {
+		workflow.GetLogger(ctx).Info("period already run", "kind", kind, "period", p.Key)
+		return nil
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: store.PeriodWorkflowID(kind, p.Key), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(SearchSubject.ValueSet(p.Key)),
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, PeriodWorkflow, PeriodInput{PeriodID: info.ID, Kind: kind, Period: p.Key,
+		Start: p.Start, ClosesAt: info.ClosesAt})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return err
+	}
+	return nil
+}
+
+// PeriodInput is one recorded period to run.
+type PeriodInput struct {
+	PeriodID string
+	Kind     string
+	Period   string
+	Start    time.Time // the period's first day
+	ClosesAt time.Time // the end of its working window
+}
+
+// PeriodWorkflow runs one period of a cycle (one workflow per period: period/<kind>/<key>).
+func PeriodWorkflow(ctx workflow.Context, in PeriodInput) error {
+	tasks, err := NewTasks(ctx)
+	if err != nil {
+		return err
+	}
+	ctx = workflow.WithActivityOptions(ctx, formationActivity)
+	var a *activities.Activities
+	finish := func(status string, summary map[string]any) error {
+		return workflow.ExecuteActivity(ctx, a.FinishPeriod, activities.FinishPeriodInput{PeriodID: in.PeriodID, Status: status, Summary: summary}).Get(ctx, nil)
+	}
+	switch in.Kind {
+	case calendar.Monthly:
+		err = monthlyDocking(ctx, tasks, in, finish)
+	default:
+		// Not built yet: said plainly on the period rather than pretended.
+		msg := "the " + in.Kind + " cycle is not built yet: this period was recorded, nothing else ran"
+		if ferr := finish("failed", map[string]any{"error": msg}); ferr != nil {
+			return ferr
+		}
+		return temporal.NewNonRetryableApplicationError(msg, "NotBuilt", nil)
+	}
+	if err != nil {
+		_ = finish("failed", map[string]any{"error": err.Error()})
+		return err
+	}
+	return tasks.Finish(ctx)
+}
+
+// monthlyDocking is the monthly cycle 每月一对接: each member department's liaison delivers the
+// month's extract (a roster import linked to the period) within the window; when all are in or
+// the window closes, the deliveries are summed, new and changed organizations go to a census
+// round, each county gets its bulletin 通报 and its officers a bulletin.acknowledge task.
+func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish func(string, map[string]any) error) error {
+	var a *activities.Activities
+	var units []string
+	if err := workflow.ExecuteActivity(ctx, a.DeliveryUnits).Get(ctx, &units); err != nil {
+		return err
+	}
+	delivered := map[string]bool{}
+	for _, unit := range units {
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			for round := 1; ; round++ {
+				out, err := tasks.Ask(gctx, TaskRequest{
+					Step: "delivery/" + unit + "/" + strconv.Itoa(round), Kind: "delivery.upload", Subject: in.Period,
+					Title: in.Period + " 月度数据报送", UnitID: unit, Role: domain.RoleLiaison, DueWorkingDays: activities.DeliveryWorkingDays,
+				})
+				if err != nil {
+					return
+				}
+				var r forms.DeliveryResult
+				if decodeResult(out, &r) != nil {
+					return
+				}
+				err = workflow.ExecuteActivity(gctx, a.RecordDelivery, activities.DeliveryInput{PeriodID: in.PeriodID, UnitID: unit,
+					ImportID: r.ImportID, Actor: out.CompletedBy}).Get(gctx, nil)
+				if err == nil {
+					delivered[unit] = true
+					return
+				}
+				if !isRefused(err) {
+					workflow.GetLogger(gctx).Error("delivery not recorded", "unit", unit, "error", err)
+					return
+				}
+			}
+		})
+	}
+	allIn := func() bool { return len(delivered) == len(units) }
+	if d := in.ClosesAt.Sub(workflow.Now(ctx)); d > 0 {
+		if _, err := workflow.AwaitWithTimeout(ctx, d, allIn); err != nil {
+			return err
+		}
+	}
+	var sums map[string]int
+	if err := workflow.ExecuteActivity(ctx, a.PeriodSummary, in.PeriodID).Get(ctx, &sums); err != nil {
+		return err
+	}
+	var missing []string
+	for _, u := range units {
+		if !delivered[u] {
+			missing = append(missing, u)
+		}
+	}
+	var rounds []activities.RoundInfo
+	if err := workflow.ExecuteActivity(ctx, a.ChangedRounds, in.Start).Get(ctx, &rounds); err != nil {
+		return err
+	}
+	for _, r := range rounds {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: store.CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(r.UnitID), SearchSubject.ValueSet(r.ID)),
+		})
+		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflow, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			return err
+		}
+	}
+	var counties []string
+	if err := workflow.ExecuteActivity(ctx, a.MakeBulletins, activities.BulletinInput{PeriodID: in.PeriodID, Period: in.Period}).Get(ctx, &counties); err != nil {
+		return err
+	}
+	roundIDs := make([]string, len(rounds))
+	for i, r := range rounds {
+		roundIDs[i] = r.ID
+	}
+	if err := finish("done", map[string]any{"deliveries": sums, "missing_deliveries": missing, "census_rounds": roundIDs,
+		"bulletins": counties}); err != nil {
+		return err
+	}
+	acknowledged := 0
+	for _, county := range counties {
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			_, err := tasks.Ask(gctx, TaskRequest{
+				Step: "bulletin/" + county, Kind: "bulletin.acknowledge", Subject: in.Period,
+				Title: in.Period + " 两新组织“双同步”工作月度通报", UnitID: county, Role: domain.RoleOfficer, DueWorkingDays: 5,
+			})
+			if err == nil {
+				acknowledged++
+			}
+		})
+	}
+	// Deliveries still missing stay open (and escalated) until the bulletins are read; then the
+	// period's remaining tasks are cancelled by Finish.
+	return workflow.Await(ctx, func() bool { return acknowledged == len(counties) })
+}
