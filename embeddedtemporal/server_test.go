@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"tandem/activities"
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/embeddedtemporal"
 	"tandem/store"
@@ -372,5 +373,60 @@ func TestEmbeddedCensusRound1000(t *testing.T) {
 	by, _, err := st.RoundProgress(ctx, first.ID)
 	if err != nil || by["open"] != n {
 		t.Fatalf("first round progress %v %v", by, err)
+	}
+}
+
+// TestCycleSchedules creates the cycle Schedules on the embedded server and checks their next
+// action times: 01:00 Asia/Shanghai on the 1st of every month, of each quarter's first month,
+// of January and July. Creating them again updates them.
+func TestCycleSchedules(t *testing.T) {
+	ctx := context.Background()
+	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
+		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
+		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 2 {
+		if err := workflows.EnsureSchedules(ctx, c, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(months ...int) time.Time {
+		now := time.Now().In(calendar.Shanghai)
+		for d := time.Date(now.Year(), now.Month(), 1, 1, 0, 0, 0, calendar.Shanghai); ; d = d.AddDate(0, 1, 0) {
+			if !d.After(now) {
+				continue
+			}
+			for _, m := range months {
+				if int(d.Month()) == m {
+					return d
+				}
+			}
+		}
+	}
+	for kind, want := range map[string]time.Time{
+		calendar.Monthly:   next(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+		calendar.Quarterly: next(1, 4, 7, 10),
+		calendar.HalfYear:  next(1, 7),
+	} {
+		desc, err := c.ScheduleClient().GetHandle(ctx, "tandem-"+kind).Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(desc.Info.NextActionTimes) == 0 || !desc.Info.NextActionTimes[0].Equal(want) {
+			t.Fatalf("%s: next actions %v, want %v", kind, desc.Info.NextActionTimes, want)
+		}
+		// The run it makes covers the period that just ended.
+		if p, _ := calendar.PeriodEndedBy(kind, want); p.End.After(want) {
+			t.Fatalf("%s: the run at %v would cover %s", kind, want, p.Key)
+		}
 	}
 }

@@ -44,7 +44,10 @@ func (s *Store) OpenPeriod(ctx context.Context, kind, period, trigger, actor str
 		}
 		created = res.RowsAffected == 1
 		if !created {
-			return translate(tx.Where("kind = ? AND period = ?", kind, period).Take(&row).Error, "period")
+			var existing PeriodRow
+			err := tx.Where("kind = ? AND period = ?", kind, period).Take(&existing).Error
+			row = existing
+			return translate(err, "period")
 		}
 		return s.audit(ctx, tx, actor, "period.open", "period", row.ID, "", nil,
 			map[string]any{"kind": kind, "period": period, "trigger": trigger, "window_closes_at": closes})

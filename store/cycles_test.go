@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"tandem/domain"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+// TestBulletinAgainstAHandCount checks a county's bulletin against figures counted by hand
+// from a small fixture.
+func TestBulletinAgainstAHandCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		county, a, b, committee := nets(t, st)
+		type org struct {
+			uscc, coverage string
+			unit           domain.Unit
+			operating      bool
+			visited        bool
+			industry       bool
+		}
+		orgs := []org{
+			{"91350100M000100Y43", "none", a, true, true, true}, // becomes single below
+			{"91110108MA01B2C3D0", "work", a, true, false, true},
+			{"91310000MA1FL0000N", "none", a, true, false, false},
+			{"91440300MA5F00001A", "joint", b, true, true, false},
+			{"91320500MA1N000022", "none", b, false, false, false}, // closed: not operating
+		}
+		for _, o := range orgs {
+			var visited any
+			if o.visited {
+				visited = time.Now()
+			}
+			var ind, indPath any = nil, ""
+			if o.industry {
+				ind, indPath = committee.ID, committee.Path
+			}
+			if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, industry_unit_id,
+				industry_path, coverage, operating, visited_at, created_at, updated_at)
+				VALUES (?, '单位', ?, ?, 1, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+				o.uscc, o.unit.ID, o.unit.Path, ind, indPath, o.coverage, o.operating, visited).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Last month: township A had nothing covered, township B its joint branch.
+		if _, err := st.TakeCoverageSnapshot(ctx, "2026-09"); err != nil {
+			t.Fatal(err)
+		}
+		st.DB().Exec(`UPDATE organizations SET coverage = 'single' WHERE uscc = '91350100M000100Y43'`)
+		// A running formation in A with an overdue step, and an overdue task in B.
+		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{"91310000MA1FL0000N"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		past := time.Now().Add(-48 * time.Hour)
+		for _, nt := range []store.NewTask{
+			{Key: f.WorkflowID + "/application/1", Kind: "formation.application", WorkflowID: f.WorkflowID, UnitID: a.ID, Role: domain.RoleSecretary, DueAt: past},
+			{Key: "drill/x/acknowledge", Kind: "drill.acknowledge", WorkflowID: "drill/x", UnitID: b.ID, Role: domain.RoleInspector, DueAt: past},
+			{Key: "drill/y/acknowledge", Kind: "drill.acknowledge", WorkflowID: "drill/y", UnitID: b.ID, Role: domain.RoleInspector, DueAt: time.Now().Add(48 * time.Hour)},
+		} {
+			if _, _, err := st.CreateTask(ctx, nt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, _, err := st.OpenPeriod(ctx, "monthly", "2026-10", "manual", "admin", time.Now(), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.MakeBulletin(ctx, p.ID, county.ID, "2026-10", "2026-09")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rate := func(v float64) *float64 { return &v }
+		want := map[string]store.BulletinRow{
+			a.Name: {Organizations: 3, Verified: 1, Operating: 3, Single: 1, Work: 1, CoverageRate: 0.3333, PreviousRate: rate(0),
+				FormationsRunning: 1, FormationsOverdue: 1, OverdueTasks: 1},
+			b.Name: {Organizations: 2, Verified: 1, Operating: 1, Joint: 1, CoverageRate: 1, PreviousRate: rate(1), OverdueTasks: 1},
+			committee.Name: {Organizations: 2, Verified: 1, Operating: 2, Single: 1, Work: 1, CoverageRate: 0.5},
+			county.Name: {Organizations: 5, Verified: 2, Operating: 4, Single: 1, Joint: 1, Work: 1, CoverageRate: 0.5, PreviousRate: rate(0.25),
+				FormationsRunning: 1, FormationsOverdue: 1, OverdueTasks: 2},
+		}
+		rows := append(got.Rows, got.Total)
+		if len(rows) != 4 {
+			t.Fatalf("rows %+v", rows)
+		}
+		for _, r := range rows {
+			w, ok := want[r.Name]
+			if !ok {
+				t.Fatalf("unexpected row %s", r.Name)
+			}
+			r.UnitID, r.Name, r.Net = "", "", ""
+			if (r.PreviousRate == nil) != (w.PreviousRate == nil) || (r.PreviousRate != nil && *r.PreviousRate != *w.PreviousRate) {
+				t.Fatalf("%s: previous rate %v, want %v", w.Name, r.PreviousRate, w.PreviousRate)
+			}
+			r.PreviousRate, w.PreviousRate = nil, nil
+			if r != w {
+				t.Fatalf("row %+v, want %+v", r, w)
+			}
+		}
+		again, err := st.MakeBulletin(ctx, p.ID, county.ID, "2026-10", "2026-09")
+		if err != nil || again.Total.Organizations != 5 || !again.AsOf.Equal(got.AsOf) {
+			t.Fatalf("the bulletin made again %+v %v", again.Total, err)
+		}
+	})
+}

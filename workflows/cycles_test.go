@@ -1,0 +1,111 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/activities"
+	"tandem/calendar"
+	"tandem/workflows"
+)
+
+// TestMonthlyDockingWithALiaisonWhoNeverDelivers: tax delivers (after one refused import),
+// social security never does; when the window closes the bulletins go out anyway, the missing
+// delivery is named, and the period ends once the county has read its bulletin.
+func TestMonthlyDockingWithALiaisonWhoNeverDelivers(t *testing.T) {
+	env, f := formationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.DeliveryUnits, mock.Anything).Return([]string{"tax", "social"}, nil).Once()
+	refused := false
+	env.OnActivity(a.RecordDelivery, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeliveryInput) error {
+		if in.UnitID != "tax" {
+			t.Errorf("delivery from %s", in.UnitID)
+		}
+		if !refused {
+			refused = true
+			return temporal.NewNonRetryableApplicationError("not yours", activities.ErrTypeRefused, nil)
+		}
+		return nil
+	}).Times(2)
+	env.OnActivity(a.PeriodSummary, mock.Anything, "p1").Return(map[string]int{"deliveries": 1}, nil).Once()
+	env.OnActivity(a.ChangedRounds, mock.Anything, mock.Anything).Return([]activities.RoundInfo{}, nil).Once()
+	env.OnActivity(a.MakeBulletins, mock.Anything, activities.BulletinInput{PeriodID: "p1", Period: "2026-10"}).Return([]string{countyUnit}, nil).Once()
+	var finished map[string]any
+	env.OnActivity(a.FinishPeriod, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishPeriodInput) error {
+		if in.Status != "done" {
+			t.Errorf("period %s: %v", in.Status, in.Summary)
+		}
+		finished = in.Summary
+		if env.Now().Before(start.Add(7 * day)) {
+			t.Error("the bulletins went out before the window closed")
+		}
+		return nil
+	}).Once()
+	answer(t, env, h, "delivery/tax/1", "liaison-tax", `{"import_id":"someone-elses"}`, nil)
+	answer(t, env, 2*h, "delivery/tax/2", "liaison-tax", `{"import_id":"imp-1"}`, nil)
+	answer(t, env, 8*day, "bulletin/"+countyUnit, "off-county", `{"acknowledged":true}`, nil)
+	p, _ := calendar.ParsePeriod(calendar.Monthly, "2026-10")
+	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p1", Kind: calendar.Monthly, Period: "2026-10",
+		Start: p.Start, ClosesAt: start.Add(7 * day)})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.created, " "); got != "delivery/tax/1 delivery/social/1 delivery/tax/2 bulletin/"+countyUnit {
+		t.Fatalf("tasks %q", got)
+	}
+	if fmt.Sprint(finished["missing_deliveries"]) != "[social]" {
+		t.Fatalf("summary %v", finished)
+	}
+	if f.cancelled == 0 {
+		t.Fatal("the undelivered task was not cancelled when the period ended")
+	}
+	env.AssertExpectations(t)
+}
+
+func TestPeriodOfAnUnbuiltCycleFailsSayingSo(t *testing.T) {
+	env, _ := formationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.FinishPeriod, mock.Anything, mock.MatchedBy(func(in activities.FinishPeriodInput) bool {
+		return in.Status == "failed" && strings.Contains(in.Summary["error"].(string), "not built")
+	})).Return(nil).Once()
+	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p2", Kind: calendar.HalfYear, Period: "2026-H1"})
+	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "not built") {
+		t.Fatalf("error %v", err)
+	}
+	env.AssertExpectations(t)
+}
+
+func TestScheduledCycleCoversThePeriodJustEnded(t *testing.T) {
+	for _, tt := range []struct {
+		kind, want string
+		at         time.Time
+		created    bool
+	}{
+		{calendar.Monthly, "2026-10", time.Date(2026, 10, 31, 17, 0, 0, 0, time.UTC), true}, // 1 Nov 01:00 Shanghai
+		{calendar.Quarterly, "2026-Q3", time.Date(2026, 9, 30, 17, 0, 0, 0, time.UTC), true},
+		{calendar.HalfYear, "2026-H1", time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC), false}, // already run: nothing starts
+	} {
+		env, _ := formationEnv(t)
+		env.SetStartTime(tt.at)
+		var a *activities.Activities
+		env.OnActivity(a.OpenPeriod, mock.Anything, mock.MatchedBy(func(in activities.OpenPeriodInput) bool {
+			return in.Kind == tt.kind && in.Period == tt.want && in.Trigger == "schedule"
+		})).Return(activities.PeriodInfo{ID: "p", Created: tt.created}, nil).Once()
+		if tt.created {
+			env.OnWorkflow(workflows.PeriodWorkflow, mock.Anything, mock.MatchedBy(func(in workflows.PeriodInput) bool {
+				return in.Period == tt.want && in.Kind == tt.kind
+			})).Return(nil).Once()
+		}
+		env.ExecuteWorkflow(workflows.ScheduledCycleWorkflow, tt.kind)
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		env.AssertExpectations(t)
+	}
+}
