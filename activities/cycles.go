@@ -133,4 +133,3 @@ func (a *Activities) FinishPeriod(ctx context.Context, in FinishPeriodInput) err
 func (a *Activities) PeriodSummary(ctx context.Context, periodID string) (map[string]int, error) {
 	return a.Store.ImportsOfPeriod(ctx, periodID)
 }
-
