@@ -78,7 +78,7 @@ func TestBulletinAgainstAHandCount(t *testing.T) {
 		want := map[string]store.BulletinRow{
 			a.Name: {Organizations: 3, Verified: 1, Operating: 3, Single: 1, Work: 1, CoverageRate: 0.3333, PreviousRate: rate(0),
 				FormationsRunning: 1, FormationsOverdue: 1, OverdueTasks: 1},
-			b.Name: {Organizations: 2, Verified: 1, Operating: 1, Joint: 1, CoverageRate: 1, PreviousRate: rate(1), OverdueTasks: 1},
+			b.Name:         {Organizations: 2, Verified: 1, Operating: 1, Joint: 1, CoverageRate: 1, PreviousRate: rate(1), OverdueTasks: 1},
 			committee.Name: {Organizations: 2, Verified: 1, Operating: 2, Single: 1, Work: 1, CoverageRate: 0.5},
 			county.Name: {Organizations: 5, Verified: 2, Operating: 4, Single: 1, Joint: 1, Work: 1, CoverageRate: 0.5, PreviousRate: rate(0.25),
 				FormationsRunning: 1, FormationsOverdue: 1, OverdueTasks: 2},
