@@ -8,6 +8,8 @@ import (
 
 	"tandem/calendar"
 	"tandem/domain"
+	"tandem/forms"
+	"tandem/store"
 )
 
 // DeliveryWorkingDays is how long the departments have to deliver each month.
@@ -132,4 +134,85 @@ func (a *Activities) FinishPeriod(ctx context.Context, in FinishPeriodInput) err
 // PeriodSummary sums the period's deliveries.
 func (a *Activities) PeriodSummary(ctx context.Context, periodID string) (map[string]int, error) {
 	return a.Store.ImportsOfPeriod(ctx, periodID)
+}
+
+// AssessmentPlan is what a half-year period assesses.
+type AssessmentPlan struct {
+	SchemeVersion int
+	Scheme        domain.Scheme
+	Units         []store.Assessed
+}
+
+// OpenAssessments records the period's assessments under the current scheme.
+func (a *Activities) OpenAssessments(ctx context.Context, periodID string) (AssessmentPlan, error) {
+	version, scheme, err := a.Store.CurrentScheme(ctx)
+	if err != nil {
+		return AssessmentPlan{}, err
+	}
+	units, err := a.Store.OpenAssessments(ctx, periodID, version)
+	return AssessmentPlan{SchemeVersion: version, Scheme: scheme, Units: units}, err
+}
+
+// SelfInput stores a self-assessment.
+type SelfInput struct {
+	AssessmentID string
+	Actor        string
+	Self         forms.SelfResult
+}
+
+// SaveSelfAssessment stores the unit's self-assessment.
+func (a *Activities) SaveSelfAssessment(ctx context.Context, in SelfInput) error {
+	return a.Store.SaveSelfAssessment(ctx, in.AssessmentID, in.Self, in.Actor)
+}
+
+// LockInput scores and locks an assessment.
+type LockInput struct {
+	AssessmentID string
+	UnitID       string
+	Marks        domain.Marks
+	From, To     time.Time
+	Actor        string
+}
+
+// LockAssessment computes the data metrics, scores the marks under the assessment's scheme
+// version and locks the outcome.
+func (a *Activities) LockAssessment(ctx context.Context, in LockInput) (domain.Outcome, error) {
+	as, err := a.Store.AssessmentByID(ctx, in.AssessmentID)
+	if err != nil {
+		return domain.Outcome{}, nonRetryable(err)
+	}
+	scheme, err := a.Store.SchemeByVersion(ctx, as.SchemeVersion)
+	if err != nil {
+		return domain.Outcome{}, err
+	}
+	metrics, err := a.Store.Metrics(ctx, in.UnitID, in.From, in.To)
+	if err != nil {
+		return domain.Outcome{}, err
+	}
+	out := scheme.Score(metrics, in.Marks)
+	return out, nonRetryable(a.Store.LockAssessment(ctx, in.AssessmentID, in.Marks, metrics, out, in.Actor))
+}
+
+// NotifyLedgers sends the compiled basic roster down: each county's and industry committee's
+// officers are told their ledger is ready.
+func (a *Activities) NotifyLedgers(ctx context.Context, period string) error {
+	counties, err := a.Store.Counties(ctx)
+	if err != nil {
+		return err
+	}
+	committees, err := a.Store.Committees(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range append(counties, committees...) {
+		users, err := a.Store.UsersWithRole(ctx, u.ID, domain.RoleOfficer)
+		if err != nil {
+			return err
+		}
+		if err := a.Notifier.Notify(ctx, users, "ledger/"+period+"/"+u.ID, "roster.ledger",
+			period+" 基础名册已汇编下发", "GET /api/v1/ledgers/"+u.ID, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }

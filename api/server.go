@@ -130,6 +130,12 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/periods/:id", s.getPeriod)
 	a.GET("/periods/:id/bulletins/:county", s.getBulletin)
 	a.GET("/ledgers/:unit", s.getLedger)
+	a.GET("/assessment-scheme", s.getScheme)
+	a.PUT("/assessment-scheme", adminOnly, s.putScheme)
+	a.GET("/periods/:id/assessments", s.listAssessments)
+	a.GET("/assessments/:id", s.getAssessment)
+	a.POST("/assessments/:id/reopen", adminOnly, s.reopenAssessment)
+	a.POST("/assessments/:id/adjustments", s.adjustAssessment)
 
 	a.POST("/formations", s.startFormation)
 	a.GET("/formations", s.listFormations)

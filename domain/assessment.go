@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -272,7 +273,9 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 // ParseScheme decodes and validates a scheme.
 func ParseScheme(raw []byte) (Scheme, error) {
 	var s Scheme
-	if err := json.Unmarshal(raw, &s); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
 		return s, Invalid("the scheme is not valid JSON", FieldError{Field: "scheme", Reason: err.Error()})
 	}
 	return s, s.Validate()

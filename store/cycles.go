@@ -378,6 +378,19 @@ func (s *Store) Counties(ctx context.Context) ([]domain.Unit, error) {
 	return out, nil
 }
 
+// Committees lists the industry committees at the top of the industry net or under the city.
+func (s *Store) Committees(ctx context.Context) ([]domain.Unit, error) {
+	var rows []unitRow
+	if err := s.db.WithContext(ctx).Where("kind = ? AND merged_into IS NULL", string(domain.KindCommittee)).Order("path").Find(&rows).Error; err != nil {
+		return nil, translate(err, "units")
+	}
+	out := make([]domain.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
 // GetBulletin returns a county's bulletin of a period, for those who view the county.
 func (s *Store) GetBulletin(ctx context.Context, p domain.Principal, periodID, countyID string) (BulletinFigures, error) {
 	var f BulletinFigures

@@ -78,6 +78,8 @@ func PeriodWorkflow(ctx workflow.Context, in PeriodInput) error {
 	switch in.Kind {
 	case calendar.Monthly:
 		err = monthlyDocking(ctx, tasks, in, finish)
+	case calendar.HalfYear:
+		err = halfYearAssessment(ctx, in, finish)
 	default:
 		// Not built yet: said plainly on the period rather than pretended.
 		msg := "the " + in.Kind + " cycle is not built yet: this period was recorded, nothing else ran"

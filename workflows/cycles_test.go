@@ -12,6 +12,8 @@ import (
 
 	"tandem/activities"
 	"tandem/calendar"
+	"tandem/domain"
+	"tandem/store"
 	"tandem/workflows"
 )
 
@@ -74,7 +76,7 @@ func TestPeriodOfAnUnbuiltCycleFailsSayingSo(t *testing.T) {
 	env.OnActivity(a.FinishPeriod, mock.Anything, mock.MatchedBy(func(in activities.FinishPeriodInput) bool {
 		return in.Status == "failed" && strings.Contains(in.Summary["error"].(string), "not built")
 	})).Return(nil).Once()
-	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p2", Kind: calendar.HalfYear, Period: "2026-H1"})
+	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p2", Kind: calendar.Quarterly, Period: "2026-Q3"})
 	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "not built") {
 		t.Fatalf("error %v", err)
 	}
@@ -108,4 +110,33 @@ func TestScheduledCycleCoversThePeriodJustEnded(t *testing.T) {
 		}
 		env.AssertExpectations(t)
 	}
+}
+
+// TestAssessmentReturnedThenAdjusted: the unit self-assesses, the county scores, the reviewer
+// returns it once, then adjusts one score with a reason and approves: the adjusted marks are
+// locked.
+func TestAssessmentReturnedThenAdjusted(t *testing.T) {
+	env, f := formationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.SaveSelfAssessment, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(a.LockAssessment, mock.Anything, mock.MatchedBy(func(in activities.LockInput) bool {
+		return in.Marks.Scores["census"] == 95 && in.Marks.Scores["meetings"] == 80 && in.Actor == "off-city" && in.AssessmentID == "as-1"
+	})).Return(domain.Outcome{Total: 91, Grade: "好"}, nil).Once()
+	answer(t, env, h, "self", "off-town", `{"scores":{"census":90},"evidence":"走访台账、会议纪要"}`, nil)
+	answer(t, env, 2*h, "score/1", "off-county", `{"scores":{"census":85}}`, refused(t, "scores.meetings", "required"))
+	answer(t, env, 3*h, "score/1", "off-county", `{"scores":{"census":85,"meetings":80},"deductions":{"late_delivery":2}}`, nil)
+	answer(t, env, 4*h, "review/1", "off-city", `{"decision":"return","reason":"扣分依据不足"}`, nil)
+	answer(t, env, 5*h, "score/2", "off-county", `{"scores":{"census":85,"meetings":80}}`, nil)
+	answer(t, env, 6*h, "review/2", "off-city", `{"decision":"adjust","adjustments":[{"code":"nope","value":1,"reason":"x"}]}`, refused(t, "adjustments[0].code"))
+	answer(t, env, 7*h, "review/2", "off-city", `{"decision":"adjust","adjustments":[{"code":"census","value":95,"reason":"核实新增走访记录"}]}`, nil)
+	env.ExecuteWorkflow(workflows.AssessmentWorkflow, workflows.AssessmentInput{Period: "2026-H1", Scheme: domain.DefaultScheme,
+		Unit: store.Assessed{AssessmentID: "as-1", UnitID: townshipA, ScorerUnitID: countyUnit, ReviewerUnitID: "unit-city"}})
+	var out domain.Outcome
+	if err := env.GetWorkflowResult(&out); err != nil || out.Grade != "好" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if got := strings.Join(f.created, " "); got != "self score/1 review/1 score/2 review/2" {
+		t.Fatalf("tasks %q", got)
+	}
+	env.AssertExpectations(t)
 }

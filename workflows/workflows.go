@@ -4,6 +4,7 @@ package workflows
 
 import (
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"tandem/activities"
@@ -41,4 +42,9 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(SurveyWorkflow)
 	r.RegisterWorkflow(ScheduledCycleWorkflow)
 	r.RegisterWorkflow(PeriodWorkflow)
+	r.RegisterWorkflow(AssessmentWorkflow)
+}
+
+func temporalSearchAttrs(unitID, subject string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(SearchUnit.ValueSet(unitID), SearchSubject.ValueSet(subject))
 }

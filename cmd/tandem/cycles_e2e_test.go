@@ -131,3 +131,109 @@ func TestCyclesEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestAssessmentEndToEnd triggers the half-year assessment: a township self-assesses, the
+// county scores, the city's officer adjusts one score with a reason and approves; the grade is
+// locked and a later change gets 409 until an admin reopens it; every step is audited.
+func TestAssessmentEndToEnd(t *testing.T) {
+	p := startDev(t, t.TempDir(), "")
+	admin := loginAs(t, p.base, "admin", adminPassword)
+	unit := func(name, kind string, parent any) string {
+		return admin.must(201, "POST", "/units", map[string]any{"name": name, "net": "region", "kind": kind, "parent_id": parent})["id"].(string)
+	}
+	city := unit("青山市", "city", nil)
+	county := unit("青山县", "county", city)
+	town := unit("东风街道", "township", county)
+	for _, u := range []struct{ name, unit string }{{"off-city", city}, {"off-county", county}, {"off-town", town}} {
+		admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
+			"memberships": []map[string]string{{"unit_id": u.unit, "role": "officer"}}})
+	}
+	login := func(name string) *session { return loginAs(t, p.base, name, "password-"+name) }
+	offCity, offCounty, offTown := login("off-city"), login("off-county"), login("off-town")
+	scheme := admin.must(200, "GET", "/assessment-scheme", nil)
+	if scheme["version"] != float64(0) {
+		t.Fatalf("scheme %v", scheme)
+	}
+	period := admin.must(202, "POST", "/cycles/half-year/2026-H1/run", nil)["id"].(string)
+
+	self := nextTask(t, offTown, "assessment.self")
+	if self["unit_id"] != town {
+		t.Fatalf("self-assessment task %v", self)
+	}
+	doTask(t, offTown, self, map[string]any{"scores": map[string]any{"census": 95, "meetings": 90}, "evidence": "走访台账12份，联席会议纪要3份"})
+	var score map[string]any
+	waitFor(t, func() bool {
+		for _, x := range offCounty.must(200, "GET", "/tasks?kind=assessment.score", nil)["items"].([]any) {
+			if x := x.(map[string]any); x["unit_id"] == county {
+				score = x
+			}
+		}
+		return score != nil
+	})
+	offCounty.must(200, "POST", "/tasks/"+score["id"].(string)+"/claim", nil)
+	score["status"] = "claimed"
+	if status, out := offCounty.call("POST", "/tasks/"+score["id"].(string)+"/complete",
+		map[string]any{"result": map[string]any{"scores": map[string]any{"census": 85}}}); status != 422 || !strings.Contains(jsonNum(out), "scores.meetings") {
+		t.Fatalf("incomplete scoring: %d %v", status, out)
+	}
+	doTask(t, offCounty, score, map[string]any{"scores": map[string]any{"census": 85, "meetings": 80}, "deductions": map[string]any{"late_delivery": 2}})
+	var review map[string]any
+	waitFor(t, func() bool {
+		for _, x := range offCity.must(200, "GET", "/tasks?kind=assessment.review", nil)["items"].([]any) {
+			if x := x.(map[string]any); x["workflow_id"] == score["workflow_id"] {
+				review = x
+			}
+		}
+		return review != nil
+	})
+	doTask(t, offCity, review, map[string]any{"decision": "adjust",
+		"adjustments": []map[string]any{{"code": "census", "value": 90, "reason": "补充核实了3家单位的走访记录"}}})
+
+	var a map[string]any
+	waitFor(t, func() bool {
+		for _, x := range admin.must(200, "GET", "/periods/"+period+"/assessments", nil)["items"].([]any) {
+			if x := x.(map[string]any); x["unit_id"] == town && x["status"] == "locked" {
+				a = x
+			}
+		}
+		return a != nil
+	})
+	// By hand: no organizations, so the coverage rates are 0 and timeliness 1:
+	// 30×0 + 20×0 + 20×100 + 30×(90+80)/2 = 4550 → 45.5, minus 2 = 43.5 → 差.
+	if jsonNum(a["total"]) != "43.5" || a["grade"] != "差" || a["locked_by"] != "off-city" {
+		t.Fatalf("assessment %v", a)
+	}
+	id := a["id"].(string)
+	change := map[string]any{"code": "meetings", "value": 100, "reason": "复核"}
+	if status, _ := offCity.call("POST", "/assessments/"+id+"/adjustments", change); status != 409 {
+		t.Fatalf("changing a locked outcome: %d, want 409", status)
+	}
+	if status, _ := offTown.call("POST", "/assessments/"+id+"/reopen", map[string]any{"reason": "x"}); status != 403 {
+		t.Fatalf("a township reopens its own outcome: %d", status)
+	}
+	admin.must(200, "POST", "/assessments/"+id+"/reopen", map[string]any{"reason": "市委组织部复核意见"})
+	if status, _ := offTown.call("POST", "/assessments/"+id+"/adjustments", change); status != 403 {
+		t.Fatalf("a township adjusts its own outcome: %d", status)
+	}
+	after := offCity.must(200, "POST", "/assessments/"+id+"/adjustments", change)
+	if after["status"] != "locked" || jsonNum(after["total"]) != "46.5" {
+		t.Fatalf("after the reopened adjustment %v", after)
+	}
+	actions := map[string]bool{}
+	for _, e := range admin.must(200, "GET", "/audit?subject_type=assessment&subject_id="+id, nil)["items"].([]any) {
+		actions[e.(map[string]any)["action"].(string)] = true
+	}
+	for _, want := range []string{"assessment.self", "assessment.lock", "assessment.reopen", "assessment.adjust"} {
+		if !actions[want] {
+			t.Fatalf("audit lacks %s: %v", want, actions)
+		}
+	}
+	res, err := http.DefaultClient.Do(authed(admin, "GET", "/periods/"+period+"/assessments?format=xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("export %d", res.StatusCode)
+	}
+}

@@ -34,7 +34,39 @@ CREATE TABLE bulletins (
     PRIMARY KEY (period_id, county_id)
 );
 
+-- Half-year assessment schemes 考核方案, one row per version (the highest is current).
+CREATE TABLE assessment_schemes (
+    version    INTEGER PRIMARY KEY,
+    scheme     TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+-- One unit's assessment in a half-year period.
+CREATE TABLE assessments (
+    id              TEXT PRIMARY KEY,
+    period_id       TEXT NOT NULL REFERENCES periods (id),
+    unit_id         TEXT NOT NULL REFERENCES units (id),
+    unit_path       TEXT NOT NULL,
+    scheme_version  INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('running', 'locked', 'reopened')),
+    self            TEXT NOT NULL DEFAULT '',  -- the unit's self-assessment (marks and evidence)
+    marks           TEXT NOT NULL DEFAULT '',  -- the marks that count: the scorer's, as the reviewer adjusted them
+    metrics         TEXT NOT NULL DEFAULT '',  -- the data the indicators were scored from
+    outcome         TEXT NOT NULL DEFAULT '',
+    total           DOUBLE PRECISION,
+    grade           TEXT NOT NULL DEFAULT '',
+    locked_at       TIMESTAMPTZ,
+    locked_by       TEXT NOT NULL DEFAULT '',
+    created_at      TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL,
+    UNIQUE (period_id, unit_id)
+);
+CREATE INDEX assessments_unit_path ON assessments (unit_path text_pattern_ops);
+
 -- +goose Down
+DROP TABLE assessments;
+DROP TABLE assessment_schemes;
 DROP TABLE bulletins;
 DROP TABLE deliveries;
 DROP TABLE periods;

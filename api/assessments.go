@@ -1,0 +1,175 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"tandem/domain"
+	"tandem/roster"
+	"tandem/store"
+)
+
+func (s *Server) getScheme(c *gin.Context) {
+	version, scheme, err := s.Store.CurrentScheme(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"version": version, "scheme": scheme})
+}
+
+// putScheme stores a new version of the assessment scheme (admins); assessments under way keep
+// the version they started with.
+func (s *Server) putScheme(c *gin.Context) {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
+	if err != nil {
+		fail(c, domain.Invalid("the scheme is too large", domain.FieldError{Field: "scheme", Reason: "at most 1 MiB"}))
+		return
+	}
+	scheme, err := domain.ParseScheme(raw)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	version, err := s.Store.PutScheme(c.Request.Context(), principal(c), scheme)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"version": version, "scheme": scheme})
+}
+
+type assessmentResponse struct {
+	ID            string          `json:"id"`
+	PeriodID      string          `json:"period_id"`
+	UnitID        string          `json:"unit_id"`
+	SchemeVersion int             `json:"scheme_version"`
+	Status        string          `json:"status"`
+	Total         *float64        `json:"total"`
+	Grade         string          `json:"grade"`
+	Self          json.RawMessage `json:"self"`
+	Marks         json.RawMessage `json:"marks"`
+	Metrics       json.RawMessage `json:"metrics"`
+	Outcome       json.RawMessage `json:"outcome"`
+	LockedAt      *time.Time      `json:"locked_at"`
+	LockedBy      string          `json:"locked_by,omitempty"`
+}
+
+func assessmentFrom(a store.Assessment) assessmentResponse {
+	return assessmentResponse{ID: a.ID, PeriodID: a.PeriodID, UnitID: a.UnitID, SchemeVersion: a.SchemeVersion, Status: a.Status,
+		Total: a.Total, Grade: a.Grade, Self: rawJSON(a.Self), Marks: rawJSON(a.Marks), Metrics: rawJSON(a.Metrics),
+		Outcome: rawJSON(a.Outcome), LockedAt: a.LockedAt, LockedBy: a.LockedBy}
+}
+
+// listAssessments lists a half-year period's assessments the caller views; ?format=xlsx
+// exports the outcomes for the secretaries' annual review 述职评议考核.
+func (s *Server) listAssessments(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := principal(c)
+	rows, err := s.Store.ListAssessments(ctx, p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if c.Query("format") != "xlsx" {
+		out := make([]assessmentResponse, len(rows))
+		for i, a := range rows {
+			out[i] = assessmentFrom(a)
+		}
+		c.JSON(http.StatusOK, list(out, ""))
+		return
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := "考核结果"
+	_ = x.SetSheetName("Sheet1", sheet)
+	_ = x.SetSheetRow(sheet, "A1", &[]any{"单位", "状态", "得分", "等次", "审核人", "审核时间"})
+	for i, a := range rows {
+		name := a.UnitID
+		if u, err := s.Store.GetUnit(ctx, p, a.UnitID); err == nil {
+			name = u.Name
+		}
+		var total any = ""
+		if a.Total != nil {
+			total = *a.Total
+		}
+		var locked any = ""
+		if a.LockedAt != nil {
+			locked = a.LockedAt.Format("2006-01-02")
+		}
+		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", i+2), &[]any{roster.Neutralize(name), a.Status, total, a.Grade, roster.Neutralize(a.LockedBy), locked})
+	}
+	sendXLSX(c, x, "assessments-"+c.Param("id")+".xlsx")
+}
+
+func (s *Server) getAssessment(c *gin.Context) {
+	a, err := s.Store.GetAssessment(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, assessmentFrom(a))
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+// reopenAssessment unlocks an outcome (admins), recording why.
+func (s *Server) reopenAssessment(c *gin.Context) {
+	var req reasonRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if n := len([]rune(strings.TrimSpace(req.Reason))); n == 0 || n > 1000 {
+		fail(c, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Reason: "required, at most 1000 characters"}))
+		return
+	}
+	a, err := s.Store.ReopenAssessment(c.Request.Context(), principal(c), c.Param("id"), strings.TrimSpace(req.Reason))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, assessmentFrom(a))
+}
+
+type adjustmentRequest struct {
+	Code   string  `json:"code"`
+	Value  float64 `json:"value"`
+	Reason string  `json:"reason"`
+}
+
+// adjustAssessment changes one mark: 409 while the outcome is locked (an admin reopens it
+// first) or still in review; a reopened outcome is re-scored and locked again. Admins, or an
+// officer of a unit above the assessed one.
+func (s *Server) adjustAssessment(c *gin.Context) {
+	var req adjustmentRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	ctx := c.Request.Context()
+	p := principal(c)
+	a, err := s.Store.GetAssessment(ctx, p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	parent := a.UnitPath[:strings.LastIndex(strings.TrimSuffix(a.UnitPath, "/"), "/")+1]
+	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, parent) { // the unit's own officers hold no role over its parent
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer above the assessed unit may adjust its outcome"))
+		return
+	}
+	a, err = s.Store.AdjustReopened(ctx, p, a.ID, strings.TrimSpace(req.Code), req.Value, strings.TrimSpace(req.Reason))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, assessmentFrom(a))
+}

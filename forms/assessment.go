@@ -1,0 +1,183 @@
+package forms
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"tandem/domain"
+)
+
+// SelfResult is the form of assessment.self: the unit's own marks with its evidence (files go
+// on the task as attachments).
+type SelfResult struct {
+	domain.Marks
+	Evidence string `json:"evidence"`
+}
+
+// ScoreResult is the form of assessment.score: the parent unit's marks.
+type ScoreResult struct {
+	domain.Marks
+	Note string `json:"note,omitempty"`
+}
+
+// Adjustment changes one mark at review, with its reason.
+type Adjustment struct {
+	Code   string  `json:"code"`  // a people indicator, deduction or bonus item
+	Value  float64 `json:"value"` // the new score or points
+	Reason string  `json:"reason"`
+}
+
+// ReviewResult is the form of assessment.review: the officer's review of the appraisal outcome.
+type ReviewResult struct {
+	Decision    string       `json:"decision"` // approve | adjust | return
+	Adjustments []Adjustment `json:"adjustments,omitempty"`
+	Reason      string       `json:"reason,omitempty"`
+}
+
+const marksSchema = `"scores":{"type":"object","additionalProperties":{"type":"number","minimum":0,"maximum":100},"title":"评分（由人评分的指标）"},
+"deductions":{"type":"object","additionalProperties":{"type":"number","minimum":0},"title":"扣分"},
+"bonus":{"type":"object","additionalProperties":{"type":"number","minimum":0},"title":"加分"},
+"vetoes":{"type":"array","items":{"type":"string"},"title":"一票否决"}`
+
+func checkMarks(m domain.Marks, v *domain.Validation) {
+	for name, vals := range map[string]map[string]float64{"scores": m.Scores, "deductions": m.Deductions, "bonus": m.Bonus} {
+		for code, x := range vals {
+			if math.IsNaN(x) || x < 0 || (name == "scores" && x > 100) {
+				v.Add(name+"."+code, "out of range")
+			}
+		}
+	}
+}
+
+// Self is the form of a unit's self-assessment 自评.
+var Self = register(Form{
+	Kind: "assessment.self", Title: "半年考核：自评",
+	Schema: json.RawMessage(`{"type":"object","required":["scores","evidence"],"additionalProperties":false,"properties":{` + marksSchema + `,
+"evidence":{"type":"string","minLength":1,"maxLength":5000,"title":"自评说明与佐证（附件请上传到任务）"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r SelfResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		checkMarks(r.Marks, v)
+		if n := textLen(r.Evidence); n == 0 || n > 5000 {
+			v.Add("evidence", "required, at most 5000 characters")
+		}
+		return r
+	},
+})
+
+// Score is the form of the parent unit's scoring 评分.
+var Score = register(Form{
+	Kind: "assessment.score", Title: "半年考核：上级评分",
+	Schema: json.RawMessage(`{"type":"object","required":["scores"],"additionalProperties":false,"properties":{` + marksSchema + `,
+"note":{"type":"string","maxLength":2000,"title":"评分说明"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r ScoreResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		checkMarks(r.Marks, v)
+		if textLen(r.Note) > 2000 {
+			v.Add("note", "at most 2000 characters")
+		}
+		return r
+	},
+})
+
+// Review is the form of the officer's review of the appraisal outcome 考核结果审核.
+var Review = register(Form{
+	Kind: "assessment.review", Title: "半年考核：考核结果审核",
+	Schema: json.RawMessage(`{"type":"object","required":["decision"],"additionalProperties":false,
+"properties":{"decision":{"type":"string","enum":["approve","adjust","return"],"title":"审核意见"},
+"adjustments":{"type":"array","title":"调整（每项须说明理由）","items":{"type":"object","required":["code","value","reason"],"additionalProperties":false,
+ "properties":{"code":{"type":"string"},"value":{"type":"number","minimum":0},"reason":{"type":"string","minLength":1,"maxLength":1000}}}},
+"reason":{"type":"string","maxLength":1000,"title":"理由（退回时必填）"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r ReviewResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		switch r.Decision {
+		case "approve":
+			if len(r.Adjustments) > 0 {
+				v.Add("adjustments", "only with decision adjust")
+			}
+		case "adjust":
+			if len(r.Adjustments) == 0 {
+				v.Add("adjustments", "required with decision adjust")
+			}
+		case "return":
+			if strings.TrimSpace(r.Reason) == "" {
+				v.Add("reason", "required when returning")
+			}
+		default:
+			v.Add("decision", "approve, adjust or return")
+		}
+		for i, a := range r.Adjustments {
+			if strings.TrimSpace(a.Code) == "" {
+				v.Add(fmt.Sprintf("adjustments[%d].code", i), "required")
+			}
+			if math.IsNaN(a.Value) || a.Value < 0 || a.Value > 100 {
+				v.Add(fmt.Sprintf("adjustments[%d].value", i), "from 0 to 100")
+			}
+			if n := textLen(a.Reason); n == 0 || n > 1000 {
+				v.Add(fmt.Sprintf("adjustments[%d].reason", i), "a written reason is required")
+			}
+		}
+		if textLen(r.Reason) > 1000 {
+			v.Add("reason", "at most 1000 characters")
+		}
+		return r
+	},
+})
+
+// Apply returns the marks with the adjustments applied; codes the scheme does not know are
+// reported in v.
+func Apply(s domain.Scheme, m domain.Marks, adj []Adjustment, v *domain.Validation) domain.Marks {
+	out := domain.Marks{Scores: map[string]float64{}, Deductions: map[string]float64{}, Bonus: map[string]float64{}, Vetoes: m.Vetoes}
+	for k, x := range m.Scores {
+		out.Scores[k] = x
+	}
+	for k, x := range m.Deductions {
+		out.Deductions[k] = x
+	}
+	for k, x := range m.Bonus {
+		out.Bonus[k] = x
+	}
+	people := s.PeopleCodes()
+	for i, a := range adj {
+		switch {
+		case contains(people, a.Code):
+			out.Scores[a.Code] = a.Value
+		case hasItem(s.Deductions, a.Code):
+			out.Deductions[a.Code] = a.Value
+		case hasItem(s.Bonus, a.Code):
+			out.Bonus[a.Code] = a.Value
+		default:
+			v.Add(fmt.Sprintf("adjustments[%d].code", i), "not a people indicator, deduction or bonus item of the scheme")
+		}
+	}
+	s.CheckMarks(out, true, v)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasItem(items []domain.Item, code string) bool {
+	for _, it := range items {
+		if it.Code == code {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,346 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"tandem/domain"
+)
+
+type schemeRow struct {
+	Version   int `gorm:"primaryKey;autoIncrement:false"`
+	Scheme    string
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+func (schemeRow) TableName() string { return "assessment_schemes" }
+
+// CurrentScheme returns the newest scheme version, or version 0: the scheme Tandem ships.
+func (s *Store) CurrentScheme(ctx context.Context) (int, domain.Scheme, error) {
+	var r schemeRow
+	err := s.db.WithContext(ctx).Order("version DESC").Limit(1).Find(&r).Error
+	if err != nil {
+		return 0, domain.Scheme{}, translate(err, "scheme")
+	}
+	if r.Version == 0 {
+		return 0, domain.DefaultScheme, nil
+	}
+	var sc domain.Scheme
+	return r.Version, sc, json.Unmarshal([]byte(r.Scheme), &sc)
+}
+
+// SchemeByVersion returns one version of the scheme.
+func (s *Store) SchemeByVersion(ctx context.Context, version int) (domain.Scheme, error) {
+	if version == 0 {
+		return domain.DefaultScheme, nil
+	}
+	var r schemeRow
+	if err := s.db.WithContext(ctx).Where("version = ?", version).Take(&r).Error; err != nil {
+		return domain.Scheme{}, translate(err, "scheme")
+	}
+	var sc domain.Scheme
+	return sc, json.Unmarshal([]byte(r.Scheme), &sc)
+}
+
+// PutScheme stores a new version of the scheme (admins); assessments under way keep theirs.
+func (s *Store) PutScheme(ctx context.Context, p domain.Principal, sc domain.Scheme) (int, error) {
+	if err := sc.Validate(); err != nil {
+		return 0, err
+	}
+	var version int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur schemeRow
+		if err := tx.Order("version DESC").Limit(1).Find(&cur).Error; err != nil {
+			return translate(err, "scheme")
+		}
+		version = cur.Version + 1
+		if err := tx.Create(&schemeRow{Version: version, Scheme: jsonText(sc), CreatedBy: p.Username, CreatedAt: s.Now()}).Error; err != nil {
+			return translate(err, "scheme")
+		}
+		return s.audit(ctx, tx, p.Username, "assessment.scheme", "assessment_scheme", itoa(version), "", nil, sc)
+	})
+	return version, err
+}
+
+// Assessment is one unit's assessment in a half-year period.
+type Assessment struct {
+	ID            string
+	PeriodID      string
+	UnitID        string
+	UnitPath      string
+	SchemeVersion int
+	Status        string // running | locked | reopened
+	Self          string
+	Marks         string
+	Metrics       string
+	Outcome       string
+	Total         *float64
+	Grade         string
+	LockedAt      *time.Time
+	LockedBy      string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (Assessment) TableName() string { return "assessments" }
+
+// Assessed is a unit to assess, with who scores and who reviews.
+type Assessed struct {
+	AssessmentID   string
+	UnitID         string
+	ScorerUnitID   string // the parent unit
+	ReviewerUnitID string // the unit above the scorer, or the scorer when it is the top (the city)
+}
+
+// OpenAssessments records the period's assessments: each county, township (or park) and
+// industry committee that has a parent unit to score it. Running it again returns the same.
+func (s *Store) OpenAssessments(ctx context.Context, periodID string, version int) ([]Assessed, error) {
+	var units []unitRow
+	if err := s.db.WithContext(ctx).Where(`parent_id IS NOT NULL AND merged_into IS NULL AND kind IN ?`,
+		[]string{string(domain.KindCounty), string(domain.KindTownship), string(domain.KindPark), string(domain.KindCommittee)}).
+		Order("path").Find(&units).Error; err != nil {
+		return nil, translate(err, "units")
+	}
+	parentOf := map[string]*string{}
+	var all []unitRow
+	if err := s.db.WithContext(ctx).Model(&unitRow{}).Select("id, parent_id").Find(&all).Error; err != nil {
+		return nil, translate(err, "units")
+	}
+	for _, u := range all {
+		parentOf[u.ID] = u.ParentID
+	}
+	var out []Assessed
+	now := s.Now()
+	for _, u := range units {
+		a := Assessment{ID: newID(), PeriodID: periodID, UnitID: u.ID, UnitPath: u.Path, SchemeVersion: version, Status: "running",
+			CreatedAt: now, UpdatedAt: now}
+		var existing Assessment
+		if err := s.db.WithContext(ctx).Where("period_id = ? AND unit_id = ?", periodID, u.ID).Limit(1).Find(&existing).Error; err != nil {
+			return nil, translate(err, "assessment")
+		}
+		if existing.ID != "" {
+			a = existing
+		} else if err := s.db.WithContext(ctx).Create(&a).Error; err != nil {
+			return nil, translate(err, "assessment")
+		}
+		scorer := *u.ParentID
+		reviewer := scorer
+		if p := parentOf[scorer]; p != nil {
+			reviewer = *p
+		}
+		out = append(out, Assessed{AssessmentID: a.ID, UnitID: u.ID, ScorerUnitID: scorer, ReviewerUnitID: reviewer})
+	}
+	return out, nil
+}
+
+// AssessmentByID returns an assessment, unscoped.
+func (s *Store) AssessmentByID(ctx context.Context, id string) (Assessment, error) {
+	var a Assessment
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&a).Error
+	return a, translate(err, "assessment")
+}
+
+// GetAssessment returns an assessment of a unit the caller views.
+func (s *Store) GetAssessment(ctx context.Context, p domain.Principal, id string) (Assessment, error) {
+	var a Assessment
+	err := scoped(s.db.WithContext(ctx).Where("id = ?", id), "unit_path", p).Take(&a).Error
+	return a, translate(err, "assessment")
+}
+
+// ListAssessments lists a period's assessments of units the caller views.
+func (s *Store) ListAssessments(ctx context.Context, p domain.Principal, periodID string) ([]Assessment, error) {
+	var out []Assessment
+	err := scoped(s.db.WithContext(ctx).Where("period_id = ?", periodID), "unit_path", p).Order("unit_path").Find(&out).Error
+	return out, translate(err, "assessments")
+}
+
+// SaveSelfAssessment stores the unit's self-assessment.
+func (s *Store) SaveSelfAssessment(ctx context.Context, id string, self any, actor string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a Assessment
+		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"self": jsonText(self), "updated_at": s.Now()}).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		return s.audit(ctx, tx, actor, "assessment.self", "assessment", id, a.UnitPath, nil, self)
+	})
+}
+
+// Metrics computes the data an assessment scores: the unit's coverage rates now and the share
+// of its subtree's tasks of the half year completed on time (1 when it had none).
+func (s *Store) Metrics(ctx context.Context, unitID string, from, to time.Time) (map[string]float64, error) {
+	var u unitRow
+	if err := s.db.WithContext(ctx).Where("id = ?", unitID).Take(&u).Error; err != nil {
+		return nil, translate(err, "unit")
+	}
+	region, industry := u.Path, ""
+	if u.Net == string(domain.NetIndustry) {
+		region, industry = "", u.Path
+	}
+	r, err := s.areaFigures(ctx, region, industry, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	var t struct{ Total, OnTime int }
+	if err := s.db.WithContext(ctx).Raw(`SELECT count(*) AS total, SUM(CASE WHEN completed_at <= due_at THEN 1 ELSE 0 END) AS on_time
+		FROM tasks WHERE unit_path LIKE ? ESCAPE '\' AND status IN ('completed', 'open', 'claimed') AND due_at >= ? AND due_at < ?`,
+		escapeLike(u.Path)+"%", from, to).Scan(&t).Error; err != nil {
+		return nil, translate(err, "tasks")
+	}
+	timely := 1.0
+	if t.Total > 0 {
+		timely = rateOf(t.OnTime, t.Total)
+	}
+	return map[string]float64{
+		"organization_coverage": rateOf(r.Single+r.Joint, r.Operating),
+		"single_establishment":  rateOf(r.Single, r.Operating),
+		"work_coverage":         rateOf(r.Single+r.Joint+r.Regional+r.Work, r.Operating),
+		"task_timeliness":       timely,
+	}, nil
+}
+
+// LockAssessment records the outcome and locks it: a locked outcome changes only after a
+// recorded reopening.
+func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Marks, metrics map[string]float64, out domain.Outcome, actor string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a Assessment
+		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		if a.Status == "locked" {
+			if a.LockedBy == actor && a.Marks == jsonText(marks) {
+				return nil // a retried activity
+			}
+			return domain.Errorf(domain.ECONFLICT, "the outcome is locked; an admin must reopen it first")
+		}
+		now := s.Now()
+		total := out.Total
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": "locked", "marks": jsonText(marks),
+			"metrics": jsonText(metrics), "outcome": jsonText(out), "total": total, "grade": out.Grade, "locked_at": now,
+			"locked_by": actor, "updated_at": now}).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		return s.audit(ctx, tx, actor, "assessment.lock", "assessment", id, a.UnitPath, map[string]any{"status": a.Status, "grade": a.Grade},
+			map[string]any{"total": total, "grade": out.Grade, "marks": marks, "metrics": metrics})
+	})
+}
+
+// ReopenAssessment unlocks an outcome (admins), with the reason recorded.
+func (s *Store) ReopenAssessment(ctx context.Context, p domain.Principal, id, reason string) (Assessment, error) {
+	var a Assessment
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		if a.Status != "locked" {
+			return domain.Errorf(domain.ECONFLICT, "the assessment is %s, not locked", a.Status)
+		}
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": "reopened", "updated_at": s.Now()}).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		a.Status = "reopened"
+		return s.audit(ctx, tx, p.Username, "assessment.reopen", "assessment", id, a.UnitPath, map[string]string{"status": "locked"},
+			map[string]string{"status": "reopened", "reason": reason})
+	})
+	return a, err
+}
+
+// AdjustReopened changes one mark of a reopened assessment, re-scores it with the stored data
+// and locks it again. A locked outcome is a conflict (reopen it first); one still in review is
+// adjusted through its review task.
+func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code string, value float64, reason string) (Assessment, error) {
+	var a Assessment
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := scoped(tx.Where("id = ?", id), "unit_path", p).Take(&a).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		switch a.Status {
+		case "locked":
+			return domain.Errorf(domain.ECONFLICT, "the outcome is locked; an admin must reopen it (with a reason) before it changes")
+		case "running":
+			return domain.Errorf(domain.ECONFLICT, "the assessment is still in review: adjust it in the review task")
+		}
+		var scheme domain.Scheme
+		if a.SchemeVersion == 0 {
+			scheme = domain.DefaultScheme
+		} else {
+			var r schemeRow
+			if err := tx.Where("version = ?", a.SchemeVersion).Take(&r).Error; err != nil {
+				return translate(err, "scheme")
+			}
+			if err := json.Unmarshal([]byte(r.Scheme), &scheme); err != nil {
+				return err
+			}
+		}
+		var marks domain.Marks
+		var metrics map[string]float64
+		if err := json.Unmarshal([]byte(a.Marks), &marks); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(a.Metrics), &metrics); err != nil {
+			return err
+		}
+		if marks.Scores == nil {
+			marks.Scores = map[string]float64{}
+		}
+		var v domain.Validation
+		switch {
+		case contains(scheme.PeopleCodes(), code):
+			marks.Scores[code] = value
+		case hasItem(scheme.Deductions, code):
+			if marks.Deductions == nil {
+				marks.Deductions = map[string]float64{}
+			}
+			marks.Deductions[code] = value
+		case hasItem(scheme.Bonus, code):
+			if marks.Bonus == nil {
+				marks.Bonus = map[string]float64{}
+			}
+			marks.Bonus[code] = value
+		default:
+			v.Add("code", "not a people indicator, deduction or bonus item of the scheme")
+		}
+		if len([]rune(reason)) == 0 {
+			v.Add("reason", "a written reason is required")
+		}
+		scheme.CheckMarks(marks, true, &v)
+		if err := v.Err("the adjustment is not valid"); err != nil {
+			return err
+		}
+		out := scheme.Score(metrics, marks)
+		now := s.Now()
+		old := map[string]any{"total": a.Total, "grade": a.Grade}
+		a.Status, a.Marks, a.Outcome, a.Total, a.Grade, a.LockedAt, a.LockedBy = "locked", jsonText(marks), jsonText(out), &out.Total, out.Grade, &now, p.Username
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": "locked", "marks": a.Marks, "outcome": a.Outcome,
+			"total": out.Total, "grade": out.Grade, "locked_at": now, "locked_by": p.Username, "updated_at": now}).Error; err != nil {
+			return translate(err, "assessment")
+		}
+		return s.audit(ctx, tx, p.Username, "assessment.adjust", "assessment", id, a.UnitPath, old,
+			map[string]any{"code": code, "value": value, "reason": reason, "total": out.Total, "grade": out.Grade})
+	})
+	return a, err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasItem(items []domain.Item, code string) bool {
+	for _, it := range items {
+		if it.Code == code {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,149 @@
+package workflows
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"tandem/activities"
+	"tandem/calendar"
+	"tandem/domain"
+	"tandem/forms"
+	"tandem/store"
+)
+
+// AssessmentInput is one unit's half-year assessment.
+type AssessmentInput struct {
+	Period   string
+	Unit     store.Assessed
+	Scheme   domain.Scheme
+	From, To time.Time // the half year: tasks due in it count for timeliness
+}
+
+// AssessmentWorkflow runs one unit's assessment 半年一考核: self-assessment with evidence by the
+// unit's officer → scoring by the parent unit's officers → the officer's review of the
+// appraisal outcome (an officer of the unit above the scorer): approve, adjust a mark with a
+// written reason, or return to the scorer → the outcome is scored and locked.
+func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcome, error) {
+	tasks, err := NewTasks(ctx)
+	if err != nil {
+		return domain.Outcome{}, err
+	}
+	ctx = workflow.WithActivityOptions(ctx, formationActivity)
+	var a *activities.Activities
+	u := in.Unit
+	out, err := tasks.Ask(ctx, TaskRequest{
+		Step: "self", Kind: "assessment.self", Subject: in.Period, Title: in.Period + " 半年考核：自评（附佐证材料）",
+		UnitID: u.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+		Check: func(raw json.RawMessage) error { return checkMarks(in.Scheme, raw, false) },
+	})
+	if err != nil {
+		return domain.Outcome{}, err
+	}
+	var self forms.SelfResult
+	if err := decodeResult(out, &self); err != nil {
+		return domain.Outcome{}, err
+	}
+	if err := workflow.ExecuteActivity(ctx, a.SaveSelfAssessment, activities.SelfInput{AssessmentID: u.AssessmentID,
+		Actor: out.CompletedBy, Self: self}).Get(ctx, nil); err != nil {
+		return domain.Outcome{}, err
+	}
+	for round := 1; ; round++ {
+		out, err := tasks.Ask(ctx, TaskRequest{
+			Step: "score/" + strconv.Itoa(round), Kind: "assessment.score", Subject: in.Period, Title: in.Period + " 半年考核：评分",
+			UnitID: u.ScorerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+			Check: func(raw json.RawMessage) error { return checkMarks(in.Scheme, raw, true) },
+		})
+		if err != nil {
+			return domain.Outcome{}, err
+		}
+		var score forms.ScoreResult
+		if err := decodeResult(out, &score); err != nil {
+			return domain.Outcome{}, err
+		}
+		review, err := tasks.Ask(ctx, TaskRequest{
+			Step: "review/" + strconv.Itoa(round), Kind: "assessment.review", Subject: in.Period, Title: in.Period + " 半年考核：考核结果审核",
+			UnitID: u.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+			Check: func(raw json.RawMessage) error { return checkReview(in.Scheme, score.Marks, raw) },
+		})
+		if err != nil {
+			return domain.Outcome{}, err
+		}
+		var r forms.ReviewResult
+		if err := decodeResult(review, &r); err != nil {
+			return domain.Outcome{}, err
+		}
+		if r.Decision == "return" {
+			continue
+		}
+		var v domain.Validation
+		marks := forms.Apply(in.Scheme, score.Marks, r.Adjustments, &v)
+		var outcome domain.Outcome
+		if err := workflow.ExecuteActivity(ctx, a.LockAssessment, activities.LockInput{AssessmentID: u.AssessmentID, UnitID: u.UnitID,
+			Marks: marks, From: in.From, To: in.To, Actor: review.CompletedBy}).Get(ctx, &outcome); err != nil {
+			return domain.Outcome{}, err
+		}
+		return outcome, tasks.Finish(ctx)
+	}
+}
+
+func checkMarks(s domain.Scheme, raw json.RawMessage, complete bool) error {
+	var m domain.Marks
+	//workflowcheck:ignore
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return err
+	}
+	var v domain.Validation
+	//workflowcheck:ignore
+	s.CheckMarks(m, complete, &v)
+	return v.Err("the marks do not fit the scheme")
+}
+
+func checkReview(s domain.Scheme, scored domain.Marks, raw json.RawMessage) error {
+	var r forms.ReviewResult
+	//workflowcheck:ignore
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return err
+	}
+	var v domain.Validation
+	//workflowcheck:ignore
+	forms.Apply(s, scored, r.Adjustments, &v)
+	return v.Err("the adjustments do not fit the scheme")
+}
+
+// halfYearAssessment is the half-year cycle: every county, township and industry committee is
+// assessed (each its own child workflow), and the basic roster is compiled and sent down.
+func halfYearAssessment(ctx workflow.Context, in PeriodInput, finish func(string, map[string]any) error) error {
+	var a *activities.Activities
+	var plan activities.AssessmentPlan
+	if err := workflow.ExecuteActivity(ctx, a.OpenAssessments, in.PeriodID).Get(ctx, &plan); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(ctx, a.NotifyLedgers, in.Period).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("ledger notification failed", "error", err)
+	}
+	p, err := calendar.ParsePeriod(calendar.HalfYear, in.Period)
+	if err != nil {
+		return err
+	}
+	var futures []workflow.ChildWorkflowFuture
+	for _, u := range plan.Units {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: "assessment/" + u.AssessmentID,
+			TypedSearchAttributes: temporalSearchAttrs(u.UnitID, in.Period),
+		})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, AssessmentWorkflow, AssessmentInput{Period: in.Period, Unit: u,
+			Scheme: plan.Scheme, From: p.Start, To: p.End}))
+	}
+	grades := map[string]int{}
+	for _, f := range futures {
+		var out domain.Outcome
+		if err := f.Get(ctx, &out); err != nil {
+			return err
+		}
+		grades[out.Grade]++
+	}
+	return finish("done", map[string]any{"assessed": len(plan.Units), "scheme_version": plan.SchemeVersion, "grades": grades})
+}
