@@ -79,6 +79,8 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 			continue
 		}
 		var v domain.Validation
+		// Copies maps: the same marks in any order, and their JSON sorts the keys.
+		//workflowcheck:ignore
 		marks := forms.Apply(in.Scheme, score.Marks, r.Adjustments, &v)
 		var outcome domain.Outcome
 		if err := workflow.ExecuteActivity(ctx, a.LockAssessment, activities.LockInput{AssessmentID: u.AssessmentID, UnitID: u.UnitID,
@@ -131,7 +133,7 @@ func halfYearAssessment(ctx workflow.Context, in PeriodInput, finish func(string
 	var futures []workflow.ChildWorkflowFuture
 	for _, u := range plan.Units {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: "assessment/" + u.AssessmentID,
+			WorkflowID:            "assessment/" + u.AssessmentID,
 			TypedSearchAttributes: temporalSearchAttrs(u.UnitID, in.Period),
 		})
 		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, AssessmentWorkflow, AssessmentInput{Period: in.Period, Unit: u,
