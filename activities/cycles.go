@@ -216,3 +216,44 @@ func (a *Activities) NotifyLedgers(ctx context.Context, period string) error {
 	}
 	return nil
 }
+
+// AnalysisInfo is one county's quarterly analysis to write and review.
+type AnalysisInfo struct {
+	CountyID       string
+	ReviewerUnitID string // the parent unit, or the county itself at the top
+}
+
+// MakeAnalyses stores each county's figures and problem list for a quarter.
+func (a *Activities) MakeAnalyses(ctx context.Context, periodID, quarter string) ([]AnalysisInfo, error) {
+	p, err := calendar.ParsePeriod(calendar.Quarterly, quarter)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	prev, _ := calendar.PeriodEndedBy(calendar.Quarterly, p.Start)
+	counties, err := a.Store.Counties(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AnalysisInfo, len(counties))
+	for i, c := range counties {
+		if _, err := a.Store.MakeAnalysis(ctx, periodID, quarter, prev.Key, c.ID); err != nil {
+			return nil, err
+		}
+		reviewer := c.ID
+		if c.ParentID != nil {
+			reviewer = *c.ParentID
+		}
+		out[i] = AnalysisInfo{CountyID: c.ID, ReviewerUnitID: reviewer}
+	}
+	return out, nil
+}
+
+// PublishInput publishes an approved analysis.
+type PublishInput struct {
+	PeriodID, CountyID, Text, Actor string
+}
+
+// PublishAnalysis publishes a county's approved analysis.
+func (a *Activities) PublishAnalysis(ctx context.Context, in PublishInput) error {
+	return a.Store.PublishAnalysis(ctx, in.PeriodID, in.CountyID, in.Text, in.Actor)
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"mime"
@@ -237,4 +238,29 @@ func sendXLSX(c *gin.Context, x *excelize.File, name string) {
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	c.Status(http.StatusOK)
 	_ = x.Write(c.Writer)
+}
+
+type analysisResponse struct {
+	UnitID      string          `json:"unit_id"`
+	Status      string          `json:"status"`
+	Figures     json.RawMessage `json:"figures"`
+	Problems    json.RawMessage `json:"problems"`
+	Text        string          `json:"text"`
+	PublishedAt *time.Time      `json:"published_at"`
+}
+
+// listAnalyses shows a quarter's analyses (the counties the caller views): figures with their
+// trend, the problem list, and the text once published.
+func (s *Server) listAnalyses(c *gin.Context) {
+	rows, err := s.Store.ListAnalyses(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]analysisResponse, len(rows))
+	for i, a := range rows {
+		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, Figures: rawJSON(a.Figures), Problems: rawJSON(a.Problems),
+			Text: a.Text, PublishedAt: a.PublishedAt}
+	}
+	c.JSON(http.StatusOK, list(out, ""))
 }

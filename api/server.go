@@ -133,6 +133,7 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/assessment-scheme", s.getScheme)
 	a.PUT("/assessment-scheme", adminOnly, s.putScheme)
 	a.GET("/periods/:id/assessments", s.listAssessments)
+	a.GET("/periods/:id/analyses", s.listAnalyses)
 	a.GET("/assessments/:id", s.getAssessment)
 	a.POST("/assessments/:id/reopen", adminOnly, s.reopenAssessment)
 	a.POST("/assessments/:id/adjustments", s.adjustAssessment)

@@ -57,3 +57,28 @@ var BulletinAck = register(Form{
 		return r
 	},
 })
+
+// DraftResult is the form of analysis.draft: the county's written quarterly analysis.
+type DraftResult struct {
+	Text string `json:"text"`
+}
+
+// Draft is the form of the quarterly analysis a county's officer writes.
+var Draft = register(Form{
+	Kind: "analysis.draft", Title: "季度分析：撰写",
+	Schema: json.RawMessage(`{"type":"object","required":["text"],"additionalProperties":false,
+"properties":{"text":{"type":"string","minLength":1,"maxLength":20000,"title":"分析报告（覆盖率趋势、问题清单、整改措施）"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r DraftResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if n := textLen(r.Text); n == 0 || n > 20000 {
+			v.Add("text", "required, at most 20000 characters")
+		}
+		return r
+	},
+})
+
+// AnalysisReview is the form of analysis.review: the parent unit's officer approves or returns.
+var AnalysisReview = decisionForm("analysis.review", "季度分析：审核", false)

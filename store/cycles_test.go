@@ -107,3 +107,69 @@ func TestBulletinAgainstAHandCount(t *testing.T) {
 		}
 	})
 }
+
+// TestAnalysisProblems: the quarter's figures with their trend against the previous quarter,
+// and the problems found from a small fixture.
+func TestAnalysisProblems(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		county, a, _, _ := nets(t, st)
+		for _, o := range []struct {
+			uscc, coverage string
+			region         *domain.Unit
+			tagged         bool
+		}{
+			{"91350100M000100Y43", "single", &a, false}, {"91110108MA01B2C3D0", "single", &a, true}, // tagged, no instructor
+			{"91310000MA1FL0000N", "none", &a, false}, {"91440300MA5F00001A", "none", nil, false}, // no responsible unit
+		} {
+			unitID, path, owners := any(nil), "", 0
+			if o.region != nil {
+				unitID, path, owners = o.region.ID, o.region.Path, 1
+			}
+			if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, coverage, created_at, updated_at)
+				VALUES (?, '单位', ?, ?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, o.uscc, unitID, path, owners, o.coverage).Error; err != nil {
+				t.Fatal(err)
+			}
+			if o.tagged {
+				st.DB().Exec(`INSERT INTO organization_tags (uscc, tag) VALUES (?, 'listed')`, o.uscc)
+			}
+		}
+		// Last quarter all three in A were covered; now one is not: coverage fell from 1 to 2/3.
+		st.DB().Exec(`UPDATE organizations SET coverage = 'single' WHERE uscc = '91310000MA1FL0000N'`)
+		if _, err := st.TakeCoverageSnapshot(ctx, "2026-Q2"); err != nil {
+			t.Fatal(err)
+		}
+		st.DB().Exec(`UPDATE organizations SET coverage = 'none' WHERE uscc = '91310000MA1FL0000N'`)
+		p, _, err := st.OpenPeriod(ctx, "quarterly", "2026-Q3", "manual", "admin", time.Now(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		an, err := st.MakeAnalysis(ctx, p.ID, "2026-Q3", "2026-Q2", county.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, pr := range an.AnalysisProblems() {
+			got[pr.Code] = pr.Count
+		}
+		want := map[string]int{"no_responsible_unit": 1, "coverage_fallen": 1, "unverified": 3, "large_without_both": 1}
+		if len(got) != len(want) {
+			t.Fatalf("problems %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Fatalf("problems %v, want %v", got, want)
+			}
+		}
+		if an.Status != "drafting" {
+			t.Fatalf("status %s", an.Status)
+		}
+		if err := st.PublishAnalysis(ctx, p.ID, county.ID, "分析正文", "off"); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := st.ListAnalyses(ctx, admin, p.ID)
+		if len(list) != 1 || list[0].Status != "published" || list[0].Text != "分析正文" {
+			t.Fatalf("analyses %+v", list)
+		}
+	})
+}

@@ -78,15 +78,16 @@ func PeriodWorkflow(ctx workflow.Context, in PeriodInput) error {
 	switch in.Kind {
 	case calendar.Monthly:
 		err = monthlyDocking(ctx, tasks, in, finish)
+	case calendar.Quarterly:
+		err = quarterlyAnalysis(ctx, tasks, in, finish)
 	case calendar.HalfYear:
 		err = halfYearAssessment(ctx, in, finish)
 	default:
-		// Not built yet: said plainly on the period rather than pretended.
-		msg := "the " + in.Kind + " cycle is not built yet: this period was recorded, nothing else ran"
+		msg := "there is no " + in.Kind + " cycle: this period was recorded, nothing else ran"
 		if ferr := finish("failed", map[string]any{"error": msg}); ferr != nil {
 			return ferr
 		}
-		return temporal.NewNonRetryableApplicationError(msg, "NotBuilt", nil)
+		return temporal.NewNonRetryableApplicationError(msg, "UnknownCycle", nil)
 	}
 	if err != nil {
 		_ = finish("failed", map[string]any{"error": err.Error()})
@@ -190,4 +191,59 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 	// Deliveries still missing stay open (and escalated) until the bulletins are read; then the
 	// period's remaining tasks are cancelled by Finish.
 	return workflow.Await(ctx, func() bool { return acknowledged == len(counties) })
+}
+
+// quarterlyAnalysis is the quarterly cycle 每季一分析: each county's coverage is stored for the
+// quarter with its trend and the problems found from the data; the county's officer writes the
+// analysis on top of it (analysis.draft), an officer of the parent unit approves or returns it
+// (analysis.review), and the approved analysis is published.
+func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish func(string, map[string]any) error) error {
+	var a *activities.Activities
+	var counties []activities.AnalysisInfo
+	if err := workflow.ExecuteActivity(ctx, a.MakeAnalyses, in.PeriodID, in.Period).Get(ctx, &counties); err != nil {
+		return err
+	}
+	published := 0
+	for _, c := range counties {
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			for round := 1; ; round++ {
+				out, err := tasks.Ask(gctx, TaskRequest{
+					Step: "analysis/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.draft", Subject: in.Period,
+					Title: in.Period + " 季度分析：请在问题清单基础上撰写", UnitID: c.CountyID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+				})
+				if err != nil {
+					return
+				}
+				var draft forms.DraftResult
+				if decodeResult(out, &draft) != nil {
+					return
+				}
+				review, err := tasks.Ask(gctx, TaskRequest{
+					Step: "analysis-review/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.review", Subject: in.Period,
+					Title: in.Period + " 季度分析：审核", UnitID: c.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
+				})
+				if err != nil {
+					return
+				}
+				var d forms.DecisionResult
+				if decodeResult(review, &d) != nil {
+					return
+				}
+				if !d.Approved() {
+					continue
+				}
+				if err := workflow.ExecuteActivity(gctx, a.PublishAnalysis, activities.PublishInput{PeriodID: in.PeriodID,
+					CountyID: c.CountyID, Text: draft.Text, Actor: review.CompletedBy}).Get(gctx, nil); err != nil {
+					workflow.GetLogger(gctx).Error("publishing failed", "county", c.CountyID, "error", err)
+					return
+				}
+				published++
+				return
+			}
+		})
+	}
+	if err := workflow.Await(ctx, func() bool { return published == len(counties) }); err != nil {
+		return err
+	}
+	return finish("done", map[string]any{"analyses": len(counties)})
 }

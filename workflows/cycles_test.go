@@ -70,14 +70,14 @@ func TestMonthlyDockingWithALiaisonWhoNeverDelivers(t *testing.T) {
 	env.AssertExpectations(t)
 }
 
-func TestPeriodOfAnUnbuiltCycleFailsSayingSo(t *testing.T) {
+func TestPeriodOfAnUnknownCycleFailsSayingSo(t *testing.T) {
 	env, _ := formationEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.FinishPeriod, mock.Anything, mock.MatchedBy(func(in activities.FinishPeriodInput) bool {
-		return in.Status == "failed" && strings.Contains(in.Summary["error"].(string), "not built")
+		return in.Status == "failed" && strings.Contains(in.Summary["error"].(string), "no weekly cycle")
 	})).Return(nil).Once()
-	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p2", Kind: calendar.Quarterly, Period: "2026-Q3"})
-	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "not built") {
+	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p2", Kind: "weekly", Period: "2026-W40"})
+	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "no weekly cycle") {
 		t.Fatalf("error %v", err)
 	}
 	env.AssertExpectations(t)
@@ -137,6 +137,28 @@ func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 	}
 	if got := strings.Join(f.created, " "); got != "self score/1 review/1 score/2 review/2" {
 		t.Fatalf("tasks %q", got)
+	}
+	env.AssertExpectations(t)
+}
+
+// TestQuarterlyAnalysisReturnedOnce: the county drafts, the city returns it, the county
+// redrafts, the city approves, and the second text is published.
+func TestQuarterlyAnalysisReturnedOnce(t *testing.T) {
+	env, f := formationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.MakeAnalyses, mock.Anything, "p3", "2026-Q3").Return([]activities.AnalysisInfo{{CountyID: countyUnit, ReviewerUnitID: "unit-city"}}, nil).Once()
+	env.OnActivity(a.PublishAnalysis, mock.Anything, activities.PublishInput{PeriodID: "p3", CountyID: countyUnit, Text: "第二稿", Actor: "off-city"}).Return(nil).Once()
+	env.OnActivity(a.FinishPeriod, mock.Anything, mock.MatchedBy(func(in activities.FinishPeriodInput) bool { return in.Status == "done" })).Return(nil).Once()
+	answer(t, env, h, "analysis/"+countyUnit+"/1", "off-county", `{"text":"第一稿"}`, nil)
+	answer(t, env, 2*h, "analysis-review/"+countyUnit+"/1", "off-city", `{"decision":"return","reason":"问题分析不够具体"}`, nil)
+	answer(t, env, 3*h, "analysis/"+countyUnit+"/2", "off-county", `{"text":"第二稿"}`, nil)
+	answer(t, env, 4*h, "analysis-review/"+countyUnit+"/2", "off-city", `{"decision":"approve"}`, nil)
+	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p3", Kind: calendar.Quarterly, Period: "2026-Q3"})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.created) != 4 {
+		t.Fatalf("tasks %v", f.created)
 	}
 	env.AssertExpectations(t)
 }

@@ -228,6 +228,16 @@ func TestAssessmentEndToEnd(t *testing.T) {
 			t.Fatalf("audit lacks %s: %v", want, actions)
 		}
 	}
+	// The quarterly analysis: the county drafts on top of the problem list, the city approves.
+	quarter := admin.must(202, "POST", "/cycles/quarterly/2026-Q3/run", nil)["id"].(string)
+	doTask(t, offCounty, nextTask(t, offCounty, "analysis.draft"), map[string]any{"text": "三季度覆盖率保持稳定，问题与措施如下……"})
+	doTask(t, offCity, nextTask(t, offCity, "analysis.review"), map[string]any{"decision": "approve"})
+	waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+quarter, nil)["status"] == "done" })
+	analyses := offCounty.must(200, "GET", "/periods/"+quarter+"/analyses", nil)["items"].([]any)
+	if len(analyses) != 1 || analyses[0].(map[string]any)["status"] != "published" {
+		t.Fatalf("analyses %v", analyses)
+	}
+
 	res, err := http.DefaultClient.Do(authed(admin, "GET", "/periods/"+period+"/assessments?format=xlsx"))
 	if err != nil {
 		t.Fatal(err)

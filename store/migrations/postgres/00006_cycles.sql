@@ -64,7 +64,23 @@ CREATE TABLE assessments (
 );
 CREATE INDEX assessments_unit_path ON assessments (unit_path text_pattern_ops);
 
+-- A county's quarterly analysis 每季一分析: the figures and problems found from the data, and
+-- the analysis its officers write on top of them.
+CREATE TABLE analyses (
+    period_id    TEXT NOT NULL REFERENCES periods (id),
+    unit_id      TEXT NOT NULL REFERENCES units (id),
+    unit_path    TEXT NOT NULL,
+    figures      TEXT NOT NULL,
+    problems     TEXT NOT NULL,
+    text         TEXT NOT NULL DEFAULT '',
+    status       TEXT NOT NULL CHECK (status IN ('drafting', 'published')),
+    published_at TIMESTAMPTZ,
+    created_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (period_id, unit_id)
+);
+
 -- +goose Down
+DROP TABLE analyses;
 DROP TABLE assessments;
 DROP TABLE assessment_schemes;
 DROP TABLE bulletins;
