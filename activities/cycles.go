@@ -78,14 +78,7 @@ func (a *Activities) RecordDelivery(ctx context.Context, in DeliveryInput) error
 // began.
 func (a *Activities) ChangedRounds(ctx context.Context, since time.Time) ([]RoundInfo, error) {
 	rounds, err := a.Store.ChangedRounds(ctx, since, "system")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]RoundInfo, len(rounds))
-	for i, r := range rounds {
-		out[i] = RoundInfo{ID: r.ID, UnitID: r.UnitID}
-	}
-	return out, nil
+	return roundInfos(rounds), err
 }
 
 // BulletinInput makes the monthly bulletins of a period.

@@ -179,14 +179,15 @@ func (a *Activities) AnnualReportRounds(ctx context.Context, importID string) ([
 		return nil, nonRetryable(err)
 	}
 	rounds, err := a.Store.AnnualReportRounds(ctx, importID, "system")
-	if err != nil {
-		return nil, err
-	}
+	return roundInfos(rounds), err
+}
+
+func roundInfos(rounds []store.CensusRound) []RoundInfo {
 	out := make([]RoundInfo, len(rounds))
 	for i, r := range rounds {
 		out[i] = RoundInfo{ID: r.ID, UnitID: r.UnitID}
 	}
-	return out, nil
+	return out
 }
 
 func issueOf(i roster.Issue, severity string) store.ImportIssue {

@@ -342,12 +342,8 @@ func (s *Server) requestDissolution(c *gin.Context) {
 		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting a dissolution needs the secretary or officer role over the party organization"))
 		return
 	}
-	key := c.GetHeader("Idempotency-Key")
-	if key == "" {
-		key = uuid.NewString()
-	}
 	if err := s.signalPartyOrg(ctx, po, workflows.SignalDissolve,
-		workflows.DissolveRequest{Key: "api/" + key, Source: source, Actor: p.Username, Reason: req.Reason}); err != nil {
+		workflows.DissolveRequest{Key: signalKey(c), Source: source, Actor: p.Username, Reason: req.Reason}); err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
 		return
 	}
@@ -396,12 +392,8 @@ func (s *Server) requestReschedule(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	key := c.GetHeader("Idempotency-Key")
-	if key == "" {
-		key = uuid.NewString()
-	}
 	if err := s.signalPartyOrg(ctx, po, workflows.SignalReschedule,
-		workflows.RescheduleRequest{Key: "api/" + key, Actor: p.Username, Reason: strings.TrimSpace(req.Reason), DueAt: due}); err != nil {
+		workflows.RescheduleRequest{Key: signalKey(c), Actor: p.Username, Reason: strings.TrimSpace(req.Reason), DueAt: due}); err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
 		return
 	}
@@ -432,4 +424,12 @@ func (s *Server) signalPartyOrg(ctx context.Context, po store.PartyOrg, signal s
 	}, workflows.PartyOrgWorkflow, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
 		Committee: po.Committee, FormalMembers: formal, TermDueAt: po.TermDueAt, EndsOn: po.EndsOn})
 	return err
+}
+
+// signalKey makes a resent request (the same Idempotency-Key) a no-op in the workflow.
+func signalKey(c *gin.Context) string {
+	if key := c.GetHeader("Idempotency-Key"); key != "" {
+		return "api/" + principal(c).Username + "/" + key
+	}
+	return "api/" + uuid.NewString()
 }

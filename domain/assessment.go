@@ -206,6 +206,45 @@ func findItem(items []Item, code string) (Item, bool) {
 	return Item{}, false
 }
 
+// Adjust sets one mark: a people indicator's score, or a deduction's or bonus item's points.
+// It reports false when the scheme has no such code.
+func (s Scheme) Adjust(m *Marks, code string, value float64) bool {
+	set := func(mp *map[string]float64) {
+		if *mp == nil {
+			*mp = map[string]float64{}
+		}
+		(*mp)[code] = value
+	}
+	switch {
+	case contains(s.PeopleCodes(), code):
+		set(&m.Scores)
+	case hasItem(s.Deductions, code):
+		set(&m.Deductions)
+	case hasItem(s.Bonus, code):
+		set(&m.Bonus)
+	default:
+		return false
+	}
+	return true
+}
+
+// Copy returns marks that share no map with m.
+func (m Marks) Copy() Marks {
+	cp := func(in map[string]float64) map[string]float64 {
+		out := make(map[string]float64, len(in))
+		for k, v := range in {
+			out[k] = v
+		}
+		return out
+	}
+	return Marks{Scores: cp(m.Scores), Deductions: cp(m.Deductions), Bonus: cp(m.Bonus), Vetoes: append([]string(nil), m.Vetoes...)}
+}
+
+func hasItem(items []Item, code string) bool {
+	_, ok := findItem(items, code)
+	return ok
+}
+
 // Outcome is a scored assessment.
 type Outcome struct {
 	Indicators float64            `json:"indicators"` // weighted score of the indicator tree, 0–100

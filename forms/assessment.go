@@ -135,49 +135,14 @@ var Review = register(Form{
 })
 
 // Apply returns the marks with the adjustments applied; codes the scheme does not know are
-// reported in v.
+// reported in v, and the result is checked against the scheme.
 func Apply(s domain.Scheme, m domain.Marks, adj []Adjustment, v *domain.Validation) domain.Marks {
-	out := domain.Marks{Scores: map[string]float64{}, Deductions: map[string]float64{}, Bonus: map[string]float64{}, Vetoes: m.Vetoes}
-	for k, x := range m.Scores {
-		out.Scores[k] = x
-	}
-	for k, x := range m.Deductions {
-		out.Deductions[k] = x
-	}
-	for k, x := range m.Bonus {
-		out.Bonus[k] = x
-	}
-	people := s.PeopleCodes()
+	out := m.Copy()
 	for i, a := range adj {
-		switch {
-		case contains(people, a.Code):
-			out.Scores[a.Code] = a.Value
-		case hasItem(s.Deductions, a.Code):
-			out.Deductions[a.Code] = a.Value
-		case hasItem(s.Bonus, a.Code):
-			out.Bonus[a.Code] = a.Value
-		default:
+		if !s.Adjust(&out, a.Code, a.Value) {
 			v.Add(fmt.Sprintf("adjustments[%d].code", i), "not a people indicator, deduction or bonus item of the scheme")
 		}
 	}
 	s.CheckMarks(out, true, v)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func hasItem(items []domain.Item, code string) bool {
-	for _, it := range items {
-		if it.Code == code {
-			return true
-		}
-	}
-	return false
 }

@@ -6,31 +6,39 @@ import (
 	"tandem/domain"
 )
 
-// DrillAcknowledge is the form of a drill task: the person confirms they received it.
-var DrillAcknowledge = register(Form{
-	Kind:  "drill.acknowledge",
-	Title: "任务演练：确认收到",
-	Schema: json.RawMessage(`{"type":"object","required":["acknowledged"],"additionalProperties":false,
-"properties":{"acknowledged":{"type":"boolean","const":true,"title":"已收到"},"note":{"type":"string","maxLength":500,"title":"备注"}}}`),
-	check: func(raw json.RawMessage, v *domain.Validation) any {
-		var r struct {
-			Acknowledged *bool  `json:"acknowledged"`
-			Note         string `json:"note,omitempty"`
-		}
-		if !decode(raw, &r, v) {
-			return nil
-		}
-		if r.Acknowledged == nil {
-			v.Add("acknowledged", "required")
-		} else if !*r.Acknowledged {
-			v.Add("acknowledged", "must be true")
-		}
-		if textLen(r.Note) > 500 {
-			v.Add("note", "at most 500 characters")
-		}
-		return r
-	},
-})
+// acknowledgeForm is the form of a task that a person only confirms, with an optional note.
+func acknowledgeForm(kind, title, label string) Form {
+	return register(Form{
+		Kind: kind, Title: title,
+		Schema: json.RawMessage(`{"type":"object","required":["acknowledged"],"additionalProperties":false,
+"properties":{"acknowledged":{"type":"boolean","const":true,"title":"` + label + `"},"note":{"type":"string","maxLength":500,"title":"备注"}}}`),
+		check: func(raw json.RawMessage, v *domain.Validation) any {
+			var r struct {
+				Acknowledged *bool  `json:"acknowledged"`
+				Note         string `json:"note,omitempty"`
+			}
+			if !decode(raw, &r, v) {
+				return nil
+			}
+			if r.Acknowledged == nil {
+				v.Add("acknowledged", "required")
+			} else if !*r.Acknowledged {
+				v.Add("acknowledged", "must be true")
+			}
+			if textLen(r.Note) > 500 {
+				v.Add("note", "at most 500 characters")
+			}
+			return r
+		},
+	})
+}
+
+// The acknowledgements: a drill task (the person confirms they received it), and a county's
+// monthly bulletin (its officer has read it).
+var (
+	DrillAcknowledge = acknowledgeForm("drill.acknowledge", "任务演练：确认收到", "已收到")
+	BulletinAck      = acknowledgeForm("bulletin.acknowledge", "月度通报：阅知", "已阅")
+)
 
 // EscalationResult is what a superior's officer answers about an overdue task.
 type EscalationResult struct {

@@ -35,29 +35,6 @@ var Delivery = register(Form{
 	},
 })
 
-// BulletinAck is the form of bulletin.acknowledge: the county's officer has read the bulletin.
-var BulletinAck = register(Form{
-	Kind: "bulletin.acknowledge", Title: "月度通报：阅知",
-	Schema: json.RawMessage(`{"type":"object","required":["acknowledged"],"additionalProperties":false,
-"properties":{"acknowledged":{"type":"boolean","const":true,"title":"已阅"},"note":{"type":"string","maxLength":1000,"title":"意见"}}}`),
-	check: func(raw json.RawMessage, v *domain.Validation) any {
-		var r struct {
-			Acknowledged *bool  `json:"acknowledged"`
-			Note         string `json:"note,omitempty"`
-		}
-		if !decode(raw, &r, v) {
-			return nil
-		}
-		if r.Acknowledged == nil || !*r.Acknowledged {
-			v.Add("acknowledged", "must be true")
-		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
-		}
-		return r
-	},
-})
-
 // DraftResult is the form of analysis.draft: the county's written quarterly analysis.
 type DraftResult struct {
 	Text string `json:"text"`

@@ -286,24 +286,8 @@ func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code
 		if err := json.Unmarshal([]byte(a.Metrics), &metrics); err != nil {
 			return err
 		}
-		if marks.Scores == nil {
-			marks.Scores = map[string]float64{}
-		}
 		var v domain.Validation
-		switch {
-		case contains(scheme.PeopleCodes(), code):
-			marks.Scores[code] = value
-		case hasItem(scheme.Deductions, code):
-			if marks.Deductions == nil {
-				marks.Deductions = map[string]float64{}
-			}
-			marks.Deductions[code] = value
-		case hasItem(scheme.Bonus, code):
-			if marks.Bonus == nil {
-				marks.Bonus = map[string]float64{}
-			}
-			marks.Bonus[code] = value
-		default:
+		if !scheme.Adjust(&marks, code, value) {
 			v.Add("code", "not a people indicator, deduction or bonus item of the scheme")
 		}
 		if len([]rune(reason)) == 0 {
@@ -325,22 +309,4 @@ func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code
 			map[string]any{"code": code, "value": value, "reason": reason, "total": out.Total, "grade": out.Grade})
 	})
 	return a, err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func hasItem(items []domain.Item, code string) bool {
-	for _, it := range items {
-		if it.Code == code {
-			return true
-		}
-	}
-	return false
 }

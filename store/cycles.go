@@ -367,21 +367,17 @@ func (s *Store) MakeBulletin(ctx context.Context, periodID, countyID, month, pre
 
 // Counties lists the county units (the bulletins go to each).
 func (s *Store) Counties(ctx context.Context) ([]domain.Unit, error) {
-	var rows []unitRow
-	if err := s.db.WithContext(ctx).Where("kind = ? AND merged_into IS NULL", string(domain.KindCounty)).Order("path").Find(&rows).Error; err != nil {
-		return nil, translate(err, "units")
-	}
-	out := make([]domain.Unit, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return s.unitsOfKind(ctx, domain.KindCounty)
 }
 
-// Committees lists the industry committees at the top of the industry net or under the city.
+// Committees lists the industry committees.
 func (s *Store) Committees(ctx context.Context) ([]domain.Unit, error) {
+	return s.unitsOfKind(ctx, domain.KindCommittee)
+}
+
+func (s *Store) unitsOfKind(ctx context.Context, kind domain.UnitKind) ([]domain.Unit, error) {
 	var rows []unitRow
-	if err := s.db.WithContext(ctx).Where("kind = ? AND merged_into IS NULL", string(domain.KindCommittee)).Order("path").Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("kind = ? AND merged_into IS NULL", string(kind)).Order("path").Find(&rows).Error; err != nil {
 		return nil, translate(err, "units")
 	}
 	out := make([]domain.Unit, len(rows))
