@@ -430,3 +430,119 @@ func TestCycleSchedules(t *testing.T) {
 		}
 	}
 }
+
+// TestEmbeddedVerifyAndAssessment runs a census verification (one formal member: attached to a
+// regional organization) and a unit's half-year assessment on the embedded server with real
+// activities; with -update it saves both histories for the replay test.
+func TestEmbeddedVerifyAndAssessment(t *testing.T) {
+	ctx := context.Background()
+	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
+		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
+		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st := storetest.SQLite(t)
+	admin := domain.Principal{Username: "admin", Admin: true}
+	city, _ := st.CreateUnit(ctx, admin, domain.Unit{Name: "市", Net: domain.NetRegion, Kind: domain.KindCity})
+	county, _ := st.CreateUnit(ctx, admin, domain.Unit{Name: "县", Net: domain.NetRegion, Kind: domain.KindCounty, ParentID: &city.ID})
+	town, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "镇", Net: domain.NetRegion, Kind: domain.KindTownship, ParentID: &county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const uscc = "91350100M000100Y43"
+	if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+		VALUES (?, '单位', ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, uscc, town.ID, town.Path).Error; err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w)
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+		Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	step := func(run client.WorkflowRun, kind, result string) {
+		t.Helper()
+		var task domain.Task
+		for deadline := time.Now().Add(20 * time.Second); task.ID == ""; time.Sleep(50 * time.Millisecond) {
+			tasks, _, err := st.ListTasks(ctx, admin, store.TaskFilter{Visible: true, WorkflowID: run.GetID(), Kind: kind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tasks) > 0 {
+				task = tasks[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s task within 20s", kind)
+			}
+		}
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateCompleteTask,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args:         []any{workflows.CompleteTaskRequest{TaskID: task.ID, Actor: "someone", Result: json.RawMessage(result)}}})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+	}
+
+	r, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: store.VerifyWorkflowID(uscc), TaskQueue: workflows.TaskQueue},
+		workflows.CensusVerifyWorkflow, activities.VerifyInput{RoundID: r.ID, USCC: uscc, UnitID: town.ID, ScopeUnitID: county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(verify, "census.verify", `{"operating":true,"employees":12,"formal_members":1,"probationary_members":0,"party_org":"none"}`)
+	step(verify, "coverage.attach", `{"method":"regional","regional_org":"商圈党委"}`)
+	if err := verify.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := st.GetOrganization(ctx, admin, uscc); o.Coverage != "regional" {
+		t.Fatalf("coverage %s", o.Coverage)
+	}
+
+	p, _, err := st.OpenPeriod(ctx, "half-year", "2026-H1", "manual", "admin", time.Now(), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, err := st.OpenAssessments(ctx, p.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var townUnit store.Assessed
+	for _, u := range units {
+		if u.UnitID == town.ID {
+			townUnit = u
+		}
+	}
+	assess, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "assessment/" + townUnit.AssessmentID, TaskQueue: workflows.TaskQueue},
+		workflows.AssessmentWorkflow, workflows.AssessmentInput{Period: "2026-H1", Unit: townUnit, Scheme: domain.DefaultScheme,
+			From: time.Date(2026, 1, 1, 0, 0, 0, 0, calendar.Shanghai), To: time.Date(2026, 7, 1, 0, 0, 0, 0, calendar.Shanghai)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(assess, "assessment.self", `{"scores":{"census":90,"meetings":90},"evidence":"台账"}`)
+	step(assess, "assessment.score", `{"scores":{"census":80,"meetings":80}}`)
+	step(assess, "assessment.review", `{"decision":"adjust","adjustments":[{"code":"census","value":85,"reason":"复核"}]}`)
+	var out domain.Outcome
+	if err := assess.Get(ctx, &out); err != nil || out.Grade == "" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if *update {
+		saveHistory(t, c, verify, "../workflows/testdata/census-verify.history.json")
+		saveHistory(t, c, assess, "../workflows/testdata/assessment.history.json")
+	}
+}
