@@ -44,6 +44,8 @@ fuzz:
 	$(GO) test ./domain -run '^$$' -fuzz FuzzParseUSCC -fuzztime $(FUZZTIME)
 	$(GO) test ./forms -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME)
 	$(GO) test ./calendar -run '^$$' -fuzz FuzzAddWorkingDays -fuzztime $(FUZZTIME)
+	$(GO) test ./calendar -run '^$$' -fuzz FuzzParsePeriod -fuzztime $(FUZZTIME)
+	$(GO) test ./domain -run '^$$' -fuzz FuzzParseScheme -fuzztime $(FUZZTIME)
 	$(GO) test ./roster -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 clean:
