@@ -296,6 +296,13 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			}
 			return nil
 		}
+		if s.dialect == Postgres {
+			// The merge hashes and sorts a million rows at once: give it memory instead of temp
+			// files.
+			if err := exec("SET LOCAL work_mem = '256MB'"); err != nil {
+				return err
+			}
+		}
 		for _, t := range []string{"cur", "cls", "gone", "recompute"} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
