@@ -160,3 +160,16 @@ func (a *Activities) DissolvePartyOrg(ctx context.Context, in DissolveInput) err
 func (a *Activities) PartyOrgsToReview(ctx context.Context) ([]store.PartyOrgReview, error) {
 	return a.Store.PartyOrgsToReview(ctx)
 }
+
+// AdjustInput applies an adjustment of a party organization.
+type AdjustInput struct {
+	PartyOrgID string
+	Change     store.PartyOrgChange
+	Actor      string
+	Reason     string
+}
+
+// AdjustPartyOrg applies an approved or decided adjustment.
+func (a *Activities) AdjustPartyOrg(ctx context.Context, in AdjustInput) error {
+	return nonRetryable(a.Store.AdjustPartyOrg(ctx, in.PartyOrgID, in.Change, in.Actor, in.Reason))
+}

@@ -433,3 +433,61 @@ func signalKey(c *gin.Context) string {
 	}
 	return "api/" + uuid.NewString()
 }
+
+type adjustmentRequestBody struct {
+	Kind    string   `json:"kind,omitempty"`
+	Add     []string `json:"add,omitempty"`
+	Remove  []string `json:"remove,omitempty"`
+	Reason  string   `json:"reason"`
+	Decided bool     `json:"decided,omitempty"`
+}
+
+// requestAdjustment asks to adjust a party organization (another kind, organizations joining or
+// leaving): its secretary requests (an officer approves through a task), or an officer over it
+// decides. The change is checked now, and again when it is applied.
+func (s *Server) requestAdjustment(c *gin.Context) {
+	var req adjustmentRequestBody
+	if !bindJSON(c, &req) {
+		return
+	}
+	ctx := c.Request.Context()
+	p := principal(c)
+	po, err := s.Store.GetPartyOrg(ctx, p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if n := len([]rune(req.Reason)); n == 0 || n > 500 {
+		fail(c, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: "required, at most 500 characters"}))
+		return
+	}
+	source := "organization"
+	switch {
+	case req.Decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
+		source = "superior"
+	case req.Decided:
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the party organization may decide its adjustment"))
+		return
+	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting an adjustment needs the secretary or officer role over the party organization"))
+		return
+	}
+	upper := func(in []string) []string {
+		for i := range in {
+			in[i] = strings.ToUpper(strings.TrimSpace(in[i]))
+		}
+		return in
+	}
+	change := store.PartyOrgChange{Kind: domain.PartyOrgKind(req.Kind), Add: upper(req.Add), Remove: upper(req.Remove)}
+	if err := s.Store.CheckAdjustment(ctx, p, po.ID, change); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.signalPartyOrg(ctx, po, workflows.SignalAdjust,
+		workflows.AdjustRequest{Key: signalKey(c), Source: source, Actor: p.Username, Reason: req.Reason, Change: change}); err != nil {
+		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"id": po.ID, "source": source})
+}

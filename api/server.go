@@ -147,6 +147,7 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/party-orgs/:id/transfers", s.listTransfers)
 	a.GET("/party-orgs/:id/transfers/:transfer/letter", s.transferLetter)
 	a.POST("/party-orgs/:id/dissolution", s.requestDissolution)
+	a.POST("/party-orgs/:id/adjustment", s.requestAdjustment)
 	a.POST("/party-orgs/:id/reelection-date", s.requestReschedule)
 
 	a.GET("/audit", s.listAudit)

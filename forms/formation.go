@@ -200,6 +200,7 @@ var (
 	Approval      = decisionForm("formation.approval", "成立党组织批复", true)
 	Confirmation  = decisionForm("formation.confirmation", "选举结果批准与备案", false)
 	Dissolution   = decisionForm("party_org.dissolution", "党组织撤销审批", false)
+	Adjusting     = decisionForm("party_org.adjustment", "党组织调整审批", false)
 	Rescheduling  = decisionForm("party_org.reschedule", "提前或延期换届审批", false)
 	ReelectReview = decisionForm("party_org.reelection_review", "换届选举结果批准", false)
 )

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -562,4 +563,122 @@ func (s *Store) PartyOrgsToReview(ctx context.Context) ([]PartyOrgReview, error)
 		JOIN party_org_organizations x ON x.party_org_id = p.id JOIN organizations o ON o.uscc = x.uscc
 		WHERE p.status = 'active' AND (o.missing OR o.operating = FALSE) ORDER BY p.id, o.uscc`).Scan(&out).Error
 	return out, translate(err, "party organizations")
+}
+
+// PartyOrgChange is an adjustment 调整 of a party organization: another kind, organizations
+// joining or leaving (a joint branch).
+type PartyOrgChange struct {
+	Kind   domain.PartyOrgKind `json:"kind,omitempty"`
+	Add    []string            `json:"add,omitempty"`
+	Remove []string            `json:"remove,omitempty"`
+}
+
+// checkChange validates a change against the party organization as it is, within tx.
+func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgChange) error {
+	var v domain.Validation
+	if po.Status != "active" {
+		return domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status)
+	}
+	if c.Kind == "" && len(c.Add) == 0 && len(c.Remove) == 0 {
+		v.Add("kind", "name a new kind, or organizations to add or remove")
+	}
+	if c.Kind != "" && (!c.Kind.Valid() || c.Kind == domain.KindTemporary || (po.Kind == domain.KindTemporary && c.Kind != po.Kind)) {
+		v.Add("kind", "branch, general_branch, base_committee, joint or mobile; a temporary branch stays temporary")
+	}
+	in := map[string]bool{}
+	for _, u := range orgs {
+		in[u] = true
+	}
+	for _, u := range c.Remove {
+		if !in[u] {
+			v.Add("remove", u+" is not covered by this party organization")
+		}
+		delete(in, u)
+	}
+	for _, u := range c.Add {
+		var o OrganizationRow
+		if err := tx.Where("uscc = ?", u).Take(&o).Error; err != nil {
+			v.Add("add", u+" is not in the roster")
+			continue
+		}
+		if in[u] {
+			v.Add("add", u+" is covered by it already")
+		} else if o.Coverage == "single" || o.Coverage == "joint" {
+			v.Add("add", u+" is covered by another party organization")
+		}
+		in[u] = true
+	}
+	kind := po.Kind
+	if c.Kind != "" {
+		kind = c.Kind
+	}
+	switch {
+	case len(in) == 0:
+		v.Add("remove", "a party organization keeps at least one organization (dissolve it instead)")
+	case kind == domain.KindJoint && len(in) > domain.MaxJointOrgs:
+		v.Add("add", fmt.Sprintf("rule 联合党支部: at most %d organizations, would be %d", domain.MaxJointOrgs, len(in)))
+	case kind != domain.KindJoint && len(in) > 1:
+		v.Add("kind", "only a joint branch covers several organizations")
+	}
+	return v.Err("the adjustment is not valid")
+}
+
+// CheckAdjustment validates an adjustment before it is requested.
+func (s *Store) CheckAdjustment(ctx context.Context, p domain.Principal, id string, c PartyOrgChange) error {
+	po, err := s.GetPartyOrg(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	return s.checkChange(s.db.WithContext(ctx), po, po.Organizations, c)
+}
+
+// AdjustPartyOrg applies an approved or decided adjustment: the kind (and its term length),
+// the organizations covered and their coverage.
+func (s *Store) AdjustPartyOrg(ctx context.Context, id string, c PartyOrgChange, actor, reason string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var po PartyOrg
+		if err := tx.Where("id = ?", id).Take(&po).Error; err != nil {
+			return translate(err, "party organization")
+		}
+		var orgs []string
+		if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", id).Order("uscc").Pluck("uscc", &orgs).Error; err != nil {
+			return translate(err, "party organization")
+		}
+		if err := s.checkChange(tx, po, orgs, c); err != nil {
+			return err
+		}
+		now := s.Now()
+		kind := po.Kind
+		if c.Kind != "" && c.Kind != po.Kind {
+			kind = c.Kind
+			if err := tx.Model(&PartyOrg{}).Where("id = ?", id).Updates(map[string]any{"kind": kind, "term_years": kind.TermYears(),
+				"upgrade_prompt": "", "updated_at": now}).Error; err != nil {
+				return translate(err, "party organization")
+			}
+		}
+		if len(c.Remove) > 0 {
+			if err := tx.Where("party_org_id = ? AND uscc IN ?", id, c.Remove).Delete(&partyOrgOrg{}).Error; err != nil {
+				return translate(err, "party organization")
+			}
+			if err := tx.Exec(`UPDATE organizations SET coverage = 'none', updated_at = ? WHERE uscc IN ? AND NOT EXISTS (
+				SELECT 1 FROM party_org_organizations x JOIN party_orgs p ON p.id = x.party_org_id
+				WHERE x.uscc = organizations.uscc AND p.status = 'active')`, now, c.Remove).Error; err != nil {
+				return translate(err, "organizations")
+			}
+		}
+		for _, u := range c.Add {
+			if err := tx.Create(&partyOrgOrg{PartyOrgID: id, USCC: u}).Error; err != nil {
+				return translate(err, "party organization")
+			}
+		}
+		var covered []string
+		if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", id).Pluck("uscc", &covered).Error; err != nil {
+			return translate(err, "party organization")
+		}
+		if err := tx.Table("organizations").Where("uscc IN ?", covered).Updates(map[string]any{"coverage": kind.Coverage(), "updated_at": now}).Error; err != nil {
+			return translate(err, "organizations")
+		}
+		return s.audit(ctx, tx, actor, "party_org.adjust", "party_org", id, po.UnitPath, map[string]any{"kind": po.Kind, "organizations": orgs},
+			map[string]any{"kind": kind, "organizations": covered, "reason": reason})
+	})
 }

@@ -71,6 +71,24 @@ func TestFormations(t *testing.T) {
 		if org.Coverage != "single" {
 			t.Fatalf("coverage %s", org.Coverage)
 		}
+		// Adjustments: a branch covers one organization; as a joint branch it takes another.
+		if err := st.CheckAdjustment(ctx, admin, po.ID, store.PartyOrgChange{Add: []string{y}}); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("a branch taking a second organization: %v", err)
+		}
+		if err := st.AdjustPartyOrg(ctx, po.ID, store.PartyOrgChange{Kind: domain.KindJoint, Add: []string{y}}, "off", "联建"); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{x, y} {
+			if o, _ := st.GetOrganization(ctx, admin, u); o.Coverage != "joint" {
+				t.Fatalf("%s coverage %s after the adjustment", u, o.Coverage)
+			}
+		}
+		if err := st.AdjustPartyOrg(ctx, po.ID, store.PartyOrgChange{Kind: domain.KindBranch, Remove: []string{y}}, "off", "撤回"); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ := st.GetOrganization(ctx, admin, y); o.Coverage != "none" {
+			t.Fatalf("the organization that left: %s", o.Coverage)
+		}
 		// A finished formation frees the organization; covered, it cannot start another.
 		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("formation for a covered organization: %v", err)

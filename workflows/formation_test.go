@@ -461,3 +461,33 @@ func TestPartyOrgTemporaryDissolvesWithParentBody(t *testing.T) {
 		t.Fatalf("dissolved %q, tasks %v", f.dissolved, f.created)
 	}
 }
+
+func TestPartyOrgAdjustment(t *testing.T) {
+	env, f := formationEnv(t)
+	var a *activities.Activities
+	var applied []string
+	env.OnActivity(a.AdjustPartyOrg, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AdjustInput) error {
+		applied = append(applied, string(in.Change.Kind)+"/"+in.Actor)
+		return nil
+	}).Times(2)
+	due := start.AddDate(3, 0, 0)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalAdjust, workflows.AdjustRequest{Key: "a1", Source: "organization", Actor: "sec-a", Reason: "党员增至60人",
+			Change: store.PartyOrgChange{Kind: domain.KindGeneralBranch}})
+	}, day)
+	answer(t, env, 2*day, "adjustment/1", "off-a", approve, nil)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalAdjust, workflows.AdjustRequest{Key: "a2", Source: "superior", Actor: "off-a", Reason: "撤回",
+			Change: store.PartyOrgChange{Kind: domain.KindBranch}})
+	}, 3*day)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalDissolve, workflows.DissolveRequest{Key: "end", Source: "superior", Actor: "off-a", Reason: "测试结束"})
+	}, 4*day)
+	env.ExecuteWorkflow(workflows.PartyOrgWorkflow, partyOrgInput(due))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(applied, " ") != "general_branch/off-a branch/off-a" || strings.Join(f.created, " ") != "adjustment/1" {
+		t.Fatalf("applied %v, tasks %v", applied, f.created)
+	}
+}

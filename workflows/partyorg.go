@@ -17,6 +17,7 @@ import (
 
 // Messages of a party organization's workflow.
 const (
+	SignalAdjust     = "adjust"
 	SignalDissolve   = "dissolve"
 	SignalReschedule = "reschedule"
 	QueryPartyOrg    = "party-org"
@@ -49,6 +50,16 @@ type DissolveRequest struct {
 	Source string `json:"source"` // organization | superior | roster
 	Actor  string `json:"actor"`
 	Reason string `json:"reason"`
+}
+
+// AdjustRequest asks to adjust a party organization 调整 (another kind, organizations joining
+// or leaving): requested by the organization (its superior approves) or decided by the superior.
+type AdjustRequest struct {
+	Key    string               `json:"key"`
+	Source string               `json:"source"` // organization | superior
+	Actor  string               `json:"actor"`
+	Reason string               `json:"reason"`
+	Change store.PartyOrgChange `json:"change"`
 }
 
 // RescheduleRequest asks for an early or late re-election (moved by at most a year; the API
@@ -130,6 +141,40 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 				if err := dissolve(gctx, out.CompletedBy, req.Reason); err != nil {
 					workflow.GetLogger(gctx).Error("dissolution failed", "error", err)
 				}
+			}
+		}
+	})
+
+	// Adjustments.
+	workflow.Go(mainCtx, func(gctx workflow.Context) {
+		ch := workflow.GetSignalChannel(gctx, SignalAdjust)
+		for n := 1; ; n++ {
+			var req AdjustRequest
+			if !ch.Receive(gctx, &req) {
+				return
+			}
+			if keys[req.Key] {
+				continue
+			}
+			keys[req.Key] = true
+			actor := req.Actor
+			if req.Source != "superior" {
+				out, err := tasks.Ask(gctx, TaskRequest{
+					Step: fmt.Sprintf("adjustment/%d", n), Kind: "party_org.adjustment", Subject: in.Lead,
+					Title: "党组织调整审批：" + req.Reason, UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+				})
+				if err != nil {
+					return
+				}
+				var d forms.DecisionResult
+				if decodeResult(out, &d) != nil || !d.Approved() {
+					continue
+				}
+				actor = out.CompletedBy
+			}
+			if err := workflow.ExecuteActivity(gctx, a.AdjustPartyOrg, activities.AdjustInput{PartyOrgID: in.PartyOrgID, Change: req.Change,
+				Actor: actor, Reason: req.Reason}).Get(gctx, nil); err != nil {
+				workflow.GetLogger(gctx).Error("adjustment failed", "error", err)
 			}
 		}
 	})

@@ -185,6 +185,14 @@ func TestFormationEndToEnd(t *testing.T) {
 				t.Fatalf("audit of the formation: %d records", len(audit))
 			}
 
+			// The secretary asks to become a general branch; the township's officer approves.
+			sec.must(202, "POST", "/party-orgs/"+poID+"/adjustment", map[string]any{"kind": "general_branch", "reason": "党员将增至50人以上"})
+			if status, _ := sec.call("POST", "/party-orgs/"+poID+"/adjustment", map[string]any{"add": []string{other}, "reason": "x"}); status != 422 {
+				t.Fatalf("a general branch taking a second organization: %d", status)
+			}
+			doTask(t, off, nextTask(t, off, "party_org.adjustment"), map[string]any{"decision": "approve"})
+			waitFor(t, func() bool { return sec.must(200, "GET", "/party-orgs/"+poID, nil)["kind"] == "general_branch" })
+
 			// The next market extract no longer lists the organization: the township's officer
 			// is asked whether to dissolve the branch, and keeps it with a reason.
 			if err := os.WriteFile(roster, []byte("统一社会信用代码,企业名称,所属乡镇(街道)\n"+other+",东风物流有限公司,东风街道\n"), 0o644); err != nil {
