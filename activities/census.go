@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -51,13 +52,15 @@ type FanOutInput struct {
 	After       string // credit code the previous batch ended at
 	Batch       int
 	Parallel    int
-	Started     int // verifications started before this batch
+	Started     int // organizations passed before this batch
+	Skipped     int // of those, already in another round's verification
 }
 
 // FanOutResult is where the batch ended.
 type FanOutResult struct {
 	Next    string
 	Started int
+	Skipped int
 	Done    bool
 }
 
@@ -77,6 +80,7 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 	}
 	jobs := make(chan store.RoundMember)
 	errs := make(chan error, in.Parallel)
+	var skipped atomic.Int64
 	var wg sync.WaitGroup
 	for range in.Parallel {
 		wg.Add(1)
@@ -97,7 +101,9 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 					WorkflowExecutionErrorWhenAlreadyStarted: true,
 				}, VerifyWorkflowName, VerifyInput{RoundID: in.RoundID, USCC: m.USCC, UnitID: unit, ScopeUnitID: in.ScopeUnitID})
 				var already *serviceerror.WorkflowExecutionAlreadyStarted
-				if err != nil && !errors.As(err, &already) {
+				if errors.As(err, &already) {
+					skipped.Add(1)
+				} else if err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -119,11 +125,11 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 		return FanOutResult{}, fmt.Errorf("start verifications: %w", err)
 	default:
 	}
-	out := FanOutResult{Started: in.Started + len(members), Done: len(members) < in.Batch}
+	out := FanOutResult{Started: in.Started + len(members), Skipped: in.Skipped + int(skipped.Load()), Done: len(members) < in.Batch}
 	if len(members) > 0 {
 		out.Next = members[len(members)-1].USCC
 	}
-	if err := a.Store.SetRoundStarted(ctx, in.RoundID, out.Started); err != nil {
+	if err := a.Store.SetRoundStarted(ctx, in.RoundID, out.Started, out.Skipped); err != nil {
 		return out, err
 	}
 	return out, nil
@@ -163,7 +169,7 @@ func (a *Activities) RoundFinished(ctx context.Context, roundID string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return r.Started >= r.Total && by["open"]+by["claimed"] == 0, nil
+	return store.RoundDone(r, by), nil
 }
 
 // CancelVerifications cancels the open verifications of a round (those of other rounds run on).

@@ -61,6 +61,7 @@ type roundResponse struct {
 	Status    string               `json:"status"`
 	Total     int                  `json:"total"`
 	Started   int                  `json:"started"`
+	Skipped   int                  `json:"skipped"` // already in another round's verification
 	Created   int                  `json:"created"`
 	Completed int                  `json:"completed"`
 	ByStatus  map[string]int       `json:"by_status"`
@@ -86,14 +87,14 @@ func (s *Server) getRound(c *gin.Context) {
 	}
 	created := by["open"] + by["claimed"] + by["completed"] + by["cancelled"]
 	status := r.Status
-	if status == "running" && r.Started >= r.Total && by["open"]+by["claimed"] == 0 {
+	if status == "running" && store.RoundDone(r, by) {
 		status = "done"
 	}
 	if units == nil {
 		units = []store.UnitProgress{}
 	}
 	c.JSON(http.StatusOK, roundResponse{ID: r.ID, UnitID: r.UnitID, Select: r.Selection, Since: r.Since, Tag: r.Tag, Status: status,
-		Total: r.Total, Started: r.Started, Created: created, Completed: by["completed"], ByStatus: by, ByUnit: units,
+		Total: r.Total, Started: r.Started, Skipped: r.Skipped, Created: created, Completed: by["completed"], ByStatus: by, ByUnit: units,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
 }
 

@@ -22,6 +22,7 @@ type CensusRound struct {
 	Status     string // running | done | cancelled
 	Total      int
 	Started    int
+	Skipped    int
 	CreatedBy  string
 	CreatedAt  time.Time
 	FinishedAt *time.Time
@@ -149,10 +150,18 @@ func (s *Store) GetRound(ctx context.Context, p domain.Principal, id string) (Ce
 	return r, translate(err, "census round")
 }
 
-// SetRoundStarted records how many verifications a round has started.
-func (s *Store) SetRoundStarted(ctx context.Context, id string, started int) error {
+// SetRoundStarted records how far a round's fan-out has gone, and how many of those
+// organizations were already in a verification of another round.
+func (s *Store) SetRoundStarted(ctx context.Context, id string, started, skipped int) error {
 	return translate(s.db.WithContext(ctx).Model(&CensusRound{}).Where("id = ? AND started < ?", id, started).
-		Update("started", started).Error, "census round")
+		Updates(map[string]any{"started": started, "skipped": skipped}).Error, "census round")
+}
+
+// RoundDone reports whether a round has nothing left: every organization passed by the
+// fan-out, a verification task for each one not skipped, and none of them still active.
+func RoundDone(r CensusRound, byStatus map[string]int) bool {
+	created := byStatus["open"] + byStatus["claimed"] + byStatus["completed"] + byStatus["cancelled"]
+	return r.Started >= r.Total && created >= r.Started-r.Skipped && byStatus["open"]+byStatus["claimed"] == 0
 }
 
 // EndRound marks a round done or cancelled.

@@ -70,3 +70,23 @@ func TestCoverageReportAndSnapshots(t *testing.T) {
 		}
 	})
 }
+
+func TestRoundDone(t *testing.T) {
+	r := store.CensusRound{Total: 5, Started: 5, Skipped: 1}
+	for _, tt := range []struct {
+		by   map[string]int
+		want bool
+	}{
+		{map[string]int{}, false}, // the verifications have not created their tasks yet
+		{map[string]int{"completed": 3}, false},
+		{map[string]int{"completed": 3, "open": 1}, false},
+		{map[string]int{"completed": 3, "cancelled": 1}, true},
+	} {
+		if got := store.RoundDone(r, tt.by); got != tt.want {
+			t.Errorf("%v: %v, want %v", tt.by, got, tt.want)
+		}
+	}
+	if store.RoundDone(store.CensusRound{Total: 5, Started: 3}, map[string]int{"completed": 3}) {
+		t.Error("done before the fan-out passed every organization")
+	}
+}

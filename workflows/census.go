@@ -35,6 +35,7 @@ type CensusRoundInput struct {
 	ScopeUnitID string
 	After       string
 	Started     int
+	Skipped     int
 	FannedOut   bool
 }
 
@@ -70,10 +71,11 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 		}
 		var out activities.FanOutResult
 		if err := workflow.ExecuteActivity(ctx, a.StartVerifications, activities.FanOutInput{RoundID: in.RoundID,
-			ScopeUnitID: in.ScopeUnitID, After: in.After, Batch: fanOutBatch, Parallel: fanOutParallel, Started: in.Started}).Get(ctx, &out); err != nil {
+			ScopeUnitID: in.ScopeUnitID, After: in.After, Batch: fanOutBatch, Parallel: fanOutParallel, Started: in.Started,
+			Skipped: in.Skipped}).Get(ctx, &out); err != nil {
 			return err
 		}
-		in.After, in.Started, in.FannedOut = out.Next, out.Started, out.Done
+		in.After, in.Started, in.Skipped, in.FannedOut = out.Next, out.Started, out.Skipped, out.Done
 		if in.FannedOut {
 			if err := workflow.ExecuteActivity(ctx, a.NotifyRound, in.RoundID).Get(ctx, nil); err != nil {
 				workflow.GetLogger(ctx).Warn("round notification failed", "error", err)

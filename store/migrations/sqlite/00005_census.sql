@@ -19,7 +19,8 @@ CREATE TABLE census_rounds (
     tag         TEXT NOT NULL DEFAULT '',
     status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled')),
     total       INTEGER NOT NULL DEFAULT 0,
-    started     INTEGER NOT NULL DEFAULT 0, -- verification workflows started so far
+    started     INTEGER NOT NULL DEFAULT 0, -- organizations the fan-out has passed so far
+    skipped     INTEGER NOT NULL DEFAULT 0, -- of those, already in a verification of another round
     created_by  TEXT NOT NULL,
     created_at  DATETIME NOT NULL,
     finished_at DATETIME
