@@ -109,7 +109,9 @@ func TestFormationEndToEnd(t *testing.T) {
 				t.Fatalf("transfers %v", transfers)
 			}
 
-			// Scenario 6: SIGKILL in the middle of the formation, start again on the same data.
+			// Scenario 6: SIGKILL in the middle of the formation, with the election task open,
+			// and start again on the same data.
+			openElection := nextTask(t, sec, "formation.election")
 			p.kill(t)
 			p = startDev(t, data, dbURL)
 			admin = loginAs(t, p.base, "admin", adminPassword)
@@ -127,6 +129,9 @@ func TestFormationEndToEnd(t *testing.T) {
 			// The election is checked against the rules; each refusal names the rule and leaves
 			// the task as it was.
 			election := nextTask(t, sec, "formation.election")
+			if election["id"] != openElection["id"] {
+				t.Fatalf("the election task changed over the restart: %v then %v", openElection["id"], election["id"])
+			}
 			sec.must(200, "POST", "/tasks/"+election["id"].(string)+"/claim", nil)
 			election["status"] = "claimed"
 			for _, bad := range []struct {
