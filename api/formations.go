@@ -318,28 +318,8 @@ func (s *Server) requestDissolution(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	po, err := s.Store.GetPartyOrg(ctx, p, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if n := len([]rune(req.Reason)); n == 0 || n > 500 {
-		fail(c, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: "required, at most 500 characters"}))
-		return
-	}
-	source := "organization"
-	switch {
-	case po.Status != "active":
-		fail(c, domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status))
-		return
-	case req.Decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
-		source = "superior"
-	case req.Decided:
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the party organization may decide its dissolution"))
-		return
-	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting a dissolution needs the secretary or officer role over the party organization"))
+	po, source, ok := s.partyOrgRequest(c, &req.Reason, req.Decided, "dissolution", true)
+	if !ok {
 		return
 	}
 	if err := s.signalPartyOrg(ctx, po, workflows.SignalDissolve,
@@ -452,25 +432,8 @@ func (s *Server) requestAdjustment(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	po, err := s.Store.GetPartyOrg(ctx, p, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if n := len([]rune(req.Reason)); n == 0 || n > 500 {
-		fail(c, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: "required, at most 500 characters"}))
-		return
-	}
-	source := "organization"
-	switch {
-	case req.Decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
-		source = "superior"
-	case req.Decided:
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the party organization may decide its adjustment"))
-		return
-	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting an adjustment needs the secretary or officer role over the party organization"))
+	po, source, ok := s.partyOrgRequest(c, &req.Reason, req.Decided, "adjustment", false)
+	if !ok {
 		return
 	}
 	upper := func(in []string) []string {
@@ -490,4 +453,40 @@ func (s *Server) requestAdjustment(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": po.ID, "source": source})
+}
+
+// partyOrgRequest does what a dissolution and an adjustment request share: it finds the party
+// organization the caller views, requires a reason (trimmed in place), and says who asks: the
+// superior when an officer over it decides, else the organization (its secretary or an
+// officer). With active, a party organization that is not active is a conflict. On failure it
+// has answered and ok is false.
+func (s *Server) partyOrgRequest(c *gin.Context, reason *string, decided bool, what string, active bool) (po store.PartyOrg, source string, ok bool) {
+	p := principal(c)
+	po, err := s.Store.GetPartyOrg(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return po, "", false
+	}
+	*reason = strings.TrimSpace(*reason)
+	if n := len([]rune(*reason)); n == 0 || n > 500 {
+		fail(c, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: "required, at most 500 characters"}))
+		return po, "", false
+	}
+	switch {
+	case active && po.Status != "active":
+		fail(c, domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status))
+	case decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
+		return po, "superior", true
+	case decided:
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the party organization may decide its %s", what))
+	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
+		article := "a "
+		if strings.HasPrefix(what, "a") {
+			article = "an "
+		}
+		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting %s%s needs the secretary or officer role over the party organization", article, what))
+	default:
+		return po, "organization", true
+	}
+	return po, "", false
 }

@@ -147,19 +147,7 @@ func TestEmbeddedServer(t *testing.T) {
 // -update saves the formation's history for the replay test.
 func TestEmbeddedFormation(t *testing.T) {
 	ctx := context.Background()
-	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
-		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
-		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startServer(t)
 	st := storetest.SQLite(t)
 	admin := domain.Principal{Username: "admin", Admin: true}
 	county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "青山县", Net: domain.NetRegion, Kind: domain.KindCounty})
@@ -175,14 +163,7 @@ func TestEmbeddedFormation(t *testing.T) {
 		VALUES (?, '青山精密机械有限公司', ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, uscc, town.ID, town.Path).Error; err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
-		Notifier: activities.InAppNotifier{Store: st}})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	startWorker(t, c, st)
 
 	f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc}})
 	if err != nil {
@@ -194,31 +175,7 @@ func TestEmbeddedFormation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(kind, result string) {
-		t.Helper()
-		var task domain.Task
-		for deadline := time.Now().Add(20 * time.Second); task.ID == ""; time.Sleep(50 * time.Millisecond) {
-			tasks, _, err := st.ListTasks(ctx, admin, store.TaskFilter{Visible: true, WorkflowID: run.GetID(), Kind: kind})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(tasks) > 0 {
-				task = tasks[0]
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s task within 20s", kind)
-			}
-		}
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateCompleteTask,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args:         []any{workflows.CompleteTaskRequest{TaskID: task.ID, Actor: "someone", Result: json.RawMessage(result)}}})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", kind, err)
-		}
-	}
+	step := func(kind, result string) { t.Helper(); completeStep(t, c, st, run, kind, result) }
 	app := `{"kind":"branch","formal_members":3,"probationary_members":0,"committee":false,"members":[{"name":"张三","status":"formal"},{"name":"李四","status":"formal"},{"name":"王五","status":"formal","home_org":"某支部"}]}`
 	step("formation.application", app)
 	step("formation.approval", `{"decision":"return","reason":"补材料"}`)
@@ -268,19 +225,7 @@ func TestEmbeddedCensusRound1000(t *testing.T) {
 		t.Skip("a 1,000-organization round takes about 20 seconds")
 	}
 	ctx := context.Background()
-	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
-		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
-		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startServer(t)
 	st := storetest.SQLite(t)
 	admin := domain.Principal{Username: "admin", Admin: true}
 	county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "青山县", Net: domain.NetRegion, Kind: domain.KindCounty})
@@ -307,14 +252,7 @@ func TestEmbeddedCensusRound1000(t *testing.T) {
 	if err := tx.Commit().Error; err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
-		Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	startWorker(t, c, st)
 	startRound := func() store.CensusRound {
 		r, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})
 		if err != nil || r.Total != n {
@@ -381,19 +319,7 @@ func TestEmbeddedCensusRound1000(t *testing.T) {
 // of January and July. Creating them again updates them.
 func TestCycleSchedules(t *testing.T) {
 	ctx := context.Background()
-	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
-		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
-		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startServer(t)
 	for range 2 {
 		if err := workflows.EnsureSchedules(ctx, c, 1); err != nil {
 			t.Fatal(err)
@@ -436,19 +362,7 @@ func TestCycleSchedules(t *testing.T) {
 // activities; with -update it saves both histories for the replay test.
 func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 	ctx := context.Background()
-	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
-		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
-		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startServer(t)
 	st := storetest.SQLite(t)
 	admin := domain.Principal{Username: "admin", Admin: true}
 	city, _ := st.CreateUnit(ctx, admin, domain.Unit{Name: "市", Net: domain.NetRegion, Kind: domain.KindCity})
@@ -462,38 +376,10 @@ func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 		VALUES (?, '单位', ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, uscc, town.ID, town.Path).Error; err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
-		Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	startWorker(t, c, st)
 	step := func(run client.WorkflowRun, kind, result string) {
 		t.Helper()
-		var task domain.Task
-		for deadline := time.Now().Add(20 * time.Second); task.ID == ""; time.Sleep(50 * time.Millisecond) {
-			tasks, _, err := st.ListTasks(ctx, admin, store.TaskFilter{Visible: true, WorkflowID: run.GetID(), Kind: kind})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(tasks) > 0 {
-				task = tasks[0]
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s task within 20s", kind)
-			}
-		}
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateCompleteTask,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args:         []any{workflows.CompleteTaskRequest{TaskID: task.ID, Actor: "someone", Result: json.RawMessage(result)}}})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", kind, err)
-		}
+		completeStep(t, c, st, run, kind, result)
 	}
 
 	r, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})
@@ -544,5 +430,67 @@ func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 	if *update {
 		saveHistory(t, c, verify, "../workflows/testdata/census-verify.history.json")
 		saveHistory(t, c, assess, "../workflows/testdata/assessment.history.json")
+	}
+}
+
+// startServer starts an embedded server on a fresh SQLite file and dials it; both stop when
+// the test ends.
+func startServer(t *testing.T) client.Client {
+	t.Helper()
+	srv, err := embeddedtemporal.Start(embeddedtemporal.Options{
+		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default",
+		SearchAttributes: workflows.SearchAttributes(), LogLevel: "error",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	c, err := client.DialContext(context.Background(), client.Options{HostPort: srv.HostPort(), Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// startWorker runs Tandem's workflows and its real activities on st until the test ends.
+func startWorker(t *testing.T, c client.Client, st *store.Store) {
+	t.Helper()
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w)
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+		Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+}
+
+// completeStep waits for the run's task of a kind and completes it through the Update, as the
+// API does.
+func completeStep(t *testing.T, c client.Client, st *store.Store, run client.WorkflowRun, kind, result string) {
+	t.Helper()
+	ctx := context.Background()
+	var task domain.Task
+	for deadline := time.Now().Add(20 * time.Second); task.ID == ""; time.Sleep(50 * time.Millisecond) {
+		tasks, _, err := st.ListTasks(ctx, domain.Principal{Admin: true}, store.TaskFilter{Visible: true, WorkflowID: run.GetID(), Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) > 0 {
+			task = tasks[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s task within 20s", kind)
+		}
+	}
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateCompleteTask,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args:         []any{workflows.CompleteTaskRequest{TaskID: task.ID, Actor: "someone", Result: json.RawMessage(result)}}})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", kind, err)
 	}
 }
