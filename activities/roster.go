@@ -61,7 +61,11 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 			return imp, a.failImport(ctx, importID, "bad import options")
 		}
 	}
-	pc, err := a.stage(ctx, importID, imp.Source, imp.Filename, file, opts)
+	stageStart := time.Now()
+	pc, err := a.stage(ctx, imp, file, opts)
+	if a.Store.Trace != nil {
+		a.Store.Trace("stage "+imp.Filename, time.Since(stageStart))
+	}
 	if err != nil {
 		var bad badFile
 		if errors.As(err, &bad) {
@@ -69,7 +73,11 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 		}
 		return imp, err
 	}
+	mergeStart := time.Now()
 	done, err := a.Store.MergeImport(ctx, importID, pc)
+	if a.Store.Trace != nil {
+		a.Store.Trace("merge "+imp.Filename, time.Since(mergeStart))
+	}
 	if err != nil {
 		return imp, err
 	}
@@ -92,8 +100,9 @@ func (a *Activities) failImport(ctx context.Context, id, reason string) error {
 }
 
 // stage parses the file row by row into the staging table, heartbeating as it goes.
-func (a *Activities) stage(ctx context.Context, importID, source, filename string, file *store.ChunkedBlob, opts ImportOptions) (store.ParseCounts, error) {
-	rr, enc, err := roster.Open(file, file.Size(), filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
+func (a *Activities) stage(ctx context.Context, imp store.RosterImport, file *store.ChunkedBlob, opts ImportOptions) (store.ParseCounts, error) {
+	importID, source := imp.ID, imp.Source
+	rr, enc, err := roster.Open(file, file.Size(), imp.Filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
 	if err != nil {
 		return store.ParseCounts{}, badFile{err.Error()}
 	}
@@ -110,7 +119,8 @@ func (a *Activities) stage(ctx context.Context, importID, source, filename strin
 	for f, col := range p.Mapping() {
 		pc.Mapping[string(f)] = col
 	}
-	st := a.Store.NewStager(ctx, importID)
+	st := a.Store.NewStager(ctx, imp)
+	defer st.Close()
 	// An annual report's party-building fields are kept beside the roster rows.
 	var annual []store.AnnualRow
 	saveAnnual := func() error {

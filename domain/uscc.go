@@ -46,6 +46,9 @@ func USCCReasonLabel(reason string) string {
 // NormalizeUSCC trims spaces (also full-width ones), turns full-width characters into their
 // half-width forms and upper-cases the result.
 func NormalizeUSCC(s string) string {
+	if plainUSCC(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -58,6 +61,19 @@ func NormalizeUSCC(s string) string {
 		b.WriteRune(unicode.ToUpper(r))
 	}
 	return strings.TrimFunc(b.String(), func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+}
+
+// plainUSCC says whether s is already normal: upper-case ASCII letters and digits only.
+func plainUSCC(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseUSCC normalises s and checks it against GB 32100: 18 characters of the code alphabet

@@ -208,10 +208,11 @@ func cleanText(s string) string {
 	s = strings.TrimFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\uFEFF'
 	})
-	if s == "" {
+	if s == "" || !hasFullWidth(s) {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range s {
 		if r >= '\uFF10' && r <= '\uFF19' || r >= '\uFF21' && r <= '\uFF3A' || r >= '\uFF41' && r <= '\uFF5A' {
 			r -= 0xFEE0
@@ -219,6 +220,17 @@ func cleanText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// hasFullWidth says whether s holds a full-width letter or digit (U+FF10–U+FF5A), whose UTF-8
+// encoding starts with 0xEF 0xBC or 0xEF 0xBD.
+func hasFullWidth(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == 0xEF && (s[i+1] == 0xBC || s[i+1] == 0xBD) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseCount reads a head count such as "120", "１２０", "1,200", "120人" or "120.0".

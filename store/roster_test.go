@@ -28,7 +28,8 @@ func importRows(t *testing.T, st *store.Store, source string, rows ...store.Stag
 	if err := st.StartImport(ctx, imp.ID); err != nil {
 		t.Fatal(err)
 	}
-	stager := st.NewStager(ctx, imp.ID)
+	stager := st.NewStager(ctx, imp)
+	defer stager.Close()
 	for _, r := range rows {
 		if err := stager.Row(r); err != nil {
 			t.Fatal(err)

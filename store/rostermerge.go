@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"tandem/domain"
+)
+
+// ParseCounts are what the parser counted.
+type ParseCounts struct {
+	Rows, Accepted, Rejected, Warnings int
+	Encoding, Sheet                    string
+	HeaderRow                          int
+	Mapping                            map[string]int
+}
+
+// MergeImport merges an import's staging table into the master roster in one transaction: a
+// crash before it commits leaves the roster as it was. The staging table holds the source's
+// whole extract; the organizations this source delivered before and not now are carried into
+// it, flagged missing (never deleted), and it then becomes what the source says: on PostgreSQL
+// it is attached as the source's partition of organization_sources, replacing the last one.
+// Only organizations whose values may change are derived again. Calling it again for a done
+// import changes nothing and returns the stored import.
+func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (RosterImport, error) {
+	var out RosterImport
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var imp RosterImport
+		if err := tx.Where("id = ?", id).Take(&imp).Error; err != nil {
+			return translate(err, "import")
+		}
+		if s.dialect == Postgres {
+			// One merge per source at a time: each replaces the source's partition.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "tandem.roster."+imp.Source).Error; err != nil {
+				return translate(err, "import")
+			}
+			if err := tx.Where("id = ?", id).Take(&imp).Error; err != nil {
+				return translate(err, "import")
+			}
+		}
+		if imp.Status == ImportDone {
+			out = imp
+			return nil
+		}
+		now := s.Now()
+		batch := quoteIdent(batchTable(id))
+		args := map[string]any{"id": id, "source": imp.Source, "now": now}
+		exec := func(q string) error {
+			defer s.trace(strings.Join(strings.Fields(q), " "), time.Now())
+			var err error
+			if strings.Contains(q, "@") {
+				err = tx.Exec(q, args).Error
+			} else {
+				err = tx.Exec(q).Error
+			}
+			if err != nil {
+				return fmt.Errorf("store: merge import: %w\n%s", err, q)
+			}
+			return nil
+		}
+		if s.dialect == Postgres {
+			// The merge hashes a million rows at once: give it memory instead of temp files.
+			// Compiling its plans costs more than it saves on statements this simple.
+			if err := exec("SET LOCAL work_mem = '256MB'"); err != nil {
+				return err
+			}
+			if err := exec("SET LOCAL jit = off"); err != nil {
+				return err
+			}
+		}
+		for _, t := range []string{"cls", "recompute"} {
+			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
+				return err
+			}
+		}
+		// The staging table is keyed like the partition it becomes; the index also serves the
+		// joins below. A file that gives a credit code twice fails the unique index: the later
+		// row wins, and the index is built again.
+		key := `CREATE UNIQUE INDEX ` + quoteIdent(batchTable(id)+"_key") + ` ON ` + batch + ` (uscc, source)`
+		if err := tx.SavePoint("batch_key").Error; err != nil {
+			return translate(err, "staging")
+		}
+		if err := exec(key); err != nil {
+			if domain.ErrorCode(translate(errors.Unwrap(err), "staging")) != domain.ECONFLICT {
+				return err
+			}
+			if err := tx.RollbackTo("batch_key").Error; err != nil {
+				return translate(err, "staging")
+			}
+			dedup := quoteIdent(batchTable(id) + "_dedup")
+			for _, q := range []string{
+				`CREATE INDEX ` + dedup + ` ON ` + batch + ` (uscc, row_number)`,
+				`DELETE FROM ` + batch + ` WHERE EXISTS (SELECT 1 FROM ` + batch + ` b WHERE b.uscc = ` + batch + `.uscc AND b.row_number > ` + batch + `.row_number)`,
+				`DROP INDEX ` + dedup,
+				key,
+			} {
+				if err := exec(q); err != nil {
+					return err
+				}
+			}
+		}
+		if s.dialect == Postgres {
+			if err := exec(`ANALYZE ` + batch); err != nil {
+				return err
+			}
+		}
+		var delivered int64
+		if err := tx.Raw(`SELECT count(*) FROM ` + batch).Scan(&delivered).Error; err != nil {
+			return translate(err, "staging")
+		}
+		empDiffers := "s.employees IS DISTINCT FROM c.employees"
+		empNew := "c.employees IS NOT NULL AND c.employees IS DISTINCT FROM o.employees"
+		if s.dialect == SQLite {
+			empDiffers = "s.employees IS NOT c.employees"
+			empNew = "c.employees IS NOT NULL AND c.employees IS NOT o.employees"
+		}
+		// cls: the organizations the merge must act on, from this extract (c), what the source
+		// said before (s) and the master roster (o). touched: the source says something new of
+		// it. rederive: its master values may change, because the source changed what it said
+		// before, or says something the master does not show, or the organization has open
+		// conflicts, or the source dropped it. A source that agrees with the master and with
+		// itself (the common case) leaves it alone, and is not listed.
+		if err := exec(`CREATE TEMP TABLE cls AS SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
+			gone OR (touched AND NOT is_new AND (had_source OR disputed OR differs)) AS rederive FROM (
+			SELECT COALESCE(c.uscc, s.uscc) AS uscc,
+			c.uscc IS NOT NULL AND o.uscc IS NULL AS is_new,
+			c.uscc IS NOT NULL AND (s.uscc IS NULL OR s.missing OR s.name <> c.name OR s.township <> c.township
+			 OR s.industry <> c.industry OR s.supervisor <> c.supervisor OR ` + empDiffers + ` OR s.reg_status <> c.reg_status
+			 OR s.address <> c.address) AS touched,
+			c.uscc IS NULL AS carry,
+			c.uscc IS NULL AND NOT s.missing AS gone,
+			(s.uscc IS NOT NULL AND NOT s.missing) AS had_source,
+			COALESCE(o.conflict_fields <> '', FALSE) AS disputed,
+			c.uscc IS NOT NULL AND o.uscc IS NOT NULL AND ((c.name <> '' AND c.name <> o.name) OR (c.township <> '' AND c.township <> o.township)
+			 OR (c.industry <> '' AND c.industry <> o.industry) OR (c.supervisor <> '' AND c.supervisor <> o.supervisor)
+			 OR (` + empNew + `) OR (c.reg_status <> '' AND c.reg_status <> o.reg_status)
+			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
+			FROM ` + batch + ` c FULL JOIN (SELECT * FROM organization_sources WHERE source = @source) s ON s.uscc = c.uscc
+			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)) c
+			WHERE is_new OR touched OR carry OR disputed OR differs`); err != nil {
+			return err
+		}
+		var counts struct{ New, Touched, Gone int }
+		if err := tx.Raw(`SELECT count(*) FILTER (WHERE is_new) AS new, count(*) FILTER (WHERE touched) AS touched,
+			count(*) FILTER (WHERE gone) AS gone FROM cls`).Scan(&counts).Error; err != nil {
+			return translate(err, "import counts")
+		}
+		steps := []string{
+			// What the source delivered before and not now stays, flagged missing: the import
+			// that found it gone is its provenance from now on.
+			`INSERT INTO ` + batch + ` (` + strings.Join(batchColumns, ", ") + `)
+			 SELECT s.uscc, s.source, CASE WHEN s.missing THEN s.import_id ELSE @id END, CASE WHEN s.missing THEN s.observed_at ELSE @now END,
+			   s.row_number, s.name, s.township, s.industry, s.supervisor, s.employees, s.reg_status, s.address, TRUE
+			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`,
+			// A new organization has this one source: its master row is the row itself.
+			`INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees,
+				region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating,
+				created_at, updated_at)
+			 SELECT c.uscc, c.name, c.township, c.industry, c.supervisor, c.reg_status, c.address, c.employees,
+				COALESCE(rn.owners, 0), CASE WHEN rn.owners = 1 THEN rn.unit_id END, COALESCE(ru.path, ''),
+				CASE WHEN i1.unit_id IS NULL AND i2.unit_id IS NULL THEN 0
+				     WHEN i1.unit_id IS NOT NULL AND i2.unit_id IS NOT NULL AND i1.unit_id <> i2.unit_id THEN 2 ELSE 1 END,
+				iu.id, COALESCE(iu.path, ''), ` + operatingExpr("c.reg_status") + `, @now, @now
+			 FROM ` + batch + ` c JOIN cls ON cls.uscc = c.uscc
+			 LEFT JOIN (SELECT name, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM region_names GROUP BY name) rn
+			   ON rn.name = c.township AND c.township <> ''
+			 LEFT JOIN units ru ON ru.id = rn.unit_id AND rn.owners = 1
+			 LEFT JOIN industry_mappings i1 ON i1.text = c.industry AND c.industry <> ''
+			 LEFT JOIN industry_mappings i2 ON i2.text = c.supervisor AND c.supervisor <> ''
+			 LEFT JOIN units iu ON iu.id = CASE WHEN i1.unit_id IS NULL OR i2.unit_id IS NULL OR i1.unit_id = i2.unit_id
+			   THEN COALESCE(i1.unit_id, i2.unit_id) END
+			 WHERE cls.is_new`,
+		}
+		steps = append(steps, s.replaceSource(imp.Source, batchTable(id))...)
+		steps = append(steps, `CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE rederive`)
+		if s.dialect == Postgres {
+			// Temp tables have no statistics until analysed; without them the planner guesses badly.
+			steps = append(steps, `ANALYZE recompute`)
+		} else {
+			steps = append(steps, `CREATE INDEX temp.recompute_uscc ON recompute (uscc)`)
+		}
+		for _, q := range steps {
+			if err := exec(q); err != nil {
+				return err
+			}
+		}
+		start := time.Now()
+		if err := s.recompute(tx, now); err != nil {
+			return err
+		}
+		s.trace("recompute organizations", start)
+		// Conflicts among the organizations this extract delivers: those that had some and were
+		// left alone, and those derived again that have some now.
+		var conflicts int64
+		if err := tx.Raw(`SELECT (SELECT count(*) FROM cls WHERE present AND disputed AND NOT rederive)
+			+ (SELECT count(*) FROM cls JOIN organizations o ON o.uscc = cls.uscc WHERE cls.present AND cls.rederive AND o.conflict_fields <> '')`).
+			Scan(&conflicts).Error; err != nil {
+			return translate(err, "import counts")
+		}
+		for _, t := range []string{"cls", "recompute"} {
+			if err := exec("DROP TABLE " + t); err != nil {
+				return err
+			}
+		}
+		mapping, _ := json.Marshal(pc.Mapping)
+		changed := counts.Touched - counts.New
+		upd := map[string]any{
+			"status": ImportDone, "finished_at": now, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
+			"warnings": pc.Warnings, "encoding": pc.Encoding, "sheet": pc.Sheet, "header_row": pc.HeaderRow, "mapping": string(mapping),
+			"new_orgs": counts.New, "changed": changed, "unchanged": int(delivered) - counts.Touched, "conflicts": conflicts,
+			"missing": counts.Gone,
+		}
+		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return translate(err, "import")
+		}
+		if err := s.audit(ctx, tx, imp.CreatedBy, "roster.merge", "roster_import", id, "", nil, map[string]any{
+			"new": counts.New, "changed": changed, "unchanged": int(delivered) - counts.Touched, "conflicts": conflicts,
+			"missing": counts.Gone}); err != nil {
+			return err
+		}
+		return translate(tx.Where("id = ?", id).Take(&out).Error, "import")
+	})
+	return out, err
+}
+
+// replaceSource makes the staging table what source says. PostgreSQL attaches it as the
+// source's partition in place of the last one (or of the source's rows in the default
+// partition, where a migrated roster keeps them); SQLite copies it over the source's rows.
+func (s *Store) replaceSource(source, batch string) []string {
+	if s.dialect == SQLite {
+		return []string{
+			`DELETE FROM organization_sources WHERE source = @source`,
+			`INSERT INTO organization_sources (` + strings.Join(batchColumns, ", ") + `) SELECT ` + strings.Join(batchColumns, ", ") +
+				` FROM ` + quoteIdent(batch),
+			`DROP TABLE ` + quoteIdent(batch),
+		}
+	}
+	part := "organization_sources_" + source
+	return []string{
+		`DROP TABLE IF EXISTS ` + quoteIdent(part),
+		`DELETE FROM organization_sources_default WHERE source = @source`,
+		`ALTER TABLE organization_sources ATTACH PARTITION ` + quoteIdent(batch) + ` FOR VALUES IN ('` + strings.ReplaceAll(source, "'", "''") + `')`,
+		`ALTER TABLE ` + quoteIdent(batch) + ` RENAME TO ` + quoteIdent(part),
+		`ALTER INDEX ` + quoteIdent(batch+"_key") + ` RENAME TO ` + quoteIdent(part+"_key"),
+	}
+}
