@@ -103,7 +103,9 @@ const sourceRank = `CASE s.source WHEN 'field' THEN '00' WHEN 'market' THEN '01'
 // recompute derives the master values of the organizations in the temp table `recompute`
 // from what their sources say: the value of the highest-ranked source that says something,
 // the fields on which sources disagree (unless an officer resolved them), and the responsible
-// units on both nets (every distinct unit named, so two names mean two owners).
+// units on both nets (every distinct unit named, so two names mean two owners). An
+// organization that no source delivers any more is left as it is: the import that drops it
+// flags it missing.
 func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 	pick := func(col string) string {
 		// min and max instead of count(DISTINCT): plain aggregates hash, distinct ones sort.
@@ -177,11 +179,7 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 	if err := tx.Exec(q, map[string]any{"now": now}).Error; err != nil {
 		return fmt.Errorf("store: recompute organizations: %w", err)
 	}
-	// Every source dropped it: flagged missing, kept with its last values.
-	err := tx.Exec(`UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM recompute)
-		AND NOT EXISTS (SELECT 1 FROM organization_sources s WHERE s.uscc = organizations.uscc AND NOT s.missing)`,
-		map[string]any{"now": now}).Error
-	return translate(err, "organizations")
+	return nil
 }
 
 // changedCondition is true when any of the columns differs between two row aliases, NULLs

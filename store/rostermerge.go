@@ -105,11 +105,6 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 				}
 			}
 		}
-		if s.dialect == Postgres {
-			if err := exec(`ANALYZE ` + batch); err != nil {
-				return err
-			}
-		}
 		var delivered int64
 		if err := tx.Raw(`SELECT count(*) FROM ` + batch).Scan(&delivered).Error; err != nil {
 			return translate(err, "staging")
@@ -146,18 +141,23 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			WHERE is_new OR touched OR carry OR disputed OR differs`); err != nil {
 			return err
 		}
+		if s.dialect == Postgres {
+			// Temp tables have no statistics until analysed; without them the planner guesses badly.
+			if err := exec(`ANALYZE cls`); err != nil {
+				return err
+			}
+		}
 		var counts struct{ New, Touched, Gone int }
 		if err := tx.Raw(`SELECT count(*) FILTER (WHERE is_new) AS new, count(*) FILTER (WHERE touched) AS touched,
 			count(*) FILTER (WHERE gone) AS gone FROM cls`).Scan(&counts).Error; err != nil {
 			return translate(err, "import counts")
 		}
+		// On a first load every row is new, and the new organizations need no join to find.
+		newOnly := `JOIN cls ON cls.uscc = c.uscc AND cls.is_new`
+		if counts.New == int(delivered) {
+			newOnly = ""
+		}
 		steps := []string{
-			// What the source delivered before and not now stays, flagged missing: the import
-			// that found it gone is its provenance from now on.
-			`INSERT INTO ` + batch + ` (` + strings.Join(batchColumns, ", ") + `)
-			 SELECT s.uscc, s.source, CASE WHEN s.missing THEN s.import_id ELSE @id END, CASE WHEN s.missing THEN s.observed_at ELSE @now END,
-			   s.row_number, s.name, s.township, s.industry, s.supervisor, s.employees, s.reg_status, s.address, TRUE
-			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`,
 			// A new organization has this one source: its master row is the row itself.
 			`INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees,
 				region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating,
@@ -167,15 +167,20 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 				CASE WHEN i1.unit_id IS NULL AND i2.unit_id IS NULL THEN 0
 				     WHEN i1.unit_id IS NOT NULL AND i2.unit_id IS NOT NULL AND i1.unit_id <> i2.unit_id THEN 2 ELSE 1 END,
 				iu.id, COALESCE(iu.path, ''), ` + operatingExpr("c.reg_status") + `, @now, @now
-			 FROM ` + batch + ` c JOIN cls ON cls.uscc = c.uscc
+			 FROM ` + batch + ` c ` + newOnly + `
 			 LEFT JOIN (SELECT name, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM region_names GROUP BY name) rn
 			   ON rn.name = c.township AND c.township <> ''
 			 LEFT JOIN units ru ON ru.id = rn.unit_id AND rn.owners = 1
 			 LEFT JOIN industry_mappings i1 ON i1.text = c.industry AND c.industry <> ''
 			 LEFT JOIN industry_mappings i2 ON i2.text = c.supervisor AND c.supervisor <> ''
 			 LEFT JOIN units iu ON iu.id = CASE WHEN i1.unit_id IS NULL OR i2.unit_id IS NULL OR i1.unit_id = i2.unit_id
-			   THEN COALESCE(i1.unit_id, i2.unit_id) END
-			 WHERE cls.is_new`,
+			   THEN COALESCE(i1.unit_id, i2.unit_id) END`,
+			// What the source delivered before and not now stays, flagged missing: the import
+			// that found it gone is its provenance from now on.
+			`INSERT INTO ` + batch + ` (` + strings.Join(batchColumns, ", ") + `)
+			 SELECT s.uscc, s.source, CASE WHEN s.missing THEN s.import_id ELSE @id END, CASE WHEN s.missing THEN s.observed_at ELSE @now END,
+			   s.row_number, s.name, s.township, s.industry, s.supervisor, s.employees, s.reg_status, s.address, TRUE
+			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`,
 		}
 		steps = append(steps, s.replaceSource(imp.Source, batchTable(id))...)
 		steps = append(steps, `CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE rederive`)
@@ -195,6 +200,13 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			return err
 		}
 		s.trace("recompute organizations", start)
+		// Every source dropped it: flagged missing, kept with its last values.
+		// (A count per organization, not NOT EXISTS: the planner would make that an anti-join over
+		// every source's rows, when a few lookups by key are what is needed.)
+		if err := exec(`UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM cls WHERE gone
+			AND (SELECT count(*) FROM organization_sources s WHERE s.uscc = cls.uscc AND NOT s.missing) = 0)`); err != nil {
+			return err
+		}
 		// Conflicts among the organizations this extract delivers: those that had some and were
 		// left alone, and those derived again that have some now.
 		var conflicts int64
