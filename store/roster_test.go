@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -233,4 +234,54 @@ func TestUnitRenameMoveMerge(t *testing.T) {
 		}
 		_ = county
 	})
+}
+
+// A roster imported before organization_sources was partitioned keeps its provenance, and the
+// next extract of a source replaces that source's rows.
+func TestSourcePartitionMigration(t *testing.T) {
+	const x, y = "91110108551385082Q", "9144030071526726XG"
+	ctx := context.Background()
+	st, err := store.Open(ctx, storetest.NewPostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.MigrateTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	db := st.DBForTest()
+	for _, q := range []string{
+		`INSERT INTO organizations (uscc, name, created_at, updated_at) VALUES ('` + x + `', '甲', now(), now()), ('` + y + `', '乙', now(), now())`,
+		`INSERT INTO organization_sources (uscc, source, import_id, observed_at, row_number, name, township, industry, supervisor, employees, reg_status, address)
+		 VALUES ('` + x + `', 'market', 'old', now(), 2, '甲', '', '', '', 10, '存续', ''),
+		        ('` + y + `', 'market', 'old', now(), 3, '乙', '', '', '', NULL, '', ''),
+		        ('` + x + `', 'field', 'visit:1', now(), 0, '', '', '', '', 9, '', '')`,
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if d := org(t, st, x); len(d.Sources) != 2 {
+		t.Fatalf("x's sources after the migration: %+v", d.Sources)
+	}
+	m := importRows(t, st, "market", store.StagedRow{Row: 2, USCC: x, Name: "甲", Employees: intp(10), RegStatus: "存续"})
+	if m.Unchanged != 1 || m.Missing != 1 || m.NewOrgs != 0 {
+		t.Fatalf("first import after the migration: %+v", m)
+	}
+	for _, sv := range org(t, st, x).Sources {
+		if sv.Source == "market" && sv.ImportID != m.ID || sv.Source == "field" && sv.ImportID != "visit:1" {
+			t.Fatalf("x's sources: %+v", sv)
+		}
+	}
+	if d := org(t, st, y); len(d.Sources) != 1 || !d.Sources[0].Missing || !d.Missing {
+		t.Fatalf("y, dropped by the market: %+v %+v", d.OrganizationRow, d.Sources)
+	}
+	var parts int64
+	if err := db.Raw(`SELECT count(*) FROM pg_inherits WHERE inhparent = 'organization_sources'::regclass
+		AND inhrelid = 'organization_sources_market'::regclass`).Scan(&parts).Error; err != nil || parts != 1 {
+		t.Fatalf("the market's partition: %d %v", parts, err)
+	}
 }
