@@ -122,7 +122,8 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 		return fmt.Sprintf(`max(CASE WHEN field = '%[1]s' THEN value END) AS %[1]s`, col)
 	}
 	q := `WITH v AS (
-		SELECT s.*, ` + sourceRank + ` AS rk FROM organization_sources s JOIN recompute x ON x.uscc = s.uscc WHERE NOT s.missing
+		SELECT s.uscc, s.name, s.township, s.industry, s.supervisor, s.reg_status, s.address, s.employees, ` + sourceRank + ` AS rk
+		FROM organization_sources s JOIN recompute x ON x.uscc = s.uscc WHERE NOT s.missing
 	), a AS (
 		SELECT uscc, ` + pick("name") + `, ` + pick("township") + `, ` + pick("industry") + `, ` + pick("supervisor") + `, ` +
 		pick("reg_status") + `, ` + pick("address") + `,

@@ -121,7 +121,7 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		// before, or says something the master does not show, or the organization has open
 		// conflicts, or the source dropped it. A source that agrees with the master and with
 		// itself (the common case) leaves it alone, and is not listed.
-		if err := exec(`CREATE TEMP TABLE cls AS SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
+		classify := `SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
 			gone OR (touched AND NOT is_new AND (had_source OR disputed OR differs)) AS rederive FROM (
 			SELECT COALESCE(c.uscc, s.uscc) AS uscc,
 			c.uscc IS NOT NULL AND o.uscc IS NULL AS is_new,
@@ -138,19 +138,32 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
 			FROM ` + batch + ` c FULL JOIN (SELECT * FROM organization_sources WHERE source = @source) s ON s.uscc = c.uscc
 			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)) c
-			WHERE is_new OR touched OR carry OR disputed OR differs`); err != nil {
-			return err
-		}
+			WHERE is_new OR touched OR carry OR disputed OR differs`
+		// The merge keeps of it what the steps below need; the rest is only counted.
+		kept := `is_new OR rederive OR carry OR (present AND disputed)`
+		var counts struct{ New, Touched, Gone int }
+		countsOf := `SELECT count(*) FILTER (WHERE is_new) AS new, count(*) FILTER (WHERE touched) AS touched,
+			count(*) FILTER (WHERE gone) AS gone FROM `
 		if s.dialect == Postgres {
+			// One pass: count every row, write only the kept ones.
+			if err := exec(`CREATE TEMP TABLE cls AS SELECT * FROM (` + classify + `) c WITH NO DATA`); err != nil {
+				return err
+			}
+			if err := tx.Raw(`WITH c AS MATERIALIZED (`+classify+`), kept AS (INSERT INTO cls SELECT * FROM c WHERE `+kept+`) `+
+				countsOf+`c`, args).Scan(&counts).Error; err != nil {
+				return translate(err, "import counts")
+			}
 			// Temp tables have no statistics until analysed; without them the planner guesses badly.
 			if err := exec(`ANALYZE cls`); err != nil {
 				return err
 			}
-		}
-		var counts struct{ New, Touched, Gone int }
-		if err := tx.Raw(`SELECT count(*) FILTER (WHERE is_new) AS new, count(*) FILTER (WHERE touched) AS touched,
-			count(*) FILTER (WHERE gone) AS gone FROM cls`).Scan(&counts).Error; err != nil {
-			return translate(err, "import counts")
+		} else {
+			if err := exec(`CREATE TEMP TABLE cls AS ` + classify); err != nil {
+				return err
+			}
+			if err := tx.Raw(countsOf + `cls`).Scan(&counts).Error; err != nil {
+				return translate(err, "import counts")
+			}
 		}
 		// On a first load every row is new, and the new organizations need no join to find.
 		newOnly := `JOIN cls ON cls.uscc = c.uscc AND cls.is_new`
