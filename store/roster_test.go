@@ -285,3 +285,47 @@ func TestSourcePartitionMigration(t *testing.T) {
 		t.Fatalf("the market's partition: %d %v", parts, err)
 	}
 }
+
+// A staging table outlives its import only until housekeeping finds the import ended, and a
+// stage that gives up on PostgreSQL leaves no rows.
+func TestStaleImportTables(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		imp, err := st.CreateImport(ctx, admin, "market", "m.csv", strings.NewReader("x"), 1<<20, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.StartImport(ctx, imp.ID); err != nil {
+			t.Fatal(err)
+		}
+		stager := st.NewStager(ctx, imp)
+		for i := 0; i < 5000; i++ {
+			if err := stager.Row(store.StagedRow{Row: i + 2, USCC: "91110108551385082Q", Name: "甲"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stager.Close() // the parser failed: nothing staged is kept
+		table := "roster_batch_" + strings.ReplaceAll(imp.ID, "-", "_")
+		var staged int64
+		if err := st.DBForTest().Raw("SELECT count(*) FROM " + table).Scan(&staged).Error; err != nil {
+			t.Fatal(err)
+		}
+		// PostgreSQL's one COPY is rolled back; SQLite commits each batch, and the next attempt
+		// starts from an empty table.
+		if st.Dialect() == store.Postgres && staged != 0 {
+			t.Fatalf("%d rows staged after the stage gave up", staged)
+		}
+		if n, err := st.DropStaleImportTables(ctx); err != nil || n != 0 {
+			t.Fatalf("a running import's table dropped: %d %v", n, err)
+		}
+		if err := st.DBForTest().Exec("UPDATE roster_imports SET status = 'done' WHERE id = ?", imp.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.DropStaleImportTables(ctx); err != nil || n != 1 {
+			t.Fatalf("an ended import's table kept: %d %v", n, err)
+		}
+		if err := st.DBForTest().Exec("SELECT 1 FROM " + table).Error; err == nil {
+			t.Fatal("the table is still there")
+		}
+	})
+}

@@ -329,3 +329,36 @@ func (s *Store) copyRows(ctx context.Context, table string, cols []string, rows 
 	}
 	return translate(tx.Commit(), table)
 }
+
+// DropStaleImportTables drops the staging tables that no import will use again: those of
+// imports that ended (a merge or a failure normally drops or attaches them; a terminated
+// workflow does neither) or that have been running for a day, which no worker still runs. It
+// returns how many it dropped.
+func (s *Store) DropStaleImportTables(ctx context.Context) (int, error) {
+	list := `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'roster\_batch\_%'`
+	if s.dialect == SQLite {
+		list = `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'roster\_batch\_%' ESCAPE '\'`
+	}
+	var tables []string
+	if err := s.db.WithContext(ctx).Raw(list).Scan(&tables).Error; err != nil {
+		return 0, translate(err, "staging tables")
+	}
+	dropped := 0
+	for _, t := range tables {
+		id := strings.ReplaceAll(strings.TrimPrefix(t, "roster_batch_"), "_", "-")
+		var live int64
+		if err := s.db.WithContext(ctx).Model(&RosterImport{}).
+			Where("id = ? AND status IN ? AND started_at > ?", id, []string{ImportPending, ImportRunning}, s.Now().Add(-24*time.Hour)).
+			Count(&live).Error; err != nil {
+			return dropped, translate(err, "import")
+		}
+		if live > 0 {
+			continue
+		}
+		if err := s.db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + quoteIdent(t)).Error; err != nil {
+			return dropped, translate(err, "staging tables")
+		}
+		dropped++
+	}
+	return dropped, nil
+}

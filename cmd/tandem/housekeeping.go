@@ -10,8 +10,9 @@ import (
 	"tandem/store"
 )
 
-// housekeep removes expired tokens and idempotency records older than their replay window and
-// takes the month-end coverage snapshot, now and every hour, until ctx ends. Several API processes doing it at once is harmless.
+// housekeep removes expired tokens, idempotency records older than their replay window and the
+// staging tables of imports that ended without a merge, and takes the month-end coverage
+// snapshot, now and every hour, until ctx ends. Several API processes doing it at once is harmless.
 func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 	for {
 		if n, err := st.DeleteExpiredTokens(ctx); err != nil {
@@ -23,6 +24,11 @@ func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 			log.Warn("housekeeping: idempotency records", "error", err)
 		} else if n > 0 {
 			log.Info("housekeeping: idempotency records removed", "count", n)
+		}
+		if n, err := st.DropStaleImportTables(ctx); err != nil {
+			log.Warn("housekeeping: import staging tables", "error", err)
+		} else if n > 0 {
+			log.Info("housekeeping: import staging tables dropped", "count", n)
 		}
 		// The coverage figures of the month just ended, taken on the first day of the next month
 		// (a later first run would label today's figures with a past month, so it does not).
