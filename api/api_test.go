@@ -293,3 +293,20 @@ func TestOpenAPIServed(t *testing.T) {
 }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// The access log names the survey route without the token that opens it.
+func TestAccessLogHidesSurveyToken(t *testing.T) {
+	var buf bytes.Buffer
+	s := &api.Server{Store: storetest.SQLite(t), Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	const token = "s3cr3t-survey-token-0123456789"
+	resp, err := http.Get(srv.URL + "/survey/" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if strings.Contains(buf.String(), token) || !strings.Contains(buf.String(), "/survey/[token]") {
+		t.Fatalf("access log: %s", buf.String())
+	}
+}

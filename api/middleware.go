@@ -49,11 +49,16 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
+		// A survey link's token is its owner's key: it stays out of the log.
+		path := c.Request.URL.Path
+		if token := c.Param("token"); token != "" {
+			path = strings.Replace(path, token, "[token]", 1)
+		}
 		log.LogAttrs(c.Request.Context(), level, "http",
 			slog.Group("request",
 				slog.String("id", c.GetString(requestIDKey)),
 				slog.String("method", c.Request.Method),
-				slog.String("path", c.Request.URL.Path),
+				slog.String("path", path),
 				slog.String("route", c.FullPath()),
 				slog.String("user", user),
 			),
