@@ -121,9 +121,19 @@ func TestRosterMerge(t *testing.T) {
 			}
 		}
 
-		// The same extract again changes nothing.
+		// The same extract again changes nothing, not even the provenance.
 		if same := importRows(t, st, "market", store.StagedRow{Row: 2, USCC: x, Name: "甲", Township: a.Name, Industry: "制造业"}); same.Unchanged != 1 || same.Changed != 0 || same.Missing != 0 {
 			t.Fatalf("same extract: %+v", same)
+		}
+		for _, sv := range org(t, st, x).Sources {
+			if sv.Source == "market" && sv.ImportID != m2.ID {
+				t.Fatalf("x's market provenance after the same extract again: %+v, want import %s", sv, m2.ID)
+			}
+		}
+		for _, sv := range org(t, st, y).Sources {
+			if sv.Source == "market" && (!sv.Missing || sv.ImportID != m2.ID) {
+				t.Fatalf("y's market row after the same extract again: %+v", sv)
+			}
 		}
 
 		// An officer's resolution settles a conflict and survives the next recompute.

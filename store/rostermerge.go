@@ -196,6 +196,11 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`,
 		}
 		steps = append(steps, s.replaceSource(imp.Source, batchTable(id))...)
+		if counts.Touched == 0 && counts.Gone == 0 {
+			// The extract says what the source said before (the same file again): the source's
+			// rows stay as they are, provenance included, and the staged copy goes.
+			steps = []string{`DROP TABLE ` + batch}
+		}
 		steps = append(steps, `CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE rederive`)
 		if s.dialect == Postgres {
 			// Temp tables have no statistics until analysed; without them the planner guesses badly.
