@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -338,4 +339,71 @@ func TestStaleImportTables(t *testing.T) {
 			t.Fatal("the table is still there")
 		}
 	})
+}
+
+// Imports of two sources that bring the same new organizations merge at the same time without
+// deadlocking, and the roster ends as if they had merged one after the other.
+func TestConcurrentMerges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		stage := func(source string, n int) store.RosterImport {
+			imp, err := st.CreateImport(ctx, admin, source, source+".csv", strings.NewReader("x"), 1<<20, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.StartImport(ctx, imp.ID); err != nil {
+				t.Fatal(err)
+			}
+			stager := st.NewStager(ctx, imp)
+			defer stager.Close()
+			for i := 0; i < n; i++ {
+				if err := stager.Row(store.StagedRow{Row: i + 2, USCC: testUSCC(i), Name: source}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := stager.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			return imp
+		}
+		imps := []store.RosterImport{stage("market", 3000), stage("tax", 3000)}
+		errs := make(chan error, len(imps))
+		for _, imp := range imps {
+			go func() {
+				_, err := st.MergeImport(ctx, imp.ID, store.ParseCounts{Rows: 3000, Accepted: 3000})
+				errs <- err
+			}()
+		}
+		for range imps {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		news := 0
+		for _, imp := range imps {
+			done, err := st.ImportByID(ctx, imp.ID)
+			if err != nil || done.Status != store.ImportDone {
+				t.Fatalf("%s: %+v %v", imp.Source, done, err)
+			}
+			news += done.NewOrgs
+		}
+		if news != 3000 {
+			t.Fatalf("%d new organizations counted by the two imports, want 3000", news)
+		}
+		if d := org(t, st, testUSCC(2999)); len(d.Sources) != 2 || d.ConflictFields != "name" {
+			t.Fatalf("an organization both brought: %+v %+v", d.OrganizationRow, d.Sources)
+		}
+	})
+}
+
+// testUSCC makes the i-th valid credit code.
+func testUSCC(i int) string {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	body := fmt.Sprintf("91110108%09d", i)
+	sum := 0
+	for k := 0; k < 17; k++ {
+		sum += strings.IndexByte(alphabet, body[k]) * weights[k]
+	}
+	return body + string(alphabet[(31-sum%31)%31])
 }

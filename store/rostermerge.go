@@ -36,8 +36,9 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			return translate(err, "import")
 		}
 		if s.dialect == Postgres {
-			// One merge per source at a time: each replaces the source's partition.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "tandem.roster."+imp.Source).Error; err != nil {
+			// One merge at a time: each replaces a partition of organization_sources and may add
+			// the same new organizations as another; two at once would deadlock on the way.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('tandem.roster.merge'))").Error; err != nil {
 				return translate(err, "import")
 			}
 			if err := tx.Where("id = ?", id).Take(&imp).Error; err != nil {
