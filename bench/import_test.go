@@ -30,19 +30,8 @@ import (
 
 const importRows = 1_000_000
 
-var usccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-// usccFor makes the i-th valid credit code: a fixed prefix, a 9-digit organization code, and
-// the GB 32100 check character.
-func usccFor(i int) string {
-	body := fmt.Sprintf("91110108%09d", i)
-	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	sum := 0
-	for k := 0; k < 17; k++ {
-		sum += strings.IndexByte(usccAlphabet, body[k]) * weights[k]
-	}
-	return body + string(usccAlphabet[(31-sum%31)%31])
-}
+// usccFor makes the i-th valid credit code.
+func usccFor(i int) string { return string(domain.CompleteUSCC(fmt.Sprintf("91110108%09d", i))) }
 
 // writeSource writes one department's extract of n organizations as a clean UTF-8 CSV and
 // returns its path. Sources differ in head counts for 5% of the organizations (conflicts).

@@ -88,21 +88,38 @@ func ParseUSCC(s string) (USCC, error) {
 	case len(n) != 18:
 		return "", &USCCError{Reason: USCCMalformed, Text: n}
 	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(usccAlphabet, n[i])
-		if v < 0 {
-			return "", &USCCError{Reason: USCCMalformed, Text: n}
-		}
-		sum += v * usccWeights[i]
-	}
-	if strings.IndexByte(usccAlphabet, n[17]) < 0 {
+	check, ok := checkChar(n[:17])
+	if !ok || strings.IndexByte(usccAlphabet, n[17]) < 0 {
 		return "", &USCCError{Reason: USCCMalformed, Text: n}
 	}
-	if n[17] != usccAlphabet[(31-sum%31)%31] {
+	if n[17] != check {
 		return "", &USCCError{Reason: USCCChecksum, Text: n}
 	}
 	return USCC(n), nil
+}
+
+// checkChar computes the check character of the first 17 characters of a credit code; false
+// when one is outside the code alphabet.
+func checkChar(body string) (byte, bool) {
+	sum := 0
+	for i := 0; i < 17; i++ {
+		v := strings.IndexByte(usccAlphabet, body[i])
+		if v < 0 {
+			return 0, false
+		}
+		sum += v * usccWeights[i]
+	}
+	return usccAlphabet[(31-sum%31)%31], true
+}
+
+// CompleteUSCC appends the check character to the first 17 characters of a credit code, for
+// generating valid codes (test data, benchmarks). It panics on anything else.
+func CompleteUSCC(body string) USCC {
+	check, ok := checkChar(body)
+	if len(body) != 17 || !ok {
+		panic("domain: not the first 17 characters of a credit code: " + body)
+	}
+	return USCC(body + string(check))
 }
 
 func isDigits(s string) bool {

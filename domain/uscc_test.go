@@ -91,3 +91,18 @@ func FuzzParseUSCC(f *testing.F) {
 		}
 	})
 }
+
+func TestCompleteUSCC(t *testing.T) {
+	for _, body := range []string{"91110108551385082", "9144030071526726X", "91110108000000000"} {
+		code := domain.CompleteUSCC(body)
+		if got, err := domain.ParseUSCC(string(code)); err != nil || got != code {
+			t.Fatalf("%s: %v %v", code, got, err)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic for a body outside the alphabet")
+		}
+	}()
+	domain.CompleteUSCC("9111010855138508I")
+}

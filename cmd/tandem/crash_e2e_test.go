@@ -5,22 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"tandem/domain"
 )
 
-// usccFor makes the i-th valid credit code (GB 32100 check character).
-func usccFor(i int) string {
-	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	body := fmt.Sprintf("91110108%09d", i)
-	sum := 0
-	for k := 0; k < 17; k++ {
-		sum += strings.IndexByte(alphabet, body[k]) * weights[k]
-	}
-	return body + string(alphabet[(31-sum%31)%31])
-}
+// usccFor makes the i-th valid credit code.
+func usccFor(i int) string { return string(domain.CompleteUSCC(fmt.Sprintf("91110108%09d", i))) }
 
 // TestImportCrash kills `tandem dev` with SIGKILL while a large import runs and starts it
 // again: the master roster holds none of the import right after the restart, or all of it,
