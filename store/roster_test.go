@@ -19,8 +19,8 @@ import (
 
 func intp(n int) *int { return &n }
 
-// importRows stages rows as an import of source and merges them.
-func importRows(t *testing.T, st *store.Store, source string, rows ...store.StagedRow) store.RosterImport {
+// stageRows stages rows as an import of source.
+func stageRows(t *testing.T, st *store.Store, source string, rows ...store.StagedRow) store.RosterImport {
 	t.Helper()
 	ctx := context.Background()
 	imp, err := st.CreateImport(ctx, admin, source, source+".csv", strings.NewReader("x"), 1<<20, "")
@@ -40,6 +40,14 @@ func importRows(t *testing.T, st *store.Store, source string, rows ...store.Stag
 	if err := stager.Flush(); err != nil {
 		t.Fatal(err)
 	}
+	return imp
+}
+
+// importRows stages rows as an import of source and merges them.
+func importRows(t *testing.T, st *store.Store, source string, rows ...store.StagedRow) store.RosterImport {
+	t.Helper()
+	ctx := context.Background()
+	imp := stageRows(t, st, source, rows...)
 	done, err := st.MergeImport(ctx, imp.ID, store.ParseCounts{Rows: len(rows), Accepted: len(rows)})
 	if err != nil {
 		t.Fatal(err)
@@ -347,24 +355,11 @@ func TestConcurrentMerges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		stage := func(source string, n int) store.RosterImport {
-			imp, err := st.CreateImport(ctx, admin, source, source+".csv", strings.NewReader("x"), 1<<20, "")
-			if err != nil {
-				t.Fatal(err)
+			rows := make([]store.StagedRow, n)
+			for i := range rows {
+				rows[i] = store.StagedRow{Row: i + 2, USCC: testUSCC(i), Name: source}
 			}
-			if err := st.StartImport(ctx, imp.ID); err != nil {
-				t.Fatal(err)
-			}
-			stager := st.NewStager(ctx, imp)
-			defer stager.Close()
-			for i := 0; i < n; i++ {
-				if err := stager.Row(store.StagedRow{Row: i + 2, USCC: testUSCC(i), Name: source}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := stager.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			return imp
+			return stageRows(t, st, source, rows...)
 		}
 		imps := []store.RosterImport{stage("market", 3000), stage("tax", 3000)}
 		errs := make(chan error, len(imps))
