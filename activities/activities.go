@@ -20,6 +20,9 @@ type Activities struct {
 	// Temporal starts and cancels workflows in bulk (a census round's verifications), where
 	// child workflows would swell the parent's history.
 	Temporal client.Client
+	// DeliveryDays is how many working days the departments have to deliver each month
+	// (DefaultDeliveryDays when zero).
+	DeliveryDays int
 }
 
 // Notifier tells people about tasks. The in-app list is the one channel for now; SMS, WeChat

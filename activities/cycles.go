@@ -12,8 +12,9 @@ import (
 	"tandem/store"
 )
 
-// DeliveryWorkingDays is how long the departments have to deliver each month.
-const DeliveryWorkingDays = 5
+// DefaultDeliveryDays is how many working days the departments have to deliver each month
+// unless configured otherwise.
+const DefaultDeliveryDays = 5
 
 // OpenPeriodInput opens a period of a cycle.
 type OpenPeriodInput struct {
@@ -26,10 +27,11 @@ type OpenPeriodInput struct {
 
 // PeriodInfo is a recorded period.
 type PeriodInfo struct {
-	ID       string
-	Created  bool
-	Status   string
-	ClosesAt time.Time
+	ID           string
+	Created      bool
+	Status       string
+	ClosesAt     time.Time
+	DeliveryDays int // the working days each delivery task is due in
 }
 
 // OpenPeriod records a period once, its window on the working-day calendar opening at OpensAt.
@@ -41,9 +43,13 @@ func (a *Activities) OpenPeriod(ctx context.Context, in OpenPeriodInput) (Period
 	if err != nil {
 		return PeriodInfo{}, err
 	}
-	closes := cal.DueAfterWorkingDays(in.OpensAt, DeliveryWorkingDays).At
+	days := a.DeliveryDays
+	if days <= 0 {
+		days = DefaultDeliveryDays
+	}
+	closes := cal.DueAfterWorkingDays(in.OpensAt, days).At
 	p, created, err := a.Store.OpenPeriod(ctx, in.Kind, in.Period, in.Trigger, in.Actor, in.OpensAt, closes)
-	return PeriodInfo{ID: p.ID, Created: created, Status: p.Status, ClosesAt: p.WindowClosesAt}, err
+	return PeriodInfo{ID: p.ID, Created: created, Status: p.Status, ClosesAt: p.WindowClosesAt, DeliveryDays: days}, err
 }
 
 // DeliveryUnits lists the departments that deliver every month.

@@ -48,7 +48,7 @@ func ScheduledCycleWorkflow(ctx workflow.Context, kind string) error {
 		TypedSearchAttributes: temporal.NewSearchAttributes(SearchSubject.ValueSet(p.Key)),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, PeriodWorkflow, PeriodInput{PeriodID: info.ID, Kind: kind, Period: p.Key,
-		Start: p.Start, ClosesAt: info.ClosesAt})
+		Start: p.Start, ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return err
 	}
@@ -62,6 +62,9 @@ type PeriodInput struct {
 	Period   string
 	Start    time.Time // the period's first day
 	ClosesAt time.Time // the end of its working window
+	// DeliveryDays is how many working days each delivery task is due in; zero in histories
+	// from before it was configurable, which meant DefaultDeliveryDays.
+	DeliveryDays int
 }
 
 // PeriodWorkflow runs one period of a cycle (one workflow per period: period/<kind>/<key>).
@@ -106,13 +109,17 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 	if err := workflow.ExecuteActivity(ctx, a.DeliveryUnits).Get(ctx, &units); err != nil {
 		return err
 	}
+	days := in.DeliveryDays
+	if days <= 0 {
+		days = activities.DefaultDeliveryDays
+	}
 	delivered := map[string]bool{}
 	for _, unit := range units {
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			for round := 1; ; round++ {
 				out, err := tasks.Ask(gctx, TaskRequest{
 					Step: "delivery/" + unit + "/" + strconv.Itoa(round), Kind: "delivery.upload", Subject: in.Period,
-					Title: in.Period + " 月度数据报送", UnitID: unit, Role: domain.RoleLiaison, DueWorkingDays: activities.DeliveryWorkingDays,
+					Title: in.Period + " 月度数据报送", UnitID: unit, Role: domain.RoleLiaison, DueWorkingDays: days,
 				})
 				if err != nil {
 					return

@@ -55,9 +55,12 @@ func TestMonthlyDockingWithALiaisonWhoNeverDelivers(t *testing.T) {
 	answer(t, env, 8*day, "bulletin/"+countyUnit, "off-county", `{"acknowledged":true}`, nil)
 	p, _ := calendar.ParsePeriod(calendar.Monthly, "2026-10")
 	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p1", Kind: calendar.Monthly, Period: "2026-10",
-		Start: p.Start, ClosesAt: start.Add(7 * day)})
+		Start: p.Start, ClosesAt: start.Add(7 * day), DeliveryDays: 3})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
+	}
+	if f.dueDays["delivery/tax/1"] != 3 || f.dueDays["delivery/social/1"] != 3 {
+		t.Fatalf("delivery tasks due in %v working days, want the configured 3", f.dueDays)
 	}
 	// The deliveries are asked for side by side: their order is not fixed.
 	created := append([]string(nil), f.created...)

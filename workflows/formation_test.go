@@ -28,6 +28,7 @@ type fakeTasks struct {
 	cancelled int
 	register  map[string]bool
 	dissolved string
+	dueDays   map[string]int // working days each created task is due in
 	terms     int
 	moved     *time.Time
 }
@@ -45,6 +46,10 @@ func formationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks)
 			defer f.mu.Unlock()
 			id := strings.TrimPrefix(in.Key, in.WorkflowID+"/")
 			f.created = append(f.created, id)
+			if f.dueDays == nil {
+				f.dueDays = map[string]int{}
+			}
+			f.dueDays[id] = in.DueWorkingDays
 			due := env.Now().Add(time.Duration(in.DueWorkingDays) * 24 * time.Hour)
 			if in.DueMonths > 0 {
 				due = env.Now().AddDate(0, in.DueMonths, 0)

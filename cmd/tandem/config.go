@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tandem/activities"
 )
 
 // Config is everything Tandem reads from its environment, parsed once here.
@@ -29,6 +31,7 @@ type Config struct {
 	LogFormat     string        // TANDEM_LOG_FORMAT: text or json; default text
 	MinEmployees  int           // TANDEM_MIN_EMPLOYEES: the 三有 head count an operating enterprise needs; default 3
 	SurveyDays    int           // TANDEM_SURVEY_WORKING_DAYS: how long a registration survey link lives; default 5
+	DeliveryDays  int           // TANDEM_DELIVERY_WORKING_DAYS: the departments' monthly delivery window; default 5
 	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
 	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
 }
@@ -50,6 +53,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
 		MinEmployees:          3,
 		SurveyDays:            5,
+		DeliveryDays:          activities.DefaultDeliveryDays,
 		CycleHour:             1,
 		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
 	}
@@ -86,6 +90,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_SURVEY_WORKING_DAYS must be a whole number from 1 to 60")
 		}
 		c.SurveyDays = n
+	}
+	if v := getenv("TANDEM_DELIVERY_WORKING_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 60 {
+			problems = append(problems, "TANDEM_DELIVERY_WORKING_DAYS must be a whole number from 1 to 60")
+		}
+		c.DeliveryDays = n
 	}
 	if v := getenv("TANDEM_CYCLE_HOUR"); v != "" {
 		n, err := strconv.Atoi(v)

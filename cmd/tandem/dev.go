@@ -82,7 +82,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		return err
 	}
 	defer tc.Close()
-	w, err := startWorker(tc, st, newCalendar(st))
+	w, err := startWorker(tc, st, newCalendar(st), cfg)
 	if err != nil {
 		ln.Close()
 		return err

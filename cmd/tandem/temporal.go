@@ -79,10 +79,11 @@ func newCalendar(st *store.Store) *activities.CalendarCache {
 }
 
 // startWorker runs Tandem's workflows and activities on the task queue until Stop.
-func startWorker(c client.Client, st *store.Store, cal *activities.CalendarCache) (worker.Worker, error) {
+func startWorker(c client.Client, st *store.Store, cal *activities.CalendarCache, cfg Config) (worker.Worker, error) {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}, Temporal: c})
+	w.RegisterActivity(&activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}, Temporal: c,
+		DeliveryDays: cfg.DeliveryDays})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

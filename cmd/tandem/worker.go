@@ -19,7 +19,7 @@ func runWorker(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	ensureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
-	w, err := startWorker(tc, st, newCalendar(st))
+	w, err := startWorker(tc, st, newCalendar(st), cfg)
 	if err != nil {
 		return err
 	}
