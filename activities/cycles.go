@@ -216,13 +216,14 @@ func (a *Activities) NotifyLedgers(ctx context.Context, period string) error {
 	return nil
 }
 
-// AnalysisInfo is one county's quarterly analysis to write and review.
+// AnalysisInfo is one quarterly analysis to write and review.
 type AnalysisInfo struct {
-	CountyID       string
-	ReviewerUnitID string // the parent unit, or the county itself at the top
+	CountyID       string // the county or industry committee (the name is kept for recorded histories)
+	ReviewerUnitID string // the parent unit, or the unit itself at the top
 }
 
-// MakeAnalyses stores each county's figures and problem list for a quarter.
+// MakeAnalyses stores the figures and problem list of each county and each industry committee
+// for a quarter.
 func (a *Activities) MakeAnalyses(ctx context.Context, periodID, quarter string) ([]AnalysisInfo, error) {
 	p, err := calendar.ParsePeriod(calendar.Quarterly, quarter)
 	if err != nil {
@@ -233,8 +234,13 @@ func (a *Activities) MakeAnalyses(ctx context.Context, periodID, quarter string)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AnalysisInfo, len(counties))
-	for i, c := range counties {
+	committees, err := a.Store.Committees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	units := append(counties, committees...)
+	out := make([]AnalysisInfo, len(units))
+	for i, c := range units {
 		if _, err := a.Store.MakeAnalysis(ctx, periodID, quarter, prev.Key, c.ID); err != nil {
 			return nil, err
 		}

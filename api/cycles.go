@@ -249,7 +249,7 @@ type analysisResponse struct {
 	PublishedAt *time.Time      `json:"published_at"`
 }
 
-// listAnalyses shows a quarter's analyses (the counties the caller views): figures with their
+// listAnalyses shows a quarter's analyses (the counties and industry committees the caller views): figures with their
 // trend, the problem list, and the text once published.
 func (s *Server) listAnalyses(c *gin.Context) {
 	rows, err := s.Store.ListAnalyses(c.Request.Context(), principal(c), c.Param("id"))

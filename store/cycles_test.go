@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -113,7 +115,7 @@ func TestBulletinAgainstAHandCount(t *testing.T) {
 func TestAnalysisProblems(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		county, a, _, _ := nets(t, st)
+		county, a, _, committee := nets(t, st)
 		for _, o := range []struct {
 			uscc, coverage string
 			region         *domain.Unit
@@ -170,6 +172,35 @@ func TestAnalysisProblems(t *testing.T) {
 		list, _ := st.ListAnalyses(ctx, admin, p.ID)
 		if len(list) != 1 || list[0].Status != "published" || list[0].Text != "分析正文" {
 			t.Fatalf("analyses %+v", list)
+		}
+
+		// The committee's analysis counts by the industry net: the two organizations it is
+		// responsible for, one of them tagged without both coverages; three have no committee.
+		for _, uscc := range []string{"91350100M000100Y43", "91110108MA01B2C3D0"} {
+			if err := st.DB().Exec(`UPDATE organizations SET industry_unit_id = ?, industry_path = ?, industry_owners = 1 WHERE uscc = ?`,
+				committee.ID, committee.Path, uscc).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		p2, _, err := st.OpenPeriod(ctx, "quarterly", "2026-Q4", "manual", "admin", time.Now(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca, err := st.MakeAnalysis(ctx, p2.ID, "2026-Q4", "2026-Q3", committee.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = map[string]int{}
+		for _, pr := range ca.AnalysisProblems() {
+			got[pr.Code] = pr.Count
+		}
+		want = map[string]int{"no_responsible_unit": 2, "unverified": 2, "large_without_both": 1}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("the committee's problems %v, want %v", got, want)
+		}
+		var figures store.QuarterFigures
+		if err := json.Unmarshal([]byte(ca.Figures), &figures); err != nil || figures.Now.Single != 2 {
+			t.Fatalf("the committee's figures %s %v", ca.Figures, err)
 		}
 	})
 }

@@ -1,10 +1,6 @@
 package store
 
-import (
-	"context"
-
-	"gorm.io/gorm"
-)
+import "context"
 
 // MigrateTo migrates up to version, for tests of a migration over existing data.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
@@ -15,6 +11,3 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
-
-// DBForTest exposes the connection to tests that write what no store method writes.
-func (s *Store) DBForTest() *gorm.DB { return s.db }

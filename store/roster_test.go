@@ -268,7 +268,7 @@ func TestSourcePartitionMigration(t *testing.T) {
 	if err := st.MigrateTo(ctx, 6); err != nil {
 		t.Fatal(err)
 	}
-	db := st.DBForTest()
+	db := st.DB()
 	for _, q := range []string{
 		`INSERT INTO organizations (uscc, name, created_at, updated_at) VALUES ('` + x + `', '甲', now(), now()), ('` + y + `', '乙', now(), now())`,
 		`INSERT INTO organization_sources (uscc, source, import_id, observed_at, row_number, name, township, industry, supervisor, employees, reg_status, address)
@@ -326,7 +326,7 @@ func TestStaleImportTables(t *testing.T) {
 		stager.Close() // the parser failed: nothing staged is kept
 		table := "roster_batch_" + strings.ReplaceAll(imp.ID, "-", "_")
 		var staged int64
-		if err := st.DBForTest().Raw("SELECT count(*) FROM " + table).Scan(&staged).Error; err != nil {
+		if err := st.DB().Raw("SELECT count(*) FROM " + table).Scan(&staged).Error; err != nil {
 			t.Fatal(err)
 		}
 		// PostgreSQL's one COPY is rolled back; SQLite commits each batch, and the next attempt
@@ -337,13 +337,13 @@ func TestStaleImportTables(t *testing.T) {
 		if n, err := st.DropStaleImportTables(ctx); err != nil || n != 0 {
 			t.Fatalf("a running import's table dropped: %d %v", n, err)
 		}
-		if err := st.DBForTest().Exec("UPDATE roster_imports SET status = 'done' WHERE id = ?", imp.ID).Error; err != nil {
+		if err := st.DB().Exec("UPDATE roster_imports SET status = 'done' WHERE id = ?", imp.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		if n, err := st.DropStaleImportTables(ctx); err != nil || n != 1 {
 			t.Fatalf("an ended import's table kept: %d %v", n, err)
 		}
-		if err := st.DBForTest().Exec("SELECT 1 FROM " + table).Error; err == nil {
+		if err := st.DB().Exec("SELECT 1 FROM " + table).Error; err == nil {
 			t.Fatal("the table is still there")
 		}
 	})

@@ -200,10 +200,11 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 	return workflow.Await(ctx, func() bool { return acknowledged == len(counties) })
 }
 
-// quarterlyAnalysis is the quarterly cycle 每季一分析: each county's coverage is stored for the
-// quarter with its trend and the problems found from the data; the county's officer writes the
-// analysis on top of it (analysis.draft), an officer of the parent unit approves or returns it
-// (analysis.review), and the approved analysis is published.
+// quarterlyAnalysis is the quarterly cycle 每季一分析: the coverage of each county (region net)
+// and each industry committee (industry net) is stored for the quarter with its trend and the
+// problems found from the data; the unit's officer writes the analysis on top of it
+// (analysis.draft), an officer of the parent unit approves or returns it (analysis.review), and
+// the approved analysis is published.
 func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish func(string, map[string]any) error) error {
 	var a *activities.Activities
 	var counties []activities.AnalysisInfo

@@ -228,14 +228,26 @@ func TestAssessmentEndToEnd(t *testing.T) {
 			t.Fatalf("audit lacks %s: %v", want, actions)
 		}
 	}
-	// The quarterly analysis: the county drafts on top of the problem list, the city approves.
+	// The quarterly analysis: the county and an industry committee each draft on top of their
+	// problem list, the city approves both.
+	committee := admin.must(201, "POST", "/units", map[string]any{"name": "市非公经济组织行业党委", "net": "industry",
+		"kind": "committee", "parent_id": city})["id"].(string)
+	admin.must(201, "POST", "/users", map[string]any{"username": "off-committee", "password": "password-off-committee",
+		"memberships": []map[string]string{{"unit_id": committee, "role": "officer"}}})
+	offCommittee := login("off-committee")
 	quarter := admin.must(202, "POST", "/cycles/quarterly/2026-Q3/run", nil)["id"].(string)
 	doTask(t, offCounty, nextTask(t, offCounty, "analysis.draft"), map[string]any{"text": "三季度覆盖率保持稳定，问题与措施如下……"})
+	doTask(t, offCity, nextTask(t, offCity, "analysis.review"), map[string]any{"decision": "approve"})
+	doTask(t, offCommittee, nextTask(t, offCommittee, "analysis.draft"), map[string]any{"text": "行业党委三季度分析……"})
 	doTask(t, offCity, nextTask(t, offCity, "analysis.review"), map[string]any{"decision": "approve"})
 	waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+quarter, nil)["status"] == "done" })
 	analyses := offCounty.must(200, "GET", "/periods/"+quarter+"/analyses", nil)["items"].([]any)
 	if len(analyses) != 1 || analyses[0].(map[string]any)["status"] != "published" {
-		t.Fatalf("analyses %v", analyses)
+		t.Fatalf("the county's analyses %v", analyses)
+	}
+	all := admin.must(200, "GET", "/periods/"+quarter+"/analyses", nil)["items"].([]any)
+	if len(all) != 2 || all[0].(map[string]any)["status"] != "published" || all[1].(map[string]any)["status"] != "published" {
+		t.Fatalf("all analyses %v", all)
 	}
 
 	res, err := http.DefaultClient.Do(authed(admin, "GET", "/periods/"+period+"/assessments?format=xlsx"))
