@@ -351,6 +351,8 @@ func updateError(err error) error {
 		switch app.Type() {
 		case workflows.ErrTypeTaskClosed:
 			return domain.Errorf(domain.ECONFLICT, "the task is not open")
+		case workflows.ErrTypeNotYours:
+			return domain.Errorf(domain.EFORBIDDEN, "%s", app.Message())
 		case workflows.ErrTypeInvalidResult:
 			var fields []domain.FieldError
 			_ = app.Details(&fields)

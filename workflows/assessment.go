@@ -67,6 +67,7 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 			Step: "review/" + strconv.Itoa(round), Kind: "assessment.review", Subject: in.Period, Title: in.Period + " 半年考核：考核结果审核",
 			UnitID: u.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			Check: func(raw json.RawMessage) error { return checkReview(in.Scheme, score.Marks, raw) },
+			NotBy: []string{out.CompletedBy}, // whoever scored does not review the score too
 		})
 		if err != nil {
 			return domain.Outcome{}, err

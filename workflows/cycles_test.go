@@ -121,7 +121,7 @@ func TestScheduledCycleCoversThePeriodJustEnded(t *testing.T) {
 
 // TestAssessmentReturnedThenAdjusted: the unit self-assesses, the county scores, the reviewer
 // returns it once, then adjusts one score with a reason and approves: the adjusted marks are
-// locked.
+// locked. The officer who scored may not review the score as well.
 func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 	env, f := formationEnv(t)
 	var a *activities.Activities
@@ -132,6 +132,7 @@ func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 	answer(t, env, h, "self", "off-town", `{"scores":{"census":90},"evidence":"走访台账、会议纪要"}`, nil)
 	answer(t, env, 2*h, "score/1", "off-county", `{"scores":{"census":85}}`, refused(t, "scores.meetings", "required"))
 	answer(t, env, 3*h, "score/1", "off-county", `{"scores":{"census":85,"meetings":80},"deductions":{"late_delivery":2}}`, nil)
+	answer(t, env, 3*h+time.Minute, "review/1", "off-county", `{"decision":"approve"}`, refused(t, "someone else"))
 	answer(t, env, 4*h, "review/1", "off-city", `{"decision":"return","reason":"扣分依据不足"}`, nil)
 	answer(t, env, 5*h, "score/2", "off-county", `{"scores":{"census":85,"meetings":80}}`, nil)
 	answer(t, env, 6*h, "review/2", "off-city", `{"decision":"adjust","adjustments":[{"code":"nope","value":1,"reason":"x"}]}`, refused(t, "adjustments[0].code"))

@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -23,10 +24,11 @@ const (
 	QueryOpenTasks = "open-tasks"
 )
 
-// Error types of a rejected completion; the API maps them to 409 and 422.
+// Error types of a rejected completion; the API maps them to 409, 422 and 403.
 const (
 	ErrTypeTaskClosed    = "TaskClosed"
 	ErrTypeInvalidResult = "InvalidResult"
+	ErrTypeNotYours      = "NotYours" // the actor may not complete this task (NotBy)
 	// ErrTypeTaskNotReady: the task's row exists but the workflow has not yet taken in the
 	// activity that created it (a person was faster than the workflow task); retry shortly.
 	ErrTypeTaskNotReady = "TaskNotReady"
@@ -68,6 +70,9 @@ type TaskRequest struct {
 	// failing result is refused with 422 before anything enters history; it must be
 	// deterministic and return a *domain.Error (EINVALID) listing the fields.
 	Check func(result json.RawMessage) error
+	// NotBy names people who may not complete the task, though their role would let them: the
+	// officer who scored an outcome does not review it too (four eyes).
+	NotBy []string
 }
 
 // TaskOutcome is what a completed task gives back to its workflow.
@@ -87,6 +92,7 @@ type taskState struct {
 	dueChanged    bool
 	escalationOf  string // for an escalation task: the overdue task's ID
 	check         func(json.RawMessage) error
+	notBy         []string
 }
 
 // Tasks lets a workflow ask people for steps. Create it with NewTasks at the very top of the
@@ -148,6 +154,9 @@ func (h *Tasks) validate(ctx workflow.Context, req CompleteTaskRequest) error {
 	}
 	if t.done || t.completing {
 		return temporal.NewApplicationError("the task is not open", ErrTypeTaskClosed)
+	}
+	if slices.Contains(t.notBy, req.Actor) {
+		return temporal.NewApplicationError("this task must be completed by someone else: you did the step it checks", ErrTypeNotYours)
 	}
 	// Forms decode into structs and encode structs: deterministic, though workflowcheck
 	// cannot tell encoding/json's map paths from ours.
@@ -248,7 +257,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 		return TaskOutcome{}, err
 	}
 	t := h.track(info, remind)
-	t.check = req.Check
+	t.check, t.notBy = req.Check, req.NotBy
 	if info.Status == domain.TaskCompleted { // the row was completed before a reset of this workflow
 		t.done = true
 		t.outcome = TaskOutcome{TaskID: info.ID, Kind: info.Kind, CompletedBy: info.CompletedBy, Result: info.Result}
