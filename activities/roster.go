@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -73,6 +74,15 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 		}
 		return imp, err
 	}
+	// An extract without one valid row would flag every organization the source delivered
+	// before as missing: it is refused, its rejects listed for the department to fix.
+	if pc.Accepted == 0 {
+		reason := "文件中没有可导入的行（数据行 " + strconv.Itoa(pc.Rows) + "，全部拒收或为空）"
+		if err := a.Store.FailImport(ctx, importID, reason, &pc); err != nil {
+			return imp, err
+		}
+		return imp, temporal.NewNonRetryableApplicationError(reason, ErrTypeBadFile, nil)
+	}
 	mergeStart := time.Now()
 	done, err := a.Store.MergeImport(ctx, importID, pc)
 	if a.Store.Trace != nil {
@@ -93,7 +103,7 @@ type badFile struct{ msg string }
 func (b badFile) Error() string { return b.msg }
 
 func (a *Activities) failImport(ctx context.Context, id, reason string) error {
-	if err := a.Store.FailImport(ctx, id, reason); err != nil {
+	if err := a.Store.FailImport(ctx, id, reason, nil); err != nil {
 		return err
 	}
 	return temporal.NewNonRetryableApplicationError(reason, ErrTypeBadFile, nil)
@@ -206,5 +216,5 @@ func issueOf(i roster.Issue, severity string) store.ImportIssue {
 
 // FailImport records that an import failed for good.
 func (a *Activities) FailImport(ctx context.Context, importID, reason string) error {
-	return a.Store.FailImport(ctx, importID, reason)
+	return a.Store.FailImport(ctx, importID, reason, nil)
 }

@@ -55,14 +55,19 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 	})
 }
 
-// FailImport records why an import failed; the master roster is untouched.
-func (s *Store) FailImport(ctx context.Context, id, reason string) error {
+// FailImport records why an import failed, with what the parser counted when it got that far
+// (pc may be nil); the master roster is untouched, and the rejects stay listed.
+func (s *Store) FailImport(ctx context.Context, id, reason string, pc *ParseCounts) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(batchTable(id))).Error; err != nil {
 			return translate(err, "staging")
 		}
-		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).
-			Updates(map[string]any{"status": ImportFailed, "error": reason, "finished_at": s.Now()}).Error, "import")
+		upd := map[string]any{"status": ImportFailed, "error": reason, "finished_at": s.Now()}
+		if pc != nil {
+			upd["rows"], upd["accepted"], upd["rejected"], upd["warnings"] = pc.Rows, pc.Accepted, pc.Rejected, pc.Warnings
+			upd["encoding"], upd["sheet"], upd["header_row"] = pc.Encoding, pc.Sheet, pc.HeaderRow
+		}
+		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).Updates(upd).Error, "import")
 	})
 }
 
