@@ -61,7 +61,7 @@ func (s *Server) createImport(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
 	source := c.PostForm("source")
 	var v domain.Validation
-	if !roster.ValidSource(source) {
+	if !roster.FileSource(source) {
 		v.Add("source", "one of market, tax, social, civil, statistics, industry, annual_report")
 	}
 	opts := activities.ImportOptions{Encoding: strings.ToLower(c.PostForm("encoding")), Sheet: c.PostForm("sheet")}

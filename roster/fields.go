@@ -67,15 +67,18 @@ func FieldOfHeader(h string) (Field, bool) {
 	return f, ok
 }
 
-// Sources are the departments that deliver rosters, in the order their values win when they
-// disagree (the master value shown while a conflict is open).
-var Sources = []string{"market", "civil", "tax", "social", "statistics", "industry", "annual_report", "field"}
-
-// SourceLabel is the Chinese name of a source.
+// SourceLabel is the Chinese name of a source: the departments that deliver rosters as files,
+// and the two fed one organization at a time, field visits and registrations. (While sources
+// disagree the master shows the value of the first in the order field, market, civil, tax,
+// social, statistics, industry, annual report: store's sourceRank.)
 var SourceLabel = map[string]string{
 	"market": "市场监管", "civil": "民政", "tax": "税务", "social": "社保", "statistics": "统计",
-	"industry": "工信", "annual_report": "年报", "field": "实地走访",
+	"industry": "工信", "annual_report": "年报", "field": "实地走访", "registration": "登记报告",
 }
 
-// ValidSource reports whether s is a known source.
-func ValidSource(s string) bool { _, ok := SourceLabel[s]; return ok }
+// FileSource reports whether s is a source that delivers rosters as files: a department, not
+// field visits or registrations.
+func FileSource(s string) bool {
+	_, ok := SourceLabel[s]
+	return ok && s != "field" && s != "registration"
+}

@@ -147,3 +147,11 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFileSource(t *testing.T) {
+	for s, want := range map[string]bool{"market": true, "annual_report": true, "field": false, "registration": false, "nope": false, "": false} {
+		if got := roster.FileSource(s); got != want {
+			t.Errorf("FileSource(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
