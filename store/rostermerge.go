@@ -75,7 +75,7 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 				return err
 			}
 		}
-		for _, t := range []string{"cls", "recompute"} {
+		for _, t := range []string{"cls", "recompute", "prev"} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
 			}
@@ -122,6 +122,18 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		// before, or says something the master does not show, or the organization has open
 		// conflicts, or the source dropped it. A source that agrees with the master and with
 		// itself (the common case) leaves it alone, and is not listed.
+		// What the source said before. SQLite joins a subquery by scanning it for every row, so
+		// there it is a temp table with an index.
+		prev := `(SELECT * FROM organization_sources WHERE source = @source)`
+		if s.dialect == SQLite {
+			if err := exec(`CREATE TEMP TABLE prev AS SELECT * FROM organization_sources WHERE source = @source`); err != nil {
+				return err
+			}
+			if err := exec(`CREATE UNIQUE INDEX temp.prev_uscc ON prev (uscc)`); err != nil {
+				return err
+			}
+			prev = "prev"
+		}
 		classify := `SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
 			gone OR (touched AND NOT is_new AND (had_source OR disputed OR differs)) AS rederive FROM (
 			SELECT COALESCE(c.uscc, s.uscc) AS uscc,
@@ -137,7 +149,7 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			 OR (c.industry <> '' AND c.industry <> o.industry) OR (c.supervisor <> '' AND c.supervisor <> o.supervisor)
 			 OR (` + empNew + `) OR (c.reg_status <> '' AND c.reg_status <> o.reg_status)
 			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
-			FROM ` + batch + ` c FULL JOIN (SELECT * FROM organization_sources WHERE source = @source) s ON s.uscc = c.uscc
+			FROM ` + batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
 			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)) c
 			WHERE is_new OR touched OR carry OR disputed OR differs`
 		// The merge keeps of it what the steps below need; the rest is only counted.
@@ -160,6 +172,9 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			}
 		} else {
 			if err := exec(`CREATE TEMP TABLE cls AS ` + classify); err != nil {
+				return err
+			}
+			if err := exec(`CREATE UNIQUE INDEX temp.cls_uscc ON cls (uscc)`); err != nil {
 				return err
 			}
 			if err := tx.Raw(countsOf + `cls`).Scan(&counts).Error; err != nil {
@@ -234,8 +249,8 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			Scan(&conflicts).Error; err != nil {
 			return translate(err, "import counts")
 		}
-		for _, t := range []string{"cls", "recompute"} {
-			if err := exec("DROP TABLE " + t); err != nil {
+		for _, t := range []string{"cls", "recompute", "prev"} {
+			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
 			}
 		}
