@@ -43,8 +43,9 @@ func USCCReasonLabel(reason string) string {
 	return reason
 }
 
-// NormalizeUSCC trims spaces (also full-width ones), turns full-width characters into their
-// half-width forms and upper-cases the result.
+// NormalizeUSCC drops spaces anywhere (also full-width and non-breaking ones, and line
+// breaks: a code has none, so they are only layout, e.g. "9111 0108 …"), turns full-width
+// characters into their half-width forms and upper-cases the result.
 func NormalizeUSCC(s string) string {
 	if plainUSCC(s) {
 		return s
@@ -53,14 +54,14 @@ func NormalizeUSCC(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case r == '\u3000':
-			r = ' '
+		case unicode.IsSpace(r) || r == '\u3000' || r == '\uFEFF':
+			continue
 		case r >= '\uFF01' && r <= '\uFF5E':
 			r -= 0xFEE0
 		}
 		b.WriteRune(unicode.ToUpper(r))
 	}
-	return strings.TrimFunc(b.String(), func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+	return b.String()
 }
 
 // plainUSCC says whether s is already normal: upper-case ASCII letters and digits only.

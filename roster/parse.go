@@ -208,6 +208,14 @@ func cleanText(s string) string {
 	s = strings.TrimFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\uFEFF'
 	})
+	// A line break inside a cell (Alt+Enter in Excel) is layout: "西湖\n街道" is 西湖街道.
+	if strings.ContainsAny(s, "\r\n") {
+		lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' })
+		for i, l := range lines {
+			lines[i] = strings.TrimFunc(l, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u3000' })
+		}
+		s = strings.Join(lines, "")
+	}
 	if s == "" || !hasFullWidth(s) {
 		return s
 	}

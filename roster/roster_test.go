@@ -112,6 +112,20 @@ func TestEncodingsAndShapes(t *testing.T) {
 		if got.Records[0].Row != 3 || got.Rejects[0].Row != 6 {
 			t.Fatalf("rows: record %d (want 3), reject %d (want 6)", got.Records[0].Row, got.Rejects[0].Row)
 		}
+		// A line break inside a cell is layout: the name reads as one line.
+		if got.Records[0].Name != "两行名称" {
+			t.Fatalf("name %q", got.Records[0].Name)
+		}
+	})
+	t.Run("LineBreaksInCellsAndSpacedCodes", func(t *testing.T) {
+		csv := "统一社会信用代码,名称,所属乡镇（街道）\n\"9111 0108 5513 8508 2Q\",甲,\"西湖 \r\n 街道\"\n"
+		got, err := parseFile(t, []byte(csv), "x.csv", roster.Options{})
+		if err != nil || len(got.Records) != 1 {
+			t.Fatalf("%+v %v", got, err)
+		}
+		if r := got.Records[0]; r.USCC != "91110108551385082Q" || r.Township != "西湖街道" {
+			t.Fatalf("record %+v", r)
+		}
 	})
 	t.Run("Neutralize", func(t *testing.T) {
 		for in, want := range map[string]string{"=1+1": "'=1+1", "+86": "'+86", "-2": "'-2", "@x": "'@x", "公司": "公司", "": ""} {
