@@ -303,15 +303,10 @@ func (s *Store) copyRows(ctx context.Context, table string, cols []string, rows 
 		return err
 	}
 	if s.dialect == Postgres {
-		conn, err := sqlDB.Conn(ctx)
-		if err != nil {
-			return translate(err, table)
-		}
-		defer conn.Close()
-		return translate(conn.Raw(func(dc any) error {
-			_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-			return err
-		}), table)
+		batches := make(chan [][]any, 1)
+		batches <- rows
+		close(batches)
+		return s.copyStream(ctx, table, cols, batches)
 	}
 	const perStmt = 500 // SQLite allows 32,766 parameters
 	tx, err := sqlDB.BeginTx(ctx, nil)

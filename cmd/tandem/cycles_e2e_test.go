@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"tandem/store/storetest"
 )
 
 // TestCyclesEndToEnd triggers the monthly cycle for a past period through the API: the
@@ -16,120 +14,111 @@ import (
 // county's bulletin matches a hand count, downloads as XLSX and prints, and the county's officer
 // acknowledges it. Running the period again starts nothing new.
 func TestCyclesEndToEnd(t *testing.T) {
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			dbURL := ""
-			if db == "postgres" {
-				dbURL = storetest.NewPostgresDatabase(t)
-			}
-			p := startDev(t, t.TempDir(), dbURL)
-			admin := loginAs(t, p.base, "admin", adminPassword)
-			unit := func(name, net, kind string, parent any) string {
-				return admin.must(201, "POST", "/units", map[string]any{"name": name, "net": net, "kind": kind, "parent_id": parent})["id"].(string)
-			}
-			county := unit("青山县", "region", "county", nil)
-			unit("东风街道", "region", "township", county)
-			tax := unit("县税务局", "department", "department", nil)
-			market := unit("县市场监管局", "department", "department", nil)
-			for _, u := range []struct{ name, unit, role string }{
-				{"liaison-tax", tax, "liaison"}, {"liaison-market", market, "liaison"}, {"officer-county", county, "officer"},
-			} {
-				admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
-					"memberships": []map[string]string{{"unit_id": u.unit, "role": u.role}}})
-			}
-			login := func(name string) *session { return loginAs(t, p.base, name, "password-"+name) }
-			liaisonTax, liaisonMarket, offCounty := login("liaison-tax"), login("liaison-market"), login("officer-county")
+	eachDatabase(t, func(t *testing.T, db, dbURL string) {
+		p := startDev(t, t.TempDir(), dbURL)
+		admin := loginAs(t, p.base, "admin", adminPassword)
+		county := admin.unit("青山县", "region", "county", nil)
+		admin.unit("东风街道", "region", "township", county)
+		tax := admin.unit("县税务局", "department", "department", nil)
+		market := admin.unit("县市场监管局", "department", "department", nil)
+		for _, u := range []struct{ name, unit, role string }{
+			{"liaison-tax", tax, "liaison"}, {"liaison-market", market, "liaison"}, {"officer-county", county, "officer"},
+		} {
+			admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
+				"memberships": []map[string]string{{"unit_id": u.unit, "role": u.role}}})
+		}
+		login := func(name string) *session { return loginAs(t, p.base, name, "password-"+name) }
+		liaisonTax, liaisonMarket, offCounty := login("liaison-tax"), login("liaison-market"), login("officer-county")
 
-			if status, _ := offCounty.call("POST", "/cycles/monthly/2026-10/run", nil); status != 403 {
-				t.Fatalf("an officer runs a cycle: %d", status)
+		if status, _ := offCounty.call("POST", "/cycles/monthly/2026-10/run", nil); status != 403 {
+			t.Fatalf("an officer runs a cycle: %d", status)
+		}
+		for _, bad := range []string{"/cycles/monthly/2099-01/run", "/cycles/monthly/2026-13/run", "/cycles/weekly/2026-10/run"} {
+			if status, _ := admin.call("POST", bad, nil); status != 422 {
+				t.Fatalf("POST %s: %d, want 422", bad, status)
 			}
-			for _, bad := range []string{"/cycles/monthly/2099-01/run", "/cycles/monthly/2026-13/run", "/cycles/weekly/2026-10/run"} {
-				if status, _ := admin.call("POST", bad, nil); status != 422 {
-					t.Fatalf("POST %s: %d, want 422", bad, status)
-				}
-			}
-			run := admin.must(202, "POST", "/cycles/monthly/2026-10/run", nil)
-			id := run["id"].(string)
-			if again := admin.must(202, "POST", "/cycles/monthly/2026-10/run", nil); again["id"] != id || again["started"] != false || run["started"] != true {
-				t.Fatalf("runs %v then %v", run, again)
-			}
-			periods := admin.must(200, "GET", "/periods", nil)["items"].([]any)
-			if len(periods) != 1 || periods[0].(map[string]any)["kind"] != "monthly" || periods[0].(map[string]any)["period"] != "2026-10" {
-				t.Fatalf("periods %v", periods)
-			}
+		}
+		run := admin.must(202, "POST", "/cycles/monthly/2026-10/run", nil)
+		id := run["id"].(string)
+		if again := admin.must(202, "POST", "/cycles/monthly/2026-10/run", nil); again["id"] != id || again["started"] != false || run["started"] != true {
+			t.Fatalf("runs %v then %v", run, again)
+		}
+		periods := admin.must(200, "GET", "/periods", nil)["items"].([]any)
+		if len(periods) != 1 || periods[0].(map[string]any)["kind"] != "monthly" || periods[0].(map[string]any)["period"] != "2026-10" {
+			t.Fatalf("periods %v", periods)
+		}
 
-			dir := t.TempDir()
-			write := func(name, body string) string {
-				path := filepath.Join(dir, name)
-				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return path
+		dir := t.TempDir()
+		write := func(name, body string) string {
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
 			}
-			taxFile := write("tax.csv", "纳税人识别号,纳税人名称,所属街道,从业人数\n91350100M000100Y43,青山精密机械有限公司,东风街道,120\n91110108MA01B2C3D0,东风物流有限公司,东风街道,8\n")
-			marketFile := write("market.csv", "统一社会信用代码,企业名称,所属乡镇(街道)\n91110108MA01B2C3D0,东风物流有限公司,东风街道\n91310000MA1FL0000N,东风文化传媒有限公司,东风街道\n")
-			taxImport := liaisonTax.upload("tax", taxFile)["id"].(string)
-			doTask(t, liaisonTax, nextTask(t, liaisonTax, "delivery.upload"), map[string]any{"import_id": taxImport})
-			// The market liaison names the tax import: refused, asked again.
-			first := nextTask(t, liaisonMarket, "delivery.upload")
-			doTask(t, liaisonMarket, first, map[string]any{"import_id": taxImport})
-			var second map[string]any
-			waitFor(t, func() bool {
-				items := liaisonMarket.must(200, "GET", "/tasks?kind=delivery.upload", nil)["items"].([]any)
-				if len(items) == 1 && items[0].(map[string]any)["id"] != first["id"] {
-					second = items[0].(map[string]any)
-				}
-				return second != nil
-			})
-			marketImport := liaisonMarket.upload("market", marketFile)["id"].(string)
-			doTask(t, liaisonMarket, second, map[string]any{"import_id": marketImport})
+			return path
+		}
+		taxFile := write("tax.csv", "纳税人识别号,纳税人名称,所属街道,从业人数\n91350100M000100Y43,青山精密机械有限公司,东风街道,120\n91110108MA01B2C3D0,东风物流有限公司,东风街道,8\n")
+		marketFile := write("market.csv", "统一社会信用代码,企业名称,所属乡镇(街道)\n91110108MA01B2C3D0,东风物流有限公司,东风街道\n91310000MA1FL0000N,东风文化传媒有限公司,东风街道\n")
+		taxImport := liaisonTax.upload("tax", taxFile)["id"].(string)
+		doTask(t, liaisonTax, nextTask(t, liaisonTax, "delivery.upload"), map[string]any{"import_id": taxImport})
+		// The market liaison names the tax import: refused, asked again.
+		first := nextTask(t, liaisonMarket, "delivery.upload")
+		doTask(t, liaisonMarket, first, map[string]any{"import_id": taxImport})
+		var second map[string]any
+		waitFor(t, func() bool {
+			items := liaisonMarket.must(200, "GET", "/tasks?kind=delivery.upload", nil)["items"].([]any)
+			if len(items) == 1 && items[0].(map[string]any)["id"] != first["id"] {
+				second = items[0].(map[string]any)
+			}
+			return second != nil
+		})
+		marketImport := liaisonMarket.upload("market", marketFile)["id"].(string)
+		doTask(t, liaisonMarket, second, map[string]any{"import_id": marketImport})
 
-			waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+id, nil)["status"] == "done" })
-			period := admin.must(200, "GET", "/periods/"+id, nil)
-			if len(period["deliveries"].([]any)) != 2 || len(period["bulletins"].([]any)) != 1 {
-				t.Fatalf("period %v", period)
-			}
-			// By hand: three organizations in 东风街道, none verified or covered, none overdue.
-			b := offCounty.must(200, "GET", "/periods/"+id+"/bulletins/"+county, nil)
-			total := b["total"].(map[string]any)
-			if jsonNum(total["organizations"]) != "3" || jsonNum(total["verified"]) != "0" || jsonNum(total["operating"]) != "3" ||
-				jsonNum(total["organization_coverage"]) != "0" || jsonNum(total["formations_running"]) != "0" {
-				t.Fatalf("bulletin %v", b)
-			}
-			rows := b["rows"].([]any)
-			if len(rows) != 1 || rows[0].(map[string]any)["name"] != "东风街道" || jsonNum(rows[0].(map[string]any)["organizations"]) != "3" {
-				t.Fatalf("bulletin rows %v", rows)
-			}
-			for format, ctype := range map[string]string{"xlsx": "spreadsheetml", "html": "text/html"} {
-				res, err := http.DefaultClient.Do(authed(offCounty, "GET", "/periods/"+id+"/bulletins/"+county+"?format="+format))
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), ctype) || len(body) < 100 {
-					t.Fatalf("bulletin as %s: %d %s", format, res.StatusCode, res.Header.Get("Content-Type"))
-				}
-			}
-			res, err := http.DefaultClient.Do(authed(offCounty, "GET", "/ledgers/"+county))
+		waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+id, nil)["status"] == "done" })
+		period := admin.must(200, "GET", "/periods/"+id, nil)
+		if len(period["deliveries"].([]any)) != 2 || len(period["bulletins"].([]any)) != 1 {
+			t.Fatalf("period %v", period)
+		}
+		// By hand: three organizations in 东风街道, none verified or covered, none overdue.
+		b := offCounty.must(200, "GET", "/periods/"+id+"/bulletins/"+county, nil)
+		total := b["total"].(map[string]any)
+		if jsonNum(total["organizations"]) != "3" || jsonNum(total["verified"]) != "0" || jsonNum(total["operating"]) != "3" ||
+			jsonNum(total["organization_coverage"]) != "0" || jsonNum(total["formations_running"]) != "0" {
+			t.Fatalf("bulletin %v", b)
+		}
+		rows := b["rows"].([]any)
+		if len(rows) != 1 || rows[0].(map[string]any)["name"] != "东风街道" || jsonNum(rows[0].(map[string]any)["organizations"]) != "3" {
+			t.Fatalf("bulletin rows %v", rows)
+		}
+		for format, ctype := range map[string]string{"xlsx": "spreadsheetml", "html": "text/html"} {
+			res, err := http.DefaultClient.Do(authed(offCounty, "GET", "/periods/"+id+"/bulletins/"+county+"?format="+format))
 			if err != nil {
 				t.Fatal(err)
 			}
+			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
-				t.Fatalf("ledger %d", res.StatusCode)
+			if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), ctype) || len(body) < 100 {
+				t.Fatalf("bulletin as %s: %d %s", format, res.StatusCode, res.Header.Get("Content-Type"))
 			}
-			ack := nextTask(t, offCounty, "bulletin.acknowledge")
-			if ack["unit_id"] != county || ack["subject"] != "2026-10" {
-				t.Fatalf("acknowledge task %v", ack)
-			}
-			doTask(t, offCounty, ack, map[string]any{"acknowledged": true, "note": "已阅，请各街道抓紧核实"})
-			audit := admin.must(200, "GET", "/audit?subject_type=period&subject_id="+id, nil)["items"].([]any)
-			if len(audit) < 4 { // opened, two deliveries, done
-				t.Fatalf("audit of the period: %v", audit)
-			}
-		})
-	}
+		}
+		res, err := http.DefaultClient.Do(authed(offCounty, "GET", "/ledgers/"+county))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("ledger %d", res.StatusCode)
+		}
+		ack := nextTask(t, offCounty, "bulletin.acknowledge")
+		if ack["unit_id"] != county || ack["subject"] != "2026-10" {
+			t.Fatalf("acknowledge task %v", ack)
+		}
+		doTask(t, offCounty, ack, map[string]any{"acknowledged": true, "note": "已阅，请各街道抓紧核实"})
+		audit := admin.must(200, "GET", "/audit?subject_type=period&subject_id="+id, nil)["items"].([]any)
+		if len(audit) < 4 { // opened, two deliveries, done
+			t.Fatalf("audit of the period: %v", audit)
+		}
+	})
 }
 
 // TestAssessmentEndToEnd triggers the half-year assessment: a township self-assesses, the
@@ -138,12 +127,9 @@ func TestCyclesEndToEnd(t *testing.T) {
 func TestAssessmentEndToEnd(t *testing.T) {
 	p := startDev(t, t.TempDir(), "")
 	admin := loginAs(t, p.base, "admin", adminPassword)
-	unit := func(name, kind string, parent any) string {
-		return admin.must(201, "POST", "/units", map[string]any{"name": name, "net": "region", "kind": kind, "parent_id": parent})["id"].(string)
-	}
-	city := unit("青山市", "city", nil)
-	county := unit("青山县", "county", city)
-	town := unit("东风街道", "township", county)
+	city := admin.unit("青山市", "region", "city", nil)
+	county := admin.unit("青山县", "region", "county", city)
+	town := admin.unit("东风街道", "region", "township", county)
 	for _, u := range []struct{ name, unit string }{{"off-city", city}, {"off-county", county}, {"off-town", town}} {
 		admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
 			"memberships": []map[string]string{{"unit_id": u.unit, "role": "officer"}}})
@@ -230,8 +216,7 @@ func TestAssessmentEndToEnd(t *testing.T) {
 	}
 	// The quarterly analysis: the county and an industry committee each draft on top of their
 	// problem list, the city approves both.
-	committee := admin.must(201, "POST", "/units", map[string]any{"name": "市非公经济组织行业党委", "net": "industry",
-		"kind": "committee", "parent_id": city})["id"].(string)
+	committee := admin.unit("市非公经济组织行业党委", "industry", "committee", city)
 	admin.must(201, "POST", "/users", map[string]any{"username": "off-committee", "password": "password-off-committee",
 		"memberships": []map[string]string{{"unit_id": committee, "role": "officer"}}})
 	offCommittee := login("off-committee")

@@ -167,95 +167,106 @@ func loginAs(t *testing.T, base, user, pw string) *session {
 // through the embedded Temporal server, kills the process with SIGKILL, restarts it on the
 // same data folder and finds everything again.
 func TestDevEndToEnd(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db, dbURL string) {
+		data := t.TempDir()
+		p := startDev(t, data, dbURL)
+		admin := loginAs(t, p.base, "admin", adminPassword)
+
+		// Scenario 2: the nets and the users.
+		county := admin.unit("青山县", "region", "county", nil)
+		townA := admin.unit("东风街道", "region", "township", county)
+		townB := admin.unit("南湖镇", "region", "township", county)
+		admin.unit("青山经济开发区", "region", "park", townA)
+		admin.unit("非公经济组织行业党委", "industry", "committee", nil)
+		admin.unit("律师行业党委", "industry", "committee", nil)
+		user := func(name, unitID, role string) {
+			admin.must(201, "POST", "/users", map[string]any{"username": name, "password": "password-" + name,
+				"memberships": []map[string]string{{"unit_id": unitID, "role": role}}})
+		}
+		user("inspector-a", townA, "inspector")
+		user("inspector-b", townB, "inspector")
+		user("secretary-a", townA, "secretary")
+		user("officer-a", townA, "officer")
+		user("officer-county", county, "officer")
+
+		inspB := loginAs(t, p.base, "inspector-b", "password-inspector-b")
+		if units := inspB.must(200, "GET", "/units", nil)["items"].([]any); len(units) != 1 {
+			t.Fatalf("inspector of township B sees %d units, want 1", len(units))
+		}
+		offCounty := loginAs(t, p.base, "officer-county", "password-officer-county")
+		if units := offCounty.must(200, "GET", "/units", nil)["items"].([]any); len(units) != 4 {
+			t.Fatalf("county officer sees %d units, want 4 (county, two townships, park)", len(units))
+		}
+		if status, _ := offCounty.call("POST", "/users", map[string]any{"username": "x-user", "password": "password-123"}); status != 403 {
+			t.Fatalf("officer creating a user: %d, want 403", status)
+		}
+
+		// A workflow through the embedded Temporal server, run by the in-process worker.
+		check := admin.must(200, "POST", "/system/self-check", nil)
+		if check["database"] != db {
+			t.Fatalf("self-check ran against %v, want %s", check["database"], db)
+		}
+
+		// A process in flight: a drill task waiting for township A's secretary.
+		officerA := loginAs(t, p.base, "officer-a", "password-officer-a")
+		officerA.must(202, "POST", "/drills", map[string]any{"unit_id": townA, "role": "secretary"})
+		secA := loginAs(t, p.base, "secretary-a", "password-secretary-a")
+		waitFor(t, func() bool { return len(secA.must(200, "GET", "/tasks", nil)["items"].([]any)) == 1 })
+
+		p.kill(t)
+		p = startDev(t, data, dbURL)
+
+		// The task is still there, once, and the workflow takes its completion.
+		secA.base = p.base
+		tasks := secA.must(200, "GET", "/tasks", nil)["items"].([]any)
+		if len(tasks) != 1 {
+			t.Fatalf("after restart the secretary has %d tasks, want 1", len(tasks))
+		}
+		done := secA.must(200, "POST", "/tasks/"+tasks[0].(map[string]any)["id"].(string)+"/complete",
+			map[string]any{"result": map[string]any{"acknowledged": true}})
+		if done["status"] != "completed" {
+			t.Fatalf("completion after restart: %v", done)
+		}
+
+		admin.base = p.base
+		if units := admin.must(200, "GET", "/units?limit=200", nil)["items"].([]any); len(units) != 6 {
+			t.Fatalf("after restart: %d units, want 6", len(units))
+		}
+		offCounty.base = p.base
+		if me := offCounty.must(200, "GET", "/me", nil); me["username"] != "officer-county" {
+			t.Fatalf("token from before the restart: %v", me)
+		}
+		admin.must(200, "POST", "/system/self-check", nil)
+		// The audit trail kept every change, once.
+		audit := admin.must(200, "GET", "/audit?limit=200&actor=admin", nil)["items"].([]any)
+		if len(audit) != 11 { // six units and five users
+			t.Fatalf("audit has %d records by admin, want 11", len(audit))
+		}
+		if n := len(admin.must(200, "GET", "/tasks?scope=visible&status=all", nil)["items"].([]any)); n != 1 {
+			t.Fatalf("%d tasks in all, want 1 (nothing duplicated)", n)
+		}
+		if !strings.Contains(p.output.String(), "Tandem is running") {
+			t.Fatalf("no start banner in output:\n%s", p.output.String())
+		}
+	})
+}
+
+// eachDatabase runs fn as a subtest once on SQLite (url "") and once on a fresh PostgreSQL
+// database (skipped without one).
+func eachDatabase(t *testing.T, fn func(t *testing.T, db, url string)) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			dbURL := ""
+			url := ""
 			if db == "postgres" {
-				dbURL = storetest.NewPostgresDatabase(t)
+				url = storetest.NewPostgresDatabase(t)
 			}
-			data := t.TempDir()
-			p := startDev(t, data, dbURL)
-			admin := loginAs(t, p.base, "admin", adminPassword)
-
-			// Scenario 2: the nets and the users.
-			unit := func(name, net, kind string, parent any) string {
-				return admin.must(201, "POST", "/units", map[string]any{"name": name, "net": net, "kind": kind, "parent_id": parent})["id"].(string)
-			}
-			county := unit("青山县", "region", "county", nil)
-			townA := unit("东风街道", "region", "township", county)
-			townB := unit("南湖镇", "region", "township", county)
-			unit("青山经济开发区", "region", "park", townA)
-			unit("非公经济组织行业党委", "industry", "committee", nil)
-			unit("律师行业党委", "industry", "committee", nil)
-			user := func(name, unitID, role string) {
-				admin.must(201, "POST", "/users", map[string]any{"username": name, "password": "password-" + name,
-					"memberships": []map[string]string{{"unit_id": unitID, "role": role}}})
-			}
-			user("inspector-a", townA, "inspector")
-			user("inspector-b", townB, "inspector")
-			user("secretary-a", townA, "secretary")
-			user("officer-a", townA, "officer")
-			user("officer-county", county, "officer")
-
-			inspB := loginAs(t, p.base, "inspector-b", "password-inspector-b")
-			if units := inspB.must(200, "GET", "/units", nil)["items"].([]any); len(units) != 1 {
-				t.Fatalf("inspector of township B sees %d units, want 1", len(units))
-			}
-			offCounty := loginAs(t, p.base, "officer-county", "password-officer-county")
-			if units := offCounty.must(200, "GET", "/units", nil)["items"].([]any); len(units) != 4 {
-				t.Fatalf("county officer sees %d units, want 4 (county, two townships, park)", len(units))
-			}
-			if status, _ := offCounty.call("POST", "/users", map[string]any{"username": "x-user", "password": "password-123"}); status != 403 {
-				t.Fatalf("officer creating a user: %d, want 403", status)
-			}
-
-			// A workflow through the embedded Temporal server, run by the in-process worker.
-			check := admin.must(200, "POST", "/system/self-check", nil)
-			if check["database"] != db {
-				t.Fatalf("self-check ran against %v, want %s", check["database"], db)
-			}
-
-			// A process in flight: a drill task waiting for township A's secretary.
-			officerA := loginAs(t, p.base, "officer-a", "password-officer-a")
-			officerA.must(202, "POST", "/drills", map[string]any{"unit_id": townA, "role": "secretary"})
-			secA := loginAs(t, p.base, "secretary-a", "password-secretary-a")
-			waitFor(t, func() bool { return len(secA.must(200, "GET", "/tasks", nil)["items"].([]any)) == 1 })
-
-			p.kill(t)
-			p = startDev(t, data, dbURL)
-
-			// The task is still there, once, and the workflow takes its completion.
-			secA.base = p.base
-			tasks := secA.must(200, "GET", "/tasks", nil)["items"].([]any)
-			if len(tasks) != 1 {
-				t.Fatalf("after restart the secretary has %d tasks, want 1", len(tasks))
-			}
-			done := secA.must(200, "POST", "/tasks/"+tasks[0].(map[string]any)["id"].(string)+"/complete",
-				map[string]any{"result": map[string]any{"acknowledged": true}})
-			if done["status"] != "completed" {
-				t.Fatalf("completion after restart: %v", done)
-			}
-
-			admin.base = p.base
-			if units := admin.must(200, "GET", "/units?limit=200", nil)["items"].([]any); len(units) != 6 {
-				t.Fatalf("after restart: %d units, want 6", len(units))
-			}
-			offCounty.base = p.base
-			if me := offCounty.must(200, "GET", "/me", nil); me["username"] != "officer-county" {
-				t.Fatalf("token from before the restart: %v", me)
-			}
-			admin.must(200, "POST", "/system/self-check", nil)
-			// The audit trail kept every change, once.
-			audit := admin.must(200, "GET", "/audit?limit=200&actor=admin", nil)["items"].([]any)
-			if len(audit) != 11 { // six units and five users
-				t.Fatalf("audit has %d records by admin, want 11", len(audit))
-			}
-			if n := len(admin.must(200, "GET", "/tasks?scope=visible&status=all", nil)["items"].([]any)); n != 1 {
-				t.Fatalf("%d tasks in all, want 1 (nothing duplicated)", n)
-			}
-			if !strings.Contains(p.output.String(), "Tandem is running") {
-				t.Fatalf("no start banner in output:\n%s", p.output.String())
-			}
+			fn(t, db, url)
 		})
 	}
+}
+
+// unit creates a unit as the session's user and returns its ID.
+func (s *session) unit(name, net, kind string, parent any) string {
+	s.t.Helper()
+	return s.must(201, "POST", "/units", map[string]any{"name": name, "net": net, "kind": kind, "parent_id": parent})["id"].(string)
 }
