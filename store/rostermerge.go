@@ -84,6 +84,11 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		// joins below. A file that gives a credit code twice fails the unique index: the later
 		// row wins, and the index is built again.
 		key := `CREATE UNIQUE INDEX ` + quoteIdent(batchTable(id)+"_key") + ` ON ` + batch + ` (uscc, source)`
+		if s.dialect == Postgres {
+			// A primary key, not just a unique index: the attach takes over an index only when it
+			// backs a constraint like the parent's, and would otherwise build another.
+			key = `ALTER TABLE ` + batch + ` ADD CONSTRAINT ` + quoteIdent(batchTable(id)+"_key") + ` PRIMARY KEY (uscc, source)`
+		}
 		if err := tx.SavePoint("batch_key").Error; err != nil {
 			return translate(err, "staging")
 		}
@@ -162,10 +167,12 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			if err := exec(`CREATE TEMP TABLE cls AS SELECT * FROM (` + classify + `) c WITH NO DATA`); err != nil {
 				return err
 			}
+			start := time.Now()
 			if err := tx.Raw(`WITH c AS MATERIALIZED (`+classify+`), kept AS (INSERT INTO cls SELECT * FROM c WHERE `+kept+`) `+
 				countsOf+`c`, args).Scan(&counts).Error; err != nil {
 				return translate(err, "import counts")
 			}
+			s.trace("classify", start)
 			// Temp tables have no statistics until analysed; without them the planner guesses badly.
 			if err := exec(`ANALYZE cls`); err != nil {
 				return err
@@ -293,6 +300,7 @@ func (s *Store) replaceSource(source, batch string) []string {
 		`DELETE FROM organization_sources_default WHERE source = @source`,
 		`ALTER TABLE organization_sources ATTACH PARTITION ` + quoteIdent(batch) + ` FOR VALUES IN ('` + strings.ReplaceAll(source, "'", "''") + `')`,
 		`ALTER TABLE ` + quoteIdent(batch) + ` RENAME TO ` + quoteIdent(part),
+		`ALTER TABLE ` + quoteIdent(part) + ` RESET (autovacuum_enabled)`,
 		`ALTER INDEX ` + quoteIdent(batch+"_key") + ` RENAME TO ` + quoteIdent(part+"_key"),
 	}
 }

@@ -40,7 +40,10 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 			return translate(err, "import")
 		}
 		// The check, made while the table is empty, spares the attach a scan of every row.
-		ddl := "CREATE TABLE " + t + " (LIKE organization_sources INCLUDING DEFAULTS, CHECK (source = " + quoteLiteral(imp.Source) + "))"
+		// Autovacuum stays away until the merge attaches the table: it would only hold up the
+		// attach with a table the import is about to replace or index.
+		ddl := "CREATE TABLE " + t + " (LIKE organization_sources INCLUDING DEFAULTS, CHECK (source = " + quoteLiteral(imp.Source) +
+			")) WITH (autovacuum_enabled = false)"
 		if s.dialect == SQLite {
 			ddl = "CREATE TABLE " + t + " " + sqliteBatchTable
 		}
