@@ -215,7 +215,7 @@ func (s *Store) recomputeSet(tx *gorm.DB, now time.Time, query string, args ...a
 	if err := tx.Exec("CREATE TEMP TABLE recompute AS "+query, args...).Error; err != nil {
 		return translate(err, "recompute")
 	}
-	if err := s.recompute(tx, now); err != nil {
+	if err := s.recompute(tx, now, "organization_sources"); err != nil {
 		return err
 	}
 	return translate(tx.Exec("DROP TABLE recompute").Error, "recompute")

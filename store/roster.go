@@ -101,12 +101,13 @@ const sourceRank = `CASE s.source WHEN 'field' THEN '00' WHEN 'market' THEN '01'
 	WHEN 'statistics' THEN '05' WHEN 'industry' THEN '06' WHEN 'annual_report' THEN '07' ELSE '08' END`
 
 // recompute derives the master values of the organizations in the temp table `recompute`
-// from what their sources say: the value of the highest-ranked source that says something,
+// from what their sources say (organization_sources, or a relation shaped like it that a merge
+// passes before its swap): the value of the highest-ranked source that says something,
 // the fields on which sources disagree (unless an officer resolved them), and the responsible
 // units on both nets (every distinct unit named, so two names mean two owners). An
 // organization that no source delivers any more is left as it is: the import that drops it
 // flags it missing.
-func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
+func (s *Store) recompute(tx *gorm.DB, now time.Time, sources string) error {
 	pick := func(col string) string {
 		// min and max instead of count(DISTINCT): plain aggregates hash, distinct ones sort.
 		return fmt.Sprintf(`substr(min(rk || %[1]s) FILTER (WHERE %[1]s <> ''), 3) AS %[1]s,
@@ -123,7 +124,7 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time) error {
 	}
 	q := `WITH v AS (
 		SELECT s.uscc, s.name, s.township, s.industry, s.supervisor, s.reg_status, s.address, s.employees, ` + sourceRank + ` AS rk
-		FROM organization_sources s JOIN recompute x ON x.uscc = s.uscc WHERE NOT s.missing
+		FROM ` + sources + ` s JOIN recompute x ON x.uscc = s.uscc WHERE NOT s.missing
 	), a AS (
 		SELECT uscc, ` + pick("name") + `, ` + pick("township") + `, ` + pick("industry") + `, ` + pick("supervisor") + `, ` +
 		pick("reg_status") + `, ` + pick("address") + `,

@@ -218,12 +218,6 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			   s.row_number, s.name, s.township, s.industry, s.supervisor, s.employees, s.reg_status, s.address, TRUE
 			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`,
 		}
-		steps = append(steps, s.replaceSource(imp.Source, batchTable(id))...)
-		if counts.Touched == 0 && counts.Gone == 0 {
-			// The extract says what the source said before (the same file again): the source's
-			// rows stay as they are, provenance included, and the staged copy goes.
-			steps = []string{`DROP TABLE ` + batch}
-		}
 		steps = append(steps, `CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE rederive`)
 		if s.dialect == Postgres {
 			// Temp tables have no statistics until analysed; without them the planner guesses badly.
@@ -236,8 +230,29 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 				return err
 			}
 		}
+		swap := s.replaceSource(imp.Source, batchTable(id))
+		if counts.Touched == 0 && counts.Gone == 0 {
+			// The extract says what the source said before (the same file again): the source's
+			// rows stay as they are, provenance included, and the staged copy goes.
+			swap = []string{`DROP TABLE ` + batch}
+		}
+		// What the sources say once the staging table replaces this source's rows. On
+		// PostgreSQL the swap itself comes last: from the moment it starts, reads of
+		// organization_sources wait for the commit. SQLite scans a subquery for every row it
+		// joins, and its readers do not wait for a writer: there the swap comes first.
+		cols := strings.Join(batchColumns, ", ")
+		sources := `(SELECT ` + cols + ` FROM organization_sources WHERE source <> ` + quoteLiteral(imp.Source) +
+			` UNION ALL SELECT ` + cols + ` FROM ` + batch + `)`
+		if s.dialect == SQLite {
+			for _, q := range swap {
+				if err := exec(q); err != nil {
+					return err
+				}
+			}
+			swap, sources = nil, "organization_sources"
+		}
 		start := time.Now()
-		if err := s.recompute(tx, now); err != nil {
+		if err := s.recompute(tx, now, sources); err != nil {
 			return err
 		}
 		s.trace("recompute organizations", start)
@@ -245,7 +260,7 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 		// (A count per organization, not NOT EXISTS: the planner would make that an anti-join over
 		// every source's rows, when a few lookups by key are what is needed.)
 		if err := exec(`UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM cls WHERE gone
-			AND (SELECT count(*) FROM organization_sources s WHERE s.uscc = cls.uscc AND NOT s.missing) = 0)`); err != nil {
+			AND (SELECT count(*) FROM ` + sources + ` s WHERE s.uscc = cls.uscc AND NOT s.missing) = 0)`); err != nil {
 			return err
 		}
 		// Conflicts among the organizations this extract delivers: those that had some and were
@@ -255,6 +270,11 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			+ (SELECT count(*) FROM cls JOIN organizations o ON o.uscc = cls.uscc WHERE cls.present AND cls.rederive AND o.conflict_fields <> '')`).
 			Scan(&conflicts).Error; err != nil {
 			return translate(err, "import counts")
+		}
+		for _, q := range swap {
+			if err := exec(q); err != nil {
+				return err
+			}
 		}
 		for _, t := range []string{"cls", "recompute", "prev"} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
