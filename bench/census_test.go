@@ -116,8 +116,8 @@ func BenchmarkCensusRound(b *testing.B) {
 		return int(k)
 	}
 	waitFor := func(q string) time.Duration {
-		// Half an hour, and 20 ms more for each organization: the 100,000 stretch runs about
-		// 50 bare workflows a second on 2 cores.
+		// Half an hour, and 20 ms more for each organization: the 100,000 stretch ran 37
+		// bare workflows a second on 2 cores.
 		began, limit := time.Now(), 30*time.Minute+time.Duration(n)*20*time.Millisecond
 		for deadline := began.Add(limit); count(q) < n; time.Sleep(100 * time.Millisecond) {
 			if time.Now().After(deadline) {

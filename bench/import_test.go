@@ -71,17 +71,20 @@ func writeSource(b *testing.B, dir, source string, month2 bool) string {
 	return path
 }
 
-// copyFloor times `psql \copy` of the same file into a table keyed by the credit code.
-func copyFloor(b *testing.B, url, path string) time.Duration {
-	psql, err := exec.LookPath("psql")
+// psql runs one command through psql on url, as the baselines are loaded.
+func psql(b *testing.B, url, sql string) {
+	path, err := exec.LookPath("psql")
 	if err != nil {
 		b.Skip("psql not found")
 	}
-	run := func(sql string) {
-		if out, err := exec.Command(psql, url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql).CombinedOutput(); err != nil {
-			b.Fatalf("psql: %v\n%s", err, out)
-		}
+	if out, err := exec.Command(path, url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql).CombinedOutput(); err != nil {
+		b.Fatalf("psql: %v\n%s", err, out)
 	}
+}
+
+// copyFloor times `psql \copy` of the same file into a table keyed by the credit code.
+func copyFloor(b *testing.B, url, path string) time.Duration {
+	run := func(sql string) { psql(b, url, sql) }
 	run(`DROP TABLE IF EXISTS copy_floor; CREATE TABLE copy_floor (uscc text PRIMARY KEY, name text, township text, industry text, employees int, reg_status text)`)
 	start := time.Now()
 	run(`\copy copy_floor FROM '` + path + `' WITH (FORMAT csv, HEADER true)`)
@@ -94,11 +97,7 @@ func copyFloor(b *testing.B, url, path string) time.Duration {
 // indexes that scoped listing needs). It is the least a first load must write, whatever the
 // importer does, timed with the fastest bulk path there is.
 func storageFloor(b *testing.B, url, path string) time.Duration {
-	run := func(sql string) {
-		if out, err := exec.Command("psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql).CombinedOutput(); err != nil {
-			b.Fatalf("psql: %v\n%s", err, out)
-		}
-	}
+	run := func(sql string) { psql(b, url, sql) }
 	run(`DROP TABLE IF EXISTS floor_sources, floor_organizations;
 		CREATE TABLE floor_sources (LIKE organization_sources INCLUDING ALL);
 		ALTER TABLE floor_sources ALTER source SET DEFAULT 'floor', ALTER import_id SET DEFAULT 'floor',
