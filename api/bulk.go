@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -53,7 +52,7 @@ func (s *Server) bulk(c *gin.Context, needAssignee bool, act func(context.Contex
 		return
 	}
 	p := principal(c)
-	now := time.Now()
+	now := s.now()
 	results := make([]bulkItem, len(req.TaskIDs))
 	for i, id := range req.TaskIDs {
 		t, err := act(c.Request.Context(), p, id, req.Assignee)

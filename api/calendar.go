@@ -81,7 +81,7 @@ func (s *Server) deadline(c *gin.Context) {
 	if err != nil || n < 1 || n > 366 {
 		v.Add("working_days", "an integer from 1 to 366")
 	}
-	from := time.Now()
+	from := s.now()
 	if f := c.Query("from"); f != "" {
 		if from, err = time.Parse(time.RFC3339, f); err != nil {
 			v.Add("from", "an RFC 3339 time")

@@ -169,7 +169,7 @@ func (s *Server) coverageReport(c *gin.Context) {
 	month := ""
 	if asOf := c.Query("as_of"); asOf != "" {
 		var ok bool
-		if month, ok = monthEndOf(asOf); !ok || month >= time.Now().In(calendar.Shanghai).Format("2006-01") {
+		if month, ok = monthEndOf(asOf); !ok || month >= s.now().In(calendar.Shanghai).Format("2006-01") {
 			fail(c, domain.Invalid("bad as_of", domain.FieldError{Field: "as_of", Reason: "a past month (YYYY-MM) or its last day (YYYY-MM-DD)"}))
 			return
 		}

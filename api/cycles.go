@@ -57,7 +57,7 @@ func (s *Server) runCycle(c *gin.Context) {
 		fail(c, domain.Invalid("bad period", domain.FieldError{Field: "period", Reason: err.Error()}))
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	if p.End.After(now) {
 		fail(c, domain.Invalid("the period has not ended", domain.FieldError{Field: "period",
 			Reason: "a cycle runs for a period once it has ended (" + p.End.In(calendar.Shanghai).Format(time.DateOnly) + ")"}))

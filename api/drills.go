@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -83,7 +82,7 @@ func (s *Server) getDrill(c *gin.Context) {
 		return
 	}
 	status := "running"
-	now := time.Now()
+	now := s.now()
 	out := make([]taskResponse, len(tasks))
 	for i, t := range tasks {
 		out[i] = taskFrom(t, now)

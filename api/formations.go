@@ -154,7 +154,7 @@ func (s *Server) getFormation(c *gin.Context) {
 	}
 	sort.SliceStable(tasks, func(i, j int) bool { return tasks[i].CreatedAt.Before(tasks[j].CreatedAt) })
 	out := formationFrom(f)
-	now := time.Now()
+	now := s.now()
 	out.Steps = make([]stepResponse, len(tasks))
 	for i, t := range tasks {
 		out.Steps[i] = stepResponse{TaskID: t.ID, Kind: t.Kind, Title: t.Title, Status: string(t.Status), UnitID: t.UnitID,

@@ -3,7 +3,9 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,6 +34,7 @@ var statusOf = map[string]int{
 	domain.EUNAUTHORIZED: http.StatusUnauthorized,
 	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	domain.ESTALESCHEMA:  http.StatusServiceUnavailable,
+	domain.ETOOMANY:      http.StatusTooManyRequests,
 	domain.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -71,6 +74,11 @@ func fail(c *gin.Context, err error) {
 		}
 		if status == http.StatusUnauthorized {
 			c.Header("WWW-Authenticate", `Bearer realm="tandem"`)
+		}
+		if de.Code == domain.ETOOMANY {
+			// Whole seconds, rounded up, at least 1 (RFC 9110 §10.2.3).
+			secs := int64(math.Ceil(de.RetryIn.Seconds()))
+			c.Header("Retry-After", strconv.FormatInt(max(secs, 1), 10))
 		}
 		c.AbortWithStatusJSON(status, p)
 		return

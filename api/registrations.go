@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
@@ -50,7 +49,7 @@ func (s *Server) reportRegistration(c *gin.Context) {
 	if days <= 0 {
 		days = 5
 	}
-	expires := cal.DueAfterWorkingDays(time.Now(), days).At
+	expires := cal.DueAfterWorkingDays(s.now(), days).At
 	reg, err := s.Store.ReportRegistration(ctx, p.Username, store.RegistrationReport{USCC: strings.ToUpper(strings.TrimSpace(req.USCC)),
 		Name: strings.TrimSpace(req.Name), Township: strings.TrimSpace(req.Township), Industry: strings.TrimSpace(req.Industry), Event: req.Event}, expires)
 	if err != nil {
@@ -89,7 +88,7 @@ func (s *Server) getRegistration(c *gin.Context) {
 	switch {
 	case reg.AnsweredAt != nil:
 		status = "answered"
-	case !time.Now().Before(reg.ExpiresAt):
+	case !s.now().Before(reg.ExpiresAt):
 		status = "expired"
 	}
 	var answer any
@@ -156,7 +155,7 @@ func (s *Server) surveyForm(c *gin.Context) {
 	switch {
 	case reg.AnsweredAt != nil:
 		msg = "本调查表已提交，谢谢。"
-	case !time.Now().Before(reg.ExpiresAt):
+	case !s.now().Before(reg.ExpiresAt):
 		msg = "本调查表链接已过期，请联系所在乡镇（街道）。"
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")

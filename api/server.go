@@ -179,3 +179,7 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
 }
+
+// now is the one clock of the API: the store's, which the activities read too, so that a
+// clock injected for tests (TANDEM_TEST_CLOCK) moves every due date and expiry alike.
+func (s *Server) now() time.Time { return s.Store.Now() }

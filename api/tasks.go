@@ -129,7 +129,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	out := make([]taskResponse, len(tasks))
 	for i, t := range tasks {
 		out[i] = taskFrom(t, now)
@@ -199,7 +199,7 @@ func (s *Server) renderTaskDetail(c *gin.Context, status int, t domain.Task) {
 		fail(c, err)
 		return
 	}
-	out := taskDetailResponse{taskResponse: taskFrom(t, time.Now()), History: make([]taskEventResponse, len(events)),
+	out := taskDetailResponse{taskResponse: taskFrom(t, s.now()), History: make([]taskEventResponse, len(events)),
 		Comments: make([]commentResponse, len(comments)), Attachments: make([]attachmentResponse, len(atts))}
 	for i, e := range events {
 		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, Detail: rawJSON(e.Detail)}
@@ -261,7 +261,7 @@ func (s *Server) renderTaskChange(c *gin.Context, change func(context.Context, d
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, taskFrom(t, time.Now()))
+	c.JSON(http.StatusOK, taskFrom(t, s.now()))
 }
 
 type completeRequest struct {
@@ -290,7 +290,7 @@ func (s *Server) completeTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, taskFrom(t, time.Now()))
+	c.JSON(http.StatusOK, taskFrom(t, s.now()))
 }
 
 func (s *Server) completeOne(ctx context.Context, p domain.Principal, t domain.Task, result json.RawMessage, key string) error {

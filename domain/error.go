@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in the API.
@@ -16,6 +17,7 @@ const (
 	EUNAVAILABLE  = "unavailable"  // a dependency is down
 	EINTERNAL     = "internal"     // a bug or an unexpected failure; detail never reaches clients
 	ESTALESCHEMA  = "stale_schema" // the database schema is older than the binary
+	ETOOMANY      = "too_many"     // a limit is reached (login attempts, an upload quota); RetryAfter says until when
 )
 
 // FieldError names one failing field of an input and why.
@@ -29,6 +31,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// RetryIn, when set on an ETOOMANY error, is how long until the caller may try again
+	// (a duration, not a time, so that it does not depend on whose clock reads it).
+	RetryIn time.Duration
 }
 
 func (e *Error) Error() string {
@@ -41,6 +46,12 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// TooMany returns an ETOOMANY error: a limit is reached for retryIn more (the message should
+// say until when, in Asia/Shanghai time).
+func TooMany(retryIn time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ETOOMANY, Message: fmt.Sprintf(format, args...), RetryIn: retryIn}
 }
 
 // Invalid returns an EINVALID error listing the failing fields.

@@ -42,7 +42,8 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
-	// Now is the clock; tests may replace it.
+	// Now is Tandem's one clock outside workflows (which keep Temporal's time): the API and
+	// the activities read it too. Tests and TANDEM_TEST_CLOCK may replace it.
 	Now func() time.Time
 	// Trace, when set, is told how long each step of a long operation (an import's merge) took.
 	Trace func(step string, took time.Duration)
@@ -58,11 +59,13 @@ func (s *Store) trace(step string, start time.Time) {
 // Open connects to PostgreSQL when url starts with postgres:// or postgresql://, and otherwise
 // treats url as the path of a SQLite file. It does not migrate.
 func Open(ctx context.Context, url string) (*Store, error) {
+	s := &Store{Now: func() time.Time { return time.Now().UTC() }}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// GORM's created_at and updated_at read the same clock as everything else.
+		NowFunc: func() time.Time { return s.Now().UTC() },
 	}
 	var (
 		db      *gorm.DB
@@ -96,7 +99,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(32)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, Now: func() time.Time { return time.Now().UTC() }}
+	s.db, s.dialect = db, dialect
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err

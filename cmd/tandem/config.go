@@ -34,6 +34,9 @@ type Config struct {
 	DeliveryDays  int           // TANDEM_DELIVERY_WORKING_DAYS: the departments' monthly delivery window; default 5
 	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
 	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
+	// TestClock (TANDEM_TEST_CLOCK, for tests only): the time the process believes it is at
+	// start, running on from there; due dates and expiries follow it, Temporal's timers do not.
+	TestClock time.Time
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -105,6 +108,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.CycleHour = n
 	}
+	if v := getenv("TANDEM_TEST_CLOCK"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			problems = append(problems, "TANDEM_TEST_CLOCK must be an RFC 3339 time such as 2027-02-05T10:00:00+08:00 (for tests only)")
+		}
+		c.TestClock = t
+	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		problems = append(problems, "TANDEM_PUBLIC_URL must start with http:// or https://")
 	}
@@ -118,6 +128,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %v", problems)
 	}
 	return c, nil
+}
+
+// clock is the process's one clock: the wall clock, or with TANDEM_TEST_CLOCK set, that time
+// running on at the wall clock's pace from the moment the configuration was read.
+func (c Config) clock() func() time.Time {
+	if c.TestClock.IsZero() {
+		return func() time.Time { return time.Now().UTC() }
+	}
+	offset := time.Until(c.TestClock)
+	return func() time.Time { return time.Now().Add(offset).UTC() }
 }
 
 func orDefault(v, def string) string {

@@ -60,6 +60,10 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		return err
 	}
 	defer st.Close()
+	st.Now = cfg.clock()
+	if !cfg.TestClock.IsZero() {
+		slog.Warn("TANDEM_TEST_CLOCK is set: this process's clock is shifted, for tests only", "now", st.Now())
+	}
 	if err := st.Migrate(ctx, log); err != nil {
 		ln.Close()
 		return err

@@ -20,7 +20,7 @@ func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 		} else if n > 0 {
 			log.Info("housekeeping: expired tokens removed", "count", n)
 		}
-		if n, err := st.DeleteIdempotencyKeysBefore(ctx, time.Now().Add(-api.IdempotencyKeyTTL)); err != nil {
+		if n, err := st.DeleteIdempotencyKeysBefore(ctx, st.Now().Add(-api.IdempotencyKeyTTL)); err != nil {
 			log.Warn("housekeeping: idempotency records", "error", err)
 		} else if n > 0 {
 			log.Info("housekeeping: idempotency records removed", "count", n)
@@ -32,7 +32,7 @@ func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 		}
 		// The coverage figures of the month just ended, taken on the first day of the next month
 		// (a later first run would label today's figures with a past month, so it does not).
-		if now := time.Now().In(calendar.Shanghai); now.Day() == 1 {
+		if now := st.Now().In(calendar.Shanghai); now.Day() == 1 {
 			if took, err := st.TakeCoverageSnapshot(ctx, store.CoverageMonthEnd(now)); err != nil {
 				log.Warn("housekeeping: coverage snapshot", "error", err)
 			} else if took {

@@ -51,6 +51,10 @@ func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) 
 	if err != nil {
 		return nil, err
 	}
+	st.Now = cfg.clock()
+	if !cfg.TestClock.IsZero() {
+		slog.Warn("TANDEM_TEST_CLOCK is set: this process's clock is shifted, for tests only", "now", st.Now())
+	}
 	if err := st.CheckSchema(ctx); err != nil {
 		st.Close()
 		return nil, err
