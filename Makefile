@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/tandem
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run build test lint bench bench-import bench-census fuzz clean
+.PHONY: run build test test-dates lint bench bench-import bench-census fuzz clean
 
 ## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
 run: build
@@ -13,9 +13,15 @@ run: build
 build:
 	$(GO) build -o $(BIN) ./cmd/tandem
 
-## test: every test; PostgreSQL ones on DATABASE_URL or a throwaway local cluster
+## test: every test, then the date-sensitive ones again on awkward days (test-dates);
+## PostgreSQL ones on DATABASE_URL or a throwaway local cluster
 test:
-	./scripts/with-postgres.sh $(GO) test -count=1 -timeout 30m ./...
+	./scripts/with-postgres.sh sh -c '$(GO) test -count=1 -timeout 30m ./... && GO=$(GO) ./scripts/test-dates.sh'
+
+## test-dates: the calendar, workflow and API tests on awkward days, and the binary with its
+## clock shifted (TEST_DATES="2027-02-05 …" to choose)
+test-dates:
+	./scripts/with-postgres.sh env GO=$(GO) ./scripts/test-dates.sh
 
 ## lint: formatting, vet and Temporal's workflow determinism check
 lint:

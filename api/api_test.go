@@ -20,6 +20,7 @@ import (
 	"tandem/auth"
 	"tandem/store"
 	"tandem/store/storetest"
+	"tandem/testclock"
 )
 
 // newServer serves the API on a fresh SQLite store with an admin whose password is "admin-password".
@@ -28,6 +29,7 @@ import (
 func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
 	st := storetest.SQLite(t)
+	st.Now = testclock.Clock() // the wall clock, or TANDEM_TEST_DATE's day (make test-dates)
 	hash, _ := auth.HashPassword("admin-password")
 	if _, err := st.EnsureAdmin(context.Background(), "admin", hash); err != nil {
 		t.Fatal(err)

@@ -74,12 +74,24 @@ func (s *Server) deleteOverride(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// deadline previews a due date: ?working_days=N (from now, or ?from=RFC3339).
+// deadline previews a due date: ?working_days=N or ?months=N (within N calendar months),
+// from now or from ?from=RFC3339, exactly as a task created then would be given.
 func (s *Server) deadline(c *gin.Context) {
 	var v domain.Validation
-	n, err := strconv.Atoi(c.Query("working_days"))
-	if err != nil || n < 1 || n > 366 {
-		v.Add("working_days", "an integer from 1 to 366")
+	days, months := c.Query("working_days"), c.Query("months")
+	var n, m int
+	var err error
+	switch {
+	case (days == "") == (months == ""):
+		v.Add("working_days", "give either working_days (1 to 366) or months (1 to 36)")
+	case days != "":
+		if n, err = strconv.Atoi(days); err != nil || n < 1 || n > 366 {
+			v.Add("working_days", "an integer from 1 to 366")
+		}
+	default:
+		if m, err = strconv.Atoi(months); err != nil || m < 1 || m > 36 {
+			v.Add("months", "an integer from 1 to 36")
+		}
 	}
 	from := s.now()
 	if f := c.Query("from"); f != "" {
@@ -97,6 +109,12 @@ func (s *Server) deadline(c *gin.Context) {
 		return
 	}
 	d := cal.DueAfterWorkingDays(from, n)
-	c.JSON(http.StatusOK, gin.H{"from": from, "working_days": n, "due_at": d.At, "due_at_local": d.At.In(calendar.Shanghai).Format(time.RFC3339),
-		"provisional": d.Provisional, "last_official_year": cal.LastOfficialYear()})
+	out := gin.H{"from": from, "working_days": n}
+	if m > 0 {
+		d = cal.DueAfterMonths(from, m)
+		out = gin.H{"from": from, "months": m}
+	}
+	out["due_at"], out["due_at_local"] = d.At, d.At.In(calendar.Shanghai).Format(time.RFC3339)
+	out["provisional"], out["last_official_year"] = d.Provisional, cal.LastOfficialYear()
+	c.JSON(http.StatusOK, out)
 }

@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"tandem/activities"
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/roster"
@@ -63,30 +64,28 @@ func (s *Server) runCycle(c *gin.Context) {
 			Reason: "a cycle runs for a period once it has ended (" + p.End.In(calendar.Shanghai).Format(time.DateOnly) + ")"}))
 		return
 	}
-	cal, err := s.Calendar.Calendar(ctx)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	row, created, err := s.Store.OpenPeriod(ctx, kind, key, "manual", principal(c).Username, now,
-		cal.DueAfterWorkingDays(now, 5).At)
+	// The same decision as the scheduled path: the window and the delivery tasks' due dates
+	// follow TANDEM_DELIVERY_WORKING_DAYS.
+	opener := activities.Activities{Store: s.Store, Calendar: s.Calendar, DeliveryDays: s.DeliveryDays}
+	info, err := opener.OpenPeriod(ctx, activities.OpenPeriodInput{Kind: kind, Period: key, Trigger: "manual",
+		Actor: principal(c).Username, OpensAt: now})
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	wfID := store.PeriodWorkflowID(kind, key)
-	if created {
+	if info.Created {
 		if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.TaskQueue,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, TypedSearchAttributes: temporalSearch("", key)},
-			workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: row.ID, Kind: kind, Period: key, Start: p.Start,
-				ClosesAt: row.WindowClosesAt}); err != nil {
-			_ = s.Store.FinishPeriod(ctx, row.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
+			workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: p.Start,
+				ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays}); err != nil {
+			_ = s.Store.FinishPeriod(ctx, info.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
 			fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the period's workflow"))
 			return
 		}
 	}
-	c.Header("Location", "/api/v1/periods/"+row.ID)
-	c.JSON(http.StatusAccepted, gin.H{"id": row.ID, "kind": kind, "period": key, "status": row.Status, "workflow_id": wfID, "started": created})
+	c.Header("Location", "/api/v1/periods/"+info.ID)
+	c.JSON(http.StatusAccepted, gin.H{"id": info.ID, "kind": kind, "period": key, "status": info.Status, "workflow_id": wfID, "started": info.Created})
 }
 
 func (s *Server) listPeriods(c *gin.Context) {

@@ -28,6 +28,8 @@ type Server struct {
 	MinEmployees int
 	// SurveyDays is how many working days a registration survey link lives (default 5).
 	SurveyDays int
+	// DeliveryDays is the departments' monthly delivery window in working days (0: the default).
+	DeliveryDays int
 	// PublicURL is the base URL printed on prompt letters; "" means the request's own host.
 	PublicURL string
 }

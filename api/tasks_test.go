@@ -29,7 +29,7 @@ func taskFixture(t *testing.T) (base string, insp, off *client, taskIDs []string
 	}
 	for _, key := range []string{"k1", "k2"} {
 		task, _, err := st.CreateTask(context.Background(), store.NewTask{Key: key, Kind: "drill.acknowledge", WorkflowID: "wf",
-			UnitID: unitID, Role: domain.RoleInspector, DueAt: time.Now().Add(-time.Hour)})
+			UnitID: unitID, Role: domain.RoleInspector, DueAt: st.Now().Add(-time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,5 +173,26 @@ func TestCalendarAPI(t *testing.T) {
 	}
 	if s, _, _ := admin.do("PUT", "/api/v1/calendar/overrides/2026-13-01", `{"workday":false}`); s != 422 {
 		t.Fatalf("bad date: %d", s)
+	}
+}
+
+// TestDeadlineInMonths previews a "within one calendar month" deadline as tasks get it: from
+// the eve of the Spring Festival 2027 the same day a month on is Friday 5 March; from
+// 31 January 2027 it clamps to Sunday 28 February and moves to Monday 1 March.
+func TestDeadlineInMonths(t *testing.T) {
+	srv, _ := newServer(t)
+	admin := login(t, srv.URL, "admin", "admin-password")
+	for from, want := range map[string]string{
+		"2027-02-05T10:00:00%2B08:00": "2027-03-06T00:00:00+08:00",
+		"2027-01-31T10:00:00%2B08:00": "2027-03-02T00:00:00+08:00",
+	} {
+		if s, _, b := admin.do("GET", "/api/v1/calendar/deadline?months=1&from="+from, ""); s != 200 || b["due_at_local"] != want || b["months"] != 1.0 {
+			t.Fatalf("deadline a month from %s: %d %v, want %s", from, s, b, want)
+		}
+	}
+	for _, q := range []string{"", "?months=1&working_days=5", "?months=0", "?months=37"} {
+		if s, _, b := admin.do("GET", "/api/v1/calendar/deadline"+q, ""); s != 422 {
+			t.Fatalf("deadline%s: %d %v, want 422", q, s, b)
+		}
 	}
 }

@@ -12,10 +12,12 @@ import (
 
 	"tandem/activities"
 	"tandem/domain"
+	"tandem/testclock"
 	"tandem/workflows"
 )
 
-var start = time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC) // Thursday 10:00 in Shanghai
+// start is Thursday 26 November 2026, 10:00 in Shanghai, or that time on TANDEM_TEST_DATE.
+var start = testclock.Day(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
 
 // drillEnv returns a test environment running DrillWorkflow with its task activities mocked:
 // the task is due 5 days after the start, with a reminder after 4.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"tandem/store/storetest"
+	"tandem/testclock"
 )
 
 // binary is the tandem binary under test: TANDEM_BINARY, or one built once by TestMain.
@@ -73,6 +74,9 @@ func startDev(t *testing.T, data, databaseURL string) *devProcess {
 		}
 	}
 	cmd.Env = append(cmd.Env, "TANDEM_ADMIN_PASSWORD="+adminPassword, "TANDEM_LOG_LEVEL=warn")
+	if testclock.Shifted() { // make test-dates: the binary's clock on TANDEM_TEST_DATE's day
+		cmd.Env = append(cmd.Env, "TANDEM_TEST_CLOCK="+testclock.Day(time.Now()).Format(time.RFC3339))
+	}
 	if databaseURL != "" {
 		cmd.Env = append(cmd.Env, "DATABASE_URL="+databaseURL)
 	}

@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"tandem/calendar"
+	"tandem/testclock"
 )
 
 // TestFormationEndToEnd runs scenarios 5 and 6 of acceptance.md against the real binary: a
@@ -64,9 +68,16 @@ func TestFormationEndToEnd(t *testing.T) {
 		}
 		doTask(t, sec, task, app)
 		approval := nextTask(t, off, "formation.approval")
+		// Due within one calendar month of its creation, on the server's working-day calendar
+		// (computed for the day the test runs: a month from 2 December lands after New Year).
+		want := off.must(200, "GET", "/calendar/deadline?months=1&from="+url.QueryEscape(approval["created_at"].(string)), nil)
+		created, _ := time.Parse(time.RFC3339, approval["created_at"].(string))
+		if testclock.Shifted() && created.In(calendar.Shanghai).Format(time.DateOnly) != testclock.Day(time.Now()).In(calendar.Shanghai).Format(time.DateOnly) {
+			t.Fatalf("TANDEM_TEST_CLOCK did not reach the binary: the approval was created %v", created)
+		}
 		due, _ := time.Parse(time.RFC3339, approval["due_at"].(string))
-		if d := time.Until(due); d < 27*24*time.Hour || d > 33*24*time.Hour {
-			t.Fatalf("approval due %v: not one calendar month", due)
+		if wantDue, _ := time.Parse(time.RFC3339, want["due_at"].(string)); due.IsZero() || !due.Equal(wantDue) {
+			t.Fatalf("approval due %v, want one calendar month after %v: %v", approval["due_at"], approval["created_at"], want["due_at"])
 		}
 		doTask(t, off, approval, map[string]any{"decision": "return", "reason": "请补充党员名册"})
 		doTask(t, sec, nextTask(t, sec, "formation.application"), app)
@@ -163,8 +174,9 @@ func TestFormationEndToEnd(t *testing.T) {
 		}
 		po := sec.must(200, "GET", "/party-orgs/"+poID, nil)
 		termDue, _ := time.Parse(time.RFC3339, fmt.Sprint(po["term_due_at"]))
+		termStarted, _ := time.Parse(time.RFC3339, fmt.Sprint(po["term_started_at"]))
 		if po["status"] != "active" || fmt.Sprint(po["officers"]) != "[map[name:张三 post:secretary] map[name:李四 post:deputy_secretary]]" ||
-			termDue.Year() != time.Now().Year()+3 {
+			termStarted.IsZero() || !termDue.Equal(termStarted.AddDate(3, 0, 0)) {
 			t.Fatalf("party organization %v", po)
 		}
 		// Nothing was duplicated by the restart: one task per step and round.

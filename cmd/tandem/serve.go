@@ -64,7 +64,7 @@ func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) 
 
 func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *api.Server {
 	return &api.Server{Store: st, Auth: auth.NewService(st, cfg.TokenTTL), Temporal: tc, Calendar: newCalendar(st), Log: log,
-		MinEmployees: cfg.MinEmployees, SurveyDays: cfg.SurveyDays, PublicURL: cfg.PublicURL}
+		MinEmployees: cfg.MinEmployees, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays, PublicURL: cfg.PublicURL}
 }
 
 // bootstrapAdmin makes sure the global admin exists; it reports whether it was created. With
