@@ -3,10 +3,12 @@ package main_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCyclesEndToEnd triggers the monthly cycle for a past period through the API: the
@@ -14,6 +16,7 @@ import (
 // county's bulletin matches a hand count, downloads as XLSX and prints, and the county's officer
 // acknowledges it. Running the period again starts nothing new.
 func TestCyclesEndToEnd(t *testing.T) {
+	t.Setenv("TANDEM_DELIVERY_WORKING_DAYS", "7") // a run by hand follows it as the schedule does
 	eachDatabase(t, func(t *testing.T, db, dbURL string) {
 		p := startDev(t, t.TempDir(), dbURL)
 		admin := loginAs(t, p.base, "admin", adminPassword)
@@ -46,6 +49,12 @@ func TestCyclesEndToEnd(t *testing.T) {
 		periods := admin.must(200, "GET", "/periods", nil)["items"].([]any)
 		if len(periods) != 1 || periods[0].(map[string]any)["kind"] != "monthly" || periods[0].(map[string]any)["period"] != "2026-10" {
 			t.Fatalf("periods %v", periods)
+		}
+		opens := periods[0].(map[string]any)["window_opens_at"].(string)
+		window := admin.must(200, "GET", "/calendar/deadline?working_days=7&from="+url.QueryEscape(opens), nil)
+		closes, _ := time.Parse(time.RFC3339, periods[0].(map[string]any)["window_closes_at"].(string))
+		if want, _ := time.Parse(time.RFC3339, window["due_at"].(string)); !closes.Equal(want) {
+			t.Fatalf("the window opened %s closes %v, want 7 working days on: %v", opens, closes, want)
 		}
 
 		dir := t.TempDir()
