@@ -47,6 +47,9 @@ type RosterImport struct {
 	CreatedAt  time.Time
 	StartedAt  *time.Time
 	FinishedAt *time.Time
+	// FileRemovedAt is when housekeeping deleted the uploaded file (see RemoveExpiredUploads);
+	// the import's counts, rejects and provenance stay.
+	FileRemovedAt *time.Time
 }
 
 func (RosterImport) TableName() string { return "roster_imports" }
