@@ -44,6 +44,10 @@ func contentTypeOf(filename string, data []byte) (string, bool) {
 
 func (s *Server) addAttachment(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxAttachmentSize+1<<20)
+	if err := s.checkUploadQuota(c); err != nil {
+		fail(c, err)
+		return
+	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if strings.Contains(err.Error(), "request body too large") {

@@ -37,12 +37,14 @@ type importResponse struct {
 	CreatedBy  string         `json:"created_by"`
 	CreatedAt  time.Time      `json:"created_at"`
 	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+	// FileRemovedAt: housekeeping deleted the uploaded file after its retention; the rest stays.
+	FileRemovedAt *time.Time `json:"file_removed_at,omitempty"`
 }
 
 func importFrom(imp store.RosterImport) importResponse {
 	r := importResponse{ID: imp.ID, Source: imp.Source, Filename: imp.Filename, Status: imp.Status, Encoding: imp.Encoding,
 		HeaderRow: imp.HeaderRow, Error: imp.Error, SHA256: imp.FileSHA256, CreatedBy: imp.CreatedBy, CreatedAt: imp.CreatedAt,
-		FinishedAt: imp.FinishedAt,
+		FinishedAt: imp.FinishedAt, FileRemovedAt: imp.FileRemovedAt,
 		Counts: map[string]int{"rows": imp.Rows, "accepted": imp.Accepted, "rejected": imp.Rejected, "warnings": imp.Warnings,
 			"new": imp.NewOrgs, "changed": imp.Changed, "unchanged": imp.Unchanged, "conflicts": imp.Conflicts, "missing": imp.Missing}}
 	if imp.Mapping != "" {
@@ -59,6 +61,10 @@ func (s *Server) createImport(c *gin.Context) {
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
+	if err := s.checkUploadQuota(c); err != nil {
+		fail(c, err)
+		return
+	}
 	source := c.PostForm("source")
 	var v domain.Validation
 	if !roster.FileSource(source) {

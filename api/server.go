@@ -32,6 +32,8 @@ type Server struct {
 	DeliveryDays int
 	// PublicURL is the base URL printed on prompt letters; "" means the request's own host.
 	PublicURL string
+	// Uploads is how long uploaded files are kept (housekeeping) and each uploader's quota.
+	Uploads store.UploadPolicy
 }
 
 // Handler returns the HTTP handler with every route.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tandem/activities"
+	"tandem/store"
 )
 
 // Config is everything Tandem reads from its environment, parsed once here.
@@ -34,6 +35,9 @@ type Config struct {
 	DeliveryDays  int           // TANDEM_DELIVERY_WORKING_DAYS: the departments' monthly delivery window; default 5
 	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
 	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
+	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
+	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
+	Uploads store.UploadPolicy
 	// TestClock (TANDEM_TEST_CLOCK, for tests only): the time the process believes it is at
 	// start, running on from there; due dates and expiries follow it, Temporal's timers do not.
 	TestClock time.Time
@@ -58,6 +62,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SurveyDays:            5,
 		DeliveryDays:          activities.DefaultDeliveryDays,
 		CycleHour:             1,
+		Uploads:               store.UploadPolicy{Retention: 90 * day, FailedRetention: 7 * day, Quota: 2 << 30, AdminQuota: 2 << 30},
 		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
 	}
 	var problems []string
@@ -108,6 +113,30 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.CycleHour = n
 	}
+	for _, r := range []struct {
+		name string
+		into *time.Duration
+	}{{"TANDEM_UPLOAD_RETENTION", &c.Uploads.Retention}, {"TANDEM_FAILED_UPLOAD_RETENTION", &c.Uploads.FailedRetention}} {
+		if v := getenv(r.name); v != "" {
+			d, err := parseRetention(v)
+			if err != nil {
+				problems = append(problems, r.name+" must be a number of days such as 90d, or a duration of at least 1h such as 2160h")
+			}
+			*r.into = d
+		}
+	}
+	for _, q := range []struct {
+		name string
+		into *int64
+	}{{"TANDEM_UPLOAD_QUOTA", &c.Uploads.Quota}, {"TANDEM_ADMIN_UPLOAD_QUOTA", &c.Uploads.AdminQuota}} {
+		if v := getenv(q.name); v != "" {
+			n, err := parseQuota(v)
+			if err != nil {
+				problems = append(problems, q.name+" must be a size such as 2GiB, 500MiB or 1048576 (bytes), or off")
+			}
+			*q.into = n
+		}
+	}
 	if v := getenv("TANDEM_TEST_CLOCK"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
@@ -138,6 +167,43 @@ func (c Config) clock() func() time.Time {
 	}
 	offset := time.Until(c.TestClock)
 	return func() time.Time { return time.Now().Add(offset).UTC() }
+}
+
+const day = 24 * time.Hour
+
+// parseRetention reads a retention: whole days as 90d, or a Go duration of at least an hour.
+func parseRetention(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 1 || days > 36500 {
+			return 0, fmt.Errorf("bad number of days %q", v)
+		}
+		return time.Duration(days) * day, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Hour {
+		return 0, fmt.Errorf("bad duration %q", v)
+	}
+	return d, nil
+}
+
+// parseQuota reads a size in bytes, KiB, MiB, GiB or TiB (whole numbers); off means no quota (0).
+func parseQuota(v string) (int64, error) {
+	if v == "off" {
+		return 0, nil
+	}
+	mult := int64(1)
+	for i, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if n, ok := strings.CutSuffix(v, unit); ok {
+			v, mult = strings.TrimSpace(n), 1<<(10*(i+1))
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("bad size %q", v)
+	}
+	return n * mult, nil
 }
 
 func orDefault(v, def string) string {

@@ -10,10 +10,11 @@ import (
 	"tandem/store"
 )
 
-// housekeep removes expired tokens, idempotency records older than their replay window and the
-// staging tables of imports that ended without a merge, and takes the month-end coverage
-// snapshot, now and every hour, until ctx ends. Several API processes doing it at once is harmless.
-func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
+// housekeep removes expired tokens, idempotency records older than their replay window, the
+// staging tables of imports that ended without a merge and uploaded files past their retention,
+// and takes the month-end coverage snapshot, now and every hour, until ctx ends. Several API
+// processes doing it at once is harmless.
+func housekeep(ctx context.Context, st *store.Store, uploads store.UploadPolicy, log *slog.Logger) {
 	for {
 		if n, err := st.DeleteExpiredTokens(ctx); err != nil {
 			log.Warn("housekeeping: expired tokens", "error", err)
@@ -29,6 +30,11 @@ func housekeep(ctx context.Context, st *store.Store, log *slog.Logger) {
 			log.Warn("housekeeping: import staging tables", "error", err)
 		} else if n > 0 {
 			log.Info("housekeeping: import staging tables dropped", "count", n)
+		}
+		if r, err := st.RemoveExpiredUploads(ctx, uploads); err != nil {
+			log.Warn("housekeeping: expired uploads", "error", err)
+		} else if r.Files > 0 {
+			log.Info("housekeeping: expired uploads removed", "files", r.Files, "bytes", r.Bytes)
 		}
 		// The coverage figures of the month just ended, taken on the first day of the next month
 		// (a later first run would label today's figures with a past month, so it does not).

@@ -64,7 +64,8 @@ func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) 
 
 func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *api.Server {
 	return &api.Server{Store: st, Auth: auth.NewService(st, cfg.TokenTTL), Temporal: tc, Calendar: newCalendar(st), Log: log,
-		MinEmployees: cfg.MinEmployees, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays, PublicURL: cfg.PublicURL}
+		MinEmployees: cfg.MinEmployees, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays, PublicURL: cfg.PublicURL,
+		Uploads: cfg.Uploads}
 }
 
 // bootstrapAdmin makes sure the global admin exists; it reports whether it was created. With
@@ -87,7 +88,7 @@ func bootstrapAdmin(ctx context.Context, st *store.Store, password string, reset
 
 // serveHTTP serves until ctx ends, then drains requests for up to 10 seconds.
 func serveHTTP(ctx context.Context, ln net.Listener, s *api.Server, log *slog.Logger) error {
-	go housekeep(ctx, s.Store, log)
+	go housekeep(ctx, s.Store, s.Uploads, log)
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
