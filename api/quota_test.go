@@ -138,3 +138,35 @@ func TestUploadQuota(t *testing.T) {
 		}
 	})
 }
+
+func TestImportFileRemoved(t *testing.T) {
+	srv, st := newServer(t)
+	ctx := context.Background()
+	t0 := time.Date(2027, 3, 1, 2, 30, 0, 0, time.UTC)
+	now := t0.Add(-8 * 24 * time.Hour)
+	st.Now = func() time.Time { return now }
+	p := domain.Principal{Username: "admin", Admin: true}
+	imp, err := st.CreateImport(ctx, p, "tax", "tax.csv", strings.NewReader("统一社会信用代码,名称\nbad,某公司\n"), 1<<20, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.StartImport(ctx, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FailImport(ctx, imp.ID, "文件中没有可导入的行", &store.ParseCounts{Rows: 1, Rejected: 1}); err != nil {
+		t.Fatal(err)
+	}
+	now = t0
+	if r, err := st.RemoveExpiredUploads(ctx, store.UploadPolicy{Retention: 90 * 24 * time.Hour, FailedRetention: 7 * 24 * time.Hour}); err != nil || r.Files != 1 {
+		t.Fatalf("removed %+v %v", r, err)
+	}
+	admin := login(t, srv.URL, "admin", "admin-password")
+	s, _, b := admin.do("GET", "/api/v1/roster-imports/"+imp.ID, "")
+	if s != 200 || b["file_removed_at"] != t0.Format(time.RFC3339) || b["status"] != "failed" || b["sha256"] != imp.FileSHA256 ||
+		b["counts"].(map[string]any)["rejected"] != float64(1) {
+		t.Fatalf("import after its file went: %d %v", s, b)
+	}
+	if s, _, b := admin.do("GET", "/api/v1/roster-imports/"+imp.ID+"/rejects", ""); s != 200 {
+		t.Fatalf("rejects after the file went: %d %v", s, b)
+	}
+}
