@@ -32,6 +32,9 @@ type Server struct {
 	DeliveryDays int
 	// PublicURL is the base URL printed on prompt letters; "" means the request's own host.
 	PublicURL string
+	// TrustedProxies (CIDRs or IPs) are the proxies whose X-Forwarded-For / X-Real-IP name the
+	// client address that login and survey throttling count; none: the TCP peer is the client.
+	TrustedProxies []string
 }
 
 // Handler returns the HTTP handler with every route.
@@ -40,6 +43,11 @@ func (s *Server) Handler() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		// cmd/tandem checks the list at start; a bad list here trusts no proxy at all.
+		s.Log.Error("bad trusted proxies: trusting none", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(requestID(), accessLog(s.Log), recovery(s.Log))
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
 	r.NoMethod(func(c *gin.Context) {
@@ -75,6 +83,7 @@ func (s *Server) Handler() *gin.Engine {
 	a.POST("/users/:username/password", adminOnly, s.resetPassword)
 	a.POST("/users/:username/disable", adminOnly, s.disableUser)
 	a.POST("/users/:username/enable", adminOnly, s.enableUser)
+	a.POST("/users/:username/unlock", adminOnly, s.unlockUser)
 
 	a.GET("/tasks", s.listTasks)
 	a.POST("/tasks/bulk/claim", s.bulkClaim)
