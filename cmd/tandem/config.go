@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,13 @@ type Config struct {
 	DeliveryDays  int           // TANDEM_DELIVERY_WORKING_DAYS: the departments' monthly delivery window; default 5
 	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
 	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
+
+	// Throttling of failed sign-ins and guessed survey links (only failures count).
+	TrustedProxies     []string // TANDEM_TRUSTED_PROXIES: comma-separated CIDRs/IPs whose X-Forwarded-For is believed; default none
+	LoginAccountLimit  int      // TANDEM_LOGIN_ACCOUNT_LIMIT: failed sign-ins of one username per 15 min before a lock; default 5
+	LoginAddressLimit  int      // TANDEM_LOGIN_ADDRESS_LIMIT: failed sign-ins from one client address per 15 min; default 20
+	SurveyAddressLimit int      // TANDEM_SURVEY_ADDRESS_LIMIT: unknown survey links from one client address per 15 min; default 20
+
 	// TestClock (TANDEM_TEST_CLOCK, for tests only): the time the process believes it is at
 	// start, running on from there; due dates and expiries follow it, Temporal's timers do not.
 	TestClock time.Time
@@ -59,6 +67,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DeliveryDays:          activities.DefaultDeliveryDays,
 		CycleHour:             1,
 		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
+		LoginAccountLimit:     5,
+		LoginAddressLimit:     20,
+		SurveyAddressLimit:    20,
 	}
 	var problems []string
 	if v := getenv("TEMPORAL_TLS"); v != "" {
@@ -107,6 +118,33 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_CYCLE_HOUR must be an hour from 0 to 23")
 		}
 		c.CycleHour = n
+	}
+	if v := getenv("TANDEM_TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					problems = append(problems, "TANDEM_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs such as 10.0.0.0/8; "+strconv.Quote(p)+" is neither")
+					continue
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	for _, l := range []struct {
+		name string
+		dst  *int
+	}{{"TANDEM_LOGIN_ACCOUNT_LIMIT", &c.LoginAccountLimit}, {"TANDEM_LOGIN_ADDRESS_LIMIT", &c.LoginAddressLimit}, {"TANDEM_SURVEY_ADDRESS_LIMIT", &c.SurveyAddressLimit}} {
+		if v := getenv(l.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100000 {
+				problems = append(problems, l.name+" must be a whole number of failures from 1 to 100000")
+			}
+			*l.dst = n
+		}
 	}
 	if v := getenv("TANDEM_TEST_CLOCK"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
