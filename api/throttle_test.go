@@ -267,7 +267,7 @@ func TestSurveyGuessingThrottled(t *testing.T) {
 
 // An unknown user and a wrong password take about as long: both compare a bcrypt hash and
 // write the same counters and audit record. Medians of 9 answers each; without the dummy
-// comparison the unknown user answers some 50 times faster.
+// comparison the unknown user answers about 100 times faster (measured: 1.5 ms vs 179 ms).
 func TestLoginTimingAlike(t *testing.T) {
 	clock := &testClock{t: throttleStart}
 	st := storetest.SQLite(t)
