@@ -299,7 +299,8 @@ func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) 
 // The access log names the survey route without the token that opens it.
 func TestAccessLogHidesSurveyToken(t *testing.T) {
 	var buf bytes.Buffer
-	s := &api.Server{Store: storetest.SQLite(t), Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	st := storetest.SQLite(t)
+	s := &api.Server{Store: st, Auth: auth.NewService(st, time.Hour), Log: slog.New(slog.NewJSONHandler(&buf, nil))}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	const token = "s3cr3t-survey-token-0123456789"

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,11 +33,18 @@ func (s *Server) login(c *gin.Context) {
 	if req.Password == "" {
 		v.Add("password", "required")
 	}
+	// No account has a longer name or password; the bounds also bound the throttle's keys.
+	if utf8.RuneCountInString(req.Username) > 64 {
+		v.Add("username", "must be at most 64 characters")
+	}
+	if len(req.Password) > 72 {
+		v.Add("password", "must be at most 72 bytes")
+	}
 	if err := v.Err("username and password are required"); err != nil {
 		fail(c, err)
 		return
 	}
-	token, expires, err := s.Auth.Login(c.Request.Context(), req.Username, req.Password)
+	token, expires, err := s.Auth.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
 		fail(c, err)
 		return

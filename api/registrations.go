@@ -146,9 +146,12 @@ var surveyPage = template.Must(template.New("survey").Parse(`<!doctype html>
 
 // surveyForm shows the survey to the enterprise, without an account.
 func (s *Server) surveyForm(c *gin.Context) {
+	if !s.surveyAllowed(c) {
+		return
+	}
 	reg, name, err := s.Store.SurveyByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
-		fail(c, err)
+		s.failSurvey(c, err)
 		return
 	}
 	msg := ""
@@ -165,6 +168,9 @@ func (s *Server) surveyForm(c *gin.Context) {
 
 // answerSurvey takes the enterprise's answer once: JSON, or the HTML form's fields.
 func (s *Server) answerSurvey(c *gin.Context) {
+	if !s.surveyAllowed(c) {
+		return
+	}
 	var a store.SurveyAnswer
 	var v domain.Validation
 	if strings.HasPrefix(c.ContentType(), "application/json") {
@@ -204,7 +210,7 @@ func (s *Server) answerSurvey(c *gin.Context) {
 	}
 	reg, err := s.Store.AnswerSurvey(c.Request.Context(), c.Param("token"), a)
 	if err != nil {
-		fail(c, err)
+		s.failSurvey(c, err)
 		return
 	}
 	if strings.HasPrefix(c.ContentType(), "application/json") {

@@ -34,6 +34,9 @@ type Server struct {
 	PublicURL string
 	// Uploads is how long uploaded files are kept (housekeeping) and each uploader's quota.
 	Uploads store.UploadPolicy
+	// TrustedProxies (CIDRs or IPs) are the proxies whose X-Forwarded-For / X-Real-IP name the
+	// client address that login and survey throttling count; none: the TCP peer is the client.
+	TrustedProxies []string
 }
 
 // Handler returns the HTTP handler with every route.
@@ -42,6 +45,11 @@ func (s *Server) Handler() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		// cmd/tandem checks the list at start; a bad list here trusts no proxy at all.
+		s.Log.Error("bad trusted proxies: trusting none", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(requestID(), accessLog(s.Log), recovery(s.Log))
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
 	r.NoMethod(func(c *gin.Context) {
@@ -77,6 +85,7 @@ func (s *Server) Handler() *gin.Engine {
 	a.POST("/users/:username/password", adminOnly, s.resetPassword)
 	a.POST("/users/:username/disable", adminOnly, s.disableUser)
 	a.POST("/users/:username/enable", adminOnly, s.enableUser)
+	a.POST("/users/:username/unlock", adminOnly, s.unlockUser)
 
 	a.GET("/tasks", s.listTasks)
 	a.POST("/tasks/bulk/claim", s.bulkClaim)

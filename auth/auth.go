@@ -57,6 +57,8 @@ func RandomPassword() string {
 type Service struct {
 	Store    *store.Store
 	TokenTTL time.Duration
+	// Limits throttle failed sign-ins and guessed survey links (DefaultLimits from NewService).
+	Limits Limits
 	// dummyHash keeps a login for an unknown user as slow as one for a known user.
 	dummyHash string
 }
@@ -64,25 +66,51 @@ type Service struct {
 // NewService returns a Service issuing tokens valid for ttl.
 func NewService(s *store.Store, ttl time.Duration) *Service {
 	h, _ := HashPassword("tandem-timing-equaliser")
-	return &Service{Store: s, TokenTTL: ttl, dummyHash: h}
+	return &Service{Store: s, TokenTTL: ttl, Limits: DefaultLimits(), dummyHash: h}
 }
 
 // ErrBadCredentials is the one answer for an unknown user, a wrong password or a disabled user,
 // so that a caller learns nothing about which usernames exist.
 var ErrBadCredentials = domain.Errorf(domain.EUNAUTHORIZED, "wrong username or password")
 
-// Login checks a username and password and returns a new token and its expiry.
-func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, error) {
-	cred, err := s.Store.CredentialsOf(ctx, username)
+// Login checks a username and password from the client address addr and returns a new token
+// and its expiry. While the username or the address is locked by earlier failures, the answer
+// is ETOOMANY whatever the password, and alike for usernames that exist and that do not.
+func (s *Service) Login(ctx context.Context, username, password, addr string) (string, time.Time, error) {
+	addr = AddressKey(addr)
+	until, err := s.Store.LockedUntil(ctx, store.LoginUserSubject(username), store.LoginAddressSubject(addr))
 	if err != nil {
-		if domain.ErrorCode(err) != domain.ENOTFOUND {
+		return "", time.Time{}, err
+	}
+	if !until.IsZero() {
+		return "", time.Time{}, s.lockedError(until, "登录失败次数过多，已锁定至 %s（北京时间），请届时再试，或请管理员解锁。")
+	}
+	// Every path below costs one bcrypt comparison and, on failure, the same writes.
+	reason := ""
+	cred, err := s.Store.CredentialsOf(ctx, username)
+	switch {
+	case domain.ErrorCode(err) == domain.ENOTFOUND:
+		CheckPassword(s.dummyHash, password)
+		reason = "unknown_user"
+	case err != nil:
+		return "", time.Time{}, err
+	case !CheckPassword(cred.PasswordHash, password):
+		reason = "wrong_password"
+	case cred.Disabled:
+		reason = "disabled"
+	}
+	if reason != "" {
+		// A failure that starts a lock still answers 401; the lock answers the next attempt.
+		f := store.LoginFailure{Username: username, Address: addr, Reason: reason}
+		if _, err := s.Store.RecordLoginFailure(ctx, f, s.Limits.Account, s.Limits.Address); err != nil {
 			return "", time.Time{}, err
 		}
-		CheckPassword(s.dummyHash, password)
 		return "", time.Time{}, ErrBadCredentials
 	}
-	if !CheckPassword(cred.PasswordHash, password) || cred.Disabled {
-		return "", time.Time{}, ErrBadCredentials
+	// The account's count starts over; the address's does not (one's own account must not
+	// launder guesses at others').
+	if err := s.Store.ResetThrottle(ctx, store.LoginUserSubject(username)); err != nil {
+		return "", time.Time{}, err
 	}
 	token, hash := NewToken()
 	expires := s.Store.Now().Add(s.TokenTTL)

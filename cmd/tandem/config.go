@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,13 @@ type Config struct {
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
+
+	// Throttling of failed sign-ins and guessed survey links (only failures count).
+	TrustedProxies     []string // TANDEM_TRUSTED_PROXIES: comma-separated CIDRs/IPs whose X-Forwarded-For is believed; default none
+	LoginAccountLimit  int      // TANDEM_LOGIN_ACCOUNT_LIMIT: failed sign-ins of one username per 15 min before a lock; default 5
+	LoginAddressLimit  int      // TANDEM_LOGIN_ADDRESS_LIMIT: failed sign-ins from one client address per 15 min; default 20
+	SurveyAddressLimit int      // TANDEM_SURVEY_ADDRESS_LIMIT: unknown survey links from one client address per 15 min; default 20
+
 	// TestClock (TANDEM_TEST_CLOCK, for tests only): the time the process believes it is at
 	// start, running on from there; due dates and expiries follow it, Temporal's timers do not.
 	TestClock time.Time
@@ -64,6 +72,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		CycleHour:             1,
 		Uploads:               store.UploadPolicy{Retention: 90 * day, FailedRetention: 7 * day, Quota: 2 << 30, AdminQuota: 2 << 30},
 		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
+		LoginAccountLimit:     5,
+		LoginAddressLimit:     20,
+		SurveyAddressLimit:    20,
 	}
 	var problems []string
 	if v := getenv("TEMPORAL_TLS"); v != "" {
@@ -135,6 +146,33 @@ func loadConfig(getenv func(string) string) (Config, error) {
 				problems = append(problems, q.name+" must be a size such as 2GiB, 500MiB or 1048576 (bytes), or off")
 			}
 			*q.into = n
+		}
+	}
+	if v := getenv("TANDEM_TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					problems = append(problems, "TANDEM_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs such as 10.0.0.0/8; "+strconv.Quote(p)+" is neither")
+					continue
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	for _, l := range []struct {
+		name string
+		dst  *int
+	}{{"TANDEM_LOGIN_ACCOUNT_LIMIT", &c.LoginAccountLimit}, {"TANDEM_LOGIN_ADDRESS_LIMIT", &c.LoginAddressLimit}, {"TANDEM_SURVEY_ADDRESS_LIMIT", &c.SurveyAddressLimit}} {
+		if v := getenv(l.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100000 {
+				problems = append(problems, l.name+" must be a whole number of failures from 1 to 100000")
+			}
+			*l.dst = n
 		}
 	}
 	if v := getenv("TANDEM_TEST_CLOCK"); v != "" {

@@ -25,6 +25,24 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("%+v %v", c, err)
 		}
 	})
+	t.Run("Throttle", func(t *testing.T) {
+		c, err := loadConfig(env(nil))
+		if err != nil || c.TrustedProxies != nil || c.LoginAccountLimit != 5 || c.LoginAddressLimit != 20 || c.SurveyAddressLimit != 20 {
+			t.Fatalf("defaults %+v %v", c, err)
+		}
+		c, err = loadConfig(env(map[string]string{"TANDEM_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7,::1 ", "TANDEM_LOGIN_ADDRESS_LIMIT": "100"}))
+		if err != nil || strings.Join(c.TrustedProxies, " ") != "10.0.0.0/8 192.168.1.7 ::1" || c.LoginAddressLimit != 100 {
+			t.Fatalf("%+v %v", c, err)
+		}
+	})
+	t.Run("ErrThrottle", func(t *testing.T) {
+		_, err := loadConfig(env(map[string]string{"TANDEM_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local", "TANDEM_LOGIN_ACCOUNT_LIMIT": "0", "TANDEM_SURVEY_ADDRESS_LIMIT": "many"}))
+		for _, want := range []string{`TANDEM_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs such as 10.0.0.0/8; "proxy.local"`, "TANDEM_LOGIN_ACCOUNT_LIMIT", "TANDEM_SURVEY_ADDRESS_LIMIT"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %s: %v", want, err)
+			}
+		}
+	})
 	t.Run("ErrEveryBadValueAtOnce", func(t *testing.T) {
 		_, err := loadConfig(env(map[string]string{
 			"TEMPORAL_TLS": "maybe", "TANDEM_TOKEN_TTL": "soon", "TANDEM_LOG_LEVEL": "loud",

@@ -26,6 +26,11 @@ func housekeep(ctx context.Context, st *store.Store, uploads store.UploadPolicy,
 		} else if n > 0 {
 			log.Info("housekeeping: idempotency records removed", "count", n)
 		}
+		if n, err := st.DeleteExpiredThrottles(ctx); err != nil {
+			log.Warn("housekeeping: throttle counters", "error", err)
+		} else if n > 0 {
+			log.Info("housekeeping: expired throttle counters removed", "count", n)
+		}
 		if n, err := st.DropStaleImportTables(ctx); err != nil {
 			log.Warn("housekeeping: import staging tables", "error", err)
 		} else if n > 0 {

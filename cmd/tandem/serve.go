@@ -63,9 +63,13 @@ func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) 
 }
 
 func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *api.Server {
-	return &api.Server{Store: st, Auth: auth.NewService(st, cfg.TokenTTL), Temporal: tc, Calendar: newCalendar(st), Log: log,
+	as := auth.NewService(st, cfg.TokenTTL)
+	as.Limits.Account.Failures = cfg.LoginAccountLimit
+	as.Limits.Address.Failures = cfg.LoginAddressLimit
+	as.Limits.Survey.Failures = cfg.SurveyAddressLimit
+	return &api.Server{Store: st, Auth: as, Temporal: tc, Calendar: newCalendar(st), Log: log,
 		MinEmployees: cfg.MinEmployees, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays, PublicURL: cfg.PublicURL,
-		Uploads: cfg.Uploads}
+		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies}
 }
 
 // bootstrapAdmin makes sure the global admin exists; it reports whether it was created. With
