@@ -295,7 +295,9 @@ func TestLoginTimingAlike(t *testing.T) {
 	}
 	wrong, unknown := median(wrongs), median(unknowns)
 	t.Logf("median answer: wrong password %v, unknown user %v", wrong, unknown)
-	if ratio := float64(unknown) / float64(wrong); ratio < 0.5 || ratio > 2 {
+	// A ratio, not a time: without the dummy comparison the gap is about 100x (1.5 ms against
+	// 179 ms); a factor of 4 either way leaves room for a busy machine without hiding that.
+	if ratio := float64(unknown) / float64(wrong); ratio < 0.25 || ratio > 4 {
 		t.Fatalf("unknown user %v vs wrong password %v", unknown, wrong)
 	}
 }
