@@ -23,6 +23,9 @@ type Activities struct {
 	// DeliveryDays is how many working days the departments have to deliver each month
 	// (DefaultDeliveryDays when zero).
 	DeliveryDays int
+	// MissingGateShare is the share of a source's organizations an extract may flag missing
+	// before an admin must confirm it (DefaultMissingGateShare when zero).
+	MissingGateShare float64
 }
 
 // Notifier tells people about tasks. The in-app list is the one channel for now; SMS, WeChat

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
 )
@@ -26,11 +27,31 @@ type ImportOptions struct {
 	Mapping  map[string]string `json:"mapping,omitempty"` // field → header text
 }
 
+// DefaultMissingGateShare is the share of a source's organizations an extract may flag missing
+// before an admin must confirm it.
+const DefaultMissingGateShare = 0.20
+
 // RunImport reads an uploaded roster, stages its rows and merges them into the master roster
-// in one transaction. Running it again after it succeeded returns the stored result.
+// in one transaction. Running it again after it succeeded returns the stored result. (The
+// import workflow of histories before the mass-missing gate; new runs use RunImportGated.)
 func (a *Activities) RunImport(ctx context.Context, importID string) (store.RosterImport, error) {
+	return a.runImport(ctx, importID, -1)
+}
+
+// RunImportGated is RunImport with the mass-missing gate: an extract that would flag more than
+// MissingGateShare of the source's organizations missing does not merge; it comes back
+// awaiting_confirmation, staged, for the workflow to ask an admin.
+func (a *Activities) RunImportGated(ctx context.Context, importID string) (store.RosterImport, error) {
+	share := a.MissingGateShare
+	if share <= 0 {
+		share = DefaultMissingGateShare
+	}
+	return a.runImport(ctx, importID, share)
+}
+
+func (a *Activities) runImport(ctx context.Context, importID string, gate float64) (store.RosterImport, error) {
 	imp, err := a.Store.ImportByID(ctx, importID)
-	if err != nil || imp.Status == store.ImportDone || imp.Status == store.ImportFailed {
+	if err != nil || store.ImportFinished(imp.Status) || imp.Status == store.ImportAwaitingConfirmation {
 		return imp, nonRetryable(err)
 	}
 	if err := a.Store.StartImport(ctx, importID); err != nil {
@@ -84,18 +105,80 @@ func (a *Activities) RunImport(ctx context.Context, importID string) (store.Rost
 		return imp, temporal.NewNonRetryableApplicationError(reason, ErrTypeBadFile, nil)
 	}
 	mergeStart := time.Now()
-	done, err := a.Store.MergeImport(ctx, importID, pc)
+	done, err := a.Store.MergeImportGated(ctx, importID, pc, gate)
 	if a.Store.Trace != nil {
 		a.Store.Trace("merge "+imp.Filename, time.Since(mergeStart))
 	}
-	if err != nil {
-		return imp, err
-	}
-	title := fmt.Sprintf("名册导入完成：%s（新增 %d，变更 %d，拒收 %d 行，冲突 %d）", imp.Filename, done.NewOrgs, done.Changed, done.Rejected, done.Conflicts)
-	if err := a.Notifier.Notify(ctx, []string{imp.CreatedBy}, "import-done/"+importID, "roster.import_done", title, "", ""); err != nil {
+	if err != nil || done.Status == store.ImportAwaitingConfirmation {
 		return done, err
 	}
-	return done, nil
+	return done, a.notifyDone(ctx, done)
+}
+
+func (a *Activities) notifyDone(ctx context.Context, done store.RosterImport) error {
+	title := fmt.Sprintf("名册导入完成：%s（新增 %d，变更 %d，拒收 %d 行，冲突 %d，缺失 %d）", done.Filename, done.NewOrgs, done.Changed, done.Rejected, done.Conflicts, done.Missing)
+	return a.Notifier.Notify(ctx, []string{done.CreatedBy}, "import-done/"+done.ID, "roster.import_done", title, "", "")
+}
+
+// ImportTurn queues an import behind the earliest unfinished import of its source uploaded
+// before it, and returns that import's ID ("" when it is this one's turn).
+func (a *Activities) ImportTurn(ctx context.Context, importID string) (string, error) {
+	id, err := a.Store.ImportTurn(ctx, importID)
+	return id, nonRetryable(err)
+}
+
+// QueuedBehind lists the imports waiting for this one, to wake them when it finishes.
+func (a *Activities) QueuedBehind(ctx context.Context, importID string) ([]string, error) {
+	return a.Store.QueuedBehind(ctx, importID)
+}
+
+// HeldImport is what the confirmation task of a held import needs.
+type HeldImport struct {
+	UnitID    string // the unit whose officers confirm (the city root)
+	Title     string
+	CreatedBy string
+}
+
+// DescribeHeld names the unit that confirms a held import and the task's title.
+func (a *Activities) DescribeHeld(ctx context.Context, importID string) (HeldImport, error) {
+	imp, err := a.Store.ImportByID(ctx, importID)
+	if err != nil {
+		return HeldImport{}, nonRetryable(err)
+	}
+	u, err := a.Store.ConfirmationUnit(ctx)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return HeldImport{}, a.failImport(ctx, importID, "本次报送需确认缺失组织，但尚无区域网的根单位（市两新工委）可确认：未合并")
+		}
+		return HeldImport{}, err
+	}
+	label := roster.SourceLabel[imp.Source]
+	return HeldImport{UnitID: u.ID, CreatedBy: imp.CreatedBy, Title: fmt.Sprintf("名册缺失确认：%s名册 %s 将把 %d 家组织（该来源现有 %d 家）标记为缺失",
+		label, imp.Filename, imp.Missing, imp.SourceOrganizations)}, nil
+}
+
+// DecisionInput is an admin's decision on a held import.
+type DecisionInput struct {
+	ImportID, Actor, Reason string
+}
+
+// ConfirmHeldImport merges a held import as confirmed and tells the uploader.
+func (a *Activities) ConfirmHeldImport(ctx context.Context, in DecisionInput) (store.RosterImport, error) {
+	done, err := a.Store.ConfirmHeldImport(ctx, in.ImportID, in.Actor, in.Reason)
+	if err != nil {
+		return done, nonRetryable(err)
+	}
+	return done, a.notifyDone(ctx, done)
+}
+
+// RejectHeldImport ends a held import unmerged and tells the uploader.
+func (a *Activities) RejectHeldImport(ctx context.Context, in DecisionInput) (store.RosterImport, error) {
+	out, err := a.Store.RejectHeldImport(ctx, in.ImportID, in.Actor, in.Reason)
+	if err != nil {
+		return out, nonRetryable(err)
+	}
+	title := fmt.Sprintf("名册导入被驳回：%s（%s）", out.Filename, in.Reason)
+	return out, a.Notifier.Notify(ctx, []string{out.CreatedBy}, "import-rejected/"+out.ID, "roster.import_rejected", title, "", "")
 }
 
 type badFile struct{ msg string }

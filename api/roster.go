@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -24,19 +25,25 @@ import (
 const MaxRosterSize = 256 << 20
 
 type importResponse struct {
-	ID         string         `json:"id"`
-	Source     string         `json:"source"`
-	Filename   string         `json:"filename"`
-	Status     string         `json:"status"`
-	Counts     map[string]int `json:"counts"`
-	Encoding   string         `json:"encoding,omitempty"`
-	HeaderRow  int            `json:"header_row,omitempty"`
-	Mapping    map[string]int `json:"mapping,omitempty"`
-	Error      string         `json:"error,omitempty"`
-	SHA256     string         `json:"sha256"`
-	CreatedBy  string         `json:"created_by"`
-	CreatedAt  time.Time      `json:"created_at"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+	ID        string         `json:"id"`
+	Source    string         `json:"source"`
+	Filename  string         `json:"filename"`
+	Status    string         `json:"status"`
+	Counts    map[string]int `json:"counts"`
+	Encoding  string         `json:"encoding,omitempty"`
+	HeaderRow int            `json:"header_row,omitempty"`
+	Mapping   map[string]int `json:"mapping,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	// Detail says in Chinese what a queued, held or rejected import waits for or why it ended.
+	Detail         string     `json:"detail,omitempty"`
+	UnitID         string     `json:"unit_id,omitempty"`     // the source's department when uploaded
+	WaitingFor     string     `json:"waiting_for,omitempty"` // queued: the earlier import of the source
+	DecidedBy      string     `json:"decided_by,omitempty"`
+	DecisionReason string     `json:"decision_reason,omitempty"`
+	SHA256         string     `json:"sha256"`
+	CreatedBy      string     `json:"created_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	FinishedAt     *time.Time `json:"finished_at,omitempty"`
 	// FileRemovedAt: housekeeping deleted the uploaded file after its retention; the rest stays.
 	FileRemovedAt *time.Time `json:"file_removed_at,omitempty"`
 }
@@ -50,16 +57,32 @@ func importFrom(imp store.RosterImport) importResponse {
 	if imp.Mapping != "" {
 		_ = json.Unmarshal([]byte(imp.Mapping), &r.Mapping)
 	}
+	r.UnitID, r.WaitingFor, r.DecidedBy, r.DecisionReason = imp.UnitID, imp.WaitingFor, imp.DecidedBy, imp.DecisionReason
+	label := roster.SourceLabel[imp.Source]
+	switch imp.Status {
+	case store.ImportQueued:
+		r.Detail = fmt.Sprintf("排队中：同一来源（%s）更早上传的导入 %s 尚未完成，本次导入在其之后按序合并", label, imp.WaitingFor)
+	case store.ImportAwaitingConfirmation:
+		r.Counts["source_organizations"] = imp.SourceOrganizations
+		share := 0.0
+		if imp.SourceOrganizations > 0 {
+			share = 100 * float64(imp.Missing) / float64(imp.SourceOrganizations)
+		}
+		r.Detail = fmt.Sprintf("等待确认：本次%s名册将把该来源现有 %d 家组织中的 %d 家（%.1f%%）标记为缺失，超过允许的比例，尚未合并。"+
+			"须由管理员（可将任务指派给自己）或市两新工委的干部在待办任务 roster.confirm_missing（主题为本导入编号）中确认后才合并；驳回则不作任何变更。",
+			label, imp.SourceOrganizations, imp.Missing, share)
+	case store.ImportRejected:
+		r.Detail = fmt.Sprintf("已驳回：%s 驳回了本次报送（%s），未合并任何数据；请部门核对后重新上报", imp.DecidedBy, imp.DecisionReason)
+	}
 	return r
 }
 
 // createImport takes an extract as a department delivered it and imports it as a durable job.
 func (s *Server) createImport(c *gin.Context) {
 	p := principal(c)
-	if !p.Admin && !p.HoldsAnyRole(domain.RoleOfficer, domain.RoleLiaison) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only admins, officers and department liaisons import rosters"))
-		return
-	}
+	// Only a source's own department (its liaisons) or an admin delivers its extract (the 403
+	// names who may); an officer corrects one organization through field visits and
+	// resolutions, never through a source's file.
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
 	if err := s.checkUploadQuota(c); err != nil {
 		fail(c, err)
@@ -68,7 +91,10 @@ func (s *Server) createImport(c *gin.Context) {
 	source := c.PostForm("source")
 	var v domain.Validation
 	if !roster.FileSource(source) {
-		v.Add("source", "one of market, tax, social, civil, statistics, industry, annual_report")
+		v.Add("source", "one of "+strings.Join(store.FileSources(), ", "))
+	} else if _, err := s.Store.MayDeliver(c.Request.Context(), p, source); err != nil {
+		fail(c, err) // before the file is stored: the store refuses it again in CreateImport
+		return
 	}
 	opts := activities.ImportOptions{Encoding: strings.ToLower(c.PostForm("encoding")), Sheet: c.PostForm("sheet")}
 	if opts.Encoding != "" && opts.Encoding != "utf-8" && opts.Encoding != "gbk" && opts.Encoding != "gb18030" {
@@ -116,6 +142,8 @@ func (s *Server) createImport(c *gin.Context) {
 		ID: workflows.RosterImportWorkflowID(imp.ID), TaskQueue: workflows.TaskQueue,
 		TypedSearchAttributes: temporalSearch("", imp.ID),
 	}, workflows.RosterImportWorkflow, imp.ID); err != nil {
+		// Failed at once, so that later imports of the source do not queue behind it.
+		_ = s.Store.FailImport(c.Request.Context(), imp.ID, "could not start the import job", nil)
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"))
 		return
 	}

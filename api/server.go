@@ -118,6 +118,8 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/industry-mappings", s.listMappings)
 	a.PUT("/industry-mappings/:text", adminOnly, s.putMapping)
 
+	a.GET("/sources", s.listSources)
+	a.PUT("/sources/:source", adminOnly, s.putSource)
 	a.POST("/roster-imports", s.createImport)
 	a.GET("/roster-imports/:id", s.getImport)
 	a.GET("/roster-imports/:id/rejects", s.importRejects)

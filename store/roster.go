@@ -15,10 +15,20 @@ import (
 // Import statuses.
 const (
 	ImportPending = "pending"
+	ImportQueued  = "queued" // waits for an earlier import of the same source (WaitingFor)
 	ImportRunning = "running"
-	ImportDone    = "done"
-	ImportFailed  = "failed"
+	// ImportAwaitingConfirmation: the extract would flag more of the source's organizations
+	// missing than the gate allows; it merges only once an admin confirms (roster.confirm_missing).
+	ImportAwaitingConfirmation = "awaiting_confirmation"
+	ImportDone                 = "done"
+	ImportFailed               = "failed"
+	ImportRejected             = "rejected" // an admin refused the held extract: nothing merged
 )
+
+// ImportFinished reports whether an import's status is final.
+func ImportFinished(status string) bool {
+	return status == ImportDone || status == ImportFailed || status == ImportRejected
+}
 
 // RosterImport is one uploaded extract and what became of it.
 type RosterImport struct {
@@ -42,11 +52,18 @@ type RosterImport struct {
 	Unchanged  int
 	Conflicts  int
 	Missing    int
-	Error      string
-	CreatedBy  string
-	CreatedAt  time.Time
-	StartedAt  *time.Time
-	FinishedAt *time.Time
+	// SourceOrganizations is how many organizations the source delivered before this import
+	// (not already missing): what Missing is a share of, when the gate held the import.
+	SourceOrganizations int
+	UnitID              string // the source's department when uploaded ("" while none was mapped)
+	WaitingFor          string // queued: the earlier import of the source it waits for
+	DecidedBy           string // who confirmed or rejected a held import
+	DecisionReason      string
+	Error               string
+	CreatedBy           string
+	CreatedAt           time.Time
+	StartedAt           *time.Time
+	FinishedAt          *time.Time
 	// FileRemovedAt is when housekeeping deleted the uploaded file (see RemoveExpiredUploads);
 	// the import's counts, rejects and provenance stay.
 	FileRemovedAt *time.Time
@@ -55,12 +72,19 @@ type RosterImport struct {
 func (RosterImport) TableName() string { return "roster_imports" }
 
 // CreateImport streams an uploaded file into the blob store (in chunks, never whole in
-// memory) and records a pending import of it. A file over limit bytes is ErrTooLarge.
+// memory) and records a pending import of it. A file over limit bytes is ErrTooLarge. Only the
+// source's department (its liaisons) or an admin may deliver it (MayDeliver): anyone else is
+// EFORBIDDEN, and nothing is stored.
 func (s *Store) CreateImport(ctx context.Context, p domain.Principal, source, filename string, file io.Reader, limit int64, options string) (RosterImport, error) {
 	now := s.Now()
 	imp := RosterImport{ID: newID(), Source: source, Filename: filename, BlobKey: "rosters/" + newID(),
 		Status: ImportPending, Options: options, CreatedBy: p.Username, CreatedAt: now}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		unitID, err := s.mayDeliver(tx, p, source)
+		if err != nil {
+			return err
+		}
+		imp.UnitID = unitID
 		size, sum, err := s.putChunked(tx, imp.BlobKey, "application/octet-stream", file, limit)
 		if err != nil {
 			return err
@@ -75,14 +99,13 @@ func (s *Store) CreateImport(ctx context.Context, p domain.Principal, source, fi
 	return imp, err
 }
 
-// GetImport returns an import: to admins, officers, and whoever uploaded it.
+// GetImport returns an import the caller may read (importsVisible: the uploader, the
+// source's department's liaisons, admins); others are ENOTFOUND.
 func (s *Store) GetImport(ctx context.Context, p domain.Principal, id string) (RosterImport, error) {
 	var imp RosterImport
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&imp).Error; err != nil {
-		return imp, translate(err, "import")
-	}
-	if !p.Admin && imp.CreatedBy != p.Username && !p.HoldsAnyRole(domain.RoleOfficer) {
-		return RosterImport{}, domain.Errorf(domain.ENOTFOUND, "import not found")
+	q := importsVisible(s.db.WithContext(ctx).Table("roster_imports i").Where("i.id = ?", id), p)
+	if err := q.Select("i.*").Take(&imp).Error; err != nil {
+		return RosterImport{}, translate(err, "import")
 	}
 	return imp, nil
 }

@@ -29,6 +29,44 @@ type ParseCounts struct {
 // Only organizations whose values may change are derived again. Calling it again for a done
 // import changes nothing and returns the stored import.
 func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (RosterImport, error) {
+	return s.MergeImportGated(ctx, id, pc, -1)
+}
+
+// heldForConfirmation ends a merge's transaction (rolling it back) when the extract would
+// flag too many of the source's organizations missing.
+type heldForConfirmation struct{ gone, total int }
+
+func (heldForConfirmation) Error() string { return "held for confirmation" }
+
+// MergeImportGated is MergeImport with the mass-missing gate: when the extract would flag more
+// than maxMissingShare of the organizations the source delivered before as missing (a
+// truncated file, say), nothing merges; the import is left awaiting_confirmation with the
+// counts (Missing of SourceOrganizations) and its staging table, for an admin to confirm
+// (ConfirmHeldImport) or reject (RejectHeldImport). A negative share means no gate.
+func (s *Store) MergeImportGated(ctx context.Context, id string, pc ParseCounts, maxMissingShare float64) (RosterImport, error) {
+	out, err := s.mergeImport(ctx, id, pc, maxMissingShare)
+	var held heldForConfirmation
+	if !errors.As(err, &held) {
+		return out, err
+	}
+	mapping, _ := json.Marshal(pc.Mapping)
+	upd := map[string]any{"status": ImportAwaitingConfirmation, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
+		"warnings": pc.Warnings, "encoding": pc.Encoding, "sheet": pc.Sheet, "header_row": pc.HeaderRow, "mapping": string(mapping),
+		"missing": held.gone, "source_organizations": held.total, "waiting_for": ""}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&RosterImport{}).Where("id = ? AND status = ?", id, ImportRunning).Updates(upd).Error; err != nil {
+			return translate(err, "import")
+		}
+		if err := s.audit(ctx, tx, domain.SystemActor, "roster.hold", "roster_import", id, "", nil,
+			map[string]any{"missing": held.gone, "source_organizations": held.total, "max_share": maxMissingShare}); err != nil {
+			return err
+		}
+		return translate(tx.Where("id = ?", id).Take(&out).Error, "import")
+	})
+	return out, err
+}
+
+func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxMissingShare float64) (RosterImport, error) {
 	var out RosterImport
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var imp RosterImport
@@ -186,6 +224,15 @@ func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (Ros
 			}
 			if err := tx.Raw(countsOf + `cls`).Scan(&counts).Error; err != nil {
 				return translate(err, "import counts")
+			}
+		}
+		if maxMissingShare >= 0 && counts.Gone > 0 {
+			var total int64
+			if err := tx.Raw(`SELECT count(*) FROM `+prev+` p WHERE NOT p.missing`, args).Scan(&total).Error; err != nil {
+				return translate(err, "import counts")
+			}
+			if float64(counts.Gone) > maxMissingShare*float64(total) {
+				return heldForConfirmation{gone: counts.Gone, total: int(total)}
 			}
 		}
 		// On a first load every row is new, and the new organizations need no join to find.

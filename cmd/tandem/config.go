@@ -49,6 +49,9 @@ type Config struct {
 	// TestClock (TANDEM_TEST_CLOCK, for tests only): the time the process believes it is at
 	// start, running on from there; due dates and expiries follow it, Temporal's timers do not.
 	TestClock time.Time
+	// MissingGateShare (TANDEM_MISSING_GATE_SHARE): an extract that would flag more than this
+	// share of its source's organizations missing waits for an admin's confirmation; default 0.20
+	MissingGateShare float64
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -69,6 +72,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		MinEmployees:          3,
 		SurveyDays:            5,
 		DeliveryDays:          activities.DefaultDeliveryDays,
+		MissingGateShare:      activities.DefaultMissingGateShare,
 		CycleHour:             1,
 		Uploads:               store.UploadPolicy{Retention: 90 * day, FailedRetention: 7 * day, Quota: 2 << 30, AdminQuota: 2 << 30},
 		PublicURL:             strings.TrimRight(getenv("TANDEM_PUBLIC_URL"), "/"),
@@ -116,6 +120,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_DELIVERY_WORKING_DAYS must be a whole number from 1 to 60")
 		}
 		c.DeliveryDays = n
+	}
+	if v := getenv("TANDEM_MISSING_GATE_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f >= 0.01 && f <= 1) {
+			problems = append(problems, "TANDEM_MISSING_GATE_SHARE must be a share from 0.01 to 1, such as 0.2 (1 turns the gate off)")
+		}
+		c.MissingGateShare = f
 	}
 	if v := getenv("TANDEM_CYCLE_HOUR"); v != "" {
 		n, err := strconv.Atoi(v)

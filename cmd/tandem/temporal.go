@@ -83,7 +83,7 @@ func startWorker(c client.Client, st *store.Store, cal *activities.CalendarCache
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
 	w.RegisterActivity(&activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}, Temporal: c,
-		DeliveryDays: cfg.DeliveryDays})
+		DeliveryDays: cfg.DeliveryDays, MissingGateShare: cfg.MissingGateShare})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

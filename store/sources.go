@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"tandem/domain"
+	"tandem/roster"
+)
+
+// A source's extract speaks for the whole city: only the department that owns the source
+// delivers it (its liaisons, in exactly the mapped unit: a sub-unit's liaison does not, so a
+// branch office cannot speak for the city; map the source to it instead), or an admin. The
+// mapping source → department unit is data an admin sets.
+
+type sourceDepartmentRow struct {
+	Source    string `gorm:"primaryKey"`
+	UnitID    string
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+func (sourceDepartmentRow) TableName() string { return "source_departments" }
+
+// SourceDepartment is a file source with its Chinese label and the department that delivers
+// it (UnitID empty while none is set).
+type SourceDepartment struct {
+	Source    string
+	Label     string
+	UnitID    string
+	UnitName  string
+	UpdatedBy string
+	UpdatedAt *time.Time
+}
+
+// FileSources lists the sources delivered as files, sorted.
+func FileSources() []string {
+	var out []string
+	for s := range roster.SourceLabel {
+		if roster.FileSource(s) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Sources lists every file source with its department (any authenticated user may read it:
+// it says whom to ask).
+func (s *Store) Sources(ctx context.Context) ([]SourceDepartment, error) {
+	var rows []struct {
+		Source, UnitID, UnitName, UpdatedBy string
+		UpdatedAt                           time.Time
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT d.source, d.unit_id, u.name AS unit_name, d.updated_by, d.updated_at
+		FROM source_departments d JOIN units u ON u.id = d.unit_id`).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "sources")
+	}
+	mapped := map[string]int{}
+	for i, r := range rows {
+		mapped[r.Source] = i
+	}
+	var out []SourceDepartment
+	for _, src := range FileSources() {
+		d := SourceDepartment{Source: src, Label: roster.SourceLabel[src]}
+		if i, ok := mapped[src]; ok {
+			r := rows[i]
+			at := r.UpdatedAt
+			d.UnitID, d.UnitName, d.UpdatedBy, d.UpdatedAt = r.UnitID, r.UnitName, r.UpdatedBy, &at
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Source returns one file source with its department.
+func (s *Store) Source(ctx context.Context, source string) (SourceDepartment, error) {
+	all, err := s.Sources(ctx)
+	if err != nil {
+		return SourceDepartment{}, err
+	}
+	for _, d := range all {
+		if d.Source == source {
+			return d, nil
+		}
+	}
+	return SourceDepartment{}, domain.Errorf(domain.ENOTFOUND, "no file source %q", source)
+}
+
+// SetSourceDepartment names the department unit that delivers a source (admins only). The unit
+// must be a department unit 成员部门 in use (not merged into another).
+func (s *Store) SetSourceDepartment(ctx context.Context, p domain.Principal, source, unitID string) (SourceDepartment, error) {
+	if !p.Admin {
+		return SourceDepartment{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以指定名册来源的对接部门")
+	}
+	if !roster.FileSource(source) {
+		return SourceDepartment{}, domain.Errorf(domain.ENOTFOUND, "no file source %q", source)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u unitRow
+		err := tx.Where("id = ?", unitID).Take(&u).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			return domain.Invalid("the unit is not valid", domain.FieldError{Field: "unit_id", Reason: "no such unit"})
+		case err != nil:
+			return translate(err, "unit")
+		case u.Kind != string(domain.KindDepartment) || u.Net != string(domain.NetDepartment):
+			return domain.Invalid("the unit is not valid", domain.FieldError{Field: "unit_id",
+				Reason: "must be a department unit (net department, kind department), not a " + u.Kind})
+		case u.MergedInto != nil:
+			return domain.Invalid("the unit is not valid", domain.FieldError{Field: "unit_id", Reason: "the unit was merged into " + *u.MergedInto})
+		}
+		var old sourceDepartmentRow
+		hadOld := tx.Where("source = ?", source).Take(&old).Error == nil
+		row := sourceDepartmentRow{Source: source, UnitID: unitID, UpdatedBy: p.Username, UpdatedAt: s.Now()}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "source"}},
+			DoUpdates: clause.AssignmentColumns([]string{"unit_id", "updated_by", "updated_at"})}).Create(&row).Error; err != nil {
+			return translate(err, "source")
+		}
+		var before any
+		if hadOld {
+			before = map[string]string{"unit_id": old.UnitID}
+		}
+		return s.audit(ctx, tx, p.Username, "source.department", "source", source, u.Path, before, map[string]string{"unit_id": unitID})
+	})
+	if err != nil {
+		return SourceDepartment{}, err
+	}
+	return s.Source(ctx, source)
+}
+
+// MayDeliver says whether the caller may deliver (upload) an extract of source: an admin, or a
+// liaison of exactly the source's department unit. It returns the department's unit ID (empty
+// while none is mapped); a refusal is EFORBIDDEN naming who may.
+func (s *Store) MayDeliver(ctx context.Context, p domain.Principal, source string) (string, error) {
+	return s.mayDeliver(s.db.WithContext(ctx), p, source)
+}
+
+func (s *Store) mayDeliver(tx *gorm.DB, p domain.Principal, source string) (string, error) {
+	var d struct{ UnitID, UnitName string }
+	err := tx.Raw(`SELECT d.unit_id, u.name AS unit_name FROM source_departments d JOIN units u ON u.id = d.unit_id
+		WHERE d.source = ?`, source).Scan(&d).Error
+	if err != nil {
+		return "", translate(err, "source")
+	}
+	label := roster.SourceLabel[source]
+	switch {
+	case p.Admin:
+		return d.UnitID, nil
+	case d.UnitID == "":
+		return "", domain.Errorf(domain.EFORBIDDEN, "%s名册尚未指定对接部门，只能由管理员上报（管理员可在 PUT /api/v1/sources/%s 指定）", label, source)
+	case !p.HoldsRoleIn(domain.RoleLiaison, d.UnitID):
+		return "", domain.Errorf(domain.EFORBIDDEN, "%s名册只能由%s的联络员或管理员上报", label, d.UnitName)
+	}
+	return d.UnitID, nil
+}
+
+// importsVisible restricts q (on roster_imports i) to the imports the caller may read: the
+// uploader's own, and every import of a source to the liaisons of the department that
+// delivers it (now, or when the import was uploaded); admins read all.
+func importsVisible(q *gorm.DB, p domain.Principal) *gorm.DB {
+	if p.Admin {
+		return q
+	}
+	var units []string
+	for _, m := range p.Memberships {
+		if m.Role == domain.RoleLiaison {
+			units = append(units, m.UnitID)
+		}
+	}
+	if len(units) == 0 {
+		return q.Where("i.created_by = ?", p.Username)
+	}
+	return q.Where("(i.created_by = ? OR i.unit_id IN ? OR i.source IN (SELECT source FROM source_departments WHERE unit_id IN ?))",
+		p.Username, units, units)
+}
