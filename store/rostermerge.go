@@ -228,7 +228,11 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		}
 		if maxMissingShare >= 0 && counts.Gone > 0 {
 			var total int64
-			if err := tx.Raw(`SELECT count(*) FROM `+prev+` p WHERE NOT p.missing`, args).Scan(&total).Error; err != nil {
+			q := tx.Raw(`SELECT count(*) FROM ` + prev + ` p WHERE NOT p.missing`)
+			if strings.Contains(prev, "@") {
+				q = tx.Raw(`SELECT count(*) FROM `+prev+` p WHERE NOT p.missing`, args)
+			}
+			if err := q.Scan(&total).Error; err != nil {
 				return translate(err, "import counts")
 			}
 			if float64(counts.Gone) > maxMissingShare*float64(total) {

@@ -335,8 +335,9 @@ func (s *Store) copyRows(ctx context.Context, table string, cols []string, rows 
 
 // DropStaleImportTables drops the staging tables that no import will use again: those of
 // imports that ended (a merge or a failure normally drops or attaches them; a terminated
-// workflow does neither) or that have been running for a day, which no worker still runs. It
-// returns how many it dropped.
+// workflow does neither) or that have been running for a day, which no worker still runs; an
+// import held for confirmation keeps its table, however long the decision takes. It returns
+// how many it dropped.
 func (s *Store) DropStaleImportTables(ctx context.Context) (int, error) {
 	list := `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'roster\_batch\_%'`
 	if s.dialect == SQLite {
@@ -351,7 +352,8 @@ func (s *Store) DropStaleImportTables(ctx context.Context) (int, error) {
 		id := strings.ReplaceAll(strings.TrimPrefix(t, "roster_batch_"), "_", "-")
 		var live int64
 		if err := s.db.WithContext(ctx).Model(&RosterImport{}).
-			Where("id = ? AND status IN ? AND started_at > ?", id, []string{ImportPending, ImportRunning}, s.Now().Add(-24*time.Hour)).
+			Where("id = ? AND (status IN ? AND started_at > ? OR status = ?)", id, []string{ImportPending, ImportRunning},
+				s.Now().Add(-24*time.Hour), ImportAwaitingConfirmation). // a held import keeps its rows until an admin decides
 			Count(&live).Error; err != nil {
 			return dropped, translate(err, "import")
 		}

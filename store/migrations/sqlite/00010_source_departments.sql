@@ -1,7 +1,10 @@
+-- +goose NO TRANSACTION
 -- +goose Up
 -- Which department delivers each file source (market → 市场监管局 …): only that department's
 -- liaisons (and admins) deliver and read the source's extracts, and the monthly delivery task
 -- of the source goes to it. An admin sets it (PUT /api/v1/sources/{source}).
+PRAGMA foreign_keys = OFF;
+BEGIN;
 CREATE TABLE source_departments (
     source     TEXT PRIMARY KEY,
     unit_id    TEXT NOT NULL REFERENCES units (id),
@@ -12,12 +15,10 @@ CREATE TABLE source_departments (
 -- An import records the department it was delivered for (the mapping at upload time), what it
 -- waits for (queued behind an earlier import of its source, or an admin's confirmation of the
 -- organizations it would flag missing) and who decided. SQLite cannot change a CHECK
--- constraint: the table is built again. legacy_alter_table keeps the rename from pointing the
--- foreign keys of roster_issues, deliveries and census rounds at the old table, so that they
--- name the new one, and dropping the old one deletes no row they reference.
-PRAGMA legacy_alter_table = ON;
-ALTER TABLE roster_imports RENAME TO roster_imports_old;
-CREATE TABLE roster_imports (
+-- constraint: the table is built again the way SQLite documents (foreign keys off, outside a
+-- transaction, so that those of roster_issues, deliveries and census rounds go on naming
+-- roster_imports; the migration is one explicit transaction).
+CREATE TABLE roster_imports_new (
     id          TEXT PRIMARY KEY,
     source      TEXT NOT NULL,
     filename    TEXT NOT NULL,
@@ -49,22 +50,24 @@ CREATE TABLE roster_imports (
     decided_by           TEXT NOT NULL DEFAULT '',
     decision_reason      TEXT NOT NULL DEFAULT ''
 );
-INSERT INTO roster_imports (id, source, filename, blob_key, file_sha256, status, encoding, sheet, header_row, mapping,
+INSERT INTO roster_imports_new (id, source, filename, blob_key, file_sha256, status, encoding, sheet, header_row, mapping,
     options, rows, accepted, rejected, warnings, new_orgs, changed, unchanged, conflicts, missing, error, created_by,
     created_at, started_at, finished_at)
 SELECT id, source, filename, blob_key, file_sha256, status, encoding, sheet, header_row, mapping,
     options, rows, accepted, rejected, warnings, new_orgs, changed, unchanged, conflicts, missing, error, created_by,
-    created_at, started_at, finished_at FROM roster_imports_old;
-DROP TABLE roster_imports_old;
-PRAGMA legacy_alter_table = OFF;
+    created_at, started_at, finished_at FROM roster_imports;
+DROP TABLE roster_imports;
+ALTER TABLE roster_imports_new RENAME TO roster_imports;
 CREATE INDEX roster_imports_source_open ON roster_imports (source, created_at)
     WHERE status NOT IN ('done', 'failed', 'rejected');
+COMMIT;
+PRAGMA foreign_keys = ON;
 
 -- +goose Down
+PRAGMA foreign_keys = OFF;
+BEGIN;
 DROP INDEX roster_imports_source_open;
-PRAGMA legacy_alter_table = ON;
-ALTER TABLE roster_imports RENAME TO roster_imports_new;
-CREATE TABLE roster_imports (
+CREATE TABLE roster_imports_old (
     id          TEXT PRIMARY KEY,
     source      TEXT NOT NULL,
     filename    TEXT NOT NULL,
@@ -91,10 +94,12 @@ CREATE TABLE roster_imports (
     started_at  DATETIME,
     finished_at DATETIME
 );
-INSERT INTO roster_imports SELECT id, source, filename, blob_key, file_sha256,
+INSERT INTO roster_imports_old SELECT id, source, filename, blob_key, file_sha256,
     CASE status WHEN 'queued' THEN 'pending' WHEN 'awaiting_confirmation' THEN 'failed' WHEN 'rejected' THEN 'failed' ELSE status END,
     encoding, sheet, header_row, mapping, options, rows, accepted, rejected, warnings, new_orgs, changed, unchanged, conflicts,
-    missing, error, created_by, created_at, started_at, finished_at FROM roster_imports_new;
-DROP TABLE roster_imports_new;
-PRAGMA legacy_alter_table = OFF;
+    missing, error, created_by, created_at, started_at, finished_at FROM roster_imports;
+DROP TABLE roster_imports;
+ALTER TABLE roster_imports_old RENAME TO roster_imports;
 DROP TABLE source_departments;
+COMMIT;
+PRAGMA foreign_keys = ON;
