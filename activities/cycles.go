@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"tandem/calendar"
@@ -52,28 +53,67 @@ func (a *Activities) OpenPeriod(ctx context.Context, in OpenPeriodInput) (Period
 	return PeriodInfo{ID: p.ID, Created: created, Status: p.Status, ClosesAt: p.WindowClosesAt, DeliveryDays: days}, err
 }
 
-// DeliveryUnits lists the departments that deliver every month.
+// DeliveryUnits lists the departments that deliver every month: those a source is mapped to.
+// (The monthly workflow of histories before each task named its source; new runs use
+// DeliverySources.)
 func (a *Activities) DeliveryUnits(ctx context.Context) ([]string, error) {
-	units, err := a.Store.DepartmentUnits(ctx)
+	sources, err := a.DeliverySources(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(units))
-	for i, u := range units {
-		ids[i] = u.ID
+	var ids []string
+	seen := map[string]bool{}
+	for _, s := range sources {
+		if !seen[s.UnitID] {
+			seen[s.UnitID] = true
+			ids = append(ids, s.UnitID)
+		}
 	}
 	return ids, nil
+}
+
+// SourceDelivery is one source a department delivers each month.
+type SourceDelivery struct {
+	Source   string
+	Label    string // Chinese, e.g. 市场监管
+	UnitID   string
+	UnitName string
+}
+
+// DeliverySources lists the file sources that have a department, each with it, by source: each
+// gets a delivery.upload task. A source without a department gets none (logged), and a
+// department without a source none.
+func (a *Activities) DeliverySources(ctx context.Context) ([]SourceDelivery, error) {
+	all, err := a.Store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []SourceDelivery
+	var unmapped []string
+	for _, d := range all {
+		if d.UnitID == "" {
+			unmapped = append(unmapped, d.Source)
+			continue
+		}
+		out = append(out, SourceDelivery{Source: d.Source, Label: d.Label, UnitID: d.UnitID, UnitName: d.UnitName})
+	}
+	if len(unmapped) > 0 && activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Warn("no department delivers these sources: no delivery task for them (PUT /api/v1/sources/{source})",
+			"sources", unmapped)
+	}
+	return out, nil
 }
 
 // DeliveryInput links a liaison's import to the period.
 type DeliveryInput struct {
 	PeriodID, UnitID, ImportID, Actor string
+	Source                            string // the source the task expects ("" in histories from before)
 }
 
-// RecordDelivery links the import to the period; an import that is not the liaison's, or not
-// done, is refused and the liaison is asked again.
+// RecordDelivery links the import to the period; an import that is not the liaison's, not of
+// the task's source or department, or not done, is refused and the liaison is asked again.
 func (a *Activities) RecordDelivery(ctx context.Context, in DeliveryInput) error {
-	err := a.Store.RecordDelivery(ctx, in.PeriodID, in.UnitID, in.ImportID, in.Actor)
+	err := a.Store.RecordDelivery(ctx, in.PeriodID, in.UnitID, in.Source, in.ImportID, in.Actor)
 	if domain.ErrorCode(err) == domain.EINVALID {
 		return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), ErrTypeRefused, err)
 	}

@@ -112,6 +112,7 @@ func (s *Store) DepartmentUnits(ctx context.Context) ([]domain.Unit, error) {
 type Delivery struct {
 	PeriodID    string
 	UnitID      string
+	Source      string // "" for deliveries recorded before each task named its source
 	ImportID    string
 	DeliveredBy string
 	DeliveredAt time.Time
@@ -121,30 +122,36 @@ func (Delivery) TableName() string { return "deliveries" }
 
 // RecordDelivery links a finished roster import, uploaded by the liaison completing the task,
 // to the period as the department's delivery.
-func (s *Store) RecordDelivery(ctx context.Context, periodID, unitID, importID, actor string) error {
+func (s *Store) RecordDelivery(ctx context.Context, periodID, unitID, source, importID, actor string) error {
 	imp, err := s.ImportByID(ctx, importID)
 	switch {
 	case err != nil:
 		return domain.Invalid("no such roster import", domain.FieldError{Field: "import_id", Reason: "upload the extract first (POST /roster-imports)"})
 	case imp.CreatedBy != actor:
 		return domain.Invalid("not your import", domain.FieldError{Field: "import_id", Reason: "the extract must be uploaded by the liaison who delivers it"})
+	case source != "" && imp.Source != source:
+		return domain.Invalid("an import of another source", domain.FieldError{Field: "import_id",
+			Reason: "this task expects the " + source + " extract; the import is of " + imp.Source})
+	case source != "" && imp.UnitID != unitID:
+		return domain.Invalid("not delivered for this department", domain.FieldError{Field: "import_id",
+			Reason: "the import was not delivered for the department this task belongs to"})
 	case imp.Status != ImportDone:
 		return domain.Invalid("the import is not done", domain.FieldError{Field: "import_id", Reason: "the import is " + imp.Status})
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		d := Delivery{PeriodID: periodID, UnitID: unitID, ImportID: importID, DeliveredBy: actor, DeliveredAt: s.Now()}
+		d := Delivery{PeriodID: periodID, UnitID: unitID, Source: source, ImportID: importID, DeliveredBy: actor, DeliveredAt: s.Now()}
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&d)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return translate(res.Error, "delivery")
 		}
-		return s.audit(ctx, tx, actor, "period.delivery", "period", periodID, "", nil, map[string]string{"unit_id": unitID, "import_id": importID})
+		return s.audit(ctx, tx, actor, "period.delivery", "period", periodID, "", nil, map[string]string{"unit_id": unitID, "source": source, "import_id": importID})
 	})
 }
 
 // Deliveries lists a period's deliveries.
 func (s *Store) Deliveries(ctx context.Context, periodID string) ([]Delivery, error) {
 	var out []Delivery
-	err := s.db.WithContext(ctx).Where("period_id = ?", periodID).Order("unit_id").Find(&out).Error
+	err := s.db.WithContext(ctx).Where("period_id = ?", periodID).Order("unit_id, source").Find(&out).Error
 	return out, translate(err, "deliveries")
 }
 

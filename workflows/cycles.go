@@ -99,27 +99,53 @@ func PeriodWorkflow(ctx workflow.Context, in PeriodInput) error {
 	return tasks.Finish(ctx)
 }
 
-// monthlyDocking is the monthly cycle 每月一对接: each member department's liaison delivers the
-// month's extract (a roster import linked to the period) within the window; when all are in or
+// monthlyDocking is the monthly cycle 每月一对接: the liaison of each source's department
+// delivers the month's extract of that source (a roster import linked to the period) within
+// the window; when all are in or
 // the window closes, the deliveries are summed, new and changed organizations go to a census
 // round, each county gets its bulletin 通报 and its officers a bulletin.acknowledge task.
 func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish func(string, map[string]any) error) error {
 	var a *activities.Activities
-	var units []string
-	if err := workflow.ExecuteActivity(ctx, a.DeliveryUnits).Get(ctx, &units); err != nil {
-		return err
+	// Each source mapped to a department gets its task, naming the source; histories from
+	// before asked every department unit for one unnamed extract.
+	var sources []activities.SourceDelivery
+	if workflow.GetVersion(ctx, "delivery-sources", workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.ExecuteActivity(ctx, a.DeliverySources).Get(ctx, &sources); err != nil {
+			return err
+		}
+	} else {
+		var units []string
+		if err := workflow.ExecuteActivity(ctx, a.DeliveryUnits).Get(ctx, &units); err != nil {
+			return err
+		}
+		for _, u := range units {
+			sources = append(sources, activities.SourceDelivery{UnitID: u})
+		}
 	}
 	days := in.DeliveryDays
 	if days <= 0 {
 		days = activities.DefaultDeliveryDays
 	}
+	// What each delivery is known by: its source, or (in old histories) its unit.
+	keyOf := func(d activities.SourceDelivery) string {
+		if d.Source != "" {
+			return d.Source
+		}
+		return d.UnitID
+	}
 	delivered := map[string]bool{}
-	for _, unit := range units {
+	for _, d := range sources {
+		step, title, subject := "delivery/"+d.UnitID, in.Period+" 月度数据报送", in.Period
+		if d.Source != "" {
+			step += "/" + d.Source
+			title += "：" + d.Label + "名册（来源 " + d.Source + "）"
+			subject += "/" + d.Source
+		}
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			for round := 1; ; round++ {
 				out, err := tasks.Ask(gctx, TaskRequest{
-					Step: "delivery/" + unit + "/" + strconv.Itoa(round), Kind: "delivery.upload", Subject: in.Period,
-					Title: in.Period + " 月度数据报送", UnitID: unit, Role: domain.RoleLiaison, DueWorkingDays: days,
+					Step: step + "/" + strconv.Itoa(round), Kind: "delivery.upload", Subject: subject,
+					Title: title, UnitID: d.UnitID, Role: domain.RoleLiaison, DueWorkingDays: days,
 				})
 				if err != nil {
 					return
@@ -128,20 +154,20 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 				if decodeResult(out, &r) != nil {
 					return
 				}
-				err = workflow.ExecuteActivity(gctx, a.RecordDelivery, activities.DeliveryInput{PeriodID: in.PeriodID, UnitID: unit,
-					ImportID: r.ImportID, Actor: out.CompletedBy}).Get(gctx, nil)
+				err = workflow.ExecuteActivity(gctx, a.RecordDelivery, activities.DeliveryInput{PeriodID: in.PeriodID, UnitID: d.UnitID,
+					Source: d.Source, ImportID: r.ImportID, Actor: out.CompletedBy}).Get(gctx, nil)
 				if err == nil {
-					delivered[unit] = true
+					delivered[keyOf(d)] = true
 					return
 				}
 				if !isRefused(err) {
-					workflow.GetLogger(gctx).Error("delivery not recorded", "unit", unit, "error", err)
+					workflow.GetLogger(gctx).Error("delivery not recorded", "unit", d.UnitID, "source", d.Source, "error", err)
 					return
 				}
 			}
 		})
 	}
-	allIn := func() bool { return len(delivered) == len(units) }
+	allIn := func() bool { return len(delivered) == len(sources) }
 	if d := in.ClosesAt.Sub(workflow.Now(ctx)); d > 0 {
 		if _, err := workflow.AwaitWithTimeout(ctx, d, allIn); err != nil {
 			return err
@@ -152,9 +178,9 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 		return err
 	}
 	var missing []string
-	for _, u := range units {
-		if !delivered[u] {
-			missing = append(missing, u)
+	for _, d := range sources {
+		if !delivered[keyOf(d)] {
+			missing = append(missing, keyOf(d))
 		}
 	}
 	var rounds []activities.RoundInfo

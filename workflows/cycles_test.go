@@ -20,15 +20,17 @@ import (
 
 // TestMonthlyDockingWithALiaisonWhoNeverDelivers: tax delivers (after one refused import),
 // social security never does; when the window closes the bulletins go out anyway, the missing
-// delivery is named, and the period ends once the county has read its bulletin.
+// delivery is named, and the period ends once the county has read its bulletin. Each task goes
+// to the department mapped to its source and names the source.
 func TestMonthlyDockingWithALiaisonWhoNeverDelivers(t *testing.T) {
 	env, f := formationEnv(t)
 	var a *activities.Activities
-	env.OnActivity(a.DeliveryUnits, mock.Anything).Return([]string{"tax", "social"}, nil).Once()
+	env.OnActivity(a.DeliverySources, mock.Anything).Return([]activities.SourceDelivery{
+		{Source: "tax", Label: "税务", UnitID: "tax"}, {Source: "social", Label: "社保", UnitID: "social"}}, nil).Once()
 	refused := false
 	env.OnActivity(a.RecordDelivery, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeliveryInput) error {
-		if in.UnitID != "tax" {
-			t.Errorf("delivery from %s", in.UnitID)
+		if in.UnitID != "tax" || in.Source != "tax" {
+			t.Errorf("delivery from %s of %s", in.UnitID, in.Source)
 		}
 		if !refused {
 			refused = true
@@ -50,8 +52,8 @@ func TestMonthlyDockingWithALiaisonWhoNeverDelivers(t *testing.T) {
 		}
 		return nil
 	}).Once()
-	answer(t, env, h, "delivery/tax/1", "liaison-tax", `{"import_id":"someone-elses"}`, nil)
-	answer(t, env, 2*h, "delivery/tax/2", "liaison-tax", `{"import_id":"imp-1"}`, nil)
+	answer(t, env, h, "delivery/tax/tax/1", "liaison-tax", `{"import_id":"someone-elses"}`, nil)
+	answer(t, env, 2*h, "delivery/tax/tax/2", "liaison-tax", `{"import_id":"imp-1"}`, nil)
 	answer(t, env, 8*day, "bulletin/"+countyUnit, "off-county", `{"acknowledged":true}`, nil)
 	p, _ := calendar.ParsePeriod(calendar.Monthly, "2026-10")
 	env.ExecuteWorkflow(workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: "p1", Kind: calendar.Monthly, Period: "2026-10",
@@ -59,14 +61,17 @@ func TestMonthlyDockingWithALiaisonWhoNeverDelivers(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if f.dueDays["delivery/tax/1"] != 3 || f.dueDays["delivery/social/1"] != 3 {
+	if f.dueDays["delivery/tax/tax/1"] != 3 || f.dueDays["delivery/social/social/1"] != 3 {
 		t.Fatalf("delivery tasks due in %v working days, want the configured 3", f.dueDays)
 	}
 	// The deliveries are asked for side by side: their order is not fixed.
 	created := append([]string(nil), f.created...)
 	sort.Strings(created)
-	if got := strings.Join(created, " "); got != "bulletin/"+countyUnit+" delivery/social/1 delivery/tax/1 delivery/tax/2" {
+	if got := strings.Join(created, " "); got != "bulletin/"+countyUnit+" delivery/social/social/1 delivery/tax/tax/1 delivery/tax/tax/2" {
 		t.Fatalf("tasks %q", got)
+	}
+	if in := f.inputs["delivery/social/social/1"]; in.UnitID != "social" || in.Subject != "2026-10/social" || !strings.Contains(in.Title, "社保名册") {
+		t.Fatalf("the social security task %+v does not name its source", in)
 	}
 	if fmt.Sprint(finished["missing_deliveries"]) != "[social]" {
 		t.Fatalf("summary %v", finished)

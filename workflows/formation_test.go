@@ -29,6 +29,7 @@ type fakeTasks struct {
 	register  map[string]bool
 	dissolved string
 	dueDays   map[string]int // working days each created task is due in
+	inputs    map[string]activities.CreateTaskInput
 	terms     int
 	moved     *time.Time
 }
@@ -50,6 +51,10 @@ func formationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks)
 				f.dueDays = map[string]int{}
 			}
 			f.dueDays[id] = in.DueWorkingDays
+			if f.inputs == nil {
+				f.inputs = map[string]activities.CreateTaskInput{}
+			}
+			f.inputs[id] = in
 			due := env.Now().Add(time.Duration(in.DueWorkingDays) * 24 * time.Hour)
 			if in.DueMonths > 0 {
 				due = env.Now().AddDate(0, in.DueMonths, 0)

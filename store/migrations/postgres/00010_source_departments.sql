@@ -24,7 +24,16 @@ ALTER TABLE roster_imports
 CREATE INDEX roster_imports_source_open ON roster_imports (source, created_at)
     WHERE status NOT IN ('done', 'failed', 'rejected');
 
+-- A department may deliver several sources (market supervision: the market roster and the
+-- annual reports), each its own delivery of a period.
+ALTER TABLE deliveries ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey, ADD PRIMARY KEY (period_id, unit_id, source);
+
 -- +goose Down
+DELETE FROM deliveries WHERE (period_id, unit_id, source) NOT IN
+    (SELECT period_id, unit_id, min(source) FROM deliveries GROUP BY period_id, unit_id);
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey, ADD PRIMARY KEY (period_id, unit_id);
+ALTER TABLE deliveries DROP COLUMN source;
 DROP INDEX roster_imports_source_open;
 UPDATE roster_imports SET status = 'failed' WHERE status IN ('rejected', 'awaiting_confirmation');
 UPDATE roster_imports SET status = 'pending' WHERE status = 'queued';

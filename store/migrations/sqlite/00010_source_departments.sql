@@ -60,6 +60,22 @@ DROP TABLE roster_imports;
 ALTER TABLE roster_imports_new RENAME TO roster_imports;
 CREATE INDEX roster_imports_source_open ON roster_imports (source, created_at)
     WHERE status NOT IN ('done', 'failed', 'rejected');
+
+-- A department may deliver several sources (market supervision: the market roster and the
+-- annual reports), each its own delivery of a period.
+CREATE TABLE deliveries_new (
+    period_id    TEXT NOT NULL REFERENCES periods (id),
+    unit_id      TEXT NOT NULL REFERENCES units (id),
+    import_id    TEXT NOT NULL REFERENCES roster_imports (id),
+    delivered_by TEXT NOT NULL,
+    delivered_at DATETIME NOT NULL,
+    source       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (period_id, unit_id, source)
+);
+INSERT INTO deliveries_new (period_id, unit_id, import_id, delivered_by, delivered_at)
+SELECT period_id, unit_id, import_id, delivered_by, delivered_at FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_new RENAME TO deliveries;
 COMMIT;
 PRAGMA foreign_keys = ON;
 
@@ -101,5 +117,16 @@ INSERT INTO roster_imports_old SELECT id, source, filename, blob_key, file_sha25
 DROP TABLE roster_imports;
 ALTER TABLE roster_imports_old RENAME TO roster_imports;
 DROP TABLE source_departments;
+CREATE TABLE deliveries_old (
+    period_id    TEXT NOT NULL REFERENCES periods (id),
+    unit_id      TEXT NOT NULL REFERENCES units (id),
+    import_id    TEXT NOT NULL REFERENCES roster_imports (id),
+    delivered_by TEXT NOT NULL,
+    delivered_at DATETIME NOT NULL,
+    PRIMARY KEY (period_id, unit_id)
+);
+INSERT OR IGNORE INTO deliveries_old SELECT period_id, unit_id, import_id, delivered_by, delivered_at FROM deliveries ORDER BY source;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_old RENAME TO deliveries;
 COMMIT;
 PRAGMA foreign_keys = ON;
