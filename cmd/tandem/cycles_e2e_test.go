@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -32,6 +33,13 @@ func TestCyclesEndToEnd(t *testing.T) {
 		}
 		login := func(name string) *session { return loginAs(t, p.base, name, "password-"+name) }
 		liaisonTax, liaisonMarket, offCounty := login("liaison-tax"), login("liaison-market"), login("officer-county")
+		// Each source's department delivers it; a department no source is mapped to gets no task.
+		admin.must(200, "PUT", "/sources/tax", map[string]string{"unit_id": tax})
+		admin.must(200, "PUT", "/sources/market", map[string]string{"unit_id": market})
+		civil := admin.unit("县民政局", "department", "department", nil)
+		admin.must(201, "POST", "/users", map[string]any{"username": "liaison-civil", "password": "password-liaison-civil",
+			"memberships": []map[string]string{{"unit_id": civil, "role": "liaison"}}})
+		liaisonCivil := login("liaison-civil")
 
 		if status, _ := offCounty.call("POST", "/cycles/monthly/2026-10/run", nil); status != 403 {
 			t.Fatalf("an officer runs a cycle: %d", status)
@@ -68,7 +76,14 @@ func TestCyclesEndToEnd(t *testing.T) {
 		taxFile := write("tax.csv", "纳税人识别号,纳税人名称,所属街道,从业人数\n91350100M000100Y43,青山精密机械有限公司,东风街道,120\n91110108MA01B2C3D0,东风物流有限公司,东风街道,8\n")
 		marketFile := write("market.csv", "统一社会信用代码,企业名称,所属乡镇(街道)\n91110108MA01B2C3D0,东风物流有限公司,东风街道\n91310000MA1FL0000N,东风文化传媒有限公司,东风街道\n")
 		taxImport := liaisonTax.upload("tax", taxFile)["id"].(string)
-		doTask(t, liaisonTax, nextTask(t, liaisonTax, "delivery.upload"), map[string]any{"import_id": taxImport})
+		taxTask := nextTask(t, liaisonTax, "delivery.upload")
+		if taxTask["unit_id"] != tax || taxTask["subject"] != "2026-10/tax" || !strings.Contains(fmt.Sprint(taxTask["title"]), "税务名册") {
+			t.Fatalf("the tax delivery task %v does not name its source", taxTask)
+		}
+		doTask(t, liaisonTax, taxTask, map[string]any{"import_id": taxImport})
+		if items := liaisonCivil.must(200, "GET", "/tasks?kind=delivery.upload", nil)["items"].([]any); len(items) != 0 {
+			t.Fatalf("a department no source is mapped to got %v", items)
+		}
 		// The market liaison names the tax import: refused, asked again.
 		first := nextTask(t, liaisonMarket, "delivery.upload")
 		doTask(t, liaisonMarket, first, map[string]any{"import_id": taxImport})

@@ -31,6 +31,16 @@ func (s *session) upload(source, path string) map[string]any {
 // uploadNoWait uploads a roster and returns the import's ID at once.
 func (s *session) uploadNoWait(source, path string) string {
 	s.t.Helper()
+	status, out := s.uploadStatus(source, path)
+	if status != 202 {
+		s.t.Fatalf("upload %s: %d %v", path, status, out)
+	}
+	return out["id"].(string)
+}
+
+// uploadStatus uploads a roster and returns the status and the body, whatever they are.
+func (s *session) uploadStatus(source, path string) (int, map[string]any) {
+	s.t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		s.t.Fatal(err)
@@ -51,10 +61,7 @@ func (s *session) uploadNoWait(source, path string) string {
 	defer res.Body.Close()
 	var out map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&out)
-	if res.StatusCode != 202 {
-		s.t.Fatalf("upload %s: %d %v", path, res.StatusCode, out)
-	}
-	return out["id"].(string)
+	return res.StatusCode, out
 }
 
 func counts(imp map[string]any) map[string]int {
