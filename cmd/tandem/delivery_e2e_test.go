@@ -133,9 +133,13 @@ func TestRosterDeliveryEndToEnd(t *testing.T) {
 			t.Fatalf("a bad decision: %d", status)
 		}
 		admin.must(200, "POST", "/tasks/"+task["id"].(string)+"/complete", map[string]any{"result": map[string]any{"decision": "reject", "reason": "文件被截断"}})
-		waitFor(t, func() bool { return liaisonMarket.must(200, "GET", "/roster-imports/"+heldID, nil)["status"] == "rejected" })
+		waitFor(t, func() bool {
+			return liaisonMarket.must(200, "GET", "/roster-imports/"+heldID, nil)["status"] == "rejected"
+		})
 		// The queued delivery merges once the held one is decided.
-		waitFor(t, func() bool { return liaisonMarket.must(200, "GET", "/roster-imports/"+queuedID, nil)["status"] == "done" })
+		waitFor(t, func() bool {
+			return liaisonMarket.must(200, "GET", "/roster-imports/"+queuedID, nil)["status"] == "done"
+		})
 		next := liaisonMarket.must(200, "GET", "/roster-imports/"+queuedID, nil)
 		wantCounts(t, "queued then merged", counts(next), map[string]int{"changed": 1, "missing": 0})
 		if o := admin.must(200, "GET", "/organizations/"+codes[0], nil); o["name"] != "企业0改名有限公司" {
@@ -149,7 +153,9 @@ func TestRosterDeliveryEndToEnd(t *testing.T) {
 		againID := liaisonMarket.uploadNoWait("market", truncated)
 		task = confirmTask()
 		admin.must(200, "POST", "/tasks/"+task["id"].(string)+"/complete", map[string]any{"result": map[string]any{"decision": "confirm", "reason": "部门确认九家已迁出"}})
-		waitFor(t, func() bool { return liaisonMarket.must(200, "GET", "/roster-imports/"+againID, nil)["status"] == "done" })
+		waitFor(t, func() bool {
+			return liaisonMarket.must(200, "GET", "/roster-imports/"+againID, nil)["status"] == "done"
+		})
 		done := liaisonMarket.must(200, "GET", "/roster-imports/"+againID, nil)
 		wantCounts(t, "confirmed", counts(done), map[string]int{"missing": 9})
 		if done["decided_by"] != "admin" {
@@ -160,4 +166,3 @@ func TestRosterDeliveryEndToEnd(t *testing.T) {
 		}
 	})
 }
-
