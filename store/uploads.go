@@ -36,8 +36,8 @@ type RemovedUploads struct {
 }
 
 // RemoveExpiredUploads deletes the uploaded files of roster imports that ended longer ago than
-// their retention: merged ones after p.Retention, failed ones after p.FailedRetention. A
-// pending or running import keeps its file, however old. The chunks go in bounded batches; the
+// their retention: merged ones after p.Retention, failed ones and extracts an admin rejected at the gate after p.FailedRetention. A
+// pending, queued, running or held import keeps its file, however old. The chunks go in bounded batches; the
 // blobs row stays as a tombstone (size and SHA-256, no content) and the import records
 // file_removed_at, with an audit record; its counts, rejects and provenance stay. Several
 // processes doing it at once is harmless. Task attachments are evidence and are kept.
@@ -51,8 +51,8 @@ func (s *Store) RemoveExpiredUploads(ctx context.Context, p UploadPolicy) (Remov
 	for {
 		var due []RosterImport
 		err := s.db.WithContext(ctx).Select("id", "blob_key", "status", "finished_at").
-			Where("file_removed_at IS NULL AND ((status = ? AND finished_at < ?) OR (status = ? AND finished_at < ?))",
-				ImportDone, now.Add(-p.Retention), ImportFailed, now.Add(-p.FailedRetention)).
+			Where("file_removed_at IS NULL AND ((status = ? AND finished_at < ?) OR (status IN ? AND finished_at < ?))",
+				ImportDone, now.Add(-p.Retention), []string{ImportFailed, ImportRejected}, now.Add(-p.FailedRetention)).
 			Order("finished_at, id").Limit(50).Find(&due).Error
 		if err != nil {
 			return out, translate(err, "imports")
