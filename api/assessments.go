@@ -119,7 +119,7 @@ func (s *Server) getAssessment(c *gin.Context) {
 }
 
 type reasonRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" text:"2000,multiline"`
 }
 
 // reopenAssessment unlocks an outcome (admins), recording why.
@@ -143,7 +143,7 @@ func (s *Server) reopenAssessment(c *gin.Context) {
 type adjustmentRequest struct {
 	Code   string  `json:"code"`
 	Value  float64 `json:"value"`
-	Reason string  `json:"reason"`
+	Reason string  `json:"reason" text:"2000,multiline"`
 }
 
 // adjustAssessment changes one mark: 409 while the outcome is locked (an admin reopens it

@@ -57,6 +57,10 @@ func (s *Server) addAttachment(c *gin.Context) {
 		fail(c, domain.Invalid("a multipart form with a file field is required", domain.FieldError{Field: "file", Reason: "required"}))
 		return
 	}
+	if err := checkForm(c); err != nil {
+		fail(c, err)
+		return
+	}
 	if fh.Size > MaxAttachmentSize {
 		writeProblem(c, http.StatusRequestEntityTooLarge, "an attachment may be at most 10 MiB")
 		return

@@ -19,7 +19,9 @@ import (
 const maxJSONBody = 1 << 20
 
 // bindJSON decodes the request body strictly into v: malformed JSON, a wrong type or an
-// unknown field is a 400 with a specific message. It reports whether decoding succeeded.
+// unknown field is a 400 with a specific message; a text that breaks its field's rule (a
+// control character, too long; see checkBody) is a 422 naming the field. It reports whether
+// the body was accepted.
 func bindJSON(c *gin.Context, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
 	if err != nil {
@@ -34,6 +36,10 @@ func bindJSON(c *gin.Context, v any) bool {
 	}
 	if dec.More() {
 		writeProblem(c, http.StatusBadRequest, "the body holds more than one JSON value")
+		return false
+	}
+	if err := capErrors(checkBody(v)).Err("the request holds text that is not allowed"); err != nil {
+		fail(c, err)
 		return false
 	}
 	return true

@@ -305,7 +305,7 @@ func (s *Server) transferLetter(c *gin.Context) {
 }
 
 type dissolutionRequest struct {
-	Reason  string `json:"reason"`
+	Reason  string `json:"reason" text:"2000,multiline"`
 	Decided bool   `json:"decided,omitempty"` // the superior decides (no approval step)
 }
 
@@ -332,7 +332,7 @@ func (s *Server) requestDissolution(c *gin.Context) {
 
 type rescheduleRequest struct {
 	DueOn  string `json:"due_on"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" text:"2000,multiline"`
 }
 
 // requestReschedule asks for an early or late re-election, moved by at most one year; the
@@ -418,7 +418,7 @@ type adjustmentRequestBody struct {
 	Kind    string   `json:"kind,omitempty"`
 	Add     []string `json:"add,omitempty"`
 	Remove  []string `json:"remove,omitempty"`
-	Reason  string   `json:"reason"`
+	Reason  string   `json:"reason" text:"2000,multiline"`
 	Decided bool     `json:"decided,omitempty"`
 }
 

@@ -245,7 +245,7 @@ func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) 
 type resolveRequest struct {
 	Field  string `json:"field"`
 	Value  string `json:"value"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" text:"2000,multiline"`
 }
 
 // resolveConflict lets an officer choose the value of a disputed field, with a reason.

@@ -189,6 +189,10 @@ func (s *Server) answerSurvey(c *gin.Context) {
 			*f.dst = n
 		}
 		a.PartyOrg, a.Contact = c.PostForm("party_org"), strings.TrimSpace(c.PostForm("contact"))
+		if err := checkForm(c); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	if a.FormalMembers < 0 {
 		v.Add("formal_members", "must not be negative")

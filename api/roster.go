@@ -89,6 +89,10 @@ func (s *Server) createImport(c *gin.Context) {
 		return
 	}
 	source := c.PostForm("source")
+	if err := checkForm(c); err != nil {
+		fail(c, err)
+		return
+	}
 	var v domain.Validation
 	if !roster.FileSource(source) {
 		v.Add("source", "one of "+strings.Join(store.FileSources(), ", "))

@@ -50,7 +50,7 @@ func (s *Server) Handler() *gin.Engine {
 		s.Log.Error("bad trusted proxies: trusting none", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestID(), accessLog(s.Log), recovery(s.Log))
+	r.Use(requestID(), accessLog(s.Log), recovery(s.Log), checkParameters())
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint")

@@ -377,7 +377,7 @@ func deref(s *string) string {
 }
 
 type commentRequest struct {
-	Body string `json:"body"`
+	Body string `json:"body" text:"4000,multiline"`
 }
 
 func (s *Server) addComment(c *gin.Context) {
@@ -395,7 +395,7 @@ func (s *Server) addComment(c *gin.Context) {
 
 type extensionRequest struct {
 	WorkingDays int    `json:"working_days"`
-	Reason      string `json:"reason"`
+	Reason      string `json:"reason" text:"2000,multiline"`
 }
 
 // extendDeadline grants an open task more working days: an officer over the task's unit

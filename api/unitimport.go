@@ -51,6 +51,10 @@ func (s *Server) importUnits(c *gin.Context) {
 		fail(c, domain.Invalid("a multipart form with a CSV file is required", domain.FieldError{Field: "file", Reason: "required"}))
 		return
 	}
+	if err := checkForm(c); err != nil {
+		fail(c, err)
+		return
+	}
 	f, err := fh.Open()
 	if err != nil {
 		fail(c, err)
