@@ -105,3 +105,7 @@ func (s *Server) unitFilter(c *gin.Context, p domain.Principal) (string, error) 
 	}
 	return u.Path, nil
 }
+
+// usccParam reads the {uscc} path parameter the way imports read a code: full-width forms
+// folded, spaces dropped, upper case (so /organizations/９１… finds what the roster holds).
+func usccParam(c *gin.Context) string { return domain.NormalizeUSCC(c.Param("uscc")) }

@@ -23,19 +23,28 @@ import (
 )
 
 type periodResponse struct {
-	ID             string           `json:"id"`
-	Kind           string           `json:"kind"`
-	Period         string           `json:"period"`
-	Status         string           `json:"status"`
-	Trigger        string           `json:"trigger"`
-	WindowOpensAt  time.Time        `json:"window_opens_at"`
-	WindowClosesAt time.Time        `json:"window_closes_at"`
-	Summary        any              `json:"summary,omitempty"`
-	CreatedBy      string           `json:"created_by"`
-	CreatedAt      time.Time        `json:"created_at"`
-	FinishedAt     *time.Time       `json:"finished_at"`
-	Deliveries     []store.Delivery `json:"deliveries,omitempty"`
-	Bulletins      []string         `json:"bulletins,omitempty"`
+	ID             string             `json:"id"`
+	Kind           string             `json:"kind"`
+	Period         string             `json:"period"`
+	Status         string             `json:"status"`
+	Trigger        string             `json:"trigger"`
+	WindowOpensAt  time.Time          `json:"window_opens_at"`
+	WindowClosesAt time.Time          `json:"window_closes_at"`
+	Summary        any                `json:"summary,omitempty"`
+	CreatedBy      string             `json:"created_by"`
+	CreatedAt      time.Time          `json:"created_at"`
+	FinishedAt     *time.Time         `json:"finished_at"`
+	Deliveries     []deliveryResponse `json:"deliveries,omitempty"`
+	Bulletins      []string           `json:"bulletins,omitempty"`
+}
+
+// deliveryResponse is a department's roster delivered for a period (store.Delivery has no
+// JSON names of its own).
+type deliveryResponse struct {
+	UnitID      string    `json:"unit_id"`
+	ImportID    string    `json:"import_id"`
+	DeliveredBy string    `json:"delivered_by"`
+	DeliveredAt time.Time `json:"delivered_at"`
 }
 
 func periodFrom(p store.PeriodRow) periodResponse {
@@ -114,9 +123,14 @@ func (s *Server) getPeriod(c *gin.Context) {
 		return
 	}
 	out := periodFrom(p)
-	if out.Deliveries, err = s.Store.Deliveries(ctx, p.ID); err != nil {
+	ds, err := s.Store.Deliveries(ctx, p.ID)
+	if err != nil {
 		fail(c, err)
 		return
+	}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, deliveryResponse{UnitID: d.UnitID, ImportID: d.ImportID, DeliveredBy: d.DeliveredBy,
+			DeliveredAt: d.DeliveredAt})
 	}
 	if out.Bulletins, err = s.Store.BulletinCounties(ctx, p.ID); err != nil {
 		fail(c, err)

@@ -82,7 +82,7 @@ func (s *Server) startFormation(c *gin.Context) {
 		orgs = []string{req.Organization}
 	}
 	for i := range orgs {
-		orgs[i] = strings.ToUpper(strings.TrimSpace(orgs[i]))
+		orgs[i] = domain.NormalizeUSCC(orgs[i])
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
@@ -123,7 +123,7 @@ func (s *Server) listFormations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := s.Store.ListFormations(c.Request.Context(), principal(c), strings.ToUpper(c.Query("organization")), page)
+	rows, next, err := s.Store.ListFormations(c.Request.Context(), principal(c), domain.NormalizeUSCC(c.Query("organization")), page)
 	if err != nil {
 		fail(c, err)
 		return
@@ -230,7 +230,7 @@ type memberResponse struct {
 
 // listMembers shows an organization's member register to those who view the organization.
 func (s *Server) listMembers(c *gin.Context) {
-	rows, err := s.Store.PartyMembers(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")))
+	rows, err := s.Store.PartyMembers(c.Request.Context(), principal(c), usccParam(c))
 	if err != nil {
 		fail(c, err)
 		return

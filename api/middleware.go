@@ -86,9 +86,10 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 // authenticate requires a valid bearer token and stores the caller's principal.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// The scheme is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
 		h := c.GetHeader("Authorization")
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if h == "" || !ok || strings.TrimSpace(token) == "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			writeProblem(c, http.StatusUnauthorized, "an Authorization: Bearer <token> header is required")
 			return
 		}

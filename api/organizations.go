@@ -205,7 +205,7 @@ type resolutionResponse struct {
 // getOrganization shows one organization with what each source says (field provenance) and,
 // per disputed field, each source's value.
 func (s *Server) getOrganization(c *gin.Context) {
-	d, err := s.Store.GetOrganization(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")))
+	d, err := s.Store.GetOrganization(c.Request.Context(), principal(c), usccParam(c))
 	if err != nil {
 		fail(c, err)
 		return
@@ -242,6 +242,9 @@ func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) 
 	c.JSON(http.StatusOK, out)
 }
 
+// maxEmployees bounds a resolved head count (the roster's largest employers are far below).
+const maxEmployees = 10_000_000
+
 type resolveRequest struct {
 	Field  string `json:"field"`
 	Value  string `json:"value"`
@@ -255,13 +258,19 @@ func (s *Server) resolveConflict(c *gin.Context) {
 		return
 	}
 	var v domain.Validation
-	if !isField(req.Field) || req.Field == string(roster.FieldUSCC) {
-		v.Add("field", "a roster field other than uscc")
-	}
-	if req.Field == string(roster.FieldEmployees) {
-		if _, err := strconv.Atoi(req.Value); err != nil {
-			v.Add("value", "an integer for employees")
+	req.Value = strings.TrimSpace(req.Value)
+	switch roster.Field(req.Field) {
+	case roster.FieldEmployees:
+		if n, err := strconv.Atoi(req.Value); err != nil || n < 0 || n > maxEmployees {
+			v.Add("value", "a whole number of employees from 0 to 10000000")
 		}
+	case roster.FieldName, roster.FieldTownship, roster.FieldIndustry, roster.FieldSupervisor, roster.FieldRegStatus, roster.FieldAddress:
+		if req.Value == "" {
+			v.Add("value", "required: the value chosen for "+req.Field)
+		}
+	default:
+		// uscc is the key; the annual report's party fields are not merged, so never disputed.
+		v.Add("field", "one of name, township, industry, supervisor, employees, reg_status, address")
 	}
 	if strings.TrimSpace(req.Reason) == "" {
 		v.Add("reason", "required")
@@ -270,7 +279,7 @@ func (s *Server) resolveConflict(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	d, err := s.Store.ResolveConflict(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")), req.Field, req.Value, req.Reason)
+	d, err := s.Store.ResolveConflict(c.Request.Context(), principal(c), usccParam(c), req.Field, req.Value, req.Reason)
 	if err != nil {
 		fail(c, err)
 		return
@@ -394,7 +403,7 @@ func (s *Server) setTags(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	d, err := s.Store.SetOrganizationTags(c.Request.Context(), principal(c), strings.ToUpper(c.Param("uscc")), req.Tags)
+	d, err := s.Store.SetOrganizationTags(c.Request.Context(), principal(c), usccParam(c), req.Tags)
 	if err != nil {
 		fail(c, err)
 		return

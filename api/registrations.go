@@ -50,7 +50,7 @@ func (s *Server) reportRegistration(c *gin.Context) {
 		days = 5
 	}
 	expires := cal.DueAfterWorkingDays(s.now(), days).At
-	reg, err := s.Store.ReportRegistration(ctx, p.Username, store.RegistrationReport{USCC: strings.ToUpper(strings.TrimSpace(req.USCC)),
+	reg, err := s.Store.ReportRegistration(ctx, p.Username, store.RegistrationReport{USCC: domain.NormalizeUSCC(req.USCC),
 		Name: strings.TrimSpace(req.Name), Township: strings.TrimSpace(req.Township), Industry: strings.TrimSpace(req.Industry), Event: req.Event}, expires)
 	if err != nil {
 		fail(c, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,6 +185,11 @@ func (s *Store) ResolveConflict(ctx context.Context, p domain.Principal, uscc, f
 	if !p.Admin && !(d.RegionPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionPath)) &&
 		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) {
 		return d, domain.Errorf(domain.EFORBIDDEN, "only an officer over the organization's unit may resolve its conflicts")
+	}
+	if !slices.Contains(strings.Split(d.ConflictFields, ","), field) &&
+		!slices.ContainsFunc(d.Resolutions, func(r Resolution) bool { return r.Field == field }) {
+		return d, domain.Invalid("the field has no conflict to resolve",
+			domain.FieldError{Field: "field", Reason: "the sources agree on " + field + " and no resolution of it stands"})
 	}
 	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

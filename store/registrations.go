@@ -84,11 +84,19 @@ func (s *Store) ReportRegistration(ctx context.Context, actor string, r Registra
 	return reg, err
 }
 
-// GetRegistration returns a registration whose organization the caller may view.
+// GetRegistration returns a registration whose organization the caller may view, or that the
+// caller reported (a department liaison's unit is not above the organizations it reports).
 func (s *Store) GetRegistration(ctx context.Context, p domain.Principal, id string) (Registration, OrganizationRow, error) {
 	var reg Registration
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&reg).Error; err != nil {
 		return reg, OrganizationRow{}, translate(err, "registration")
+	}
+	if p.Username != "" && reg.ReportedBy == p.Username {
+		var org OrganizationRow
+		if err := s.db.WithContext(ctx).Table("organizations").Where("uscc = ?", reg.USCC).Take(&org).Error; err != nil {
+			return reg, OrganizationRow{}, translate(err, "registration")
+		}
+		return reg, org, nil
 	}
 	d, err := s.GetOrganization(ctx, p, reg.USCC)
 	if err != nil {

@@ -103,6 +103,11 @@ func TestCyclesEndToEnd(t *testing.T) {
 		if len(period["deliveries"].([]any)) != 2 || len(period["bulletins"].([]any)) != 1 {
 			t.Fatalf("period %v", period)
 		}
+		for _, d := range period["deliveries"].([]any) {
+			if d := d.(map[string]any); d["unit_id"] == nil || d["import_id"] == nil || d["delivered_at"] == nil || d["UnitID"] != nil {
+				t.Fatalf("a delivery without snake_case keys: %v", d)
+			}
+		}
 		// By hand: three organizations in 东风街道, none verified or covered, none overdue.
 		b := offCounty.must(200, "GET", "/periods/"+id+"/bulletins/"+county, nil)
 		total := b["total"].(map[string]any)
