@@ -67,16 +67,9 @@ func (s *Server) reportRegistration(c *gin.Context) {
 		"survey_url": s.publicURL(c) + "/survey/" + reg.Token, "letter_url": "/api/v1/registrations/" + reg.ID + "/letter"})
 }
 
-func (s *Server) publicURL(c *gin.Context) string {
-	if s.PublicURL != "" {
-		return s.PublicURL
-	}
-	scheme := "http"
-	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host
-}
+// publicURL is the configured base of the links printed on letters, never the request's Host
+// header (the caller chooses that one); unset (only in tests), links are relative.
+func (s *Server) publicURL(*gin.Context) string { return s.PublicURL }
 
 func (s *Server) getRegistration(c *gin.Context) {
 	reg, _, err := s.Store.GetRegistration(c.Request.Context(), principal(c), c.Param("id"))

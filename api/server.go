@@ -30,7 +30,8 @@ type Server struct {
 	SurveyDays int
 	// DeliveryDays is the departments' monthly delivery window in working days (0: the default).
 	DeliveryDays int
-	// PublicURL is the base URL printed on prompt letters; "" means the request's own host.
+	// PublicURL is the base URL printed on prompt letters (serve requires it, dev defaults to
+	// its own address); "" prints relative links.
 	PublicURL string
 	// Uploads is how long uploaded files are kept (housekeeping) and each uploader's quota.
 	Uploads store.UploadPolicy

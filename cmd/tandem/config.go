@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ type Config struct {
 	MinEmployees  int           // TANDEM_MIN_EMPLOYEES: the 三有 head count an operating enterprise needs; default 3
 	SurveyDays    int           // TANDEM_SURVEY_WORKING_DAYS: how long a registration survey link lives; default 5
 	DeliveryDays  int           // TANDEM_DELIVERY_WORKING_DAYS: the departments' monthly delivery window; default 5
-	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; default: the request's host
+	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; required by serve, dev defaults to its own address
 	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
@@ -193,8 +194,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.TestClock = t
 	}
-	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
-		problems = append(problems, "TANDEM_PUBLIC_URL must start with http:// or https://")
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil) {
+		problems = append(problems, "TANDEM_PUBLIC_URL must be an http:// or https:// URL with a host, such as https://tandem.example.gov.cn")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "TANDEM_LOG_FORMAT must be text or json")

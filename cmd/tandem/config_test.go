@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,36 @@ func TestLoadConfig(t *testing.T) {
 		for _, name := range []string{"TEMPORAL_TLS ", "TANDEM_TOKEN_TTL", "TANDEM_LOG_LEVEL", "TANDEM_LOG_FORMAT", "TEMPORAL_TLS_KEY", "TANDEM_DELIVERY_WORKING_DAYS"} {
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("error does not name %s: %v", name, err)
+			}
+		}
+	})
+}
+
+// serve prints survey links under TANDEM_PUBLIC_URL and never under the caller's Host header:
+// it refuses to start without one, and the value must be a plain http(s) base URL.
+func TestPublicURL(t *testing.T) {
+	t.Run("ServeRequiresIt", func(t *testing.T) {
+		err := runServe(t.Context(), Config{DatabaseURL: "postgres://unused"}, nil)
+		if err == nil || !strings.Contains(err.Error(), "TANDEM_PUBLIC_URL is required") {
+			t.Fatalf("serve without TANDEM_PUBLIC_URL: %v", err)
+		}
+	})
+	t.Run("ErrBadValue", func(t *testing.T) {
+		for _, v := range []string{"tandem.example.gov.cn", "ftp://x", "https://", "https://x/?a=1"} {
+			if _, err := loadConfig(env(map[string]string{"TANDEM_PUBLIC_URL": v})); err == nil || !strings.Contains(err.Error(), "TANDEM_PUBLIC_URL") {
+				t.Errorf("TANDEM_PUBLIC_URL=%s: %v", v, err)
+			}
+		}
+		c, err := loadConfig(env(map[string]string{"TANDEM_PUBLIC_URL": "https://tandem.example.gov.cn/"}))
+		if err != nil || c.PublicURL != "https://tandem.example.gov.cn" {
+			t.Fatalf("%q %v", c.PublicURL, err)
+		}
+	})
+	t.Run("DevDefaultsToItsAddress", func(t *testing.T) {
+		for addr, want := range map[string]string{"127.0.0.1:8080": "127.0.0.1:8080", "0.0.0.0:9000": "127.0.0.1:9000", "[::]:80": "127.0.0.1:80"} {
+			a, _ := net.ResolveTCPAddr("tcp", addr)
+			if got := reachableAddr(a); got != want {
+				t.Errorf("%s: %s, want %s", addr, got, want)
 			}
 		}
 	})

@@ -109,5 +109,21 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	default:
 		fmt.Fprintln(stdout, "  admin     user \"admin\" (password unchanged)")
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + reachableAddr(ln.Addr())
+	}
 	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
+}
+
+// reachableAddr is a listen address as a browser on this machine reaches it: an unspecified
+// host (":8080", "0.0.0.0:8080") becomes 127.0.0.1.
+func reachableAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -51,7 +51,15 @@ func TestProductionCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cluster.Process.Kill(); _ = cluster.Wait() }()
-	env := []string{"DATABASE_URL=" + db, "TEMPORAL_ADDRESS=127.0.0.1:" + strconv.Itoa(temporalPort), "TANDEM_ADMIN_PASSWORD=" + adminPassword}
+	env := []string{"DATABASE_URL=" + db, "TEMPORAL_ADDRESS=127.0.0.1:" + strconv.Itoa(temporalPort), "TANDEM_ADMIN_PASSWORD=" + adminPassword,
+		"TANDEM_PUBLIC_URL=https://tandem.example.gov.cn"}
+
+	// serve without TANDEM_PUBLIC_URL refuses (its letters' links would follow the Host header).
+	noURL := tandemCmd(append(env[:3:3], "TANDEM_ADDR="+freeAddr(t))...)
+	noURL.Args = append(noURL.Args, "serve")
+	if out, err := noURL.CombinedOutput(); err == nil || !strings.Contains(string(out), "TANDEM_PUBLIC_URL") {
+		t.Fatalf("serve without TANDEM_PUBLIC_URL: %v %s", err, out)
+	}
 
 	// serve on an unmigrated database refuses and says what to run.
 	stale := tandemCmd(append(env, "TANDEM_ADDR="+freeAddr(t))...)

@@ -19,6 +19,11 @@ import (
 
 // runServe runs the HTTP API against PostgreSQL and an external Temporal.
 func runServe(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if cfg.PublicURL == "" {
+		// Without it a letter's survey link would follow the request's Host header, which the
+		// caller chooses (Host: evil.example would print https://evil.example/survey/…).
+		return errors.New("TANDEM_PUBLIC_URL is required for serve: the base URL that prompt letters print, such as https://tandem.example.gov.cn")
+	}
 	st, err := openProductionStore(ctx, cfg)
 	if err != nil {
 		return err
