@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test ./calendar -run '^$$' -fuzz FuzzParsePeriod -fuzztime $(FUZZTIME)
 	$(GO) test ./domain -run '^$$' -fuzz FuzzParseScheme -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzMonthEndOf -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzRequestBodies -fuzztime $(FUZZTIME)
 	$(GO) test ./roster -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 clean:

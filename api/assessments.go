@@ -34,6 +34,9 @@ func (s *Server) putScheme(c *gin.Context) {
 		return
 	}
 	scheme, err := domain.ParseScheme(raw)
+	if err == nil {
+		err = capErrors(checkBody(scheme)).Err("the scheme holds text that is not allowed")
+	}
 	if err != nil {
 		fail(c, err)
 		return
