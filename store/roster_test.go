@@ -145,11 +145,19 @@ func TestRosterMerge(t *testing.T) {
 			}
 		}
 
+		// A field the sources agree on has nothing to resolve.
+		if _, err := st.ResolveConflict(ctx, admin, y, "township", a.Name, "实地核实"); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("resolving an undisputed field: %v", err)
+		}
 		// An officer's resolution settles a conflict and survives the next recompute.
+		importRows(t, st, "social", store.StagedRow{Row: 2, USCC: y, Name: "乙", Township: b.Name})
+		if oy := org(t, st, y); oy.ConflictFields != "township" {
+			t.Fatalf("y disputed by social: %+v", oy.OrganizationRow)
+		}
 		if _, err := st.ResolveConflict(ctx, admin, y, "township", a.Name, "实地核实"); err != nil {
 			t.Fatal(err)
 		}
-		importRows(t, st, "social", store.StagedRow{Row: 2, USCC: y, Name: "乙", Township: b.Name})
+		importRows(t, st, "civil", store.StagedRow{Row: 2, USCC: y, Name: "乙", Township: b.Name})
 		if oy := org(t, st, y); oy.ConflictFields != "" || oy.Township != a.Name || oy.RegionOwners != 1 || *oy.RegionUnitID != a.ID {
 			t.Fatalf("y after resolution and another source: %+v", oy.OrganizationRow)
 		}
