@@ -42,6 +42,7 @@ var requestBodies = []struct {
 	{"PUT /api/v1/calendar/overrides/{date}", func() any { return new(overrideRequest) }, `{"workday":false,"name":"调休"}`},
 	{"POST /api/v1/units/{id}/aliases", func() any { return new(aliasRequest) }, `{"alias":"青山"}`},
 	{"PUT /api/v1/industry-mappings/{text}", func() any { return new(mappingRequest) }, `{"unit_id":"u1"}`},
+	{"PUT /api/v1/sources/{source}", func() any { return new(sourceRequest) }, `{"unit_id":"u1"}`},
 	{"POST /api/v1/organizations/{uscc}/resolutions", func() any { return new(resolveRequest) }, `{"field":"name","value":"甲","reason":"核实"}`},
 	{"PUT /api/v1/organizations/{uscc}/tags", func() any { return new(tagsRequest) }, `{"tags":["large"]}`},
 	{"PUT /api/v1/tags/{code}", func() any { return new(tagDefinitionRequest) }, `{"label":"规上企业"}`},

@@ -38,8 +38,21 @@ func TestUploadQuota(t *testing.T) {
 	admin := login(t, srv.URL, "admin", "admin-password")
 	_, _, town := admin.do("POST", "/api/v1/units", `{"name":"A镇","net":"region","kind":"township"}`)
 	unitID := town["id"].(string)
+	// The market and tax sources are the department's; "off" is also its liaison, so that
+	// roster files and evidence of one user count together.
+	_, _, dept := admin.do("POST", "/api/v1/units", `{"name":"市场监管局","net":"department","kind":"department"}`)
+	deptID := dept["id"].(string)
+	for _, src := range []string{"market", "tax"} {
+		if s, _, b := admin.do("PUT", "/api/v1/sources/"+src, `{"unit_id":"`+deptID+`"}`); s != 200 {
+			t.Fatalf("map %s: %d %v", src, s, b)
+		}
+	}
 	for _, u := range [][2]string{{"insp", "inspector"}, {"off", "officer"}} {
-		if s, _, b := admin.do("POST", "/api/v1/users", `{"username":"`+u[0]+`","password":"password-123","memberships":[{"unit_id":"`+unitID+`","role":"`+u[1]+`"}]}`); s != 201 {
+		memberships := `[{"unit_id":"` + unitID + `","role":"` + u[1] + `"}`
+		if u[0] == "off" {
+			memberships += `,{"unit_id":"` + deptID + `","role":"liaison"}`
+		}
+		if s, _, b := admin.do("POST", "/api/v1/users", `{"username":"`+u[0]+`","password":"password-123","memberships":`+memberships+`]}`); s != 201 {
 			t.Fatalf("user: %d %v", s, b)
 		}
 	}
@@ -111,7 +124,8 @@ func TestUploadQuota(t *testing.T) {
 	})
 	t.Run("RosterFilesCount", func(t *testing.T) {
 		now = t0.Add(-10 * 24 * time.Hour)
-		if _, err := st.CreateImport(ctx, domain.Principal{Username: "off"}, "market", "m.csv", bytes.NewReader(make([]byte, 16000)), 1<<20, ""); err != nil {
+		if _, err := st.CreateImport(ctx, domain.Principal{Username: "off",
+			Memberships: []domain.Membership{{UnitID: deptID, Role: domain.RoleLiaison}}}, "market", "m.csv", bytes.NewReader(make([]byte, 16000)), 1<<20, ""); err != nil {
 			t.Fatal(err)
 		}
 		now = t0
