@@ -3,7 +3,6 @@ package roster
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
@@ -20,6 +18,8 @@ import (
 type RawRow struct {
 	Number int
 	Cells  []string
+	// Problems are the cells the reader emptied (too long, a control character).
+	Problems []CellProblem
 }
 
 // RowReader yields rows in order; Next returns io.EOF after the last.
@@ -32,6 +32,9 @@ type RowReader interface {
 type Options struct {
 	Encoding string // "utf-8", "gbk", "gb18030"; "" = detect
 	Sheet    string // XLSX sheet; "" = the first
+	// MaxBytes bounds the bytes read after decoding or decompression (the CSV text, each XLSX
+	// part); 0 = DefaultMaxBytes. Past it the file is refused.
+	MaxBytes int64
 }
 
 // Encodings accepted by Options.Encoding.
@@ -49,14 +52,22 @@ func Open(r io.ReaderAt, size int64, filename string, opts Options) (RowReader, 
 		return nil, "", err
 	}
 	head = head[:n]
+	maxBytes := opts.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
-		rr, err := openXLSX(io.NewSectionReader(r, 0, size), opts.Sheet)
+		rr, err := openXLSX(r, size, opts.Sheet, maxBytes)
 		return rr, "xlsx", err
 	}
 	if ext := strings.ToLower(filepath.Ext(filename)); ext == ".xls" || bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0")) {
 		return nil, "", fmt.Errorf("%w: the old Excel format (.xls) is not read; save it as .xlsx or CSV", ErrFormat)
 	}
-	if bytes.IndexByte(head, 0) >= 0 {
+	if bytes.HasPrefix(head, []byte("\xFF\xFE")) || bytes.HasPrefix(head, []byte("\xFE\xFF")) {
+		return nil, "", fmt.Errorf("%w: UTF-16 text is not read; save it as CSV UTF-8 or XLSX", ErrFormat)
+	}
+	// A NUL in a cell is a warning on that cell; a file of NULs is not text at all.
+	if bytes.Count(head, []byte{0}) > len(head)/16 {
 		return nil, "", ErrFormat
 	}
 	enc := strings.ToLower(opts.Encoding)
@@ -84,11 +95,7 @@ func Open(r io.ReaderAt, size int64, filename string, opts Options) (RowReader, 
 	default:
 		return nil, "", fmt.Errorf("roster: unknown encoding %q (use utf-8, gbk or gb18030)", opts.Encoding)
 	}
-	cr := csv.NewReader(body)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return &csvReader{r: cr}, enc, nil
+	return newCSVReader(newLimitedReader(body, maxBytes, "CSV 文件")), enc, nil
 }
 
 // validUTF8Prefix reports whether b is UTF-8, allowing a rune cut at the end when truncated.
@@ -99,82 +106,4 @@ func validUTF8Prefix(b []byte, truncated bool) bool {
 		}
 	}
 	return utf8.Valid(b)
-}
-
-type csvReader struct {
-	r       *csv.Reader
-	row     int // spreadsheet row number of the last record
-	endLine int // line on which the last record ended
-}
-
-func (c *csvReader) Next() (RawRow, error) {
-	rec, err := c.r.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return RawRow{}, fmt.Errorf("roster: CSV line %d: %v", pe.Line, pe.Err)
-		}
-		return RawRow{}, err
-	}
-	// encoding/csv skips blank lines; a spreadsheet numbers them, so count them back in.
-	start, _ := c.r.FieldPos(0)
-	if c.endLine == 0 {
-		c.row = start
-	} else {
-		c.row += start - c.endLine
-	}
-	c.endLine, _ = c.r.FieldPos(len(rec) - 1)
-	c.endLine += strings.Count(rec[len(rec)-1], "\n")
-	cells := make([]string, len(rec))
-	copy(cells, rec)
-	return RawRow{Number: c.row, Cells: cells}, nil
-}
-
-func (c *csvReader) Close() error { return nil }
-
-type xlsxReader struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	n    int
-}
-
-func openXLSX(r io.Reader, sheet string) (RowReader, error) {
-	f, err := excelize.OpenReader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
-	if sheet == "" {
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			f.Close()
-			return nil, fmt.Errorf("%w: the workbook has no sheet", ErrFormat)
-		}
-		sheet = sheets[0]
-	}
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("roster: sheet %q: %v", sheet, err)
-	}
-	return &xlsxReader{f: f, rows: rows}, nil
-}
-
-func (x *xlsxReader) Next() (RawRow, error) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return RawRow{}, err
-		}
-		return RawRow{}, io.EOF
-	}
-	x.n++
-	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		return RawRow{}, fmt.Errorf("roster: row %d: %v", x.n, err)
-	}
-	return RawRow{Number: x.n, Cells: cells}, nil
-}
-
-func (x *xlsxReader) Close() error {
-	x.rows.Close()
-	return x.f.Close()
 }

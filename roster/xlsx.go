@@ -1,0 +1,466 @@
+package roster
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// xlsxReader streams the rows of one sheet. The shared-string table is the one part held in
+// memory, compactly (one byte arena and offsets) and under bounds; the sheet XML is read
+// through xmlScanner, so no cell is held past MaxCellRunes.
+type xlsxReader struct {
+	sheet  io.ReadCloser
+	x      *xmlScanner
+	shared sharedStrings
+	row    int // number of the last row read
+	text   textBuf
+	done   bool
+}
+
+type sharedStrings struct {
+	arena []byte
+	ends  []uint32
+	long  map[int]bool // strings past MaxCellRunes; the arena keeps their echo
+}
+
+func (ss *sharedStrings) get(i int) (string, bool) {
+	if i < 0 || i >= len(ss.ends) {
+		return "", false
+	}
+	start := uint32(0)
+	if i > 0 {
+		start = ss.ends[i-1]
+	}
+	return string(ss.arena[start:ss.ends[i]]), true
+}
+
+// openXLSX opens the sheet named (or the first) of a workbook.
+func openXLSX(r io.ReaderAt, size int64, sheet string, maxBytes int64) (RowReader, error) {
+	if err := checkZipDirectory(r, size); err != nil {
+		return nil, err
+	}
+	z, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	parts := map[string]*zip.File{}
+	for _, f := range z.File {
+		parts[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, `\`, "/"), "/"))] = f
+	}
+	workbook := "xl/workbook.xml"
+	var rels relationships
+	if err := readXMLPart(parts, "_rels/.rels", &rels); err == nil {
+		for _, r := range rels.Rel {
+			if strings.HasSuffix(r.Type, "/officeDocument") {
+				workbook = strings.TrimPrefix(r.Target, "/")
+			}
+		}
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	if err := readXMLPart(parts, workbook, &wb); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if len(wb.Sheets) == 0 {
+		return nil, fmt.Errorf("%w: the workbook has no sheet", ErrFormat)
+	}
+	dir := path.Dir(workbook)
+	var wbRels relationships
+	_ = readXMLPart(parts, path.Join(dir, "_rels", path.Base(workbook)+".rels"), &wbRels)
+	target := func(t string) string {
+		if strings.HasPrefix(t, "/") {
+			return strings.TrimPrefix(t, "/")
+		}
+		return path.Join(dir, t)
+	}
+	pick := wb.Sheets[0]
+	if sheet != "" {
+		found := false
+		for _, s := range wb.Sheets {
+			if s.Name == sheet {
+				pick, found = s, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("roster: sheet %q: 工作簿中没有这个工作表", Clip(sheet))
+		}
+	}
+	sheetPath, sharedPath := "", path.Join(dir, "sharedStrings.xml")
+	for _, r := range wbRels.Rel {
+		switch {
+		case r.ID == pick.RID:
+			sheetPath = target(r.Target)
+		case strings.HasSuffix(r.Type, "/sharedStrings"):
+			sharedPath = target(r.Target)
+		}
+	}
+	if sheetPath == "" && len(wb.Sheets) > 0 {
+		sheetPath = path.Join(dir, "worksheets", "sheet1.xml")
+	}
+	sf := parts[strings.ToLower(sheetPath)]
+	if sf == nil {
+		return nil, fmt.Errorf("%w: sheet %q has no part", ErrFormat, Clip(pick.Name))
+	}
+	x := &xlsxReader{}
+	if f := parts[strings.ToLower(sharedPath)]; f != nil {
+		if err := x.readShared(f, maxBytes); err != nil {
+			return nil, err
+		}
+	}
+	if sf.UncompressedSize64 > uint64(maxBytes) {
+		return nil, errTooBig{"工作表", maxBytes}
+	}
+	rc, err := sf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	x.sheet, x.x = rc, newXMLScanner(newLimitedReader(rc, maxBytes, "工作表"))
+	return x, nil
+}
+
+type relationships struct {
+	Rel []struct {
+		ID     string `xml:"Id,attr"`
+		Type   string `xml:"Type,attr"`
+		Target string `xml:"Target,attr"`
+	} `xml:"Relationship"`
+}
+
+// readXMLPart decodes a small part (workbook, relationships), bounded.
+func readXMLPart(parts map[string]*zip.File, name string, v any) error {
+	f := parts[strings.ToLower(name)]
+	if f == nil {
+		return fmt.Errorf("no part %s", name)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(newLimitedReader(rc, maxSmallPart, name))
+	if err != nil {
+		return err
+	}
+	return xml.Unmarshal(b, v)
+}
+
+// checkZipDirectory refuses a container announcing more entries than a workbook has, before
+// archive/zip allocates one record for each.
+func checkZipDirectory(r io.ReaderAt, size int64) error {
+	const eocdLen = 22
+	n := min(size, eocdLen+65535)
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || i+eocdLen > len(buf) {
+		return nil // archive/zip says what is wrong
+	}
+	if entries := binary.LittleEndian.Uint16(buf[i+10:]); entries > maxParts {
+		return fmt.Errorf("%w: XLSX 容器有 %d 个条目，超过上限 %d", ErrFormat, entries, maxParts)
+	}
+	return nil
+}
+
+// readShared loads the shared-string table under its bounds.
+func (x *xlsxReader) readShared(f *zip.File, maxBytes int64) error {
+	if f.UncompressedSize64 > uint64(maxBytes) {
+		return errTooBig{"共享字符串表", maxBytes}
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	defer rc.Close()
+	s := newXMLScanner(newLimitedReader(rc, maxBytes, "共享字符串表"))
+	ss := &x.shared
+	var t textBuf
+	inSI, phonetic := false, 0
+	push := func() error {
+		v := string(t.b)
+		if t.over {
+			if ss.long == nil {
+				ss.long = map[int]bool{}
+			}
+			ss.long[len(ss.ends)] = true
+			v = Clip(v)
+		} else {
+			v = decodeEscapes(v)
+		}
+		if len(ss.ends) >= MaxSharedStrings {
+			return fmt.Errorf("roster: 共享字符串超过 %d 个，文件被拒收", MaxSharedStrings)
+		}
+		if len(ss.arena)+len(v) > MaxSharedBytes {
+			return fmt.Errorf("roster: 共享字符串合计超过 %d MB，文件被拒收", MaxSharedBytes>>20)
+		}
+		ss.arena = append(ss.arena, v...)
+		ss.ends = append(ss.ends, uint32(len(ss.arena)))
+		return nil
+	}
+	for {
+		tok, err := s.next()
+		if err != nil {
+			return xmlErr("共享字符串表", err)
+		}
+		switch tok {
+		case tokEOF:
+			return nil
+		case tokText:
+			var skip textBuf
+			if err := s.text(&skip); err != nil {
+				return xmlErr("共享字符串表", err)
+			}
+		case tokStart:
+			switch string(s.name) {
+			case "si":
+				t.reset(MaxCellRunes)
+				inSI, phonetic = true, 0
+				if s.self {
+					inSI = false
+					if err := push(); err != nil {
+						return err
+					}
+				}
+			case "rPh":
+				if !s.self {
+					phonetic++
+				}
+			case "t":
+				if inSI && phonetic == 0 && !s.self {
+					if err := s.text(&t); err != nil {
+						return xmlErr("共享字符串表", err)
+					}
+				}
+			}
+		case tokEnd:
+			switch string(s.name) {
+			case "si":
+				if inSI {
+					inSI = false
+					if err := push(); err != nil {
+						return err
+					}
+				}
+			case "rPh":
+				phonetic--
+			}
+		}
+	}
+}
+
+func xmlErr(part string, err error) error {
+	var big errTooBig
+	if errors.As(err, &big) {
+		return err
+	}
+	if errors.Is(err, errXMLSyntax) {
+		return fmt.Errorf("%w: %s的 XML 格式有误", ErrFormat, part)
+	}
+	return err
+}
+
+func (x *xlsxReader) Next() (RawRow, error) {
+	if x.done {
+		return RawRow{}, io.EOF
+	}
+	s := x.x
+	for {
+		tok, err := s.next()
+		if err != nil {
+			return RawRow{}, xmlErr("工作表", err)
+		}
+		switch tok {
+		case tokEOF:
+			x.done = true
+			return RawRow{}, io.EOF
+		case tokText:
+			x.text.reset(0)
+			if err := s.text(&x.text); err != nil {
+				return RawRow{}, xmlErr("工作表", err)
+			}
+		case tokStart:
+			switch string(s.name) {
+			case "row":
+				n, err := strconv.Atoi(string(s.attr("r")))
+				if err != nil || n <= x.row || n > 1<<20 {
+					n = x.row + 1
+				}
+				x.row = n
+				row := RawRow{Number: n}
+				if s.self {
+					return row, nil
+				}
+				if err := x.readRow(&row); err != nil {
+					return RawRow{}, err
+				}
+				return row, nil
+			case "worksheet", "sheetData":
+			default:
+				// sheetPr, cols, mergeCells, …: nothing of the rows.
+				if err := s.skipElement(); err != nil {
+					return RawRow{}, xmlErr("工作表", err)
+				}
+			}
+		}
+	}
+}
+
+// readRow reads the cells of a row after its start tag, through its end tag.
+func (x *xlsxReader) readRow(row *RawRow) error {
+	s := x.x
+	col := -1
+	for {
+		tok, err := s.next()
+		if err != nil {
+			return xmlErr("工作表", err)
+		}
+		switch tok {
+		case tokEOF:
+			return xmlErr("工作表", errXMLSyntax)
+		case tokEnd:
+			if string(s.name) == "row" {
+				return nil
+			}
+		case tokText:
+			x.text.reset(0)
+			if err := s.text(&x.text); err != nil {
+				return xmlErr("工作表", err)
+			}
+		case tokStart:
+			if string(s.name) != "c" {
+				if err := s.skipElement(); err != nil {
+					return xmlErr("工作表", err)
+				}
+				continue
+			}
+			if c, ok := columnOf(s.attr("r")); ok {
+				col = c
+			} else {
+				col++
+			}
+			kind := string(s.attr("t"))
+			if s.self {
+				continue
+			}
+			v, over, err := x.readCell(kind)
+			if err != nil {
+				return err
+			}
+			if v == "" && !over {
+				continue
+			}
+			if col >= MaxColumns {
+				return errTooWide(row.Number)
+			}
+			for len(row.Cells) <= col {
+				row.Cells = append(row.Cells, "")
+			}
+			if over {
+				row.Cells[col] = ""
+				row.Problems = append(row.Problems, CellProblem{Col: col, Reason: WarnCellTooLong, Raw: echo(v)})
+				continue
+			}
+			row.Cells[col] = v
+			checkCell(row.Cells, col, &row.Problems)
+		}
+	}
+}
+
+// readCell reads a cell's content after its start tag, through its end tag: the value, and
+// whether it was past MaxCellRunes (then v is its echo).
+func (x *xlsxReader) readCell(kind string) (v string, over bool, err error) {
+	s := x.x
+	t := &x.text
+	t.reset(MaxCellRunes)
+	var value []byte
+	got := false
+	for depth := 1; depth > 0; {
+		tok, err := s.next()
+		if err != nil {
+			return "", false, xmlErr("工作表", err)
+		}
+		switch tok {
+		case tokEOF:
+			return "", false, xmlErr("工作表", errXMLSyntax)
+		case tokText:
+			var skip textBuf
+			if err := s.text(&skip); err != nil {
+				return "", false, xmlErr("工作表", err)
+			}
+		case tokEnd:
+			depth--
+		case tokStart:
+			switch name := string(s.name); {
+			case s.self:
+			case name == "v" || name == "t" && kind == "inlineStr":
+				if err := s.text(t); err != nil {
+					return "", false, xmlErr("工作表", err)
+				}
+				got = true
+				depth++ // its end tag follows
+			case name == "is" || name == "r" && kind == "inlineStr":
+				depth++
+			default: // f (formula), rPh, extLst: not the value
+				if err := s.skipElement(); err != nil {
+					return "", false, xmlErr("工作表", err)
+				}
+			}
+		}
+	}
+	if !got {
+		return "", false, nil
+	}
+	if t.over {
+		return Clip(string(t.b)), true, nil
+	}
+	value = t.b
+	switch kind {
+	case "s":
+		i, err := strconv.Atoi(string(bytes.TrimSpace(value)))
+		if err != nil {
+			return "", false, nil
+		}
+		v, ok := x.shared.get(i)
+		if !ok {
+			return "", false, nil
+		}
+		return v, x.shared.long[i], nil
+	case "inlineStr", "str":
+		return decodeEscapes(string(value)), false, nil
+	}
+	return string(value), false, nil
+}
+
+// columnOf reads the column (0-based) of a reference such as "AB12".
+func columnOf(ref []byte) (int, bool) {
+	col, i := 0, 0
+	for ; i < len(ref); i++ {
+		b := ref[i] | 0x20 // lower case
+		if b < 'a' || b > 'z' {
+			break
+		}
+		col = col*26 + int(b-'a'+1)
+		if col > 1<<14 {
+			return 0, false
+		}
+	}
+	if i == 0 {
+		return 0, false
+	}
+	return col - 1, true
+}
+
+func (x *xlsxReader) Close() error { return x.sheet.Close() }
