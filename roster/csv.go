@@ -173,11 +173,11 @@ func (c *csvReader) quoted() (int, error) {
 			case next == ',':
 				return endField, nil
 			case next == '\n':
-					return endRecord, nil
+				return endRecord, nil
 			case next == '\r':
 				if p, _ := c.r.Peek(1); len(p) == 1 && p[0] == '\n' {
 					_, _ = c.r.ReadByte()
-							return endRecord, nil
+					return endRecord, nil
 				}
 				c.add('"')
 				c.add('\r')

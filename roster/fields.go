@@ -57,9 +57,10 @@ var synonymIndex = func() map[string]Field {
 // normHeader folds the ways one header is written: full-width forms, brackets, spaces, case.
 func normHeader(s string) string {
 	s = domain.NormalizeUSCC(s) // trims, folds full-width to half-width, upper-cases
-	s = strings.NewReplacer("（", "(", "）", ")", " ", "", "\t", "", "*", "", "：", "", ":", "").Replace(s)
-	return strings.ToLower(s)
+	return strings.ToLower(headerFolds.Replace(s))
 }
+
+var headerFolds = strings.NewReplacer("（", "(", "）", ")", " ", "", "\t", "", "*", "", "：", "", ":", "")
 
 // FieldOfHeader returns the field a header text names, if any.
 func FieldOfHeader(h string) (Field, bool) {

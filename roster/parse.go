@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,6 +44,8 @@ const (
 	WarnPartyMembers = "party_members_unreadable"
 	WarnPartyOrg     = "party_org_unreadable"
 	WarnDuplicate    = "duplicate_row"
+	// WarnDuplicateHeader: two columns bear the same header; the first is used.
+	WarnDuplicateHeader = "duplicate_header"
 )
 
 // Mapping says which column (0-based) holds each field.
@@ -56,7 +59,9 @@ type Parser struct {
 	rr      RowReader
 	mapping Mapping
 	header  int
-	pending []RawRow // rows read while looking for the header, after it
+	// headerWarnings (duplicate headers, cells of the header row the reader emptied) come out
+	// with the first data row.
+	headerWarnings []Issue
 	// Override maps fields to header texts chosen by the uploader, applied when the header is found.
 	override map[Field]string
 }
@@ -73,20 +78,46 @@ func NewParser(rr RowReader, override map[Field]string) (*Parser, error) {
 		if err != nil {
 			return nil, err
 		}
-		if m, ok := p.mappingOf(row.Cells); ok {
+		if m, dups, ok := p.mappingOf(row.Cells); ok {
 			p.mapping, p.header = m, row.Number
+			for _, d := range dups {
+				p.headerWarnings = append(p.headerWarnings, Issue{Row: row.Number, Field: d.field, Reason: WarnDuplicateHeader,
+					Message: fmt.Sprintf("第 %d 列与第 %d 列表头相同（%s），使用第 %d 列", d.second+1, d.first+1, Clip(d.header), d.first+1),
+					Raw:     Clip(d.header)})
+			}
+			for _, pr := range row.Problems {
+				p.headerWarnings = append(p.headerWarnings, Issue{Row: row.Number, Reason: pr.Reason, Message: pr.Message(row.Number), Raw: pr.Raw})
+			}
 			return p, nil
 		}
 	}
 	return nil, fmt.Errorf("roster: no header row with a credit-code column (统一社会信用代码/纳税人识别号…) in the first %d rows", maxHeaderSearch)
 }
 
-func (p *Parser) mappingOf(cells []string) (Mapping, bool) {
+type duplicateHeader struct {
+	header        string
+	field         Field
+	first, second int
+}
+
+// mappingOf maps the fields of a candidate header row. A header text seen twice (as folded by
+// normHeader) is a duplicate: the first column is used.
+func (p *Parser) mappingOf(cells []string) (Mapping, []duplicateHeader, bool) {
 	m := Mapping{}
 	byText := map[string]int{}
+	var dups []duplicateHeader
 	for i, c := range cells {
-		byText[normHeader(c)] = i
-		if f, ok := FieldOfHeader(c); ok {
+		h := normHeader(c)
+		if h == "" {
+			continue
+		}
+		f, known := FieldOfHeader(c)
+		if first, seen := byText[h]; seen {
+			dups = append(dups, duplicateHeader{header: strings.TrimSpace(c), field: f, first: first, second: i})
+			continue
+		}
+		byText[h] = i
+		if known {
 			if _, seen := m[f]; !seen {
 				m[f] = i
 			}
@@ -98,7 +129,7 @@ func (p *Parser) mappingOf(cells []string) (Mapping, bool) {
 		}
 	}
 	_, ok := m[FieldUSCC]
-	return m, ok
+	return m, dups, ok
 }
 
 // HeaderRow is the spreadsheet row number of the header.
@@ -115,10 +146,13 @@ func (p *Parser) Next() (rec Record, rejected *Issue, warnings []Issue, err erro
 		if err != nil {
 			return Record{}, nil, nil, err
 		}
-		if blank(row.Cells) {
+		if blank(row.Cells) && len(row.Problems) == 0 {
 			continue
 		}
 		rec, rejected, warnings = p.parse(row)
+		if p.headerWarnings != nil {
+			warnings, p.headerWarnings = append(p.headerWarnings, warnings...), nil
+		}
 		return rec, rejected, warnings, nil
 	}
 }
@@ -141,6 +175,16 @@ func (p *Parser) cell(row RawRow, f Field) (string, bool) {
 }
 
 func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
+	// Cells the reader emptied are warnings on the fields they hold.
+	var warnings []Issue
+	for _, pr := range row.Problems {
+		for f, col := range p.mapping {
+			if col == pr.Col {
+				warnings = append(warnings, Issue{Row: row.Number, Field: f, Reason: pr.Reason, Message: pr.Message(row.Number), Raw: pr.Raw})
+			}
+		}
+	}
+	sortIssues(warnings)
 	raw, _ := p.cell(row, FieldUSCC)
 	code, err := domain.ParseUSCC(raw)
 	if err != nil {
@@ -149,7 +193,7 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 		if errors.As(err, &ue) {
 			reason = ue.Reason
 		}
-		return Record{}, &Issue{Row: row.Number, Field: FieldUSCC, Reason: reason, Message: domain.USCCReasonLabel(reason), Raw: raw}, nil
+		return Record{}, &Issue{Row: row.Number, Field: FieldUSCC, Reason: reason, Message: domain.USCCReasonLabel(reason), Raw: Clip(raw)}, warnings
 	}
 	rec := Record{Row: row.Number, USCC: code}
 	text := func(f Field) string {
@@ -158,14 +202,13 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 	}
 	rec.Name, rec.Township, rec.Industry = text(FieldName), text(FieldTownship), text(FieldIndustry)
 	rec.Supervisor, rec.RegStatus, rec.Address = text(FieldSupervisor), text(FieldRegStatus), text(FieldAddress)
-	var warnings []Issue
 	if v, ok := p.cell(row, FieldEmployees); ok && cleanText(v) != "" {
 		n, ok := parseCount(v)
 		if ok {
 			rec.Employees = &n
 		} else {
 			warnings = append(warnings, Issue{Row: row.Number, Field: FieldEmployees, Reason: WarnEmployees,
-				Message: "从业人数无法识别，已留空", Raw: v})
+				Message: "从业人数无法识别，已留空", Raw: Clip(v)})
 		}
 	}
 	if v, ok := p.cell(row, FieldPartyMembers); ok && cleanText(v) != "" {
@@ -174,14 +217,14 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 			rec.PartyMembers = &n
 		} else {
 			warnings = append(warnings, Issue{Row: row.Number, Field: FieldPartyMembers, Reason: WarnPartyMembers,
-				Message: "党员人数无法识别，已留空", Raw: v})
+				Message: "党员人数无法识别，已留空", Raw: Clip(v)})
 		}
 	}
 	if v, ok := p.cell(row, FieldPartyOrg); ok && cleanText(v) != "" {
 		switch yes, ok := parseYesNo(v); {
 		case !ok:
 			warnings = append(warnings, Issue{Row: row.Number, Field: FieldPartyOrg, Reason: WarnPartyOrg,
-				Message: "是否建立党组织无法识别，已留空", Raw: v})
+				Message: "是否建立党组织无法识别，已留空", Raw: Clip(v)})
 		case yes:
 			rec.PartyOrg = "yes"
 		default:
@@ -189,6 +232,11 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 		}
 	}
 	return rec, nil, warnings
+}
+
+// sortIssues orders a row's warnings by field, so that the output does not follow map order.
+func sortIssues(is []Issue) {
+	slices.SortFunc(is, func(a, b Issue) int { return strings.Compare(string(a.Field), string(b.Field)) })
 }
 
 // parseYesNo reads 是/否 answers as annual reports write them.
