@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"tandem/roster"
+	"tandem/roster/rostertest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -136,30 +137,66 @@ func TestEncodingsAndShapes(t *testing.T) {
 	})
 }
 
-// FuzzParse: any bytes, as CSV, never panic; every data row is a record or a reject; records
-// carry valid codes.
+// FuzzParse: any bytes, read as a CSV or (by content) an XLSX, never panic; every data row is
+// a record or a reject; records carry valid codes; no issue echoes more than a short prefix.
+// Seeds: the rosters under testdata (CSV and XLSX) and small hostile files.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"market-gbk.csv", "social-bom.csv"} {
-		data, _ := os.ReadFile(filepath.Join("testdata", name))
+	for _, name := range []string{"market-gbk.csv", "social-bom.csv", "annual-report.csv", "tax-header-row2.xlsx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(data)
 	}
 	f.Add([]byte("统一社会信用代码\n\"unterminated"))
+	f.Add([]byte("统一社会信用代码,名称,名称\n91110108551385082Q,\"a\"\"b\"c\x00\r\n\n\n,"))
+	var wide, big bytes.Buffer
+	_ = rostertest.WideCSV(&wide, 600)
+	f.Add(wide.Bytes())
+	_ = rostertest.OneCellXLSX(&big, roster.MaxCellRunes+10, true)
+	f.Add(big.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := parseFile(t, data, "f.csv", roster.Options{})
-		if err != nil {
-			return
-		}
-		for _, r := range got.Records {
-			if len(r.USCC) != 18 || r.Row <= got.HeaderRow {
-				t.Fatalf("record %+v after header %d", r, got.HeaderRow)
-			}
-		}
-		for _, r := range got.Rejects {
-			if r.Reason == "" || r.Message == "" || r.Row <= got.HeaderRow {
-				t.Fatalf("reject %+v", r)
-			}
-		}
+		checkParsed(t, data)
 	})
+}
+
+// FuzzXLSX fuzzes the sheet and shared-string XML inside a well-formed container, where
+// FuzzParse's mutations of a ZIP rarely reach.
+func FuzzXLSX(f *testing.F) {
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c><c t="inlineStr"><is><r><t>名</t></r><r><t>称</t></r></is></c></row>`+
+		`<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2" t="str"><f>A1</f><v>x&amp;y&#x4e00;</v></c></row></sheetData></worksheet>`),
+		[]byte(`<sst><si><t>统一社会信用代码</t></si><si><r><t>9111010855138</t></r><r><t>5082Q</t></r><rPh><t>x</t></rPh></si></sst>`))
+	f.Add([]byte(`<worksheet><sheetData><row><c><v><![CDATA[1]]></v></c></row><row r="9"/></sheetData></worksheet>`), []byte(`<sst><si/></sst>`))
+	f.Fuzz(func(t *testing.T, sheet, shared []byte) {
+		checkParsed(t, rostertest.SheetXLSX(sheet, shared))
+	})
+}
+
+func checkParsed(t *testing.T, data []byte) {
+	got, err := parseFile(t, data, "f.csv", roster.Options{})
+	if err != nil {
+		if len(err.Error()) > 1024 {
+			t.Fatalf("error of %d bytes", len(err.Error()))
+		}
+		return
+	}
+	for _, r := range got.Records {
+		if len(r.USCC) != 18 || r.Row <= got.HeaderRow {
+			t.Fatalf("record %+v after header %d", r, got.HeaderRow)
+		}
+	}
+	for _, r := range got.Rejects {
+		if r.Reason == "" || r.Message == "" || r.Row <= got.HeaderRow {
+			t.Fatalf("reject %+v", r)
+		}
+		checkEcho(t, r)
+	}
+	for _, w := range got.Warnings {
+		if w.Reason == "" || w.Message == "" || w.Row < got.HeaderRow {
+			t.Fatalf("warning %+v", w)
+		}
+		checkEcho(t, w)
+	}
 }
 
 func TestFileSource(t *testing.T) {
