@@ -2,7 +2,9 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -15,6 +17,14 @@ import (
 
 // MaxUnitFileSize bounds a units file: the nets of a city are a few thousand rows.
 const MaxUnitFileSize = 8 << 20
+
+// Bounds of a units import beyond the file size: the text read after decompression or
+// decoding, and the issues and warnings listed in the answer (the counts stay whole).
+const (
+	maxUnitFileBytes   = 64 << 20
+	maxUnitIssuesShown = 100
+	maxUnitReasonRunes = 200
+)
 
 var unitHeaders = map[string]string{
 	"名称": "name", "单位名称": "name", "name": "name",
@@ -40,6 +50,48 @@ type unitImportIssue struct {
 	Raw    string `json:"raw"`
 }
 
+// unitIssues lists issues under a bound, each clipped, counting them all.
+type unitIssues struct {
+	list  []unitImportIssue
+	count int
+}
+
+func (l *unitIssues) add(i unitImportIssue) {
+	l.count++
+	if len(l.list) < maxUnitIssuesShown {
+		i.Reason, i.Raw = roster.ClipTo(i.Reason, maxUnitReasonRunes), roster.Clip(i.Raw)
+		l.list = append(l.list, i)
+	}
+}
+
+// openUnitFile opens the uploaded units file under the import's bounds.
+func openUnitFile(f multipart.File, fh *multipart.FileHeader, encoding string) (roster.RowReader, error) {
+	rr, _, err := roster.Open(f, fh.Size, fh.Filename, roster.Options{Encoding: encoding, MaxBytes: maxUnitFileBytes})
+	if err != nil {
+		return nil, domain.Invalid(roster.ClipTo(err.Error(), maxUnitReasonRunes), domain.FieldError{Field: "file", Reason: "not a readable CSV or XLSX file"})
+	}
+	return rr, nil
+}
+
+// checkUnitFile reads the whole file once before anything is created, so that a file the
+// reader refuses (a row too wide, a part too big, broken XML) changes nothing.
+func checkUnitFile(f multipart.File, fh *multipart.FileHeader, encoding string) error {
+	rr, err := openUnitFile(f, fh, encoding)
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	for {
+		_, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return domain.Invalid(roster.ClipTo(err.Error(), maxUnitReasonRunes), domain.FieldError{Field: "file", Reason: "refused by the reader"})
+		}
+	}
+}
+
 // importUnits creates units from a CSV (名称, 网, 类型, 上级 as a path of names such as
 // 青山县/东风街道, 别名 separated by ；or ,). Rows come parents first; a unit that exists
 // (same name under the same parent) is kept and its aliases added; a bad row is reported and
@@ -61,9 +113,14 @@ func (s *Server) importUnits(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	rr, _, err := roster.Open(f, fh.Size, fh.Filename, roster.Options{Encoding: c.PostForm("encoding")})
+	encoding := c.PostForm("encoding")
+	if err := checkUnitFile(f, fh, encoding); err != nil {
+		fail(c, err)
+		return
+	}
+	rr, err := openUnitFile(f, fh, encoding)
 	if err != nil {
-		fail(c, domain.Invalid(err.Error(), domain.FieldError{Field: "file", Reason: "not a readable CSV or XLSX file"}))
+		fail(c, err)
 		return
 	}
 	defer rr.Close()
@@ -72,11 +129,25 @@ func (s *Server) importUnits(c *gin.Context) {
 		fail(c, domain.Invalid("the file is empty", domain.FieldError{Field: "file", Reason: "empty"}))
 		return
 	}
+	var issues, warnings unitIssues
 	col := map[string]int{}
+	headerOf := map[int]string{}
 	for i, h := range header.Cells {
-		if f, ok := unitHeaders[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))]; ok {
-			col[f] = i
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		f, ok := unitHeaders[h]
+		if !ok {
+			continue
 		}
+		if first, seen := col[f]; seen {
+			warnings.add(unitImportIssue{Row: header.Number, Field: f, Raw: h,
+				Reason: fmt.Sprintf("第 %d 列与第 %d 列表头相同（%s），使用第 %d 列", i+1, first+1, roster.Clip(h), first+1)})
+			continue
+		}
+		col[f], headerOf[i] = i, f
+	}
+	// A header cell the reader emptied is named by its column.
+	for _, pr := range header.Problems {
+		warnings.add(unitImportIssue{Row: header.Number, Field: "file", Reason: pr.Message(header.Number), Raw: pr.Raw})
 	}
 	for _, need := range []string{"name", "kind"} {
 		if _, ok := col[need]; !ok {
@@ -87,15 +158,23 @@ func (s *Server) importUnits(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
 	created, existing := 0, 0
-	issues := []unitImportIssue{}
 	for {
 		row, err := rr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			issues = append(issues, unitImportIssue{Row: row.Number, Field: "file", Reason: err.Error()})
-			break
+			// checkUnitFile read the same file through; this is an I/O failure, not the file.
+			fail(c, err)
+			return
+		}
+		// Cells the reader emptied (too long, a control character) are warnings; the row goes on.
+		for _, pr := range row.Problems {
+			field := headerOf[pr.Col]
+			if field == "" {
+				continue
+			}
+			warnings.add(unitImportIssue{Row: row.Number, Field: field, Reason: pr.Message(row.Number), Raw: pr.Raw})
 		}
 		get := func(f string) string {
 			if i, ok := col[f]; ok && i < len(row.Cells) {
@@ -122,7 +201,7 @@ func (s *Server) importUnits(c *gin.Context) {
 		if path := get("parent"); path != "" {
 			u, err := s.unitByPath(c, p, path)
 			if err != nil {
-				issues = append(issues, unitImportIssue{Row: row.Number, Field: "parent", Reason: domain.ErrorMessage(err), Raw: path})
+				issues.add(unitImportIssue{Row: row.Number, Field: "parent", Reason: domain.ErrorMessage(err), Raw: path})
 				continue
 			}
 			parentID = &u.ID
@@ -136,7 +215,7 @@ func (s *Server) importUnits(c *gin.Context) {
 			}
 			found, _, ferr := s.Store.ListUnits(ctx, p, f)
 			if ferr != nil || len(found) == 0 {
-				issues = append(issues, unitImportIssue{Row: row.Number, Field: "name", Reason: domain.ErrorMessage(err), Raw: name})
+				issues.add(unitImportIssue{Row: row.Number, Field: "name", Reason: domain.ErrorMessage(err), Raw: name})
 				continue
 			}
 			u, existing = found[0], existing+1
@@ -146,18 +225,19 @@ func (s *Server) importUnits(c *gin.Context) {
 			if errors.As(err, &de) && len(de.Fields) > 0 {
 				field, reason = de.Fields[0].Field, de.Fields[0].Reason
 			}
-			issues = append(issues, unitImportIssue{Row: row.Number, Field: field, Reason: reason, Raw: name})
+			issues.add(unitImportIssue{Row: row.Number, Field: field, Reason: reason, Raw: name})
 			continue
 		default:
 			created++
 		}
 		for _, alias := range strings.FieldsFunc(get("aliases"), func(r rune) bool { return r == '；' || r == ';' || r == ',' || r == '，' }) {
 			if err := s.Store.AddUnitAlias(ctx, p, u.ID, alias); err != nil {
-				issues = append(issues, unitImportIssue{Row: row.Number, Field: "aliases", Reason: domain.ErrorMessage(err), Raw: alias})
+				issues.add(unitImportIssue{Row: row.Number, Field: "aliases", Reason: domain.ErrorMessage(err), Raw: alias})
 			}
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"created": created, "existing": existing, "rejected": len(issues), "issues": issues})
+	c.JSON(http.StatusOK, gin.H{"created": created, "existing": existing, "rejected": issues.count, "issues": nonNil(issues.list),
+		"warned": warnings.count, "warnings": nonNil(warnings.list)})
 }
 
 // unitByPath finds a unit by the names from a root down, e.g. 青山县/东风街道.
@@ -184,18 +264,25 @@ func (s *Server) unitByPath(c *gin.Context, p domain.Principal, path string) (do
 		}
 		switch len(found) {
 		case 0:
-			return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "no unit %q in the path", name)
+			return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "no unit %q in the path", roster.Clip(name))
 		case 1:
 			u := found[0]
 			cur = &u
 		default:
-			return domain.Unit{}, domain.Errorf(domain.EINVALID, "%d units are named %q: give the path from the top", len(found), name)
+			return domain.Unit{}, domain.Errorf(domain.EINVALID, "%d units are named %q: give the path from the top", len(found), roster.Clip(name))
 		}
 	}
 	if cur == nil {
 		return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "empty parent path")
 	}
 	return *cur, nil
+}
+
+func nonNil(l []unitImportIssue) []unitImportIssue {
+	if l == nil {
+		return []unitImportIssue{}
+	}
+	return l
 }
 
 func parentPath(path string) string {

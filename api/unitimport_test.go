@@ -3,9 +3,14 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
+
+	"tandem/roster"
+	"tandem/roster/rostertest"
 )
 
 func TestImportUnits(t *testing.T) {
@@ -57,4 +62,74 @@ func TestImportUnits(t *testing.T) {
 	if len(al["aliases"].([]any)) != 2 {
 		t.Fatalf("aliases %v", al)
 	}
+}
+
+// TestImportUnitsHostileFiles: files built to exhaust the server get short answers: a refusal
+// that names the limit (nothing created), or a warning for the emptied cell.
+func TestImportUnitsHostileFiles(t *testing.T) {
+	srv, _ := newServer(t)
+	admin := login(t, srv.URL, "admin", "admin-password")
+	upload := func(t *testing.T, name string, data []byte, limit int) (int, []byte) {
+		t.Helper()
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		fw, _ := w.CreateFormFile("file", name)
+		fw.Write(data)
+		w.Close()
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/units/import", &buf)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+admin.token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if len(body) > limit {
+			t.Fatalf("%s: answer of %d bytes: %.300s", name, len(body), body)
+		}
+		return res.StatusCode, body
+	}
+	t.Run("OneCellXLSXRefused", func(t *testing.T) {
+		var file bytes.Buffer
+		if err := rostertest.OneCellXLSX(&file, 80<<20, true); err != nil {
+			t.Fatal(err)
+		}
+		code, body := upload(t, "big.xlsx", file.Bytes(), 4096)
+		if code != 422 || !strings.Contains(string(body), "超过 64 MB") {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("WideCSVRefusedBeforeAnyUnit", func(t *testing.T) {
+		csv := "名称,类型\n先行县,县\n宽县,县" + strings.Repeat(",x", 1_000_000) + "\n"
+		code, body := upload(t, "wide.csv", []byte(csv), 4096)
+		if code != 422 || !strings.Contains(string(body), "第 3 行超过 512 列") {
+			t.Fatalf("%d %s", code, body)
+		}
+		_, _, units := admin.do("GET", "/api/v1/units?name=先行县", "")
+		if n := len(units["items"].([]any)); n != 0 {
+			t.Fatalf("a refused file created %d units", n)
+		}
+	})
+	t.Run("LongCellAndControlCharacterWarned", func(t *testing.T) {
+		csv := "名称,类型,名称\n" + strings.Repeat("长", roster.MaxCellRunes+1) + ",县,x\n控\x01制县,县,\n好县,县,\n" +
+			strings.Repeat("无此类型县,省\n", 150)
+		code, body := upload(t, "cells.csv", []byte(csv), 16<<10) // 100 issues listed of 152
+		var out struct {
+			Created, Rejected, Warned int
+			Issues, Warnings          []map[string]any
+		}
+		if err := json.Unmarshal(body, &out); err != nil || code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		if out.Created != 1 || out.Rejected != 152 || len(out.Issues) != 100 || out.Warned != 3 || len(out.Warnings) != 3 {
+			t.Fatalf("%s", body)
+		}
+		w := out.Warnings
+		if !strings.Contains(w[0]["reason"].(string), "第 3 列与第 1 列表头相同") ||
+			w[1]["row"] != float64(2) || !strings.Contains(w[1]["reason"].(string), "32767") || w[1]["field"] != "name" ||
+			w[2]["row"] != float64(3) || !strings.Contains(w[2]["reason"].(string), "控制字符") {
+			t.Fatalf("warnings %v", w)
+		}
+	})
 }

@@ -56,10 +56,11 @@ func (p CellProblem) Message(row int) string {
 // Clip returns at most EchoRunes runes of s, with an ellipsis when it cut: what an error or a
 // reject may echo of raw text.
 func Clip(s string) string {
-	return clipRunes(s, EchoRunes)
+	return ClipTo(s, EchoRunes)
 }
 
-func clipRunes(s string, n int) string {
+// ClipTo returns at most n runes of s, with an ellipsis when it cut.
+func ClipTo(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
