@@ -148,6 +148,7 @@ func (c *csvReader) quoted() (int, error) {
 		b, err := c.r.ReadByte()
 		if errors.Is(err, io.EOF) {
 			c.eof = true // LazyQuotes: an unterminated quote runs to the end of the file
+			c.trimCR()
 			return endFile, nil
 		}
 		if err != nil {
@@ -175,9 +176,14 @@ func (c *csvReader) quoted() (int, error) {
 			case next == '\n':
 				return endRecord, nil
 			case next == '\r':
-				if p, _ := c.r.Peek(1); len(p) == 1 && p[0] == '\n' {
+				p, _ := c.r.Peek(1)
+				if len(p) == 1 && p[0] == '\n' {
 					_, _ = c.r.ReadByte()
 					return endRecord, nil
+				}
+				if len(p) == 0 { // a CR ending the file is dropped, as encoding/csv does
+					c.eof = true
+					return endFile, nil
 				}
 				c.add('"')
 				c.add('\r')

@@ -61,11 +61,12 @@ func (s *xmlScanner) next() (int, error) {
 		if len(p) < 2 {
 			return 0, errXMLSyntax
 		}
+		second := p[1] // p is invalid after the next Peek, which may refill the buffer
 		if q, _ := s.r.Peek(9); bytes.HasPrefix(q, []byte("<![CDATA[")) {
 			return tokText, nil
 		}
 		_, _ = s.r.ReadByte()
-		switch p[1] {
+		switch second {
 		case '?':
 			if err := s.skipPast("?>"); err != nil {
 				return 0, err

@@ -1,0 +1,92 @@
+package roster_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"tandem/roster"
+	"tandem/roster/rostertest"
+)
+
+// TestXLSXManyRows reads parts far larger than the readers' buffers, shared and inline
+// strings with entities, so that every token boundary falls on a buffer boundary somewhere.
+func TestXLSXManyRows(t *testing.T) {
+	const n = 30000
+	var sheet, shared strings.Builder
+	shared.WriteString(`<?xml version="1.0" encoding="UTF-8"?><sst count="1"><si><t>统一社会信用代码</t></si><si><r><t>企业</t></r><r><t>名称</t></r></si>`)
+	sheet.WriteString(`<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`)
+	for i := range n {
+		shared.WriteString(`<si><t>91110108551385082Q</t></si>`)
+		if i%2 == 0 {
+			fmt.Fprintf(&sheet, `<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>甲&amp;乙%d</t></is></c></row>`, i+2, i+2, i+2, i+2, i)
+		} else {
+			fmt.Fprintf(&sheet, `<row r="%d" spans="1:2"><c r="A%d" t="s" s="1"><v>%d</v></c><c r="B%d" t="str"><f>X</f><v>甲&amp;乙%d</v></c></row>`, i+2, i+2, i+2, i+2, i)
+		}
+	}
+	shared.WriteString(`</sst>`)
+	sheet.WriteString(`</sheetData></worksheet>`)
+	got, err := parseFile(t, rostertest.SheetXLSX([]byte(sheet.String()), []byte(shared.String())), "x.xlsx", roster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Records) != n || len(got.Rejects) != 0 || len(got.Warnings) != 0 {
+		t.Fatalf("%d records, %d rejects, %d warnings", len(got.Records), len(got.Rejects), len(got.Warnings))
+	}
+	for i, r := range got.Records {
+		if want := fmt.Sprintf("甲&乙%d", i); r.Name != want || r.Row != i+2 {
+			t.Fatalf("record %d: %+v, want name %q", i, r, want)
+		}
+	}
+}
+
+// FuzzCSVMatchesEncodingCSV: for text within the bounds, the CSV reader gives the cells that
+// encoding/csv gives with LazyQuotes.
+func FuzzCSVMatchesEncodingCSV(f *testing.F) {
+	for _, s := range []string{"a,b\n\n\"c\"\"d\",e\r\n", "\"x\ny\"\r\n,\n", "a\"b,\"c\"d\"\n\"e", "\r\n\r\n1,2\r", "\"a\"\r\"b\"", ",,\n,"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) || bytes.ContainsFunc(data, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\r' || r == 0x7F || r >= 0x80 && r <= 0x9F || r == '\uFEFF' }) ||
+			bytes.Count(data, []byte(",")) >= roster.MaxColumns || len(data) > 4096 {
+			return
+		}
+		want := [][]string{}
+		cr := csv.NewReader(bytes.NewReader(data))
+		cr.FieldsPerRecord, cr.LazyQuotes = -1, true
+		for {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return // LazyQuotes hardly errs; a case it does is not compared
+			}
+			want = append(want, rec)
+		}
+		rr, _, err := roster.Open(bytes.NewReader(data), int64(len(data)), "f.csv", roster.Options{Encoding: "utf-8"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [][]string{}
+		for {
+			row, err := rr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, row.Cells)
+		}
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("input %q:\n got %q\nwant %q", data, got, want)
+		}
+	})
+}
