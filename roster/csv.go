@@ -2,6 +2,7 @@ package roster
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"unicode/utf8"
@@ -12,25 +13,43 @@ import (
 // under a bound: a cell past MaxCellRunes keeps only a prefix and is emptied with a problem, a
 // row with a value past MaxColumns refuses the file. encoding/csv holds a whole record.
 type csvReader struct {
-	r    *bufio.Reader
-	rows int // spreadsheet rows consumed: records and blank lines (a quoted line break is in its row)
-	eof  bool
-	buf  []byte // the current field
-	over bool   // the current field passed its byte bound
+	r     *bufio.Reader
+	rows  int // spreadsheet rows consumed: records and blank lines (a quoted line break is in its row)
+	eof   bool
+	rec   []byte // the kept cells of the current record, one after another
+	start int    // where the current field begins in rec
+	over  bool   // the current field passed its byte bound
+	ends  []int  // end of each cell in rec, reused from record to record
 }
 
 // maxCellBytes bounds the bytes kept of one cell: MaxCellRunes runes of up to 4 bytes.
 const maxCellBytes = 4 * MaxCellRunes
 
 func newCSVReader(r io.Reader) *csvReader {
-	return &csvReader{r: bufio.NewReaderSize(r, 64<<10), buf: make([]byte, 0, 256)}
+	return &csvReader{r: bufio.NewReaderSize(r, 64<<10), rec: make([]byte, 0, 1024)}
 }
 
+// fieldLen is the length of the current field so far.
+func (c *csvReader) fieldLen() int { return len(c.rec) - c.start }
+
 func (c *csvReader) add(b byte) {
-	if len(c.buf) < maxCellBytes+utf8.UTFMax {
-		c.buf = append(c.buf, b)
+	if c.fieldLen() < maxCellBytes+utf8.UTFMax {
+		c.rec = append(c.rec, b)
 	} else {
 		c.over = true
+	}
+}
+
+func (c *csvReader) addBytes(p []byte) {
+	if room := maxCellBytes + utf8.UTFMax - c.fieldLen(); len(p) > room {
+		p, c.over = p[:max(room, 0)], true
+	}
+	c.rec = append(c.rec, p...)
+}
+
+func (c *csvReader) trimCR() {
+	if n := len(c.rec); n > c.start && c.rec[n-1] == '\r' {
+		c.rec = c.rec[:n-1]
 	}
 }
 
@@ -50,47 +69,55 @@ func (c *csvReader) Next() (RawRow, error) {
 }
 
 // record reads one record; skip is true for an empty line (which encoding/csv skips) and for
-// the end of the file.
+// the end of the file. The kept cells share one string, as encoding/csv's do.
 func (c *csvReader) record() (row RawRow, skip bool, err error) {
 	c.rows++
 	row.Number = c.rows
-	var cells []string
+	c.rec = c.rec[:0]
+	ends := c.ends[:0] // end of each cell in rec
 	for col := 0; ; col++ {
+		c.start, c.over = len(c.rec), false
 		end, quoted, err := c.field()
 		if err != nil {
 			return RawRow{}, false, err
 		}
-		if col == 0 && end != endField && !quoted && len(c.buf) == 0 && !c.over {
+		n := c.fieldLen()
+		if col == 0 && end != endField && !quoted && n == 0 && !c.over {
 			return RawRow{}, true, nil
 		}
-		v := ""
-		switch {
-		case c.over || len(c.buf) > MaxCellRunes && utf8.RuneCount(c.buf) > MaxCellRunes:
+		if c.over || n > MaxCellRunes && utf8.RuneCount(c.rec[c.start:]) > MaxCellRunes {
 			row.Problems = append(row.Problems, CellProblem{Col: col, Reason: WarnCellTooLong,
-				Raw: echo(string(c.buf[:min(len(c.buf), 4*EchoRunes)]))})
-		case len(c.buf) > 0:
-			v = string(c.buf)
-		}
-		if v != "" || c.over {
-			// Empty cells past the bound are dropped; a value there refuses the file.
+				Raw: echo(string(c.rec[c.start : c.start+min(n, 4*EchoRunes)]))})
+			c.rec, n = c.rec[:c.start], 0
 			if col >= MaxColumns {
 				return RawRow{}, false, errTooWide(row.Number)
 			}
-			for len(cells) < col {
-				cells = append(cells, "")
-			}
-			cells = append(cells, v)
-			if v != "" {
-				checkCell(cells, col, &row.Problems)
-			}
-		} else if col < MaxColumns && len(cells) == col {
-			cells = append(cells, "")
+		}
+		if n > 0 && col >= MaxColumns {
+			// Empty cells past the bound are dropped; a value there refuses the file.
+			return RawRow{}, false, errTooWide(row.Number)
+		}
+		if col < MaxColumns {
+			ends = append(ends, len(c.rec))
 		}
 		if end != endField {
 			break
 		}
 	}
-	row.Cells = cells
+	// Trailing empty cells past the bound were dropped; so were none before it.
+	text := string(c.rec)
+	row.Cells = make([]string, len(ends))
+	from := 0
+	for i, e := range ends {
+		row.Cells[i] = text[from:e]
+		from = e
+	}
+	if controlChar(text) {
+		for i := range row.Cells {
+			checkCell(row.Cells, i, &row.Problems)
+		}
+	}
+	c.ends = ends
 	return row, false, nil
 }
 
@@ -100,9 +127,8 @@ const (
 	endFile
 )
 
-// field reads one field into c.buf and says what ended it.
+// field reads one field onto c.rec and says what ended it.
 func (c *csvReader) field() (end int, quoted bool, err error) {
-	c.buf, c.over = c.buf[:0], false
 	b, err := c.r.ReadByte()
 	if errors.Is(err, io.EOF) {
 		c.eof = true
@@ -115,36 +141,60 @@ func (c *csvReader) field() (end int, quoted bool, err error) {
 		end, err := c.quoted()
 		return end, true, err
 	}
+	if err := c.r.UnreadByte(); err != nil {
+		return 0, false, err
+	}
+	// An unquoted field: scan the buffered bytes for the separator or the end of the line.
 	for {
-		switch b {
-		case ',':
-			return endField, false, nil
-		case '\n':
+		buf, err := c.r.Peek(max(1, c.r.Buffered()))
+		if len(buf) == 0 {
+			if errors.Is(err, io.EOF) {
+				c.eof = true
+				c.trimCR()
+				return endFile, false, nil
+			}
+			return 0, false, err
+		}
+		i := bytes.IndexByte(buf, ',')
+		limit := buf
+		if i >= 0 {
+			limit = buf[:i]
+		}
+		if j := bytes.IndexByte(limit, '\n'); j >= 0 {
+			c.addBytes(buf[:j])
+			_, _ = c.r.Discard(j + 1)
 			c.trimCR()
 			return endRecord, false, nil
 		}
-		c.add(b)
-		b, err = c.r.ReadByte()
-		if errors.Is(err, io.EOF) {
-			c.eof = true
-			c.trimCR()
-			return endFile, false, nil
+		if i >= 0 {
+			c.addBytes(buf[:i])
+			_, _ = c.r.Discard(i + 1)
+			return endField, false, nil
 		}
-		if err != nil {
-			return 0, false, err
-		}
-	}
-}
-
-func (c *csvReader) trimCR() {
-	if n := len(c.buf); n > 0 && c.buf[n-1] == '\r' {
-		c.buf = c.buf[:n-1]
+		c.addBytes(buf)
+		_, _ = c.r.Discard(len(buf))
 	}
 }
 
 // quoted reads a quoted field after its opening quote.
 func (c *csvReader) quoted() (int, error) {
 	for {
+		// Fast path: copy the bytes up to the next quote or line feed.
+		if buf, _ := c.r.Peek(c.r.Buffered()); len(buf) > 0 {
+			i := bytes.IndexByte(buf, '"')
+			limit := buf
+			if i >= 0 {
+				limit = buf[:i]
+			}
+			if j := bytes.IndexByte(limit, '\n'); j >= 0 {
+				i = j
+			}
+			if i < 0 {
+				i = len(buf)
+			}
+			c.addBytes(buf[:i])
+			_, _ = c.r.Discard(i)
+		}
 		b, err := c.r.ReadByte()
 		if errors.Is(err, io.EOF) {
 			c.eof = true // LazyQuotes: an unterminated quote runs to the end of the file
@@ -156,8 +206,8 @@ func (c *csvReader) quoted() (int, error) {
 		}
 		switch b {
 		case '\n':
-			if len(c.buf) > 0 && c.buf[len(c.buf)-1] == '\r' && !c.over {
-				c.buf[len(c.buf)-1] = '\n'
+			if n := len(c.rec); n > c.start && c.rec[n-1] == '\r' && !c.over {
+				c.rec[n-1] = '\n'
 				continue
 			}
 			c.add(b)
