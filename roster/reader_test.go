@@ -11,6 +11,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"tandem/roster"
 	"tandem/roster/rostertest"
 )
@@ -127,4 +129,38 @@ func BenchmarkCSVReader(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestXLSXSheets: the sheet named is read, the first by default; an unknown one is an error
+// naming it. The workbook is written by excelize, as departments' tools write them.
+func TestXLSXSheets(t *testing.T) {
+	f := excelize.NewFile()
+	_ = f.SetSheetName("Sheet1", "说明")
+	_ = f.SetCellValue("说明", "A1", "本表为名册")
+	if _, err := f.NewSheet("名册"); err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range [][]any{{"统一社会信用代码", "企业名称", "从业人数", "是否建立党组织"}, {"91110108551385082Q", "青山\n科技", 12, true}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("名册", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseFile(t, buf.Bytes(), "x.xlsx", roster.Options{}); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Fatalf("first sheet: %v", err)
+	}
+	got, err := parseFile(t, buf.Bytes(), "x.xlsx", roster.Options{Sheet: "名册"})
+	if err != nil || len(got.Records) != 1 {
+		t.Fatalf("%v %+v", err, got)
+	}
+	if r := got.Records[0]; r.Name != "青山科技" || r.Employees == nil || *r.Employees != 12 || r.PartyOrg != "yes" {
+		t.Fatalf("record %+v", r)
+	}
+	if _, err := parseFile(t, buf.Bytes(), "x.xlsx", roster.Options{Sheet: "无"}); err == nil || !strings.Contains(err.Error(), `"无"`) {
+		t.Fatalf("unknown sheet: %v", err)
+	}
 }

@@ -67,7 +67,7 @@ func openXLSX(r io.ReaderAt, size int64, sheet string, maxBytes int64) (RowReade
 	var wb struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+			RID  string `xml:"id,attr"` // r:id, transitional or strict namespace
 		} `xml:"sheets>sheet"`
 	}
 	if err := readXMLPart(parts, workbook, &wb); err != nil {
