@@ -3,6 +3,7 @@ package roster_test
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -142,6 +143,17 @@ func TestHostileCells(t *testing.T) {
 		if len(got.Warnings) != 2 || got.Warnings[0].Field != roster.FieldEmployees || got.Warnings[1].Field != roster.FieldName ||
 			got.Warnings[1].Reason != roster.WarnControlChar || strings.ContainsRune(got.Warnings[1].Raw, 0) {
 			t.Fatalf("warnings %+v", got.Warnings)
+		}
+	})
+	t.Run("ShortFileWithANUL", func(t *testing.T) {
+		got, err := parseFile(t, []byte("uscc,name\n91110108551385082Q,\x00\n"), "x.csv", roster.Options{})
+		if err != nil || len(got.Records) != 1 || len(got.Warnings) != 1 {
+			t.Fatalf("%v %+v", err, got)
+		}
+	})
+	t.Run("BinaryRefused", func(t *testing.T) {
+		if _, err := parseFile(t, bytes.Repeat([]byte{0, 1, 2, 3}, 100), "x.csv", roster.Options{}); !errors.Is(err, roster.ErrFormat) {
+			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("ControlCharacterInXLSX", func(t *testing.T) {

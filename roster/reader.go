@@ -67,7 +67,7 @@ func Open(r io.ReaderAt, size int64, filename string, opts Options) (RowReader, 
 		return nil, "", fmt.Errorf("%w: UTF-16 text is not read; save it as CSV UTF-8 or XLSX", ErrFormat)
 	}
 	// A NUL in a cell is a warning on that cell; a file of NULs is not text at all.
-	if bytes.Count(head, []byte{0}) > len(head)/16 {
+	if bytes.Count(head, []byte{0}) > max(len(head)/16, 4) {
 		return nil, "", ErrFormat
 	}
 	enc := strings.ToLower(opts.Encoding)
