@@ -14,7 +14,7 @@ import (
 )
 
 // xlsxReader streams the rows of one sheet. The shared-string table is the one part held in
-// memory, compactly (one byte arena and offsets) and under bounds; the sheet XML is read
+// memory, compactly (blocks of bytes and a packed reference per text) and under bounds; the sheet XML is read
 // through xmlScanner, so no cell is held past MaxCellRunes.
 type xlsxReader struct {
 	sheet  io.ReadCloser
@@ -25,21 +25,38 @@ type xlsxReader struct {
 	done   bool
 }
 
+// sharedStrings holds the texts in blocks of 1 MiB that are never copied to grow (a text
+// never spans two), and one packed reference per text: block, offset, length.
 type sharedStrings struct {
-	arena []byte
-	ends  []uint32
-	long  map[int]bool // strings past MaxCellRunes; the arena keeps their echo
+	blocks [][]byte
+	refs   []uint64
+	size   int          // bytes held
+	long   map[int]bool // strings past MaxCellRunes; the table keeps their echo
 }
 
+const sharedBlock = 1 << 20
+
+func (ss *sharedStrings) add(v string) {
+	last := len(ss.blocks) - 1
+	if last < 0 || len(ss.blocks[last])+len(v) > sharedBlock {
+		ss.blocks = append(ss.blocks, make([]byte, 0, max(sharedBlock, len(v))))
+		last++
+	}
+	b := ss.blocks[last]
+	ss.refs = append(ss.refs, uint64(last)<<42|uint64(len(b))<<21|uint64(len(v)))
+	ss.blocks[last] = append(b, v...)
+	ss.size += len(v)
+}
+
+func (ss *sharedStrings) len() int { return len(ss.refs) }
+
 func (ss *sharedStrings) get(i int) (string, bool) {
-	if i < 0 || i >= len(ss.ends) {
+	if i < 0 || i >= len(ss.refs) {
 		return "", false
 	}
-	start := uint32(0)
-	if i > 0 {
-		start = ss.ends[i-1]
-	}
-	return string(ss.arena[start:ss.ends[i]]), true
+	r := ss.refs[i]
+	block, off, n := r>>42, r>>21&(1<<21-1), r&(1<<21-1)
+	return string(ss.blocks[block][off : off+n]), true
 }
 
 // openXLSX opens the sheet named (or the first) of a workbook.
@@ -195,19 +212,18 @@ func (x *xlsxReader) readShared(f *zip.File, maxBytes int64) error {
 			if ss.long == nil {
 				ss.long = map[int]bool{}
 			}
-			ss.long[len(ss.ends)] = true
+			ss.long[ss.len()] = true
 			v = Clip(v)
 		} else {
 			v = decodeEscapes(v)
 		}
-		if len(ss.ends) >= MaxSharedStrings {
+		if ss.len() >= MaxSharedStrings {
 			return fmt.Errorf("roster: 共享字符串超过 %d 个，文件被拒收", MaxSharedStrings)
 		}
-		if len(ss.arena)+len(v) > MaxSharedBytes {
+		if ss.size+len(v) > MaxSharedBytes {
 			return fmt.Errorf("roster: 共享字符串合计超过 %d MB，文件被拒收", MaxSharedBytes>>20)
 		}
-		ss.arena = append(ss.arena, v...)
-		ss.ends = append(ss.ends, uint32(len(ss.arena)))
+		ss.add(v)
 		return nil
 	}
 	for {
