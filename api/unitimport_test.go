@@ -24,23 +24,11 @@ func TestImportUnits(t *testing.T) {
 		"坏单位,区域,省,,\n" +
 		"孤儿街道,区域,街道,不存在县,\n"
 	upload := func() map[string]any {
-		var buf bytes.Buffer
-		w := multipart.NewWriter(&buf)
-		fw, _ := w.CreateFormFile("file", "units.csv")
-		fw.Write([]byte(csv))
-		w.Close()
-		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/units/import", &buf)
-		req.Header.Set("Content-Type", w.FormDataContentType())
-		req.Header.Set("Authorization", "Bearer "+admin.token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
+		status, body := uploadUnits(t, srv.URL, admin.token, "units.csv", []byte(csv))
 		var out map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&out)
-		if res.StatusCode != 200 {
-			t.Fatalf("import: %d %v", res.StatusCode, out)
+		_ = json.Unmarshal(body, &out)
+		if status != 200 {
+			t.Fatalf("import: %d %v", status, out)
 		}
 		return out
 	}
@@ -71,24 +59,11 @@ func TestImportUnitsHostileFiles(t *testing.T) {
 	admin := login(t, srv.URL, "admin", "admin-password")
 	upload := func(t *testing.T, name string, data []byte, limit int) (int, []byte) {
 		t.Helper()
-		var buf bytes.Buffer
-		w := multipart.NewWriter(&buf)
-		fw, _ := w.CreateFormFile("file", name)
-		fw.Write(data)
-		w.Close()
-		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/units/import", &buf)
-		req.Header.Set("Content-Type", w.FormDataContentType())
-		req.Header.Set("Authorization", "Bearer "+admin.token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
+		status, body := uploadUnits(t, srv.URL, admin.token, name, data)
 		if len(body) > limit {
 			t.Fatalf("%s: answer of %d bytes: %.300s", name, len(body), body)
 		}
-		return res.StatusCode, body
+		return status, body
 	}
 	t.Run("OneCellXLSXRefused", func(t *testing.T) {
 		var file bytes.Buffer
@@ -132,4 +107,24 @@ func TestImportUnitsHostileFiles(t *testing.T) {
 			t.Fatalf("warnings %v", w)
 		}
 	})
+}
+
+// uploadUnits posts a units file and returns the status and the answer.
+func uploadUnits(t *testing.T, base, token, name string, data []byte) (int, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, _ := w.CreateFormFile("file", name)
+	fw.Write(data)
+	w.Close()
+	req, _ := http.NewRequest("POST", base+"/api/v1/units/import", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, body
 }
