@@ -112,7 +112,7 @@ func (c *csvReader) record() (row RawRow, skip bool, err error) {
 		row.Cells[i] = text[from:e]
 		from = e
 	}
-	if controlChar(text) {
+	if suspect(text) {
 		for i := range row.Cells {
 			checkCell(row.Cells, i, &row.Problems)
 		}

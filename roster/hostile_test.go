@@ -27,6 +27,9 @@ func allocated(f func()) uint64 {
 
 func checkEcho(t *testing.T, i roster.Issue) {
 	t.Helper()
+	if !utf8.ValidString(i.Raw) || strings.ContainsRune(i.Raw, 0) {
+		t.Errorf("issue raw %q is not storable text", i.Raw)
+	}
 	if n := utf8.RuneCountInString(i.Raw); n > roster.EchoRunes+1 {
 		t.Errorf("issue echoes %d runes of raw text: %+v", n, i.Reason)
 	}
@@ -143,6 +146,14 @@ func TestHostileCells(t *testing.T) {
 		if len(got.Warnings) != 2 || got.Warnings[0].Field != roster.FieldEmployees || got.Warnings[1].Field != roster.FieldName ||
 			got.Warnings[1].Reason != roster.WarnControlChar || strings.ContainsRune(got.Warnings[1].Raw, 0) {
 			t.Fatalf("warnings %+v", got.Warnings)
+		}
+	})
+	t.Run("BadEncodingLate", func(t *testing.T) {
+		// ASCII for the first 64 KB, then GBK bytes: read as UTF-8, the cell is a warning.
+		csv := "统一社会信用代码,企业名称\n" + strings.Repeat("91440300715267267XG,a\n", 4000) + "91110108551385082Q,\xC7\xE0\xC9\xBD\n"
+		got, err := parseFile(t, []byte(csv), "x.csv", roster.Options{})
+		if err != nil || got.Encoding != "utf-8" || len(got.Warnings) != 1 || got.Warnings[0].Reason != roster.WarnBadEncoding || !utf8.ValidString(got.Warnings[0].Raw) {
+			t.Fatalf("%v %s %+v", err, got.Encoding, got.Warnings)
 		}
 	})
 	t.Run("ShortFileWithANUL", func(t *testing.T) {

@@ -3,6 +3,7 @@ package roster
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -34,6 +35,9 @@ const (
 const (
 	WarnCellTooLong = "cell_too_long"
 	WarnControlChar = "control_character"
+	// WarnBadEncoding: bytes that are not text in the file's encoding (PostgreSQL would refuse
+	// them), as when a GBK file begins with ASCII and is read as UTF-8.
+	WarnBadEncoding = "bad_encoding"
 )
 
 // CellProblem is a cell a reader emptied: too long, or holding a control character.
@@ -48,6 +52,8 @@ func (p CellProblem) Message(row int) string {
 	switch p.Reason {
 	case WarnCellTooLong:
 		return fmt.Sprintf("第 %d 行第 %d 列超过单元格上限 %d 个字符，已留空", row, p.Col+1, MaxCellRunes)
+	case WarnBadEncoding:
+		return fmt.Sprintf("第 %d 行第 %d 列含无法识别的字节（文件编码有误？上传时可指定 encoding），已留空", row, p.Col+1)
 	default:
 		return fmt.Sprintf("第 %d 行第 %d 列含控制字符（如 NUL），已留空", row, p.Col+1)
 	}
@@ -91,17 +97,26 @@ func controlChar(s string) bool {
 	return false
 }
 
-// checkCell empties a cell holding a control character, recording the problem.
+// checkCell empties a cell holding a control character or bytes that are not UTF-8,
+// recording the problem.
 func checkCell(cells []string, col int, problems *[]CellProblem) {
-	if controlChar(cells[col]) {
-		*problems = append(*problems, CellProblem{Col: col, Reason: WarnControlChar, Raw: echo(cells[col])})
+	switch v := cells[col]; {
+	case !utf8.ValidString(v):
+		*problems = append(*problems, CellProblem{Col: col, Reason: WarnBadEncoding, Raw: echo(v)})
+		cells[col] = ""
+	case controlChar(v):
+		*problems = append(*problems, CellProblem{Col: col, Reason: WarnControlChar, Raw: echo(v)})
 		cells[col] = ""
 	}
 }
 
-// echo is Clip with control characters replaced by U+FFFD, so that an echo carries none.
+// suspect says whether a text may need checkCell: it holds a control character or is not UTF-8.
+func suspect(s string) bool { return controlChar(s) || !utf8.ValidString(s) }
+
+// echo is Clip with control characters and bytes that are not UTF-8 replaced by U+FFFD, so
+// that an echo carries none (PostgreSQL stores neither NUL nor invalid UTF-8).
 func echo(s string) string {
-	c := Clip(s)
+	c := strings.ToValidUTF8(Clip(s), "\uFFFD")
 	if !controlChar(c) {
 		return c
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"tandem/roster"
 	"tandem/roster/rostertest"
@@ -183,6 +184,12 @@ func checkParsed(t *testing.T, data []byte) {
 	for _, r := range got.Records {
 		if len(r.USCC) != 18 || r.Row <= got.HeaderRow {
 			t.Fatalf("record %+v after header %d", r, got.HeaderRow)
+		}
+		// What reaches the store is text PostgreSQL takes: UTF-8, no NUL.
+		for _, v := range []string{r.Name, r.Township, r.Industry, r.Supervisor, r.RegStatus, r.Address} {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				t.Fatalf("record %+v holds %q", r, v)
+			}
 		}
 	}
 	for _, r := range got.Rejects {
