@@ -153,6 +153,20 @@ func TestHostileFilesEndToEnd(t *testing.T) {
 		status, body = admin.get("/roster-imports/" + id + "/rejects")
 		short("its rejects", status, body)
 
+		// A NUL, bytes that are not UTF-8 and a duplicate header are warnings, and the rows
+		// reach the store (PostgreSQL refuses NUL and invalid UTF-8 in text).
+		odd := "统一社会信用代码,企业名称,企业名称\n91110108551385082Q,青山\x00科技,x\n9144030071526726XG,\xC7\xE0,y\n"
+		status, body = admin.post("/roster-imports", "odd.csv", []byte(odd), "source", "market", "encoding", "utf-8")
+		short("roster import of odd cells", status, body)
+		id = importID(t, body)
+		if s := short("GET the odd import", 200, waitImport(t, admin, id)); !strings.Contains(s, `"status":"done"`) || !strings.Contains(s, `"accepted":2`) {
+			t.Errorf("odd import: %s", s)
+		}
+		status, body = admin.get("/roster-imports/" + id + "/rejects?severity=warning")
+		if s := short("its warnings", status, body); !strings.Contains(s, "duplicate_header") || !strings.Contains(s, "control_character") || !strings.Contains(s, "bad_encoding") {
+			t.Errorf("odd warnings: %s", s)
+		}
+
 		after := vmHWM(t, pid)
 		t.Logf("%s: VmHWM of tandem dev %d MB after login, %d MB after a small import, %d MB after the hostile files (+%d MB over all, +%d MB for the hostile files; bound 100 MB)",
 			db, before>>20, warm>>20, after>>20, (after-before)>>20, (after-warm)>>20)
