@@ -21,8 +21,8 @@ const (
 	DefaultMaxBytes int64 = 2 << 30
 	// MaxSharedStrings and MaxSharedBytes bound the shared-string table of an XLSX, the one
 	// part held in memory while the sheet streams.
-	MaxSharedStrings = 16 << 20
-	MaxSharedBytes   = 384 << 20
+	MaxSharedStrings = 8 << 20
+	MaxSharedBytes   = 192 << 20
 	// maxParts bounds the entries of an XLSX container (a workbook has a few dozen).
 	maxParts = 10000
 	// maxSmallPart bounds the parts read whole: workbook, relationships.
