@@ -28,7 +28,13 @@ import (
 	"tandem/store/storetest"
 )
 
-const importRows = 1_000_000
+// importRows is the size of each extract: 1,000,000, or IMPORT_ROWS.
+var importRows = func() int {
+	if n, err := strconv.Atoi(os.Getenv("IMPORT_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}()
 
 // usccFor makes the i-th valid credit code.
 func usccFor(i int) string { return string(domain.CompleteUSCC(fmt.Sprintf("91110108%09d", i))) }
@@ -162,6 +168,20 @@ func readWatch(st *store.Store, p domain.Principal, uscc string) (stop func() ti
 // first through Tandem (parse, validate, stage, merge with provenance) and, in the same run,
 // loads each file with `psql \copy` into a table with the same primary key: the floor.
 func BenchmarkImport(b *testing.B) {
+	benchImports(b, []string{"market", "tax", "social", "market-month2"})
+}
+
+// BenchmarkImportOneSource is how a city starts: the market extract is the only source
+// delivered, then its next month arrives (10% changed, 2% gone, 2% new). With no other source
+// to look at, the merge's plans differ from BenchmarkImport's (issue: flagging the gone
+// organizations once took 625 s for a million rows).
+func BenchmarkImportOneSource(b *testing.B) {
+	benchImports(b, []string{"market", "market-month2"})
+}
+
+// benchImports imports the named extracts in order ("source" or "source-month2") against the
+// \copy floor of each, measured in the same run.
+func benchImports(b *testing.B, names []string) {
 	if os.Getenv(storetest.PostgresEnv) == "" {
 		b.Skip("needs PostgreSQL: run `make bench-import`")
 	}
@@ -183,11 +203,11 @@ func BenchmarkImport(b *testing.B) {
 	a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute}, Notifier: activities.InAppNotifier{Store: st}}
 	admin := domain.Principal{Username: "admin", Admin: true}
 	dir := b.TempDir()
-	files := []struct{ source, path string }{
-		{"market", writeSource(b, dir, "market", false)},
-		{"tax", writeSource(b, dir, "tax", false)},
-		{"social", writeSource(b, dir, "social", false)},
-		{"market", writeSource(b, dir, "market", true)},
+	type file struct{ source, path string }
+	var files []file
+	for _, n := range names {
+		source, month2 := strings.CutSuffix(n, "-month2")
+		files = append(files, file{source, writeSource(b, dir, source, month2)})
 	}
 	b.ResetTimer()
 	for range b.N {
@@ -226,7 +246,7 @@ func BenchmarkImport(b *testing.B) {
 			}
 		}
 		b.ReportMetric(total.Seconds()/totalCopy.Seconds(), "import/copy-ratio")
-		b.Logf("all four files: tandem %v, \\copy %v, ratio %.2f× (target ≤ 2)", total.Round(time.Millisecond), totalCopy.Round(time.Millisecond), total.Seconds()/totalCopy.Seconds())
+		b.Logf("%d files: tandem %v, \\copy %v, ratio %.2f×", len(files), total.Round(time.Millisecond), totalCopy.Round(time.Millisecond), total.Seconds()/totalCopy.Seconds())
 	}
 }
 
