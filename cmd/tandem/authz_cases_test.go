@@ -234,7 +234,7 @@ func authzCases() map[string]authzCase {
 		"POST /api/v1/notifications/{id}/read": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			id := fx.notes[a.name]
 			if out {
-				id = fx.notes["inspector-b"]
+				id = fx.notes["secretary-b"]
 			}
 			if id == "" {
 				id = missingID(fmt.Sprintf("note-%s-%v", a.name, out))

@@ -36,6 +36,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			"read leaks %d, out-of-scope 2xx %d, write leaks %d, 5xx %d, undocumented statuses %d",
 			db, len(ops), len(fx.actors), st.requests, st.outRequests, time.Since(start).Round(time.Millisecond),
 			st.readLeaks, st.outSuccess, st.writeLeaks, st.serverErrors, st.undocumented)
+		for _, a := range fx.actors {
+			t.Logf("  %-9s statuses %v", a.role, st.byRole[a.role])
+		}
 	})
 }
 
@@ -76,6 +79,7 @@ func ordered(ops []apiOperation, cases map[string]authzCase) []apiOperation {
 type matrixStats struct {
 	requests, outRequests                                         int
 	readLeaks, outSuccess, writeLeaks, serverErrors, undocumented int
+	byRole                                                        map[string]map[int]int // role → status → requests
 }
 
 func isText(ctype string) bool {
@@ -89,7 +93,7 @@ func isText(ctype string) bool {
 
 func runAuthzMatrix(t *testing.T, fx *authzFixture, ops []apiOperation, cases map[string]authzCase) matrixStats {
 	t.Helper()
-	var st matrixStats
+	st := matrixStats{byRole: map[string]map[int]int{}}
 	for _, op := range ops {
 		c := cases[op.key()]
 		for _, a := range fx.actors {
@@ -103,6 +107,10 @@ func runAuthzMatrix(t *testing.T, fx *authzFixture, ops []apiOperation, cases ma
 				req := c.build(fx, a, out)
 				ans := send(t, fx.base, op, a, req)
 				st.requests++
+				if st.byRole[a.role] == nil {
+					st.byRole[a.role] = map[int]int{}
+				}
+				st.byRole[a.role][ans.status]++
 				where := "in scope"
 				if out {
 					st.outRequests++
@@ -176,7 +184,7 @@ func checkTownshipBUntouched(t *testing.T, fx *authzFixture) int {
 	t.Helper()
 	leaks := 0
 	fail := func(format string, args ...any) { leaks++; t.Errorf("WRITE LEAK: "+format, args...) }
-	admin := fx.admin
+	admin := loginAs(t, fx.base, "admin", adminPassword) // the matrix signed the fixture's session out
 	task := admin.must(200, "GET", "/tasks/"+fx.taskB, nil)
 	if task["status"] != "open" || task["assignee"] != nil || len(asSlice(task["comments"])) != 0 || len(asSlice(task["attachments"])) != 1 {
 		fail("township B's task changed: %v", task)
