@@ -301,6 +301,8 @@ func TestEdgeValueMatrix(t *testing.T) {
 					requests++
 					what := fmt.Sprintf("%s %s = %s", op.key(), tg.where, b.name)
 					switch {
+					case ans.status == 200 && c.outCheck != nil && c.outCheck(ans) == "":
+						continue // a bulk answer refusing each item on its own
 					case ans.status >= 500:
 						t.Errorf("%s: %d %s", what, ans.status, clip(ans.body))
 					case ans.status < 300 && op.Method != "GET":
