@@ -18,8 +18,9 @@ import (
 	"time"
 )
 
-// actor is who sends a matrix request: anonymous (no token), the admin, or a user of
-// township A holding one role.
+// actor is who sends a matrix request: anonymous (no token), the admin, a user of township A
+// holding one role, or the department's liaison (for whom A's objects are out of scope too;
+// the matrix holds it to the same rules, B's objects never in an answer).
 type actor struct {
 	name  string // username; "" for anonymous
 	role  string // anonymous, admin, officer, inspector, secretary, liaison
@@ -226,6 +227,9 @@ func buildAuthzFixture(t *testing.T, base string) *authzFixture {
 		s := loginAs(t, base, role+"-a", matrixPassword+role+"-a")
 		fx.actors = append(fx.actors, &actor{name: role + "-a", role: role, token: s.token})
 	}
+	// The county market department's liaison: on the department net, above neither township.
+	dept := loginAs(t, base, "liaison-dept", matrixPassword+"liaison-dept")
+	fx.actors = append(fx.actors, &actor{name: "liaison-dept", role: "liaison-dept", token: dept.token})
 	fx.actors = append(fx.actors, &actor{name: "admin", role: "admin", token: admin.token})
 
 	// A notification of each user who has one (the drills and rounds notify their units).

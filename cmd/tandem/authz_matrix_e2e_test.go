@@ -12,12 +12,12 @@ import (
 )
 
 // TestAuthorizationMatrix sends every operation of api/openapi.yaml as every role (anonymous,
-// admin, and a user of township A holding each role) against an object of township A and one
-// of township B, through the real binary on each database. It fails when an operation has no
-// case (or a case no operation), on any 500, on a status the document does not list, on a 2xx
-// for B's object, and on any of B's objects in an answer to a user of A. After the matrix it
-// checks that B's objects are as the fixture left them and that no audit record of a user of A
-// touches B.
+// admin, a user of township A holding each role, the department's liaison) against an object
+// of township A and one of township B, through the real binary on each database. It fails when
+// an operation has no case (or a case no operation), on any 500, on a status the document does
+// not list, on a 2xx for B's object, and on any of B's objects in an answer to anyone but the
+// admin. After the matrix it checks that B's objects are as the fixture left them and that no
+// audit record of those users touches B.
 func TestAuthorizationMatrix(t *testing.T) {
 	doc := loadAPIDocument(t)
 	ops, cases := doc.operations(), authzCases()
