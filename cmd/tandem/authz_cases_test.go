@@ -16,7 +16,7 @@ type authzCase struct {
 	// settings, public pages, the caller's own data) run once, in scope.
 	scoped  bool
 	outAlso []int
-	// outVisible: roles that see B's object by design (officers read every import).
+	// outVisible: roles that see B's object by design.
 	outVisible map[string]bool
 	// outCheck replaces "no 2xx" for answers that are 200 with a result per item (bulk
 	// operations, the unit import): it returns what went wrong, or "".
@@ -256,7 +256,13 @@ func authzCases() map[string]authzCase {
 			return apiRequest{params: p("text", "软件和信息技术服务业"), body: map[string]any{"unit_id": fx.industry}}
 		}),
 
-		// Imports belong to no unit: officers read every one, others their own uploads.
+		"GET /api/v1/sources": plain(none),
+		"PUT /api/v1/sources/{source}": plain(func(fx *authzFixture, _ *actor) apiRequest {
+			return apiRequest{params: p("source", "market"), body: map[string]any{"unit_id": fx.dept}}
+		}),
+
+		// Imports belong to no unit: the uploader, admins and the source's department's
+		// liaisons read one (docs/roster-delivery.md).
 		"POST /api/v1/roster-imports": plain(func(fx *authzFixture, _ *actor) apiRequest {
 			return apiRequest{form: map[string]string{"source": "market"}, fname: "market.csv",
 				file: []byte("统一社会信用代码,企业名称,所属乡镇(街道)\n" + fx.orgA + ",东风甲有限公司,东风街道\n")}
