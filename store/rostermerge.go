@@ -113,7 +113,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return err
 			}
 		}
-		for _, t := range []string{"cls", "recompute", "prev"} {
+		for _, t := range []string{"cls", "recompute", "prev", "dropped"} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
 			}
@@ -309,14 +309,24 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		s.trace("recompute organizations", start)
 		// Every source dropped it: flagged missing, kept with its last values. This source's
 		// own row of a gone organization is the carried one, flagged missing above, so only the
-		// other sources are asked, one lookup by key (uscc, source) per gone organization: a
-		// scalar subquery with LIMIT 1 stays a per-row probe whatever the planner thinks of the
-		// tables, where NOT EXISTS may become an anti-join over every source's rows and a
-		// correlated count over the unanalysed staging table scanned it once per organization
-		// (a market-only second month of 200,000 rows: 107 s for 4,000 gone organizations).
-		if err := exec(`UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM cls WHERE gone
-			AND (SELECT 1 FROM organization_sources s WHERE s.uscc = cls.uscc AND s.source <> @source AND NOT s.missing LIMIT 1) IS NULL)`); err != nil {
-			return err
+		// other sources are asked, one lookup by key (uscc, source) per gone organization (a
+		// scalar subquery with LIMIT 1 stays a per-row probe). The organizations so found go
+		// into a table of their own, analysed, before the roster is updated by key: when the
+		// planner had to guess how many a filter on cls leaves (10 where there were 2,000), it
+		// joined them to every organization by a filter, gone × roster (a market-only second
+		// month of 200,000 rows: 107 s in this statement).
+		steps = []string{
+			`CREATE TEMP TABLE dropped AS SELECT uscc FROM cls WHERE gone
+			 AND (SELECT 1 FROM organization_sources s WHERE s.uscc = cls.uscc AND s.source <> @source AND NOT s.missing LIMIT 1) IS NULL`,
+		}
+		if s.dialect == Postgres {
+			steps = append(steps, `ANALYZE dropped`)
+		}
+		steps = append(steps, `UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM dropped)`)
+		for _, q := range steps {
+			if err := exec(q); err != nil {
+				return err
+			}
 		}
 		// Conflicts among the organizations this extract delivers: those that had some and were
 		// left alone, and those derived again that have some now.
@@ -331,7 +341,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return err
 			}
 		}
-		for _, t := range []string{"cls", "recompute", "prev"} {
+		for _, t := range []string{"cls", "recompute", "prev", "dropped"} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
 			}
