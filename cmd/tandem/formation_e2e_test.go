@@ -44,7 +44,7 @@ func TestFormationEndToEnd(t *testing.T) {
 		admin.upload("market", roster)
 
 		login := func(name string) *session { return loginAs(t, p.base, name, "password-"+name) }
-		sec, off, offCounty, inspB := login("secretary-a"), login("officer-a"), login("officer-county"), login("inspector-b")
+		sec, off, _, inspB := login("secretary-a"), login("officer-a"), login("officer-county"), login("inspector-b")
 
 		// The township's officer starts the formation; a second start for the same
 		// organization is refused while the first runs.
@@ -116,7 +116,7 @@ func TestFormationEndToEnd(t *testing.T) {
 		p.kill(t)
 		p = startDev(t, data, dbURL)
 		admin = loginAs(t, p.base, "admin", adminPassword)
-		sec, off, offCounty = loginAs(t, p.base, "secretary-a", "password-secretary-a"),
+		sec, off, offCounty := loginAs(t, p.base, "secretary-a", "password-secretary-a"),
 			loginAs(t, p.base, "officer-a", "password-officer-a"), loginAs(t, p.base, "officer-county", "password-officer-county")
 		f = sec.must(200, "GET", "/formations/"+id, nil)
 		kinds := map[string]int{}
