@@ -2,8 +2,10 @@
 GO        ?= go
 BIN       := bin/tandem
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK   := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
-.PHONY: run build test test-dates lint bench bench-import bench-census fuzz clean
+.PHONY: run build test test-dates lint fuzz-list bench bench-import bench-census fuzz clean
 
 ## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
 run: build
@@ -23,11 +25,15 @@ test:
 test-dates:
 	./scripts/with-postgres.sh env GO=$(GO) ./scripts/test-dates.sh
 
-## lint: formatting, vet and Temporal's workflow determinism check
-lint:
+## lint: formatting, vet, staticcheck (default checks), Temporal's workflow determinism check,
+## FUZZ_TARGETS against the fuzz tests in the tree, and govulncheck on a local vulnerability
+## database (scripts/vulncheck.sh; reachable findings fail unless vulncheck-allow.txt says why)
+lint: fuzz-list
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(WORKFLOWCHECK) ./...
+	GO=$(GO) GOVULNCHECK=$(GOVULNCHECK) ./scripts/vulncheck.sh
 
 ## bench: benchmarks (each reports a ratio against a baseline measured in the same run);
 ## the inbox benchmark seeds 1,000,000 tasks in PostgreSQL (about a minute)
@@ -44,17 +50,37 @@ bench-census:
 bench-import:
 	./scripts/with-postgres.sh $(GO) test ./bench -run '^$$' -bench 'Import|XLSX' -benchtime 1x -timeout 60m
 
-## fuzz: run each fuzz target for FUZZTIME (default 30s)
+## fuzz: fuzz each of FUZZ_TARGETS for FUZZTIME (default 30s), or share FUZZTOTAL (whole
+## seconds, e.g. FUZZTOTAL=60s as in CI) evenly between them. Their seed corpora run in `make test`.
+## One line per target, ./package:FuzzName; `make lint` fails on a fuzz test missing here.
 FUZZTIME ?= 30s
-fuzz:
-	$(GO) test ./domain -run '^$$' -fuzz FuzzParseUSCC -fuzztime $(FUZZTIME)
-	$(GO) test ./forms -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME)
-	$(GO) test ./calendar -run '^$$' -fuzz FuzzAddWorkingDays -fuzztime $(FUZZTIME)
-	$(GO) test ./calendar -run '^$$' -fuzz FuzzParsePeriod -fuzztime $(FUZZTIME)
-	$(GO) test ./domain -run '^$$' -fuzz FuzzParseScheme -fuzztime $(FUZZTIME)
-	$(GO) test ./api -run '^$$' -fuzz FuzzMonthEndOf -fuzztime $(FUZZTIME)
-	$(GO) test ./api -run '^$$' -fuzz FuzzRequestBodies -fuzztime $(FUZZTIME)
-	$(GO) test ./roster -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+FUZZ_TARGETS := \
+	./domain:FuzzParseUSCC \
+	./domain:FuzzParseScheme \
+	./forms:FuzzValidate \
+	./calendar:FuzzAddWorkingDays \
+	./calendar:FuzzParsePeriod \
+	./api:FuzzMonthEndOf \
+	./api:FuzzRequestBodies \
+	./roster:FuzzParse \
+	./roster:FuzzXLSX \
+	./roster:FuzzCSVMatchesEncodingCSV \
+
+fuzz: fuzz-list
+	@set -e; t=$(FUZZTIME); \
+	if [ -n "$(FUZZTOTAL)" ]; then t=$$(( $(FUZZTOTAL:s=) / $(words $(FUZZ_TARGETS)) )); [ $$t -ge 1 ] || t=1; t=$${t}s; fi; \
+	for x in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${x#*:} in $${x%%:*} for $$t"; \
+	  $(GO) test $${x%%:*} -run '^$$' -fuzz "^$${x#*:}\$$" -fuzztime $$t; \
+	done
+
+# fuzz-list: FUZZ_TARGETS names exactly the Fuzz functions in the tree's _test.go files
+fuzz-list:
+	@found=$$(git grep -o -E '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sed -E 's#^(.*)/[^/]*:func #./\1:#' | tr '\n' ' '); \
+	missing=; for t in $$found; do case " $(FUZZ_TARGETS) " in *" $$t "*) ;; *) missing="$$missing $$t";; esac; done; \
+	extra=; for t in $(FUZZ_TARGETS); do case " $$found " in *" $$t "*) ;; *) extra="$$extra $$t";; esac; done; \
+	[ -z "$$missing" ] || { echo "fuzz tests missing from FUZZ_TARGETS in the Makefile:$$missing"; exit 1; }; \
+	[ -z "$$extra" ] || { echo "FUZZ_TARGETS names fuzz tests that do not exist:$$extra"; exit 1; }
 
 clean:
 	rm -rf bin
