@@ -51,7 +51,7 @@ bad = []
 for vid in sorted(found):
     f0 = found[vid][0]
     mods = ", ".join(sorted({f'{f["trace"][0].get("module", "?")}@{f["trace"][0].get("version", "?")}' for f in found[vid]}))
-    fixed = f0.get("fixed_version") or "no fixed version"
+    fixed = "fixed in " + f0["fixed_version"] if f0.get("fixed_version") else "no fix released"
     pos = f0["trace"][-1].get("position") or {}
     name = pos.get("filename", "?")
     if os.path.isabs(name):
@@ -59,7 +59,7 @@ for vid in sorted(found):
     where = f'{name}:{pos.get("line", "?")}'
     summary = osv.get(vid, {}).get("summary", "")
     status = "allowed: " + allowed[vid] if vid in allowed else "NOT ALLOWED"
-    print(f"{vid} {mods} (fixed in {fixed}), reached from {where}: {summary}\n    {status}")
+    print(f"{vid} {mods} ({fixed}), reached from {where}: {summary}\n    {status}")
     if vid not in allowed:
         bad.append(vid)
 
