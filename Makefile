@@ -76,7 +76,7 @@ fuzz: fuzz-list
 
 # fuzz-list: FUZZ_TARGETS names exactly the Fuzz functions in the tree's _test.go files
 fuzz-list:
-	@found=$$(git grep -o -E '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sed -E 's#^(.*)/[^/]*:func #./\1:#' | tr '\n' ' '); \
+	@found=$$(git grep --untracked -o -E '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sed -E 's#^(.*)/[^/]*:func #./\1:#' | tr '\n' ' '); \
 	missing=; for t in $$found; do case " $(FUZZ_TARGETS) " in *" $$t "*) ;; *) missing="$$missing $$t";; esac; done; \
 	extra=; for t in $(FUZZ_TARGETS); do case " $$found " in *" $$t "*) ;; *) extra="$$extra $$t";; esac; done; \
 	[ -z "$$missing" ] || { echo "fuzz tests missing from FUZZ_TARGETS in the Makefile:$$missing"; exit 1; }; \
