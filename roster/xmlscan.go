@@ -21,7 +21,6 @@ type xmlScanner struct {
 	name  []byte // local name of the last tag
 	attrs []xmlAttr
 	self  bool // the last start tag was self-closing
-	err   error
 }
 
 type xmlAttr struct {
