@@ -3,9 +3,11 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,12 +40,7 @@ func checkParameters() gin.HandlerFunc {
 			checkParam(&v, p.Key, p.Value)
 		}
 		query := c.Request.URL.Query()
-		keys := make([]string, 0, len(query))
-		for k := range query {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(query)) {
 			if reason := domain.CheckText(k, domain.ShortText); reason != "" {
 				v.Add(strconv.Quote(k), "a query parameter name "+reason)
 				continue
@@ -203,14 +200,8 @@ func checkForm(c *gin.Context) error {
 	if mf := c.Request.MultipartForm; mf != nil {
 		form, files = mf.Value, mf.File
 	}
-	names := make([]string, 0, len(form)+len(files))
-	for k := range form {
-		names = append(names, k)
-	}
-	for k := range files {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := append(slices.Collect(maps.Keys(form)), slices.Collect(maps.Keys(files))...)
+	slices.Sort(names)
 	for _, k := range names {
 		if reason := domain.CheckText(k, domain.ShortText); reason != "" {
 			v.Add(strconv.Quote(k), "a field name "+reason)
