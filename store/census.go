@@ -400,3 +400,25 @@ func (s *Store) LargeEnterprise(ctx context.Context, uscc string) (tagged, hasIn
 	}
 	return n > 0, instructor != "", nil
 }
+
+// ChangedRounds records census rounds (one per root region unit) over the organizations new or
+// changed since a time: the monthly docking sends them to the townships.
+func (s *Store) ChangedRounds(ctx context.Context, since time.Time, actor string) ([]CensusRound, error) {
+	var roots []unitRow
+	if err := s.db.WithContext(ctx).Where("net = ? AND parent_id IS NULL AND merged_into IS NULL", string(domain.NetRegion)).Order("path").Find(&roots).Error; err != nil {
+		return nil, translate(err, "units")
+	}
+	var out []CensusRound
+	for _, u := range roots {
+		r, err := s.CreateRound(ctx, domain.Principal{Username: actor, Admin: true}, RoundStart{UnitID: u.ID, Selection: "changed", Since: &since})
+		if err != nil {
+			return nil, err
+		}
+		if r.Total > 0 {
+			out = append(out, r)
+		} else if err := s.EndRound(ctx, r.ID, "done", actor); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

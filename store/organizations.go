@@ -304,36 +304,6 @@ func (s *Store) IndustryMappings(ctx context.Context) ([]IndustryMapping, error)
 	return out, translate(s.db.WithContext(ctx).Order("text").Find(&out).Error, "industry mappings")
 }
 
-// ImportIssues lists an import's rejects or warnings by row.
-func (s *Store) ImportIssues(ctx context.Context, importID, severity string, page Page) ([]ImportIssue, string, error) {
-	q := s.db.WithContext(ctx).Table("roster_issues").Where("import_id = ? AND severity = ?", importID, severity)
-	if page.Cursor != "" {
-		c, err := decodeCursor(page.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		n, err := strconv.Atoi(c)
-		if err != nil {
-			return nil, "", domain.Invalid("bad cursor", domain.FieldError{Field: "cursor", Reason: "not a cursor from a previous page"})
-		}
-		q = q.Where("row_number > ?", n)
-	}
-	var rows []struct {
-		RowNumber                        int
-		Field, Severity, Reason, Message string
-		Raw                              string
-	}
-	if err := q.Order("row_number, field").Limit(page.limit() + 1).Find(&rows).Error; err != nil {
-		return nil, "", translate(err, "import issues")
-	}
-	out := make([]ImportIssue, len(rows))
-	for i, r := range rows {
-		out[i] = ImportIssue{Row: r.RowNumber, Field: r.Field, Severity: r.Severity, Reason: r.Reason, Message: r.Message, Raw: r.Raw}
-	}
-	out, next := nextCursor(out, page, func(i ImportIssue) string { return strconv.Itoa(i.Row) })
-	return out, next, nil
-}
-
 // ResponsibilityProblem is an organization with no responsible unit, or more than one, on a net.
 type ResponsibilityProblem struct {
 	USCC    string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,4 +231,34 @@ func operatingExpr(col string) string {
 	return fmt.Sprintf(`CASE WHEN %[1]s = '' THEN NULL
 		WHEN %[1]s LIKE '%%注销%%' OR %[1]s LIKE '%%吊销%%' OR %[1]s LIKE '%%撤销%%' OR %[1]s LIKE '%%迁出%%' OR %[1]s LIKE '%%歇业%%' THEN FALSE
 		ELSE TRUE END`, col)
+}
+
+// ImportIssues lists an import's rejects or warnings by row.
+func (s *Store) ImportIssues(ctx context.Context, importID, severity string, page Page) ([]ImportIssue, string, error) {
+	q := s.db.WithContext(ctx).Table("roster_issues").Where("import_id = ? AND severity = ?", importID, severity)
+	if page.Cursor != "" {
+		c, err := decodeCursor(page.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		n, err := strconv.Atoi(c)
+		if err != nil {
+			return nil, "", domain.Invalid("bad cursor", domain.FieldError{Field: "cursor", Reason: "not a cursor from a previous page"})
+		}
+		q = q.Where("row_number > ?", n)
+	}
+	var rows []struct {
+		RowNumber                        int
+		Field, Severity, Reason, Message string
+		Raw                              string
+	}
+	if err := q.Order("row_number, field").Limit(page.limit() + 1).Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "import issues")
+	}
+	out := make([]ImportIssue, len(rows))
+	for i, r := range rows {
+		out[i] = ImportIssue{Row: r.RowNumber, Field: r.Field, Severity: r.Severity, Reason: r.Reason, Message: r.Message, Raw: r.Raw}
+	}
+	out, next := nextCursor(out, page, func(i ImportIssue) string { return strconv.Itoa(i.Row) })
+	return out, next, nil
 }

@@ -135,3 +135,55 @@ func (s *Store) ListUnits(ctx context.Context, p domain.Principal, f UnitFilter)
 	}
 	return out, next, nil
 }
+
+// ParentUnit returns a unit's parent, or the unit itself for a root.
+func (s *Store) ParentUnit(ctx context.Context, unitID string) (domain.Unit, error) {
+	var u unitRow
+	if err := s.db.WithContext(ctx).Where("id = ?", unitID).Take(&u).Error; err != nil {
+		return domain.Unit{}, translate(err, "unit")
+	}
+	if u.ParentID == nil {
+		return u.domain(), nil
+	}
+	var parent unitRow
+	if err := s.db.WithContext(ctx).Where("id = ?", *u.ParentID).Take(&parent).Error; err != nil {
+		return domain.Unit{}, translate(err, "unit")
+	}
+	return parent.domain(), nil
+}
+
+// DepartmentUnits lists the member departments of the joint meeting (units of the department
+// net), which deliver an extract every month.
+func (s *Store) DepartmentUnits(ctx context.Context) ([]domain.Unit, error) {
+	var rows []unitRow
+	if err := s.db.WithContext(ctx).Where("net = ? AND merged_into IS NULL", string(domain.NetDepartment)).Order("name").Find(&rows).Error; err != nil {
+		return nil, translate(err, "units")
+	}
+	out := make([]domain.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// Counties lists the county units (the bulletins go to each).
+func (s *Store) Counties(ctx context.Context) ([]domain.Unit, error) {
+	return s.unitsOfKind(ctx, domain.KindCounty)
+}
+
+// Committees lists the industry committees.
+func (s *Store) Committees(ctx context.Context) ([]domain.Unit, error) {
+	return s.unitsOfKind(ctx, domain.KindCommittee)
+}
+
+func (s *Store) unitsOfKind(ctx context.Context, kind domain.UnitKind) ([]domain.Unit, error) {
+	var rows []unitRow
+	if err := s.db.WithContext(ctx).Where("kind = ? AND merged_into IS NULL", string(kind)).Order("path").Find(&rows).Error; err != nil {
+		return nil, translate(err, "units")
+	}
+	out := make([]domain.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

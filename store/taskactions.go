@@ -1,0 +1,288 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"tandem/domain"
+)
+
+// changeTask loads a task the caller may view, lets decide check it and say the new state,
+// then writes that state only if nobody changed the task meanwhile (else ECONFLICT), with a
+// history event and an audit record.
+func (s *Store) changeTask(ctx context.Context, p domain.Principal, id, action string, detail any,
+	decide func(t domain.Task, next *taskRow) error) (domain.Task, error) {
+	var out taskRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur taskRow
+		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", id), p).Take(&cur).Error; err != nil {
+			return translate(err, "task")
+		}
+		next := cur
+		if err := decide(cur.domain(), &next); err != nil {
+			return err
+		}
+		next.UpdatedAt = s.Now()
+		q := tx.Model(&taskRow{}).Where("id = ? AND status = ? AND delegation = ?", cur.ID, cur.Status, cur.Delegation)
+		if cur.Assignee == nil {
+			q = q.Where("assignee IS NULL")
+		} else {
+			q = q.Where("assignee = ?", *cur.Assignee)
+		}
+		res := q.Updates(map[string]any{
+			"status": next.Status, "assignee": next.Assignee, "owner": next.Owner, "delegation": next.Delegation,
+			"updated_at": next.UpdatedAt,
+		})
+		if res.Error != nil {
+			return translate(res.Error, "task")
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.ECONFLICT, "the task changed meanwhile; reload it and try again")
+		}
+		out = next
+		if err := s.taskEvent(ctx, tx, cur.ID, p.Username, action, detail); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Username, "task."+action, "task", cur.ID, cur.UnitPath, auditOf(cur), auditOf(next))
+	})
+	return out.domain(), err
+}
+
+func refuseClosed(t domain.Task) error {
+	if !t.Status.Active() {
+		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
+	}
+	return nil
+}
+
+// ClaimTask gives an open, unassigned task to the caller, who must hold its role in its unit.
+// Of concurrent claims exactly one wins; the others get ECONFLICT.
+func (s *Store) ClaimTask(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+	return s.changeTask(ctx, p, id, "claimed", nil, func(t domain.Task, next *taskRow) error {
+		if err := refuseClosed(t); err != nil {
+			return err
+		}
+		if t.Assignee != nil {
+			if *t.Assignee == p.Username {
+				return domain.Errorf(domain.ECONFLICT, "you have already claimed this task")
+			}
+			return domain.Errorf(domain.ECONFLICT, "the task is claimed by %s", *t.Assignee)
+		}
+		if !p.HoldsRoleIn(t.Role, t.UnitID) {
+			return domain.Errorf(domain.EFORBIDDEN, "claiming this task needs the %s role in its unit", t.Role)
+		}
+		next.Assignee, next.Status = &p.Username, string(domain.TaskClaimed)
+		return nil
+	})
+}
+
+// UnclaimTask returns a claimed task to its unit's pool (its assignee, or an officer over it).
+func (s *Store) UnclaimTask(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+	return s.changeTask(ctx, p, id, "unclaimed", nil, func(t domain.Task, next *taskRow) error {
+		if err := refuseClosed(t); err != nil {
+			return err
+		}
+		if t.Assignee == nil {
+			return domain.Errorf(domain.ECONFLICT, "the task is not claimed")
+		}
+		if !t.IsAssignee(p.Username) && !p.CanManage(t) {
+			return domain.Errorf(domain.EFORBIDDEN, "only the assignee or an officer over the unit may unclaim it")
+		}
+		if t.Delegation == "pending" {
+			return domain.Errorf(domain.ECONFLICT, "the task is delegated; resolve the delegation first")
+		}
+		next.Assignee, next.Status = nil, string(domain.TaskOpen)
+		return nil
+	})
+}
+
+// AssignTask gives a task to a user who may view it; officers over the unit (and admins) do this.
+func (s *Store) AssignTask(ctx context.Context, p domain.Principal, id, username string) (domain.Task, error) {
+	target, err := s.principalOf(ctx, username)
+	if err != nil {
+		return domain.Task{}, err
+	}
+	return s.changeTask(ctx, p, id, "assigned", map[string]string{"assignee": username}, func(t domain.Task, next *taskRow) error {
+		if err := refuseClosed(t); err != nil {
+			return err
+		}
+		if !p.CanManage(t) {
+			return domain.Errorf(domain.EFORBIDDEN, "only an officer over the task's unit may assign it")
+		}
+		if !target.Views(t.UnitPath) {
+			return domain.Invalid("the assignee cannot see this task", domain.FieldError{Field: "assignee", Reason: "not a member of the task's unit or above"})
+		}
+		next.Assignee, next.Status, next.Owner, next.Delegation = &target.Username, string(domain.TaskClaimed), nil, ""
+		return nil
+	})
+}
+
+// DelegateTask hands the caller's task to another user for a while; the delegate resolves it
+// back (ResolveTask) and the owner completes it.
+func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, username string) (domain.Task, error) {
+	target, err := s.principalOf(ctx, username)
+	if err != nil {
+		return domain.Task{}, err
+	}
+	return s.changeTask(ctx, p, id, "delegated", map[string]string{"delegate": username}, func(t domain.Task, next *taskRow) error {
+		if err := refuseClosed(t); err != nil {
+			return err
+		}
+		if !t.IsAssignee(p.Username) || t.Delegation == "pending" {
+			return domain.Errorf(domain.EFORBIDDEN, "only the task's assignee may delegate it")
+		}
+		if username == p.Username {
+			return domain.Invalid("cannot delegate to yourself", domain.FieldError{Field: "assignee", Reason: "is you"})
+		}
+		if !target.Views(t.UnitPath) {
+			return domain.Invalid("the delegate cannot see this task", domain.FieldError{Field: "assignee", Reason: "not a member of the task's unit or above"})
+		}
+		next.Owner, next.Assignee, next.Delegation = &p.Username, &target.Username, "pending"
+		return nil
+	})
+}
+
+// ResolveTask ends a delegation: the delegate hands the task back to its owner.
+func (s *Store) ResolveTask(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
+	return s.changeTask(ctx, p, id, "resolved", nil, func(t domain.Task, next *taskRow) error {
+		if err := refuseClosed(t); err != nil {
+			return err
+		}
+		if t.Delegation != "pending" || !t.IsAssignee(p.Username) {
+			return domain.Errorf(domain.ECONFLICT, "the task is not delegated to you")
+		}
+		next.Assignee, next.Owner, next.Delegation = t.Owner, nil, "resolved"
+		return nil
+	})
+}
+
+// CompleteTask records a task's result. The owning workflow calls it (through an activity)
+// once it has accepted the result; calling it again returns the completed task unchanged.
+func (s *Store) CompleteTask(ctx context.Context, id, actor string, result json.RawMessage) (domain.Task, error) {
+	var out taskRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur taskRow
+		if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
+			return translate(err, "task")
+		}
+		switch domain.TaskStatus(cur.Status) {
+		case domain.TaskCompleted:
+			out = cur
+			return nil
+		case domain.TaskCancelled:
+			return domain.Errorf(domain.ECONFLICT, "the task was cancelled")
+		}
+		now := s.Now()
+		res := string(result)
+		res2 := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{"open", "claimed"}).Updates(map[string]any{
+			"status": string(domain.TaskCompleted), "result": res, "completed_by": actor, "completed_at": now,
+			"updated_at": now, "delegation": "", "owner": nil,
+		})
+		if res2.Error != nil {
+			return translate(res2.Error, "task")
+		}
+		if err := tx.Where("id = ?", id).Take(&out).Error; err != nil {
+			return translate(err, "task")
+		}
+		if err := s.taskEvent(ctx, tx, id, actor, "completed", json.RawMessage(res)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "task.complete", "task", id, cur.UnitPath, auditOf(cur), auditOf(out))
+	})
+	return out.domain(), err
+}
+
+// CancelTasks cancels every active task a workflow owns; it returns how many.
+func (s *Store) CancelTasks(ctx context.Context, workflowID, reason string) (int, error) {
+	var ids []string
+	if err := s.db.WithContext(ctx).Model(&taskRow{}).Where("workflow_id = ? AND status IN ?", workflowID, []string{"open", "claimed"}).
+		Pluck("id", &ids).Error; err != nil {
+		return 0, translate(err, "tasks")
+	}
+	for _, id := range ids {
+		if err := s.CancelTask(ctx, id, reason); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// CancelTask cancels one active task (a no-op on a closed one).
+func (s *Store) CancelTask(ctx context.Context, id, reason string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur taskRow
+		if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
+			return translate(err, "task")
+		}
+		if !domain.TaskStatus(cur.Status).Active() {
+			return nil
+		}
+		res := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{"open", "claimed"}).
+			Updates(map[string]any{"status": string(domain.TaskCancelled), "updated_at": s.Now()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return translate(res.Error, "task")
+		}
+		if err := s.taskEvent(ctx, tx, id, domain.SystemActor, "cancelled", map[string]string{"reason": reason}); err != nil {
+			return err
+		}
+		next := cur
+		next.Status = string(domain.TaskCancelled)
+		return s.audit(ctx, tx, domain.SystemActor, "task.cancel", "task", id, cur.UnitPath, auditOf(cur), auditOf(next))
+	})
+}
+
+// MarkTaskReminded records that a reminder went out.
+func (s *Store) MarkTaskReminded(ctx context.Context, id string, recipients []string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&taskRow{}).Where("id = ?", id).Updates(map[string]any{"reminded_at": s.Now()}).Error; err != nil {
+			return translate(err, "task")
+		}
+		return s.taskEvent(ctx, tx, id, domain.SystemActor, "reminded", map[string]any{"recipients": recipients})
+	})
+}
+
+// RecordEscalation notes on an overdue task and on its escalation task that one names the other.
+func (s *Store) RecordEscalation(ctx context.Context, overdueID, escalationID, unitID string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&taskRow{}).Where("id = ?", overdueID).Updates(map[string]any{"escalated_at": s.Now()}).Error; err != nil {
+			return translate(err, "task")
+		}
+		if err := s.taskEvent(ctx, tx, overdueID, domain.SystemActor, "escalated", map[string]string{"escalation_task_id": escalationID, "to_unit_id": unitID}); err != nil {
+			return err
+		}
+		return s.taskEvent(ctx, tx, escalationID, domain.SystemActor, "escalated", map[string]string{"overdue_task_id": overdueID})
+	})
+}
+
+// ExtendTaskDeadline moves an active task's due date (and reminder) later.
+func (s *Store) ExtendTaskDeadline(ctx context.Context, id string, dueAt time.Time, provisional bool, remindAt *time.Time, actor, reason string) (domain.Task, error) {
+	var out taskRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur taskRow
+		if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
+			return translate(err, "task")
+		}
+		if !domain.TaskStatus(cur.Status).Active() {
+			return domain.Errorf(domain.ECONFLICT, "the task is %s", cur.Status)
+		}
+		if err := tx.Model(&taskRow{}).Where("id = ?", id).Updates(map[string]any{
+			"due_at": dueAt.UTC(), "due_provisional": provisional, "remind_at": remindAt, "reminded_at": nil,
+			"escalated_at": nil, "updated_at": s.Now(),
+		}).Error; err != nil {
+			return translate(err, "task")
+		}
+		if err := tx.Where("id = ?", id).Take(&out).Error; err != nil {
+			return translate(err, "task")
+		}
+		detail := map[string]any{"from": cur.DueAt.UTC(), "to": dueAt.UTC(), "reason": reason}
+		if err := s.taskEvent(ctx, tx, id, actor, "deadline_extended", detail); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "task.extend_deadline", "task", id, cur.UnitPath,
+			map[string]any{"due_at": cur.DueAt.UTC()}, map[string]any{"due_at": dueAt.UTC(), "reason": reason})
+	})
+	return out.domain(), err
+}
