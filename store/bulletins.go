@@ -119,7 +119,9 @@ func (s *Store) MakeBulletin(ctx context.Context, periodID, countyID, month, pre
 	}
 	pathOf := map[string]string{}
 	var all []unitRow
-	s.db.WithContext(ctx).Model(&unitRow{}).Select("id, path").Find(&all)
+	if err := s.db.WithContext(ctx).Model(&unitRow{}).Select("id, path").Find(&all).Error; err != nil {
+		return f, translate(err, "units")
+	}
 	for _, u := range all {
 		pathOf[u.ID] = u.Path
 	}

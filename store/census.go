@@ -345,7 +345,9 @@ func (s *Store) AttachCoverage(ctx context.Context, actor, uscc, method, partyOr
 				return domain.Invalid("no such active party organization", domain.FieldError{Field: "party_org_id", Reason: "not an active party organization"})
 			}
 			var n int64
-			tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", po.ID).Count(&n)
+			if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", po.ID).Count(&n).Error; err != nil {
+				return translate(err, "party organization")
+			}
 			if method == "joint" && (po.Kind != domain.KindJoint || n >= domain.MaxJointOrgs) {
 				return domain.Invalid("the joint branch cannot take it", domain.FieldError{Field: "party_org_id",
 					Reason: "rule 联合党支部: a joint branch covers at most 5 organizations"})

@@ -112,7 +112,9 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 			if err := tx.Create(&formationOrg{FormationID: f.ID, USCC: uscc, Running: true}).Error; err != nil {
 				if err := translate(err, "formation"); domain.ErrorCode(err) == domain.ECONFLICT {
 					var other string
-					tx.Model(&formationOrg{}).Where("uscc = ? AND running", uscc).Pluck("formation_id", &other)
+					if err := tx.Model(&formationOrg{}).Where("uscc = ? AND running", uscc).Pluck("formation_id", &other).Error; err != nil {
+						return translate(err, "formation")
+					}
 					return domain.Errorf(domain.ECONFLICT, "organization %s is already in a running formation (%s)", uscc, other)
 				}
 				return translate(err, "formation")
@@ -198,7 +200,9 @@ func (s *Store) TransferRelations(ctx context.Context, in TransferInput) (PartyO
 			}
 		} else {
 			var name string
-			tx.Table("organizations").Where("uscc = ?", f.LeadUSCC).Pluck("name", &name)
+			if err := tx.Table("organizations").Where("uscc = ?", f.LeadUSCC).Pluck("name", &name).Error; err != nil {
+				return translate(err, "organization "+f.LeadUSCC)
+			}
 			po = PartyOrg{ID: newID(), Kind: f.Kind, Name: name + f.Kind.Label(), UnitID: f.UnitID, UnitPath: f.UnitPath,
 				Status: "forming", Committee: in.Committee, Officers: "[]", TermYears: f.Kind.TermYears(), EndsOn: in.EndsOn,
 				FormationID: f.ID, UpgradePrompt: string(in.UpgradePrompt), CreatedAt: now, UpdatedAt: now}

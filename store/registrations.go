@@ -77,7 +77,9 @@ func (s *Store) ReportRegistration(ctx context.Context, actor string, r Registra
 			return translate(err, "registration")
 		}
 		var path string
-		tx.Table("organizations").Where("uscc = ?", reg.USCC).Pluck("region_path", &path)
+		if err := tx.Table("organizations").Where("uscc = ?", reg.USCC).Pluck("region_path", &path).Error; err != nil {
+			return translate(err, "organization")
+		}
 		return s.audit(ctx, tx, actor, "registration.report", "organization", reg.USCC, path, nil,
 			map[string]any{"registration_id": reg.ID, "event": r.Event, "expires_at": expires})
 	})
@@ -119,7 +121,9 @@ func (s *Store) SurveyByToken(ctx context.Context, token string) (Registration, 
 		return reg, "", domain.Errorf(domain.ENOTFOUND, "no such survey")
 	}
 	var name string
-	s.db.WithContext(ctx).Table("organizations").Where("uscc = ?", reg.USCC).Pluck("name", &name)
+	if err := s.db.WithContext(ctx).Table("organizations").Where("uscc = ?", reg.USCC).Pluck("name", &name).Error; err != nil {
+		return reg, "", translate(err, "organization")
+	}
 	return reg, name, nil
 }
 
@@ -161,7 +165,9 @@ func (s *Store) AnswerSurvey(ctx context.Context, token string, a SurveyAnswer) 
 			return translate(err, "organization")
 		}
 		var path string
-		tx.Table("organizations").Where("uscc = ?", reg.USCC).Pluck("region_path", &path)
+		if err := tx.Table("organizations").Where("uscc = ?", reg.USCC).Pluck("region_path", &path).Error; err != nil {
+			return translate(err, "organization")
+		}
 		return s.audit(ctx, tx, "survey:"+reg.ID, "registration.answer", "organization", reg.USCC, path, nil,
 			map[string]any{"registration_id": reg.ID, "formal_members": a.FormalMembers, "probationary_members": a.ProbationaryMembers, "party_org": a.PartyOrg})
 	})
