@@ -195,43 +195,57 @@ func (s *Store) CompleteTask(ctx context.Context, id, actor string, result json.
 	return out.domain(), err
 }
 
-// CancelTasks cancels every active task a workflow owns; it returns how many.
+// CancelTasks cancels every active task a workflow owns, in one transaction; it returns how
+// many.
 func (s *Store) CancelTasks(ctx context.Context, workflowID, reason string) (int, error) {
-	var ids []string
-	if err := s.db.WithContext(ctx).Model(&taskRow{}).Where("workflow_id = ? AND status IN ?", workflowID, []string{"open", "claimed"}).
-		Pluck("id", &ids).Error; err != nil {
-		return 0, translate(err, "tasks")
-	}
-	for _, id := range ids {
-		if err := s.CancelTask(ctx, id, reason); err != nil {
-			return 0, err
+	n := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var ids []string
+		if err := tx.Model(&taskRow{}).Where("workflow_id = ? AND status IN ?", workflowID, []string{"open", "claimed"}).
+			Order("id").Pluck("id", &ids).Error; err != nil {
+			return translate(err, "tasks")
 		}
+		for _, id := range ids {
+			if err := s.cancelTask(ctx, tx, id, reason); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	return len(ids), nil
+	return n, nil
 }
 
 // CancelTask cancels one active task (a no-op on a closed one).
 func (s *Store) CancelTask(ctx context.Context, id, reason string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cur taskRow
-		if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
-			return translate(err, "task")
-		}
-		if !domain.TaskStatus(cur.Status).Active() {
-			return nil
-		}
-		res := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{"open", "claimed"}).
-			Updates(map[string]any{"status": string(domain.TaskCancelled), "updated_at": s.Now()})
-		if res.Error != nil || res.RowsAffected == 0 {
-			return translate(res.Error, "task")
-		}
-		if err := s.taskEvent(ctx, tx, id, domain.SystemActor, "cancelled", map[string]string{"reason": reason}); err != nil {
-			return err
-		}
-		next := cur
-		next.Status = string(domain.TaskCancelled)
-		return s.audit(ctx, tx, domain.SystemActor, "task.cancel", "task", id, cur.UnitPath, auditOf(cur), auditOf(next))
+		return s.cancelTask(ctx, tx, id, reason)
 	})
+}
+
+// cancelTask cancels one active task within tx, with its history event and audit record.
+func (s *Store) cancelTask(ctx context.Context, tx *gorm.DB, id, reason string) error {
+	var cur taskRow
+	if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
+		return translate(err, "task")
+	}
+	if !domain.TaskStatus(cur.Status).Active() {
+		return nil
+	}
+	res := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{"open", "claimed"}).
+		Updates(map[string]any{"status": string(domain.TaskCancelled), "updated_at": s.Now()})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return translate(res.Error, "task")
+	}
+	if err := s.taskEvent(ctx, tx, id, domain.SystemActor, "cancelled", map[string]string{"reason": reason}); err != nil {
+		return err
+	}
+	next := cur
+	next.Status = string(domain.TaskCancelled)
+	return s.audit(ctx, tx, domain.SystemActor, "task.cancel", "task", id, cur.UnitPath, auditOf(cur), auditOf(next))
 }
 
 // MarkTaskReminded records that a reminder went out.

@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"tandem/domain"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+// TestCancelTasksInOneTransaction cancels a workflow's tasks all or none: a failure on the
+// second task's audit record leaves the first one open too.
+func TestCancelTasksInOneTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, a, _, _ := nets(t, st)
+		due := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
+		var ids []string
+		for _, key := range []string{"wf-batch/1", "wf-batch/2", "wf-batch/3"} {
+			task, _, err := st.CreateTask(ctx, store.NewTask{Key: key, Kind: "drill.acknowledge", WorkflowID: "wf-batch",
+				UnitID: a.ID, Role: domain.RoleInspector, DueAt: due})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, task.ID)
+		}
+		other, _, err := st.CreateTask(ctx, store.NewTask{Key: "wf-other/1", Kind: "drill.acknowledge", WorkflowID: "wf-other",
+			UnitID: a.ID, Role: domain.RoleInspector, DueAt: due})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// The second task.cancel audit record fails.
+		cancels, fail := 0, true
+		if err := st.DB().Callback().Create().Before("gorm:create").Register("test:fail_second_cancel", func(db *gorm.DB) {
+			if !fail || db.Statement.Table != "audit_events" {
+				return
+			}
+			if v := reflect.Indirect(reflect.ValueOf(db.Statement.Dest)); v.Kind() == reflect.Struct && v.FieldByName("Action").String() == "task.cancel" {
+				if cancels++; cancels == 2 {
+					_ = db.AddError(errors.New("injected failure"))
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.CancelTasks(ctx, "wf-batch", "test"); err == nil || n != 0 {
+			t.Fatalf("cancel with a failing audit record: %d %v, want an error", n, err)
+		}
+		for _, id := range ids {
+			if got, err := st.TaskByID(ctx, id); err != nil || got.Status != domain.TaskOpen {
+				t.Fatalf("task %s after a failed batch: %s %v, want open", id, got.Status, err)
+			}
+		}
+
+		fail = false
+		n, err := st.CancelTasks(ctx, "wf-batch", "test")
+		if err != nil || n != 3 {
+			t.Fatalf("cancel: %d %v, want 3", n, err)
+		}
+		for _, id := range ids {
+			got, err := st.TaskByID(ctx, id)
+			if err != nil || got.Status != domain.TaskCancelled {
+				t.Fatalf("task %s: %s %v, want cancelled", id, got.Status, err)
+			}
+			events, _, err := st.ListAudit(ctx, admin, store.AuditFilter{SubjectType: "task", SubjectID: id})
+			if err != nil || len(events) == 0 || events[0].Action != "task.cancel" {
+				t.Fatalf("audit of %s: %+v %v, want task.cancel last", id, events, err)
+			}
+			history, err := st.TaskHistory(ctx, id)
+			if err != nil || history[len(history)-1].Type != "cancelled" {
+				t.Fatalf("history of %s: %+v %v", id, history, err)
+			}
+		}
+		if got, _ := st.TaskByID(ctx, other.ID); got.Status != domain.TaskOpen {
+			t.Fatalf("another workflow's task: %s, want open", got.Status)
+		}
+		if n, err := st.CancelTasks(ctx, "wf-batch", "again"); err != nil || n != 0 {
+			t.Fatalf("cancel again: %d %v, want 0", n, err)
+		}
+	})
+}
