@@ -98,21 +98,13 @@ func (a *Activities) EndFormation(ctx context.Context, in EndFormationInput) err
 
 // RegisterOf returns the register of a party organization's organizations: name → formal.
 func (a *Activities) RegisterOf(ctx context.Context, partyOrgID string) (map[string]bool, error) {
-	po, err := a.Store.GetPartyOrg(ctx, domain.Principal{Admin: true}, partyOrgID)
+	ms, err := a.Store.PartyOrgMembers(ctx, partyOrgID)
 	if err != nil {
 		return nil, nonRetryable(err)
 	}
 	out := map[string]bool{}
-	for _, uscc := range po.Organizations {
-		ms, err := a.Store.PartyMembers(ctx, domain.Principal{Admin: true}, uscc)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if m.PartyOrgID != nil && *m.PartyOrgID == partyOrgID {
-				out[m.Name] = m.Status == "formal"
-			}
-		}
+	for _, m := range ms {
+		out[m.Name] = m.Status == "formal"
 	}
 	return out, nil
 }

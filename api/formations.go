@@ -383,23 +383,21 @@ func (s *Server) requestReschedule(c *gin.Context) {
 // signalPartyOrg signals a party organization's workflow, starting it from the record when it
 // is not running (the formation hands over to it a moment after the record turns active).
 func (s *Server) signalPartyOrg(ctx context.Context, po store.PartyOrg, signal string, arg any) error {
+	ms, err := s.Store.PartyOrgMembers(ctx, po.ID)
+	if err != nil {
+		return err
+	}
 	formal := 0
-	for _, uscc := range po.Organizations {
-		ms, err := s.Store.PartyMembers(ctx, domain.Principal{Admin: true}, uscc)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if m.Status == "formal" && m.PartyOrgID != nil && *m.PartyOrgID == po.ID {
-				formal++
-			}
+	for _, m := range ms {
+		if m.Status == "formal" {
+			formal++
 		}
 	}
 	lead := ""
 	if f, err := s.Store.FormationByID(ctx, po.FormationID); err == nil && len(f.Organizations) > 0 {
 		lead = f.LeadUSCC
 	}
-	_, err := s.Temporal.SignalWithStartWorkflow(ctx, workflows.PartyOrgWorkflowID(po.ID), signal, arg, client.StartWorkflowOptions{
+	_, err = s.Temporal.SignalWithStartWorkflow(ctx, workflows.PartyOrgWorkflowID(po.ID), signal, arg, client.StartWorkflowOptions{
 		ID: workflows.PartyOrgWorkflowID(po.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(po.UnitID, lead),
 	}, workflows.PartyOrgWorkflow, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
 		Committee: po.Committee, FormalMembers: formal, TermDueAt: po.TermDueAt, EndsOn: po.EndsOn})

@@ -90,3 +90,18 @@ func (s *Store) MemberTransfers(ctx context.Context, p domain.Principal, partyOr
 		Where("t.party_org_id = ?", partyOrgID).Select("t.*, m.name, m.uscc").Order("m.name").Find(&out).Error
 	return out, translate(err, "member transfers")
 }
+
+// PartyOrgMembers lists the members whose relations are in a party organization, from the
+// registers of the organizations it covers, by organization and name; unscoped (for the
+// engine's own use). Two statements however many organizations it covers.
+func (s *Store) PartyOrgMembers(ctx context.Context, partyOrgID string) ([]PartyMember, error) {
+	db := s.db.WithContext(ctx)
+	var po PartyOrg
+	if err := db.Select("id").Where("id = ?", partyOrgID).Take(&po).Error; err != nil {
+		return nil, translate(err, "party organization")
+	}
+	var out []PartyMember
+	err := db.Where("party_org_id = ? AND uscc IN (SELECT uscc FROM party_org_organizations WHERE party_org_id = ?)", po.ID, po.ID).
+		Order("uscc, name").Find(&out).Error
+	return out, translate(err, "party members")
+}
