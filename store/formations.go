@@ -109,13 +109,18 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 			return translate(err, "formation")
 		}
 		for _, uscc := range in.Organizations {
+			// Look for the other formation first: after a failed insert PostgreSQL refuses every
+			// further statement of the transaction. The unique index still settles a race.
+			var other []string
+			if err := tx.Model(&formationOrg{}).Where("uscc = ? AND running", uscc).Limit(1).Pluck("formation_id", &other).Error; err != nil {
+				return translate(err, "formation")
+			}
+			if len(other) > 0 {
+				return domain.Errorf(domain.ECONFLICT, "organization %s is already in a running formation (%s)", uscc, other[0])
+			}
 			if err := tx.Create(&formationOrg{FormationID: f.ID, USCC: uscc, Running: true}).Error; err != nil {
 				if err := translate(err, "formation"); domain.ErrorCode(err) == domain.ECONFLICT {
-					var other string
-					if err := tx.Model(&formationOrg{}).Where("uscc = ? AND running", uscc).Pluck("formation_id", &other).Error; err != nil {
-						return translate(err, "formation")
-					}
-					return domain.Errorf(domain.ECONFLICT, "organization %s is already in a running formation (%s)", uscc, other)
+					return domain.Errorf(domain.ECONFLICT, "organization %s is already in a running formation", uscc)
 				}
 				return translate(err, "formation")
 			}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"tandem/domain"
@@ -36,6 +37,10 @@ func TestFormations(t *testing.T) {
 		}
 		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("organization in two running formations: %v", err)
+		}
+		// The refusal names the running formation (it read in an aborted transaction on PostgreSQL).
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}}); !strings.Contains(domain.ErrorMessage(err), f.ID) {
+			t.Fatalf("organization in two running formations: %q, want it to name %s", domain.ErrorMessage(err), f.ID)
 		}
 		if err := st.RecordMembers(ctx, x, []store.MemberEntry{{Name: "甲", Status: "formal"}, {Name: "乙", Status: "formal", HomeOrg: "外地支部"},
 			{Name: "丙", Status: "probationary"}}); err != nil {
