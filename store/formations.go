@@ -288,11 +288,21 @@ func (s *Store) ListFormations(ctx context.Context, p domain.Principal, uscc str
 		return nil, "", translate(err, "formations")
 	}
 	rows, next := nextCursor(rows, page, func(f Formation) string { return f.ID })
-	for i := range rows {
-		if err := s.db.WithContext(ctx).Model(&formationOrg{}).Where("formation_id = ?", rows[i].ID).Order("uscc").
-			Pluck("uscc", &rows[i].Organizations).Error; err != nil {
-			return nil, "", translate(err, "formations")
-		}
+	if len(rows) == 0 {
+		return rows, next, nil
+	}
+	ids := make([]string, len(rows))
+	at := make(map[string]int, len(rows))
+	for i, f := range rows {
+		ids[i], at[f.ID] = f.ID, i
+	}
+	var orgs []formationOrg
+	if err := s.db.WithContext(ctx).Where("formation_id IN ?", ids).Order("formation_id, uscc").Find(&orgs).Error; err != nil {
+		return nil, "", translate(err, "formations")
+	}
+	for _, o := range orgs {
+		f := &rows[at[o.FormationID]]
+		f.Organizations = append(f.Organizations, o.USCC)
 	}
 	return rows, next, nil
 }

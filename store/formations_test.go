@@ -121,3 +121,45 @@ func TestFormations(t *testing.T) {
 		}
 	})
 }
+
+// TestListFormationsQueryCount lists a page of 3 formations in as many statements as a page of
+// 30 (it was one more per formation), each with its organizations.
+func TestListFormationsQueryCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, a, b, _ := nets(t, st)
+		start := func(u domain.Unit, first, n int) {
+			for i := first; i < first+n; i++ {
+				if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+					VALUES (?, ?, ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, testUSCC(i), "单位", u.ID, u.Path).Error; err != nil {
+					t.Fatal(err)
+				}
+				if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{testUSCC(i)}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		start(a, 100, 3)
+		start(b, 200, 30)
+		n := countStatements(t, st)
+		statements := func(u domain.Unit, want int) int64 {
+			t.Helper()
+			before := n.Load()
+			rows, next, err := st.ListFormations(ctx, member(st, t, u, domain.RoleOfficer), "", store.Page{Limit: 50})
+			if err != nil || next != "" || len(rows) != want {
+				t.Fatalf("%s: %d formations, next %q, %v; want %d", u.Name, len(rows), next, err, want)
+			}
+			for _, f := range rows {
+				if len(f.Organizations) != 1 || f.Organizations[0] != f.LeadUSCC {
+					t.Fatalf("formation %s organizations %v, want [%s]", f.ID, f.Organizations, f.LeadUSCC)
+				}
+			}
+			return n.Load() - before
+		}
+		few, many := statements(a, 3), statements(b, 30)
+		t.Logf("ListFormations: %d statements for 3 formations, %d for 30", few, many)
+		if few != many {
+			t.Fatalf("statements: %d for 3 formations, %d for 30; want the same", few, many)
+		}
+	})
+}
