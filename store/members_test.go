@@ -37,11 +37,11 @@ func partyOrgOver(t *testing.T, st *store.Store, u domain.Unit, first, n int) st
 			t.Fatal(err)
 		}
 	}
-	po, _, err := st.TransferRelations(ctx, store.TransferInput{FormationID: f.ID, Actor: "test"})
-	if err != nil {
+	if _, _, err := st.TransferRelations(ctx, store.TransferInput{FormationID: f.ID, Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if po, err = st.ActivatePartyOrg(ctx, f.ID, []store.Officer{{Name: "甲", Post: "书记"}}, "test"); err != nil {
+	po, err := st.ActivatePartyOrg(ctx, f.ID, []store.Officer{{Name: "甲", Post: "书记"}}, "test")
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, uscc := range orgs {
