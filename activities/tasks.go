@@ -281,12 +281,7 @@ func (a *Activities) CancelTasks(ctx context.Context, in CancelTasksInput) error
 		_, err := a.Store.CancelTasks(ctx, in.WorkflowID, in.Reason)
 		return err
 	}
-	for _, id := range in.TaskIDs {
-		if err := a.Store.CancelTask(ctx, id, in.Reason); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.Store.CancelTasksByID(ctx, in.TaskIDs, in.Reason)
 }
 
 // nonRetryable marks domain errors (not found, conflict, invalid) as final for Temporal.

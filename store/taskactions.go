@@ -219,6 +219,18 @@ func (s *Store) CancelTasks(ctx context.Context, workflowID, reason string) (int
 	return n, nil
 }
 
+// CancelTasksByID cancels the named tasks that are still active, in one transaction.
+func (s *Store) CancelTasksByID(ctx context.Context, ids []string, reason string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, id := range ids {
+			if err := s.cancelTask(ctx, tx, id, reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // CancelTask cancels one active task (a no-op on a closed one).
 func (s *Store) CancelTask(ctx context.Context, id, reason string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

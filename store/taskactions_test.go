@@ -37,19 +37,7 @@ func TestCancelTasksInOneTransaction(t *testing.T) {
 		}
 
 		// The second task.cancel audit record fails.
-		cancels, fail := 0, true
-		if err := st.DB().Callback().Create().Before("gorm:create").Register("test:fail_second_cancel", func(db *gorm.DB) {
-			if !fail || db.Statement.Table != "audit_events" {
-				return
-			}
-			if v := reflect.Indirect(reflect.ValueOf(db.Statement.Dest)); v.Kind() == reflect.Struct && v.FieldByName("Action").String() == "task.cancel" {
-				if cancels++; cancels == 2 {
-					_ = db.AddError(errors.New("injected failure"))
-				}
-			}
-		}); err != nil {
-			t.Fatal(err)
-		}
+		fail := failSecondCancel(t, st)
 		if n, err := st.CancelTasks(ctx, "wf-batch", "test"); err == nil || n != 0 {
 			t.Fatalf("cancel with a failing audit record: %d %v, want an error", n, err)
 		}
@@ -59,7 +47,7 @@ func TestCancelTasksInOneTransaction(t *testing.T) {
 			}
 		}
 
-		fail = false
+		*fail = false
 		n, err := st.CancelTasks(ctx, "wf-batch", "test")
 		if err != nil || n != 3 {
 			t.Fatalf("cancel: %d %v, want 3", n, err)
@@ -83,6 +71,75 @@ func TestCancelTasksInOneTransaction(t *testing.T) {
 		}
 		if n, err := st.CancelTasks(ctx, "wf-batch", "again"); err != nil || n != 0 {
 			t.Fatalf("cancel again: %d %v, want 0", n, err)
+		}
+	})
+}
+
+// failSecondCancel makes the second task.cancel audit record written from now on fail, while
+// *fail holds.
+func failSecondCancel(t *testing.T, st *store.Store) *bool {
+	t.Helper()
+	cancels, fail := 0, true
+	if err := st.DB().Callback().Create().Before("gorm:create").Register("test:fail_second_cancel", func(db *gorm.DB) {
+		if !fail || db.Statement.Table != "audit_events" {
+			return
+		}
+		if v := reflect.Indirect(reflect.ValueOf(db.Statement.Dest)); v.Kind() == reflect.Struct && v.FieldByName("Action").String() == "task.cancel" {
+			if cancels++; cancels == 2 {
+				_ = db.AddError(errors.New("injected failure"))
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return &fail
+}
+
+// TestCancelTasksByIDInOneTransaction cancels the named tasks all or none, and only them.
+func TestCancelTasksByIDInOneTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, a, _, _ := nets(t, st)
+		due := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
+		var ids []string
+		for _, key := range []string{"wf-some/1", "wf-some/2", "wf-some/3"} {
+			task, _, err := st.CreateTask(ctx, store.NewTask{Key: key, Kind: "drill.acknowledge", WorkflowID: "wf-some",
+				UnitID: a.ID, Role: domain.RoleInspector, DueAt: due})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, task.ID)
+		}
+		status := func() []domain.TaskStatus {
+			var out []domain.TaskStatus
+			for _, id := range ids {
+				got, err := st.TaskByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, got.Status)
+			}
+			return out
+		}
+		fail := failSecondCancel(t, st)
+		if err := st.CancelTasksByID(ctx, ids[:2], "test"); err == nil {
+			t.Fatal("cancel with a failing audit record: no error")
+		}
+		if got := status(); !reflect.DeepEqual(got, []domain.TaskStatus{domain.TaskOpen, domain.TaskOpen, domain.TaskOpen}) {
+			t.Fatalf("after a failed batch: %v, want all open", got)
+		}
+		*fail = false
+		if err := st.CancelTasksByID(ctx, ids[:2], "test"); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(); !reflect.DeepEqual(got, []domain.TaskStatus{domain.TaskCancelled, domain.TaskCancelled, domain.TaskOpen}) {
+			t.Fatalf("after the batch: %v, want the first two cancelled", got)
+		}
+		if err := st.CancelTasksByID(ctx, ids[:2], "again"); err != nil {
+			t.Fatalf("cancel closed tasks again: %v, want a no-op", err)
+		}
+		if err := st.CancelTasksByID(ctx, []string{"no-such-task"}, "test"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("unknown task: %v, want ENOTFOUND", err)
 		}
 	})
 }
