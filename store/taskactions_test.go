@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -20,21 +21,8 @@ func TestCancelTasksInOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		_, a, _, _ := nets(t, st)
-		due := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
-		var ids []string
-		for _, key := range []string{"wf-batch/1", "wf-batch/2", "wf-batch/3"} {
-			task, _, err := st.CreateTask(ctx, store.NewTask{Key: key, Kind: "drill.acknowledge", WorkflowID: "wf-batch",
-				UnitID: a.ID, Role: domain.RoleInspector, DueAt: due})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, task.ID)
-		}
-		other, _, err := st.CreateTask(ctx, store.NewTask{Key: "wf-other/1", Kind: "drill.acknowledge", WorkflowID: "wf-other",
-			UnitID: a.ID, Role: domain.RoleInspector, DueAt: due})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ids := workflowTasks(t, st, a, "wf-batch", 3)
+		other := workflowTasks(t, st, a, "wf-other", 1)[0]
 
 		// The second task.cancel audit record fails.
 		fail := failSecondCancel(t, st)
@@ -66,7 +54,7 @@ func TestCancelTasksInOneTransaction(t *testing.T) {
 				t.Fatalf("history of %s: %+v %v", id, history, err)
 			}
 		}
-		if got, _ := st.TaskByID(ctx, other.ID); got.Status != domain.TaskOpen {
+		if got, _ := st.TaskByID(ctx, other); got.Status != domain.TaskOpen {
 			t.Fatalf("another workflow's task: %s, want open", got.Status)
 		}
 		if n, err := st.CancelTasks(ctx, "wf-batch", "again"); err != nil || n != 0 {
@@ -100,16 +88,7 @@ func TestCancelTasksByIDInOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		_, a, _, _ := nets(t, st)
-		due := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
-		var ids []string
-		for _, key := range []string{"wf-some/1", "wf-some/2", "wf-some/3"} {
-			task, _, err := st.CreateTask(ctx, store.NewTask{Key: key, Kind: "drill.acknowledge", WorkflowID: "wf-some",
-				UnitID: a.ID, Role: domain.RoleInspector, DueAt: due})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, task.ID)
-		}
+		ids := workflowTasks(t, st, a, "wf-some", 3)
 		status := func() []domain.TaskStatus {
 			var out []domain.TaskStatus
 			for _, id := range ids {
@@ -142,4 +121,20 @@ func TestCancelTasksByIDInOneTransaction(t *testing.T) {
 			t.Fatalf("unknown task: %v, want ENOTFOUND", err)
 		}
 	})
+}
+
+// workflowTasks creates n open tasks of a workflow in unit u and returns their IDs.
+func workflowTasks(t *testing.T, st *store.Store, u domain.Unit, workflowID string, n int) []string {
+	t.Helper()
+	due := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
+	ids := make([]string, n)
+	for i := range ids {
+		task, _, err := st.CreateTask(context.Background(), store.NewTask{Key: fmt.Sprintf("%s/%d", workflowID, i), Kind: "drill.acknowledge",
+			WorkflowID: workflowID, UnitID: u.ID, Role: domain.RoleInspector, DueAt: due})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = task.ID
+	}
+	return ids
 }
