@@ -48,10 +48,9 @@ type FormationStart struct {
 	Origin        string   // api | census
 }
 
-// StartFormation records a new formation for organizations the caller may view, each with one
-// responsible region unit (the same for all), none covered or in another running formation.
-// The caller starts the workflow named by the formation's WorkflowID.
-func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in FormationStart) (Formation, error) {
+// validate checks a formation request on its own: the kind, the credit codes and how many
+// organizations the kind covers.
+func (in FormationStart) validate() error {
 	var v domain.Validation
 	if !in.Kind.Valid() {
 		v.Add("kind", "branch, general_branch, base_committee, joint, mobile or temporary")
@@ -74,7 +73,14 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 	case in.Kind != domain.KindJoint && len(in.Organizations) != 1:
 		v.Add("organizations", "only a joint branch covers several organizations")
 	}
-	if err := v.Err("the formation is not valid"); err != nil {
+	return v.Err("the formation is not valid")
+}
+
+// StartFormation records a new formation for organizations the caller may view, each with one
+// responsible region unit (the same for all), none covered or in another running formation.
+// The caller starts the workflow named by the formation's WorkflowID.
+func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in FormationStart) (Formation, error) {
+	if err := in.validate(); err != nil {
 		return Formation{}, err
 	}
 	if in.Origin == "" {
