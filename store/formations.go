@@ -210,26 +210,9 @@ func (s *Store) TransferRelations(ctx context.Context, in TransferInput) (PartyO
 				return translate(err, "party organization")
 			}
 		} else {
-			var name string
-			if err := tx.Table("organizations").Where("uscc = ?", f.LeadUSCC).Pluck("name", &name).Error; err != nil {
-				return translate(err, "organization "+f.LeadUSCC)
-			}
-			po = PartyOrg{ID: newID(), Kind: f.Kind, Name: name + f.Kind.Label(), UnitID: f.UnitID, UnitPath: f.UnitPath,
-				Status: "forming", Committee: in.Committee, Officers: "[]", TermYears: f.Kind.TermYears(), EndsOn: in.EndsOn,
-				FormationID: f.ID, UpgradePrompt: string(in.UpgradePrompt), CreatedAt: now, UpdatedAt: now}
-			if f.Kind == domain.KindJoint {
-				po.Name = name + "等联合党支部"
-			}
-			if err := tx.Create(&po).Error; err != nil {
-				return translate(err, "party organization")
-			}
-			for _, u := range orgs {
-				if err := tx.Create(&partyOrgOrg{PartyOrgID: po.ID, USCC: u}).Error; err != nil {
-					return translate(err, "party organization")
-				}
-			}
-			if err := tx.Model(&Formation{}).Where("id = ?", f.ID).Updates(map[string]any{"party_org_id": po.ID, "updated_at": now}).Error; err != nil {
-				return translate(err, "formation")
+			var err error
+			if po, err = s.createPartyOrg(tx, f, orgs, in, now); err != nil {
+				return err
 			}
 		}
 		var members []PartyMember
@@ -261,6 +244,33 @@ func (s *Store) TransferRelations(ctx context.Context, in TransferInput) (PartyO
 	})
 	po.Organizations = nil
 	return po, register, err
+}
+
+// createPartyOrg creates the (forming) party organization of formation f over its
+// organizations orgs within tx, and links the formation to it.
+func (s *Store) createPartyOrg(tx *gorm.DB, f Formation, orgs []string, in TransferInput, now time.Time) (PartyOrg, error) {
+	var name string
+	if err := tx.Table("organizations").Where("uscc = ?", f.LeadUSCC).Pluck("name", &name).Error; err != nil {
+		return PartyOrg{}, translate(err, "organization "+f.LeadUSCC)
+	}
+	po := PartyOrg{ID: newID(), Kind: f.Kind, Name: name + f.Kind.Label(), UnitID: f.UnitID, UnitPath: f.UnitPath,
+		Status: "forming", Committee: in.Committee, Officers: "[]", TermYears: f.Kind.TermYears(), EndsOn: in.EndsOn,
+		FormationID: f.ID, UpgradePrompt: string(in.UpgradePrompt), CreatedAt: now, UpdatedAt: now}
+	if f.Kind == domain.KindJoint {
+		po.Name = name + "等联合党支部"
+	}
+	if err := tx.Create(&po).Error; err != nil {
+		return PartyOrg{}, translate(err, "party organization")
+	}
+	for _, u := range orgs {
+		if err := tx.Create(&partyOrgOrg{PartyOrgID: po.ID, USCC: u}).Error; err != nil {
+			return PartyOrg{}, translate(err, "party organization")
+		}
+	}
+	if err := tx.Model(&Formation{}).Where("id = ?", f.ID).Updates(map[string]any{"party_org_id": po.ID, "updated_at": now}).Error; err != nil {
+		return PartyOrg{}, translate(err, "formation")
+	}
+	return po, nil
 }
 
 // GetFormation returns a formation the caller may view.
