@@ -29,9 +29,24 @@ var (
 	SearchSubject = temporal.NewSearchAttributeKeyKeyword("TandemSubject")
 )
 
+// The parts of workflows' contracts that activities need themselves live here, because package
+// workflows imports this one; workflows re-exports them beside each workflow.
+
+// CensusVerifyWorkflowName is the registered name of workflows.CensusVerifyWorkflow, which
+// StartVerifications starts in bulk.
+const CensusVerifyWorkflowName = "CensusVerifyWorkflow"
+
+// VerifyWorkflowID names the verification of one organization: one at a time per organization,
+// whichever round asks.
+func VerifyWorkflowID(uscc string) string { return "census-verify/" + uscc }
+
+// VerifyTaskKey is the key of a round's verification task of an organization: the workflow ID
+// and its step, as workflows.Tasks makes every key.
+func VerifyTaskKey(roundID, uscc string) string {
+	return VerifyWorkflowID(uscc) + "/verify/" + roundID
+}
+
 const (
-	// VerifyWorkflowName is workflows.CensusVerifyWorkflow, which this package cannot import.
-	VerifyWorkflowName = "CensusVerifyWorkflow"
 	// ErrTypeRefused marks a person's answer the store refused (e.g. a unit outside the
 	// round): the workflow asks again.
 	ErrTypeRefused = "Refused"
@@ -96,10 +111,10 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 					search = temporal.NewSearchAttributes(SearchSubject.ValueSet(m.USCC), SearchUnit.ValueSet(unit))
 				}
 				_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-					ID: store.VerifyWorkflowID(m.USCC), TaskQueue: TaskQueue, TypedSearchAttributes: search,
+					ID: VerifyWorkflowID(m.USCC), TaskQueue: TaskQueue, TypedSearchAttributes: search,
 					WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 					WorkflowExecutionErrorWhenAlreadyStarted: true,
-				}, VerifyWorkflowName, VerifyInput{RoundID: in.RoundID, USCC: m.USCC, UnitID: unit, ScopeUnitID: in.ScopeUnitID})
+				}, CensusVerifyWorkflowName, VerifyInput{RoundID: in.RoundID, USCC: m.USCC, UnitID: unit, ScopeUnitID: in.ScopeUnitID})
 				var already *serviceerror.WorkflowExecutionAlreadyStarted
 				if errors.As(err, &already) {
 					skipped.Add(1)
@@ -180,11 +195,11 @@ func (a *Activities) CancelVerifications(ctx context.Context, roundID string) er
 			return err
 		}
 		for _, m := range members {
-			t, err := a.Store.TaskByKey(ctx, store.VerifyTaskKey(roundID, m.USCC))
+			t, err := a.Store.TaskByKey(ctx, VerifyTaskKey(roundID, m.USCC))
 			if err != nil || !t.Status.Active() {
 				continue
 			}
-			if err := a.Temporal.CancelWorkflow(ctx, store.VerifyWorkflowID(m.USCC), ""); err != nil {
+			if err := a.Temporal.CancelWorkflow(ctx, VerifyWorkflowID(m.USCC), ""); err != nil {
 				var nf *serviceerror.NotFound
 				if !errors.As(err, &nf) {
 					return err
@@ -271,7 +286,8 @@ type FormationStarted struct {
 // organization is already covered or in a running formation.
 func (a *Activities) RecordCensusFormation(ctx context.Context, uscc string) (FormationStarted, error) {
 	f, err := a.Store.StartFormation(ctx, domain.Principal{Username: "system", Admin: true},
-		store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc}, Origin: "census"})
+		store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc}, Origin: "census",
+			WorkflowID: FormationWorkflowID})
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.ECONFLICT, domain.EINVALID:

@@ -10,7 +10,6 @@ import (
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/forms"
-	"tandem/store"
 )
 
 // DefaultDeliveryDays is how many working days the departments have to deliver each month
@@ -175,11 +174,20 @@ func (a *Activities) PeriodSummary(ctx context.Context, periodID string) (map[st
 	return a.Store.ImportsOfPeriod(ctx, periodID)
 }
 
+// Assessed is a unit to assess, with who scores and who reviews (a workflow payload: the
+// store's Assessed is converted, not passed).
+type Assessed struct {
+	AssessmentID   string
+	UnitID         string
+	ScorerUnitID   string // the parent unit
+	ReviewerUnitID string // the unit above the scorer, or the scorer when it is the top (the city)
+}
+
 // AssessmentPlan is what a half-year period assesses.
 type AssessmentPlan struct {
 	SchemeVersion int
 	Scheme        domain.Scheme
-	Units         []store.Assessed
+	Units         []Assessed
 }
 
 // OpenAssessments records the period's assessments under the current scheme.
@@ -189,7 +197,14 @@ func (a *Activities) OpenAssessments(ctx context.Context, periodID string) (Asse
 		return AssessmentPlan{}, err
 	}
 	units, err := a.Store.OpenAssessments(ctx, periodID, version)
-	return AssessmentPlan{SchemeVersion: version, Scheme: scheme, Units: units}, err
+	if err != nil {
+		return AssessmentPlan{}, err
+	}
+	plan := AssessmentPlan{SchemeVersion: version, Scheme: scheme}
+	for _, u := range units { // nil stays nil: the same JSON as before
+		plan.Units = append(plan.Units, Assessed{AssessmentID: u.AssessmentID, UnitID: u.UnitID, ScorerUnitID: u.ScorerUnitID, ReviewerUnitID: u.ReviewerUnitID})
+	}
+	return plan, nil
 }
 
 // SelfInput stores a self-assessment.

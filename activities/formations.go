@@ -21,15 +21,45 @@ func (a *Activities) SetFormationStep(ctx context.Context, in FormationStepInput
 	return a.Store.SetFormationStep(ctx, in.FormationID, in.Step, in.Actor, in.Detail)
 }
 
+// FormationWorkflowID names a formation's workflow (workflows.FormationWorkflowID; defined here
+// because RecordCensusFormation records a formation with its workflow's ID).
+func FormationWorkflowID(id string) string { return "formation/" + id }
+
+// Payloads that workflows pass to these activities are this package's own types (their JSON
+// is recorded in workflow histories); the activities convert them to the store's structs, so
+// that a storage refactor changes no history.
+
+// MemberEntry is a party member named in an application (JSON shape of the histories:
+// untagged field names).
+type MemberEntry struct {
+	Name     string
+	Status   string
+	HomeOrg  string
+	JoinedOn string
+}
+
 // RecordMembersInput enters members in an organization's register.
 type RecordMembersInput struct {
 	USCC    string
-	Members []store.MemberEntry
+	Members []MemberEntry
 }
 
 // RecordMembers enters the members named in an application in the register.
 func (a *Activities) RecordMembers(ctx context.Context, in RecordMembersInput) error {
-	return nonRetryable(a.Store.RecordMembers(ctx, in.USCC, in.Members))
+	members := make([]store.MemberEntry, len(in.Members))
+	for i, m := range in.Members {
+		members[i] = store.MemberEntry{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn}
+	}
+	return nonRetryable(a.Store.RecordMembers(ctx, in.USCC, members))
+}
+
+// TransferInput asks for the party organization of an approved formation.
+type TransferInput struct {
+	FormationID   string
+	Committee     bool
+	UpgradePrompt domain.PartyOrgKind
+	EndsOn        string
+	Actor         string
 }
 
 // TransferOutput is the party organization an approval brought into being, with its register.
@@ -40,18 +70,33 @@ type TransferOutput struct {
 
 // TransferRelations creates the party organization of an approved formation and moves its
 // members' relations into it.
-func (a *Activities) TransferRelations(ctx context.Context, in store.TransferInput) (TransferOutput, error) {
-	po, reg, err := a.Store.TransferRelations(ctx, in)
+func (a *Activities) TransferRelations(ctx context.Context, in TransferInput) (TransferOutput, error) {
+	po, reg, err := a.Store.TransferRelations(ctx, store.TransferInput{FormationID: in.FormationID, Committee: in.Committee,
+		UpgradePrompt: in.UpgradePrompt, EndsOn: in.EndsOn, Actor: in.Actor})
 	if err != nil {
 		return TransferOutput{}, nonRetryable(err)
 	}
 	return TransferOutput{PartyOrgID: po.ID, Register: reg}, nil
 }
 
+// Officer is an elected or appointed officer of a party organization.
+type Officer struct {
+	Name string `json:"name"`
+	Post string `json:"post"`
+}
+
+func storeOfficers(in []Officer) []store.Officer {
+	out := make([]store.Officer, len(in))
+	for i, o := range in {
+		out[i] = store.Officer{Name: o.Name, Post: o.Post}
+	}
+	return out
+}
+
 // ActivateInput makes a formation's party organization active.
 type ActivateInput struct {
 	FormationID string
-	Officers    []store.Officer
+	Officers    []Officer
 	Actor       string
 }
 
@@ -73,7 +118,7 @@ func partyOrgInfo(po store.PartyOrg) PartyOrgInfo {
 
 // ActivatePartyOrg makes the party organization active and its organizations covered.
 func (a *Activities) ActivatePartyOrg(ctx context.Context, in ActivateInput) (PartyOrgInfo, error) {
-	if _, err := a.Store.ActivatePartyOrg(ctx, in.FormationID, in.Officers, in.Actor); err != nil {
+	if _, err := a.Store.ActivatePartyOrg(ctx, in.FormationID, storeOfficers(in.Officers), in.Actor); err != nil {
 		return PartyOrgInfo{}, nonRetryable(err)
 	}
 	f, err := a.Store.FormationByID(ctx, in.FormationID)
@@ -112,13 +157,13 @@ func (a *Activities) RegisterOf(ctx context.Context, partyOrgID string) (map[str
 // StartTermInput records a re-election.
 type StartTermInput struct {
 	PartyOrgID string
-	Officers   []store.Officer
+	Officers   []Officer
 	Actor      string
 }
 
 // StartTerm records new officers and starts a new term; it returns the new due date.
 func (a *Activities) StartTerm(ctx context.Context, in StartTermInput) (PartyOrgInfo, error) {
-	po, err := a.Store.StartTerm(ctx, in.PartyOrgID, in.Officers, in.Actor)
+	po, err := a.Store.StartTerm(ctx, in.PartyOrgID, storeOfficers(in.Officers), in.Actor)
 	return partyOrgInfo(po), nonRetryable(err)
 }
 
@@ -147,21 +192,46 @@ func (a *Activities) DissolvePartyOrg(ctx context.Context, in DissolveInput) err
 	return nonRetryable(a.Store.DissolvePartyOrg(ctx, in.PartyOrgID, in.Actor, in.Reason))
 }
 
+// PartyOrgReview is a party organization whose organization left the roster (Missing) or was
+// deregistered.
+type PartyOrgReview struct {
+	PartyOrgID string
+	USCC       string
+	Missing    bool
+}
+
 // PartyOrgsToReview lists party organizations whose organizations left the roster or were
 // deregistered, after an import.
-func (a *Activities) PartyOrgsToReview(ctx context.Context) ([]store.PartyOrgReview, error) {
-	return a.Store.PartyOrgsToReview(ctx)
+func (a *Activities) PartyOrgsToReview(ctx context.Context) ([]PartyOrgReview, error) {
+	reviews, err := a.Store.PartyOrgsToReview(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []PartyOrgReview // nil stays nil: the same JSON as before
+	for _, r := range reviews {
+		out = append(out, PartyOrgReview{PartyOrgID: r.PartyOrgID, USCC: r.USCC, Missing: r.Missing})
+	}
+	return out, nil
+}
+
+// PartyOrgChange is an adjustment 调整 of a party organization: another kind, organizations
+// joining or leaving.
+type PartyOrgChange struct {
+	Kind   domain.PartyOrgKind `json:"kind,omitempty"`
+	Add    []string            `json:"add,omitempty"`
+	Remove []string            `json:"remove,omitempty"`
 }
 
 // AdjustInput applies an adjustment of a party organization.
 type AdjustInput struct {
 	PartyOrgID string
-	Change     store.PartyOrgChange
+	Change     PartyOrgChange
 	Actor      string
 	Reason     string
 }
 
 // AdjustPartyOrg applies an approved or decided adjustment.
 func (a *Activities) AdjustPartyOrg(ctx context.Context, in AdjustInput) error {
-	return nonRetryable(a.Store.AdjustPartyOrg(ctx, in.PartyOrgID, in.Change, in.Actor, in.Reason))
+	return nonRetryable(a.Store.AdjustPartyOrg(ctx, in.PartyOrgID,
+		store.PartyOrgChange{Kind: in.Change.Kind, Add: in.Change.Add, Remove: in.Change.Remove}, in.Actor, in.Reason))
 }

@@ -34,19 +34,21 @@ const DefaultMissingGateShare = 0.20
 // RunImport reads an uploaded roster, stages its rows and merges them into the master roster
 // in one transaction. Running it again after it succeeded returns the stored result. (The
 // import workflow of histories before the mass-missing gate; new runs use RunImportGated.)
-func (a *Activities) RunImport(ctx context.Context, importID string) (store.RosterImport, error) {
-	return a.runImport(ctx, importID, -1)
+func (a *Activities) RunImport(ctx context.Context, importID string) (ImportResult, error) {
+	imp, err := a.runImport(ctx, importID, -1)
+	return importResult(imp), err
 }
 
 // RunImportGated is RunImport with the mass-missing gate: an extract that would flag more than
 // MissingGateShare of the source's organizations missing does not merge; it comes back
 // awaiting_confirmation, staged, for the workflow to ask an admin.
-func (a *Activities) RunImportGated(ctx context.Context, importID string) (store.RosterImport, error) {
+func (a *Activities) RunImportGated(ctx context.Context, importID string) (ImportResult, error) {
 	share := a.MissingGateShare
 	if share <= 0 {
 		share = DefaultMissingGateShare
 	}
-	return a.runImport(ctx, importID, share)
+	imp, err := a.runImport(ctx, importID, share)
+	return importResult(imp), err
 }
 
 func (a *Activities) runImport(ctx context.Context, importID string, gate float64) (store.RosterImport, error) {
@@ -163,22 +165,75 @@ type DecisionInput struct {
 }
 
 // ConfirmHeldImport merges a held import as confirmed and tells the uploader.
-func (a *Activities) ConfirmHeldImport(ctx context.Context, in DecisionInput) (store.RosterImport, error) {
+func (a *Activities) ConfirmHeldImport(ctx context.Context, in DecisionInput) (ImportResult, error) {
 	done, err := a.Store.ConfirmHeldImport(ctx, in.ImportID, in.Actor, in.Reason)
 	if err != nil {
-		return done, nonRetryable(err)
+		return importResult(done), nonRetryable(err)
 	}
-	return done, a.notifyDone(ctx, done)
+	return importResult(done), a.notifyDone(ctx, done)
 }
 
 // RejectHeldImport ends a held import unmerged and tells the uploader.
-func (a *Activities) RejectHeldImport(ctx context.Context, in DecisionInput) (store.RosterImport, error) {
+func (a *Activities) RejectHeldImport(ctx context.Context, in DecisionInput) (ImportResult, error) {
 	out, err := a.Store.RejectHeldImport(ctx, in.ImportID, in.Actor, in.Reason)
 	if err != nil {
-		return out, nonRetryable(err)
+		return importResult(out), nonRetryable(err)
 	}
 	title := fmt.Sprintf("名册导入被驳回：%s（%s）", out.Filename, in.Reason)
-	return out, a.Notifier.Notify(ctx, []string{out.CreatedBy}, "import-rejected/"+out.ID, "roster.import_rejected", title, "", "")
+	return importResult(out), a.Notifier.Notify(ctx, []string{out.CreatedBy}, "import-rejected/"+out.ID, "roster.import_rejected", title, "", "")
+}
+
+// Import statuses a workflow reads from an ImportResult (the store's values).
+const (
+	ImportAwaitingConfirmation = store.ImportAwaitingConfirmation
+	ImportDone                 = store.ImportDone
+	ImportRejected             = store.ImportRejected
+)
+
+// ImportResult is what a roster import's activities (and its workflow) return: the import as
+// recorded, in the JSON shape of the histories (the untagged field names of the store's
+// RosterImport when it was the payload). A new store field does not appear here by itself.
+type ImportResult struct {
+	ID                  string
+	Source              string
+	Filename            string
+	BlobKey             string
+	FileSHA256          string
+	Status              string
+	Encoding            string
+	Sheet               string
+	HeaderRow           int
+	Mapping             string
+	Options             string
+	Rows                int
+	Accepted            int
+	Rejected            int
+	Warnings            int
+	NewOrgs             int
+	Changed             int
+	Unchanged           int
+	Conflicts           int
+	Missing             int
+	SourceOrganizations int
+	UnitID              string
+	WaitingFor          string
+	DecidedBy           string
+	DecisionReason      string
+	Error               string
+	CreatedBy           string
+	CreatedAt           time.Time
+	StartedAt           *time.Time
+	FinishedAt          *time.Time
+	FileRemovedAt       *time.Time
+}
+
+func importResult(i store.RosterImport) ImportResult {
+	return ImportResult{ID: i.ID, Source: i.Source, Filename: i.Filename, BlobKey: i.BlobKey, FileSHA256: i.FileSHA256,
+		Status: i.Status, Encoding: i.Encoding, Sheet: i.Sheet, HeaderRow: i.HeaderRow, Mapping: i.Mapping, Options: i.Options,
+		Rows: i.Rows, Accepted: i.Accepted, Rejected: i.Rejected, Warnings: i.Warnings, NewOrgs: i.NewOrgs, Changed: i.Changed,
+		Unchanged: i.Unchanged, Conflicts: i.Conflicts, Missing: i.Missing, SourceOrganizations: i.SourceOrganizations,
+		UnitID: i.UnitID, WaitingFor: i.WaitingFor, DecidedBy: i.DecidedBy, DecisionReason: i.DecisionReason, Error: i.Error,
+		CreatedBy: i.CreatedBy, CreatedAt: i.CreatedAt, StartedAt: i.StartedAt, FinishedAt: i.FinishedAt, FileRemovedAt: i.FileRemovedAt}
 }
 
 type badFile struct{ msg string }

@@ -42,14 +42,14 @@ func (s *Server) startRound(c *gin.Context) {
 		return
 	}
 	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: store.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(r.UnitID, r.ID),
-	}, workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID}); err != nil {
+		ID: workflows.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(r.UnitID, r.ID),
+	}, workflows.CensusRoundWorkflowName, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID}); err != nil {
 		_ = s.Store.EndRound(ctx, r.ID, "cancelled", principal(c).Username)
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"))
 		return
 	}
 	c.Header("Location", "/api/v1/census-rounds/"+r.ID)
-	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "workflow_id": store.CensusWorkflowID(r.ID), "total": r.Total})
+	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "workflow_id": workflows.CensusWorkflowID(r.ID), "total": r.Total})
 }
 
 type roundResponse struct {
@@ -115,7 +115,7 @@ func (s *Server) cancelRound(c *gin.Context) {
 		fail(c, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status))
 		return
 	}
-	if err := s.Temporal.SignalWorkflow(ctx, store.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
+	if err := s.Temporal.SignalWorkflow(ctx, workflows.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the round's workflow"))
 		return
 	}

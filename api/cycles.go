@@ -82,11 +82,11 @@ func (s *Server) runCycle(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	wfID := store.PeriodWorkflowID(kind, key)
+	wfID := workflows.PeriodWorkflowID(kind, key)
 	if info.Created {
 		if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.TaskQueue,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, TypedSearchAttributes: temporalSearch("", key)},
-			workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: p.Start,
+			workflows.PeriodWorkflowName, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: p.Start,
 				ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays}); err != nil {
 			_ = s.Store.FinishPeriod(ctx, info.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
 			fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the period's workflow"))

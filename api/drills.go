@@ -57,7 +57,7 @@ func (s *Server) startDrill(c *gin.Context) {
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.DrillWorkflowID(id), TaskQueue: workflows.TaskQueue,
 		TypedSearchAttributes: temporalSearch(unit.ID, unit.ID),
-	}, workflows.DrillWorkflow, workflows.DrillInput{UnitID: unit.ID, Role: domain.Role(req.Role), Assignee: req.Assignee,
+	}, workflows.DrillWorkflowName, workflows.DrillInput{UnitID: unit.ID, Role: domain.Role(req.Role), Assignee: req.Assignee,
 		DueWorkingDays: req.DueWorkingDays, Note: strings.TrimSpace(req.Note)})
 	if err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the drill workflow"))

@@ -86,7 +86,8 @@ func (s *Server) startFormation(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	f, err := s.Store.StartFormation(ctx, p, store.FormationStart{Kind: domain.PartyOrgKind(req.Kind), Organizations: orgs})
+	f, err := s.Store.StartFormation(ctx, p, store.FormationStart{Kind: domain.PartyOrgKind(req.Kind), Organizations: orgs,
+		WorkflowID: workflows.FormationWorkflowID})
 	if err != nil {
 		fail(c, err)
 		return
@@ -107,7 +108,7 @@ func (s *Server) launchFormation(c *gin.Context, f store.Formation) error {
 	if err == nil {
 		_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: f.WorkflowID, TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(f.UnitID, f.LeadUSCC),
-		}, workflows.FormationWorkflow, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
+		}, workflows.FormationWorkflowName, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
 			UnitID: f.UnitID, ParentUnitID: parent.ID})
 	}
 	if err != nil {
@@ -399,7 +400,7 @@ func (s *Server) signalPartyOrg(ctx context.Context, po store.PartyOrg, signal s
 	}
 	_, err = s.Temporal.SignalWithStartWorkflow(ctx, workflows.PartyOrgWorkflowID(po.ID), signal, arg, client.StartWorkflowOptions{
 		ID: workflows.PartyOrgWorkflowID(po.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(po.UnitID, lead),
-	}, workflows.PartyOrgWorkflow, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
+	}, workflows.PartyOrgWorkflowName, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
 		Committee: po.Committee, FormalMembers: formal, TermDueAt: po.TermDueAt, EndsOn: po.EndsOn})
 	return err
 }
@@ -446,7 +447,8 @@ func (s *Server) requestAdjustment(c *gin.Context) {
 		return
 	}
 	if err := s.signalPartyOrg(ctx, po, workflows.SignalAdjust,
-		workflows.AdjustRequest{Key: signalKey(c), Source: source, Actor: p.Username, Reason: req.Reason, Change: change}); err != nil {
+		workflows.AdjustRequest{Key: signalKey(c), Source: source, Actor: p.Username, Reason: req.Reason,
+			Change: workflows.PartyOrgChange{Kind: change.Kind, Add: change.Add, Remove: change.Remove}}); err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
 		return
 	}

@@ -57,8 +57,8 @@ func (s *Server) reportRegistration(c *gin.Context) {
 		return
 	}
 	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: store.SurveyWorkflowID(reg.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch("", reg.USCC),
-	}, workflows.SurveyWorkflow, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt}); err != nil {
+		ID: workflows.SurveyWorkflowID(reg.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch("", reg.USCC),
+	}, workflows.SurveyWorkflowName, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt}); err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "the registration is recorded but its follow-up could not start; report it again"))
 		return
 	}

@@ -145,7 +145,7 @@ func (s *Server) createImport(c *gin.Context) {
 	if _, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
 		ID: workflows.RosterImportWorkflowID(imp.ID), TaskQueue: workflows.TaskQueue,
 		TypedSearchAttributes: temporalSearch("", imp.ID),
-	}, workflows.RosterImportWorkflow, imp.ID); err != nil {
+	}, workflows.RosterImportWorkflowName, imp.ID); err != nil {
 		// Failed at once, so that later imports of the source do not queue behind it.
 		_ = s.Store.FailImport(c.Request.Context(), imp.ID, "could not start the import job", nil)
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"))

@@ -27,7 +27,7 @@ func (s *Server) selfCheck(c *gin.Context) {
 	defer cancel()
 	start := time.Now()
 	id := workflows.SelfCheckWorkflowID(uuid.NewString())
-	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.SelfCheckWorkflow)
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.SelfCheckWorkflowName)
 	if err != nil {
 		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the self-check workflow"))
 		return

@@ -158,7 +158,7 @@ func BenchmarkCensusRound(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: store.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
+		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
 			workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
 			b.Fatal(err)
 		}

@@ -165,7 +165,8 @@ func TestEmbeddedFormation(t *testing.T) {
 	}
 	startWorker(t, c, st)
 
-	f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc}})
+	f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{uscc},
+		WorkflowID: workflows.FormationWorkflowID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +259,7 @@ func TestEmbeddedCensusRound1000(t *testing.T) {
 		if err != nil || r.Total != n {
 			t.Fatalf("round %+v %v", r, err)
 		}
-		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: store.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
+		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
 			workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
 			t.Fatal(err)
 		}
@@ -386,7 +387,7 @@ func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verify, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: store.VerifyWorkflowID(uscc), TaskQueue: workflows.TaskQueue},
+	verify, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.VerifyWorkflowID(uscc), TaskQueue: workflows.TaskQueue},
 		workflows.CensusVerifyWorkflow, activities.VerifyInput{RoundID: r.ID, USCC: uscc, UnitID: town.ID, ScopeUnitID: county.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -408,10 +409,10 @@ func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var townUnit store.Assessed
+	var townUnit activities.Assessed
 	for _, u := range units {
 		if u.UnitID == town.ID {
-			townUnit = u
+			townUnit = activities.Assessed{AssessmentID: u.AssessmentID, UnitID: u.UnitID, ScorerUnitID: u.ScorerUnitID, ReviewerUnitID: u.ReviewerUnitID}
 		}
 	}
 	assess, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "assessment/" + townUnit.AssessmentID, TaskQueue: workflows.TaskQueue},

@@ -28,13 +28,6 @@ type CensusRound struct {
 
 func (CensusRound) TableName() string { return "census_rounds" }
 
-// CensusWorkflowID names a round's workflow.
-func CensusWorkflowID(roundID string) string { return "census/" + roundID }
-
-// VerifyWorkflowID names the verification of one organization: one at a time per organization,
-// whichever round asks.
-func VerifyWorkflowID(uscc string) string { return "census-verify/" + uscc }
-
 // RoundStart asks for a census round.
 type RoundStart struct {
 	UnitID    string
@@ -176,11 +169,6 @@ func (s *Store) EndRound(ctx context.Context, id, status, actor string) error {
 		}
 		return s.audit(ctx, tx, actor, "census."+status, "census_round", id, r.UnitPath, nil, nil)
 	})
-}
-
-// VerifyTaskKey is the key of a round's verification task of an organization.
-func VerifyTaskKey(roundID, uscc string) string {
-	return VerifyWorkflowID(uscc) + "/verify/" + roundID
 }
 
 // UnitProgress counts a round's verification tasks in one unit.

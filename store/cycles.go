@@ -27,9 +27,6 @@ type PeriodRow struct {
 
 func (PeriodRow) TableName() string { return "periods" }
 
-// PeriodWorkflowID names the one workflow of a period.
-func PeriodWorkflowID(kind, period string) string { return "period/" + kind + "/" + period }
-
 // OpenPeriod records a period once: a second call for the same kind and period returns the
 // first record and created = false.
 func (s *Store) OpenPeriod(ctx context.Context, kind, period, trigger, actor string, opens, closes time.Time) (PeriodRow, bool, error) {

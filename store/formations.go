@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -30,8 +31,6 @@ type Formation struct {
 
 func (Formation) TableName() string { return "formations" }
 
-// FormationWorkflowID names a formation's workflow.
-func FormationWorkflowID(id string) string { return "formation/" + id }
 
 type formationOrg struct {
 	FormationID string
@@ -46,6 +45,9 @@ type FormationStart struct {
 	Kind          domain.PartyOrgKind
 	Organizations []string // credit codes; the first leads
 	Origin        string   // api | census
+	// WorkflowID names the formation's workflow from its new ID (workflows.FormationWorkflowID);
+	// required.
+	WorkflowID func(formationID string) string
 }
 
 // validate checks a formation request on its own: the kind, the credit codes and how many
@@ -86,10 +88,13 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 	if in.Origin == "" {
 		in.Origin = "api"
 	}
+	if in.WorkflowID == nil {
+		return Formation{}, fmt.Errorf("store: StartFormation without a WorkflowID naming")
+	}
 	now := s.Now()
 	f := Formation{ID: newID(), Kind: in.Kind, LeadUSCC: in.Organizations[0], Status: "running", Step: "application",
 		StartedBy: p.Username, Origin: in.Origin, CreatedAt: now, UpdatedAt: now, Organizations: in.Organizations}
-	f.WorkflowID = FormationWorkflowID(f.ID)
+	f.WorkflowID = in.WorkflowID(f.ID)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, uscc := range in.Organizations {
 			var o OrganizationRow

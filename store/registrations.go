@@ -27,9 +27,6 @@ type Registration struct {
 
 func (Registration) TableName() string { return "registrations" }
 
-// SurveyWorkflowID names the workflow that follows a registration's survey.
-func SurveyWorkflowID(id string) string { return "survey/" + id }
-
 // RegistrationReport is what the market-supervision system reports.
 type RegistrationReport struct {
 	USCC     string

@@ -11,13 +11,18 @@ import (
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/forms"
-	"tandem/store"
 )
+
+// AssessmentWorkflowName is the registered name of AssessmentWorkflow.
+const AssessmentWorkflowName = "AssessmentWorkflow"
+
+// AssessmentWorkflowID names one unit's assessment of a half year.
+func AssessmentWorkflowID(assessmentID string) string { return "assessment/" + assessmentID }
 
 // AssessmentInput is one unit's half-year assessment.
 type AssessmentInput struct {
 	Period   string
-	Unit     store.Assessed
+	Unit     activities.Assessed
 	Scheme   domain.Scheme
 	From, To time.Time // the half year: tasks due in it count for timeliness
 }
@@ -134,10 +139,10 @@ func halfYearAssessment(ctx workflow.Context, in PeriodInput, finish func(string
 	var futures []workflow.ChildWorkflowFuture
 	for _, u := range plan.Units {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            "assessment/" + u.AssessmentID,
+			WorkflowID:            AssessmentWorkflowID(u.AssessmentID),
 			TypedSearchAttributes: temporalSearchAttrs(u.UnitID, in.Period),
 		})
-		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, AssessmentWorkflow, AssessmentInput{Period: in.Period, Unit: u,
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, AssessmentWorkflowName, AssessmentInput{Period: in.Period, Unit: u,
 			Scheme: plan.Scheme, From: p.Start, To: p.End}))
 	}
 	grades := map[string]int{}

@@ -14,6 +14,19 @@ import (
 	"tandem/forms"
 )
 
+// Registered names of the census workflows.
+const (
+	CensusRoundWorkflowName  = "CensusRoundWorkflow"
+	CensusVerifyWorkflowName = activities.CensusVerifyWorkflowName // started in bulk by an activity
+)
+
+// CensusWorkflowID names a round's workflow.
+func CensusWorkflowID(roundID string) string { return "census/" + roundID }
+
+// VerifyWorkflowID names the verification of one organization: one at a time per organization,
+// whichever round asks (defined in activities, which starts and cancels verifications).
+func VerifyWorkflowID(uscc string) string { return activities.VerifyWorkflowID(uscc) }
+
 // SignalCancelRound cancels a census round.
 const SignalCancelRound = "cancel"
 
@@ -67,7 +80,7 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 			return finish("cancelled")
 		}
 		if batch == batchesPerRun {
-			return workflow.NewContinueAsNewError(ctx, CensusRoundWorkflow, in)
+			return workflow.NewContinueAsNewError(ctx, CensusRoundWorkflowName, in)
 		}
 		var out activities.FanOutResult
 		if err := workflow.ExecuteActivity(ctx, a.StartVerifications, activities.FanOutInput{RoundID: in.RoundID,
@@ -84,7 +97,7 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 	}
 	for poll := 0; ; poll++ {
 		if poll == pollsPerRun {
-			return workflow.NewContinueAsNewError(ctx, CensusRoundWorkflow, in)
+			return workflow.NewContinueAsNewError(ctx, CensusRoundWorkflowName, in)
 		}
 		var done bool
 		if err := workflow.ExecuteActivity(ctx, a.RoundFinished, in.RoundID).Get(ctx, &done); err != nil {
@@ -156,7 +169,7 @@ func CensusVerifyWorkflow(ctx workflow.Context, in activities.VerifyInput) error
 				WorkflowID: f.WorkflowID, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 				TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(f.UnitID), SearchSubject.ValueSet(in.USCC)),
 			})
-			child := workflow.ExecuteChildWorkflow(cctx, FormationWorkflow, FormationInput{FormationID: f.ID, Kind: f.Kind,
+			child := workflow.ExecuteChildWorkflow(cctx, FormationWorkflowName, FormationInput{FormationID: f.ID, Kind: f.Kind,
 				Organizations: f.Organizations, UnitID: f.UnitID, ParentUnitID: f.ParentUnitID})
 			if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 				return err

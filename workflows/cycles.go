@@ -12,8 +12,16 @@ import (
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/forms"
-	"tandem/store"
 )
+
+// Registered names of the cycle workflows.
+const (
+	ScheduledCycleWorkflowName = "ScheduledCycleWorkflow"
+	PeriodWorkflowName         = "PeriodWorkflow"
+)
+
+// PeriodWorkflowID names the one workflow of a period.
+func PeriodWorkflowID(kind, period string) string { return "period/" + kind + "/" + period }
 
 // scheduledStart is the time a Schedule meant a run for, which the server sets on every
 // workflow it starts from a schedule.
@@ -43,11 +51,11 @@ func ScheduledCycleWorkflow(ctx workflow.Context, kind string) error {
 		return nil
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: store.PeriodWorkflowID(kind, p.Key), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowID: PeriodWorkflowID(kind, p.Key), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(SearchSubject.ValueSet(p.Key)),
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, PeriodWorkflow, PeriodInput{PeriodID: info.ID, Kind: kind, Period: p.Key,
+	child := workflow.ExecuteChildWorkflow(cctx, PeriodWorkflowName, PeriodInput{PeriodID: info.ID, Kind: kind, Period: p.Key,
 		Start: p.Start, ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return err
@@ -189,10 +197,10 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 	}
 	for _, r := range rounds {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: store.CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowID: CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(r.UnitID), SearchSubject.ValueSet(r.ID)),
 		})
-		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflow, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflowName, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 			return err
 		}

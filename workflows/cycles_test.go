@@ -14,7 +14,6 @@ import (
 	"tandem/activities"
 	"tandem/calendar"
 	"tandem/domain"
-	"tandem/store"
 	"tandem/workflows"
 )
 
@@ -143,7 +142,7 @@ func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 	answer(t, env, 6*h, "review/2", "off-city", `{"decision":"adjust","adjustments":[{"code":"nope","value":1,"reason":"x"}]}`, refused(t, "adjustments[0].code"))
 	answer(t, env, 7*h, "review/2", "off-city", `{"decision":"adjust","adjustments":[{"code":"census","value":95,"reason":"核实新增走访记录"}]}`, nil)
 	env.ExecuteWorkflow(workflows.AssessmentWorkflow, workflows.AssessmentInput{Period: "2026-H1", Scheme: domain.DefaultScheme,
-		Unit: store.Assessed{AssessmentID: "as-1", UnitID: townshipA, ScorerUnitID: countyUnit, ReviewerUnitID: "unit-city"}})
+		Unit: activities.Assessed{AssessmentID: "as-1", UnitID: townshipA, ScorerUnitID: countyUnit, ReviewerUnitID: "unit-city"}})
 	var out domain.Outcome
 	if err := env.GetWorkflowResult(&out); err != nil || out.Grade != "好" {
 		t.Fatalf("%+v %v", out, err)

@@ -6,6 +6,9 @@ import (
 	"tandem/domain"
 )
 
+// DrillWorkflowName is the registered name of DrillWorkflow.
+const DrillWorkflowName = "DrillWorkflow"
+
 // DrillWorkflowID names a drill.
 func DrillWorkflowID(id string) string { return "drill/" + id }
 

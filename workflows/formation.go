@@ -13,8 +13,16 @@ import (
 	"tandem/activities"
 	"tandem/domain"
 	"tandem/forms"
-	"tandem/store"
 )
+
+// FormationWorkflowName is the registered name of FormationWorkflow.
+const FormationWorkflowName = "FormationWorkflow"
+
+// FormationWorkflowID names a formation's workflow (defined in activities, which records census
+// formations with it).
+func FormationWorkflowID(formationID string) string {
+	return activities.FormationWorkflowID(formationID)
+}
 
 // QueryFormationStep answers where a formation is.
 const QueryFormationStep = "formation-step"
@@ -38,8 +46,12 @@ type FormationState struct {
 // FormationOutcome is what a finished formation returns.
 type FormationOutcome struct {
 	PartyOrgID string
-	Officers   []store.Officer
+	Officers   []Officer
 }
+
+// Officer is an elected or appointed officer, as the formation and party organization
+// workflows pass them to their activities.
+type Officer = activities.Officer
 
 // Working days each step is given (the approval is given one calendar month instead).
 const (
@@ -117,9 +129,9 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			return FormationOutcome{}, err
 		}
 		if len(app.Members) > 0 {
-			members := make([]store.MemberEntry, len(app.Members))
+			members := make([]activities.MemberEntry, len(app.Members))
 			for i, m := range app.Members {
-				members[i] = store.MemberEntry{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn}
+				members[i] = activities.MemberEntry{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn}
 			}
 			if err := workflow.ExecuteActivity(ctx, a.RecordMembers, activities.RecordMembersInput{USCC: lead, Members: members}).Get(ctx, nil); err != nil {
 				return FormationOutcome{}, err
@@ -150,7 +162,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 
 	// The approval brings the party organization into being and moves the members' relations.
 	var transfer activities.TransferOutput
-	if err := workflow.ExecuteActivity(ctx, a.TransferRelations, store.TransferInput{
+	if err := workflow.ExecuteActivity(ctx, a.TransferRelations, activities.TransferInput{
 		FormationID: in.FormationID, Committee: app.Committee, EndsOn: app.EndsOn,
 		UpgradePrompt: domain.UpgradePrompt(app.Kind, app.FormalMembers+app.ProbationaryMembers), Actor: "system",
 	}).Get(ctx, &transfer); err != nil {
@@ -158,7 +170,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 	}
 	state.PartyOrgID = transfer.PartyOrgID
 
-	var officers []store.Officer
+	var officers []Officer
 	if in.Kind.Elected() {
 		if err := setStep("election", "system", map[string]any{"approved": approval.Reference}); err != nil {
 			return FormationOutcome{}, err
@@ -180,7 +192,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			}
 			officers = officers[:0]
 			for _, e := range el.Elected {
-				officers = append(officers, store.Officer{Name: e.Name, Post: e.Post})
+				officers = append(officers, Officer{Name: e.Name, Post: e.Post})
 			}
 			if err := setStep("report", out.CompletedBy, map[string]any{"round": round, "seats": el.Seats, "elected": len(el.Elected)}); err != nil {
 				return FormationOutcome{}, err
@@ -216,7 +228,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 		}
 	} else {
 		for _, p := range approval.Appointed {
-			officers = append(officers, store.Officer{Name: p.Name, Post: p.Post})
+			officers = append(officers, Officer{Name: p.Name, Post: p.Post})
 		}
 	}
 
@@ -244,7 +256,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(in.UnitID), SearchSubject.ValueSet(lead)),
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, PartyOrgWorkflow, PartyOrgInput{
+	child := workflow.ExecuteChildWorkflow(cctx, PartyOrgWorkflowName, PartyOrgInput{
 		PartyOrgID: info.ID, Kind: info.Kind, Lead: lead, UnitID: in.UnitID, Committee: info.Committee, FormalMembers: app.FormalMembers,
 		TermDueAt: info.TermDueAt, EndsOn: info.EndsOn,
 	})

@@ -13,7 +13,6 @@ import (
 
 	"tandem/activities"
 	"tandem/domain"
-	"tandem/store"
 	"tandem/workflows"
 )
 
@@ -91,7 +90,7 @@ func formationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks)
 		return nil
 	}).Maybe()
 	env.OnActivity(a.RecordMembers, mock.Anything, mock.Anything).Return(nil).Maybe()
-	env.OnActivity(a.TransferRelations, mock.Anything, mock.Anything).Return(func(context.Context, store.TransferInput) (activities.TransferOutput, error) {
+	env.OnActivity(a.TransferRelations, mock.Anything, mock.Anything).Return(func(context.Context, activities.TransferInput) (activities.TransferOutput, error) {
 		return activities.TransferOutput{PartyOrgID: "po-1", Register: f.register}, nil
 	}).Maybe()
 	env.OnActivity(a.RegisterOf, mock.Anything, mock.Anything).Return(func(context.Context, string) (map[string]bool, error) {
@@ -483,12 +482,12 @@ func TestPartyOrgAdjustment(t *testing.T) {
 	due := start.AddDate(3, 0, 0)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalAdjust, workflows.AdjustRequest{Key: "a1", Source: "organization", Actor: "sec-a", Reason: "党员增至60人",
-			Change: store.PartyOrgChange{Kind: domain.KindGeneralBranch}})
+			Change: workflows.PartyOrgChange{Kind: domain.KindGeneralBranch}})
 	}, day)
 	answer(t, env, 2*day, "adjustment/1", "off-a", approve, nil)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalAdjust, workflows.AdjustRequest{Key: "a2", Source: "superior", Actor: "off-a", Reason: "撤回",
-			Change: store.PartyOrgChange{Kind: domain.KindBranch}})
+			Change: workflows.PartyOrgChange{Kind: domain.KindBranch}})
 	}, 3*day)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalDissolve, workflows.DissolveRequest{Key: "end", Source: "superior", Actor: "off-a", Reason: "测试结束"})

@@ -12,8 +12,10 @@ import (
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/forms"
-	"tandem/store"
 )
+
+// PartyOrgWorkflowName is the registered name of PartyOrgWorkflow.
+const PartyOrgWorkflowName = "PartyOrgWorkflow"
 
 // Messages of a party organization's workflow.
 const (
@@ -55,12 +57,16 @@ type DissolveRequest struct {
 // AdjustRequest asks to adjust a party organization 调整 (another kind, organizations joining
 // or leaving): requested by the organization (its superior approves) or decided by the superior.
 type AdjustRequest struct {
-	Key    string               `json:"key"`
-	Source string               `json:"source"` // organization | superior
-	Actor  string               `json:"actor"`
-	Reason string               `json:"reason"`
-	Change store.PartyOrgChange `json:"change"`
+	Key    string         `json:"key"`
+	Source string         `json:"source"` // organization | superior
+	Actor  string         `json:"actor"`
+	Reason string         `json:"reason"`
+	Change PartyOrgChange `json:"change"`
 }
+
+// PartyOrgChange is what an adjustment changes (another kind, organizations joining or
+// leaving); the AdjustPartyOrg activity applies it.
+type PartyOrgChange = activities.PartyOrgChange
 
 // RescheduleRequest asks for an early or late re-election (moved by at most a year; the API
 // checks the bound).
@@ -299,9 +305,9 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 			if !d.Approved() {
 				continue
 			}
-			officers := make([]store.Officer, len(el.Elected))
+			officers := make([]Officer, len(el.Elected))
 			for i, e := range el.Elected {
-				officers[i] = store.Officer{Name: e.Name, Post: e.Post}
+				officers[i] = Officer{Name: e.Name, Post: e.Post}
 			}
 			var info activities.PartyOrgInfo
 			if err := workflow.ExecuteActivity(ctx, a.StartTerm, activities.StartTermInput{

@@ -11,8 +11,10 @@ import (
 	"tandem/activities"
 	"tandem/domain"
 	"tandem/forms"
-	"tandem/store"
 )
+
+// RosterImportWorkflowName is the registered name of RosterImportWorkflow.
+const RosterImportWorkflowName = "RosterImportWorkflow"
 
 // RosterImportWorkflowID names the import of one uploaded roster.
 func RosterImportWorkflowID(importID string) string { return "roster-import/" + importID }
@@ -31,11 +33,11 @@ const importTurnRecheck = 10 * time.Minute
 // queued, for an earlier one to finish), and an extract that would flag more than the gate's
 // share of the source's organizations missing waits for an admin's confirmation (a
 // roster.confirm_missing task) before it merges; rejected, it merges nothing.
-func RosterImportWorkflow(ctx workflow.Context, importID string) (store.RosterImport, error) {
+func RosterImportWorkflow(ctx workflow.Context, importID string) (activities.ImportResult, error) {
 	// The task handlers are registered first (no command: histories from before replay alike).
 	tasks, err := NewTasks(ctx)
 	if err != nil {
-		return store.RosterImport{}, err
+		return activities.ImportResult{}, err
 	}
 	var a *activities.Activities
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -45,13 +47,13 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (store.RosterIm
 			NonRetryableErrorTypes: []string{activities.ErrTypeBadFile}},
 	})
 	gated := workflow.GetVersion(ctx, "source-order-and-missing-gate", workflow.DefaultVersion, 1) == 1
-	var out store.RosterImport
+	var out activities.ImportResult
 	if gated {
 		if err := waitForTurn(ctx, importID); err != nil {
 			return out, err
 		}
 		err = workflow.ExecuteActivity(ctx, a.RunImportGated, importID).Get(ctx, &out)
-		if err == nil && out.Status == store.ImportAwaitingConfirmation {
+		if err == nil && out.Status == activities.ImportAwaitingConfirmation {
 			out, err = confirmMissing(ctx, tasks, importID)
 		}
 	} else {
@@ -61,7 +63,7 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (store.RosterIm
 		// Out of attempts: say so on the import rather than leave it running.
 		_ = workflow.ExecuteActivity(ctx, a.FailImport, importID, "the import failed after several attempts").Get(ctx, nil)
 	}
-	merged := err == nil && (!gated || out.Status == store.ImportDone)
+	merged := err == nil && (!gated || out.Status == activities.ImportDone)
 	if merged && workflow.GetVersion(ctx, "review-party-orgs", workflow.DefaultVersion, 1) == 1 {
 		reviewPartyOrgs(ctx)
 	}
@@ -118,10 +120,10 @@ func wakeQueued(ctx workflow.Context, importID string) {
 
 // confirmMissing asks the city unit (officers; admins assign it to themselves) whether a held
 // extract may flag the organizations it leaves out missing; the uploader may not decide.
-func confirmMissing(ctx workflow.Context, tasks *Tasks, importID string) (store.RosterImport, error) {
+func confirmMissing(ctx workflow.Context, tasks *Tasks, importID string) (activities.ImportResult, error) {
 	var a *activities.Activities
 	var held activities.HeldImport
-	var out store.RosterImport
+	var out activities.ImportResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, formationActivity), a.DescribeHeld, importID).Get(ctx, &held); err != nil {
 		return out, err
 	}
@@ -156,10 +158,10 @@ func annualReportRounds(ctx workflow.Context, importID string) {
 	}
 	for _, r := range rounds {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: store.CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowID: CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(r.UnitID), SearchSubject.ValueSet(r.ID)),
 		})
-		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflow, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflowName, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 			workflow.GetLogger(ctx).Warn("annual report: could not start a round", "round", r.ID, "error", err)
 		}
@@ -171,7 +173,7 @@ func annualReportRounds(ctx workflow.Context, importID string) {
 // key makes each organization's state raise one request, however many imports repeat it.
 func reviewPartyOrgs(ctx workflow.Context) {
 	var a *activities.Activities
-	var reviews []store.PartyOrgReview
+	var reviews []activities.PartyOrgReview
 	if err := workflow.ExecuteActivity(ctx, a.PartyOrgsToReview).Get(ctx, &reviews); err != nil {
 		workflow.GetLogger(ctx).Warn("could not list party organizations to review", "error", err)
 		return

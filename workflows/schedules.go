@@ -39,7 +39,7 @@ func CycleSchedules(hour int) []client.ScheduleOptions {
 	opt := func(kind string, s client.ScheduleSpec) client.ScheduleOptions {
 		return client.ScheduleOptions{
 			ID: "tandem-" + kind, Spec: s, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL, CatchupWindow: 24 * time.Hour,
-			Action: &client.ScheduleWorkflowAction{ID: "cycle-" + kind, Workflow: ScheduledCycleWorkflow, Args: []any{kind},
+			Action: &client.ScheduleWorkflowAction{ID: "cycle-" + kind, Workflow: ScheduledCycleWorkflowName, Args: []any{kind},
 				TaskQueue: TaskQueue},
 		}
 	}

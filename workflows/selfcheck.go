@@ -9,6 +9,9 @@ import (
 	"tandem/activities"
 )
 
+// SelfCheckWorkflowName is the registered name of SelfCheckWorkflow.
+const SelfCheckWorkflowName = "SelfCheckWorkflow"
+
 // SelfCheckWorkflowID names one self-check run.
 func SelfCheckWorkflowID(id string) string { return "selfcheck/" + id }
 

@@ -10,6 +10,12 @@ import (
 	"tandem/forms"
 )
 
+// SurveyWorkflowName is the registered name of SurveyWorkflow.
+const SurveyWorkflowName = "SurveyWorkflow"
+
+// SurveyWorkflowID names the workflow that follows a registration's survey.
+func SurveyWorkflowID(registrationID string) string { return "survey/" + registrationID }
+
 // SurveyInput follows one registration's survey.
 type SurveyInput struct {
 	RegistrationID string

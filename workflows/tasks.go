@@ -26,7 +26,9 @@ const (
 
 // Error types of a rejected completion; the API maps them to 409, 422 and 403.
 const (
-	ErrTypeTaskClosed    = "TaskClosed"
+	// ErrTypeTaskClosed: the task is not open (the validator here, or the activities' store
+	// check: one error type, defined with the activities).
+	ErrTypeTaskClosed    = activities.ErrTypeTaskClosed
 	ErrTypeInvalidResult = "InvalidResult"
 	ErrTypeNotYours      = "NotYours" // the actor may not complete this task (NotBy)
 	// ErrTypeTaskNotReady: the task's row exists but the workflow has not yet taken in the

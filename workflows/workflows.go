@@ -1,11 +1,19 @@
 // Package workflows holds Tandem's Temporal workflow definitions, one file per process. They
 // call activities through a nil *activities.Activities and never touch dependencies directly.
+//
+// Each workflow's contract sits beside it: its registered name (XWorkflowName), ID helper
+// (XWorkflowID), input and result types, signal, update and query names. Payloads are types of
+// this package or of activities (whose methods take them), never storage structs; the few
+// names activities need themselves (a census verification's ID and name, a formation's ID,
+// TaskQueue, the search attributes) are defined there, because this package imports that one,
+// and re-exported here.
 package workflows
 
 import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
 )
@@ -30,19 +38,35 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	}
 }
 
-// Register registers every workflow on a worker.
+// Definitions pairs every workflow with the name it is registered, started and recorded in
+// histories by (each name is its function's name, as the histories were recorded).
+func Definitions() []Definition {
+	return []Definition{
+		{SelfCheckWorkflowName, SelfCheckWorkflow},
+		{DrillWorkflowName, DrillWorkflow},
+		{RosterImportWorkflowName, RosterImportWorkflow},
+		{FormationWorkflowName, FormationWorkflow},
+		{PartyOrgWorkflowName, PartyOrgWorkflow},
+		{CensusRoundWorkflowName, CensusRoundWorkflow},
+		{CensusVerifyWorkflowName, CensusVerifyWorkflow},
+		{SurveyWorkflowName, SurveyWorkflow},
+		{ScheduledCycleWorkflowName, ScheduledCycleWorkflow},
+		{PeriodWorkflowName, PeriodWorkflow},
+		{AssessmentWorkflowName, AssessmentWorkflow},
+	}
+}
+
+// Definition is a workflow function and its registered name.
+type Definition struct {
+	Name     string
+	Workflow any
+}
+
+// Register registers every workflow on a worker, by its named constant.
 func Register(r worker.WorkflowRegistry) {
-	r.RegisterWorkflow(SelfCheckWorkflow)
-	r.RegisterWorkflow(DrillWorkflow)
-	r.RegisterWorkflow(RosterImportWorkflow)
-	r.RegisterWorkflow(FormationWorkflow)
-	r.RegisterWorkflow(PartyOrgWorkflow)
-	r.RegisterWorkflow(CensusRoundWorkflow)
-	r.RegisterWorkflow(CensusVerifyWorkflow)
-	r.RegisterWorkflow(SurveyWorkflow)
-	r.RegisterWorkflow(ScheduledCycleWorkflow)
-	r.RegisterWorkflow(PeriodWorkflow)
-	r.RegisterWorkflow(AssessmentWorkflow)
+	for _, d := range Definitions() {
+		r.RegisterWorkflowWithOptions(d.Workflow, workflow.RegisterOptions{Name: d.Name})
+	}
 }
 
 func temporalSearchAttrs(unitID, subject string) temporal.SearchAttributes {
