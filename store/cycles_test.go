@@ -54,7 +54,7 @@ func TestBulletinAgainstAHandCount(t *testing.T) {
 		}
 		st.DB().Exec(`UPDATE organizations SET coverage = 'single' WHERE uscc = '91350100M000100Y43'`)
 		// A running formation in A with an overdue step, and an overdue task in B.
-		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{"91310000MA1FL0000N"}})
+		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{"91310000MA1FL0000N"}, WorkflowID: formationWorkflowID})
 		if err != nil {
 			t.Fatal(err)
 		}

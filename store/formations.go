@@ -31,7 +31,6 @@ type Formation struct {
 
 func (Formation) TableName() string { return "formations" }
 
-
 type formationOrg struct {
 	FormationID string
 	USCC        string `gorm:"column:uscc"`

@@ -25,21 +25,21 @@ func TestFormations(t *testing.T) {
 			}
 		}
 		// Refusals: a joint branch across townships, a single branch of two organizations.
-		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{x, z}}); domain.ErrorCode(err) != domain.EINVALID {
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{x, z}, WorkflowID: formationWorkflowID}); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("joint across townships: %v", err)
 		}
-		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x, y}}); domain.ErrorCode(err) != domain.EINVALID {
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x, y}, WorkflowID: formationWorkflowID}); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("branch of two: %v", err)
 		}
-		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}})
+		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}, WorkflowID: formationWorkflowID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}, WorkflowID: formationWorkflowID}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("organization in two running formations: %v", err)
 		}
 		// The refusal names the running formation (it read in an aborted transaction on PostgreSQL).
-		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}}); !strings.Contains(domain.ErrorMessage(err), f.ID) {
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: []string{y, x}, WorkflowID: formationWorkflowID}); !strings.Contains(domain.ErrorMessage(err), f.ID) {
 			t.Fatalf("organization in two running formations: %q, want it to name %s", domain.ErrorMessage(err), f.ID)
 		}
 		if err := st.RecordMembers(ctx, x, []store.MemberEntry{{Name: "甲", Status: "formal"}, {Name: "乙", Status: "formal", HomeOrg: "外地支部"},
@@ -95,7 +95,7 @@ func TestFormations(t *testing.T) {
 			t.Fatalf("the organization that left: %s", o.Coverage)
 		}
 		// A finished formation frees the organization; covered, it cannot start another.
-		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{x}, WorkflowID: formationWorkflowID}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("formation for a covered organization: %v", err)
 		}
 		if err := st.DissolvePartyOrg(ctx, po.ID, "off", "注销"); err != nil {
@@ -116,7 +116,7 @@ func TestFormations(t *testing.T) {
 		if _, err := st.GetFormation(ctx, outsider, f.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("outsider: %v", err)
 		}
-		if _, err := st.StartFormation(ctx, outsider, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{y}}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := st.StartFormation(ctx, outsider, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{y}, WorkflowID: formationWorkflowID}); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("outsider starts: %v", err)
 		}
 	})
@@ -134,7 +134,7 @@ func TestListFormationsQueryCount(t *testing.T) {
 					VALUES (?, ?, ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, testUSCC(i), "单位", u.ID, u.Path).Error; err != nil {
 					t.Fatal(err)
 				}
-				if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{testUSCC(i)}}); err != nil {
+				if _, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindBranch, Organizations: []string{testUSCC(i)}, WorkflowID: formationWorkflowID}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -163,3 +163,7 @@ func TestListFormationsQueryCount(t *testing.T) {
 		}
 	})
 }
+
+// formationWorkflowID names a formation's workflow as workflows.FormationWorkflowID does (the
+// store takes the naming from its caller).
+func formationWorkflowID(id string) string { return "formation/" + id }

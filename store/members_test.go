@@ -28,7 +28,7 @@ func partyOrgOver(t *testing.T, st *store.Store, u domain.Unit, first, n int) st
 			t.Fatal(err)
 		}
 	}
-	f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: orgs[:2]})
+	f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindJoint, Organizations: orgs[:2], WorkflowID: formationWorkflowID})
 	if err != nil {
 		t.Fatal(err)
 	}
