@@ -159,7 +159,7 @@ func BenchmarkCensusRound(b *testing.B) {
 			b.Fatal(err)
 		}
 		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
-			workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
+			workflows.CensusRoundWorkflowName, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
 			b.Fatal(err)
 		}
 		waitFor(`SELECT count(*) FROM tasks WHERE kind = 'census.verify'`)

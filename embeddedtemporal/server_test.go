@@ -81,7 +81,7 @@ func TestEmbeddedServer(t *testing.T) {
 	defer w.Stop()
 
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.DrillWorkflowID("replay"), TaskQueue: workflows.TaskQueue},
-		workflows.DrillWorkflow, workflows.DrillInput{UnitID: unit.ID, Role: domain.RoleInspector, Note: "replay"})
+		workflows.DrillWorkflowName, workflows.DrillInput{UnitID: unit.ID, Role: domain.RoleInspector, Note: "replay"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestEmbeddedFormation(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: f.WorkflowID, TaskQueue: workflows.TaskQueue},
-		workflows.FormationWorkflow, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
+		workflows.FormationWorkflowName, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
 			UnitID: town.ID, ParentUnitID: county.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +260,7 @@ func TestEmbeddedCensusRound1000(t *testing.T) {
 			t.Fatalf("round %+v %v", r, err)
 		}
 		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue},
-			workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
+			workflows.CensusRoundWorkflowName, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: county.ID}); err != nil {
 			t.Fatal(err)
 		}
 		return r
@@ -388,7 +388,7 @@ func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 		t.Fatal(err)
 	}
 	verify, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.VerifyWorkflowID(uscc), TaskQueue: workflows.TaskQueue},
-		workflows.CensusVerifyWorkflow, activities.VerifyInput{RoundID: r.ID, USCC: uscc, UnitID: town.ID, ScopeUnitID: county.ID})
+		workflows.CensusVerifyWorkflowName, activities.VerifyInput{RoundID: r.ID, USCC: uscc, UnitID: town.ID, ScopeUnitID: county.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,8 +415,8 @@ func TestEmbeddedVerifyAndAssessment(t *testing.T) {
 			townUnit = activities.Assessed{AssessmentID: u.AssessmentID, UnitID: u.UnitID, ScorerUnitID: u.ScorerUnitID, ReviewerUnitID: u.ReviewerUnitID}
 		}
 	}
-	assess, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "assessment/" + townUnit.AssessmentID, TaskQueue: workflows.TaskQueue},
-		workflows.AssessmentWorkflow, workflows.AssessmentInput{Period: "2026-H1", Unit: townUnit, Scheme: domain.DefaultScheme,
+	assess, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.AssessmentWorkflowID(townUnit.AssessmentID), TaskQueue: workflows.TaskQueue},
+		workflows.AssessmentWorkflowName, workflows.AssessmentInput{Period: "2026-H1", Unit: townUnit, Scheme: domain.DefaultScheme,
 			From: time.Date(2026, 1, 1, 0, 0, 0, 0, calendar.Shanghai), To: time.Date(2026, 7, 1, 0, 0, 0, 0, calendar.Shanghai)})
 	if err != nil {
 		t.Fatal(err)
