@@ -27,6 +27,10 @@ func CensusWorkflowID(roundID string) string { return "census/" + roundID }
 // whichever round asks (defined in activities, which starts and cancels verifications).
 func VerifyWorkflowID(uscc string) string { return activities.VerifyWorkflowID(uscc) }
 
+// CensusVerifyInput is one organization's verification; the StartVerifications activity starts
+// the workflows, so the type is defined there.
+type CensusVerifyInput = activities.VerifyInput
+
 // SignalCancelRound cancels a census round.
 const SignalCancelRound = "cancel"
 
@@ -119,7 +123,7 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 // township first when it has none; the township's inspectors visit; the result updates the
 // roster and decides the coverage: a formation for ≥3 formal members, an attachment to a
 // joint or regional organization for 1–2, work coverage through an instructor for none.
-func CensusVerifyWorkflow(ctx workflow.Context, in activities.VerifyInput) error {
+func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 	tasks, err := NewTasks(ctx)
 	if err != nil {
 		return err
@@ -191,7 +195,7 @@ func CensusVerifyWorkflow(ctx workflow.Context, in activities.VerifyInput) error
 
 // coverage asks the township's officer to cover an organization without its own branch, until
 // the answer can be recorded.
-func coverage(ctx workflow.Context, tasks *Tasks, in activities.VerifyInput, unit, decision string) error {
+func coverage(ctx workflow.Context, tasks *Tasks, in CensusVerifyInput, unit, decision string) error {
 	var a *activities.Activities
 	kind, title := "coverage.attach", "纳入联合党支部或区域党组织（正式党员1–2名）"
 	if decision == domain.DecideWork {

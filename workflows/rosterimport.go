@@ -19,6 +19,10 @@ const RosterImportWorkflowName = "RosterImportWorkflow"
 // RosterImportWorkflowID names the import of one uploaded roster.
 func RosterImportWorkflowID(importID string) string { return "roster-import/" + importID }
 
+// RosterImportResult is what an import workflow returns: the import as its activities
+// recorded it.
+type RosterImportResult = activities.ImportResult
+
 // SignalImportTurn wakes an import queued behind an earlier import of its source that has
 // finished.
 const SignalImportTurn = "import-turn"
@@ -33,11 +37,11 @@ const importTurnRecheck = 10 * time.Minute
 // queued, for an earlier one to finish), and an extract that would flag more than the gate's
 // share of the source's organizations missing waits for an admin's confirmation (a
 // roster.confirm_missing task) before it merges; rejected, it merges nothing.
-func RosterImportWorkflow(ctx workflow.Context, importID string) (activities.ImportResult, error) {
+func RosterImportWorkflow(ctx workflow.Context, importID string) (RosterImportResult, error) {
 	// The task handlers are registered first (no command: histories from before replay alike).
 	tasks, err := NewTasks(ctx)
 	if err != nil {
-		return activities.ImportResult{}, err
+		return RosterImportResult{}, err
 	}
 	var a *activities.Activities
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -47,7 +51,7 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (activities.Imp
 			NonRetryableErrorTypes: []string{activities.ErrTypeBadFile}},
 	})
 	gated := workflow.GetVersion(ctx, "source-order-and-missing-gate", workflow.DefaultVersion, 1) == 1
-	var out activities.ImportResult
+	var out RosterImportResult
 	if gated {
 		if err := waitForTurn(ctx, importID); err != nil {
 			return out, err
@@ -120,10 +124,10 @@ func wakeQueued(ctx workflow.Context, importID string) {
 
 // confirmMissing asks the city unit (officers; admins assign it to themselves) whether a held
 // extract may flag the organizations it leaves out missing; the uploader may not decide.
-func confirmMissing(ctx workflow.Context, tasks *Tasks, importID string) (activities.ImportResult, error) {
+func confirmMissing(ctx workflow.Context, tasks *Tasks, importID string) (RosterImportResult, error) {
 	var a *activities.Activities
 	var held activities.HeldImport
-	var out activities.ImportResult
+	var out RosterImportResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, formationActivity), a.DescribeHeld, importID).Get(ctx, &held); err != nil {
 		return out, err
 	}
