@@ -1,0 +1,279 @@
+package app
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"tandem/activities"
+	"tandem/calendar"
+	"tandem/domain"
+	"tandem/store"
+	"tandem/workflows"
+)
+
+// CensusRounds are the operations on census rounds 普查.
+type CensusRounds struct{ *deps }
+
+// StartCensusRound picks a unit's organizations for a round.
+type StartCensusRound struct {
+	UnitID string
+	Select string // all | changed | unverified | tag
+	Since  string // YYYY-MM-DD, with select changed
+	Tag    string
+}
+
+// CensusRoundStarted is a recorded round whose workflow runs.
+type CensusRoundStarted struct {
+	store.CensusRound
+	WorkflowID string
+}
+
+// Start records a census round over a unit's subtree and starts its workflow: an officer over
+// the unit, or an admin. If the workflow cannot start, the round is cancelled.
+func (o *CensusRounds) Start(ctx context.Context, p domain.Principal, in StartCensusRound) (CensusRoundStarted, error) {
+	start := store.RoundStart{UnitID: in.UnitID, Selection: in.Select, Tag: in.Tag}
+	if in.Since != "" {
+		t, err := time.ParseInLocation(time.DateOnly, in.Since, calendar.Shanghai)
+		if err != nil {
+			return CensusRoundStarted{}, domain.Invalid("the round is not valid", domain.FieldError{Field: "since", Reason: "a date YYYY-MM-DD"})
+		}
+		start.Since = &t
+	}
+	r, err := o.Store.CreateRound(ctx, p, start)
+	if err != nil {
+		return CensusRoundStarted{}, err
+	}
+	out := CensusRoundStarted{CensusRound: r, WorkflowID: store.CensusWorkflowID(r.ID)}
+	return out, o.startRecorded(ctx, startOptions(out.WorkflowID, r.UnitID, r.ID),
+		domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"),
+		func(ctx context.Context) error { return o.Store.EndRound(ctx, r.ID, "cancelled", p.Username) },
+		workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+}
+
+// Cancel asks a running round's workflow to cancel its open verifications: an officer over
+// its unit, or an admin.
+func (o *CensusRounds) Cancel(ctx context.Context, p domain.Principal, id string) (store.CensusRound, error) {
+	r, err := o.Store.GetRound(ctx, p, id)
+	if err != nil {
+		return r, err
+	}
+	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, r.UnitPath) {
+		return r, domain.Errorf(domain.EFORBIDDEN, "only an officer over the round's unit may cancel it")
+	}
+	if r.Status != "running" {
+		return r, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status)
+	}
+	if err := o.Engine.SignalWorkflow(ctx, store.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
+		o.Log.WarnContext(ctx, "cancelling a census round", "round", r.ID, "error", err)
+		return r, domain.Errorf(domain.EUNAVAILABLE, "could not reach the round's workflow")
+	}
+	return r, nil
+}
+
+// Cycles are the monthly, quarterly and half-year cycles.
+type Cycles struct{ *deps }
+
+// CycleRun is a period run now, or found already run.
+type CycleRun struct {
+	activities.PeriodInfo
+	Kind, Period, WorkflowID string
+}
+
+// Run runs a period of a cycle now (an admin checks the route): the windows open from now. A
+// period that has run (or is running) starts nothing new and is returned as it is; this is also
+// how an admin backfills a period the schedule missed. If the workflow cannot start, the
+// period is marked failed.
+func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) (CycleRun, error) {
+	out := CycleRun{Kind: kind, Period: key, WorkflowID: store.PeriodWorkflowID(kind, key)}
+	period, err := calendar.ParsePeriod(kind, key)
+	if err != nil {
+		return out, domain.Invalid("bad period", domain.FieldError{Field: "period", Reason: err.Error()})
+	}
+	now := o.now()
+	if period.End.After(now) {
+		return out, domain.Invalid("the period has not ended", domain.FieldError{Field: "period",
+			Reason: "a cycle runs for a period once it has ended (" + period.End.In(calendar.Shanghai).Format(time.DateOnly) + ")"})
+	}
+	// The same decision as the scheduled path: the window and the delivery tasks' due dates
+	// follow TANDEM_DELIVERY_WORKING_DAYS.
+	opener := activities.Activities{Store: o.Store, Calendar: o.Calendar, DeliveryDays: o.DeliveryDays}
+	out.PeriodInfo, err = opener.OpenPeriod(ctx, activities.OpenPeriodInput{Kind: kind, Period: key, Trigger: "manual",
+		Actor: p.Username, OpensAt: now})
+	if err != nil || !out.Created {
+		return out, err
+	}
+	opts := startOptions(out.WorkflowID, "", key)
+	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	info := out.PeriodInfo
+	return out, o.startRecorded(ctx, opts, domain.Errorf(domain.EUNAVAILABLE, "could not start the period's workflow"),
+		func(ctx context.Context) error {
+			return o.Store.FinishPeriod(ctx, info.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
+		},
+		workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: period.Start,
+			ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays})
+}
+
+// RosterImports are deliveries of a source's roster extract.
+type RosterImports struct{ *deps }
+
+// StartRosterImport is an uploaded extract; the caller has checked the form and the quota.
+type StartRosterImport struct {
+	Source   string
+	Filename string
+	File     io.Reader
+	// Limit is the largest file accepted (store.ErrTooLarge past it).
+	Limit   int64
+	Options string // JSON activities.ImportOptions
+}
+
+// Start stores the extract and starts its import as a durable job. If the job cannot start,
+// the import fails at once, so that later imports of the source do not queue behind it.
+func (o *RosterImports) Start(ctx context.Context, p domain.Principal, in StartRosterImport) (store.RosterImport, error) {
+	imp, err := o.Store.CreateImport(ctx, p, in.Source, in.Filename, in.File, in.Limit, in.Options)
+	if err != nil {
+		return imp, err
+	}
+	return imp, o.startRecorded(ctx, startOptions(workflows.RosterImportWorkflowID(imp.ID), "", imp.ID),
+		domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"),
+		func(ctx context.Context) error { return o.Store.FailImport(ctx, imp.ID, "could not start the import job", nil) },
+		workflows.RosterImportWorkflow, imp.ID)
+}
+
+// Registrations are the registrations market supervision reports.
+type Registrations struct{ *deps }
+
+// ReportRegistration is a new or changed registration.
+type ReportRegistration struct {
+	USCC, Name, Township, Industry string
+	Event                          string // new | changed
+}
+
+// Report takes a new or changed registration from the market-supervision system (a department
+// liaison's account, or an admin): the organization joins the roster, and a prompt letter 提示函
+// with a one-time survey link goes out; an unanswered survey becomes a follow-up task for the
+// township when the link expires. If that follow-up cannot start, the link is withdrawn (it
+// would lead nowhere) and the caller is told to report again.
+func (o *Registrations) Report(ctx context.Context, p domain.Principal, in ReportRegistration) (store.Registration, error) {
+	if !p.Admin && !p.HoldsAnyRole(domain.RoleLiaison) {
+		return store.Registration{}, domain.Errorf(domain.EFORBIDDEN, "registrations are reported by a department liaison (the market-supervision system's account)")
+	}
+	cal, err := o.Calendar.Calendar(ctx)
+	if err != nil {
+		return store.Registration{}, err
+	}
+	days := o.SurveyDays
+	if days <= 0 {
+		days = 5
+	}
+	expires := cal.DueAfterWorkingDays(o.now(), days).At
+	reg, err := o.Store.ReportRegistration(ctx, p.Username, store.RegistrationReport{USCC: domain.NormalizeUSCC(in.USCC),
+		Name: strings.TrimSpace(in.Name), Township: strings.TrimSpace(in.Township), Industry: strings.TrimSpace(in.Industry), Event: in.Event}, expires)
+	if err != nil {
+		return reg, err
+	}
+	return reg, o.startRecorded(ctx, startOptions(store.SurveyWorkflowID(reg.ID), "", reg.USCC),
+		domain.Errorf(domain.EUNAVAILABLE, "the registration is recorded but its follow-up could not start; report it again"),
+		func(ctx context.Context) error { return o.Store.WithdrawSurvey(ctx, reg.ID, p.Username) },
+		workflows.SurveyWorkflow, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt})
+}
+
+// Drills are test tasks sent to a unit's role.
+type Drills struct{ *deps }
+
+// StartDrill names who receives a drill's task.
+type StartDrill struct {
+	UnitID         string
+	Role           string
+	Assignee       string
+	DueWorkingDays int
+	Note           string
+}
+
+// DrillStarted is a drill whose workflow runs.
+type DrillStarted struct{ ID, WorkflowID string }
+
+// Start sends a test task to a unit's role: an officer over the unit (or an admin) checks that
+// its people receive and complete tasks. Nothing is recorded before the workflow, so nothing
+// needs compensating.
+func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (DrillStarted, error) {
+	var v domain.Validation
+	if !domain.ValidRole(domain.Role(in.Role)) {
+		v.Add("role", "officer, secretary, inspector or liaison")
+	}
+	if in.DueWorkingDays < 0 || in.DueWorkingDays > 30 {
+		v.Add("due_in_working_days", "from 1 to 30 (default 5)")
+	}
+	if len([]rune(in.Note)) > 200 {
+		v.Add("note", "at most 200 characters")
+	}
+	if err := v.Err("the drill is not valid"); err != nil {
+		return DrillStarted{}, err
+	}
+	unit, err := o.Store.GetUnit(ctx, p, in.UnitID)
+	if err != nil {
+		return DrillStarted{}, err
+	}
+	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, unit.Path) {
+		return DrillStarted{}, domain.Errorf(domain.EFORBIDDEN, "only an officer over the unit may start a drill")
+	}
+	id := uuid.NewString()
+	out := DrillStarted{ID: id, WorkflowID: workflows.DrillWorkflowID(id)}
+	_, err = o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, unit.ID, unit.ID), workflows.DrillWorkflow,
+		workflows.DrillInput{UnitID: unit.ID, Role: domain.Role(in.Role), Assignee: in.Assignee, DueWorkingDays: in.DueWorkingDays,
+			Note: strings.TrimSpace(in.Note)})
+	if err != nil {
+		o.Log.WarnContext(ctx, "starting a drill", "workflow_id", out.WorkflowID, "error", err)
+		return out, domain.Errorf(domain.EUNAVAILABLE, "could not start the drill workflow")
+	}
+	return out, nil
+}
+
+// System are operations on Tandem itself.
+type System struct{ *deps }
+
+// SelfCheck is the self-check workflow's answer.
+type SelfCheck struct {
+	WorkflowID string
+	activities.SelfCheckResult
+	Took time.Duration
+}
+
+// SelfCheck runs SelfCheckWorkflow and waits for it (at most 30 s): proof that workflows run
+// end to end, through a worker, to the database.
+func (o *System) SelfCheck(ctx context.Context) (SelfCheck, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	start := time.Now() // measures, decides nothing
+	out := SelfCheck{WorkflowID: workflows.SelfCheckWorkflowID(uuid.NewString())}
+	run, err := o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, "", ""), workflows.SelfCheckWorkflow)
+	if err != nil {
+		o.Log.WarnContext(ctx, "starting the self-check", "error", err)
+		return out, domain.Errorf(domain.EUNAVAILABLE, "could not start the self-check workflow")
+	}
+	if err := run.Get(ctx, &out.SelfCheckResult); err != nil {
+		o.Log.WarnContext(ctx, "the self-check did not finish", "workflow_id", out.WorkflowID, "error", err)
+		return out, domain.Errorf(domain.EUNAVAILABLE, "the self-check workflow did not finish: is a worker running?")
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// Readiness says which dependencies answer.
+type Readiness struct{ Database, Engine bool }
+
+// Ready checks that the database and the workflow engine both answer (at most 3 s).
+func (o *System) Ready(ctx context.Context) Readiness {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var r Readiness
+	r.Database = o.Store.Ping(ctx) == nil
+	_, err := o.Engine.CheckHealth(ctx, &client.CheckHealthRequest{})
+	r.Engine = err == nil
+	return r
+}
