@@ -124,7 +124,9 @@ var errNoEngine = errors.New("no workflow engine is configured")
 func (noEngine) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
 	return nil, errNoEngine
 }
-func (noEngine) SignalWorkflow(context.Context, string, string, string, any) error { return errNoEngine }
+func (noEngine) SignalWorkflow(context.Context, string, string, string, any) error {
+	return errNoEngine
+}
 func (noEngine) SignalWithStartWorkflow(context.Context, string, string, any, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
 	return nil, errNoEngine
 }

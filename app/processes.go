@@ -141,7 +141,9 @@ func (o *RosterImports) Start(ctx context.Context, p domain.Principal, in StartR
 	}
 	return imp, o.startRecorded(ctx, startOptions(workflows.RosterImportWorkflowID(imp.ID), "", imp.ID),
 		domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"),
-		func(ctx context.Context) error { return o.Store.FailImport(ctx, imp.ID, "could not start the import job", nil) },
+		func(ctx context.Context) error {
+			return o.Store.FailImport(ctx, imp.ID, "could not start the import job", nil)
+		},
 		workflows.RosterImportWorkflow, imp.ID)
 }
 
