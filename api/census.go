@@ -5,12 +5,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
+	"tandem/app"
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
-	"tandem/workflows"
 )
 
 type roundRequest struct {
@@ -26,30 +25,14 @@ func (s *Server) startRound(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
-	in := store.RoundStart{UnitID: req.UnitID, Selection: req.Select, Tag: req.Tag}
-	if req.Since != "" {
-		t, err := time.ParseInLocation(time.DateOnly, req.Since, calendar.Shanghai)
-		if err != nil {
-			fail(c, domain.Invalid("the round is not valid", domain.FieldError{Field: "since", Reason: "a date YYYY-MM-DD"}))
-			return
-		}
-		in.Since = &t
-	}
-	r, err := s.Store.CreateRound(ctx, principal(c), in)
+	r, err := s.App.CensusRounds.Start(c.Request.Context(), principal(c),
+		app.StartCensusRound{UnitID: req.UnitID, Select: req.Select, Since: req.Since, Tag: req.Tag})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.CensusWorkflowID(r.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(r.UnitID, r.ID),
-	}, workflows.CensusRoundWorkflowName, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID}); err != nil {
-		_ = s.Store.EndRound(ctx, r.ID, "cancelled", principal(c).Username)
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"))
-		return
-	}
 	c.Header("Location", "/api/v1/census-rounds/"+r.ID)
-	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "workflow_id": workflows.CensusWorkflowID(r.ID), "total": r.Total})
+	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "workflow_id": r.WorkflowID, "total": r.Total})
 }
 
 type roundResponse struct {
@@ -100,23 +83,9 @@ func (s *Server) getRound(c *gin.Context) {
 
 // cancelRound cancels a round's open verifications: an officer over its unit, or an admin.
 func (s *Server) cancelRound(c *gin.Context) {
-	ctx := c.Request.Context()
-	p := principal(c)
-	r, err := s.Store.GetRound(ctx, p, c.Param("id"))
+	r, err := s.App.CensusRounds.Cancel(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, r.UnitPath) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the round's unit may cancel it"))
-		return
-	}
-	if r.Status != "running" {
-		fail(c, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status))
-		return
-	}
-	if err := s.Temporal.SignalWorkflow(ctx, workflows.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the round's workflow"))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "status": "cancelling"})

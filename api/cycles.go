@@ -11,15 +11,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
-	"tandem/activities"
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
-	"tandem/workflows"
 )
 
 type periodResponse struct {
@@ -60,41 +56,14 @@ func periodFrom(p store.PeriodRow) periodResponse {
 // run (or is running) starts nothing new and answers with its id. This is also how an admin
 // backfills a period the schedule missed.
 func (s *Server) runCycle(c *gin.Context) {
-	ctx := c.Request.Context()
-	kind, key := c.Param("kind"), c.Param("period")
-	p, err := calendar.ParsePeriod(kind, key)
-	if err != nil {
-		fail(c, domain.Invalid("bad period", domain.FieldError{Field: "period", Reason: err.Error()}))
-		return
-	}
-	now := s.now()
-	if p.End.After(now) {
-		fail(c, domain.Invalid("the period has not ended", domain.FieldError{Field: "period",
-			Reason: "a cycle runs for a period once it has ended (" + p.End.In(calendar.Shanghai).Format(time.DateOnly) + ")"}))
-		return
-	}
-	// The same decision as the scheduled path: the window and the delivery tasks' due dates
-	// follow TANDEM_DELIVERY_WORKING_DAYS.
-	opener := activities.Activities{Store: s.Store, Calendar: s.Calendar, DeliveryDays: s.DeliveryDays}
-	info, err := opener.OpenPeriod(ctx, activities.OpenPeriodInput{Kind: kind, Period: key, Trigger: "manual",
-		Actor: principal(c).Username, OpensAt: now})
+	run, err := s.App.Cycles.Run(c.Request.Context(), principal(c), c.Param("kind"), c.Param("period"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	wfID := workflows.PeriodWorkflowID(kind, key)
-	if info.Created {
-		if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.TaskQueue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, TypedSearchAttributes: temporalSearch("", key)},
-			workflows.PeriodWorkflowName, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: p.Start,
-				ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays}); err != nil {
-			_ = s.Store.FinishPeriod(ctx, info.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
-			fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the period's workflow"))
-			return
-		}
-	}
-	c.Header("Location", "/api/v1/periods/"+info.ID)
-	c.JSON(http.StatusAccepted, gin.H{"id": info.ID, "kind": kind, "period": key, "status": info.Status, "workflow_id": wfID, "started": info.Created})
+	c.Header("Location", "/api/v1/periods/"+run.ID)
+	c.JSON(http.StatusAccepted, gin.H{"id": run.ID, "kind": run.Kind, "period": run.Period, "status": run.Status,
+		"workflow_id": run.WorkflowID, "started": run.Created})
 }
 
 func (s *Server) listPeriods(c *gin.Context) {

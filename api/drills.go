@@ -2,12 +2,10 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
-	"go.temporal.io/sdk/client"
 
+	"tandem/app"
 	"tandem/domain"
 	"tandem/store"
 	"tandem/workflows"
@@ -28,43 +26,14 @@ func (s *Server) startDrill(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	p := principal(c)
-	ctx := c.Request.Context()
-	var v domain.Validation
-	if !domain.ValidRole(domain.Role(req.Role)) {
-		v.Add("role", "officer, secretary, inspector or liaison")
-	}
-	if req.DueWorkingDays < 0 || req.DueWorkingDays > 30 {
-		v.Add("due_in_working_days", "from 1 to 30 (default 5)")
-	}
-	if len([]rune(req.Note)) > 200 {
-		v.Add("note", "at most 200 characters")
-	}
-	if err := v.Err("the drill is not valid"); err != nil {
-		fail(c, err)
-		return
-	}
-	unit, err := s.Store.GetUnit(ctx, p, req.UnitID)
+	d, err := s.App.Drills.Start(c.Request.Context(), principal(c), app.StartDrill{UnitID: req.UnitID, Role: req.Role,
+		Assignee: req.Assignee, DueWorkingDays: req.DueWorkingDays, Note: req.Note})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, unit.Path) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the unit may start a drill"))
-		return
-	}
-	id := uuid.NewString()
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.DrillWorkflowID(id), TaskQueue: workflows.TaskQueue,
-		TypedSearchAttributes: temporalSearch(unit.ID, unit.ID),
-	}, workflows.DrillWorkflowName, workflows.DrillInput{UnitID: unit.ID, Role: domain.Role(req.Role), Assignee: req.Assignee,
-		DueWorkingDays: req.DueWorkingDays, Note: strings.TrimSpace(req.Note)})
-	if err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the drill workflow"))
-		return
-	}
-	c.Header("Location", "/api/v1/drills/"+id)
-	c.JSON(http.StatusAccepted, gin.H{"id": id, "workflow_id": workflows.DrillWorkflowID(id)})
+	c.Header("Location", "/api/v1/drills/"+d.ID)
+	c.JSON(http.StatusAccepted, gin.H{"id": d.ID, "workflow_id": d.WorkflowID})
 }
 
 // getDrill shows a drill's tasks (those the caller may view).

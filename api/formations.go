@@ -1,22 +1,18 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"html/template"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
-	"go.temporal.io/sdk/client"
 
+	"tandem/app"
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
-	"tandem/workflows"
 )
 
 type formationRequest struct {
@@ -73,49 +69,14 @@ func (s *Server) startFormation(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	orgs := req.Organizations
-	if req.Organization != "" {
-		if len(orgs) > 0 {
-			fail(c, domain.Invalid("give organization or organizations, not both", domain.FieldError{Field: "organizations", Reason: "with organization"}))
-			return
-		}
-		orgs = []string{req.Organization}
-	}
-	for i := range orgs {
-		orgs[i] = domain.NormalizeUSCC(orgs[i])
-	}
-	ctx := c.Request.Context()
-	p := principal(c)
-	f, err := s.Store.StartFormation(ctx, p, store.FormationStart{Kind: domain.PartyOrgKind(req.Kind), Organizations: orgs,
-		WorkflowID: workflows.FormationWorkflowID})
+	f, err := s.App.Formations.Start(c.Request.Context(), principal(c),
+		app.StartFormation{Organization: req.Organization, Organizations: req.Organizations, Kind: req.Kind})
 	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := s.launchFormation(c, f); err != nil {
 		fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/formations/"+f.ID)
 	c.JSON(http.StatusAccepted, gin.H{"id": f.ID, "workflow_id": f.WorkflowID})
-}
-
-// launchFormation starts the workflow of a recorded formation; if Temporal refuses, the
-// formation is marked failed so that its organizations are free again.
-func (s *Server) launchFormation(c *gin.Context, f store.Formation) error {
-	ctx := c.Request.Context()
-	parent, err := s.Store.ParentUnit(ctx, f.UnitID)
-	if err == nil {
-		_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: f.WorkflowID, TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(f.UnitID, f.LeadUSCC),
-		}, workflows.FormationWorkflowName, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
-			UnitID: f.UnitID, ParentUnitID: parent.ID})
-	}
-	if err != nil {
-		_ = s.Store.EndFormation(ctx, f.ID, "failed", principal(c).Username, "the workflow could not start")
-		return domain.Errorf(domain.EUNAVAILABLE, "could not start the formation workflow")
-	}
-	return nil
 }
 
 func (s *Server) listFormations(c *gin.Context) {
@@ -167,23 +128,9 @@ func (s *Server) getFormation(c *gin.Context) {
 
 // cancelFormation stops a running formation: an officer over its unit, or an admin.
 func (s *Server) cancelFormation(c *gin.Context) {
-	ctx := c.Request.Context()
-	p := principal(c)
-	f, err := s.Store.GetFormation(ctx, p, c.Param("id"))
+	f, err := s.App.Formations.Cancel(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, f.UnitPath) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the formation's unit may cancel it"))
-		return
-	}
-	if f.Status != "running" {
-		fail(c, domain.Errorf(domain.ECONFLICT, "the formation is %s", f.Status))
-		return
-	}
-	if err := s.Temporal.CancelWorkflow(ctx, f.WorkflowID, ""); err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not cancel the formation workflow"))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": f.ID, "status": "cancelling"})
@@ -317,18 +264,13 @@ func (s *Server) requestDissolution(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
-	p := principal(c)
-	po, source, ok := s.partyOrgRequest(c, &req.Reason, req.Decided, "dissolution", true)
-	if !ok {
+	acc, err := s.App.PartyOrgs.Dissolve(c.Request.Context(), principal(c),
+		app.Dissolution{PartyOrgRequest: partyOrgRequest(c, req.Reason, req.Decided)})
+	if err != nil {
+		fail(c, err)
 		return
 	}
-	if err := s.signalPartyOrg(ctx, po, workflows.SignalDissolve,
-		workflows.DissolveRequest{Key: signalKey(c), Source: source, Actor: p.Username, Reason: req.Reason}); err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
-		return
-	}
-	c.JSON(http.StatusAccepted, gin.H{"id": po.ID, "source": source})
+	c.JSON(http.StatusAccepted, gin.H{"id": acc.PartyOrg.ID, "source": acc.Source})
 }
 
 type rescheduleRequest struct {
@@ -343,74 +285,18 @@ func (s *Server) requestReschedule(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
-	p := principal(c)
-	po, err := s.Store.GetPartyOrg(ctx, p, c.Param("id"))
+	po, err := s.App.PartyOrgs.Reschedule(c.Request.Context(), principal(c),
+		app.Reschedule{PartyOrgRequest: partyOrgRequest(c, req.Reason, false), DueOn: req.DueOn})
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	if !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting a re-election date needs the secretary or officer role over the party organization"))
-		return
-	}
-	var v domain.Validation
-	due, perr := time.ParseInLocation(time.DateOnly, req.DueOn, calendar.Shanghai)
-	switch {
-	case perr != nil:
-		v.Add("due_on", "a date YYYY-MM-DD")
-	case po.TermDueAt == nil || po.Status != "active" || !po.Kind.Elected():
-		fail(c, domain.Errorf(domain.ECONFLICT, "the party organization has no term to move"))
-		return
-	case due.Before(po.TermDueAt.AddDate(-1, 0, 0)) || due.After(po.TermDueAt.AddDate(1, 0, 0)):
-		v.Add("due_on", "rule 换届: early or late re-election moves the date by at most one year from "+
-			po.TermDueAt.In(calendar.Shanghai).Format(time.DateOnly))
-	}
-	if n := len([]rune(strings.TrimSpace(req.Reason))); n == 0 || n > 500 {
-		v.Add("reason", "required, at most 500 characters")
-	}
-	if err := v.Err("the request is not valid"); err != nil {
-		fail(c, err)
-		return
-	}
-	if err := s.signalPartyOrg(ctx, po, workflows.SignalReschedule,
-		workflows.RescheduleRequest{Key: signalKey(c), Actor: p.Username, Reason: strings.TrimSpace(req.Reason), DueAt: due}); err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": po.ID})
 }
 
-// signalPartyOrg signals a party organization's workflow, starting it from the record when it
-// is not running (the formation hands over to it a moment after the record turns active).
-func (s *Server) signalPartyOrg(ctx context.Context, po store.PartyOrg, signal string, arg any) error {
-	ms, err := s.Store.PartyOrgMembers(ctx, po.ID)
-	if err != nil {
-		return err
-	}
-	formal := 0
-	for _, m := range ms {
-		if m.Status == "formal" {
-			formal++
-		}
-	}
-	lead := ""
-	if f, err := s.Store.FormationByID(ctx, po.FormationID); err == nil && len(f.Organizations) > 0 {
-		lead = f.LeadUSCC
-	}
-	_, err = s.Temporal.SignalWithStartWorkflow(ctx, workflows.PartyOrgWorkflowID(po.ID), signal, arg, client.StartWorkflowOptions{
-		ID: workflows.PartyOrgWorkflowID(po.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch(po.UnitID, lead),
-	}, workflows.PartyOrgWorkflowName, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
-		Committee: po.Committee, FormalMembers: formal, TermDueAt: po.TermDueAt, EndsOn: po.EndsOn})
-	return err
-}
-
-// signalKey makes a resent request (the same Idempotency-Key) a no-op in the workflow.
-func signalKey(c *gin.Context) string {
-	if key := c.GetHeader("Idempotency-Key"); key != "" {
-		return "api/" + principal(c).Username + "/" + key
-	}
-	return "api/" + uuid.NewString()
+// partyOrgRequest is what every change request to a party organization names.
+func partyOrgRequest(c *gin.Context, reason string, decided bool) app.PartyOrgRequest {
+	return app.PartyOrgRequest{PartyOrgID: c.Param("id"), Reason: reason, Decided: decided, IdempotencyKey: c.GetHeader("Idempotency-Key")}
 }
 
 type adjustmentRequestBody struct {
@@ -429,64 +315,11 @@ func (s *Server) requestAdjustment(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
-	p := principal(c)
-	po, source, ok := s.partyOrgRequest(c, &req.Reason, req.Decided, "adjustment", false)
-	if !ok {
-		return
-	}
-	upper := func(in []string) []string {
-		for i := range in {
-			in[i] = strings.ToUpper(strings.TrimSpace(in[i]))
-		}
-		return in
-	}
-	change := store.PartyOrgChange{Kind: domain.PartyOrgKind(req.Kind), Add: upper(req.Add), Remove: upper(req.Remove)}
-	if err := s.Store.CheckAdjustment(ctx, p, po.ID, change); err != nil {
-		fail(c, err)
-		return
-	}
-	if err := s.signalPartyOrg(ctx, po, workflows.SignalAdjust,
-		workflows.AdjustRequest{Key: signalKey(c), Source: source, Actor: p.Username, Reason: req.Reason,
-			Change: workflows.PartyOrgChange{Kind: change.Kind, Add: change.Add, Remove: change.Remove}}); err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow"))
-		return
-	}
-	c.JSON(http.StatusAccepted, gin.H{"id": po.ID, "source": source})
-}
-
-// partyOrgRequest does what a dissolution and an adjustment request share: it finds the party
-// organization the caller views, requires a reason (trimmed in place), and says who asks: the
-// superior when an officer over it decides, else the organization (its secretary or an
-// officer). With active, a party organization that is not active is a conflict. On failure it
-// has answered and ok is false.
-func (s *Server) partyOrgRequest(c *gin.Context, reason *string, decided bool, what string, active bool) (po store.PartyOrg, source string, ok bool) {
-	p := principal(c)
-	po, err := s.Store.GetPartyOrg(c.Request.Context(), p, c.Param("id"))
+	acc, err := s.App.PartyOrgs.Adjust(c.Request.Context(), principal(c), app.Adjustment{
+		PartyOrgRequest: partyOrgRequest(c, req.Reason, req.Decided), Kind: req.Kind, Add: req.Add, Remove: req.Remove})
 	if err != nil {
 		fail(c, err)
-		return po, "", false
+		return
 	}
-	*reason = strings.TrimSpace(*reason)
-	if n := len([]rune(*reason)); n == 0 || n > 500 {
-		fail(c, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: "required, at most 500 characters"}))
-		return po, "", false
-	}
-	switch {
-	case active && po.Status != "active":
-		fail(c, domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status))
-	case decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
-		return po, "superior", true
-	case decided:
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the party organization may decide its %s", what))
-	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
-		article := "a "
-		if strings.HasPrefix(what, "a") {
-			article = "an "
-		}
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "requesting %s%s needs the secretary or officer role over the party organization", article, what))
-	default:
-		return po, "organization", true
-	}
-	return po, "", false
+	c.JSON(http.StatusAccepted, gin.H{"id": acc.PartyOrg.ID, "source": acc.Source})
 }

@@ -9,12 +9,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
-	"go.temporal.io/sdk/client"
 
+	"tandem/app"
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
-	"tandem/workflows"
 )
 
 type registrationRequest struct {
@@ -34,32 +33,10 @@ func (s *Server) reportRegistration(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
-	p := principal(c)
-	if !p.Admin && !p.HoldsAnyRole(domain.RoleLiaison) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "registrations are reported by a department liaison (the market-supervision system's account)"))
-		return
-	}
-	cal, err := s.Calendar.Calendar(ctx)
+	reg, err := s.App.Registrations.Report(c.Request.Context(), principal(c), app.ReportRegistration{USCC: req.USCC, Name: req.Name,
+		Township: req.Township, Industry: req.Industry, Event: req.Event})
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	days := s.SurveyDays
-	if days <= 0 {
-		days = 5
-	}
-	expires := cal.DueAfterWorkingDays(s.now(), days).At
-	reg, err := s.Store.ReportRegistration(ctx, p.Username, store.RegistrationReport{USCC: domain.NormalizeUSCC(req.USCC),
-		Name: strings.TrimSpace(req.Name), Township: strings.TrimSpace(req.Township), Industry: strings.TrimSpace(req.Industry), Event: req.Event}, expires)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.SurveyWorkflowID(reg.ID), TaskQueue: workflows.TaskQueue, TypedSearchAttributes: temporalSearch("", reg.USCC),
-	}, workflows.SurveyWorkflowName, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt}); err != nil {
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "the registration is recorded but its follow-up could not start; report it again"))
 		return
 	}
 	c.Header("Location", "/api/v1/registrations/"+reg.ID)

@@ -12,13 +12,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"tandem/activities"
+	"tandem/app"
 	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
-	"tandem/workflows"
 )
 
 // MaxRosterSize bounds one uploaded roster file.
@@ -133,22 +132,14 @@ func (s *Server) createImport(c *gin.Context) {
 	}
 	defer f.Close()
 	optJSON, _ := json.Marshal(opts)
-	imp, err := s.Store.CreateImport(c.Request.Context(), p, source, filepath.Base(fh.Filename), f, MaxRosterSize, string(optJSON))
+	imp, err := s.App.RosterImports.Start(c.Request.Context(), p, app.StartRosterImport{Source: source,
+		Filename: filepath.Base(fh.Filename), File: f, Limit: MaxRosterSize, Options: string(optJSON)})
 	if errors.Is(err, store.ErrTooLarge) {
 		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
 		return
 	}
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	if _, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
-		ID: workflows.RosterImportWorkflowID(imp.ID), TaskQueue: workflows.TaskQueue,
-		TypedSearchAttributes: temporalSearch("", imp.ID),
-	}, workflows.RosterImportWorkflowName, imp.ID); err != nil {
-		// Failed at once, so that later imports of the source do not queue behind it.
-		_ = s.Store.FailImport(c.Request.Context(), imp.ID, "could not start the import job", nil)
-		fail(c, domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"))
 		return
 	}
 	c.Header("Location", "/api/v1/roster-imports/"+imp.ID)

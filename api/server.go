@@ -4,32 +4,30 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"tandem/activities"
+	"tandem/app"
 	"tandem/auth"
 	"tandem/store"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	Store    *store.Store
-	Auth     *auth.Service
-	Temporal client.Client
+	Store *store.Store
+	Auth  *auth.Service
+	// App is the application layer: every operation that starts, signals or updates a workflow
+	// goes through it (api imports no Temporal client). Nil: Handler builds one on Store and
+	// Calendar with no workflow engine (those operations then answer 503).
+	App      *app.App
 	Calendar *activities.CalendarCache
 	Log      *slog.Logger
 	// MinEmployees is the 三有 head count an operating enterprise needs (default 3).
 	MinEmployees int
-	// SurveyDays is how many working days a registration survey link lives (default 5).
-	SurveyDays int
-	// DeliveryDays is the departments' monthly delivery window in working days (0: the default).
-	DeliveryDays int
 	// PublicURL is the base URL printed on prompt letters (serve requires it, dev defaults to
 	// its own address); "" prints relative links.
 	PublicURL string
@@ -42,6 +40,9 @@ type Server struct {
 
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() *gin.Engine {
+	if s.App == nil {
+		s.App = app.New(app.Config{Store: s.Store, Calendar: s.Calendar, Log: s.Log})
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -69,17 +70,40 @@ func (s *Server) Handler() *gin.Engine {
 	v1.POST("/auth/login", s.login)
 
 	a := v1.Group("", s.authenticate(), s.idempotency())
+	s.accountRoutes(a)
+	s.unitRoutes(a)
+	s.userRoutes(a)
+	s.taskRoutes(a)
+	s.drillRoutes(a)
+	s.notificationRoutes(a)
+	s.calendarRoutes(a)
+	s.rosterRoutes(a)
+	s.registrationRoutes(a)
+	s.censusRoutes(a)
+	s.cycleRoutes(a)
+	s.formationRoutes(a)
+	s.systemRoutes(a)
+	return r
+}
+
+func (s *Server) accountRoutes(a *gin.RouterGroup) {
 	a.POST("/auth/logout", s.logout)
 	a.GET("/me", s.me)
 	a.POST("/me/password", s.changePassword)
+}
 
+func (s *Server) unitRoutes(a *gin.RouterGroup) {
 	a.GET("/units", s.listUnits)
 	a.POST("/units", s.createUnit)
 	a.POST("/units/import", s.importUnits)
 	a.GET("/units/:id", s.getUnit)
 	a.PATCH("/units/:id", s.changeUnit)
 	a.POST("/units/:id/merge", adminOnly, s.mergeUnit)
+	a.GET("/units/:id/aliases", s.listAliases)
+	a.POST("/units/:id/aliases", s.addAlias)
+}
 
+func (s *Server) userRoutes(a *gin.RouterGroup) {
 	a.GET("/users", s.listUsers)
 	a.POST("/users", adminOnly, s.createUser)
 	a.GET("/users/:username", s.getUser)
@@ -87,7 +111,9 @@ func (s *Server) Handler() *gin.Engine {
 	a.POST("/users/:username/disable", adminOnly, s.disableUser)
 	a.POST("/users/:username/enable", adminOnly, s.enableUser)
 	a.POST("/users/:username/unlock", adminOnly, s.unlockUser)
+}
 
+func (s *Server) taskRoutes(a *gin.RouterGroup) {
 	a.GET("/tasks", s.listTasks)
 	a.POST("/tasks/bulk/claim", s.bulkClaim)
 	a.POST("/tasks/bulk/assign", s.bulkAssign)
@@ -102,23 +128,29 @@ func (s *Server) Handler() *gin.Engine {
 	a.POST("/tasks/:id/attachments", s.addAttachment)
 	a.GET("/tasks/:id/attachments/:attachment", s.getAttachment)
 	a.POST("/tasks/:id/deadline-extensions", s.extendDeadline)
+}
 
+func (s *Server) drillRoutes(a *gin.RouterGroup) {
 	a.POST("/drills", s.startDrill)
 	a.GET("/drills/:id", s.getDrill)
+}
 
+func (s *Server) notificationRoutes(a *gin.RouterGroup) {
 	a.GET("/notifications", s.listNotifications)
 	a.POST("/notifications/:id/read", s.readNotification)
+}
 
+func (s *Server) calendarRoutes(a *gin.RouterGroup) {
 	a.GET("/calendar/overrides", s.listOverrides)
 	a.PUT("/calendar/overrides/:date", adminOnly, s.putOverride)
 	a.DELETE("/calendar/overrides/:date", adminOnly, s.deleteOverride)
 	a.GET("/calendar/deadline", s.deadline)
+}
 
-	a.GET("/units/:id/aliases", s.listAliases)
-	a.POST("/units/:id/aliases", s.addAlias)
+// rosterRoutes: the master roster, its sources and deliveries, matching and reports on it.
+func (s *Server) rosterRoutes(a *gin.RouterGroup) {
 	a.GET("/industry-mappings", s.listMappings)
 	a.PUT("/industry-mappings/:text", adminOnly, s.putMapping)
-
 	a.GET("/sources", s.listSources)
 	a.PUT("/sources/:source", adminOnly, s.putSource)
 	a.POST("/roster-imports", s.createImport)
@@ -132,15 +164,22 @@ func (s *Server) Handler() *gin.Engine {
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 	a.GET("/reports/coverage", s.coverageReport)
+}
 
+func (s *Server) registrationRoutes(a *gin.RouterGroup) {
 	a.POST("/registrations", s.reportRegistration)
 	a.GET("/registrations/:id", s.getRegistration)
 	a.GET("/registrations/:id/letter", s.registrationLetter)
+}
 
+func (s *Server) censusRoutes(a *gin.RouterGroup) {
 	a.POST("/census-rounds", s.startRound)
 	a.GET("/census-rounds/:id", s.getRound)
 	a.POST("/census-rounds/:id/cancel", s.cancelRound)
+}
 
+// cycleRoutes: the cycles' periods, bulletins, ledgers and assessments.
+func (s *Server) cycleRoutes(a *gin.RouterGroup) {
 	a.POST("/cycles/:kind/:period/run", adminOnly, s.runCycle)
 	a.GET("/periods", s.listPeriods)
 	a.GET("/periods/:id", s.getPeriod)
@@ -153,7 +192,10 @@ func (s *Server) Handler() *gin.Engine {
 	a.GET("/assessments/:id", s.getAssessment)
 	a.POST("/assessments/:id/reopen", adminOnly, s.reopenAssessment)
 	a.POST("/assessments/:id/adjustments", s.adjustAssessment)
+}
 
+// formationRoutes: formations, the party organizations they found, and their members.
+func (s *Server) formationRoutes(a *gin.RouterGroup) {
 	a.POST("/formations", s.startFormation)
 	a.GET("/formations", s.listFormations)
 	a.GET("/formations/:id", s.getFormation)
@@ -165,27 +207,19 @@ func (s *Server) Handler() *gin.Engine {
 	a.POST("/party-orgs/:id/dissolution", s.requestDissolution)
 	a.POST("/party-orgs/:id/adjustment", s.requestAdjustment)
 	a.POST("/party-orgs/:id/reelection-date", s.requestReschedule)
+}
 
+func (s *Server) systemRoutes(a *gin.RouterGroup) {
 	a.GET("/audit", s.listAudit)
 	a.POST("/system/self-check", adminOnly, s.selfCheck)
-	return r
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
 // readyz answers 200 only when the database and Temporal both answer.
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-	defer cancel()
-	checks := gin.H{"database": "ok", "temporal": "ok"}
-	ready := true
-	if err := s.Store.Ping(ctx); err != nil {
-		checks["database"], ready = "unreachable", false
-	}
-	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], ready = "unreachable", false
-	}
-	if !ready {
+	r := s.App.System.Ready(c.Request.Context())
+	if !r.Database || !r.Engine {
 		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, Problem{
 			Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
@@ -193,7 +227,7 @@ func (s *Server) readyz(c *gin.Context) {
 		})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": gin.H{"database": "ok", "temporal": "ok"}})
 }
 
 // now is the one clock of the API: the store's, which the activities read too, so that a

@@ -3,21 +3,16 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
+	"tandem/app"
 	"tandem/domain"
 	"tandem/forms"
 	"tandem/store"
-	"tandem/workflows"
 )
 
 type formResponse struct {
@@ -275,105 +270,13 @@ func (s *Server) completeTask(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	p := principal(c)
-	t, err := s.Store.GetTask(c.Request.Context(), p, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := s.completeOne(c.Request.Context(), p, t, req.Result, c.GetHeader("Idempotency-Key")); err != nil {
-		fail(c, err)
-		return
-	}
-	t, err = s.Store.GetTask(c.Request.Context(), p, t.ID)
+	t, err := s.App.Tasks.Complete(c.Request.Context(), principal(c),
+		app.CompleteTask{TaskID: c.Param("id"), Result: req.Result, IdempotencyKey: c.GetHeader("Idempotency-Key")})
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, taskFrom(t, s.now()))
-}
-
-func (s *Server) completeOne(ctx context.Context, p domain.Principal, t domain.Task, result json.RawMessage, key string) error {
-	if !t.Status.Active() {
-		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
-	}
-	if !p.CanAct(t) {
-		if t.Assignee != nil {
-			return domain.Errorf(domain.EFORBIDDEN, "the task is claimed by %s", *t.Assignee)
-		}
-		return domain.Errorf(domain.EFORBIDDEN, "completing this task needs the %s role in its unit", t.Role)
-	}
-	if t.Delegation == "pending" {
-		return domain.Errorf(domain.ECONFLICT, "the task is delegated to you: resolve it back to %s, who completes it", deref(t.Owner))
-	}
-	if _, err := forms.Validate(t.Kind, result); err != nil {
-		return err
-	}
-	updateID := "complete/" + t.ID + "/"
-	if key != "" {
-		updateID += "key/" + key
-	} else {
-		updateID += uuid.NewString()
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	// A task that was just created may reach the inbox a moment before its workflow has taken
-	// in the activity that created it; the validator says so, and the Update is sent again.
-	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args:         []any{workflows.CompleteTaskRequest{TaskID: t.ID, Actor: p.Username, Result: result}},
-		})
-		if err == nil {
-			var out workflows.TaskOutcome
-			err = handle.Get(ctx, &out)
-		}
-		var app *temporal.ApplicationError
-		if !errors.As(err, &app) || app.Type() != workflows.ErrTypeTaskNotReady {
-			return updateError(err)
-		}
-		select {
-		case <-ctx.Done():
-			return domain.Errorf(domain.EUNAVAILABLE, "the workflow has not taken up the task yet; retry")
-		case <-time.After(wait):
-		}
-	}
-}
-
-// updateError maps what Temporal answers to a completion onto domain errors.
-func updateError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		switch app.Type() {
-		case workflows.ErrTypeTaskClosed:
-			return domain.Errorf(domain.ECONFLICT, "the task is not open")
-		case workflows.ErrTypeNotYours:
-			return domain.Errorf(domain.EFORBIDDEN, "%s", app.Message())
-		case workflows.ErrTypeInvalidResult:
-			var fields []domain.FieldError
-			_ = app.Details(&fields)
-			return &domain.Error{Code: domain.EINVALID, Message: app.Message(), Fields: fields}
-		}
-	}
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return domain.Errorf(domain.ECONFLICT, "the process that owns this task has ended")
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return domain.Errorf(domain.EUNAVAILABLE, "the workflow did not answer in time; retry with the same Idempotency-Key")
-	}
-	return domain.Errorf(domain.EUNAVAILABLE, "the workflow engine could not take the result: %v", err)
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 type commentRequest struct {
@@ -405,41 +308,10 @@ func (s *Server) extendDeadline(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	var v domain.Validation
-	if req.WorkingDays < 1 || req.WorkingDays > 30 {
-		v.Add("working_days", "from 1 to 30")
-	}
-	if strings.TrimSpace(req.Reason) == "" {
-		v.Add("reason", "required")
-	}
-	if err := v.Err("the extension is not valid"); err != nil {
-		fail(c, err)
-		return
-	}
-	p := principal(c)
-	ctx := c.Request.Context()
-	t, err := s.Store.GetTask(ctx, p, c.Param("id"))
+	t, err := s.App.Tasks.ExtendDeadline(c.Request.Context(), principal(c), app.ExtendDeadline{TaskID: c.Param("id"),
+		WorkingDays: req.WorkingDays, Reason: req.Reason, IdempotencyKey: c.GetHeader("Idempotency-Key")})
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	if !p.CanManage(t) {
-		fail(c, domain.Errorf(domain.EFORBIDDEN, "only an officer over the task's unit may extend its deadline"))
-		return
-	}
-	if !t.Status.Active() {
-		fail(c, domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status))
-		return
-	}
-	key := c.GetHeader("Idempotency-Key")
-	if key == "" {
-		key = uuid.NewString()
-	}
-	err = s.Temporal.SignalWorkflow(ctx, t.WorkflowID, "", workflows.SignalDeadlineExtended, workflows.DeadlineExtension{
-		Key: "api/" + p.UserID + "/" + key, TaskID: t.ID, WorkingDays: req.WorkingDays, Actor: p.Username, Reason: req.Reason,
-	})
-	if err != nil {
-		fail(c, updateError(err))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"task_id": t.ID, "working_days": req.WorkingDays, "status": "requested"})

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"tandem/api"
+	"tandem/app"
 	"tandem/auth"
 	"tandem/domain"
 	"tandem/store"
@@ -72,8 +73,10 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *ap
 	as.Limits.Account.Failures = cfg.LoginAccountLimit
 	as.Limits.Address.Failures = cfg.LoginAddressLimit
 	as.Limits.Survey.Failures = cfg.SurveyAddressLimit
-	return &api.Server{Store: st, Auth: as, Temporal: tc, Calendar: newCalendar(st), Log: log,
-		MinEmployees: cfg.MinEmployees, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays, PublicURL: cfg.PublicURL,
+	cal := newCalendar(st)
+	ops := app.New(app.Config{Store: st, Engine: tc, Calendar: cal, Log: log, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays})
+	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
+		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
 		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies}
 }
 
