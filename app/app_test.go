@@ -1,0 +1,122 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"tandem/activities"
+	"tandem/app"
+	"tandem/calendar"
+	"tandem/domain"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+// refusingEngine is a workflow engine that is down: it refuses every start. It implements
+// only ExecuteWorkflow; any other call panics through the nil embedded interface.
+type refusingEngine struct {
+	app.Engine
+	started []string
+}
+
+func (e *refusingEngine) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	e.started = append(e.started, o.ID)
+	return nil, serviceerror.NewUnavailable("engine down")
+}
+
+var admin = domain.Principal{Username: "admin", Admin: true}
+
+func newApp(t *testing.T) (*app.App, *store.Store, *refusingEngine) {
+	t.Helper()
+	st := storetest.SQLite(t)
+	day := time.Date(2026, 11, 16, 10, 0, 0, 0, calendar.Shanghai) // a Monday; no test reads today's date
+	st.Now = func() time.Time { return day }
+	eng := &refusingEngine{}
+	return app.New(app.Config{Store: st, Engine: eng, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute}}), st, eng
+}
+
+func wantUnavailable(t *testing.T, err error, message string) {
+	t.Helper()
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.EUNAVAILABLE || de.Message != message {
+		t.Fatalf("want %s %q, got %v", domain.EUNAVAILABLE, message, err)
+	}
+}
+
+func TestRegistrationReport(t *testing.T) {
+	report := app.ReportRegistration{USCC: "91110108551385082Q", Name: "甲有限公司", Event: "new"}
+
+	t.Run("EngineRefusesWithdrawsTheSurvey", func(t *testing.T) {
+		ops, st, eng := newApp(t)
+		ctx := context.Background()
+		reg, err := ops.Registrations.Report(ctx, admin, report)
+		wantUnavailable(t, err, "the registration is recorded but its follow-up could not start; report it again")
+		if len(eng.started) != 1 || eng.started[0] != store.SurveyWorkflowID(reg.ID) {
+			t.Fatalf("started %v", eng.started)
+		}
+		// The link leads nowhere, so it is withdrawn: the enterprise cannot answer it.
+		_, err = st.AnswerSurvey(ctx, reg.Token, store.SurveyAnswer{PartyOrg: "none"})
+		if domain.ErrorCode(err) != domain.EGONE {
+			t.Fatalf("answering a withdrawn survey: %v", err)
+		}
+		var n int64
+		st.DB().Table("audit_events").Where("action = ? AND subject_id = ?", "registration.withdraw", reg.USCC).Count(&n)
+		if n != 1 {
+			t.Fatalf("%d withdrawal audit records, want 1", n)
+		}
+	})
+
+	t.Run("CompensationFailsTooIsReturned", func(t *testing.T) {
+		ops, st, _ := newApp(t)
+		if err := st.DB().Exec(`CREATE TRIGGER no_withdrawal BEFORE UPDATE ON registrations
+			BEGIN SELECT RAISE(ABORT, 'registrations are read-only'); END`).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, err := ops.Registrations.Report(context.Background(), admin, report)
+		// The caller still gets the same 503; the compensation's failure travels with it.
+		wantUnavailable(t, err, "the registration is recorded but its follow-up could not start; report it again")
+		if !strings.Contains(err.Error(), "compensating for workflow survey/") || !strings.Contains(err.Error(), "read-only") {
+			t.Fatalf("the compensation's error is lost: %v", err)
+		}
+	})
+}
+
+func TestCyclesRun(t *testing.T) {
+	t.Run("EngineRefusesFailsThePeriod", func(t *testing.T) {
+		ops, st, _ := newApp(t)
+		ctx := context.Background()
+		run, err := ops.Cycles.Run(ctx, admin, calendar.Monthly, "2026-10")
+		wantUnavailable(t, err, "could not start the period's workflow")
+		p, gerr := st.GetPeriod(ctx, run.ID)
+		if gerr != nil || p.Status != "failed" {
+			t.Fatalf("period %+v %v, want failed", p, gerr)
+		}
+	})
+	t.Run("ErrPeriodNotEnded", func(t *testing.T) {
+		ops, _, eng := newApp(t)
+		_, err := ops.Cycles.Run(context.Background(), admin, calendar.Monthly, "2026-11")
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != domain.EINVALID || len(de.Fields) != 1 || de.Fields[0].Field != "period" {
+			t.Fatalf("want invalid period, got %v", err)
+		}
+		if len(eng.started) != 0 {
+			t.Fatalf("started %v", eng.started)
+		}
+	})
+}
+
+func TestNoEngine(t *testing.T) {
+	st := storetest.SQLite(t)
+	ops := app.New(app.Config{Store: st})
+	_, err := ops.System.SelfCheck(context.Background())
+	wantUnavailable(t, err, "could not start the self-check workflow")
+	if r := ops.System.Ready(context.Background()); !r.Database || r.Engine {
+		t.Fatalf("readiness %+v, want database only", r)
+	}
+}
