@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -13,9 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"tandem/activities"
 	"tandem/app"
-	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
 )
@@ -92,48 +91,16 @@ func (s *Server) createImport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var v domain.Validation
-	if !roster.FileSource(source) {
-		v.Add("source", "one of "+strings.Join(store.FileSources(), ", "))
-	} else if _, err := s.Store.MayDeliver(c.Request.Context(), p, source); err != nil {
-		fail(c, err) // before the file is stored: the store refuses it again in CreateImport
+	in := app.StartRosterImport{Source: source, Encoding: c.PostForm("encoding"), Sheet: c.PostForm("sheet"),
+		Mapping: c.PostForm("mapping"), Limit: MaxRosterSize}
+	if fh, err := c.FormFile("file"); err == nil {
+		in.Filename = filepath.Base(fh.Filename)
+		in.Open = func() (io.ReadCloser, error) { return fh.Open() }
+	} else if strings.Contains(err.Error(), "too large") {
+		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
 		return
 	}
-	opts := activities.ImportOptions{Encoding: strings.ToLower(c.PostForm("encoding")), Sheet: c.PostForm("sheet")}
-	if opts.Encoding != "" && opts.Encoding != "utf-8" && opts.Encoding != "gbk" && opts.Encoding != "gb18030" {
-		v.Add("encoding", "utf-8, gbk or gb18030 (empty: detect)")
-	}
-	if m := c.PostForm("mapping"); m != "" {
-		if err := json.Unmarshal([]byte(m), &opts.Mapping); err != nil {
-			v.Add("mapping", `a JSON object of field to header text, e.g. {"uscc":"纳税人识别号"}`)
-		}
-		for f := range opts.Mapping {
-			if !isField(f) {
-				v.Add("mapping", "unknown field "+f)
-			}
-		}
-	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
-			return
-		}
-		v.Add("file", "required: the CSV or XLSX file")
-	}
-	if err := v.Err("the import is not valid"); err != nil {
-		fail(c, err)
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	defer f.Close()
-	optJSON, _ := json.Marshal(opts)
-	imp, err := s.App.RosterImports.Start(c.Request.Context(), p, app.StartRosterImport{Source: source,
-		Filename: filepath.Base(fh.Filename), File: f, Limit: MaxRosterSize, Options: string(optJSON)})
+	imp, err := s.App.RosterImports.Start(c.Request.Context(), p, in)
 	if errors.Is(err, store.ErrTooLarge) {
 		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
 		return
@@ -144,15 +111,6 @@ func (s *Server) createImport(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/roster-imports/"+imp.ID)
 	c.JSON(http.StatusAccepted, importFrom(imp))
-}
-
-func isField(f string) bool {
-	for _, x := range roster.Fields {
-		if string(x) == f {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) getImport(c *gin.Context) {

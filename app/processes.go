@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"tandem/activities"
 	"tandem/calendar"
 	"tandem/domain"
+	"tandem/roster"
 	"tandem/store"
 	"tandem/workflows"
 )
@@ -122,20 +125,62 @@ func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) 
 // RosterImports are deliveries of a source's roster extract.
 type RosterImports struct{ *deps }
 
-// StartRosterImport is an uploaded extract; the caller has checked the form and the quota.
+// StartRosterImport is an extract a department delivered, with how to read it; the caller has
+// checked the form's bounds and the uploader's quota.
 type StartRosterImport struct {
 	Source   string
+	Encoding string // utf-8 | gbk | gb18030; empty: detect
+	Sheet    string
+	Mapping  string // a JSON object of field to header text; empty: the header synonyms
 	Filename string
-	File     io.Reader
+	// Open opens the uploaded file; nil: none was sent.
+	Open func() (io.ReadCloser, error)
 	// Limit is the largest file accepted (store.ErrTooLarge past it).
-	Limit   int64
-	Options string // JSON activities.ImportOptions
+	Limit int64
 }
 
-// Start stores the extract and starts its import as a durable job. If the job cannot start,
-// the import fails at once, so that later imports of the source do not queue behind it.
+// Start checks an extract, stores it and starts its import as a durable job. Only a source's
+// own department (its liaisons) or an admin delivers its extract (the 403 names who may); an
+// officer corrects one organization through field visits and resolutions, never through a
+// source's file. If the job cannot start, the import fails at once, so that later imports of
+// the source do not queue behind it.
 func (o *RosterImports) Start(ctx context.Context, p domain.Principal, in StartRosterImport) (store.RosterImport, error) {
-	imp, err := o.Store.CreateImport(ctx, p, in.Source, in.Filename, in.File, in.Limit, in.Options)
+	var v domain.Validation
+	if !roster.FileSource(in.Source) {
+		v.Add("source", "one of "+strings.Join(store.FileSources(), ", "))
+	} else if _, err := o.Store.MayDeliver(ctx, p, in.Source); err != nil {
+		return store.RosterImport{}, err // before the file is stored: the store refuses it again in CreateImport
+	}
+	opts := activities.ImportOptions{Encoding: strings.ToLower(in.Encoding), Sheet: in.Sheet}
+	if opts.Encoding != "" && opts.Encoding != "utf-8" && opts.Encoding != "gbk" && opts.Encoding != "gb18030" {
+		v.Add("encoding", "utf-8, gbk or gb18030 (empty: detect)")
+	}
+	if in.Mapping != "" {
+		if err := json.Unmarshal([]byte(in.Mapping), &opts.Mapping); err != nil {
+			v.Add("mapping", `a JSON object of field to header text, e.g. {"uscc":"纳税人识别号"}`)
+		}
+		for f := range opts.Mapping {
+			if !slices.Contains(roster.Fields, roster.Field(f)) {
+				v.Add("mapping", "unknown field "+f)
+			}
+		}
+	}
+	if in.Open == nil {
+		v.Add("file", "required: the CSV or XLSX file")
+	}
+	if err := v.Err("the import is not valid"); err != nil {
+		return store.RosterImport{}, err
+	}
+	f, err := in.Open()
+	if err != nil {
+		return store.RosterImport{}, err
+	}
+	defer f.Close()
+	optJSON, err := json.Marshal(opts)
+	if err != nil {
+		return store.RosterImport{}, err
+	}
+	imp, err := o.Store.CreateImport(ctx, p, in.Source, in.Filename, f, in.Limit, string(optJSON))
 	if err != nil {
 		return imp, err
 	}
