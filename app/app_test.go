@@ -120,3 +120,68 @@ func TestNoEngine(t *testing.T) {
 		t.Fatalf("readiness %+v, want database only", r)
 	}
 }
+
+// township lays out a county, one of its townships and an organization in it.
+func township(t *testing.T, st *store.Store) (domain.Unit, string) {
+	t.Helper()
+	ctx := context.Background()
+	county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "西城县", Net: domain.NetRegion, Kind: domain.KindCounty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	town, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "东街道", Net: domain.NetRegion, Kind: domain.KindTownship, ParentID: &county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const uscc = "91350100M000100Y43"
+	if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+		VALUES (?, '甲公司', ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, uscc, town.ID, town.Path).Error; err != nil {
+		t.Fatal(err)
+	}
+	return town, uscc
+}
+
+func TestFormationsStart(t *testing.T) {
+	t.Run("EngineRefusesFreesTheOrganization", func(t *testing.T) {
+		ops, st, eng := newApp(t)
+		ctx := context.Background()
+		_, uscc := township(t, st)
+		start := app.StartFormation{Organization: uscc, Kind: string(domain.KindBranch)}
+		f, err := ops.Formations.Start(ctx, admin, start)
+		wantUnavailable(t, err, "could not start the formation workflow")
+		if got, err := st.GetFormation(ctx, admin, f.ID); err != nil || got.Status != "failed" {
+			t.Fatalf("formation %+v %v, want failed", got, err)
+		}
+		// Free again: a second start is recorded (and refused by the engine), not a conflict.
+		_, err = ops.Formations.Start(ctx, admin, start)
+		wantUnavailable(t, err, "could not start the formation workflow")
+		if len(eng.started) != 2 {
+			t.Fatalf("started %v", eng.started)
+		}
+	})
+	t.Run("ErrOrganizationAndOrganizations", func(t *testing.T) {
+		ops, _, eng := newApp(t)
+		_, err := ops.Formations.Start(context.Background(), admin,
+			app.StartFormation{Organization: "91350100M000100Y43", Organizations: []string{"91110108MA01B2C3D0"}, Kind: string(domain.KindBranch)})
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != domain.EINVALID || len(de.Fields) != 1 || de.Fields[0].Field != "organizations" {
+			t.Fatalf("want invalid organizations, got %v", err)
+		}
+		if len(eng.started) != 0 {
+			t.Fatalf("started %v", eng.started)
+		}
+	})
+}
+
+func TestCensusRoundsStart(t *testing.T) {
+	t.Run("EngineRefusesCancelsTheRound", func(t *testing.T) {
+		ops, st, _ := newApp(t)
+		ctx := context.Background()
+		town, _ := township(t, st)
+		r, err := ops.CensusRounds.Start(ctx, admin, app.StartCensusRound{UnitID: town.ID, Select: "all"})
+		wantUnavailable(t, err, "could not start the census round workflow")
+		if got, err := st.GetRound(ctx, admin, r.ID); err != nil || got.Status != "cancelled" {
+			t.Fatalf("round %+v %v, want cancelled", got, err)
+		}
+	})
+}
