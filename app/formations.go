@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -116,6 +117,8 @@ type Accepted struct {
 // longestReason is the longest reason a change request may give, in characters.
 const longestReason = 500
 
+var reasonRule = fmt.Sprintf("required, at most %d characters", longestReason)
+
 // Dissolve asks to dissolve a party organization: its secretary requests (the superior's officer
 // approves through a task), or an officer over it decides.
 func (o *PartyOrgs) Dissolve(ctx context.Context, p domain.Principal, in Dissolution) (Accepted, error) {
@@ -172,7 +175,7 @@ func (o *PartyOrgs) Reschedule(ctx context.Context, p domain.Principal, in Resch
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if n := len([]rune(reason)); n == 0 || n > longestReason {
-		v.Add("reason", "required, at most 500 characters")
+		v.Add("reason", reasonRule)
 	}
 	if err := v.Err("the request is not valid"); err != nil {
 		return po, err
@@ -192,7 +195,7 @@ func (o *PartyOrgs) request(ctx context.Context, p domain.Principal, in *PartyOr
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	if n := len([]rune(in.Reason)); n == 0 || n > longestReason {
-		return acc, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: "required, at most 500 characters"})
+		return acc, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: reasonRule})
 	}
 	switch {
 	case active && po.Status != "active":
