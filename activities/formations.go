@@ -147,10 +147,6 @@ func (a *Activities) RegisterOf(ctx context.Context, partyOrgID string) (map[str
 	if err != nil {
 		return nil, nonRetryable(err)
 	}
-	ms, err := a.Store.PartyOrgMembers(ctx, po)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]bool{}
 	for _, m := range ms {
 		out[m.Name] = m.Status == "formal"

@@ -16,6 +16,7 @@ import (
 	"tandem/domain"
 	"tandem/store"
 	"tandem/store/storetest"
+	"tandem/workflows"
 )
 
 // refusingEngine is a workflow engine that is down: it refuses every start. It implements
@@ -57,7 +58,7 @@ func TestRegistrationReport(t *testing.T) {
 		ctx := context.Background()
 		reg, err := ops.Registrations.Report(ctx, admin, report)
 		wantUnavailable(t, err, "the registration is recorded but its follow-up could not start; report it again")
-		if len(eng.started) != 1 || eng.started[0] != store.SurveyWorkflowID(reg.ID) {
+		if len(eng.started) != 1 || eng.started[0] != workflows.SurveyWorkflowID(reg.ID) {
 			t.Fatalf("started %v", eng.started)
 		}
 		// The link leads nowhere, so it is withdrawn: the enterprise cannot answer it.

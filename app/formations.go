@@ -40,7 +40,8 @@ func (o *Formations) Start(ctx context.Context, p domain.Principal, in StartForm
 	for i := range orgs {
 		orgs[i] = domain.NormalizeUSCC(orgs[i])
 	}
-	f, err := o.Store.StartFormation(ctx, p, store.FormationStart{Kind: domain.PartyOrgKind(in.Kind), Organizations: orgs})
+	f, err := o.Store.StartFormation(ctx, p, store.FormationStart{Kind: domain.PartyOrgKind(in.Kind), Organizations: orgs,
+		WorkflowID: workflows.FormationWorkflowID})
 	if err != nil {
 		return f, err
 	}
@@ -53,7 +54,7 @@ func (o *Formations) Start(ctx context.Context, p domain.Principal, in StartForm
 		return f, o.compensate(ctx, f.WorkflowID, err, refused, undo)
 	}
 	return f, o.startRecorded(ctx, startOptions(f.WorkflowID, f.UnitID, f.LeadUSCC), refused, undo,
-		workflows.FormationWorkflow, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
+		workflows.FormationWorkflowName, workflows.FormationInput{FormationID: f.ID, Kind: f.Kind, Organizations: f.Organizations,
 			UnitID: f.UnitID, ParentUnitID: parent.ID})
 }
 
@@ -149,7 +150,8 @@ func (o *PartyOrgs) Adjust(ctx context.Context, p domain.Principal, in Adjustmen
 		return acc, err
 	}
 	return acc, o.signal(ctx, acc.PartyOrg, workflows.SignalAdjust,
-		workflows.AdjustRequest{Key: signalKey(p, in.IdempotencyKey), Source: acc.Source, Actor: p.Username, Reason: in.Reason, Change: change})
+		workflows.AdjustRequest{Key: signalKey(p, in.IdempotencyKey), Source: acc.Source, Actor: p.Username, Reason: in.Reason,
+			Change: workflows.PartyOrgChange{Kind: change.Kind, Add: change.Add, Remove: change.Remove}})
 }
 
 // Reschedule asks for an early or late re-election, moved by at most one year (rule 换届); the
@@ -220,14 +222,14 @@ func (o *PartyOrgs) request(ctx context.Context, p domain.Principal, in *PartyOr
 // running (the formation hands over to it a moment after the record turns active).
 func (o *PartyOrgs) signal(ctx context.Context, po store.PartyOrg, signal string, arg any) error {
 	id := workflows.PartyOrgWorkflowID(po.ID)
-	register, err := o.Store.PartyOrgMembers(ctx, po)
+	register, err := o.Store.PartyOrgMembers(ctx, po.ID)
 	if err == nil {
 		lead := ""
 		if f, err := o.Store.FormationByID(ctx, po.FormationID); err == nil && len(f.Organizations) > 0 {
 			lead = f.LeadUSCC
 		}
 		_, err = o.Engine.SignalWithStartWorkflow(ctx, id, signal, arg, startOptions(id, po.UnitID, lead),
-			workflows.PartyOrgWorkflow, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
+			workflows.PartyOrgWorkflowName, workflows.PartyOrgInput{PartyOrgID: po.ID, Kind: po.Kind, Lead: lead, UnitID: po.UnitID,
 				Committee: po.Committee, FormalMembers: store.FormalMembers(register), TermDueAt: po.TermDueAt, EndsOn: po.EndsOn})
 	}
 	if err != nil {

@@ -52,11 +52,11 @@ func (o *CensusRounds) Start(ctx context.Context, p domain.Principal, in StartCe
 	if err != nil {
 		return CensusRoundStarted{}, err
 	}
-	out := CensusRoundStarted{CensusRound: r, WorkflowID: store.CensusWorkflowID(r.ID)}
+	out := CensusRoundStarted{CensusRound: r, WorkflowID: workflows.CensusWorkflowID(r.ID)}
 	return out, o.startRecorded(ctx, startOptions(out.WorkflowID, r.UnitID, r.ID),
 		domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"),
 		func(ctx context.Context) error { return o.Store.EndRound(ctx, r.ID, "cancelled", p.Username) },
-		workflows.CensusRoundWorkflow, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+		workflows.CensusRoundWorkflowName, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
 }
 
 // Cancel asks a running round's workflow to cancel its open verifications: an officer over
@@ -72,7 +72,7 @@ func (o *CensusRounds) Cancel(ctx context.Context, p domain.Principal, id string
 	if r.Status != "running" {
 		return r, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status)
 	}
-	if err := o.Engine.SignalWorkflow(ctx, store.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
+	if err := o.Engine.SignalWorkflow(ctx, workflows.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
 		o.Log.WarnContext(ctx, "cancelling a census round", "round", r.ID, "error", err)
 		return r, domain.Errorf(domain.EUNAVAILABLE, "could not reach the round's workflow")
 	}
@@ -93,7 +93,7 @@ type CycleRun struct {
 // how an admin backfills a period the schedule missed. If the workflow cannot start, the
 // period is marked failed.
 func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) (CycleRun, error) {
-	out := CycleRun{Kind: kind, Period: key, WorkflowID: store.PeriodWorkflowID(kind, key)}
+	out := CycleRun{Kind: kind, Period: key, WorkflowID: workflows.PeriodWorkflowID(kind, key)}
 	period, err := calendar.ParsePeriod(kind, key)
 	if err != nil {
 		return out, domain.Invalid("bad period", domain.FieldError{Field: "period", Reason: err.Error()})
@@ -118,7 +118,7 @@ func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) 
 		func(ctx context.Context) error {
 			return o.Store.FinishPeriod(ctx, info.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
 		},
-		workflows.PeriodWorkflow, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: period.Start,
+		workflows.PeriodWorkflowName, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: period.Start,
 			ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays})
 }
 
@@ -189,7 +189,7 @@ func (o *RosterImports) Start(ctx context.Context, p domain.Principal, in StartR
 		func(ctx context.Context) error {
 			return o.Store.FailImport(ctx, imp.ID, "could not start the import job", nil)
 		},
-		workflows.RosterImportWorkflow, imp.ID)
+		workflows.RosterImportWorkflowName, imp.ID)
 }
 
 // Registrations are the registrations market supervision reports.
@@ -224,10 +224,10 @@ func (o *Registrations) Report(ctx context.Context, p domain.Principal, in Repor
 	if err != nil {
 		return reg, err
 	}
-	return reg, o.startRecorded(ctx, startOptions(store.SurveyWorkflowID(reg.ID), "", reg.USCC),
+	return reg, o.startRecorded(ctx, startOptions(workflows.SurveyWorkflowID(reg.ID), "", reg.USCC),
 		domain.Errorf(domain.EUNAVAILABLE, "the registration is recorded but its follow-up could not start; report it again"),
 		func(ctx context.Context) error { return o.Store.WithdrawSurvey(ctx, reg.ID, p.Username) },
-		workflows.SurveyWorkflow, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt})
+		workflows.SurveyWorkflowName, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt})
 }
 
 // Drills are test tasks sent to a unit's role.
@@ -271,7 +271,7 @@ func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (
 	}
 	id := uuid.NewString()
 	out := DrillStarted{ID: id, WorkflowID: workflows.DrillWorkflowID(id)}
-	_, err = o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, unit.ID, unit.ID), workflows.DrillWorkflow,
+	_, err = o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, unit.ID, unit.ID), workflows.DrillWorkflowName,
 		workflows.DrillInput{UnitID: unit.ID, Role: domain.Role(in.Role), Assignee: in.Assignee, DueWorkingDays: in.DueWorkingDays,
 			Note: strings.TrimSpace(in.Note)})
 	if err != nil {
@@ -298,7 +298,7 @@ func (o *System) SelfCheck(ctx context.Context) (SelfCheck, error) {
 	defer cancel()
 	start := time.Now() // measures, decides nothing
 	out := SelfCheck{WorkflowID: workflows.SelfCheckWorkflowID(uuid.NewString())}
-	run, err := o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, "", ""), workflows.SelfCheckWorkflow)
+	run, err := o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, "", ""), workflows.SelfCheckWorkflowName)
 	if err != nil {
 		o.Log.WarnContext(ctx, "starting the self-check", "error", err)
 		return out, domain.Errorf(domain.EUNAVAILABLE, "could not start the self-check workflow")

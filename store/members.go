@@ -105,3 +105,14 @@ func (s *Store) PartyOrgMembers(ctx context.Context, partyOrgID string) ([]Party
 		Order("uscc, name").Find(&out).Error
 	return out, translate(err, "party members")
 }
+
+// FormalMembers counts the formal members of a register.
+func FormalMembers(register []PartyMember) int {
+	n := 0
+	for _, m := range register {
+		if m.Status == "formal" {
+			n++
+		}
+	}
+	return n
+}
