@@ -163,12 +163,50 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
+	if s.dialect == SQLite {
+		if err := backfillSQLite(ctx, p, log); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+	}
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	return nil
+}
+
+// sqliteBackfill lists the SQLite migrations added after later versions had shipped, so that
+// both databases list the same versions (00008 is a documented no-op on SQLite). goose refuses
+// a database that lacks a version below its latest, so Migrate applies these first, out of
+// order, on a database migrated before they existed.
+var sqliteBackfill = []int64{8}
+
+func backfillSQLite(ctx context.Context, p *goose.Provider, log *slog.Logger) error {
+	status, err := p.Status(ctx)
+	if err != nil {
+		return err
+	}
+	pending := map[int64]bool{}
+	var latestApplied int64
+	for _, st := range status {
+		if st.State == goose.StatePending {
+			pending[st.Source.Version] = true
+		} else {
+			latestApplied = max(latestApplied, st.Source.Version)
+		}
+	}
+	for _, v := range sqliteBackfill {
+		if !pending[v] || latestApplied < v {
+			continue // applied already, or Up applies it in order
+		}
+		r, err := p.ApplyVersion(ctx, v, true)
+		if err != nil {
+			return err
+		}
+		log.Info("migration applied out of order", "version", v, "file", r.Source.Path, "took", r.Duration)
 	}
 	return nil
 }
