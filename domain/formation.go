@@ -48,11 +48,11 @@ func (k PartyOrgKind) TermYears() int {
 }
 
 // Coverage is what an organization's coverage becomes once the party organization is active.
-func (k PartyOrgKind) Coverage() string {
+func (k PartyOrgKind) Coverage() Coverage {
 	if k == KindJoint {
-		return "joint"
+		return CoverageJoint
 	}
-	return "single"
+	return CoverageSingle
 }
 
 // The rules of domain.md §3, as numbers.
@@ -182,12 +182,12 @@ func CheckElection(c ElectionContext, e Election, v *Validation) {
 	secretaries, deputies := 0, 0
 	for i, p := range e.Elected {
 		field := fmt.Sprintf("elected[%d]", i)
-		switch p.Post {
-		case "secretary":
+		switch OfficerPost(p.Post) {
+		case PostSecretary:
 			secretaries++
-		case "deputy_secretary":
+		case PostDeputySecretary:
 			deputies++
-		case "member":
+		case PostMember:
 			if !c.Committee {
 				v.Add(field+".post", "rule 支委会: without a committee only a secretary and a deputy are elected")
 			}
@@ -233,7 +233,7 @@ func CoverageDecision(operating bool, formalMembers int, partyOrg string) string
 	switch {
 	case !operating:
 		return DecideNotOperating
-	case partyOrg != "" && partyOrg != "none":
+	case partyOrg != "" && Coverage(partyOrg) != CoverageNone:
 		return DecideCovered
 	case formalMembers >= MinFormalMembers:
 		return DecideFormation

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -32,7 +33,7 @@ type Task struct {
 	Role            Role
 	Assignee        *string
 	Owner           *string // while delegated, the assignee who delegated
-	Delegation      string  // "", "pending", "resolved"
+	Delegation      string  // a Delegation: "", "pending", "resolved"
 	Status          TaskStatus
 	Priority        int
 	DueAt           time.Time
@@ -112,8 +113,8 @@ func ValidateComment(body string) error {
 	switch n := len([]rune(strings.TrimSpace(body))); {
 	case n == 0:
 		v.Add("body", "required")
-	case n > 4000:
-		v.Add("body", "at most 4000 characters")
+	case n > MaxCommentText:
+		v.Add("body", fmt.Sprintf("at most %d characters", MaxCommentText))
 	}
 	return v.Err("the comment is not valid")
 }

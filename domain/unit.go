@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,8 +73,8 @@ func ValidateUnit(u Unit, parent *Unit) error {
 	switch {
 	case name == "":
 		v.Add("name", "required")
-	case utf8.RuneCountInString(name) > 200:
-		v.Add("name", "at most 200 characters")
+	case utf8.RuneCountInString(name) > MaxShortText:
+		v.Add("name", fmt.Sprintf("at most %d characters", MaxShortText))
 	}
 	kindNet := NetOf(u.Kind)
 	switch {

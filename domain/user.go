@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,8 +49,8 @@ const MinPasswordLength = 10
 // ValidateUsername checks a username: 3–64 characters of letters, digits, '.', '_' or '-'.
 func ValidateUsername(v *Validation, field, name string) {
 	n := utf8.RuneCountInString(name)
-	if n < 3 || n > 64 {
-		v.Add(field, "must be 3 to 64 characters")
+	if n < MinUsernameLength || n > MaxUsernameLength {
+		v.Add(field, fmt.Sprintf("must be %d to %d characters", MinUsernameLength, MaxUsernameLength))
 		return
 	}
 	for _, r := range name {
@@ -63,10 +64,10 @@ func ValidateUsername(v *Validation, field, name string) {
 // ValidatePassword checks a new password.
 func ValidatePassword(v *Validation, field, pw string) {
 	if utf8.RuneCountInString(pw) < MinPasswordLength {
-		v.Add(field, "must be at least 10 characters")
+		v.Add(field, fmt.Sprintf("must be at least %d characters", MinPasswordLength))
 	}
-	if len(pw) > 72 {
-		v.Add(field, "must be at most 72 bytes") // bcrypt's limit
+	if len(pw) > MaxPasswordBytes {
+		v.Add(field, fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes)) // bcrypt's limit
 	}
 }
 

@@ -1,0 +1,190 @@
+package domain
+
+import "slices"
+
+// The status vocabularies of Tandem's processes, one type each. The database holds the same
+// strings (each column has a CHECK constraint listing them); the API shows them as they are.
+// "running" and "done" occur in several vocabularies: the type says which one is meant.
+
+// FormationStatus is where a formation 组建 process stands (formations.status).
+type FormationStatus string
+
+const (
+	FormationRunning   FormationStatus = "running"   // the workflow runs: application, approval, election
+	FormationActive    FormationStatus = "active"    // the party organization is active
+	FormationCancelled FormationStatus = "cancelled" // withdrawn or refused
+	FormationFailed    FormationStatus = "failed"    // the workflow ended without a party organization
+)
+
+// FormationStatuses lists every formation status.
+var FormationStatuses = []FormationStatus{FormationRunning, FormationActive, FormationCancelled, FormationFailed}
+
+// Valid reports whether s is a known formation status.
+func (s FormationStatus) Valid() bool {
+	return s == FormationRunning || s == FormationActive || s == FormationCancelled || s == FormationFailed
+}
+
+// PartyOrgStatus is where a party organization 党组织 stands (party_orgs.status).
+type PartyOrgStatus string
+
+const (
+	PartyOrgForming   PartyOrgStatus = "forming"   // its formation runs
+	PartyOrgActive    PartyOrgStatus = "active"    // elected (or appointed) and working
+	PartyOrgDissolved PartyOrgStatus = "dissolved" // 撤销
+)
+
+// PartyOrgStatuses lists every party organization status.
+var PartyOrgStatuses = []PartyOrgStatus{PartyOrgForming, PartyOrgActive, PartyOrgDissolved}
+
+// Valid reports whether s is a known party organization status.
+func (s PartyOrgStatus) Valid() bool {
+	return s == PartyOrgForming || s == PartyOrgActive || s == PartyOrgDissolved
+}
+
+// PeriodStatus is where a period of a cycle (2026-10, 2026-Q3, 2026-H1) stands (periods.status).
+type PeriodStatus string
+
+const (
+	PeriodRunning PeriodStatus = "running"
+	PeriodDone    PeriodStatus = "done"
+	PeriodFailed  PeriodStatus = "failed"
+)
+
+// PeriodStatuses lists every period status.
+var PeriodStatuses = []PeriodStatus{PeriodRunning, PeriodDone, PeriodFailed}
+
+// Valid reports whether s is a known period status.
+func (s PeriodStatus) Valid() bool { return s == PeriodRunning || s == PeriodDone || s == PeriodFailed }
+
+// RoundStatus is where a census round 摸排 stands (census_rounds.status).
+type RoundStatus string
+
+const (
+	RoundRunning   RoundStatus = "running"
+	RoundDone      RoundStatus = "done"
+	RoundCancelled RoundStatus = "cancelled"
+)
+
+// RoundStatuses lists every census round status.
+var RoundStatuses = []RoundStatus{RoundRunning, RoundDone, RoundCancelled}
+
+// Valid reports whether s is a known census round status.
+func (s RoundStatus) Valid() bool { return s == RoundRunning || s == RoundDone || s == RoundCancelled }
+
+// AssessmentStatus is where a unit's half-year assessment stands (assessments.status).
+type AssessmentStatus string
+
+const (
+	AssessmentRunning  AssessmentStatus = "running"  // self-assessment, scoring, review
+	AssessmentLocked   AssessmentStatus = "locked"   // the outcome is final
+	AssessmentReopened AssessmentStatus = "reopened" // an admin unlocked it, saying why
+)
+
+// AssessmentStatuses lists every assessment status.
+var AssessmentStatuses = []AssessmentStatus{AssessmentRunning, AssessmentLocked, AssessmentReopened}
+
+// Valid reports whether s is a known assessment status.
+func (s AssessmentStatus) Valid() bool {
+	return s == AssessmentRunning || s == AssessmentLocked || s == AssessmentReopened
+}
+
+// AnalysisStatus is where a county's quarterly analysis 每季一分析 stands (analyses.status).
+type AnalysisStatus string
+
+const (
+	AnalysisDrafting  AnalysisStatus = "drafting"
+	AnalysisPublished AnalysisStatus = "published"
+)
+
+// ImportStatus is where a roster import stands (roster_imports.status).
+type ImportStatus string
+
+const (
+	ImportPending ImportStatus = "pending"
+	ImportQueued  ImportStatus = "queued" // waits for an earlier import of the same source
+	ImportRunning ImportStatus = "running"
+	// ImportAwaitingConfirmation: the extract would flag more of the source's organizations
+	// missing than the gate allows; it merges only once an admin confirms.
+	ImportAwaitingConfirmation ImportStatus = "awaiting_confirmation"
+	ImportDone                 ImportStatus = "done"
+	ImportFailed               ImportStatus = "failed"
+	ImportRejected             ImportStatus = "rejected" // an admin refused the held extract: nothing merged
+)
+
+// ImportStatuses lists every import status, in the order an import passes them.
+var ImportStatuses = []ImportStatus{ImportPending, ImportQueued, ImportRunning, ImportAwaitingConfirmation,
+	ImportDone, ImportFailed, ImportRejected}
+
+// Valid reports whether s is a known import status.
+func (s ImportStatus) Valid() bool {
+	return slices.Contains(ImportStatuses, s)
+}
+
+// Finished reports whether the status is final.
+func (s ImportStatus) Finished() bool {
+	return s == ImportDone || s == ImportFailed || s == ImportRejected
+}
+
+// Coverage is how an organization is covered by party work 覆盖方式 (organizations.coverage).
+type Coverage string
+
+const (
+	CoverageNone     Coverage = "none"     // not covered yet
+	CoverageSingle   Coverage = "single"   // its own party organization 单独组建
+	CoverageJoint    Coverage = "joint"    // a joint branch with others 联合组建
+	CoverageRegional Coverage = "regional" // a regional party organization 区域兜底
+	CoverageWork     Coverage = "work"     // work coverage through an instructor or liaison 工作覆盖
+)
+
+// Coverages lists every coverage, in the order reports show them.
+var Coverages = []Coverage{CoverageNone, CoverageSingle, CoverageJoint, CoverageRegional, CoverageWork}
+
+// Label is the coverage's Chinese name, as reports show it.
+func (c Coverage) Label() string {
+	return map[Coverage]string{
+		CoverageNone: "未覆盖", CoverageSingle: "单独组建", CoverageJoint: "联合组建",
+		CoverageRegional: "区域兜底", CoverageWork: "工作覆盖",
+	}[c]
+}
+
+// Valid reports whether c is a known coverage.
+func (c Coverage) Valid() bool { return c.Label() != "" }
+
+// Organized reports whether the coverage is by a party organization of the organization's own
+// or a joint branch (the coverages a formation sets).
+func (c Coverage) Organized() bool { return c == CoverageSingle || c == CoverageJoint }
+
+// Delegation is where a task's delegation stands (tasks.delegation): a delegated task goes
+// back to the delegating owner once the delegate resolves it.
+type Delegation string
+
+const (
+	DelegationNone     Delegation = ""         // not delegated
+	DelegationPending  Delegation = "pending"  // the delegate holds it
+	DelegationResolved Delegation = "resolved" // the delegate resolved it; the owner holds it again
+)
+
+// MemberStatus is a party member's standing (party_members.status).
+type MemberStatus string
+
+const (
+	MemberFormal       MemberStatus = "formal"       // 正式党员: votes and stands
+	MemberProbationary MemberStatus = "probationary" // 预备党员: neither votes nor stands
+)
+
+// Label is the status's Chinese name.
+func (s MemberStatus) Label() string {
+	return map[MemberStatus]string{MemberFormal: "正式党员", MemberProbationary: "预备党员"}[s]
+}
+
+// Valid reports whether s is a known member status.
+func (s MemberStatus) Valid() bool { return s.Label() != "" }
+
+// OfficerPost is the post a person is elected to at a members' meeting (Elected.Post).
+type OfficerPost string
+
+const (
+	PostSecretary       OfficerPost = "secretary"        // 书记
+	PostDeputySecretary OfficerPost = "deputy_secretary" // 副书记
+	PostMember          OfficerPost = "member"           // 委员
+)

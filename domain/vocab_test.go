@@ -1,0 +1,35 @@
+package domain_test
+
+import (
+	"testing"
+
+	"tandem/domain"
+)
+
+func TestVocabularies(t *testing.T) {
+	for _, c := range domain.Coverages {
+		if !c.Valid() || c.Label() == "" {
+			t.Errorf("coverage %q: no label", c)
+		}
+	}
+	if domain.Coverage("partial").Valid() || domain.FormationStatus("done").Valid() ||
+		domain.PartyOrgStatus("running").Valid() || domain.ImportStatus("locked").Valid() ||
+		domain.RoundStatus("failed").Valid() || domain.PeriodStatus("cancelled").Valid() {
+		t.Error("a value of another vocabulary is valid")
+	}
+	for _, s := range domain.ImportStatuses {
+		want := s == domain.ImportDone || s == domain.ImportFailed || s == domain.ImportRejected
+		if s.Finished() != want {
+			t.Errorf("ImportStatus(%q).Finished() = %v", s, !want)
+		}
+	}
+	if domain.KindJoint.Coverage() != domain.CoverageJoint || domain.KindBranch.Coverage() != domain.CoverageSingle {
+		t.Error("PartyOrgKind.Coverage")
+	}
+	if !domain.CoverageSingle.Organized() || domain.CoverageRegional.Organized() {
+		t.Error("Coverage.Organized")
+	}
+	if domain.MemberFormal.Label() != "正式党员" || domain.MemberProbationary.Label() != "预备党员" {
+		t.Error("MemberStatus.Label")
+	}
+}
