@@ -22,7 +22,7 @@ func TestOpenAPILimitsMatchDomain(t *testing.T) {
 		{"/api/v1/party-orgs/{id}/dissolution", "reason", "maxLength", domain.MaxDecisionReason},
 		{"/api/v1/party-orgs/{id}/adjustment", "reason", "maxLength", domain.MaxDecisionReason},
 		{"/api/v1/party-orgs/{id}/reelection-date", "reason", "maxLength", domain.MaxDecisionReason},
-		{"/api/v1/assessments/{id}/reopen", "reason", "maxLength", domain.MaxReviewReason},
+		{"/api/v1/assessments/{id}/reopen", "reason", "maxLength", domain.MaxNote},
 		{"/api/v1/assessments/{id}/adjustments", "reason", "maxLength", domain.MaxReasonText},
 		{"/api/v1/organizations/{uscc}/resolutions", "reason", "maxLength", domain.MaxReasonText},
 		{"/api/v1/tasks/{id}/comments", "body", "minLength", 1},

@@ -9,9 +9,9 @@ const (
 	// (dissolution, adjustment, moving the re-election date) and the basis 依据 of a census
 	// responsibility ruling.
 	MaxDecisionReason = 500
-	// MaxReviewReason bounds the reason for reopening an assessment and the reasons and notes
-	// in task forms (assessment review, census verification, a task's note).
-	MaxReviewReason = 1000
+	// MaxNote bounds a note or reason written in a task form (census, formation, assessment
+	// review, a supervision note) and the reason for reopening an assessment.
+	MaxNote = 1000
 	// MaxCommentText bounds a task comment.
 	MaxCommentText = 4000
 	// MaxEvidenceText bounds the evidence text of a self-assessment item.
