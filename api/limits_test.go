@@ -31,7 +31,7 @@ func TestOpenAPILimitsMatchDomain(t *testing.T) {
 		{"/api/v1/tasks/{id}/deadline-extensions", "working_days", "maximum", domain.MaxExtensionWorkingDays},
 		{"/api/v1/tasks/{id}/deadline-extensions", "reason", "maxLength", domain.MaxReasonText},
 		{"/api/v1/drills", "due_in_working_days", "maximum", domain.MaxDrillWorkingDays},
-		{"/api/v1/drills", "due_in_working_days", "default", domain.DefaultDrillWorkingDays},
+		{"/api/v1/drills", "due_in_working_days", "default", domain.DefaultTaskWorkingDays},
 		{"/api/v1/tasks/bulk/claim", "task_ids", "maxItems", domain.MaxBulkTasks},
 		{"/api/v1/tasks/bulk/assign", "task_ids", "maxItems", domain.MaxBulkTasks},
 		{"/api/v1/users", "username", "minLength", domain.MinUsernameLength},

@@ -23,10 +23,11 @@ const (
 	// through the API or in a task form (extend_working_days).
 	MinExtensionWorkingDays = 1
 	MaxExtensionWorkingDays = 30
-	// MaxDrillWorkingDays bounds a drill task's due date; DefaultDrillWorkingDays is used when
-	// none is given.
-	MaxDrillWorkingDays     = 30
-	DefaultDrillWorkingDays = 5
+	// MaxDrillWorkingDays bounds a drill task's due date. DefaultTaskWorkingDays: a task asked
+	// for with no due date (a drill without due_in_working_days among them) is due in this many
+	// working days.
+	MaxDrillWorkingDays    = 30
+	DefaultTaskWorkingDays = 5
 
 	// MinUsernameLength and MaxUsernameLength bound a username.
 	MinUsernameLength = 3
