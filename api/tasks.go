@@ -22,6 +22,12 @@ type formResponse struct {
 }
 
 type taskResponse struct {
+	taskFields
+	Form *formResponse `json:"form"`
+}
+
+// taskFields are a task's fields but its form (which writeTaskList splices in pre-encoded).
+type taskFields struct {
 	ID              string          `json:"id"`
 	Kind            string          `json:"kind"`
 	Status          string          `json:"status"`
@@ -36,7 +42,6 @@ type taskResponse struct {
 	DueAt           time.Time       `json:"due_at"`
 	DueProvisional  bool            `json:"due_provisional"`
 	Overdue         bool            `json:"overdue"`
-	Form            *formResponse   `json:"form"`
 	Result          json.RawMessage `json:"result,omitempty"`
 	CompletedBy     *string         `json:"completed_by,omitempty"`
 	EscalatesTaskID *string         `json:"escalates_task_id,omitempty"`
@@ -46,13 +51,13 @@ type taskResponse struct {
 }
 
 func taskFrom(t domain.Task, now time.Time) taskResponse {
-	r := taskResponse{
+	r := taskResponse{taskFields: taskFields{
 		ID: t.ID, Kind: t.Kind, Status: string(t.Status), Assignee: t.Assignee, Owner: t.Owner, Delegation: t.Delegation,
 		UnitID: t.UnitID, Role: string(t.Role), Subject: t.Subject, Title: t.Title, Priority: t.Priority,
 		DueAt: t.DueAt, DueProvisional: t.DueProvisional, Overdue: t.Status.Active() && now.After(t.DueAt),
 		Result: t.Result, CompletedBy: t.CompletedBy, EscalatesTaskID: t.EscalatesTaskID, WorkflowID: t.WorkflowID,
 		CreatedAt: t.CreatedAt, CompletedAt: t.CompletedAt,
-	}
+	}}
 	if f, ok := forms.Lookup(t.Kind); ok {
 		r.Form = &formResponse{Kind: f.Kind, Title: f.Title, Schema: f.Schema}
 	}
@@ -129,7 +134,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	for i, t := range tasks {
 		out[i] = taskFrom(t, now)
 	}
-	c.JSON(http.StatusOK, list(out, next))
+	writeTaskList(c, out, next)
 }
 
 type taskDetailResponse struct {
