@@ -47,6 +47,9 @@ type Store struct {
 	Now func() time.Time
 	// Trace, when set, is told how long each step of a long operation (an import's merge) took.
 	Trace func(step string, took time.Duration)
+	// principals caches PrincipalByToken when CachePrincipals turned it on (principals.go).
+	principals *principalCache
+	url        string // as opened: the principal listener connects with it
 }
 
 // trace reports a step's duration to Trace, if set.
@@ -59,7 +62,7 @@ func (s *Store) trace(step string, start time.Time) {
 // Open connects to PostgreSQL when url starts with postgres:// or postgresql://, and otherwise
 // treats url as the path of a SQLite file. It does not migrate.
 func Open(ctx context.Context, url string) (*Store, error) {
-	s := &Store{Now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{Now: func() time.Time { return time.Now().UTC() }, url: url}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,

@@ -93,6 +93,9 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 			unitAudit{Name: cur.Name, Net: cur.Net, Kind: cur.Kind, ParentID: cur.ParentID},
 			unitAudit{Name: row.Name, Net: row.Net, Kind: row.Kind, ParentID: row.ParentID})
 	})
+	if err == nil {
+		s.forgetPrincipals(allPrincipals) // unit paths in principals moved
+	}
 	return out, err
 }
 
@@ -104,6 +107,9 @@ func parentPathOf(path string) string {
 // rewritePaths moves a subtree from one path prefix to another in every table scoped by it.
 // With keepRoot, the unit at from itself keeps its path (a merge, where it stays behind).
 func (s *Store) rewritePaths(tx *gorm.DB, from, to string, keepRoot bool) error {
+	if err := s.principalsChanged(tx, allPrincipals); err != nil { // principals hold unit paths
+		return err
+	}
 	like := escapeLike(from) + "%"
 	for _, tc := range [][2]string{{"units", "path"}, {"tasks", "unit_path"}, {"organizations", "region_path"}, {"organizations", "industry_path"}} {
 		q := "UPDATE " + tc[0] + " SET " + tc[1] + " = ? || substr(" + tc[1] + ", ?) WHERE " + tc[1] + ` LIKE ? ESCAPE '\'`
@@ -185,5 +191,8 @@ func (s *Store) MergeUnit(ctx context.Context, p domain.Principal, fromID, intoI
 		return s.audit(ctx, tx, p.Username, "unit.merge", "unit", from.ID, into.Path, map[string]string{"name": from.Name},
 			map[string]string{"merged_into": into.ID})
 	})
+	if err == nil {
+		s.forgetPrincipals(allPrincipals) // unit paths in principals moved
+	}
 	return out, err
 }

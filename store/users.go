@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -213,7 +214,8 @@ func (s *Store) CredentialsOf(ctx context.Context, username string) (Credentials
 // SetPassword replaces a user's password hash and revokes all their tokens. A user may change
 // their own; an admin may reset anyone's.
 func (s *Store) SetPassword(ctx context.Context, p domain.Principal, username, hash string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	changed := ""
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row userRow
 		if err := tx.Where("username = ?", username).Take(&row).Error; err != nil {
 			return translate(err, "user")
@@ -232,8 +234,16 @@ func (s *Store) SetPassword(ctx context.Context, p domain.Principal, username, h
 		if err := tx.Where("user_id = ?", row.ID).Delete(&tokenRow{}).Error; err != nil {
 			return translate(err, "tokens")
 		}
+		changed = userKey(row.ID)
+		if err := s.principalsChanged(tx, changed); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, p.Username, action, "user", row.Username, "", nil, nil)
 	})
+	if err == nil {
+		s.forgetPrincipals(changed)
+	}
+	return err
 }
 
 // SetDisabled disables (or re-enables) a user; disabling revokes all their tokens at once.
@@ -243,6 +253,7 @@ func (s *Store) SetDisabled(ctx context.Context, p domain.Principal, username st
 		return domain.User{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may disable or enable users")
 	}
 	var out domain.User
+	changed := ""
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row userRow
 		if err := tx.Where("username = ?", username).Take(&row).Error; err != nil {
@@ -269,6 +280,10 @@ func (s *Store) SetDisabled(ctx context.Context, p domain.Principal, username st
 				if err := tx.Where("user_id = ?", row.ID).Delete(&tokenRow{}).Error; err != nil {
 					return translate(err, "tokens")
 				}
+				changed = userKey(row.ID)
+				if err := s.principalsChanged(tx, changed); err != nil {
+					return err
+				}
 			}
 			if err := s.audit(ctx, tx, p.Username, action, "user", row.Username, "",
 				userAudit{Username: row.Username, Disabled: was}, userAudit{Username: row.Username, Disabled: disabled}); err != nil {
@@ -279,6 +294,9 @@ func (s *Store) SetDisabled(ctx context.Context, p domain.Principal, username st
 		out, err = s.loadUser(ctx, tx, row)
 		return err
 	})
+	if err == nil && changed != "" {
+		s.forgetPrincipals(changed)
+	}
 	return out, err
 }
 
@@ -287,27 +305,46 @@ func (s *Store) CreateToken(ctx context.Context, userID, hash string, expiresAt 
 	return translate(s.db.WithContext(ctx).Create(&tokenRow{Hash: hash, UserID: userID, CreatedAt: s.Now(), ExpiresAt: expiresAt}).Error, "token")
 }
 
-// DeleteToken revokes one token.
+// DeleteToken revokes one token (on every process: see principals.go).
 func (s *Store) DeleteToken(ctx context.Context, hash string) error {
-	return translate(s.db.WithContext(ctx).Where("hash = ?", hash).Delete(&tokenRow{}).Error, "token")
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("hash = ?", hash).Delete(&tokenRow{}).Error; err != nil {
+			return translate(err, "token")
+		}
+		return s.principalsChanged(tx, tokenKey(hash))
+	})
+	if err == nil {
+		s.forgetPrincipals(tokenKey(hash))
+	}
+	return err
 }
 
 // PrincipalByToken resolves a token hash to its enabled user, or EUNAUTHORIZED. One query
 // (token, user and memberships joined): it runs on every request.
 func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Principal, error) {
-	type row struct {
-		ID       string
-		Username string
-		IsAdmin  bool
-		UnitID   *string
-		Role     *string
-		Path     *string
+	now := s.Now()
+	var gen uint64
+	if c := s.principals; c != nil {
+		p, g, ok := c.get(hash, now)
+		if ok {
+			return p, nil
+		}
+		gen = g
 	}
-	rs, err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.username, u.is_admin, m.unit_id, m.role, un.path
+	type row struct {
+		ID        string
+		Username  string
+		IsAdmin   bool
+		ExpiresAt time.Time
+		UnitID    *string
+		Role      *string
+		Path      *string
+	}
+	rs, err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.username, u.is_admin, t.expires_at, m.unit_id, m.role, un.path
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN units un ON un.id = m.unit_id
 		WHERE t.hash = ? AND t.expires_at > ? AND u.disabled_at IS NULL
-		ORDER BY un.path, m.role`, hash, s.Now()).Rows()
+		ORDER BY un.path, m.role`, hash, now).Rows()
 	if err != nil {
 		return domain.Principal{}, translate(err, "token")
 	}
@@ -315,7 +352,7 @@ func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Princ
 	var rows []row
 	for rs.Next() { // scanned by hand: this runs on every request
 		var r row
-		if err := rs.Scan(&r.ID, &r.Username, &r.IsAdmin, &r.UnitID, &r.Role, &r.Path); err != nil {
+		if err := rs.Scan(&r.ID, &r.Username, &r.IsAdmin, &r.ExpiresAt, &r.UnitID, &r.Role, &r.Path); err != nil {
 			return domain.Principal{}, translate(err, "token")
 		}
 		rows = append(rows, r)
@@ -331,6 +368,10 @@ func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Princ
 		if r.UnitID != nil {
 			p.Memberships = append(p.Memberships, domain.Membership{UnitID: *r.UnitID, UnitPath: *r.Path, Role: domain.Role(*r.Role)})
 		}
+	}
+	if c := s.principals; c != nil {
+		c.put(hash, gen, domain.Principal{UserID: p.UserID, Username: p.Username, Admin: p.Admin, Memberships: slices.Clone(p.Memberships)},
+			earliest(rows[0].ExpiresAt, now.Add(c.ttl)))
 	}
 	return p, nil
 }
