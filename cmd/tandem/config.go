@@ -30,6 +30,7 @@ type Config struct {
 	Addr          string        // TANDEM_ADDR: listen address of `serve`, default :8080
 	AdminPassword string        // TANDEM_ADMIN_PASSWORD: password of the bootstrapped admin
 	TokenTTL      time.Duration // TANDEM_TOKEN_TTL: bearer token lifetime, default 12h
+	AuthCacheTTL  time.Duration // TANDEM_AUTH_CACHE_TTL: longest a token's principal is cached (0: no cache), default 1m
 	LogLevel      slog.Level    // TANDEM_LOG_LEVEL: debug, info, warn, error; default info
 	LogFormat     string        // TANDEM_LOG_FORMAT: text or json; default text
 	MinEmployees  int           // TANDEM_MIN_EMPLOYEES: the 三有 head count an operating enterprise needs; default 3
@@ -69,6 +70,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Addr:                  orDefault(getenv("TANDEM_ADDR"), ":8080"),
 		AdminPassword:         getenv("TANDEM_ADMIN_PASSWORD"),
 		TokenTTL:              12 * time.Hour,
+		AuthCacheTTL:          time.Minute,
 		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
 		MinEmployees:          3,
 		SurveyDays:            5,
@@ -95,6 +97,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_TOKEN_TTL must be a duration of at least 1m, such as 12h")
 		}
 		c.TokenTTL = d
+	}
+	if v := getenv("TANDEM_AUTH_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			problems = append(problems, "TANDEM_AUTH_CACHE_TTL must be a duration from 0 (no cache) to 1h, such as 1m")
+		}
+		c.AuthCacheTTL = d
 	}
 	if v := getenv("TANDEM_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

@@ -44,6 +44,19 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}
 	})
+	t.Run("AuthCacheTTL", func(t *testing.T) {
+		for v, want := range map[string]time.Duration{"": time.Minute, "0": 0, "30s": 30 * time.Second} {
+			c, err := loadConfig(env(map[string]string{"TANDEM_AUTH_CACHE_TTL": v}))
+			if err != nil || c.AuthCacheTTL != want {
+				t.Errorf("%q: %v %v, want %v", v, c.AuthCacheTTL, err, want)
+			}
+		}
+		for _, v := range []string{"-1s", "2h", "soon"} {
+			if _, err := loadConfig(env(map[string]string{"TANDEM_AUTH_CACHE_TTL": v})); err == nil || !strings.Contains(err.Error(), "TANDEM_AUTH_CACHE_TTL") {
+				t.Errorf("%q: %v", v, err)
+			}
+		}
+	})
 	t.Run("ErrEveryBadValueAtOnce", func(t *testing.T) {
 		_, err := loadConfig(env(map[string]string{
 			"TEMPORAL_TLS": "maybe", "TANDEM_TOKEN_TTL": "soon", "TANDEM_LOG_LEVEL": "loud",

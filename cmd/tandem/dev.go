@@ -112,6 +112,10 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + reachableAddr(ln.Addr())
 	}
+	if err := st.CachePrincipals(ctx, cfg.AuthCacheTTL, log); err != nil {
+		ln.Close()
+		return err
+	}
 	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
 }
 

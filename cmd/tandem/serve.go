@@ -44,6 +44,9 @@ func runServe(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if err := st.CachePrincipals(ctx, cfg.AuthCacheTTL, log); err != nil {
+		return err
+	}
 	log.Info("serving the API", "addr", ln.Addr().String())
 	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
 }
