@@ -33,32 +33,42 @@ var encodedForms = sync.OnceValue(func() map[string][]byte {
 // against a bare handler (issue 22).
 func writeTaskList(c *gin.Context, items []taskResponse, next string) {
 	encoded := encodedForms()
-	var buf bytes.Buffer
-	buf.Grow(1024 + 2048*len(items))
+	buf := taskListBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // a rare huge page is not kept
+			buf.Reset()
+			taskListBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	buf.WriteString(`{"items":[`)
 	for i := range items {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		t := items[i]
+		t := &items[i]
 		form, ok := encoded[t.Kind]
 		if t.Form == nil || !ok {
 			form = []byte("null")
 		}
-		t.Form = nil
-		b, err := json.Marshal(t.taskFields)
-		if err != nil {
+		if err := enc.Encode(&t.taskFields); err != nil {
 			fail(c, err)
 			return
 		}
-		buf.Write(b[:len(b)-1]) // without the closing brace
+		buf.Truncate(buf.Len() - 2) // Encode's "}\n"
 		buf.WriteString(`,"form":`)
 		buf.Write(form)
 		buf.WriteByte('}')
 	}
 	buf.WriteString(`],"next_cursor":`)
-	b, _ := json.Marshal(next)
-	buf.Write(b)
+	if err := enc.Encode(next); err != nil {
+		fail(c, err)
+		return
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's "\n"
 	buf.WriteByte('}')
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 }
+
+// taskListBuffers recycles writeTaskList's buffers (an inbox page is about 100 KB).
+var taskListBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
