@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
 	"tandem/store/storetest"
 )
 
@@ -82,6 +86,25 @@ func TestRevocationAcrossServeProcesses(t *testing.T) {
 	}
 	onA := func(s *session) *session { return &session{t: t, base: a, token: s.token} }
 
+	// B does cache: a token deleted behind every process's back (no notification) still works
+	// on B, which resolved it before, and not on A, which never did.
+	t.Run("BCaches", func(t *testing.T) {
+		user := loginAs(t, b, "leaver", "password-123")
+		user.must(200, "GET", "/me", nil)
+		user.must(200, "GET", "/me", nil)
+		sql, err := gorm.Open(postgres.Open(db), &gorm.Config{Logger: logger.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sqlDB, err := sql.DB(); err == nil {
+			defer sqlDB.Close()
+		}
+		if err := sql.Exec("DELETE FROM tokens WHERE user_id = (SELECT id FROM users WHERE username = 'leaver')").Error; err != nil {
+			t.Fatal(err)
+		}
+		user.must(200, "GET", "/me", nil)
+		onA(user).must(401, "GET", "/me", nil)
+	})
 	t.Run("Disable", func(t *testing.T) {
 		user := loginAs(t, b, "leaver", "password-123")
 		user.must(200, "GET", "/me", nil)
