@@ -61,6 +61,8 @@ type principalCache struct {
 	aliveAt atomic.Int64
 	start   time.Time
 
+	hits, misses atomic.Int64
+
 	mu    sync.Mutex
 	gen   uint64 // bumped by every invalidation, so a lookup that raced one is not stored
 	items map[string]cachedPrincipal
@@ -87,8 +89,10 @@ func (c *principalCache) get(hash string, now time.Time) (domain.Principal, uint
 		ok = false
 	}
 	if !ok || !c.usable() {
+		c.misses.Add(1)
 		return domain.Principal{}, c.gen, false
 	}
+	c.hits.Add(1)
 	p := e.p
 	p.Memberships = slices.Clone(p.Memberships)
 	return p, c.gen, true
@@ -154,6 +158,15 @@ func (s *Store) CachePrincipals(ctx context.Context, ttl time.Duration, log *slo
 	}
 	s.principals = c
 	return nil
+}
+
+// PrincipalCacheStats reports how many token lookups the cache answered and how many went to
+// the database since it was turned on (0, 0 when it is off).
+func (s *Store) PrincipalCacheStats() (hits, misses int64) {
+	if s.principals == nil {
+		return 0, 0
+	}
+	return s.principals.hits.Load(), s.principals.misses.Load()
 }
 
 // listenPrincipals keeps one LISTEN connection up, proving it alive every heartbeat; when it
