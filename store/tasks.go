@@ -285,17 +285,14 @@ func (s *Store) TaskHistory(ctx context.Context, taskID string) ([]domain.TaskEv
 	return out, nil
 }
 
-// taskColumns are the columns scanTasks reads, in its order.
+// taskColumns are the columns scanTaskPage reads, in its order.
 const taskColumns = `t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
 	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
 	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at`
 
-// scanTasks runs q (selecting taskColumns) and scans the rows by hand: the inbox is the
-// hottest read, and reflection-based scanning cost a tenth of its CPU.
-func scanTasks(q *gorm.DB) ([]taskRow, error) { return scanTaskPage(q, 0) }
-
-// scanTaskPage is scanTasks for a query expected to return up to n rows (a page), allocating
-// their room once.
+// scanTaskPage runs q (selecting taskColumns) and scans the rows by hand (the inbox is the
+// hottest read, and reflection-based scanning cost a tenth of its CPU); n is the page size the
+// query expects, whose room is allocated once (0: unknown).
 func scanTaskPage(q *gorm.DB, n int) ([]taskRow, error) {
 	rs, err := q.Rows()
 	if err != nil {
