@@ -53,7 +53,7 @@ func (a *Activities) RunImportGated(ctx context.Context, importID string) (Impor
 
 func (a *Activities) runImport(ctx context.Context, importID string, gate float64) (store.RosterImport, error) {
 	imp, err := a.Store.ImportByID(ctx, importID)
-	if err != nil || store.ImportFinished(imp.Status) || imp.Status == store.ImportAwaitingConfirmation {
+	if err != nil || imp.Status.Finished() || imp.Status == domain.ImportAwaitingConfirmation {
 		return imp, nonRetryable(err)
 	}
 	if err := a.Store.StartImport(ctx, importID); err != nil {
@@ -111,7 +111,7 @@ func (a *Activities) runImport(ctx context.Context, importID string, gate float6
 	if a.Store.Trace != nil {
 		a.Store.Trace("merge "+imp.Filename, time.Since(mergeStart))
 	}
-	if err != nil || done.Status == store.ImportAwaitingConfirmation {
+	if err != nil || done.Status == domain.ImportAwaitingConfirmation {
 		return done, err
 	}
 	return done, a.notifyDone(ctx, done)
@@ -183,13 +183,6 @@ func (a *Activities) RejectHeldImport(ctx context.Context, in DecisionInput) (Im
 	return importResult(out), a.Notifier.Notify(ctx, []string{out.CreatedBy}, "import-rejected/"+out.ID, "roster.import_rejected", title, "", "")
 }
 
-// Import statuses a workflow reads from an ImportResult (the store's values).
-const (
-	ImportAwaitingConfirmation = store.ImportAwaitingConfirmation
-	ImportDone                 = store.ImportDone
-	ImportRejected             = store.ImportRejected
-)
-
 // ImportResult is what a roster import's activities (and its workflow) return: the import as
 // recorded, in the JSON shape of the histories (the untagged field names of the store's
 // RosterImport when it was the payload). A new store field does not appear here by itself.
@@ -199,7 +192,7 @@ type ImportResult struct {
 	Filename            string
 	BlobKey             string
 	FileSHA256          string
-	Status              string
+	Status              domain.ImportStatus
 	Encoding            string
 	Sheet               string
 	HeaderRow           int
@@ -333,7 +326,7 @@ type RoundInfo struct {
 // the roster (none for other sources).
 func (a *Activities) AnnualReportRounds(ctx context.Context, importID string) ([]RoundInfo, error) {
 	imp, err := a.Store.ImportByID(ctx, importID)
-	if err != nil || imp.Source != AnnualReportSource || imp.Status != store.ImportDone {
+	if err != nil || imp.Source != AnnualReportSource || imp.Status != domain.ImportDone {
 		return nil, nonRetryable(err)
 	}
 	rounds, err := a.Store.AnnualReportRounds(ctx, importID, "system")

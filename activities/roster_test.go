@@ -27,7 +27,7 @@ func TestImportWithoutValidRowsFails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if good, err := a.RunImport(ctx, first.ID); err != nil || good.Status != store.ImportDone || good.NewOrgs != 1 {
+		if good, err := a.RunImport(ctx, first.ID); err != nil || good.Status != domain.ImportDone || good.NewOrgs != 1 {
 			t.Fatalf("the first extract: %+v %v", good, err)
 		}
 		imp, err := st.CreateImport(ctx, admin, "market", "bad.csv", strings.NewReader("统一社会信用代码,企业名称\n123,乙\n,丙\n"), 1<<20, "")
@@ -40,7 +40,7 @@ func TestImportWithoutValidRowsFails(t *testing.T) {
 			t.Fatalf("an extract of rejects: %v", err)
 		}
 		bad, _ := st.ImportByID(ctx, imp.ID)
-		if bad.Status != store.ImportFailed || bad.Rows != 2 || bad.Rejected != 2 || bad.Accepted != 0 || !strings.Contains(bad.Error, "没有可导入的行") {
+		if bad.Status != domain.ImportFailed || bad.Rows != 2 || bad.Rejected != 2 || bad.Accepted != 0 || !strings.Contains(bad.Error, "没有可导入的行") {
 			t.Fatalf("the failed import: %+v", bad)
 		}
 		if rejects, _, err := st.ImportIssues(ctx, imp.ID, "reject", store.Page{}); err != nil || len(rejects) != 2 {

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tandem/app"
+	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
 )
@@ -47,7 +48,7 @@ type importResponse struct {
 }
 
 func importFrom(imp store.RosterImport) importResponse {
-	r := importResponse{ID: imp.ID, Source: imp.Source, Filename: imp.Filename, Status: imp.Status, Encoding: imp.Encoding,
+	r := importResponse{ID: imp.ID, Source: imp.Source, Filename: imp.Filename, Status: string(imp.Status), Encoding: imp.Encoding,
 		HeaderRow: imp.HeaderRow, Error: imp.Error, SHA256: imp.FileSHA256, CreatedBy: imp.CreatedBy, CreatedAt: imp.CreatedAt,
 		FinishedAt: imp.FinishedAt, FileRemovedAt: imp.FileRemovedAt,
 		Counts: map[string]int{"rows": imp.Rows, "accepted": imp.Accepted, "rejected": imp.Rejected, "warnings": imp.Warnings,
@@ -58,9 +59,9 @@ func importFrom(imp store.RosterImport) importResponse {
 	r.UnitID, r.WaitingFor, r.DecidedBy, r.DecisionReason = imp.UnitID, imp.WaitingFor, imp.DecidedBy, imp.DecisionReason
 	label := roster.SourceLabel[imp.Source]
 	switch imp.Status {
-	case store.ImportQueued:
+	case domain.ImportQueued:
 		r.Detail = fmt.Sprintf("排队中：同一来源（%s）更早上传的导入 %s 尚未完成，本次导入在其之后按序合并", label, imp.WaitingFor)
-	case store.ImportAwaitingConfirmation:
+	case domain.ImportAwaitingConfirmation:
 		r.Counts["source_organizations"] = imp.SourceOrganizations
 		share := 0.0
 		if imp.SourceOrganizations > 0 {
@@ -69,7 +70,7 @@ func importFrom(imp store.RosterImport) importResponse {
 		r.Detail = fmt.Sprintf("等待确认：本次%s名册将把该来源现有 %d 家组织中的 %d 家（%.1f%%）标记为缺失，超过允许的比例，尚未合并。"+
 			"须由管理员（可将任务指派给自己）或市两新工委的干部在待办任务 roster.confirm_missing（主题为本导入编号）中确认后才合并；驳回则不作任何变更。",
 			label, imp.SourceOrganizations, imp.Missing, share)
-	case store.ImportRejected:
+	case domain.ImportRejected:
 		r.Detail = fmt.Sprintf("已驳回：%s 驳回了本次报送（%s），未合并任何数据；请部门核对后重新上报", imp.DecidedBy, imp.DecisionReason)
 	}
 	return r

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"tandem/domain"
-	"tandem/store"
 )
 
 // upload posts a roster file as c and returns the status and problem or import.
@@ -135,7 +134,7 @@ func TestWhoDeliversASource(t *testing.T) {
 				t.Fatalf("the market's liaison reads %s: %d %v", path, s, b)
 			}
 		}
-		if s, _, b := liaisonMarket.do("GET", "/api/v1/roster-imports/"+byAdmin.ID, ""); s != 200 || b["status"] != store.ImportPending {
+		if s, _, b := liaisonMarket.do("GET", "/api/v1/roster-imports/"+byAdmin.ID, ""); s != 200 || b["status"] != string(domain.ImportPending) {
 			t.Fatalf("the market's liaison reads an admin's market import: %d %v", s, b)
 		}
 	})

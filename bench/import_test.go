@@ -230,7 +230,7 @@ func benchImports(b *testing.B, names []string) {
 			took := time.Since(start)
 			peak := stop()
 			slowest := stopReads()
-			if err != nil || done.Status != store.ImportDone {
+			if err != nil || done.Status != domain.ImportDone {
 				b.Fatalf("import %s: %v %+v", f.path, err, done)
 			}
 			floor := copyFloor(b, url, f.path)

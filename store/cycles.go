@@ -117,8 +117,8 @@ func (s *Store) RecordDelivery(ctx context.Context, periodID, unitID, source, im
 	case source != "" && imp.UnitID != unitID:
 		return domain.Invalid("not delivered for this department", domain.FieldError{Field: "import_id",
 			Reason: "the import was not delivered for the department this task belongs to"})
-	case imp.Status != ImportDone:
-		return domain.Invalid("the import is not done", domain.FieldError{Field: "import_id", Reason: "the import is " + imp.Status})
+	case imp.Status != domain.ImportDone:
+		return domain.Invalid("the import is not done", domain.FieldError{Field: "import_id", Reason: "the import is " + string(imp.Status)})
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		d := Delivery{PeriodID: periodID, UnitID: unitID, Source: source, ImportID: importID, DeliveredBy: actor, DeliveredAt: s.Now()}

@@ -171,7 +171,7 @@ func TestMissingGate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if held.Status != store.ImportAwaitingConfirmation || held.Missing != 9 || held.SourceOrganizations != 10 || held.Accepted != 1 {
+			if held.Status != domain.ImportAwaitingConfirmation || held.Missing != 9 || held.SourceOrganizations != 10 || held.Accepted != 1 {
 				t.Fatalf("held %+v", held)
 			}
 			if got := rosterOf(); got != before {
@@ -182,11 +182,11 @@ func TestMissingGate(t *testing.T) {
 
 		t.Run("UnderTheShareMerges", func(t *testing.T) {
 			imp := stageRows(t, st, "civil", ten...)
-			if done, err := st.MergeImportGated(ctx, imp.ID, store.ParseCounts{Rows: 10, Accepted: 10}, 0.2); err != nil || done.Status != store.ImportDone {
+			if done, err := st.MergeImportGated(ctx, imp.ID, store.ParseCounts{Rows: 10, Accepted: 10}, 0.2); err != nil || done.Status != domain.ImportDone {
 				t.Fatalf("a first load: %+v %v", done, err)
 			}
 			imp = stageRows(t, st, "civil", ten[:8]...) // 2 of 10 missing: exactly the share, not over it
-			if done, err := st.MergeImportGated(ctx, imp.ID, store.ParseCounts{Rows: 8, Accepted: 8}, 0.2); err != nil || done.Status != store.ImportDone || done.Missing != 2 {
+			if done, err := st.MergeImportGated(ctx, imp.ID, store.ParseCounts{Rows: 8, Accepted: 8}, 0.2); err != nil || done.Status != domain.ImportDone || done.Missing != 2 {
 				t.Fatalf("two of ten missing: %+v %v", done, err)
 			}
 		})
@@ -199,14 +199,14 @@ func TestMissingGate(t *testing.T) {
 			if blocker, err := st.ImportTurn(ctx, later.ID); err != nil || blocker != held.ID {
 				t.Fatalf("a later import of the source waits for %q (%v), want %s", blocker, err, held.ID)
 			}
-			if l, _ := st.ImportByID(ctx, later.ID); l.Status != store.ImportQueued || l.WaitingFor != held.ID {
+			if l, _ := st.ImportByID(ctx, later.ID); l.Status != domain.ImportQueued || l.WaitingFor != held.ID {
 				t.Fatalf("later %+v", l)
 			}
 			if ids, err := st.QueuedBehind(ctx, held.ID); err != nil || len(ids) != 1 || ids[0] != later.ID {
 				t.Fatalf("queued behind the held import: %v %v", ids, err)
 			}
 			out, err := st.RejectHeldImport(ctx, held.ID, "admin", "文件不完整")
-			if err != nil || out.Status != store.ImportRejected || out.DecidedBy != "admin" {
+			if err != nil || out.Status != domain.ImportRejected || out.DecidedBy != "admin" {
 				t.Fatalf("rejected %+v %v", out, err)
 			}
 			if got := rosterOf(); got != before {
@@ -221,7 +221,7 @@ func TestMissingGate(t *testing.T) {
 			if blocker, err := st.ImportTurn(ctx, later.ID); err != nil || blocker != "" {
 				t.Fatalf("after the rejection the later import still waits for %q %v", blocker, err)
 			}
-			if l, _ := st.ImportByID(ctx, later.ID); l.Status != store.ImportPending || l.WaitingFor != "" {
+			if l, _ := st.ImportByID(ctx, later.ID); l.Status != domain.ImportPending || l.WaitingFor != "" {
 				t.Fatalf("later, its turn come: %+v", l)
 			}
 			if _, err := st.RejectHeldImport(ctx, later.ID, "admin", "x"); domain.ErrorCode(err) != domain.ECONFLICT {
@@ -238,7 +238,7 @@ func TestMissingGate(t *testing.T) {
 				t.Fatalf("housekeeping dropped %d staging tables (%v), among them the held one's", n, err)
 			}
 			done, err := st.ConfirmHeldImport(ctx, held.ID, "admin", "部门确认九家已迁出")
-			if err != nil || done.Status != store.ImportDone || done.Missing != 9 || done.DecidedBy != "admin" {
+			if err != nil || done.Status != domain.ImportDone || done.Missing != 9 || done.DecidedBy != "admin" {
 				t.Fatalf("confirmed %+v %v", done, err)
 			}
 			if d := org(t, st, usccOf(9)); !d.Missing { // civil dropped it too
@@ -247,7 +247,7 @@ func TestMissingGate(t *testing.T) {
 			if d := org(t, st, usccOf(0)); d.Missing {
 				t.Fatalf("the delivered organization is missing")
 			}
-			if again, err := st.ConfirmHeldImport(ctx, held.ID, "admin", "again"); err != nil || again.Status != store.ImportDone {
+			if again, err := st.ConfirmHeldImport(ctx, held.ID, "admin", "again"); err != nil || again.Status != domain.ImportDone {
 				t.Fatalf("confirming again: %+v %v", again, err)
 			}
 		})
@@ -289,7 +289,7 @@ func TestSourceDepartmentsMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 			imp, err := st.GetImport(ctx, admin, "imp-1")
-			if err != nil || imp.Rows != 3 || imp.Status != store.ImportDone {
+			if err != nil || imp.Rows != 3 || imp.Status != domain.ImportDone {
 				t.Fatalf("the import after the migration: %+v %v", imp, err)
 			}
 			if items, _, err := st.ImportIssues(ctx, "imp-1", "reject", store.Page{Limit: 10}); err != nil || len(items) != 1 {

@@ -13,24 +13,6 @@ import (
 	"tandem/domain"
 )
 
-// Import statuses.
-const (
-	ImportPending = "pending"
-	ImportQueued  = "queued" // waits for an earlier import of the same source (WaitingFor)
-	ImportRunning = "running"
-	// ImportAwaitingConfirmation: the extract would flag more of the source's organizations
-	// missing than the gate allows; it merges only once an admin confirms (roster.confirm_missing).
-	ImportAwaitingConfirmation = "awaiting_confirmation"
-	ImportDone                 = "done"
-	ImportFailed               = "failed"
-	ImportRejected             = "rejected" // an admin refused the held extract: nothing merged
-)
-
-// ImportFinished reports whether an import's status is final.
-func ImportFinished(status string) bool {
-	return status == ImportDone || status == ImportFailed || status == ImportRejected
-}
-
 // RosterImport is one uploaded extract and what became of it.
 type RosterImport struct {
 	ID         string `gorm:"primaryKey"`
@@ -38,7 +20,7 @@ type RosterImport struct {
 	Filename   string
 	BlobKey    string
 	FileSHA256 string `gorm:"column:file_sha256"`
-	Status     string
+	Status     domain.ImportStatus
 	Encoding   string
 	Sheet      string
 	HeaderRow  int
@@ -79,7 +61,7 @@ func (RosterImport) TableName() string { return "roster_imports" }
 func (s *Store) CreateImport(ctx context.Context, p domain.Principal, source, filename string, file io.Reader, limit int64, options string) (RosterImport, error) {
 	now := s.Now()
 	imp := RosterImport{ID: newID(), Source: source, Filename: filename, BlobKey: "rosters/" + newID(),
-		Status: ImportPending, Options: options, CreatedBy: p.Username, CreatedAt: now}
+		Status: domain.ImportPending, Options: options, CreatedBy: p.Username, CreatedAt: now}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		unitID, err := s.mayDeliver(tx, p, source)
 		if err != nil {

@@ -385,7 +385,7 @@ func TestConcurrentMerges(t *testing.T) {
 		news := 0
 		for _, imp := range imps {
 			done, err := st.ImportByID(ctx, imp.ID)
-			if err != nil || done.Status != store.ImportDone {
+			if err != nil || done.Status != domain.ImportDone {
 				t.Fatalf("%s: %+v %v", imp.Source, done, err)
 			}
 			news += done.NewOrgs

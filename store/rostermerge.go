@@ -50,11 +50,11 @@ func (s *Store) MergeImportGated(ctx context.Context, id string, pc ParseCounts,
 		return out, err
 	}
 	mapping, _ := json.Marshal(pc.Mapping)
-	upd := map[string]any{"status": ImportAwaitingConfirmation, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
+	upd := map[string]any{"status": domain.ImportAwaitingConfirmation, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
 		"warnings": pc.Warnings, "encoding": pc.Encoding, "sheet": pc.Sheet, "header_row": pc.HeaderRow, "mapping": string(mapping),
 		"missing": held.gone, "source_organizations": held.total, "waiting_for": ""}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&RosterImport{}).Where("id = ? AND status = ?", id, ImportRunning).Updates(upd).Error; err != nil {
+		if err := tx.Model(&RosterImport{}).Where("id = ? AND status = ?", id, domain.ImportRunning).Updates(upd).Error; err != nil {
 			return translate(err, "import")
 		}
 		if err := s.audit(ctx, tx, domain.SystemActor, "roster.hold", "roster_import", id, "", nil,
@@ -83,7 +83,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return translate(err, "import")
 			}
 		}
-		if imp.Status == ImportDone {
+		if imp.Status == domain.ImportDone {
 			out = imp
 			return nil
 		}
@@ -349,7 +349,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		mapping, _ := json.Marshal(pc.Mapping)
 		changed := counts.Touched - counts.New
 		upd := map[string]any{
-			"status": ImportDone, "finished_at": now, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
+			"status": domain.ImportDone, "finished_at": now, "rows": pc.Rows, "accepted": pc.Accepted, "rejected": pc.Rejected,
 			"warnings": pc.Warnings, "encoding": pc.Encoding, "sheet": pc.Sheet, "header_row": pc.HeaderRow, "mapping": string(mapping),
 			"new_orgs": counts.New, "changed": changed, "unchanged": int(delivered) - counts.Touched, "conflicts": conflicts,
 			"missing": counts.Gone,

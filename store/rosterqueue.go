@@ -25,19 +25,19 @@ func (s *Store) ImportTurn(ctx context.Context, id string) (string, error) {
 		if err := tx.Where("id = ?", id).Take(&imp).Error; err != nil {
 			return translate(err, "import")
 		}
-		if imp.Status != ImportPending && imp.Status != ImportQueued {
+		if imp.Status != domain.ImportPending && imp.Status != domain.ImportQueued {
 			return nil // running again after a crash, or already past its turn
 		}
 		var ids []string
 		if err := tx.Model(&RosterImport{}).
 			Where("source = ? AND status NOT IN ? AND (created_at < ? OR (created_at = ? AND id < ?))",
-				imp.Source, []string{ImportDone, ImportFailed, ImportRejected}, imp.CreatedAt, imp.CreatedAt, imp.ID).
+				imp.Source, []domain.ImportStatus{domain.ImportDone, domain.ImportFailed, domain.ImportRejected}, imp.CreatedAt, imp.CreatedAt, imp.ID).
 			Order("created_at, id").Limit(1).Pluck("id", &ids).Error; err != nil {
 			return translate(err, "imports")
 		}
-		status, waiting := ImportPending, ""
+		status, waiting := domain.ImportPending, ""
 		if len(ids) > 0 {
-			blocker, status, waiting = ids[0], ImportQueued, ids[0]
+			blocker, status, waiting = ids[0], domain.ImportQueued, ids[0]
 		}
 		if imp.Status == status && imp.WaitingFor == waiting {
 			return nil
@@ -51,7 +51,7 @@ func (s *Store) ImportTurn(ctx context.Context, id string) (string, error) {
 // QueuedBehind lists the imports queued behind an import, to wake when it finishes.
 func (s *Store) QueuedBehind(ctx context.Context, id string) ([]string, error) {
 	var ids []string
-	err := s.db.WithContext(ctx).Model(&RosterImport{}).Where("waiting_for = ? AND status = ?", id, ImportQueued).
+	err := s.db.WithContext(ctx).Model(&RosterImport{}).Where("waiting_for = ? AND status = ?", id, domain.ImportQueued).
 		Order("created_at, id").Pluck("id", &ids).Error
 	return ids, translate(err, "imports")
 }
@@ -70,10 +70,10 @@ func heldParseCounts(imp RosterImport) ParseCounts {
 // it leaves out are flagged missing. Confirming a done import again returns it.
 func (s *Store) ConfirmHeldImport(ctx context.Context, id, actor, reason string) (RosterImport, error) {
 	imp, err := s.ImportByID(ctx, id)
-	if err != nil || imp.Status == ImportDone {
+	if err != nil || imp.Status == domain.ImportDone {
 		return imp, err
 	}
-	if imp.Status != ImportAwaitingConfirmation {
+	if imp.Status != domain.ImportAwaitingConfirmation {
 		return imp, domain.Errorf(domain.ECONFLICT, "the import is %s, not awaiting confirmation", imp.Status)
 	}
 	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -99,10 +99,10 @@ func (s *Store) RejectHeldImport(ctx context.Context, id, actor, reason string) 
 			return translate(err, "import")
 		}
 		switch imp.Status {
-		case ImportRejected:
+		case domain.ImportRejected:
 			out = imp
 			return nil
-		case ImportAwaitingConfirmation:
+		case domain.ImportAwaitingConfirmation:
 		default:
 			return domain.Errorf(domain.ECONFLICT, "the import is %s, not awaiting confirmation", imp.Status)
 		}
@@ -110,7 +110,7 @@ func (s *Store) RejectHeldImport(ctx context.Context, id, actor, reason string) 
 			return translate(err, "staging")
 		}
 		msg := "管理员驳回，未合并：" + strings.TrimSpace(reason)
-		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(map[string]any{"status": ImportRejected,
+		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(map[string]any{"status": domain.ImportRejected,
 			"decided_by": actor, "decision_reason": reason, "error": msg, "finished_at": s.Now()}).Error; err != nil {
 			return translate(err, "import")
 		}

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+
+	"tandem/domain"
 )
 
 // An import stages its rows in a table of its own, shaped like organization_sources. On
@@ -54,7 +56,7 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 			return translate(err, "import issues")
 		}
 		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).
-			Updates(map[string]any{"status": ImportRunning, "started_at": s.Now(), "error": ""}).Error, "import")
+			Updates(map[string]any{"status": domain.ImportRunning, "started_at": s.Now(), "error": ""}).Error, "import")
 	})
 }
 
@@ -65,7 +67,7 @@ func (s *Store) FailImport(ctx context.Context, id, reason string, pc *ParseCoun
 		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(batchTable(id))).Error; err != nil {
 			return translate(err, "staging")
 		}
-		upd := map[string]any{"status": ImportFailed, "error": reason, "finished_at": s.Now()}
+		upd := map[string]any{"status": domain.ImportFailed, "error": reason, "finished_at": s.Now()}
 		if pc != nil {
 			upd["rows"], upd["accepted"], upd["rejected"], upd["warnings"] = pc.Rows, pc.Accepted, pc.Rejected, pc.Warnings
 			upd["encoding"], upd["sheet"], upd["header_row"] = pc.Encoding, pc.Sheet, pc.HeaderRow
@@ -352,8 +354,8 @@ func (s *Store) DropStaleImportTables(ctx context.Context) (int, error) {
 		id := strings.ReplaceAll(strings.TrimPrefix(t, "roster_batch_"), "_", "-")
 		var live int64
 		if err := s.db.WithContext(ctx).Model(&RosterImport{}).
-			Where("id = ? AND (status IN ? AND started_at > ? OR status = ?)", id, []string{ImportPending, ImportRunning},
-				s.Now().Add(-24*time.Hour), ImportAwaitingConfirmation). // a held import keeps its rows until an admin decides
+			Where("id = ? AND (status IN ? AND started_at > ? OR status = ?)", id, []domain.ImportStatus{domain.ImportPending, domain.ImportRunning},
+				s.Now().Add(-24*time.Hour), domain.ImportAwaitingConfirmation). // a held import keeps its rows until an admin decides
 			Count(&live).Error; err != nil {
 			return dropped, translate(err, "import")
 		}

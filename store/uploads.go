@@ -52,7 +52,7 @@ func (s *Store) RemoveExpiredUploads(ctx context.Context, p UploadPolicy) (Remov
 		var due []RosterImport
 		err := s.db.WithContext(ctx).Select("id", "blob_key", "status", "finished_at").
 			Where("file_removed_at IS NULL AND ((status = ? AND finished_at < ?) OR (status IN ? AND finished_at < ?))",
-				ImportDone, now.Add(-p.Retention), []string{ImportFailed, ImportRejected}, now.Add(-p.FailedRetention)).
+				domain.ImportDone, now.Add(-p.Retention), []domain.ImportStatus{domain.ImportFailed, domain.ImportRejected}, now.Add(-p.FailedRetention)).
 			Order("finished_at, id").Limit(50).Find(&due).Error
 		if err != nil {
 			return out, translate(err, "imports")

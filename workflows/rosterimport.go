@@ -57,7 +57,7 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (RosterImportRe
 			return out, err
 		}
 		err = workflow.ExecuteActivity(ctx, a.RunImportGated, importID).Get(ctx, &out)
-		if err == nil && out.Status == activities.ImportAwaitingConfirmation {
+		if err == nil && out.Status == domain.ImportAwaitingConfirmation {
 			out, err = confirmMissing(ctx, tasks, importID)
 		}
 	} else {
@@ -67,7 +67,7 @@ func RosterImportWorkflow(ctx workflow.Context, importID string) (RosterImportRe
 		// Out of attempts: say so on the import rather than leave it running.
 		_ = workflow.ExecuteActivity(ctx, a.FailImport, importID, "the import failed after several attempts").Get(ctx, nil)
 	}
-	merged := err == nil && (!gated || out.Status == activities.ImportDone)
+	merged := err == nil && (!gated || out.Status == domain.ImportDone)
 	if merged && workflow.GetVersion(ctx, "review-party-orgs", workflow.DefaultVersion, 1) == 1 {
 		reviewPartyOrgs(ctx)
 	}

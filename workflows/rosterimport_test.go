@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/mock"
 
 	"tandem/activities"
+	"tandem/domain"
 	"tandem/workflows"
 )
 
@@ -17,10 +18,10 @@ func TestRosterImportHeldThenConfirmed(t *testing.T) {
 	env, f := formationEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.ImportTurn, mock.Anything, "imp-1").Return("", nil).Once()
-	env.OnActivity(a.RunImportGated, mock.Anything, "imp-1").Return(activities.ImportResult{ID: "imp-1", Status: activities.ImportAwaitingConfirmation}, nil).Once()
+	env.OnActivity(a.RunImportGated, mock.Anything, "imp-1").Return(activities.ImportResult{ID: "imp-1", Status: domain.ImportAwaitingConfirmation}, nil).Once()
 	env.OnActivity(a.DescribeHeld, mock.Anything, "imp-1").Return(activities.HeldImport{UnitID: "city", Title: "名册缺失确认", CreatedBy: "liaison-market"}, nil).Once()
 	env.OnActivity(a.ConfirmHeldImport, mock.Anything, activities.DecisionInput{ImportID: "imp-1", Actor: "admin", Reason: "已核实"}).
-		Return(activities.ImportResult{ID: "imp-1", Status: activities.ImportDone, Missing: 9}, nil).Once()
+		Return(activities.ImportResult{ID: "imp-1", Status: domain.ImportDone, Missing: 9}, nil).Once()
 	env.OnActivity(a.PartyOrgsToReview, mock.Anything).Return([]activities.PartyOrgReview{}, nil).Once()
 	env.OnActivity(a.AnnualReportRounds, mock.Anything, "imp-1").Return([]activities.RoundInfo{}, nil).Once()
 	env.OnActivity(a.QueuedBehind, mock.Anything, "imp-1").Return([]string{"imp-2"}, nil).Once()
@@ -30,7 +31,7 @@ func TestRosterImportHeldThenConfirmed(t *testing.T) {
 	answer(t, env, 3*h, "confirm-missing", "admin", `{"decision":"confirm","reason":"已核实"}`, nil)
 	env.ExecuteWorkflow(workflows.RosterImportWorkflow, "imp-1")
 	var out activities.ImportResult
-	if err := env.GetWorkflowResult(&out); err != nil || out.Status != activities.ImportDone {
+	if err := env.GetWorkflowResult(&out); err != nil || out.Status != domain.ImportDone {
 		t.Fatalf("result %+v %v", out, err)
 	}
 	if in := f.inputs["confirm-missing"]; in.UnitID != "city" || in.Role != "officer" || in.Subject != "imp-1" || in.Kind != "roster.confirm_missing" {
@@ -44,14 +45,14 @@ func TestRosterImportHeldThenRejected(t *testing.T) {
 	env, _ := formationEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.ImportTurn, mock.Anything, "imp-1").Return("", nil).Once()
-	env.OnActivity(a.RunImportGated, mock.Anything, "imp-1").Return(activities.ImportResult{ID: "imp-1", Status: activities.ImportAwaitingConfirmation}, nil).Once()
+	env.OnActivity(a.RunImportGated, mock.Anything, "imp-1").Return(activities.ImportResult{ID: "imp-1", Status: domain.ImportAwaitingConfirmation}, nil).Once()
 	env.OnActivity(a.DescribeHeld, mock.Anything, "imp-1").Return(activities.HeldImport{UnitID: "city", CreatedBy: "liaison-market"}, nil).Once()
-	env.OnActivity(a.RejectHeldImport, mock.Anything, mock.Anything).Return(activities.ImportResult{ID: "imp-1", Status: activities.ImportRejected}, nil).Once()
+	env.OnActivity(a.RejectHeldImport, mock.Anything, mock.Anything).Return(activities.ImportResult{ID: "imp-1", Status: domain.ImportRejected}, nil).Once()
 	env.OnActivity(a.QueuedBehind, mock.Anything, "imp-1").Return([]string{}, nil).Once()
 	answer(t, env, h, "confirm-missing", "admin", `{"decision":"reject","reason":"文件被截断"}`, nil)
 	env.ExecuteWorkflow(workflows.RosterImportWorkflow, "imp-1")
 	var out activities.ImportResult
-	if err := env.GetWorkflowResult(&out); err != nil || out.Status != activities.ImportRejected {
+	if err := env.GetWorkflowResult(&out); err != nil || out.Status != domain.ImportRejected {
 		t.Fatalf("result %+v %v", out, err)
 	}
 	env.AssertExpectations(t)
@@ -75,7 +76,7 @@ func TestRosterImportWaitsForItsTurn(t *testing.T) {
 			t.Errorf("the later import ran at %v, want when the earlier one finished (%v)", env.Now(), finished)
 		}
 		ran = true
-		return activities.ImportResult{ID: "imp-2", Status: activities.ImportDone}, nil
+		return activities.ImportResult{ID: "imp-2", Status: domain.ImportDone}, nil
 	}).Once()
 	env.OnActivity(a.PartyOrgsToReview, mock.Anything).Return([]activities.PartyOrgReview{}, nil).Once()
 	env.OnActivity(a.AnnualReportRounds, mock.Anything, "imp-2").Return([]activities.RoundInfo{}, nil).Once()
