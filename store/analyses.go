@@ -151,7 +151,7 @@ func (s *Store) MakeAnalysis(ctx context.Context, periodID, quarter, previousQua
 		problems = []Problem{}
 	}
 	a = Analysis{PeriodID: periodID, UnitID: unit.ID, UnitPath: unit.Path, Figures: jsonText(f), Problems: jsonText(problems),
-		Status: "drafting", CreatedAt: now}
+		Status: string(domain.AnalysisDrafting), CreatedAt: now}
 	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&a).Error
 	return a, translate(err, "analysis")
 }
@@ -163,12 +163,12 @@ func (s *Store) PublishAnalysis(ctx context.Context, periodID, unitID, text, act
 		if err := tx.Where("period_id = ? AND unit_id = ?", periodID, unitID).Take(&a).Error; err != nil {
 			return translate(err, "analysis")
 		}
-		if a.Status == "published" {
+		if a.Status == string(domain.AnalysisPublished) {
 			return nil
 		}
 		now := s.Now()
 		if err := tx.Model(&Analysis{}).Where("period_id = ? AND unit_id = ?", periodID, unitID).
-			Updates(map[string]any{"text": text, "status": "published", "published_at": now}).Error; err != nil {
+			Updates(map[string]any{"text": text, "status": domain.AnalysisPublished, "published_at": now}).Error; err != nil {
 			return translate(err, "analysis")
 		}
 		return s.audit(ctx, tx, actor, "analysis.publish", "period", periodID, a.UnitPath, nil, map[string]string{"unit_id": unitID})

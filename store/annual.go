@@ -6,6 +6,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"tandem/domain"
 )
 
 // AnnualRow is the party-building part of one annual-report row.
@@ -69,7 +71,7 @@ func (s *Store) AnnualReportRounds(ctx context.Context, importID, actor string) 
 				return translate(err, "unit")
 			}
 			r := CensusRound{ID: newID(), UnitID: u.ID, UnitPath: u.Path, Selection: "annual_report", Tag: importID,
-				Status: "running", CreatedBy: actor, CreatedAt: now}
+				Status: string(domain.RoundRunning), CreatedBy: actor, CreatedAt: now}
 			if err := tx.Create(&r).Error; err != nil {
 				return translate(err, "census round")
 			}

@@ -116,7 +116,7 @@ func (s *Store) OpenAssessments(ctx context.Context, periodID string, version in
 	var out []Assessed
 	now := s.Now()
 	for _, u := range units {
-		a := Assessment{ID: newID(), PeriodID: periodID, UnitID: u.ID, UnitPath: u.Path, SchemeVersion: version, Status: "running",
+		a := Assessment{ID: newID(), PeriodID: periodID, UnitID: u.ID, UnitPath: u.Path, SchemeVersion: version, Status: string(domain.AssessmentRunning),
 			CreatedAt: now, UpdatedAt: now}
 		var existing Assessment
 		if err := s.db.WithContext(ctx).Where("period_id = ? AND unit_id = ?", periodID, u.ID).Limit(1).Find(&existing).Error; err != nil {
@@ -213,7 +213,7 @@ func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Mark
 		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
 			return translate(err, "assessment")
 		}
-		if a.Status == "locked" {
+		if a.Status == string(domain.AssessmentLocked) {
 			if a.LockedBy == actor && a.Marks == jsonText(marks) {
 				return nil // a retried activity
 			}
@@ -221,7 +221,7 @@ func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Mark
 		}
 		now := s.Now()
 		total := out.Total
-		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": "locked", "marks": jsonText(marks),
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": domain.AssessmentLocked, "marks": jsonText(marks),
 			"metrics": jsonText(metrics), "outcome": jsonText(out), "total": total, "grade": out.Grade, "locked_at": now,
 			"locked_by": actor, "updated_at": now}).Error; err != nil {
 			return translate(err, "assessment")
@@ -238,15 +238,15 @@ func (s *Store) ReopenAssessment(ctx context.Context, p domain.Principal, id, re
 		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
 			return translate(err, "assessment")
 		}
-		if a.Status != "locked" {
+		if a.Status != string(domain.AssessmentLocked) {
 			return domain.Errorf(domain.ECONFLICT, "the assessment is %s, not locked", a.Status)
 		}
-		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": "reopened", "updated_at": s.Now()}).Error; err != nil {
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": domain.AssessmentReopened, "updated_at": s.Now()}).Error; err != nil {
 			return translate(err, "assessment")
 		}
-		a.Status = "reopened"
-		return s.audit(ctx, tx, p.Username, "assessment.reopen", "assessment", id, a.UnitPath, map[string]string{"status": "locked"},
-			map[string]string{"status": "reopened", "reason": reason})
+		a.Status = string(domain.AssessmentReopened)
+		return s.audit(ctx, tx, p.Username, "assessment.reopen", "assessment", id, a.UnitPath, map[string]string{"status": string(domain.AssessmentLocked)},
+			map[string]string{"status": string(domain.AssessmentReopened), "reason": reason})
 	})
 	return a, err
 }
@@ -261,9 +261,9 @@ func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code
 			return translate(err, "assessment")
 		}
 		switch a.Status {
-		case "locked":
+		case string(domain.AssessmentLocked):
 			return domain.Errorf(domain.ECONFLICT, "the outcome is locked; an admin must reopen it (with a reason) before it changes")
-		case "running":
+		case string(domain.AssessmentRunning):
 			return domain.Errorf(domain.ECONFLICT, "the assessment is still in review: adjust it in the review task")
 		}
 		var scheme domain.Scheme
@@ -300,8 +300,8 @@ func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code
 		out := scheme.Score(metrics, marks)
 		now := s.Now()
 		old := map[string]any{"total": a.Total, "grade": a.Grade}
-		a.Status, a.Marks, a.Outcome, a.Total, a.Grade, a.LockedAt, a.LockedBy = "locked", jsonText(marks), jsonText(out), &out.Total, out.Grade, &now, p.Username
-		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": "locked", "marks": a.Marks, "outcome": a.Outcome,
+		a.Status, a.Marks, a.Outcome, a.Total, a.Grade, a.LockedAt, a.LockedBy = string(domain.AssessmentLocked), jsonText(marks), jsonText(out), &out.Total, out.Grade, &now, p.Username
+		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": domain.AssessmentLocked, "marks": a.Marks, "outcome": a.Outcome,
 			"total": out.Total, "grade": out.Grade, "locked_at": now, "locked_by": p.Username, "updated_at": now}).Error; err != nil {
 			return translate(err, "assessment")
 		}

@@ -73,7 +73,7 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 	}
 	now := s.Now()
 	r := CensusRound{ID: newID(), UnitID: unit.ID, UnitPath: unit.Path, Selection: in.Selection, Since: in.Since, Tag: in.Tag,
-		Status: "running", CreatedBy: p.Username, CreatedAt: now}
+		Status: string(domain.RoundRunning), CreatedBy: p.Username, CreatedAt: now}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if in.Selection == "tag" {
 			var n int64
@@ -151,19 +151,19 @@ func (s *Store) SetRoundStarted(ctx context.Context, id string, started, skipped
 // RoundDone reports whether a round has nothing left: every organization passed by the
 // fan-out, a verification task for each one not skipped, and none of them still active.
 func RoundDone(r CensusRound, byStatus map[string]int) bool {
-	created := byStatus["open"] + byStatus["claimed"] + byStatus["completed"] + byStatus["cancelled"]
-	return r.Started >= r.Total && created >= r.Started-r.Skipped && byStatus["open"]+byStatus["claimed"] == 0
+	created := byStatus[string(domain.TaskOpen)] + byStatus[string(domain.TaskClaimed)] + byStatus[string(domain.TaskCompleted)] + byStatus[string(domain.TaskCancelled)]
+	return r.Started >= r.Total && created >= r.Started-r.Skipped && byStatus[string(domain.TaskOpen)]+byStatus[string(domain.TaskClaimed)] == 0
 }
 
 // EndRound marks a round done or cancelled.
 func (s *Store) EndRound(ctx context.Context, id, status, actor string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r CensusRound
-		if err := tx.Where("id = ?", id).Take(&r).Error; err != nil || r.Status != "running" {
+		if err := tx.Where("id = ?", id).Take(&r).Error; err != nil || r.Status != string(domain.RoundRunning) {
 			return translate(err, "census round")
 		}
 		now := s.Now()
-		if err := tx.Model(&CensusRound{}).Where("id = ? AND status = 'running'", id).
+		if err := tx.Model(&CensusRound{}).Where("id = ? AND status = ?", id, domain.RoundRunning).
 			Updates(map[string]any{"status": status, "finished_at": now}).Error; err != nil {
 			return translate(err, "census round")
 		}
@@ -193,7 +193,7 @@ func (s *Store) RoundProgress(ctx context.Context, roundID string) (map[string]i
 	if err != nil {
 		return nil, nil, translate(err, "census progress")
 	}
-	by := map[string]int{"open": 0, "claimed": 0, "completed": 0, "cancelled": 0}
+	by := map[string]int{string(domain.TaskOpen): 0, string(domain.TaskClaimed): 0, string(domain.TaskCompleted): 0, string(domain.TaskCancelled): 0}
 	var units []UnitProgress
 	for _, r := range rows {
 		by[r.Status] += r.N
@@ -202,13 +202,13 @@ func (s *Store) RoundProgress(ctx context.Context, roundID string) (map[string]i
 		}
 		u := &units[len(units)-1]
 		switch r.Status {
-		case "open":
+		case string(domain.TaskOpen):
 			u.Open += r.N
-		case "claimed":
+		case string(domain.TaskClaimed):
 			u.Claimed += r.N
-		case "completed":
+		case string(domain.TaskCompleted):
 			u.Completed += r.N
-		case "cancelled":
+		case string(domain.TaskCancelled):
 			u.Cancelled += r.N
 		}
 	}
@@ -230,7 +230,7 @@ func (s *Store) ChangedRounds(ctx context.Context, since time.Time, actor string
 		}
 		if r.Total > 0 {
 			out = append(out, r)
-		} else if err := s.EndRound(ctx, r.ID, "done", actor); err != nil {
+		} else if err := s.EndRound(ctx, r.ID, string(domain.RoundDone), actor); err != nil {
 			return nil, err
 		}
 	}

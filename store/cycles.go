@@ -30,7 +30,7 @@ func (PeriodRow) TableName() string { return "periods" }
 // OpenPeriod records a period once: a second call for the same kind and period returns the
 // first record and created = false.
 func (s *Store) OpenPeriod(ctx context.Context, kind, period, trigger, actor string, opens, closes time.Time) (PeriodRow, bool, error) {
-	row := PeriodRow{ID: newID(), Kind: kind, Period: period, Status: "running", Trigger: trigger, WindowOpensAt: opens,
+	row := PeriodRow{ID: newID(), Kind: kind, Period: period, Status: string(domain.PeriodRunning), Trigger: trigger, WindowOpensAt: opens,
 		WindowClosesAt: closes, CreatedBy: actor, CreatedAt: s.Now()}
 	var created bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

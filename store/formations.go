@@ -91,7 +91,7 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 		return Formation{}, fmt.Errorf("store: StartFormation without a WorkflowID naming")
 	}
 	now := s.Now()
-	f := Formation{ID: newID(), Kind: in.Kind, LeadUSCC: in.Organizations[0], Status: "running", Step: "application",
+	f := Formation{ID: newID(), Kind: in.Kind, LeadUSCC: in.Organizations[0], Status: string(domain.FormationRunning), Step: "application",
 		StartedBy: p.Username, Origin: in.Origin, CreatedAt: now, UpdatedAt: now, Organizations: in.Organizations}
 	f.WorkflowID = in.WorkflowID(f.ID)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -107,7 +107,7 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 			case f.UnitID != "" && *o.RegionUnitID != f.UnitID:
 				return domain.Invalid("a joint branch brings together organizations of one township or park",
 					domain.FieldError{Field: "organizations", Reason: uscc + " belongs to another region unit"})
-			case o.Coverage == "single" || o.Coverage == "joint":
+			case domain.Coverage(o.Coverage).Organized():
 				return domain.Errorf(domain.ECONFLICT, "organization %s is already covered by a party organization (%s)", uscc, o.Coverage)
 			}
 			f.UnitID, f.UnitPath = *o.RegionUnitID, o.RegionPath
@@ -151,7 +151,7 @@ func (s *Store) EndFormation(ctx context.Context, id, status, actor, reason stri
 		if err := tx.Where("id = ?", id).Take(&f).Error; err != nil {
 			return translate(err, "formation")
 		}
-		if f.Status != "running" {
+		if f.Status != string(domain.FormationRunning) {
 			return nil
 		}
 		if err := tx.Model(&Formation{}).Where("id = ?", id).Updates(map[string]any{"status": status, "updated_at": s.Now()}).Error; err != nil {
@@ -225,7 +225,7 @@ func (s *Store) TransferRelations(ctx context.Context, in TransferInput) (PartyO
 		}
 		moved := 0
 		for _, m := range members {
-			register[m.Name] = m.Status == "formal"
+			register[m.Name] = m.Status == string(domain.MemberFormal)
 			if m.PartyOrgID != nil && *m.PartyOrgID == po.ID {
 				continue
 			}
@@ -258,7 +258,7 @@ func (s *Store) createPartyOrg(tx *gorm.DB, f Formation, orgs []string, in Trans
 		return PartyOrg{}, translate(err, "organization "+f.LeadUSCC)
 	}
 	po := PartyOrg{ID: newID(), Kind: f.Kind, Name: name + f.Kind.Label(), UnitID: f.UnitID, UnitPath: f.UnitPath,
-		Status: "forming", Committee: in.Committee, Officers: "[]", TermYears: f.Kind.TermYears(), EndsOn: in.EndsOn,
+		Status: string(domain.PartyOrgForming), Committee: in.Committee, Officers: "[]", TermYears: f.Kind.TermYears(), EndsOn: in.EndsOn,
 		FormationID: f.ID, UpgradePrompt: string(in.UpgradePrompt), CreatedAt: now, UpdatedAt: now}
 	if f.Kind == domain.KindJoint {
 		po.Name = name + "等联合党支部"

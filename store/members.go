@@ -110,7 +110,7 @@ func (s *Store) PartyOrgMembers(ctx context.Context, partyOrgID string) ([]Party
 func FormalMembers(register []PartyMember) int {
 	n := 0
 	for _, m := range register {
-		if m.Status == "formal" {
+		if m.Status == string(domain.MemberFormal) {
 			n++
 		}
 	}

@@ -64,11 +64,11 @@ func (s *Store) ActivatePartyOrg(ctx context.Context, formationID string, office
 		if err := tx.Where("id = ?", *f.PartyOrgID).Take(&po).Error; err != nil {
 			return translate(err, "party organization")
 		}
-		if po.Status != "forming" {
+		if po.Status != string(domain.PartyOrgForming) {
 			return nil // a retried activity
 		}
 		now := s.Now()
-		po.Status, po.Officers, po.UpdatedAt = "active", jsonText(officers), now
+		po.Status, po.Officers, po.UpdatedAt = string(domain.PartyOrgActive), jsonText(officers), now
 		po.TermStartedAt = &now
 		if po.TermYears > 0 {
 			due := now.AddDate(po.TermYears, 0, 0)
@@ -85,7 +85,7 @@ func (s *Store) ActivatePartyOrg(ctx context.Context, formationID string, office
 		if err := tx.Table("organizations").Where("uscc IN ?", orgs).Updates(map[string]any{"coverage": po.Kind.Coverage(), "updated_at": now}).Error; err != nil {
 			return translate(err, "organizations")
 		}
-		if err := tx.Model(&Formation{}).Where("id = ?", f.ID).Updates(map[string]any{"status": "active", "step": "active", "updated_at": now}).Error; err != nil {
+		if err := tx.Model(&Formation{}).Where("id = ?", f.ID).Updates(map[string]any{"status": domain.FormationActive, "step": "active", "updated_at": now}).Error; err != nil {
 			return translate(err, "formation")
 		}
 		if err := tx.Model(&formationOrg{}).Where("formation_id = ?", f.ID).Update("running", false).Error; err != nil {
@@ -142,11 +142,11 @@ func (s *Store) DissolvePartyOrg(ctx context.Context, partyOrgID, actor, reason 
 		if err := tx.Where("id = ?", partyOrgID).Take(&po).Error; err != nil {
 			return translate(err, "party organization")
 		}
-		if po.Status == "dissolved" {
+		if po.Status == string(domain.PartyOrgDissolved) {
 			return nil
 		}
 		now := s.Now()
-		if err := tx.Model(&PartyOrg{}).Where("id = ?", po.ID).Updates(map[string]any{"status": "dissolved", "dissolved_at": now,
+		if err := tx.Model(&PartyOrg{}).Where("id = ?", po.ID).Updates(map[string]any{"status": domain.PartyOrgDissolved, "dissolved_at": now,
 			"dissolution_reason": reason, "updated_at": now}).Error; err != nil {
 			return translate(err, "party organization")
 		}
@@ -181,7 +181,7 @@ func (s *Store) GetPartyOrg(ctx context.Context, p domain.Principal, id string) 
 // PartyOrgsCovering lists the active party organizations covering organizations, unscoped.
 func (s *Store) PartyOrgsCovering(ctx context.Context, usccs []string) ([]PartyOrg, error) {
 	var out []PartyOrg
-	err := s.db.WithContext(ctx).Where("status = 'active' AND id IN (SELECT party_org_id FROM party_org_organizations WHERE uscc IN ?)", usccs).
+	err := s.db.WithContext(ctx).Where("status = ? AND id IN (SELECT party_org_id FROM party_org_organizations WHERE uscc IN ?)", domain.PartyOrgActive, usccs).
 		Order("id").Find(&out).Error
 	return out, translate(err, "party organizations")
 }
@@ -215,7 +215,7 @@ type PartyOrgChange struct {
 // checkChange validates a change against the party organization as it is, within tx.
 func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgChange) error {
 	var v domain.Validation
-	if po.Status != "active" {
+	if po.Status != string(domain.PartyOrgActive) {
 		return domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status)
 	}
 	if c.Kind == "" && len(c.Add) == 0 && len(c.Remove) == 0 {
@@ -242,7 +242,7 @@ func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgC
 		}
 		if in[u] {
 			v.Add("add", u+" is covered by it already")
-		} else if o.Coverage == "single" || o.Coverage == "joint" {
+		} else if domain.Coverage(o.Coverage).Organized() {
 			v.Add("add", u+" is covered by another party organization")
 		}
 		in[u] = true

@@ -45,8 +45,8 @@ func (s *Store) ReportRegistration(ctx context.Context, actor string, r Registra
 	if err != nil {
 		v.Add("uscc", err.Error())
 	}
-	if textLen := len([]rune(r.Name)); textLen == 0 || textLen > 200 {
-		v.Add("name", "required, at most 200 characters")
+	if textLen := len([]rune(r.Name)); textLen == 0 || textLen > domain.MaxShortText {
+		v.Add("name", "required, at most "+itoa(domain.MaxShortText)+" characters")
 	}
 	if r.Event != "new" && r.Event != "changed" {
 		v.Add("event", "new or changed")

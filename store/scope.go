@@ -33,16 +33,16 @@ func escapeLike(s string) string {
 
 // Page asks for one page of a list.
 type Page struct {
-	Limit  int    // 1–200; 0 means 50
+	Limit  int    // 1–domain.MaxPageSize; 0 means domain.DefaultPageSize
 	Cursor string // opaque; "" for the first page
 }
 
 func (p Page) limit() int {
 	switch {
 	case p.Limit <= 0:
-		return 50
-	case p.Limit > 200:
-		return 200
+		return domain.DefaultPageSize
+	case p.Limit > domain.MaxPageSize:
+		return domain.MaxPageSize
 	}
 	return p.Limit
 }

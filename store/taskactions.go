@@ -91,7 +91,7 @@ func (s *Store) UnclaimTask(ctx context.Context, p domain.Principal, id string) 
 		if !t.IsAssignee(p.Username) && !p.CanManage(t) {
 			return domain.Errorf(domain.EFORBIDDEN, "only the assignee or an officer over the unit may unclaim it")
 		}
-		if t.Delegation == "pending" {
+		if t.Delegation == string(domain.DelegationPending) {
 			return domain.Errorf(domain.ECONFLICT, "the task is delegated; resolve the delegation first")
 		}
 		next.Assignee, next.Status = nil, string(domain.TaskOpen)
@@ -131,7 +131,7 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 		if err := refuseClosed(t); err != nil {
 			return err
 		}
-		if !t.IsAssignee(p.Username) || t.Delegation == "pending" {
+		if !t.IsAssignee(p.Username) || t.Delegation == string(domain.DelegationPending) {
 			return domain.Errorf(domain.EFORBIDDEN, "only the task's assignee may delegate it")
 		}
 		if username == p.Username {
@@ -140,7 +140,7 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 		if !target.Views(t.UnitPath) {
 			return domain.Invalid("the delegate cannot see this task", domain.FieldError{Field: "assignee", Reason: "not a member of the task's unit or above"})
 		}
-		next.Owner, next.Assignee, next.Delegation = &p.Username, &target.Username, "pending"
+		next.Owner, next.Assignee, next.Delegation = &p.Username, &target.Username, string(domain.DelegationPending)
 		return nil
 	})
 }
@@ -151,10 +151,10 @@ func (s *Store) ResolveTask(ctx context.Context, p domain.Principal, id string) 
 		if err := refuseClosed(t); err != nil {
 			return err
 		}
-		if t.Delegation != "pending" || !t.IsAssignee(p.Username) {
+		if t.Delegation != string(domain.DelegationPending) || !t.IsAssignee(p.Username) {
 			return domain.Errorf(domain.ECONFLICT, "the task is not delegated to you")
 		}
-		next.Assignee, next.Owner, next.Delegation = t.Owner, nil, "resolved"
+		next.Assignee, next.Owner, next.Delegation = t.Owner, nil, string(domain.DelegationResolved)
 		return nil
 	})
 }
@@ -177,7 +177,7 @@ func (s *Store) CompleteTask(ctx context.Context, id, actor string, result json.
 		}
 		now := s.Now()
 		res := string(result)
-		res2 := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{"open", "claimed"}).Updates(map[string]any{
+		res2 := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{string(domain.TaskOpen), string(domain.TaskClaimed)}).Updates(map[string]any{
 			"status": string(domain.TaskCompleted), "result": res, "completed_by": actor, "completed_at": now,
 			"updated_at": now, "delegation": "", "owner": nil,
 		})
@@ -201,7 +201,7 @@ func (s *Store) CancelTasks(ctx context.Context, workflowID, reason string) (int
 	n := 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var ids []string
-		if err := tx.Model(&taskRow{}).Where("workflow_id = ? AND status IN ?", workflowID, []string{"open", "claimed"}).
+		if err := tx.Model(&taskRow{}).Where("workflow_id = ? AND status IN ?", workflowID, []string{string(domain.TaskOpen), string(domain.TaskClaimed)}).
 			Order("id").Pluck("id", &ids).Error; err != nil {
 			return translate(err, "tasks")
 		}
@@ -247,7 +247,7 @@ func (s *Store) cancelTask(ctx context.Context, tx *gorm.DB, id, reason string) 
 	if !domain.TaskStatus(cur.Status).Active() {
 		return nil
 	}
-	res := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{"open", "claimed"}).
+	res := tx.Model(&taskRow{}).Where("id = ? AND status IN ?", id, []string{string(domain.TaskOpen), string(domain.TaskClaimed)}).
 		Updates(map[string]any{"status": string(domain.TaskCancelled), "updated_at": s.Now()})
 	if res.Error != nil || res.RowsAffected == 0 {
 		return translate(res.Error, "task")

@@ -244,7 +244,7 @@ func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter)
 		q = q.Where("t.due_at < ?", f.DueBefore.UTC())
 	}
 	if f.Overdue {
-		q = q.Where("t.due_at < ? AND t.status IN ?", s.Now(), []string{"open", "claimed"})
+		q = q.Where("t.due_at < ? AND t.status IN ?", s.Now(), []string{string(domain.TaskOpen), string(domain.TaskClaimed)})
 	}
 	if f.Page.Cursor != "" {
 		c, err := decodeCursor(f.Page.Cursor)

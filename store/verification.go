@@ -63,7 +63,7 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit) error {
 		if v.Instructor != "" {
 			up["instructor"] = v.Instructor
 		}
-		if v.PartyOrg != "" && v.PartyOrg != "none" {
+		if v.PartyOrg != "" && v.PartyOrg != string(domain.CoverageNone) {
 			up["coverage"] = v.PartyOrg
 		}
 		if err := tx.Table("organizations").Where("uscc = ?", v.USCC).Updates(up).Error; err != nil {
@@ -122,14 +122,14 @@ func (s *Store) AttachCoverage(ctx context.Context, actor, uscc, method, partyOr
 		}
 		if partyOrgID != "" {
 			var po PartyOrg
-			if err := tx.Where("id = ? AND status = 'active'", partyOrgID).Take(&po).Error; err != nil {
+			if err := tx.Where("id = ? AND status = ?", partyOrgID, domain.PartyOrgActive).Take(&po).Error; err != nil {
 				return domain.Invalid("no such active party organization", domain.FieldError{Field: "party_org_id", Reason: "not an active party organization"})
 			}
 			var n int64
 			if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", po.ID).Count(&n).Error; err != nil {
 				return translate(err, "party organization")
 			}
-			if method == "joint" && (po.Kind != domain.KindJoint || n >= domain.MaxJointOrgs) {
+			if method == string(domain.CoverageJoint) && (po.Kind != domain.KindJoint || n >= domain.MaxJointOrgs) {
 				return domain.Invalid("the joint branch cannot take it", domain.FieldError{Field: "party_org_id",
 					Reason: "rule 联合党支部: a joint branch covers at most 5 organizations"})
 			}
@@ -137,9 +137,9 @@ func (s *Store) AttachCoverage(ctx context.Context, actor, uscc, method, partyOr
 				return translate(err, "party organization")
 			}
 		}
-		coverage := "joint"
-		if method == "regional" {
-			coverage = "regional"
+		coverage := string(domain.CoverageJoint)
+		if method == string(domain.CoverageRegional) {
+			coverage = string(domain.CoverageRegional)
 		}
 		if err := tx.Table("organizations").Where("uscc = ?", uscc).Updates(map[string]any{"coverage": coverage, "updated_at": s.Now()}).Error; err != nil {
 			return translate(err, "organization")
@@ -158,14 +158,14 @@ func (s *Store) SetWorkCoverage(ctx context.Context, actor, uscc, means, instruc
 			return translate(err, "organization")
 		}
 		up := map[string]any{"instructor": instructor, "updated_at": s.Now()}
-		if o.Coverage == "none" {
-			up["coverage"] = "work"
+		if o.Coverage == string(domain.CoverageNone) {
+			up["coverage"] = string(domain.CoverageWork)
 		}
 		if err := tx.Table("organizations").Where("uscc = ?", uscc).Updates(up).Error; err != nil {
 			return translate(err, "organization")
 		}
 		return s.audit(ctx, tx, actor, "organization.coverage", "organization", uscc, o.RegionPath, map[string]string{"coverage": o.Coverage},
-			map[string]string{"coverage": "work", "means": means})
+			map[string]string{"coverage": string(domain.CoverageWork), "means": means})
 	})
 }
 
