@@ -61,7 +61,7 @@ func TestImportResultCopiesEveryField(t *testing.T) {
 	for i := range v.NumField() {
 		f := v.Field(i)
 		switch f.Interface().(type) {
-		case string:
+		case string, domain.ImportStatus:
 			f.SetString("v" + strconv.Itoa(i))
 		case int:
 			f.SetInt(int64(i + 1))
