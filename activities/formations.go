@@ -149,7 +149,7 @@ func (a *Activities) RegisterOf(ctx context.Context, partyOrgID string) (map[str
 	}
 	out := map[string]bool{}
 	for _, m := range ms {
-		out[m.Name] = m.Status == "formal"
+		out[m.Name] = m.Status == string(domain.MemberFormal)
 	}
 	return out, nil
 }

@@ -112,7 +112,7 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 	case in.DueWorkingDays > 0:
 		due = cal.DueAfterWorkingDays(now, in.DueWorkingDays)
 	default:
-		due = cal.DueAfterWorkingDays(now, 5)
+		due = cal.DueAfterWorkingDays(now, domain.DefaultTaskWorkingDays)
 	}
 	t, created, err := a.Store.CreateTask(ctx, store.NewTask{
 		Key: in.Key, Kind: in.Kind, Subject: in.Subject, Title: in.Title, WorkflowID: in.WorkflowID,
