@@ -153,5 +153,5 @@ func halfYearAssessment(ctx workflow.Context, in PeriodInput, finish func(string
 		}
 		grades[out.Grade]++
 	}
-	return finish("done", map[string]any{"assessed": len(plan.Units), "scheme_version": plan.SchemeVersion, "grades": grades})
+	return finish(string(domain.PeriodDone), map[string]any{"assessed": len(plan.Units), "scheme_version": plan.SchemeVersion, "grades": grades})
 }

@@ -72,7 +72,7 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 		cancelled = true
 	})
 	finish := func(status string) error {
-		if status == "cancelled" {
+		if status == string(domain.RoundCancelled) {
 			if err := workflow.ExecuteActivity(ctx, a.CancelVerifications, in.RoundID).Get(ctx, nil); err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 	}
 	for batch := 0; !in.FannedOut; batch++ {
 		if cancelled {
-			return finish("cancelled")
+			return finish(string(domain.RoundCancelled))
 		}
 		if batch == batchesPerRun {
 			return workflow.NewContinueAsNewError(ctx, CensusRoundWorkflowName, in)
@@ -108,13 +108,13 @@ func CensusRoundWorkflow(ctx workflow.Context, in CensusRoundInput) error {
 			return err
 		}
 		if done {
-			return finish("done")
+			return finish(string(domain.RoundDone))
 		}
 		if _, err := workflow.AwaitWithTimeout(ctx, roundPollInterval, func() bool { return cancelled }); err != nil {
 			return err
 		}
 		if cancelled {
-			return finish("cancelled")
+			return finish(string(domain.RoundCancelled))
 		}
 	}
 }

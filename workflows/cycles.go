@@ -95,13 +95,13 @@ func PeriodWorkflow(ctx workflow.Context, in PeriodInput) error {
 		err = halfYearAssessment(ctx, in, finish)
 	default:
 		msg := "there is no " + in.Kind + " cycle: this period was recorded, nothing else ran"
-		if ferr := finish("failed", map[string]any{"error": msg}); ferr != nil {
+		if ferr := finish(string(domain.PeriodFailed), map[string]any{"error": msg}); ferr != nil {
 			return ferr
 		}
 		return temporal.NewNonRetryableApplicationError(msg, "UnknownCycle", nil)
 	}
 	if err != nil {
-		_ = finish("failed", map[string]any{"error": err.Error()})
+		_ = finish(string(domain.PeriodFailed), map[string]any{"error": err.Error()})
 		return err
 	}
 	return tasks.Finish(ctx)
@@ -213,7 +213,7 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 	for i, r := range rounds {
 		roundIDs[i] = r.ID
 	}
-	if err := finish("done", map[string]any{"deliveries": sums, "missing_deliveries": missing, "census_rounds": roundIDs,
+	if err := finish(string(domain.PeriodDone), map[string]any{"deliveries": sums, "missing_deliveries": missing, "census_rounds": roundIDs,
 		"bulletins": counties}); err != nil {
 		return err
 	}
@@ -287,5 +287,5 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 	if err := workflow.Await(ctx, func() bool { return published == len(counties) }); err != nil {
 		return err
 	}
-	return finish("done", map[string]any{"analyses": len(counties)})
+	return finish(string(domain.PeriodDone), map[string]any{"analyses": len(counties)})
 }

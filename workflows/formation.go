@@ -91,9 +91,9 @@ func FormationWorkflow(ctx workflow.Context, in FormationInput) (FormationOutcom
 	out, err := formation(ctx, tasks, in, state, setStep)
 	if err != nil {
 		// A cancelled or failed formation frees its organizations for another.
-		status := "failed"
+		status := string(domain.FormationFailed)
 		if temporal.IsCanceledError(err) {
-			status = "cancelled"
+			status = string(domain.FormationCancelled)
 		}
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
 		_ = workflow.ExecuteActivity(dctx, a.EndFormation, activities.EndFormationInput{

@@ -92,7 +92,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 	if err != nil {
 		return err
 	}
-	st := &PartyOrgState{Status: "active", TermDueAt: in.TermDueAt}
+	st := &PartyOrgState{Status: string(domain.PartyOrgActive), TermDueAt: in.TermDueAt}
 	if err := workflow.SetQueryHandler(ctx, QueryPartyOrg, func() (PartyOrgState, error) { return *st, nil }); err != nil {
 		return err
 	}
@@ -102,14 +102,14 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 	keys := map[string]bool{}
 	dueChanged := false
 	dissolve := func(ctx workflow.Context, actor, reason string) error {
-		if st.Status == "dissolved" {
+		if st.Status == string(domain.PartyOrgDissolved) {
 			return nil
 		}
 		if err := workflow.ExecuteActivity(ctx, a.DissolvePartyOrg, activities.DissolveInput{
 			PartyOrgID: in.PartyOrgID, Actor: actor, Reason: reason}).Get(ctx, nil); err != nil {
 			return err
 		}
-		st.Status = "dissolved"
+		st.Status = string(domain.PartyOrgDissolved)
 		cancelMain()
 		return nil
 	}
@@ -117,10 +117,10 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 	// Dissolution requests.
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		ch := workflow.GetSignalChannel(gctx, SignalDissolve)
-		for n := 1; st.Status != "dissolved"; {
+		for n := 1; st.Status != string(domain.PartyOrgDissolved); {
 			var req DissolveRequest
 			ch.Receive(gctx, &req)
-			if keys[req.Key] || st.Status == "dissolved" {
+			if keys[req.Key] || st.Status == string(domain.PartyOrgDissolved) {
 				continue
 			}
 			keys[req.Key] = true
