@@ -47,7 +47,7 @@ func (o *Formations) Start(ctx context.Context, p domain.Principal, in StartForm
 	}
 	refused := domain.Errorf(domain.EUNAVAILABLE, "could not start the formation workflow")
 	undo := func(ctx context.Context) error {
-		return o.Store.EndFormation(ctx, f.ID, "failed", p.Username, "the workflow could not start")
+		return o.Store.EndFormation(ctx, f.ID, string(domain.FormationFailed), p.Username, "the workflow could not start")
 	}
 	parent, err := o.Store.ParentUnit(ctx, f.UnitID)
 	if err != nil {
@@ -68,7 +68,7 @@ func (o *Formations) Cancel(ctx context.Context, p domain.Principal, id string) 
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, f.UnitPath) {
 		return f, domain.Errorf(domain.EFORBIDDEN, "only an officer over the formation's unit may cancel it")
 	}
-	if f.Status != "running" {
+	if f.Status != string(domain.FormationRunning) {
 		return f, domain.Errorf(domain.ECONFLICT, "the formation is %s", f.Status)
 	}
 	if err := o.Engine.CancelWorkflow(ctx, f.WorkflowID, ""); err != nil {
@@ -116,7 +116,7 @@ type Accepted struct {
 }
 
 // longestReason is the longest reason a change request may give, in characters.
-const longestReason = 500
+const longestReason = domain.MaxDecisionReason
 
 var reasonRule = fmt.Sprintf("required, at most %d characters", longestReason)
 
@@ -169,7 +169,7 @@ func (o *PartyOrgs) Reschedule(ctx context.Context, p domain.Principal, in Resch
 	switch {
 	case perr != nil:
 		v.Add("due_on", "a date YYYY-MM-DD")
-	case po.TermDueAt == nil || po.Status != "active" || !po.Kind.Elected():
+	case po.TermDueAt == nil || po.Status != string(domain.PartyOrgActive) || !po.Kind.Elected():
 		return po, domain.Errorf(domain.ECONFLICT, "the party organization has no term to move")
 	case due.Before(po.TermDueAt.AddDate(-1, 0, 0)) || due.After(po.TermDueAt.AddDate(1, 0, 0)):
 		v.Add("due_on", "rule 换届: early or late re-election moves the date by at most one year from "+
@@ -200,7 +200,7 @@ func (o *PartyOrgs) request(ctx context.Context, p domain.Principal, in *PartyOr
 		return acc, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: reasonRule})
 	}
 	switch {
-	case active && po.Status != "active":
+	case active && po.Status != string(domain.PartyOrgActive):
 		return acc, domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status)
 	case in.Decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
 		acc.Source = "superior"

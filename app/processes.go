@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -55,7 +56,9 @@ func (o *CensusRounds) Start(ctx context.Context, p domain.Principal, in StartCe
 	out := CensusRoundStarted{CensusRound: r, WorkflowID: workflows.CensusWorkflowID(r.ID)}
 	return out, o.startRecorded(ctx, startOptions(out.WorkflowID, r.UnitID, r.ID),
 		domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"),
-		func(ctx context.Context) error { return o.Store.EndRound(ctx, r.ID, "cancelled", p.Username) },
+		func(ctx context.Context) error {
+			return o.Store.EndRound(ctx, r.ID, string(domain.RoundCancelled), p.Username)
+		},
 		workflows.CensusRoundWorkflowName, workflows.CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
 }
 
@@ -69,7 +72,7 @@ func (o *CensusRounds) Cancel(ctx context.Context, p domain.Principal, id string
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, r.UnitPath) {
 		return r, domain.Errorf(domain.EFORBIDDEN, "only an officer over the round's unit may cancel it")
 	}
-	if r.Status != "running" {
+	if r.Status != string(domain.RoundRunning) {
 		return r, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status)
 	}
 	if err := o.Engine.SignalWorkflow(ctx, workflows.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
@@ -116,7 +119,7 @@ func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) 
 	info := out.PeriodInfo
 	return out, o.startRecorded(ctx, opts, domain.Errorf(domain.EUNAVAILABLE, "could not start the period's workflow"),
 		func(ctx context.Context) error {
-			return o.Store.FinishPeriod(ctx, info.ID, "failed", map[string]string{"error": "the period's workflow could not start"})
+			return o.Store.FinishPeriod(ctx, info.ID, string(domain.PeriodFailed), map[string]string{"error": "the period's workflow could not start"})
 		},
 		workflows.PeriodWorkflowName, workflows.PeriodInput{PeriodID: info.ID, Kind: kind, Period: key, Start: period.Start,
 			ClosesAt: info.ClosesAt, DeliveryDays: info.DeliveryDays})
@@ -253,11 +256,11 @@ func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (
 	if !domain.ValidRole(domain.Role(in.Role)) {
 		v.Add("role", "officer, secretary, inspector or liaison")
 	}
-	if in.DueWorkingDays < 0 || in.DueWorkingDays > 30 {
-		v.Add("due_in_working_days", "from 1 to 30 (default 5)")
+	if in.DueWorkingDays < 0 || in.DueWorkingDays > domain.MaxDrillWorkingDays {
+		v.Add("due_in_working_days", fmt.Sprintf("from 1 to %d (default %d)", domain.MaxDrillWorkingDays, domain.DefaultTaskWorkingDays))
 	}
-	if len([]rune(in.Note)) > 200 {
-		v.Add("note", "at most 200 characters")
+	if len([]rune(in.Note)) > domain.MaxShortText {
+		v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxShortText))
 	}
 	if err := v.Err("the drill is not valid"); err != nil {
 		return DrillStarted{}, err

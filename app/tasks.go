@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 		}
 		return domain.Errorf(domain.EFORBIDDEN, "completing this task needs the %s role in its unit", t.Role)
 	}
-	if t.Delegation == "pending" {
+	if t.Delegation == string(domain.DelegationPending) {
 		return domain.Errorf(domain.ECONFLICT, "the task is delegated to you: resolve it back to %s, who completes it", deref(t.Owner))
 	}
 	if _, err := forms.Validate(t.Kind, result); err != nil {
@@ -136,8 +137,8 @@ type ExtendDeadline struct {
 // owning workflow hears it as a signal and moves its timers. It returns the task as it was.
 func (o *Tasks) ExtendDeadline(ctx context.Context, p domain.Principal, in ExtendDeadline) (domain.Task, error) {
 	var v domain.Validation
-	if in.WorkingDays < 1 || in.WorkingDays > 30 {
-		v.Add("working_days", "from 1 to 30")
+	if in.WorkingDays < domain.MinExtensionWorkingDays || in.WorkingDays > domain.MaxExtensionWorkingDays {
+		v.Add("working_days", fmt.Sprintf("from %d to %d", domain.MinExtensionWorkingDays, domain.MaxExtensionWorkingDays))
 	}
 	if strings.TrimSpace(in.Reason) == "" {
 		v.Add("reason", "required")
