@@ -131,8 +131,8 @@ func (s *Server) reopenAssessment(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if n := len([]rune(strings.TrimSpace(req.Reason))); n == 0 || n > 1000 {
-		fail(c, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Reason: "required, at most 1000 characters"}))
+	if n := len([]rune(strings.TrimSpace(req.Reason))); n == 0 || n > domain.MaxNote {
+		fail(c, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Reason: fmt.Sprintf("required, at most %d characters", domain.MaxNote)}))
 		return
 	}
 	a, err := s.Store.ReopenAssessment(c.Request.Context(), principal(c), c.Param("id"), strings.TrimSpace(req.Reason))

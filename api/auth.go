@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -34,11 +35,11 @@ func (s *Server) login(c *gin.Context) {
 		v.Add("password", "required")
 	}
 	// No account has a longer name or password; the bounds also bound the throttle's keys.
-	if utf8.RuneCountInString(req.Username) > 64 {
-		v.Add("username", "must be at most 64 characters")
+	if utf8.RuneCountInString(req.Username) > domain.MaxUsernameLength {
+		v.Add("username", fmt.Sprintf("must be at most %d characters", domain.MaxUsernameLength))
 	}
-	if len(req.Password) > 72 {
-		v.Add("password", "must be at most 72 bytes")
+	if len(req.Password) > domain.MaxPasswordBytes {
+		v.Add("password", fmt.Sprintf("must be at most %d bytes", domain.MaxPasswordBytes))
 	}
 	if err := v.Err("username and password are required"); err != nil {
 		fail(c, err)

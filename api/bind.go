@@ -71,8 +71,8 @@ func pageFrom(c *gin.Context) (store.Page, error) {
 	p := store.Page{Cursor: c.Query("cursor")}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			return p, domain.Invalid("bad limit", domain.FieldError{Field: "limit", Reason: "an integer from 1 to 200"})
+		if err != nil || n < 1 || n > domain.MaxPageSize {
+			return p, domain.Invalid("bad limit", domain.FieldError{Field: "limit", Reason: fmt.Sprintf("an integer from 1 to %d", domain.MaxPageSize)})
 		}
 		p.Limit = n
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -41,8 +42,8 @@ func (s *Server) bulk(c *gin.Context, needAssignee bool, act func(context.Contex
 		return
 	}
 	var v domain.Validation
-	if len(req.TaskIDs) == 0 || len(req.TaskIDs) > 200 {
-		v.Add("task_ids", "from 1 to 200 task IDs")
+	if len(req.TaskIDs) == 0 || len(req.TaskIDs) > domain.MaxBulkTasks {
+		v.Add("task_ids", fmt.Sprintf("from 1 to %d task IDs", domain.MaxBulkTasks))
 	}
 	if needAssignee && req.Assignee == "" {
 		v.Add("assignee", "required")

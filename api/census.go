@@ -68,16 +68,16 @@ func (s *Server) getRound(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	created := by["open"] + by["claimed"] + by["completed"] + by["cancelled"]
+	created := by[string(domain.TaskOpen)] + by[string(domain.TaskClaimed)] + by[string(domain.TaskCompleted)] + by[string(domain.TaskCancelled)]
 	status := r.Status
-	if status == "running" && store.RoundDone(r, by) {
-		status = "done"
+	if status == string(domain.RoundRunning) && store.RoundDone(r, by) {
+		status = string(domain.RoundDone)
 	}
 	if units == nil {
 		units = []store.UnitProgress{}
 	}
 	c.JSON(http.StatusOK, roundResponse{ID: r.ID, UnitID: r.UnitID, Select: r.Selection, Since: r.Since, Tag: r.Tag, Status: status,
-		Total: r.Total, Started: r.Started, Skipped: r.Skipped, Created: created, Completed: by["completed"], ByStatus: by, ByUnit: units,
+		Total: r.Total, Started: r.Started, Skipped: r.Skipped, Created: created, Completed: by[string(domain.TaskCompleted)], ByStatus: by, ByUnit: units,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
 }
 

@@ -208,12 +208,10 @@ func (s *Server) getLedger(c *gin.Context) {
 		}
 		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", i+2), &[]any{o.USCC, roster.Neutralize(o.Name), roster.Neutralize(o.Township),
 			roster.Neutralize(o.Industry), emp, yes(operating), visited, roster.Neutralize(o.VisitedBy), formal, prob,
-			coverageLabel[o.Coverage], roster.Neutralize(o.Instructor)})
+			domain.Coverage(o.Coverage).Label(), roster.Neutralize(o.Instructor)})
 	}
 	sendXLSX(c, x, "ledger-"+strings.ReplaceAll(u.Name, "/", "_")+".xlsx")
 }
-
-var coverageLabel = map[string]string{"none": "未覆盖", "single": "单独组建", "joint": "联合组建", "regional": "区域兜底", "work": "工作覆盖"}
 
 func sendXLSX(c *gin.Context, x *excelize.File, name string) {
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -39,7 +39,7 @@ func (s *Server) startDrill(c *gin.Context) {
 // getDrill shows a drill's tasks (those the caller may view).
 func (s *Server) getDrill(c *gin.Context) {
 	tasks, _, err := s.Store.ListTasks(c.Request.Context(), principal(c), store.TaskFilter{
-		Visible: true, WorkflowID: workflows.DrillWorkflowID(c.Param("id")), Page: store.Page{Limit: 200},
+		Visible: true, WorkflowID: workflows.DrillWorkflowID(c.Param("id")), Page: store.Page{Limit: domain.MaxPageSize},
 		Statuses: []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled},
 	})
 	if err != nil {

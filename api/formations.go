@@ -107,7 +107,7 @@ func (s *Server) getFormation(c *gin.Context) {
 		return
 	}
 	tasks, _, err := s.Store.ListTasks(ctx, domain.Principal{Admin: true}, store.TaskFilter{
-		Visible: true, WorkflowID: f.WorkflowID, Page: store.Page{Limit: 200},
+		Visible: true, WorkflowID: f.WorkflowID, Page: store.Page{Limit: domain.MaxPageSize},
 		Statuses: []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled},
 	})
 	if err != nil {

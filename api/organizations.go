@@ -127,8 +127,8 @@ func (s *Server) listOrganizations(c *gin.Context) {
 	f := store.OrganizationFilter{Coverage: c.Query("coverage"), Tag: c.Query("tag"), Text: c.Query("text"), Page: page,
 		Conflicts: c.Query("conflicts") == "true"}
 	var v domain.Validation
-	switch f.Coverage {
-	case "", "none", "single", "joint", "regional", "work":
+	switch {
+	case f.Coverage == "" || domain.Coverage(f.Coverage).Valid():
 	default:
 		v.Add("coverage", "none, single, joint, regional or work")
 	}

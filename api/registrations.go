@@ -170,13 +170,13 @@ func (s *Server) answerSurvey(c *gin.Context) {
 	if a.ProbationaryMembers < 0 {
 		v.Add("probationary_members", "must not be negative")
 	}
-	switch a.PartyOrg {
-	case "none", "single", "joint", "regional":
+	switch domain.Coverage(a.PartyOrg) {
+	case domain.CoverageNone, domain.CoverageSingle, domain.CoverageJoint, domain.CoverageRegional:
 	default:
 		v.Add("party_org", "none, single, joint or regional")
 	}
-	if len([]rune(a.Contact)) > 50 {
-		v.Add("contact", "at most 50 characters")
+	if len([]rune(a.Contact)) > domain.MaxPersonName {
+		v.Add("contact", "at most "+strconv.Itoa(domain.MaxPersonName)+" characters")
 	}
 	if err := v.Err("the survey is not valid"); err != nil {
 		fail(c, err)

@@ -150,7 +150,7 @@ func (s *Server) importRejects(c *gin.Context) {
 		_, _ = c.Writer.WriteString("\uFEFF")
 		w := csv.NewWriter(c.Writer)
 		_ = w.Write([]string{"行号", "字段", "原因代码", "原因", "原始内容"})
-		page := store.Page{Limit: 200}
+		page := store.Page{Limit: domain.MaxPageSize}
 		for {
 			items, next, err := s.Store.ImportIssues(c.Request.Context(), imp.ID, severity, page)
 			if err != nil {
