@@ -62,8 +62,8 @@ var Self = register(Form{
 			return nil
 		}
 		checkMarks(r.Marks, v)
-		if n := textLen(r.Evidence); n == 0 || n > 5000 {
-			v.Add("evidence", "required, at most 5000 characters")
+		if n := textLen(r.Evidence); n == 0 || n > domain.MaxEvidenceText {
+			v.Add("evidence", fmt.Sprintf("required, at most %d characters", domain.MaxEvidenceText))
 		}
 		return r
 	},
@@ -80,8 +80,8 @@ var Score = register(Form{
 			return nil
 		}
 		checkMarks(r.Marks, v)
-		if textLen(r.Note) > 2000 {
-			v.Add("note", "at most 2000 characters")
+		if textLen(r.Note) > domain.MaxReasonText {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxReasonText))
 		}
 		return r
 	},
@@ -123,12 +123,12 @@ var Review = register(Form{
 			if math.IsNaN(a.Value) || a.Value < 0 || a.Value > 100 {
 				v.Add(fmt.Sprintf("adjustments[%d].value", i), "from 0 to 100")
 			}
-			if n := textLen(a.Reason); n == 0 || n > 1000 {
+			if n := textLen(a.Reason); n == 0 || n > domain.MaxNote {
 				v.Add(fmt.Sprintf("adjustments[%d].reason", i), "a written reason is required")
 			}
 		}
-		if textLen(r.Reason) > 1000 {
-			v.Add("reason", "at most 1000 characters")
+		if textLen(r.Reason) > domain.MaxNote {
+			v.Add("reason", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		return r
 	},

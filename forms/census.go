@@ -59,30 +59,30 @@ var Verify = register(Form{
 				v.Add(f.name, "at most 1000000")
 			}
 		}
-		switch r.PartyOrg {
-		case "none", "single", "joint", "regional":
+		switch domain.Coverage(r.PartyOrg) {
+		case domain.CoverageNone, domain.CoverageSingle, domain.CoverageJoint, domain.CoverageRegional:
 		default:
 			v.Add("party_org", "none, single, joint or regional")
 		}
 		r.Instructor = strings.TrimSpace(r.Instructor)
-		if textLen(r.Instructor) > 50 {
-			v.Add("instructor", "at most 50 characters")
+		if textLen(r.Instructor) > domain.MaxPersonName {
+			v.Add("instructor", fmt.Sprintf("at most %d characters", domain.MaxPersonName))
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		if len(r.Members) > 0 && r.FormalMembers != nil && r.ProbationaryMembers != nil {
 			formal, probationary := 0, 0
 			for i := range r.Members {
 				m := &r.Members[i]
 				m.Name, m.HomeOrg = strings.TrimSpace(m.Name), strings.TrimSpace(m.HomeOrg)
-				if n := textLen(m.Name); n == 0 || n > 50 {
-					v.Add(fmt.Sprintf("members[%d].name", i), "required, at most 50 characters")
+				if n := textLen(m.Name); n == 0 || n > domain.MaxPersonName {
+					v.Add(fmt.Sprintf("members[%d].name", i), fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
 				}
-				switch m.Status {
-				case "formal":
+				switch domain.MemberStatus(m.Status) {
+				case domain.MemberFormal:
 					formal++
-				case "probationary":
+				case domain.MemberProbationary:
 					probationary++
 				default:
 					v.Add(fmt.Sprintf("members[%d].status", i), "formal or probationary")
@@ -118,8 +118,8 @@ var Assign = register(Form{
 		if strings.TrimSpace(r.UnitID) == "" {
 			v.Add("unit_id", "required")
 		}
-		if n := textLen(r.Reason); n == 0 || n > 500 {
-			v.Add("reason", "required, at most 500 characters")
+		if n := textLen(r.Reason); n == 0 || n > domain.MaxDecisionReason {
+			v.Add("reason", fmt.Sprintf("required, at most %d characters", domain.MaxDecisionReason))
 		}
 		return r
 	},
@@ -147,12 +147,12 @@ var Attach = register(Form{
 			return nil
 		}
 		r.RegionalOrg = strings.TrimSpace(r.RegionalOrg)
-		switch r.Method {
-		case "joint":
+		switch domain.Coverage(r.Method) {
+		case domain.CoverageJoint:
 			if r.PartyOrgID == "" {
 				v.Add("party_org_id", "required for a joint branch (start a joint formation when none exists)")
 			}
-		case "regional":
+		case domain.CoverageRegional:
 			if r.PartyOrgID == "" && r.RegionalOrg == "" {
 				v.Add("regional_org", "name the regional organization, or give its party_org_id")
 			}
@@ -162,8 +162,8 @@ var Attach = register(Form{
 		if textLen(r.RegionalOrg) > 100 {
 			v.Add("regional_org", "at most 100 characters")
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		return r
 	},
@@ -193,11 +193,11 @@ var WorkCoverage = register(Form{
 			v.Add("means", "instructor, liaison, union or youth_league")
 		}
 		r.Instructor = strings.TrimSpace(r.Instructor)
-		if n := textLen(r.Instructor); n == 0 || n > 50 {
-			v.Add("instructor", "required, at most 50 characters")
+		if n := textLen(r.Instructor); n == 0 || n > domain.MaxPersonName {
+			v.Add("instructor", fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		return r
 	},
@@ -228,8 +228,8 @@ var FollowUp = register(Form{
 		if r.ProbationaryMembers != nil && *r.ProbationaryMembers < 0 {
 			v.Add("probationary_members", "must not be negative")
 		}
-		if n := textLen(r.Note); n == 0 || n > 1000 {
-			v.Add("note", "required, at most 1000 characters")
+		if n := textLen(r.Note); n == 0 || n > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("required, at most %d characters", domain.MaxNote))
 		}
 		return r
 	},

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"tandem/domain"
 )
@@ -66,14 +67,14 @@ var Escalation = register(Form{
 				v.Add("extend_working_days", "only with action extend")
 			}
 		case "extend":
-			if r.ExtendWorkingDays < 1 || r.ExtendWorkingDays > 30 {
-				v.Add("extend_working_days", "from 1 to 30")
+			if r.ExtendWorkingDays < domain.MinExtensionWorkingDays || r.ExtendWorkingDays > domain.MaxExtensionWorkingDays {
+				v.Add("extend_working_days", fmt.Sprintf("from %d to %d", domain.MinExtensionWorkingDays, domain.MaxExtensionWorkingDays))
 			}
 		default:
 			v.Add("action", "must be noted or extend")
 		}
-		if n := textLen(r.Note); n == 0 || n > 1000 {
-			v.Add("note", "required, at most 1000 characters")
+		if n := textLen(r.Note); n == 0 || n > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("required, at most %d characters", domain.MaxNote))
 		}
 		return r
 	},

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"tandem/domain"
@@ -28,8 +29,8 @@ var Delivery = register(Form{
 		if r.ImportID == "" {
 			v.Add("import_id", "required: upload the extract first, then name its import")
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		return r
 	},

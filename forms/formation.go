@@ -72,16 +72,16 @@ var Application = register(Form{
 				m := &r.Members[i]
 				m.Name, m.HomeOrg = strings.TrimSpace(m.Name), strings.TrimSpace(m.HomeOrg)
 				field := fmt.Sprintf("members[%d]", i)
-				if n := textLen(m.Name); n == 0 || n > 50 {
-					v.Add(field+".name", "required, at most 50 characters")
+				if n := textLen(m.Name); n == 0 || n > domain.MaxPersonName {
+					v.Add(field+".name", fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
 				} else if seen[m.Name] {
 					v.Add(field+".name", "appears twice in the register")
 				}
 				seen[m.Name] = true
-				switch m.Status {
-				case "formal":
+				switch domain.MemberStatus(m.Status) {
+				case domain.MemberFormal:
 					formal++
-				case "probationary":
+				case domain.MemberProbationary:
 					probationary++
 				default:
 					v.Add(field+".status", "formal or probationary")
@@ -118,8 +118,8 @@ var Application = register(Form{
 		if r.EndsOn != "" && (r.Kind != domain.KindTemporary || !isDate(r.EndsOn)) {
 			v.Add("ends_on", "a date YYYY-MM-DD, for a temporary branch only")
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		if r.Kind.Valid() {
 			domain.CheckApplication(domain.Application{Kind: r.Kind, FormalMembers: r.FormalMembers,
@@ -173,8 +173,8 @@ func decisionForm(kind, title string, appointees bool) Form {
 			default:
 				v.Add("decision", "approve or return")
 			}
-			if textLen(r.Reason) > 1000 {
-				v.Add("reason", "at most 1000 characters")
+			if textLen(r.Reason) > domain.MaxNote {
+				v.Add("reason", fmt.Sprintf("at most %d characters", domain.MaxNote))
 			}
 			if textLen(r.Reference) > 100 {
 				v.Add("reference", "at most 100 characters")
@@ -183,10 +183,10 @@ func decisionForm(kind, title string, appointees bool) Form {
 				v.Add("appointed", "unknown field")
 			}
 			for i, a := range r.Appointed {
-				if n := textLen(a.Name); n == 0 || n > 50 {
-					v.Add(fmt.Sprintf("appointed[%d].name", i), "required, at most 50 characters")
+				if n := textLen(a.Name); n == 0 || n > domain.MaxPersonName {
+					v.Add(fmt.Sprintf("appointed[%d].name", i), fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
 				}
-				if a.Post != "secretary" && a.Post != "deputy_secretary" && a.Post != "member" {
+				if p := domain.OfficerPost(a.Post); p != domain.PostSecretary && p != domain.PostDeputySecretary && p != domain.PostMember {
 					v.Add(fmt.Sprintf("appointed[%d].post", i), "secretary, deputy_secretary or member")
 				}
 			}
@@ -254,8 +254,8 @@ func electionForm(kind, title string) Form {
 			}
 			for i := range r.Elected {
 				r.Elected[i].Name = strings.TrimSpace(r.Elected[i].Name)
-				if n := textLen(r.Elected[i].Name); n == 0 || n > 50 {
-					v.Add(fmt.Sprintf("elected[%d].name", i), "required, at most 50 characters")
+				if n := textLen(r.Elected[i].Name); n == 0 || n > domain.MaxPersonName {
+					v.Add(fmt.Sprintf("elected[%d].name", i), fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
 				}
 				if r.Elected[i].Votes < 0 {
 					v.Add(fmt.Sprintf("elected[%d].votes", i), "must not be negative")
@@ -306,8 +306,8 @@ var Report = register(Form{
 				v.Add(fmt.Sprintf("duties[%d]", i), "name and duty required")
 			}
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		return r
 	},
@@ -332,8 +332,8 @@ var Filing = register(Form{
 		if n := textLen(r.Reference); n == 0 || n > 100 {
 			v.Add("reference", "required, at most 100 characters")
 		}
-		if textLen(r.Note) > 1000 {
-			v.Add("note", "at most 1000 characters")
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
 		}
 		return r
 	},

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"tandem/domain"
@@ -33,8 +34,8 @@ var ConfirmMissing = register(Form{
 		if r.Decision != "confirm" && r.Decision != "reject" {
 			v.Add("decision", "confirm or reject")
 		}
-		if n := textLen(r.Reason); n == 0 || n > 1000 {
-			v.Add("reason", "required, at most 1000 characters")
+		if n := textLen(r.Reason); n == 0 || n > domain.MaxNote {
+			v.Add("reason", fmt.Sprintf("required, at most %d characters", domain.MaxNote))
 		}
 		return r
 	},

@@ -314,7 +314,7 @@ func checkApproval(kind domain.PartyOrgKind, raw json.RawMessage) error {
 	case kind == domain.KindTemporary && r.Approved():
 		secretaries := 0
 		for _, p := range r.Appointed {
-			if p.Post == "secretary" {
+			if p.Post == string(domain.PostSecretary) {
 				secretaries++
 			}
 		}
