@@ -3,7 +3,9 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
+	"tandem/taskcheck"
 )
 
 // ErrTypeTaskClosed marks an activity error about a task that is no longer active; retrying
@@ -183,13 +186,54 @@ type CompleteTaskInput struct {
 	Result json.RawMessage
 }
 
-// CompleteTask marks the task completed with its result (idempotent).
+// ErrTypeInvalidResult marks a result refused by a check: the API answers 422 with the fields.
+const ErrTypeInvalidResult = "InvalidResult"
+
+// CompleteTask marks the task completed with its result (idempotent). It first makes the task
+// kind's data checks again (taskcheck), as the API made them before sending the result: what
+// changed in between (the joint branch filled meanwhile) refuses the result, leaves the task
+// open and records the refusal, with its reason, in the task's history.
 func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) (TaskInfo, error) {
+	cur, err := a.Store.TaskByID(ctx, in.TaskID)
+	if err != nil {
+		return TaskInfo{}, nonRetryable(err)
+	}
+	if cur.Status.Active() {
+		if err := (taskcheck.Checks{Store: a.Store}).Check(ctx, cur, in.Actor, in.Result); err != nil {
+			return TaskInfo{}, a.refuse(ctx, cur, in, err)
+		}
+	}
 	t, err := a.Store.CompleteTask(ctx, in.TaskID, in.Actor, in.Result)
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)
 	}
 	return infoOf(t), nil
+}
+
+// refuse records a refused result on the task and answers the workflow with the fields; an
+// error that is not a refusal (the database down) is returned for a retry.
+func (a *Activities) refuse(ctx context.Context, t domain.Task, in CompleteTaskInput, err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.EINVALID {
+		return nonRetryable(err)
+	}
+	reason := refusalReason(t, de)
+	if rerr := a.Store.RecordTaskRefusal(ctx, t.ID, in.Actor, store.TaskRefusal{Reason: reason, Fields: de.Fields, Result: in.Result}); rerr != nil {
+		return rerr
+	}
+	return temporal.NewNonRetryableApplicationError(reason, ErrTypeInvalidResult, nil, de.Fields)
+}
+
+// refusalReason says in Chinese which task's answer was refused and why (each field's reason).
+func refusalReason(t domain.Task, de *domain.Error) string {
+	parts := make([]string, 0, len(de.Fields))
+	for _, f := range de.Fields {
+		parts = append(parts, f.Field+"："+f.Reason)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, de.Message)
+	}
+	return fmt.Sprintf("任务“%s”提交的结果未被接受，任务仍待办理：%s", titleOf(t), strings.Join(parts, "；"))
 }
 
 // RemindTask reminds the people of an active task once per due date.

@@ -15,6 +15,7 @@ import (
 
 	"tandem/domain"
 	"tandem/forms"
+	"tandem/taskcheck"
 	"tandem/workflows"
 )
 
@@ -55,7 +56,12 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 	if t.Delegation == string(domain.DelegationPending) {
 		return domain.Errorf(domain.ECONFLICT, "the task is delegated to you: resolve it back to %s, who completes it", deref(t.Owner))
 	}
-	if _, err := forms.Validate(t.Kind, result); err != nil {
+	canonical, err := forms.Validate(t.Kind, result)
+	if err != nil {
+		return err
+	}
+	// What the workflow would refuse after completion is refused now, before the Update.
+	if err := (taskcheck.Checks{Store: o.Store}).Check(ctx, t, p.Username, canonical); err != nil {
 		return err
 	}
 	updateID := "complete/" + t.ID + "/"

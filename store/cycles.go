@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"tandem/calendar"
 	"tandem/domain"
 )
 
@@ -62,6 +64,13 @@ func (s *Store) FinishPeriod(ctx context.Context, id, status string, summary any
 	})
 }
 
+// FindPeriod returns the period of a kind and key (2026-11, 2026-Q4, …).
+func (s *Store) FindPeriod(ctx context.Context, kind, period string) (PeriodRow, error) {
+	var p PeriodRow
+	err := s.db.WithContext(ctx).Where("kind = ? AND period = ?", kind, period).Take(&p).Error
+	return p, translate(err, "period")
+}
+
 // GetPeriod returns a period.
 func (s *Store) GetPeriod(ctx context.Context, id string) (PeriodRow, error) {
 	var p PeriodRow
@@ -102,9 +111,11 @@ type Delivery struct {
 
 func (Delivery) TableName() string { return "deliveries" }
 
-// RecordDelivery links a finished roster import, uploaded by the liaison completing the task,
-// to the period as the department's delivery.
-func (s *Store) RecordDelivery(ctx context.Context, periodID, unitID, source, importID, actor string) error {
+// CheckDelivery is RecordDelivery's rule, made before the liaison's answer is accepted: the
+// import exists, was uploaded by the liaison delivering it, is of the task's source and
+// department, is done, and was uploaded once the period's delivery window had opened (an
+// extract from before is not this period's delivery).
+func (s *Store) CheckDelivery(ctx context.Context, periodID, unitID, source, importID, actor string) error {
 	imp, err := s.ImportByID(ctx, importID)
 	switch {
 	case err != nil:
@@ -119,6 +130,27 @@ func (s *Store) RecordDelivery(ctx context.Context, periodID, unitID, source, im
 			Reason: "the import was not delivered for the department this task belongs to"})
 	case imp.Status != domain.ImportDone:
 		return domain.Invalid("the import is not done", domain.FieldError{Field: "import_id", Reason: "the import is " + string(imp.Status)})
+	}
+	p, err := s.GetPeriod(ctx, periodID)
+	if err != nil {
+		return err
+	}
+	if imp.CreatedAt.Before(p.WindowOpensAt) {
+		return domain.Invalid("the import is from before the delivery window", domain.FieldError{Field: "import_id",
+			Reason: fmt.Sprintf("名册 %s 上传于 %s，早于 %s 报送窗口开启（%s），不是本期报送；请重新上传本期名册",
+				imp.Filename, shanghaiMinute(imp.CreatedAt), p.Period, shanghaiMinute(p.WindowOpensAt))})
+	}
+	return nil
+}
+
+// shanghaiMinute is a time as people read it: Asia/Shanghai, to the minute.
+func shanghaiMinute(t time.Time) string { return t.In(calendar.Shanghai).Format("2006-01-02 15:04") }
+
+// RecordDelivery links a finished roster import, uploaded by the liaison completing the task,
+// to the period as the department's delivery.
+func (s *Store) RecordDelivery(ctx context.Context, periodID, unitID, source, importID, actor string) error {
+	if err := s.CheckDelivery(ctx, periodID, unitID, source, importID, actor); err != nil {
+		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		d := Delivery{PeriodID: periodID, UnitID: unitID, Source: source, ImportID: importID, DeliveredBy: actor, DeliveredAt: s.Now()}

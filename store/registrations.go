@@ -188,9 +188,18 @@ func (s *Store) SurveyState(ctx context.Context, id string) (answered bool, unit
 	return reg.AnsweredAt != nil, unitID, nil
 }
 
+// CheckDeclareMembers is DeclareMembers' rule, made before the follow-up is accepted: the
+// organization must be in the roster (the counts themselves are checked by the form).
+func (s *Store) CheckDeclareMembers(ctx context.Context, uscc string) error {
+	return s.organizationExists(ctx, uscc)
+}
+
 // DeclareMembers records member counts learnt when following up a survey, where no field
 // visit has said otherwise.
 func (s *Store) DeclareMembers(ctx context.Context, actor, uscc string, formal, probationary *int, note string) error {
+	if err := s.CheckDeclareMembers(ctx, uscc); err != nil {
+		return err
+	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var o OrganizationRow
 		if err := tx.Where("uscc = ?", uscc).Take(&o).Error; err != nil {

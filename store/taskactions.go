@@ -195,6 +195,30 @@ func (s *Store) CompleteTask(ctx context.Context, id, actor string, result json.
 	return out.domain(), err
 }
 
+// TaskRefusal is what a refused event records on a task: the reason people read, the fields it
+// names, and the answer that was refused.
+type TaskRefusal struct {
+	Reason string              `json:"reason"`
+	Fields []domain.FieldError `json:"fields,omitempty"`
+	Result json.RawMessage     `json:"result,omitempty"`
+}
+
+// RecordTaskRefusal records on an open task that its workflow refused an answer (a check that
+// the data no longer passed when the result was to be stored): the task stays as it was, and
+// its history says why.
+func (s *Store) RecordTaskRefusal(ctx context.Context, id, actor string, r TaskRefusal) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur taskRow
+		if err := tx.Where("id = ?", id).Take(&cur).Error; err != nil {
+			return translate(err, "task")
+		}
+		if err := s.taskEvent(ctx, tx, id, actor, "refused", r); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "task.refused", "task", id, cur.UnitPath, nil, r)
+	})
+}
+
 // CancelTasks cancels every active task a workflow owns, in one transaction; it returns how
 // many.
 func (s *Store) CancelTasks(ctx context.Context, workflowID, reason string) (int, error) {

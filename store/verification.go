@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -83,9 +84,9 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit) error {
 	})
 }
 
-// AssignRegion makes a region unit in the round's subtree responsible for an organization
-// that had none (an officer's resolution of its township, audited).
-func (s *Store) AssignRegion(ctx context.Context, actor, uscc, unitID, scopeUnitID, reason string) (domain.Unit, error) {
+// CheckAssignRegion is AssignRegion's rule, made before the officer's answer is accepted: the
+// unit must be a region unit in the round's subtree that was not merged away.
+func (s *Store) CheckAssignRegion(ctx context.Context, unitID, scopeUnitID string) (domain.Unit, error) {
 	var unit, scope unitRow
 	if err := s.db.WithContext(ctx).Where("id = ?", unitID).Take(&unit).Error; err != nil {
 		return domain.Unit{}, domain.Invalid("no such unit", domain.FieldError{Field: "unit_id", Reason: "no such unit"})
@@ -97,8 +98,18 @@ func (s *Store) AssignRegion(ctx context.Context, actor, uscc, unitID, scopeUnit
 		return domain.Unit{}, domain.Invalid("the unit cannot be responsible",
 			domain.FieldError{Field: "unit_id", Reason: "a region unit within " + scope.Name})
 	}
+	return unit.domain(), nil
+}
+
+// AssignRegion makes a region unit in the round's subtree responsible for an organization
+// that had none (an officer's resolution of its township, audited).
+func (s *Store) AssignRegion(ctx context.Context, actor, uscc, unitID, scopeUnitID, reason string) (domain.Unit, error) {
+	unit, err := s.CheckAssignRegion(ctx, unitID, scopeUnitID)
+	if err != nil {
+		return domain.Unit{}, err
+	}
 	now := s.Now()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		r := Resolution{USCC: uscc, Field: "township", Value: unit.Name, Reason: reason, ResolvedBy: actor, ResolvedAt: now}
 		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uscc"}, {Name: "field"}}, UpdateAll: true}).Create(&r).Error; err != nil {
 			return translate(err, "resolution")
@@ -108,7 +119,7 @@ func (s *Store) AssignRegion(ctx context.Context, actor, uscc, unitID, scopeUnit
 		}
 		return s.audit(ctx, tx, actor, "organization.assign", "organization", uscc, unit.Path, nil, r)
 	})
-	return unit.domain(), err
+	return unit, err
 }
 
 // AttachCoverage covers an organization with one or two formal members by a joint branch
@@ -116,24 +127,12 @@ func (s *Store) AssignRegion(ctx context.Context, actor, uscc, unitID, scopeUnit
 // regional organization outside it.
 func (s *Store) AttachCoverage(ctx context.Context, actor, uscc, method, partyOrgID, regionalOrg string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var o OrganizationRow
-		if err := tx.Where("uscc = ?", uscc).Take(&o).Error; err != nil {
-			return translate(err, "organization")
+		o, err := checkAttach(tx, uscc, method, partyOrgID)
+		if err != nil {
+			return err
 		}
 		if partyOrgID != "" {
-			var po PartyOrg
-			if err := tx.Where("id = ? AND status = ?", partyOrgID, domain.PartyOrgActive).Take(&po).Error; err != nil {
-				return domain.Invalid("no such active party organization", domain.FieldError{Field: "party_org_id", Reason: "not an active party organization"})
-			}
-			var n int64
-			if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", po.ID).Count(&n).Error; err != nil {
-				return translate(err, "party organization")
-			}
-			if method == string(domain.CoverageJoint) && (po.Kind != domain.KindJoint || n >= domain.MaxJointOrgs) {
-				return domain.Invalid("the joint branch cannot take it", domain.FieldError{Field: "party_org_id",
-					Reason: "rule 联合党支部: a joint branch covers at most 5 organizations"})
-			}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&partyOrgOrg{PartyOrgID: po.ID, USCC: uscc}).Error; err != nil {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&partyOrgOrg{PartyOrgID: partyOrgID, USCC: uscc}).Error; err != nil {
 				return translate(err, "party organization")
 			}
 		}
@@ -147,6 +146,63 @@ func (s *Store) AttachCoverage(ctx context.Context, actor, uscc, method, partyOr
 		return s.audit(ctx, tx, actor, "organization.coverage", "organization", uscc, o.RegionPath, map[string]string{"coverage": o.Coverage},
 			map[string]string{"coverage": coverage, "party_org_id": partyOrgID, "regional_org": regionalOrg})
 	})
+}
+
+// CheckAttachCoverage is AttachCoverage's rule, made before the officer's answer is accepted.
+func (s *Store) CheckAttachCoverage(ctx context.Context, uscc, method, partyOrgID string) error {
+	_, err := checkAttach(s.db.WithContext(ctx), uscc, method, partyOrgID)
+	return err
+}
+
+// checkAttach refuses an attachment AttachCoverage cannot record: a party organization that is
+// not active, and for a joint branch one that is not a joint branch 联合党支部 (a single
+// establishment's branch, say) or already covers MaxJointOrgs organizations.
+func checkAttach(tx *gorm.DB, uscc, method, partyOrgID string) (OrganizationRow, error) {
+	var o OrganizationRow
+	if err := tx.Where("uscc = ?", uscc).Take(&o).Error; err != nil {
+		return o, translate(err, "organization")
+	}
+	if partyOrgID == "" {
+		return o, nil
+	}
+	var po PartyOrg
+	if err := tx.Where("id = ? AND status = ?", partyOrgID, domain.PartyOrgActive).Take(&po).Error; err != nil {
+		return o, domain.Invalid("no such active party organization", domain.FieldError{Field: "party_org_id", Reason: "not an active party organization"})
+	}
+	if method != string(domain.CoverageJoint) {
+		return o, nil
+	}
+	if po.Kind != domain.KindJoint {
+		return o, domain.Invalid("the party organization is not a joint branch", domain.FieldError{Field: "party_org_id",
+			Reason: fmt.Sprintf("“%s”不是联合党支部，不能以联合党支部方式纳入", po.Name)})
+	}
+	var n int64
+	if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ? AND uscc <> ?", po.ID, uscc).Count(&n).Error; err != nil {
+		return o, translate(err, "party organization")
+	}
+	if n >= domain.MaxJointOrgs {
+		return o, domain.Invalid("the joint branch cannot take it", domain.FieldError{Field: "party_org_id",
+			Reason: fmt.Sprintf("rule 联合党支部: a joint branch covers at most %d organizations", domain.MaxJointOrgs)})
+	}
+	return o, nil
+}
+
+// CheckWorkCoverage is SetWorkCoverage's rule, made before the officer's answer is accepted:
+// the organization must exist (work coverage itself has no rule that data could break).
+func (s *Store) CheckWorkCoverage(ctx context.Context, uscc string) error {
+	return s.organizationExists(ctx, uscc)
+}
+
+// organizationExists answers ENOTFOUND for an organization the roster does not hold.
+func (s *Store) organizationExists(ctx context.Context, uscc string) error {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&OrganizationRow{}).Where("uscc = ?", uscc).Count(&n).Error; err != nil {
+		return translate(err, "organization")
+	}
+	if n == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "organization %s not found", uscc)
+	}
+	return nil
 }
 
 // SetWorkCoverage records work coverage: an instructor or liaison for an organization without

@@ -28,8 +28,10 @@ const (
 const (
 	// ErrTypeTaskClosed: the task is not open (the validator here, or the activities' store
 	// check: one error type, defined with the activities).
-	ErrTypeTaskClosed    = activities.ErrTypeTaskClosed
-	ErrTypeInvalidResult = "InvalidResult"
+	ErrTypeTaskClosed = activities.ErrTypeTaskClosed
+	// ErrTypeInvalidResult: the result breaks a rule (the validator's, or the data checks the
+	// CompleteTask activity makes again; one error type, defined with the activities).
+	ErrTypeInvalidResult = activities.ErrTypeInvalidResult
 	ErrTypeNotYours      = "NotYours" // the actor may not complete this task (NotBy)
 	// ErrTypeTaskNotReady: the task's row exists but the workflow has not yet taken in the
 	// activity that created it (a person was faster than the workflow task); retry shortly.
