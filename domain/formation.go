@@ -137,6 +137,7 @@ type Election struct {
 	Seats         int
 	Candidates    int
 	Elected       []Elected
+	HeldOn        string // YYYY-MM-DD, "" when not given
 }
 
 // ElectionContext is what the election is checked against: the application and the register.
@@ -146,6 +147,9 @@ type ElectionContext struct {
 	// Register maps the names in the member register to formal (true) or probationary; empty
 	// when the register was not filled in, and then names are not checked.
 	Register map[string]bool
+	// Today is the civil date (Asia/Shanghai, YYYY-MM-DD) the result is checked on, from the
+	// workflow's clock; "" checks no dates.
+	Today string
 }
 
 // CheckElection applies the election rules of domain.md §3, as acceptance.md states them over
@@ -211,11 +215,35 @@ func CheckElection(c ElectionContext, e Election, v *Validation) {
 			}
 		}
 	}
+	first := map[string]int{}
+	for i, p := range e.Elected {
+		name := strings.TrimSpace(p.Name)
+		if j, ok := first[name]; ok && name != "" {
+			v.Add(fmt.Sprintf("elected[%d].name", i), fmt.Sprintf("同一人不能当选两个职务：%s 已当选第 %d 位（elected[%d]）", name, j+1, j))
+			continue
+		}
+		first[name] = i
+	}
+	if e.HeldOn != "" && c.Today != "" && e.HeldOn > c.Today {
+		v.Add("held_on", fmt.Sprintf("选举日期 %s 晚于今天（%s），不能登记尚未举行的选举", e.HeldOn, c.Today))
+	}
 	if secretaries != 1 {
 		v.Add("elected", "exactly one secretary must be elected")
 	}
 	if deputies > 1 {
 		v.Add("elected", "at most one deputy secretary")
+	}
+}
+
+// CheckReport applies the dates of the election-result report 选举结果报告: the committee's
+// first meeting (分工) is held after the election it follows (heldOn, "" when the election gave
+// no date) and not after today (Asia/Shanghai, YYYY-MM-DD; "" checks nothing).
+func CheckReport(heldOn, today, firstMeetingOn string, v *Validation) {
+	if heldOn != "" && firstMeetingOn < heldOn {
+		v.Add("first_meeting_on", fmt.Sprintf("第一次支委会日期 %s 早于选举日期 %s：支委会分工在选举之后", firstMeetingOn, heldOn))
+	}
+	if today != "" && firstMeetingOn > today {
+		v.Add("first_meeting_on", fmt.Sprintf("第一次支委会日期 %s 晚于今天（%s），不能报告尚未召开的会议", firstMeetingOn, today))
 	}
 }
 

@@ -89,3 +89,57 @@ func TestUpgradePrompt(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckElectionPersonsAndDates(t *testing.T) {
+	c := domain.ElectionContext{FormalMembers: 5, Today: "2026-11-26"}
+	e := func(heldOn string, names ...string) domain.Election {
+		el := domain.Election{VotingMembers: 5, Present: 5, Seats: len(names), Candidates: len(names), HeldOn: heldOn}
+		for i, n := range names {
+			post := "secretary"
+			if i > 0 {
+				post = "deputy_secretary"
+			}
+			el.Elected = append(el.Elected, domain.Elected{Name: n, Post: post, Votes: 5})
+		}
+		return el
+	}
+	tests := []struct {
+		name   string
+		c      domain.ElectionContext
+		e      domain.Election
+		fields string
+	}{
+		{"OKHeldToday", c, e("2026-11-26", "张三", "李四"), ""},
+		{"OKUndated", c, e("", "张三"), ""},
+		{"ErrSamePersonTwoPosts", c, e("2026-11-25", "张三", " 张三"), "elected[1].name"},
+		{"ErrHeldInFuture", c, e("2026-11-27", "张三"), "held_on"},
+		{"OKNoTodayChecksNoDate", domain.ElectionContext{FormalMembers: 5}, e("2027-01-01", "张三"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v domain.Validation
+			domain.CheckElection(tt.c, tt.e, &v)
+			if got := fields(v); got != tt.fields {
+				t.Fatalf("fields %q, want %q (%v)", got, tt.fields, v.Err("x"))
+			}
+		})
+	}
+}
+
+func TestCheckReport(t *testing.T) {
+	tests := []struct{ name, heldOn, today, first, fields string }{
+		{"OKSameDay", "2026-11-20", "2026-11-26", "2026-11-20", ""},
+		{"OKUndatedElection", "", "2026-11-26", "2026-11-01", ""},
+		{"ErrFirstMeetingBeforeElection", "2026-11-20", "2026-11-26", "2026-11-19", "first_meeting_on"},
+		{"ErrFirstMeetingInFuture", "2026-11-20", "2026-11-26", "2026-11-27", "first_meeting_on"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v domain.Validation
+			domain.CheckReport(tt.heldOn, tt.today, tt.first, &v)
+			if got := fields(v); got != tt.fields {
+				t.Fatalf("fields %q, want %q (%v)", got, tt.fields, v.Err("x"))
+			}
+		})
+	}
+}

@@ -217,7 +217,7 @@ type ElectionResult struct {
 
 // Domain returns the result for the election rules.
 func (r ElectionResult) Domain() domain.Election {
-	return domain.Election{VotingMembers: r.VotingMembers, Present: r.Present, Seats: r.Seats, Candidates: r.Candidates, Elected: r.Elected}
+	return domain.Election{VotingMembers: r.VotingMembers, Present: r.Present, Seats: r.Seats, Candidates: r.Candidates, Elected: r.Elected, HeldOn: r.HeldOn}
 }
 
 const electionSchema = `{"type":"object","required":["voting_members","present","seats","candidates","elected"],"additionalProperties":false,

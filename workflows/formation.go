@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/forms"
 )
@@ -181,7 +182,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			out, err := tasks.Ask(ctx, TaskRequest{
 				Step: fmt.Sprintf("election/%d", round), Kind: "formation.election", Subject: lead, Title: "党员大会选举：录入选举结果",
 				UnitID: in.UnitID, Role: domain.RoleSecretary, DueWorkingDays: electionWorkingDays,
-				Check: func(raw json.RawMessage) error { return checkElection(ectx, raw) },
+				Check: func(raw json.RawMessage) error { return checkElection(ctx, ectx, raw) },
 			})
 			if err != nil {
 				return FormationOutcome{}, err
@@ -200,6 +201,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			out, err = tasks.Ask(ctx, TaskRequest{
 				Step: fmt.Sprintf("report/%d", round), Kind: "formation.report", Subject: lead, Title: "选举结果报告（第一次支委会分工）",
 				UnitID: in.UnitID, Role: domain.RoleSecretary, DueWorkingDays: reportWorkingDays,
+				Check: func(raw json.RawMessage) error { return checkReport(ctx, el.HeldOn, raw) },
 			})
 			if err != nil {
 				return FormationOutcome{}, err
@@ -325,13 +327,33 @@ func checkApproval(kind domain.PartyOrgKind, raw json.RawMessage) error {
 	return v.Err("the approval is not valid")
 }
 
-func checkElection(c domain.ElectionContext, raw json.RawMessage) error {
+// checkElection applies the election rules on the workflow's today (a validator, so a result
+// dated in the future is refused before it enters history).
+func checkElection(ctx workflow.Context, c domain.ElectionContext, raw json.RawMessage) error {
 	var r forms.ElectionResult
 	//workflowcheck:ignore
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return err
 	}
 	var v domain.Validation
+	c.Today = shanghaiToday(ctx)
 	domain.CheckElection(c, r.Domain(), &v)
 	return v.Err("the election breaks the rules")
+}
+
+// checkReport applies the report's dates against the election just taken (heldOn) and today.
+func checkReport(ctx workflow.Context, heldOn string, raw json.RawMessage) error {
+	var r forms.ReportResult
+	//workflowcheck:ignore
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return err
+	}
+	var v domain.Validation
+	domain.CheckReport(heldOn, shanghaiToday(ctx), r.FirstMeetingOn, &v)
+	return v.Err("the election-result report breaks the rules")
+}
+
+// shanghaiToday is the workflow's current civil date in Asia/Shanghai (YYYY-MM-DD).
+func shanghaiToday(ctx workflow.Context) string {
+	return workflow.Now(ctx).In(calendar.Shanghai).Format(time.DateOnly)
 }

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"tandem/activities"
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/workflows"
 )
@@ -183,13 +184,18 @@ const (
 	branchApp  = `{"kind":"branch","formal_members":3,"probationary_members":1,"committee":false}`
 	approve    = `{"decision":"approve","reference":"某党委〔2026〕1号"}`
 	election3  = `{"voting_members":3,"present":3,"seats":1,"candidates":1,"elected":[{"name":"张三","post":"secretary","votes":3}]}`
-	report     = `{"first_meeting_on":"2026-12-10"}`
 	filing     = `{"reference":"组备〔2026〕9号"}`
 	officerZS  = `[{"name":"张三","post":"secretary"}]`
 	uscc       = "91350100M000100Y43"
 	townshipA  = "unit-a"
 	countyUnit = "unit-county"
 )
+
+func shanghaiDate(t time.Time) string { return t.In(calendar.Shanghai).Format(time.DateOnly) }
+
+// report holds the first committee meeting on the day the tests start: not before the election
+// (held the same day, or undated) and not in the future.
+var report = `{"first_meeting_on":"` + shanghaiDate(start) + `"}`
 
 var branchInput = workflows.FormationInput{FormationID: "f1", Kind: domain.KindBranch, Organizations: []string{uscc},
 	UnitID: townshipA, ParentUnitID: countyUnit}
@@ -295,8 +301,20 @@ func TestFormationElectionRules(t *testing.T) {
 		refused(t, "elected[1].name", "预备党员"))
 	answer(t, env, 3*h+4*time.Minute, "election/1", "sec-a", `{"voting_members":3,"present":3,"seats":3,"candidates":3,"elected":[{"name":"张三","post":"secretary","votes":3}]}`,
 		refused(t, "seats", "支委会"))
-	// Then met.
-	answer(t, env, 4*h, "election/1", "sec-a", `{"voting_members":3,"present":3,"seats":2,"candidates":2,"elected":[{"name":"张三","post":"secretary","votes":3},{"name":"李四","post":"deputy_secretary","votes":2}]}`, nil)
+	// SamePersonTwoPosts: 张三 elected secretary and deputy.
+	answer(t, env, 3*h+5*time.Minute, "election/1", "sec-a", `{"voting_members":3,"present":3,"seats":2,"candidates":2,"elected":[{"name":"张三","post":"secretary","votes":3},{"name":" 张三","post":"deputy_secretary","votes":3}]}`,
+		refused(t, "elected[1].name", "同一人不能当选两个职务"))
+	// HeldInFuture: the day after the workflow's today (Shanghai).
+	today, tomorrow, yesterday := shanghaiDate(start), shanghaiDate(start.Add(day)), shanghaiDate(start.Add(-day))
+	answer(t, env, 3*h+6*time.Minute, "election/1", "sec-a", `{"voting_members":3,"present":3,"seats":1,"candidates":1,"held_on":"`+tomorrow+`","elected":[{"name":"张三","post":"secretary","votes":3}]}`,
+		refused(t, "held_on", tomorrow, "晚于今天"))
+	// Then met, held today.
+	answer(t, env, 4*h, "election/1", "sec-a", `{"voting_members":3,"present":3,"seats":2,"candidates":2,"held_on":"`+today+`","elected":[{"name":"张三","post":"secretary","votes":3},{"name":"李四","post":"deputy_secretary","votes":2}]}`, nil)
+	// FirstMeetingBeforeElection, and a first meeting still to come.
+	answer(t, env, 4*h+30*time.Minute, "report/1", "sec-a", `{"first_meeting_on":"`+yesterday+`"}`,
+		refused(t, "first_meeting_on", "早于选举日期", today))
+	answer(t, env, 4*h+31*time.Minute, "report/1", "sec-a", `{"first_meeting_on":"`+tomorrow+`"}`,
+		refused(t, "first_meeting_on", "晚于今天"))
 	answer(t, env, 5*h, "report/1", "sec-a", report, nil)
 	answer(t, env, 6*h, "confirmation/1", "off-a", approve, nil)
 	answer(t, env, 7*h, "filing", "off-county", filing, nil)

@@ -282,7 +282,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				Step: fmt.Sprintf("reelection/%d/%d", term, round), Kind: "party_org.reelection", Subject: in.Lead,
 				Title:  "换届选举（任期届满：" + st.TermDueAt.In(calendar.Shanghai).Format(time.DateOnly) + "）",
 				UnitID: in.UnitID, Role: domain.RoleSecretary, DueMonths: ReelectionLeadMonths, RemindWorkingDays: 10,
-				Check: func(raw json.RawMessage) error { return checkElection(ectx, raw) },
+				Check: func(raw json.RawMessage) error { return checkElection(ctx, ectx, raw) },
 			})
 			if err != nil {
 				return err
