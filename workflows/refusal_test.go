@@ -64,3 +64,31 @@ func TestTasksRefusedOnCompletionStaysOpen(t *testing.T) {
 		t.Fatalf("CompleteTask ran %d times, want 2", calls)
 	}
 }
+
+// TestPartyOrgReelectionRules: a re-election electing one person to two posts, or dated after
+// the workflow's today (Shanghai), is refused by the validator naming the field; the task stays
+// open and a valid result is then taken.
+func TestPartyOrgReelectionRules(t *testing.T) {
+	env, f := formationEnv(t)
+	due := start.AddDate(3, 0, 0)
+	open := due.AddDate(0, -workflows.ReelectionLeadMonths, 0).Sub(start)
+	tomorrow := shanghaiDate(start.Add(open + 30*time.Minute + day))
+	answer(t, env, open+30*time.Minute, "reelection/1/1", "sec-a",
+		`{"voting_members":3,"present":3,"seats":2,"candidates":2,"elected":[{"name":"张三","post":"secretary","votes":3},{"name":"张三","post":"deputy_secretary","votes":3}]}`,
+		refused(t, "elected[1].name", "同一人不能当选两个职务"))
+	answer(t, env, open+31*time.Minute, "reelection/1/1", "sec-a",
+		`{"voting_members":3,"present":3,"seats":1,"candidates":1,"held_on":"`+tomorrow+`","elected":[{"name":"张三","post":"secretary","votes":3}]}`,
+		refused(t, "held_on", tomorrow))
+	answer(t, env, open+1*h, "reelection/1/1", "sec-a", election3, nil)
+	answer(t, env, open+2*h, "reelection-review/1/1", "off-a", approve, nil)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalDissolve, workflows.DissolveRequest{Key: "k", Source: "superior", Actor: "off-a", Reason: "单位注销"})
+	}, open+3*h)
+	env.ExecuteWorkflow(workflows.PartyOrgWorkflow, partyOrgInput(due))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if f.terms != 1 {
+		t.Fatalf("terms %d after the re-election", f.terms)
+	}
+}
