@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -68,11 +69,20 @@ func TestCensusEndToEnd(t *testing.T) {
 		if assign["subject"] != lost {
 			t.Fatalf("assign task %v", assign)
 		}
-		if status, out := offCounty.call("POST", "/tasks/"+assign["id"].(string)+"/complete",
-			map[string]any{"result": map[string]any{"unit_id": "nonexistent", "reason": "x"}}); status != 200 {
-			t.Fatalf("assign to a bad unit: %d %v", status, out)
+		// A unit that cannot be responsible (none, or an industry committee) is refused before it
+		// is accepted: 422 naming unit_id, the same task still open, nothing asked again.
+		committee := admin.unit("青山县非公企业党委", "industry", "committee", nil)
+		for _, bad := range []string{"nonexistent", committee} {
+			status, out := offCounty.call("POST", "/tasks/"+assign["id"].(string)+"/complete",
+				map[string]any{"result": map[string]any{"unit_id": bad, "reason": "x"}})
+			if status != 422 || !strings.Contains(fmt.Sprint(out["errors"]), "unit_id") {
+				t.Fatalf("assign to %s: %d %v, want 422 naming unit_id", bad, status, out)
+			}
 		}
-		doTask(t, offCounty, nextTask(t, offCounty, "census.assign"), map[string]any{"unit_id": townB, "reason": "实地核实位于南湖镇"})
+		if again := nextTask(t, offCounty, "census.assign"); again["id"] != assign["id"] || again["status"] != "open" {
+			t.Fatalf("after the refusals the assign task is %v", again)
+		}
+		doTask(t, offCounty, assign, map[string]any{"unit_id": townB, "reason": "实地核实位于南湖镇"})
 
 		var tasksA []any
 		waitFor(t, func() bool {

@@ -84,19 +84,20 @@ func TestCyclesEndToEnd(t *testing.T) {
 		if items := liaisonCivil.must(200, "GET", "/tasks?kind=delivery.upload", nil)["items"].([]any); len(items) != 0 {
 			t.Fatalf("a department no source is mapped to got %v", items)
 		}
-		// The market liaison names the tax import: refused, asked again.
+		// The market liaison names the tax import (someone else's): refused before it is accepted,
+		// 422 naming import_id, the same task still open.
 		first := nextTask(t, liaisonMarket, "delivery.upload")
-		doTask(t, liaisonMarket, first, map[string]any{"import_id": taxImport})
-		var second map[string]any
-		waitFor(t, func() bool {
-			items := liaisonMarket.must(200, "GET", "/tasks?kind=delivery.upload", nil)["items"].([]any)
-			if len(items) == 1 && items[0].(map[string]any)["id"] != first["id"] {
-				second = items[0].(map[string]any)
-			}
-			return second != nil
-		})
+		liaisonMarket.must(200, "POST", "/tasks/"+first["id"].(string)+"/claim", nil)
+		if status, out := liaisonMarket.call("POST", "/tasks/"+first["id"].(string)+"/complete",
+			map[string]any{"result": map[string]any{"import_id": taxImport}}); status != 422 || !strings.Contains(fmt.Sprint(out["errors"]), "import_id") {
+			t.Fatalf("delivering someone else's import: %d %v, want 422 naming import_id", status, out)
+		}
+		if items := liaisonMarket.must(200, "GET", "/tasks?kind=delivery.upload", nil)["items"].([]any); len(items) != 1 ||
+			items[0].(map[string]any)["id"] != first["id"] || items[0].(map[string]any)["status"] != "claimed" {
+			t.Fatalf("after the refusal the delivery tasks are %v", items)
+		}
 		marketImport := liaisonMarket.upload("market", marketFile)["id"].(string)
-		doTask(t, liaisonMarket, second, map[string]any{"import_id": marketImport})
+		liaisonMarket.must(200, "POST", "/tasks/"+first["id"].(string)+"/complete", map[string]any{"result": map[string]any{"import_id": marketImport}})
 
 		waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+id, nil)["status"] == "done" })
 		period := admin.must(200, "GET", "/periods/"+id, nil)
