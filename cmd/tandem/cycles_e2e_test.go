@@ -13,7 +13,7 @@ import (
 )
 
 // TestCyclesEndToEnd triggers the monthly cycle for a past period through the API: the
-// departments' liaisons deliver (one names another's import first and is asked again), the
+// departments' liaisons deliver (one names another's import first and is refused with 422), the
 // county's bulletin matches a hand count, downloads as XLSX and prints, and the county's officer
 // acknowledges it. Running the period again starts nothing new.
 func TestCyclesEndToEnd(t *testing.T) {
