@@ -183,7 +183,7 @@ func TestEmbeddedFormation(t *testing.T) {
 	step("formation.application", app)
 	step("formation.approval", `{"decision":"approve"}`)
 	step("formation.election", `{"voting_members":3,"present":3,"seats":1,"candidates":1,"elected":[{"name":"张三","post":"secretary","votes":3}]}`)
-	step("formation.report", `{"first_meeting_on":"2026-12-01"}`)
+	step("formation.report", `{"first_meeting_on":"2025-01-06"}`) // a past date: a first meeting after today is refused
 	step("formation.confirmation", `{"decision":"approve"}`)
 	step("formation.filing", `{"reference":"备〔2026〕1号"}`)
 	var out workflows.FormationOutcome
