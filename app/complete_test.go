@@ -94,29 +94,6 @@ func (f *refusalFixture) task(t *testing.T, nt store.NewTask) domain.Task {
 	return task
 }
 
-// importOf uploads an empty market extract as p and merges it.
-func (f *refusalFixture) importOf(t *testing.T, p domain.Principal) store.RosterImport {
-	t.Helper()
-	ctx := context.Background()
-	imp, err := f.st.CreateImport(ctx, p, "market", "market.csv", strings.NewReader("x"), 1<<20, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.st.StartImport(ctx, imp.ID); err != nil {
-		t.Fatal(err)
-	}
-	stager := f.st.NewStager(ctx, imp)
-	if err := stager.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	stager.Close()
-	done, err := f.st.MergeImportGated(ctx, imp.ID, store.ParseCounts{}, 1)
-	if err != nil || done.Status != store.ImportDone {
-		t.Fatalf("merge %+v %v", done, err)
-	}
-	return done
-}
-
 // TestCompleteRefusesBeforeAccepting: an answer its workflow would refuse after completion is
 // refused by Tasks.Complete with 422 naming the field; the task stays open and no Update is
 // sent, so nothing enters workflow history. A valid answer is sent.
@@ -126,13 +103,13 @@ func TestCompleteRefusesBeforeAccepting(t *testing.T) {
 		f := newRefusalFixture(t, st)
 		opens := *f.now
 		*f.now = opens.Add(-4 * 24 * time.Hour)
-		early := f.importOf(t, f.liaison) // before the window opened
+		early := storetest.MergedImport(t, st, f.liaison, "market", "market.csv") // before the window opened
 		*f.now = opens
 		if _, _, err := st.OpenPeriod(ctx, "monthly", "2026-11", "schedule", "schedule", opens, opens.Add(5*24*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		*f.now = opens.Add(time.Hour)
-		others, own := f.importOf(t, f.otherLiaison), f.importOf(t, f.liaison)
+		others, own := storetest.MergedImport(t, st, f.otherLiaison, "market", "market.csv"), storetest.MergedImport(t, st, f.liaison, "market", "market.csv")
 
 		attach := f.task(t, store.NewTask{Kind: "coverage.attach", Subject: f.uscc, WorkflowID: "verify/" + f.uscc, UnitID: f.town.ID, Role: domain.RoleOfficer})
 		assign := f.task(t, store.NewTask{Kind: "census.assign", Subject: f.uscc, WorkflowID: "verify/x/" + f.uscc, UnitID: f.county.ID, Role: domain.RoleOfficer})

@@ -11,29 +11,6 @@ import (
 	"tandem/store/storetest"
 )
 
-// deliveredImport uploads and merges an empty market extract as the liaison, at the store's now.
-func deliveredImport(t *testing.T, st *store.Store, liaison domain.Principal) store.RosterImport {
-	t.Helper()
-	ctx := context.Background()
-	imp, err := st.CreateImport(ctx, liaison, "market", "market-"+st.Now().Format("0102")+".csv", strings.NewReader("x"), 1<<20, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.StartImport(ctx, imp.ID); err != nil {
-		t.Fatal(err)
-	}
-	stager := st.NewStager(ctx, imp)
-	if err := stager.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	stager.Close()
-	done, err := st.MergeImportGated(ctx, imp.ID, store.ParseCounts{}, 1)
-	if err != nil || done.Status != store.ImportDone {
-		t.Fatalf("merge %+v %v", done, err)
-	}
-	return done
-}
-
 func TestCheckDeliveryRefusesImportFromBeforeWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -43,13 +20,13 @@ func TestCheckDeliveryRefusesImportFromBeforeWindow(t *testing.T) {
 		st.Now = func() time.Time { return now }
 		_, a, _, _ := nets(t, st)
 		market, _, liaison, _, _ := departments(t, st, a)
-		early := deliveredImport(t, st, liaison) // October's extract, uploaded before the window
+		early := storetest.MergedImport(t, st, liaison, "market", "market-oct.csv") // October's extract, uploaded before the window
 		now = opens.Add(time.Hour)
 		p, _, err := st.OpenPeriod(ctx, "monthly", "2026-11", "schedule", "schedule", opens, opens.Add(5*24*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		onTime := deliveredImport(t, st, liaison)
+		onTime := storetest.MergedImport(t, st, liaison, "market", "market-nov.csv")
 
 		t.Run("ErrImportFromBeforeWindow", func(t *testing.T) {
 			for name, err := range map[string]error{

@@ -84,25 +84,15 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 		}
 		imports := map[string]store.RosterImport{}
 		upload := func(name string, p domain.Principal) {
-			imp, err := st.CreateImport(ctx, p, "market", name+".csv", strings.NewReader("x"), 1<<20, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			imports[name] = imp
-			if name == "pending" {
+			if name == "pending" { // uploaded, not merged
+				imp, err := st.CreateImport(ctx, p, "market", name+".csv", strings.NewReader("x"), 1<<20, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				imports[name] = imp
 				return
 			}
-			if err := st.StartImport(ctx, imp.ID); err != nil {
-				t.Fatal(err)
-			}
-			stager := st.NewStager(ctx, imp)
-			if err := stager.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			stager.Close()
-			if imports[name], err = st.MergeImportGated(ctx, imp.ID, store.ParseCounts{}, 1); err != nil {
-				t.Fatal(err)
-			}
+			imports[name] = storetest.MergedImport(t, st, p, "market", name+".csv")
 		}
 		opens := now
 		now = opens.Add(-48 * time.Hour)
