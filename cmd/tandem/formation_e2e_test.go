@@ -75,6 +75,8 @@ func TestFormationEndToEnd(t *testing.T) {
 		if testclock.Shifted() && created.In(calendar.Shanghai).Format(time.DateOnly) != testclock.Day(time.Now()).In(calendar.Shanghai).Format(time.DateOnly) {
 			t.Fatalf("TANDEM_TEST_CLOCK did not reach the binary: the approval was created %v", created)
 		}
+		// The election and the first meeting are dated the server's today (a date after it is refused).
+		today := created.In(calendar.Shanghai).Format(time.DateOnly)
 		due, _ := time.Parse(time.RFC3339, approval["due_at"].(string))
 		if wantDue, _ := time.Parse(time.RFC3339, want["due_at"].(string)); due.IsZero() || !due.Equal(wantDue) {
 			t.Fatalf("approval due %v, want one calendar month after %v: %v", approval["due_at"], approval["created_at"], want["due_at"])
@@ -155,9 +157,9 @@ func TestFormationEndToEnd(t *testing.T) {
 		if got := sec.must(200, "GET", "/tasks/"+election["id"].(string), nil); got["status"] != "claimed" {
 			t.Fatalf("after refusals the election task is %v", got["status"])
 		}
-		doTask(t, sec, election, map[string]any{"voting_members": 3, "present": 3, "seats": 2, "candidates": 2, "held_on": "2026-12-01",
+		doTask(t, sec, election, map[string]any{"voting_members": 3, "present": 3, "seats": 2, "candidates": 2, "held_on": today,
 			"elected": []map[string]any{{"name": "张三", "post": "secretary", "votes": 3}, {"name": "李四", "post": "deputy_secretary", "votes": 2}}})
-		doTask(t, sec, nextTask(t, sec, "formation.report"), map[string]any{"first_meeting_on": "2026-12-01"})
+		doTask(t, sec, nextTask(t, sec, "formation.report"), map[string]any{"first_meeting_on": today})
 		doTask(t, off, nextTask(t, off, "formation.confirmation"), map[string]any{"decision": "approve"})
 		filing := nextTask(t, offCounty, "formation.filing")
 		if filing["unit_id"] != county {

@@ -27,7 +27,7 @@ func MergedImport(t testing.TB, st *store.Store, p domain.Principal, source, fil
 	}
 	stager.Close()
 	done, err := st.MergeImportGated(ctx, imp.ID, store.ParseCounts{}, 1)
-	if err != nil || done.Status != store.ImportDone {
+	if err != nil || done.Status != domain.ImportDone {
 		t.Fatalf("merge %+v %v", done, err)
 	}
 	return done
