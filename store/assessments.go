@@ -183,7 +183,7 @@ func (s *Store) Metrics(ctx context.Context, unitID string, from, to time.Time) 
 	if u.Net == string(domain.NetIndustry) {
 		region, industry = "", u.Path
 	}
-	r, err := s.areaFigures(ctx, region, industry, s.Now())
+	r, err := s.areaFigures(ctx, figureArea{Region: region, Industry: industry}, s.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -15,11 +15,11 @@ import (
 // in the roster (not missing) that neither the last visit nor the registration status says
 // have stopped: the denominator of every rate.
 type CoverageCounts struct {
-	Operating int
-	Single    int
-	Joint     int
-	Regional  int
-	Work      int
+	Operating int `json:"operating"`
+	Single    int `json:"single"`
+	Joint     int `json:"joint"`
+	Regional  int `json:"regional"`
+	Work      int `json:"work"`
 }
 
 func (c *CoverageCounts) add(o CoverageCounts) {
@@ -48,8 +48,7 @@ func coverageSelect(unitCol string) string {
 		SUM(CASE WHEN coverage = 'joint' THEN 1 ELSE 0 END) AS joint,
 		SUM(CASE WHEN coverage = 'regional' THEN 1 ELSE 0 END) AS regional,
 		SUM(CASE WHEN coverage = 'work' THEN 1 ELSE 0 END) AS work
-		FROM organizations WHERE ` + unitCol + ` IS NOT NULL AND NOT missing
-		AND COALESCE(visited_operating, operating, TRUE) GROUP BY ` + unitCol
+		FROM organizations o WHERE ` + unitCol + ` IS NOT NULL AND ` + countedOperating("o") + ` GROUP BY ` + unitCol
 }
 
 // liveCounts counts now, per responsible unit on each net.

@@ -98,13 +98,16 @@ func TestBulletinAgainstAHandCount(t *testing.T) {
 			if (r.PreviousRate == nil) != (w.PreviousRate == nil) || (r.PreviousRate != nil && *r.PreviousRate != *w.PreviousRate) {
 				t.Fatalf("%s: previous rate %v, want %v", w.Name, r.PreviousRate, w.PreviousRate)
 			}
-			r.PreviousRate, w.PreviousRate = nil, nil
+			if r.Coverage != domain.RateOf(r.Single+r.Joint, r.Operating) {
+				t.Fatalf("%s: rate %+v is not (single + joint) / operating", w.Name, r.Coverage)
+			}
+			r.PreviousRate, w.PreviousRate, r.Previous, r.Coverage, r.Kind = nil, nil, nil, domain.Rate{}, ""
 			if r != w {
 				t.Fatalf("row %+v, want %+v", r, w)
 			}
 		}
 		again, err := st.MakeBulletin(ctx, p.ID, county.ID, "2026-10", "2026-09")
-		if err != nil || again.Total.Organizations != 5 || !again.AsOf.Equal(got.AsOf) {
+		if err != nil || again.Total.Organizations != 5 || !again.AsOf.At.Equal(got.AsOf.At) {
 			t.Fatalf("the bulletin made again %+v %v", again.Total, err)
 		}
 	})
