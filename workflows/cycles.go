@@ -205,6 +205,13 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 			return err
 		}
 	}
+	// The bulletin is the state when the window closed (docs/figures.md): when every delivery
+	// came in early, wait for the close; histories from before made it at once.
+	if workflow.GetVersion(ctx, "bulletin-at-window-close", workflow.DefaultVersion, 1) == 1 {
+		if err := sleepUntil(ctx, in.ClosesAt); err != nil {
+			return err
+		}
+	}
 	var counties []string
 	if err := workflow.ExecuteActivity(ctx, a.MakeBulletins, activities.BulletinInput{PeriodID: in.PeriodID, Period: in.Period}).Get(ctx, &counties); err != nil {
 		return err
@@ -241,6 +248,13 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 // the approved analysis is published.
 func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish func(string, map[string]any) error) error {
 	var a *activities.Activities
+	// The quarter's figures are the state when its window closed (the last month's data is in):
+	// wait for the close; histories from before made them when the period opened.
+	if workflow.GetVersion(ctx, "analysis-at-window-close", workflow.DefaultVersion, 1) == 1 {
+		if err := sleepUntil(ctx, in.ClosesAt); err != nil {
+			return err
+		}
+	}
 	var counties []activities.AnalysisInfo
 	if err := workflow.ExecuteActivity(ctx, a.MakeAnalyses, in.PeriodID, in.Period).Get(ctx, &counties); err != nil {
 		return err
@@ -288,4 +302,12 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 		return err
 	}
 	return finish(string(domain.PeriodDone), map[string]any{"analyses": len(counties)})
+}
+
+// sleepUntil waits until t on the workflow's clock (nothing when t has passed or is zero).
+func sleepUntil(ctx workflow.Context, t time.Time) error {
+	if d := t.Sub(workflow.Now(ctx)); !t.IsZero() && d > 0 {
+		return workflow.Sleep(ctx, d)
+	}
+	return nil
 }
