@@ -342,7 +342,7 @@ func roundInfos(rounds []store.CensusRound) []RoundInfo {
 }
 
 func issueOf(i roster.Issue, severity string) store.ImportIssue {
-	return store.ImportIssue{Row: i.Row, Field: string(i.Field), Severity: severity, Reason: i.Reason, Message: i.Message, Raw: i.Raw}
+	return store.ImportIssue{Row: i.Row, Field: string(i.Field), Severity: severity, Reason: i.Reason, Message: i.Message, Raw: i.Raw, Name: i.Name}
 }
 
 // FailImport records that an import failed for good.

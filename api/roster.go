@@ -129,6 +129,7 @@ type issueResponse struct {
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
 	Raw     string `json:"raw"`
+	Name    string `json:"name"` // the row's organization name, when the file gives one
 }
 
 // importRejects lists rejected rows (or, with severity=warning, cell warnings); with
@@ -149,7 +150,7 @@ func (s *Server) importRejects(c *gin.Context) {
 		c.Status(http.StatusOK)
 		_, _ = c.Writer.WriteString("\uFEFF")
 		w := csv.NewWriter(c.Writer)
-		_ = w.Write([]string{"行号", "字段", "原因代码", "原因", "原始内容"})
+		_ = w.Write([]string{"行号", "名称", "字段", "原因代码", "原因", "原始内容"})
 		page := store.Page{Limit: domain.MaxPageSize}
 		for {
 			items, next, err := s.Store.ImportIssues(c.Request.Context(), imp.ID, severity, page)
@@ -157,7 +158,7 @@ func (s *Server) importRejects(c *gin.Context) {
 				return // headers are sent; the truncated file shows the failure
 			}
 			for _, i := range items {
-				_ = w.Write([]string{strconv.Itoa(i.Row), i.Field, i.Reason, i.Message, roster.Neutralize(i.Raw)})
+				_ = w.Write([]string{strconv.Itoa(i.Row), roster.Neutralize(i.Name), i.Field, i.Reason, i.Message, roster.Neutralize(i.Raw)})
 			}
 			if next == "" {
 				break
@@ -179,7 +180,7 @@ func (s *Server) importRejects(c *gin.Context) {
 	}
 	out := make([]issueResponse, len(items))
 	for i, it := range items {
-		out[i] = issueResponse{Row: it.Row, Field: it.Field, Reason: it.Reason, Message: it.Message, Raw: it.Raw}
+		out[i] = issueResponse{Row: it.Row, Field: it.Field, Reason: it.Reason, Message: it.Message, Raw: it.Raw, Name: it.Name}
 	}
 	c.JSON(http.StatusOK, list(out, next))
 }

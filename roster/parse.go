@@ -36,6 +36,7 @@ type Issue struct {
 	Reason  string // code, e.g. uscc_checksum, employees_unreadable
 	Message string // Chinese, for people
 	Raw     string // the cell as read
+	Name    string // the row's organization name (clipped), so a rejected code still says whose it is
 }
 
 // Reasons of warnings.
@@ -185,6 +186,14 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 		}
 	}
 	sortIssues(warnings)
+	nameCell, _ := p.cell(row, FieldName)
+	name := Clip(cleanText(nameCell))
+	named := func(is []Issue) []Issue {
+		for i := range is {
+			is[i].Name = name
+		}
+		return is
+	}
 	raw, _ := p.cell(row, FieldUSCC)
 	code, err := domain.ParseUSCC(raw)
 	if err != nil {
@@ -193,7 +202,8 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 		if errors.As(err, &ue) {
 			reason = ue.Reason
 		}
-		return Record{}, &Issue{Row: row.Number, Field: FieldUSCC, Reason: reason, Message: domain.USCCReasonLabel(reason), Raw: Clip(raw)}, warnings
+		return Record{}, &Issue{Row: row.Number, Field: FieldUSCC, Reason: reason, Message: domain.USCCReasonLabel(reason), Raw: Clip(raw), Name: name},
+			named(warnings)
 	}
 	rec := Record{Row: row.Number, USCC: code}
 	text := func(f Field) string {
@@ -231,7 +241,7 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 			rec.PartyOrg = "no"
 		}
 	}
-	return rec, nil, warnings
+	return rec, nil, named(warnings)
 }
 
 // sortIssues orders a row's warnings by field, so that the output does not follow map order.

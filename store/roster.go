@@ -232,14 +232,14 @@ func (s *Store) ImportIssues(ctx context.Context, importID, severity string, pag
 	var rows []struct {
 		RowNumber                        int
 		Field, Severity, Reason, Message string
-		Raw                              string
+		Raw, Name                        string
 	}
 	if err := q.Order("row_number, field").Limit(page.limit() + 1).Find(&rows).Error; err != nil {
 		return nil, "", translate(err, "import issues")
 	}
 	out := make([]ImportIssue, len(rows))
 	for i, r := range rows {
-		out[i] = ImportIssue{Row: r.RowNumber, Field: r.Field, Severity: r.Severity, Reason: r.Reason, Message: r.Message, Raw: r.Raw}
+		out[i] = ImportIssue{Row: r.RowNumber, Field: r.Field, Severity: r.Severity, Reason: r.Reason, Message: r.Message, Raw: r.Raw, Name: r.Name}
 	}
 	out, next := nextCursor(out, page, func(i ImportIssue) string { return strconv.Itoa(i.Row) })
 	return out, next, nil

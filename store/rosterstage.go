@@ -101,6 +101,7 @@ type ImportIssue struct {
 	Reason   string
 	Message  string
 	Raw      string
+	Name     string // the row's organization name
 }
 
 // Stager writes an import's rows into its staging table and its issues into roster_issues.
@@ -287,7 +288,7 @@ func (st *Stager) flushSQLite() error {
 	return err
 }
 
-var issueColumns = []string{"import_id", "row_number", "field", "severity", "reason", "message", "raw"}
+var issueColumns = []string{"import_id", "row_number", "field", "severity", "reason", "message", "raw", "name"}
 
 func (st *Stager) flushIssues() error {
 	if len(st.issues) == 0 {
@@ -295,7 +296,7 @@ func (st *Stager) flushIssues() error {
 	}
 	vals := make([][]any, len(st.issues))
 	for i, r := range st.issues {
-		vals[i] = []any{st.imp.ID, int32(r.Row), r.Field, r.Severity, r.Reason, r.Message, r.Raw}
+		vals[i] = []any{st.imp.ID, int32(r.Row), r.Field, r.Severity, r.Reason, r.Message, r.Raw, r.Name}
 	}
 	st.issues = st.issues[:0]
 	return st.s.copyRows(st.ctx, "roster_issues", issueColumns, vals)
