@@ -228,7 +228,7 @@ type LockInput struct {
 	Actor        string
 }
 
-// LockAssessment computes the data metrics, scores the marks under the assessment's scheme
+// LockAssessment computes the data metrics (as of the half year's close), scores the marks under the assessment's scheme
 // version and locks the outcome.
 func (a *Activities) LockAssessment(ctx context.Context, in LockInput) (domain.Outcome, error) {
 	as, err := a.Store.AssessmentByID(ctx, in.AssessmentID)
@@ -239,12 +239,12 @@ func (a *Activities) LockAssessment(ctx context.Context, in LockInput) (domain.O
 	if err != nil {
 		return domain.Outcome{}, err
 	}
-	metrics, err := a.Store.Metrics(ctx, in.UnitID, in.From, in.To)
+	metrics, asOf, err := a.Store.Metrics(ctx, in.UnitID, in.From, in.To)
 	if err != nil {
 		return domain.Outcome{}, err
 	}
 	out := scheme.Score(metrics, in.Marks)
-	return out, nonRetryable(a.Store.LockAssessment(ctx, in.AssessmentID, in.Marks, metrics, out, in.Actor))
+	return out, nonRetryable(a.Store.LockAssessment(ctx, in.AssessmentID, in.Marks, metrics, asOf, out, in.Actor))
 }
 
 // NotifyLedgers sends the compiled basic roster down: each county's and industry committee's
@@ -269,6 +269,16 @@ func (a *Activities) NotifyLedgers(ctx context.Context, period string) error {
 		}
 	}
 	return nil
+}
+
+// MonthDataIn reports whether the figures of a quarter's last month are fixed (its monthly
+// period has taken its snapshot, or none is running), so the quarter's analysis can use them.
+func (a *Activities) MonthDataIn(ctx context.Context, quarter string) (bool, error) {
+	p, err := calendar.ParsePeriod(calendar.Quarterly, quarter)
+	if err != nil {
+		return false, temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	return a.Store.MonthDataIn(ctx, p.LastMonth())
 }
 
 // AnalysisInfo is one quarterly analysis to write and review.

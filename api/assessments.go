@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
@@ -60,6 +61,7 @@ type assessmentResponse struct {
 	Self          json.RawMessage `json:"self"`
 	Marks         json.RawMessage `json:"marks"`
 	Metrics       json.RawMessage `json:"metrics"`
+	MetricsAsOf   json.RawMessage `json:"metrics_as_of,omitempty"` // {at, basis, period, label}: the instant the metrics describe
 	Outcome       json.RawMessage `json:"outcome"`
 	LockedAt      *time.Time      `json:"locked_at"`
 	LockedBy      string          `json:"locked_by,omitempty"`
@@ -67,7 +69,7 @@ type assessmentResponse struct {
 
 func assessmentFrom(a store.Assessment) assessmentResponse {
 	return assessmentResponse{ID: a.ID, PeriodID: a.PeriodID, UnitID: a.UnitID, SchemeVersion: a.SchemeVersion, Status: a.Status,
-		Total: a.Total, Grade: a.Grade, Self: rawJSON(a.Self), Marks: rawJSON(a.Marks), Metrics: rawJSON(a.Metrics),
+		Total: a.Total, Grade: a.Grade, Self: rawJSON(a.Self), Marks: rawJSON(a.Marks), Metrics: rawJSON(a.Metrics), MetricsAsOf: rawJSON(a.MetricsAsOf),
 		Outcome: rawJSON(a.Outcome), LockedAt: a.LockedAt, LockedBy: a.LockedBy}
 }
 
@@ -93,7 +95,13 @@ func (s *Server) listAssessments(c *gin.Context) {
 	defer x.Close()
 	sheet := "考核结果"
 	_ = x.SetSheetName("Sheet1", sheet)
-	_ = x.SetSheetRow(sheet, "A1", &[]any{"单位", "状态", "得分", "等次", "审核人", "审核时间"})
+	title := "半年考核结果"
+	if period, err := s.Store.GetPeriod(ctx, c.Param("id")); err == nil {
+		title = calendar.PeriodLabelCN(period.Period) + "两新党建工作考核结果"
+	}
+	first := xlsxHeading(x, sheet, title, "导出时间："+docTime(s.now()))
+	xlsxWidths(x, sheet, 28, 12, 8, 8, 14, 20)
+	_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first), &[]any{"单位", "状态", "得分", "等次", "审核人", "审核时间"})
 	for i, a := range rows {
 		name := a.UnitID
 		if u, err := s.Store.GetUnit(ctx, p, a.UnitID); err == nil {
@@ -105,9 +113,10 @@ func (s *Server) listAssessments(c *gin.Context) {
 		}
 		var locked any = ""
 		if a.LockedAt != nil {
-			locked = a.LockedAt.Format("2006-01-02")
+			locked = docTime(*a.LockedAt)
 		}
-		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", i+2), &[]any{roster.Neutralize(name), a.Status, total, a.Grade, roster.Neutralize(a.LockedBy), locked})
+		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first+1+i), &[]any{roster.Neutralize(name), statusWord(a.Status), total, a.Grade,
+			roster.Neutralize(a.LockedBy), locked})
 	}
 	sendXLSX(c, x, "assessments-"+c.Param("id")+".xlsx")
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,28 +109,65 @@ func (s *Server) getPeriod(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-var bulletinPage = template.Must(template.New("bulletin").Funcs(template.FuncMap{
-	"pct": func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) },
-	"prev": func(v *float64) string {
-		if v == nil {
-			return "—"
-		}
-		return fmt.Sprintf("%.1f%%", *v*100)
-	},
-}).Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.County}} {{.Period}} 两新组织“双同步”工作通报</title>
+var bulletinPage = template.Must(template.New("bulletin").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:right}
-td:first-child,th:first-child{text-align:left}@media print{button{display:none}}</style></head>
-<body><h1>{{.County}} {{.Period}} 两新组织“双同步”工作通报</h1>
-<table><tr><th>单位</th><th>组织数</th><th>已核实</th><th>运营</th><th>单建</th><th>联建</th><th>区域兜底</th><th>工作覆盖</th>
-<th>组织覆盖率</th><th>上月</th><th>组建中</th><th>组建逾期</th><th>逾期任务</th></tr>
-{{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Organizations}}</td><td>{{.Verified}}</td><td>{{.Operating}}</td><td>{{.Single}}</td><td>{{.Joint}}</td>
-<td>{{.Regional}}</td><td>{{.Work}}</td><td>{{pct .CoverageRate}}</td><td>{{prev .PreviousRate}}</td><td>{{.FormationsRunning}}</td>
-<td>{{.FormationsOverdue}}</td><td>{{.OverdueTasks}}</td></tr>{{end}}
-{{with .Total}}<tr><th>合计</th><td>{{.Organizations}}</td><td>{{.Verified}}</td><td>{{.Operating}}</td><td>{{.Single}}</td><td>{{.Joint}}</td>
-<td>{{.Regional}}</td><td>{{.Work}}</td><td>{{pct .CoverageRate}}</td><td>{{prev .PreviousRate}}</td><td>{{.FormationsRunning}}</td>
-<td>{{.FormationsOverdue}}</td><td>{{.OverdueTasks}}</td></tr>{{end}}</table>
-<p>数据截至 {{.AsOf.Format "2006-01-02 15:04"}}</p><button onclick="print()">打印</button></body></html>`))
+td:first-child,th:first-child{text-align:left}tr.sub td{font-weight:bold}.head{text-align:center}@media print{button{display:none}}</style></head>
+<body><p class="head">{{.Issuer}}</p><h1 class="head">{{.Title}}</h1><p class="head">{{.Number}}</p>
+<table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr{{if .Subtotal}} class="sub"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>{{end}}
+<tr class="sub">{{range .Total.Cells}}<td>{{.}}</td>{{end}}</tr></table>
+<p>{{.AsOf}}</p><p style="text-align:right">{{.Issuer}}<br>{{.Date}}</p><button onclick="print()">打印</button></body></html>`))
+
+// bulletinColumns are the bulletin's columns, with their widths in the XLSX export.
+var bulletinColumns = []struct {
+	name  string
+	width float64
+}{{"单位", 24}, {"组织数", 8}, {"已核实", 8}, {"运营", 8}, {"单建", 8}, {"联建", 8}, {"区域兜底", 10}, {"工作覆盖", 10},
+	{"组织覆盖率（单建+联建）/运营", 28}, {"上月组织覆盖率", 20}, {"组建中", 8}, {"组建逾期", 10}, {"逾期任务", 10}}
+
+type bulletinDocRow struct {
+	Subtotal bool
+	Cells    []string
+}
+
+// bulletinDoc is a bulletin as an office prints it.
+type bulletinDoc struct {
+	Title, Issuer, Number, Date, AsOf string
+	Columns                           []string
+	Rows                              []bulletinDocRow
+	Total                             bulletinDocRow
+}
+
+func bulletinDocOf(f store.BulletinFigures) bulletinDoc {
+	year, month := f.AsOf.At.Year(), 0
+	if p, err := calendar.ParsePeriod(calendar.Monthly, f.Period); err == nil {
+		year, month = p.Start.Year(), int(p.Start.Month())
+	}
+	d := bulletinDoc{Title: f.County + calendar.PeriodLabelCN(f.Period) + "两新组织“双同步”工作通报", Issuer: f.County,
+		Number: docNumber(f.County, "两新通", year, month), Date: docDate(f.AsOf.At), AsOf: f.AsOf.Label}
+	for _, c := range bulletinColumns {
+		d.Columns = append(d.Columns, c.name)
+	}
+	row := func(r store.BulletinRow, name string) bulletinDocRow {
+		prev := "—"
+		switch {
+		case r.Previous != nil && r.Previous.Denominator > 0:
+			prev = percent(*r.Previous)
+		case r.PreviousRate != nil:
+			prev = fmt.Sprintf("%.1f%%", *r.PreviousRate*100)
+		}
+		return bulletinDocRow{Subtotal: r.Subtotal, Cells: []string{name, strconv.Itoa(r.Organizations), strconv.Itoa(r.Verified),
+			strconv.Itoa(r.Operating), strconv.Itoa(r.Single), strconv.Itoa(r.Joint), strconv.Itoa(r.Regional), strconv.Itoa(r.Work),
+			percent(r.Coverage), prev, strconv.Itoa(r.FormationsRunning), strconv.Itoa(r.FormationsOverdue), strconv.Itoa(r.OverdueTasks)}}
+	}
+	for _, r := range f.Rows {
+		d.Rows = append(d.Rows, row(r, r.Name))
+	}
+	d.Total = row(f.Total, "合计")
+	d.Total.Subtotal = true
+	return d
+}
 
 // getBulletin returns a county's bulletin: JSON, ?format=xlsx, or ?format=html to print.
 func (s *Server) getBulletin(c *gin.Context) {
@@ -144,22 +182,30 @@ func (s *Server) getBulletin(c *gin.Context) {
 	case "html":
 		c.Header("Content-Type", "text/html; charset=utf-8")
 		c.Status(http.StatusOK)
-		_ = bulletinPage.Execute(c.Writer, f)
+		_ = bulletinPage.Execute(c.Writer, bulletinDocOf(f))
 	case "xlsx":
+		d := bulletinDocOf(f)
 		x := excelize.NewFile()
 		defer x.Close()
 		sheet := "通报"
 		_ = x.SetSheetName("Sheet1", sheet)
-		_ = x.SetSheetRow(sheet, "A1", &[]any{"单位", "组织数", "已核实", "运营", "单建", "联建", "区域兜底", "工作覆盖", "组织覆盖率", "上月组织覆盖率", "组建中", "组建逾期", "逾期任务"})
-		rows := append(append([]store.BulletinRow{}, f.Rows...), f.Total)
-		rows[len(rows)-1].Name = "合计"
-		for i, r := range rows {
-			var prev any
-			if r.PreviousRate != nil {
-				prev = *r.PreviousRate
+		first := xlsxHeading(x, sheet, d.Issuer+"　"+d.Number, d.Title, d.AsOf, "印发日期："+d.Date)
+		widths := make([]float64, len(bulletinColumns))
+		for i, col := range bulletinColumns {
+			widths[i] = col.width
+		}
+		xlsxWidths(x, sheet, widths...)
+		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first), &d.Columns)
+		for i, r := range append(d.Rows, d.Total) {
+			cells := make([]any, len(r.Cells))
+			for j, v := range r.Cells {
+				if n, err := strconv.Atoi(v); err == nil && j > 0 {
+					cells[j] = n
+				} else {
+					cells[j] = roster.Neutralize(v)
+				}
 			}
-			_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", i+2), &[]any{roster.Neutralize(r.Name), r.Organizations, r.Verified, r.Operating,
-				r.Single, r.Joint, r.Regional, r.Work, r.CoverageRate, prev, r.FormationsRunning, r.FormationsOverdue, r.OverdueTasks})
+			_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first+1+i), &cells)
 		}
 		sendXLSX(c, x, fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
 	default:
@@ -179,7 +225,9 @@ func (s *Server) getLedger(c *gin.Context) {
 	defer x.Close()
 	sheet := "台账"
 	_ = x.SetSheetName("Sheet1", sheet)
-	_ = x.SetSheetRow(sheet, "A1", &[]any{"统一社会信用代码", "名称", "所属乡镇（街道）", "行业", "从业人数", "是否运营", "核实时间", "核实人",
+	first := xlsxHeading(x, sheet, roster.Neutralize(u.Name)+"两新组织台账", "导出时间："+docTime(s.now()))
+	xlsxWidths(x, sheet, 22, 32, 16, 16, 10, 10, 12, 12, 10, 10, 12, 14)
+	_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first), &[]any{"统一社会信用代码", "名称", "所属乡镇（街道）", "行业", "从业人数", "是否运营", "核实时间", "核实人",
 		"正式党员", "预备党员", "覆盖方式", "党建指导员"})
 	yes := func(b *bool) any {
 		if b == nil {
@@ -194,7 +242,7 @@ func (s *Server) getLedger(c *gin.Context) {
 		}
 		var visited any = ""
 		if o.VisitedAt != nil {
-			visited = o.VisitedAt.In(calendar.Shanghai).Format("2006-01-02")
+			visited = docDate(*o.VisitedAt)
 		}
 		var emp, formal, prob any = "", "", ""
 		if o.Employees != nil {
@@ -206,7 +254,7 @@ func (s *Server) getLedger(c *gin.Context) {
 		if o.ProbationaryMembers != nil {
 			prob = *o.ProbationaryMembers
 		}
-		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", i+2), &[]any{o.USCC, roster.Neutralize(o.Name), roster.Neutralize(o.Township),
+		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first+1+i), &[]any{o.USCC, roster.Neutralize(o.Name), roster.Neutralize(o.Township),
 			roster.Neutralize(o.Industry), emp, yes(operating), visited, roster.Neutralize(o.VisitedBy), formal, prob,
 			domain.Coverage(o.Coverage).Label(), roster.Neutralize(o.Instructor)})
 	}
@@ -239,7 +287,14 @@ func (s *Server) listAnalyses(c *gin.Context) {
 	}
 	out := make([]analysisResponse, len(rows))
 	for i, a := range rows {
-		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, Figures: rawJSON(a.Figures), Problems: rawJSON(a.Problems),
+		// Decoded and encoded again, so that analyses stored with Go's field names answer in JSON's.
+		f, err := a.QuarterFigures()
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		figures, _ := json.Marshal(f)
+		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, Figures: figures, Problems: rawJSON(a.Problems),
 			Text: a.Text, PublishedAt: a.PublishedAt}
 	}
 	c.JSON(http.StatusOK, list(out, ""))

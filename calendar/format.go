@@ -36,3 +36,9 @@ func PeriodLabelCN(key string) string {
 	}
 	return key
 }
+
+// LastMonth is the key of a period's last month (2026-Q3 → 2026-09, 2026-H1 → 2026-06): a
+// longer period's figures are those of its last month.
+func (p Period) LastMonth() string {
+	return p.End.In(Shanghai).AddDate(0, -1, 0).Format("2006-01")
+}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"tandem/calendar"
 	"tandem/domain"
 )
 
@@ -32,23 +33,49 @@ type Problem struct {
 	Label  string `json:"label"`
 	Count  int    `json:"count"`
 	Detail string `json:"detail,omitempty"`
+	// Organizations names the organizations the problem is about (the first
+	// domain.MaxProblemOrganizations by credit code; Count says how many there are in all).
+	Organizations []ProblemOrganization `json:"organizations,omitempty"`
 }
 
-// QuarterFigures are a unit's coverage (on its net) now and at the end of the previous quarter.
+// ProblemOrganization is an organization a problem names.
+type ProblemOrganization struct {
+	USCC string `json:"uscc"`
+	Name string `json:"name"`
+}
+
+// QuarterFigures are a unit's coverage (on its net) at the quarter's window close and at the
+// previous quarter's.
 type QuarterFigures struct {
 	Now      CoverageCounts  `json:"now"`
 	Previous *CoverageCounts `json:"previous"` // nil when the previous quarter was not analysed
 	Rate     float64         `json:"organization_coverage"`
 	PrevRate *float64        `json:"previous_organization_coverage"`
+	Coverage domain.Rate     `json:"organization_coverage_rate"` // Rate with its numerator and denominator
+	AsOf     *domain.AsOf    `json:"as_of,omitempty"`            // nil in analyses made before it was recorded
+}
+
+// QuarterFigures decodes an analysis's figures; those stored before the figures had JSON names
+// ("Operating", "Single") decode too, since encoding/json matches names case-insensitively.
+func (a Analysis) QuarterFigures() (QuarterFigures, error) {
+	var f QuarterFigures
+	if err := json.Unmarshal([]byte(a.Figures), &f); err != nil {
+		return f, err
+	}
+	f.Coverage = domain.RateOf(f.Now.Single+f.Now.Joint, f.Now.Operating)
+	if f.AsOf != nil {
+		f.AsOf.At = f.AsOf.At.In(calendar.Shanghai)
+	}
+	return f, nil
 }
 
 // UnverifiedDays is how old a visit may be before the analysis lists the organization.
 const UnverifiedDays = 180
 
 // MakeAnalysis stores the figures and the problems found from the data for a quarter of a
-// county (its region subtree) or an industry committee (its industry subtree); the quarter's
-// coverage snapshot is taken under its key, e.g. 2026-Q3. Making it again returns the stored
-// one.
+// county (its region subtree) or an industry committee (its industry subtree). The figures are
+// the quarter's last month's (docs/figures.md); without them the state now is kept as the
+// quarter's snapshot, e.g. 2026-Q3, and as_of says so. Making it again returns the stored one.
 func (s *Store) MakeAnalysis(ctx context.Context, periodID, quarter, previousQuarter, unitID string) (Analysis, error) {
 	var a Analysis
 	if err := s.db.WithContext(ctx).Where("period_id = ? AND unit_id = ?", periodID, unitID).Limit(1).Find(&a).Error; err != nil {
@@ -56,9 +83,6 @@ func (s *Store) MakeAnalysis(ctx context.Context, periodID, quarter, previousQua
 	}
 	if a.PeriodID != "" {
 		return a, nil
-	}
-	if _, err := s.TakeCoverageSnapshot(ctx, quarter); err != nil {
-		return a, err
 	}
 	var unit unitRow
 	if err := s.db.WithContext(ctx).Where("id = ?", unitID).Take(&unit).Error; err != nil {
@@ -70,32 +94,39 @@ func (s *Store) MakeAnalysis(ctx context.Context, periodID, quarter, previousQua
 		net, pathCol, ownersCol, netLabel = domain.NetIndustry, "industry_path", "industry_owners", "行业"
 	}
 	now := s.Now()
-	sum := func(key string) (*CoverageCounts, error) {
-		var snaps []snapshotRow
-		if err := s.db.WithContext(ctx).Table("coverage_snapshots s").Joins("JOIN units u ON u.id = s.unit_id").
-			Where(`s.month = ? AND s.net = ? AND u.path LIKE ? ESCAPE '\'`, key, string(net), escapeLike(unit.Path)+"%").
-			Select("s.*").Find(&snaps).Error; err != nil {
-			return nil, translate(err, "coverage snapshot")
+	// A quarter's figures are those of its last month, when that month's data was in; a quarter
+	// analysed before that rule has its own snapshot.
+	figuresOf := func(key string) (*CoverageCounts, *domain.AsOf, error) {
+		if p, err := calendar.ParsePeriod(calendar.Quarterly, key); err == nil {
+			if c, at, err := s.monthFigures(ctx, p.LastMonth(), net, unit.Path); err != nil || c != nil {
+				return c, at, err
+			}
 		}
-		if len(snaps) == 0 {
-			return nil, nil
-		}
-		var c CoverageCounts
-		for _, sn := range snaps {
-			c.add(sn.CoverageCounts)
-		}
-		return &c, nil
+		return s.monthFigures(ctx, key, net, unit.Path)
 	}
-	cur, err := sum(quarter)
+	cur, asOf, err := figuresOf(quarter)
 	if err != nil {
 		return a, err
 	}
-	f := QuarterFigures{}
+	if cur == nil {
+		// No month's figures to use (the monthly cycle did not run for it): the state now, kept as
+		// the quarter's snapshot, and said so.
+		if _, err := s.TakeCoverageSnapshot(ctx, quarter); err != nil {
+			return a, err
+		}
+		if cur, _, err = s.monthFigures(ctx, quarter, net, unit.Path); err != nil {
+			return a, err
+		}
+		now := asOfNow(now)
+		asOf = &now
+	}
+	f := QuarterFigures{AsOf: asOf}
 	if cur != nil {
 		f.Now = *cur
 	}
-	f.Rate = rateOf(f.Now.Single+f.Now.Joint, f.Now.Operating)
-	if f.Previous, err = sum(previousQuarter); err != nil {
+	f.Coverage = domain.RateOf(f.Now.Single+f.Now.Joint, f.Now.Operating)
+	f.Rate = f.Coverage.Value
+	if f.Previous, _, err = figuresOf(previousQuarter); err != nil {
 		return a, err
 	}
 	if f.Previous != nil {
@@ -103,48 +134,54 @@ func (s *Store) MakeAnalysis(ctx context.Context, periodID, quarter, previousQua
 		f.PrevRate = &r
 	}
 	in := escapeLike(unit.Path) + "%"
-	count := func(q string, args ...any) (int, error) {
-		var n int64
-		err := s.db.WithContext(ctx).Raw(q, args...).Scan(&n).Error
-		return int(n), translate(err, "analysis")
-	}
 	var problems []Problem
-	add := func(code, label string, n int, err error) error {
-		if err == nil && n > 0 {
-			problems = append(problems, Problem{Code: code, Label: label, Count: n})
+	// orgProblem lists the organizations matched by from (a FROM … WHERE … clause whose rows are
+	// organizations, selected as uscc and name) as one problem, when there are any.
+	orgProblem := func(code, label, cols, from string, args ...any) error {
+		var n int64
+		if err := s.db.WithContext(ctx).Raw(`SELECT count(*) `+from, args...).Scan(&n).Error; err != nil {
+			return translate(err, "analysis")
 		}
-		return err
+		if n == 0 {
+			return nil
+		}
+		orgs := []ProblemOrganization{}
+		if err := s.db.WithContext(ctx).Raw(`SELECT `+cols+` `+from+` ORDER BY 1 LIMIT ?`, append(args, domain.MaxProblemOrganizations)...).
+			Scan(&orgs).Error; err != nil {
+			return translate(err, "analysis")
+		}
+		problems = append(problems, Problem{Code: code, Label: label, Count: int(n), Organizations: orgs})
+		return nil
 	}
+	const orgCols = `o.uscc AS uscc, o.name AS name`
 	// No responsible unit: such organizations belong to no unit of the net yet, so the figure is
 	// the city's.
-	n, err := count(`SELECT count(*) FROM organizations o WHERE NOT o.missing AND o.` + ownersCol + ` <> 1`)
-	if err := add("no_responsible_unit", "无"+netLabel+"责任单位或多头负责的组织（全市）", n, err); err != nil {
+	if err := orgProblem("no_responsible_unit", "无"+netLabel+"责任单位或多头负责的组织（全市）", orgCols,
+		`FROM organizations o WHERE NOT o.missing AND o.`+ownersCol+` <> 1`); err != nil {
 		return a, err
 	}
 	// A formation belongs to its unit on the region net, and to its lead organization's
-	// committee on the industry net.
+	// committee on the industry net; it is named by its lead organization.
 	formationIn := `f.unit_path LIKE ? ESCAPE '\'`
 	if net == domain.NetIndustry {
 		formationIn = `EXISTS (SELECT 1 FROM organizations o WHERE o.uscc = f.lead_uscc AND o.industry_path LIKE ? ESCAPE '\')`
 	}
-	n, err = count(`SELECT count(*) FROM formations f WHERE f.status = 'running' AND `+formationIn+`
-		AND EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = f.workflow_id AND t.status IN ('open', 'claimed') AND t.due_at < ?)`, in, now)
-	if err := add("formations_overdue", "党组织组建逾期", n, err); err != nil {
+	if err := orgProblem("formations_overdue", "党组织组建逾期", `f.lead_uscc AS uscc, COALESCE(l.name, '') AS name`,
+		`FROM formations f LEFT JOIN organizations l ON l.uscc = f.lead_uscc WHERE f.status = 'running' AND `+formationIn+`
+		AND EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = f.workflow_id AND t.status IN ('open', 'claimed') AND t.due_at < ?)`, in, now); err != nil {
 		return a, err
 	}
 	if f.PrevRate != nil && f.Rate < *f.PrevRate {
 		problems = append(problems, Problem{Code: "coverage_fallen", Label: "组织覆盖率下降", Count: 1,
 			Detail: jsonText(map[string]float64{"now": f.Rate, "previous": *f.PrevRate})})
 	}
-	n, err = count(`SELECT count(*) FROM organizations o WHERE NOT o.missing AND o.`+pathCol+` LIKE ? ESCAPE '\'
-		AND (o.visited_at IS NULL OR o.visited_at < ?)`, in, now.AddDate(0, 0, -UnverifiedDays))
-	if err := add("unverified", "超过180天未核实的组织", n, err); err != nil {
+	if err := orgProblem("unverified", "超过180天未核实的组织", orgCols, `FROM organizations o WHERE NOT o.missing AND o.`+pathCol+` LIKE ? ESCAPE '\'
+		AND (o.visited_at IS NULL OR o.visited_at < ?)`, in, now.AddDate(0, 0, -UnverifiedDays)); err != nil {
 		return a, err
 	}
-	n, err = count(`SELECT count(*) FROM organizations o WHERE NOT o.missing AND o.`+pathCol+` LIKE ? ESCAPE '\'
-		AND EXISTS (SELECT 1 FROM organization_tags g WHERE g.uscc = o.uscc)
-		AND (o.coverage NOT IN ('single', 'joint') OR o.instructor = '')`, in)
-	if err := add("large_without_both", "五类大型企业未实现“两个覆盖”", n, err); err != nil {
+	if err := orgProblem("large_without_both", "五类大型企业未实现“两个覆盖”", orgCols, `FROM organizations o WHERE NOT o.missing
+		AND o.`+pathCol+` LIKE ? ESCAPE '\' AND EXISTS (SELECT 1 FROM organization_tags g WHERE g.uscc = o.uscc)
+		AND (o.coverage NOT IN ('single', 'joint') OR o.instructor = '')`, in); err != nil {
 		return a, err
 	}
 	if problems == nil {

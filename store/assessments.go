@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"tandem/calendar"
 	"tandem/domain"
 )
 
@@ -77,6 +78,7 @@ type Assessment struct {
 	Self          string
 	Marks         string
 	Metrics       string
+	MetricsAsOf   string // JSON domain.AsOf of the metrics; '' before it was recorded
 	Outcome       string
 	Total         *float64
 	Grade         string
@@ -172,26 +174,40 @@ func (s *Store) SaveSelfAssessment(ctx context.Context, id string, self any, act
 	})
 }
 
-// Metrics computes the data an assessment scores: the unit's coverage rates now and the share
-// of its subtree's tasks of the half year completed on time (1 when it had none).
-func (s *Store) Metrics(ctx context.Context, unitID string, from, to time.Time) (map[string]float64, error) {
+// Metrics computes the data an assessment scores: the unit's coverage rates at the half year's
+// close (its last month's figures) and the share of its subtree's tasks of the half year
+// completed on time (1 when it had none), with the instant the coverage describes.
+func (s *Store) Metrics(ctx context.Context, unitID string, from, to time.Time) (map[string]float64, domain.AsOf, error) {
 	var u unitRow
 	if err := s.db.WithContext(ctx).Where("id = ?", unitID).Take(&u).Error; err != nil {
-		return nil, translate(err, "unit")
+		return nil, domain.AsOf{}, translate(err, "unit")
 	}
-	region, industry := u.Path, ""
-	if u.Net == string(domain.NetIndustry) {
-		region, industry = "", u.Path
-	}
-	r, err := s.areaFigures(ctx, figureArea{Region: region, Industry: industry}, s.Now())
+	// The coverage is the half year's last month's, when that month's data was in (docs/figures.md);
+	// without that month's snapshot (its monthly cycle did not run), the state now, and as_of says so.
+	lastMonth := to.In(calendar.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+	counts, asOf, err := s.monthFigures(ctx, lastMonth, domain.Net(u.Net), u.Path)
 	if err != nil {
-		return nil, err
+		return nil, domain.AsOf{}, err
+	}
+	var r BulletinRow
+	if counts != nil {
+		r.Operating, r.Single, r.Joint, r.Regional, r.Work = counts.Operating, counts.Single, counts.Joint, counts.Regional, counts.Work
+	} else {
+		region, industry := u.Path, ""
+		if u.Net == string(domain.NetIndustry) {
+			region, industry = "", u.Path
+		}
+		if r, err = s.areaFigures(ctx, figureArea{Region: region, Industry: industry}, s.Now()); err != nil {
+			return nil, domain.AsOf{}, err
+		}
+		now := asOfNow(s.Now())
+		asOf = &now
 	}
 	var t struct{ Total, OnTime int }
 	if err := s.db.WithContext(ctx).Raw(`SELECT count(*) AS total, SUM(CASE WHEN completed_at <= due_at THEN 1 ELSE 0 END) AS on_time
 		FROM tasks WHERE unit_path LIKE ? ESCAPE '\' AND status IN ('completed', 'open', 'claimed') AND due_at >= ? AND due_at < ?`,
 		escapeLike(u.Path)+"%", from, to).Scan(&t).Error; err != nil {
-		return nil, translate(err, "tasks")
+		return nil, domain.AsOf{}, translate(err, "tasks")
 	}
 	timely := 1.0
 	if t.Total > 0 {
@@ -202,12 +218,12 @@ func (s *Store) Metrics(ctx context.Context, unitID string, from, to time.Time) 
 		"single_establishment":  rateOf(r.Single, r.Operating),
 		"work_coverage":         rateOf(r.Single+r.Joint+r.Regional+r.Work, r.Operating),
 		"task_timeliness":       timely,
-	}, nil
+	}, *asOf, nil
 }
 
 // LockAssessment records the outcome and locks it: a locked outcome changes only after a
 // recorded reopening.
-func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Marks, metrics map[string]float64, out domain.Outcome, actor string) error {
+func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Marks, metrics map[string]float64, asOf domain.AsOf, out domain.Outcome, actor string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a Assessment
 		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
@@ -222,12 +238,12 @@ func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Mark
 		now := s.Now()
 		total := out.Total
 		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": domain.AssessmentLocked, "marks": jsonText(marks),
-			"metrics": jsonText(metrics), "outcome": jsonText(out), "total": total, "grade": out.Grade, "locked_at": now,
+			"metrics": jsonText(metrics), "metrics_as_of": jsonText(asOf), "outcome": jsonText(out), "total": total, "grade": out.Grade, "locked_at": now,
 			"locked_by": actor, "updated_at": now}).Error; err != nil {
 			return translate(err, "assessment")
 		}
 		return s.audit(ctx, tx, actor, "assessment.lock", "assessment", id, a.UnitPath, map[string]any{"status": a.Status, "grade": a.Grade},
-			map[string]any{"total": total, "grade": out.Grade, "marks": marks, "metrics": metrics})
+			map[string]any{"total": total, "grade": out.Grade, "marks": marks, "metrics": metrics, "metrics_as_of": asOf})
 	})
 }
 

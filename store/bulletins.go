@@ -152,8 +152,8 @@ func (s *Store) areaFigures(ctx context.Context, area figureArea, now time.Time)
 // MakeBulletin computes and stores a county's bulletin for a monthly period: one row per
 // township (its parks left out), per park and per industry committee, a subtotal for each
 // township with parks; the previous month's rate comes from that month's coverage snapshot.
-// The figures are the state now, which the monthly workflow makes the state at the period's
-// window close (it waits for it); as_of says which. Making it again returns the stored one.
+// The figures are the state now: the monthly workflow makes the bulletin when the month's data
+// is in (the window closed, or every delivery came in before), which as_of says. Making it again returns the stored one.
 func (s *Store) MakeBulletin(ctx context.Context, periodID, countyID, month, previousMonth string) (BulletinFigures, error) {
 	var b Bulletin
 	if err := s.db.WithContext(ctx).Where("period_id = ? AND county_id = ?", periodID, countyID).Take(&b).Error; err == nil {
@@ -164,12 +164,8 @@ func (s *Store) MakeBulletin(ctx context.Context, periodID, countyID, month, pre
 	if err := s.db.WithContext(ctx).Where("id = ?", countyID).Take(&county).Error; err != nil {
 		return BulletinFigures{}, translate(err, "unit")
 	}
-	var period PeriodRow
-	if err := s.db.WithContext(ctx).Where("id = ?", periodID).Take(&period).Error; err != nil {
-		return BulletinFigures{}, translate(err, "period")
-	}
 	now := s.Now()
-	f := BulletinFigures{Period: month, CountyID: county.ID, County: county.Name, AsOf: asOfPeriod(now, period.WindowClosesAt, month)}
+	f := BulletinFigures{Period: month, CountyID: county.ID, County: county.Name, AsOf: asOfPeriod(now, month)}
 	var towns []unitRow
 	if err := s.db.WithContext(ctx).Where("parent_id = ? AND net = ? AND merged_into IS NULL", county.ID, string(domain.NetRegion)).
 		Order("name").Find(&towns).Error; err != nil {

@@ -112,7 +112,8 @@ func CoverageMonthEnd(t time.Time) string {
 // CoverageReport returns the coverage of every county and industry committee the caller views,
 // now (month "") or as of a month-end from the stored snapshot. With a unit, the rows are the
 // counties and committees within or above it; a unit below them (a township, a park) gets its
-// own row.
+// own row. Without a unit, an admin gets every county and committee and anyone else the rows of
+// each unit they belong to.
 func (s *Store) CoverageReport(ctx context.Context, p domain.Principal, unit *domain.Unit, month string) ([]CoverageRow, error) {
 	var region, industry []unitCounts
 	if month == "" {
@@ -137,6 +138,44 @@ func (s *Store) CoverageReport(ctx context.Context, p domain.Principal, unit *do
 			}
 		}
 	}
+	if unit != nil || p.Admin {
+		return s.coverageRows(ctx, p, unit, region, industry)
+	}
+	// Without a unit, a user who is not an admin gets the rows unit=<their unit> gives, for each
+	// unit they belong to on the two nets: a township officer their township, a county officer
+	// their county.
+	var out []CoverageRow
+	seen := map[string]bool{}
+	for _, m := range p.Memberships {
+		if seen[m.UnitID] {
+			continue
+		}
+		seen[m.UnitID] = true
+		u, err := s.GetUnit(ctx, p, m.UnitID)
+		if err != nil {
+			return nil, err
+		}
+		if u.Net != domain.NetRegion && u.Net != domain.NetIndustry {
+			continue
+		}
+		rows, err := s.coverageRows(ctx, p, &u, region, industry)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if !seen["row:"+r.Unit.ID] {
+				seen["row:"+r.Unit.ID] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// coverageRows sums the counts per responsible unit into the rows of the coverage report: the
+// counties and committees the caller views within or above unit (all of them without one), or
+// unit itself when it is below them.
+func (s *Store) coverageRows(ctx context.Context, p domain.Principal, unit *domain.Unit, region, industry []unitCounts) ([]CoverageRow, error) {
 	var units []unitRow
 	if unit != nil && unit.Kind != domain.KindCounty && unit.Kind != domain.KindCommittee && unit.Kind != domain.KindCity {
 		units = []unitRow{{ID: unit.ID, Name: unit.Name, Net: string(unit.Net), Kind: string(unit.Kind), ParentID: unit.ParentID, Path: unit.Path}}

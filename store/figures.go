@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"time"
 
 	"tandem/calendar"
@@ -17,16 +18,65 @@ func countedOperating(alias string) string {
 	return `NOT ` + alias + `.missing AND COALESCE(` + alias + `.visited_operating, ` + alias + `.operating, TRUE)`
 }
 
-// asOfPeriod describes figures computed at now for a period whose delivery window closes at
-// closes: once the window has closed they are the state at its close (the workflow computes them
-// then), before it they say so.
-func asOfPeriod(now, closes time.Time, period string) domain.AsOf {
-	a := domain.AsOf{At: now.In(calendar.Shanghai), Basis: domain.AsOfNow, Period: period}
-	if !closes.IsZero() && !now.Before(closes) {
-		a.Basis = domain.AsOfPeriodClose
-	}
+// asOfPeriod describes figures of a period taken at at, when its month's data was in: the
+// delivery window closed, or every delivery came in before (the monthly workflow makes the
+// bulletin and the month's snapshot then).
+func asOfPeriod(at time.Time, period string) domain.AsOf {
+	a := domain.AsOf{At: at.In(calendar.Shanghai), Basis: domain.AsOfPeriodClose, Period: period}
 	a.Label = AsOfLabel(a)
 	return a
+}
+
+// asOfNow describes figures read at now.
+func asOfNow(now time.Time) domain.AsOf {
+	a := domain.AsOf{At: now.In(calendar.Shanghai), Basis: domain.AsOfNow}
+	a.Label = AsOfLabel(a)
+	return a
+}
+
+// MonthDataIn reports whether a month's figures are fixed: its snapshot is taken, or no monthly
+// period of it is running (nothing will take one to wait for).
+func (s *Store) MonthDataIn(ctx context.Context, month string) (bool, error) {
+	var snaps, running int64
+	if err := s.db.WithContext(ctx).Model(&snapshotRow{}).Where("month = ?", month).Count(&snaps).Error; err != nil {
+		return false, translate(err, "coverage snapshot")
+	}
+	if snaps > 0 {
+		return true, nil
+	}
+	err := s.db.WithContext(ctx).Model(&PeriodRow{}).Where("kind = ? AND period = ? AND status = ?", calendar.Monthly, month,
+		string(domain.PeriodRunning)).Count(&running).Error
+	return running == 0, translate(err, "periods")
+}
+
+// monthFigures sums a month's snapshot over the responsible units under path on a net: the
+// state when the month's data was in. It returns nil when the month has no snapshot.
+func (s *Store) monthFigures(ctx context.Context, month string, net domain.Net, path string) (*CoverageCounts, *domain.AsOf, error) {
+	var snaps []snapshotRow
+	if err := s.db.WithContext(ctx).Table("coverage_snapshots s").Joins("JOIN units u ON u.id = s.unit_id").
+		Where(`s.month = ? AND s.net = ? AND u.path LIKE ? ESCAPE '\'`, month, string(net), escapeLike(path)+"%").
+		Select("s.*").Find(&snaps).Error; err != nil {
+		return nil, nil, translate(err, "coverage snapshot")
+	}
+	if len(snaps) == 0 {
+		// A month whose snapshot holds only the marker row of an empty roster counts as taken.
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&snapshotRow{}).Where("month = ?", month).Count(&n).Error; err != nil || n == 0 {
+			return nil, nil, translate(err, "coverage snapshot")
+		}
+		var first snapshotRow
+		if err := s.db.WithContext(ctx).Where("month = ?", month).Take(&first).Error; err != nil {
+			return nil, nil, translate(err, "coverage snapshot")
+		}
+		a := asOfPeriod(first.TakenAt, month)
+		return &CoverageCounts{}, &a, nil
+	}
+	var c CoverageCounts
+	for _, sn := range snaps {
+		c.add(sn.CoverageCounts)
+	}
+	a := asOfPeriod(snaps[0].TakenAt, month)
+	return &c, &a, nil
 }
 
 // AsOfLabel is what a document prints beside its figures: the instant in Shanghai and what it is.
@@ -34,9 +84,7 @@ func AsOfLabel(a domain.AsOf) string {
 	label := "数据截至" + calendar.FormatTimeCN(a.At)
 	switch {
 	case a.Basis == domain.AsOfPeriodClose && a.Period != "":
-		label += "（" + calendar.PeriodLabelCN(a.Period) + "报送窗口关闭时的状态）"
-	case a.Period != "":
-		label += "（" + calendar.PeriodLabelCN(a.Period) + "报送窗口关闭前的状态）"
+		label += "（" + calendar.PeriodLabelCN(a.Period) + "数据报送结束时的状态）"
 	default:
 		label += "（查询时的状态）"
 	}

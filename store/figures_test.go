@@ -84,7 +84,7 @@ func TestBulletinRatesParksAndShanghaiTime(t *testing.T) {
 		if got.AsOf.Basis != domain.AsOfPeriodClose || got.AsOf.Period != "2026-11" {
 			t.Errorf("as_of %+v: the state at the window close of 2026-11", got.AsOf)
 		}
-		if !strings.Contains(got.AsOf.Label, "2026年12月2日 04:21") || !strings.Contains(got.AsOf.Label, "2026年11月报送窗口关闭时") {
+		if !strings.Contains(got.AsOf.Label, "2026年12月2日 04:21") || !strings.Contains(got.AsOf.Label, "2026年11月数据报送结束时") {
 			t.Errorf("label %q: Shanghai time and the window close", got.AsOf.Label)
 		}
 		stored, err := st.GetBulletin(ctx, admin, p.ID, county.ID)
@@ -108,4 +108,111 @@ func TestOldBulletinsStillRead(t *testing.T) {
 	if f.AsOf.Basis != domain.AsOfNow || !strings.Contains(f.AsOf.Label, "2026年12月1日 04:21") || f.Rows[0].Coverage != domain.RateOf(2, 4) {
 		t.Fatalf("%+v", f)
 	}
+}
+
+// TestAnalysisFiguresSnakeCaseAndProblemOrganizations: the quarterly analysis stores its figures
+// with JSON names (not Go's "Operating"), its rate with numerator and denominator, the instant it
+// describes, and each problem names its organizations; analyses stored the old way still read.
+func TestAnalysisFiguresSnakeCaseAndProblemOrganizations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		county, a, _, _ := nets(t, st)
+		for _, o := range []struct{ uscc, name, coverage string }{
+			{"91350100M000100Y43", "甲科技有限公司", "single"}, {"91110108MA01B2C3D0", "乙贸易有限公司", "none"},
+		} {
+			if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, coverage, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 1, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, o.uscc, o.name, a.ID, a.Path, o.coverage).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// September's data is in at 00:00 on 10 October in Shanghai: the monthly cycle takes the
+		// month's snapshot then. A formation recorded afterwards is not the quarter's.
+		closes := time.Date(2026, 10, 9, 16, 0, 0, 0, time.UTC)
+		st.Now = func() time.Time { return closes }
+		if _, err := st.TakeCoverageSnapshot(ctx, "2026-09"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DB().Exec(`UPDATE organizations SET coverage = 'single' WHERE uscc = '91110108MA01B2C3D0'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		st.Now = func() time.Time { return closes.Add(21 * time.Minute) }
+		p, _, err := st.OpenPeriod(ctx, "quarterly", "2026-Q3", "manual", "admin", closes.AddDate(0, 0, -8), closes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		an, err := st.MakeAnalysis(ctx, p.ID, "2026-Q3", "2026-Q2", county.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(an.Figures, `"Operating"`) || !strings.Contains(an.Figures, `"operating":2`) || !strings.Contains(an.Figures, `"single":1`) {
+			t.Errorf("figures %s: JSON names, not Go field names", an.Figures)
+		}
+		f, err := an.QuarterFigures()
+		if err != nil || f.Coverage != domain.RateOf(1, 2) || f.AsOf == nil || f.AsOf.Basis != domain.AsOfPeriodClose ||
+			f.AsOf.Period != "2026-09" || !strings.Contains(f.AsOf.Label, "2026年10月10日 00:00（2026年9月数据报送结束时的状态）") {
+			t.Errorf("figures %+v (as of %+v) %v", f, f.AsOf, err)
+		}
+		var unverified *store.Problem
+		for _, pr := range an.AnalysisProblems() {
+			if pr.Code == "unverified" {
+				unverified = &pr
+			}
+		}
+		if unverified == nil || unverified.Count != 2 || len(unverified.Organizations) != 2 ||
+			unverified.Organizations[0] != (store.ProblemOrganization{USCC: "91110108MA01B2C3D0", Name: "乙贸易有限公司"}) {
+			t.Fatalf("the unverified problem %+v does not name its organizations", unverified)
+		}
+		old := store.Analysis{Figures: `{"now":{"Operating":7,"Single":3,"Joint":0,"Regional":0,"Work":0},"previous":null,"organization_coverage":0.4285}`}
+		of, err := old.QuarterFigures()
+		if err != nil || of.Now.Operating != 7 || of.Coverage != domain.RateOf(3, 7) {
+			t.Fatalf("old figures %+v %v", of, err)
+		}
+	})
+}
+
+// TestAssessmentMetricsAreTheHalfYearsClose: the half-year assessment scores the coverage of the
+// half year's last month as it was when that month's data was in, not the state when the
+// outcome is locked weeks later; the metrics say which instant they describe.
+func TestAssessmentMetricsAreTheHalfYearsClose(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, a, _, _ := nets(t, st)
+		for _, o := range []struct{ uscc, coverage string }{{"91350100M000100Y43", "single"}, {"91110108MA01B2C3D0", "none"}} {
+			if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, coverage, created_at, updated_at)
+				VALUES (?, '单位', ?, ?, 1, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, o.uscc, a.ID, a.Path, o.coverage).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+		to := from.AddDate(0, 6, 0)
+		// June's data is in on 8 July (Shanghai); a formation is recorded on 20 July, the
+		// assessment locked on 3 August.
+		june := time.Date(2026, 7, 7, 16, 30, 0, 0, time.UTC)
+		st.Now = func() time.Time { return june }
+		if _, err := st.TakeCoverageSnapshot(ctx, "2026-06"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DB().Exec(`UPDATE organizations SET coverage = 'single' WHERE uscc = '91110108MA01B2C3D0'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		st.Now = func() time.Time { return time.Date(2026, 8, 3, 2, 0, 0, 0, time.UTC) }
+		m, asOf, err := st.Metrics(ctx, a.ID, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m["organization_coverage"] != 0.5 {
+			t.Errorf("organization coverage %v: want June's 1/2, not today's 2/2", m["organization_coverage"])
+		}
+		if asOf.Basis != domain.AsOfPeriodClose || asOf.Period != "2026-06" || !strings.Contains(asOf.Label, "2026年7月8日 00:30（2026年6月数据报送结束时的状态）") {
+			t.Errorf("as of %+v", asOf)
+		}
+		// Without June's snapshot the metrics are today's, and say so.
+		if err := st.DB().Exec(`DELETE FROM coverage_snapshots`).Error; err != nil {
+			t.Fatal(err)
+		}
+		m, asOf, err = st.Metrics(ctx, a.ID, from, to)
+		if err != nil || m["organization_coverage"] != 1 || asOf.Basis != domain.AsOfNow || !strings.Contains(asOf.Label, "查询时") {
+			t.Errorf("without the month's snapshot: %v %+v %v", m, asOf, err)
+		}
+	})
 }

@@ -205,13 +205,6 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 			return err
 		}
 	}
-	// The bulletin is the state when the window closed (docs/figures.md): when every delivery
-	// came in early, wait for the close; histories from before made it at once.
-	if workflow.GetVersion(ctx, "bulletin-at-window-close", workflow.DefaultVersion, 1) == 1 {
-		if err := sleepUntil(ctx, in.ClosesAt); err != nil {
-			return err
-		}
-	}
 	var counties []string
 	if err := workflow.ExecuteActivity(ctx, a.MakeBulletins, activities.BulletinInput{PeriodID: in.PeriodID, Period: in.Period}).Get(ctx, &counties); err != nil {
 		return err
@@ -248,11 +241,22 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 // the approved analysis is published.
 func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish func(string, map[string]any) error) error {
 	var a *activities.Activities
-	// The quarter's figures are the state when its window closed (the last month's data is in):
-	// wait for the close; histories from before made them when the period opened.
-	if workflow.GetVersion(ctx, "analysis-at-window-close", workflow.DefaultVersion, 1) == 1 {
-		if err := sleepUntil(ctx, in.ClosesAt); err != nil {
-			return err
+	// The quarter's figures are its last month's, the state when that month's data was in
+	// (docs/figures.md): while the month's period still collects its deliveries, wait for it (at
+	// most until this period's window closes). Histories from before made them at once.
+	if workflow.GetVersion(ctx, "analysis-after-last-month", workflow.DefaultVersion, 1) == 1 {
+		for {
+			var in2 bool
+			if err := workflow.ExecuteActivity(ctx, a.MonthDataIn, in.Period).Get(ctx, &in2); err != nil {
+				return err
+			}
+			left := in.ClosesAt.Sub(workflow.Now(ctx))
+			if in2 || left <= 0 {
+				break
+			}
+			if err := workflow.Sleep(ctx, min(left, time.Hour)); err != nil {
+				return err
+			}
 		}
 	}
 	var counties []activities.AnalysisInfo
@@ -302,12 +306,4 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 		return err
 	}
 	return finish(string(domain.PeriodDone), map[string]any{"analyses": len(counties)})
-}
-
-// sleepUntil waits until t on the workflow's clock (nothing when t has passed or is zero).
-func sleepUntil(ctx workflow.Context, t time.Time) error {
-	if d := t.Sub(workflow.Now(ctx)); !t.IsZero() && d > 0 {
-		return workflow.Sleep(ctx, d)
-	}
-	return nil
 }

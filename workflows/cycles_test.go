@@ -158,6 +158,7 @@ func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 func TestQuarterlyAnalysisReturnedOnce(t *testing.T) {
 	env, f := formationEnv(t)
 	var a *activities.Activities
+	env.OnActivity(a.MonthDataIn, mock.Anything, "2026-Q3").Return(true, nil).Once()
 	env.OnActivity(a.MakeAnalyses, mock.Anything, "p3", "2026-Q3").Return([]activities.AnalysisInfo{{CountyID: countyUnit, ReviewerUnitID: "unit-city"}}, nil).Once()
 	env.OnActivity(a.PublishAnalysis, mock.Anything, activities.PublishInput{PeriodID: "p3", CountyID: countyUnit, Text: "第二稿", Actor: "off-city"}).Return(nil).Once()
 	env.OnActivity(a.FinishPeriod, mock.Anything, mock.MatchedBy(func(in activities.FinishPeriodInput) bool { return in.Status == "done" })).Return(nil).Once()
