@@ -1,0 +1,202 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"tandem/domain"
+	"tandem/store"
+)
+
+// documentsFixture: a county 西城县 with township 东街道 (which has a park) and 西街道, organizations in
+// each, a township officer and a county officer. The store's clock stands at 20:21 UTC on
+// 1 December 2026, 04:21 on 2 December in Shanghai: the UTC and Shanghai dates differ.
+type documentsFixture struct {
+	srv                  string
+	st                   *store.Store
+	admin, town, county  *client
+	countyID, townID     string
+	periodID, halfPeriod string
+}
+
+var docNow = time.Date(2026, 12, 1, 20, 21, 0, 0, time.UTC)
+
+func newDocumentsFixture(t *testing.T) documentsFixture {
+	srv, st := newServer(t)
+	ctx := context.Background()
+	admin := login(t, srv.URL, "admin", "admin-password")
+	mk := func(body string) string {
+		s, _, b := admin.do("POST", "/api/v1/units", body)
+		if s != 201 {
+			t.Fatalf("unit %s: %d %v", body, s, b)
+		}
+		return b["id"].(string)
+	}
+	county := mk(`{"name":"西城县","net":"region","kind":"county"}`)
+	east := mk(`{"name":"东街道","net":"region","kind":"township","parent_id":"` + county + `"}`)
+	park := mk(`{"name":"科技园","net":"region","kind":"park","parent_id":"` + east + `"}`)
+	west := mk(`{"name":"西街道","net":"region","kind":"township","parent_id":"` + county + `"}`)
+	for _, u := range []struct{ name, unit string }{{"officer-east", east}, {"officer-county", county}} {
+		if s, _, b := admin.do("POST", "/api/v1/users", `{"username":"`+u.name+`","password":"password-123","memberships":[{"unit_id":"`+u.unit+`","role":"officer"}]}`); s != 201 {
+			t.Fatalf("user %s: %d %v", u.name, s, b)
+		}
+	}
+	path := func(id string) string {
+		var p string
+		st.DB().Raw(`SELECT path FROM units WHERE id = ?`, id).Scan(&p)
+		return p
+	}
+	visited := docNow
+	for _, o := range []struct {
+		uscc, name, coverage, unit string
+	}{
+		{"91350100M000100Y43", "甲精密机械有限公司", "single", east},
+		{"91110108MA01B2C3D0", "乙物流有限公司", "none", east},
+		{"91310000MA1FL0000N", "丙软件有限公司", "joint", park},
+		{"91440300MA5F00001A", "丁传媒有限公司", "none", west},
+	} {
+		if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, industry_path, coverage,
+			operating, visited_at, created_at, updated_at) VALUES (?, ?, ?, ?, 1, '', ?, TRUE, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+			o.uscc, o.name, o.unit, path(o.unit), o.coverage, visited).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Now = func() time.Time { return docNow }
+	p, _, err := st.OpenPeriod(ctx, "monthly", "2026-11", "manual", "admin", docNow.AddDate(0, 0, -7), docNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.MakeBulletin(ctx, p.ID, county, "2026-11", "2026-10"); err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := st.OpenPeriod(ctx, "half-year", "2026-H2", "manual", "admin", docNow.AddDate(0, 0, -7), docNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := st.OpenAssessments(ctx, h.ID, 0)
+	if err != nil || len(as) == 0 {
+		t.Fatalf("assessments %v %v", as, err)
+	}
+	if err := st.LockAssessment(ctx, as[0].AssessmentID, domain.Marks{}, map[string]float64{}, domain.AsOf{}, domain.Outcome{Grade: "好"}, "off"); err != nil {
+		t.Fatal(err)
+	}
+	return documentsFixture{srv: srv.URL, st: st, admin: admin, town: login(t, srv.URL, "officer-east", "password-123"),
+		county: login(t, srv.URL, "officer-county", "password-123"), countyID: county, townID: east, periodID: p.ID, halfPeriod: h.ID}
+}
+
+func (c *client) raw(path string) (int, string, []byte) {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), b
+}
+
+// xlsxText is every cell of every sheet of a workbook, one per line.
+func xlsxText(t *testing.T, b []byte) string {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var out []string
+	for _, sh := range x.GetSheetList() {
+		rows, _ := x.GetRows(sh)
+		for _, r := range rows {
+			out = append(out, strings.Join(r, "|"))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestNoDocumentPrintsUTC: with the clock where the UTC and Shanghai dates differ, every document
+// and export prints Shanghai's date and time (2日, 04:21) and never UTC's (1日 20:21, a Z).
+func TestNoDocumentPrintsUTC(t *testing.T) {
+	fx := newDocumentsFixture(t)
+	docs := map[string]string{
+		"bulletin html": "/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=html",
+		"bulletin xlsx": "/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=xlsx",
+		"ledger":        "/api/v1/ledgers/" + fx.countyID,
+		"assessments":   "/api/v1/periods/" + fx.halfPeriod + "/assessments?format=xlsx",
+	}
+	for name, path := range docs {
+		status, ctype, body := fx.admin.raw(path)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", name, status, body)
+		}
+		text := string(body)
+		if strings.Contains(ctype, "spreadsheetml") {
+			text = xlsxText(t, body)
+		}
+		if !strings.Contains(text, "2026年12月2日") {
+			t.Errorf("%s does not print the Shanghai date 2026年12月2日:\n%s", name, text)
+		}
+		for _, utc := range []string{"20:21", "2026-12-01", "12月1日", "T20:", "Z"} {
+			if strings.Contains(text, utc) {
+				t.Errorf("%s prints the UTC time (%q):\n%s", name, utc, text)
+			}
+		}
+	}
+}
+
+// TestBulletinDocument: the printed bulletin names the county and the period in its title, says who
+// issues it under which 文号 on which date, prints each rate with its numerator and denominator,
+// keeps the park as its own row, and says which instant its figures describe.
+func TestBulletinDocument(t *testing.T) {
+	fx := newDocumentsFixture(t)
+	_, _, html := fx.county.raw("/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=html")
+	_, _, xb := fx.county.raw("/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=xlsx")
+	xlsx := xlsxText(t, xb)
+	for _, want := range []string{"西城县2026年11月两新组织“双同步”工作通报", "西城县两新通〔2026〕11号", "2026年12月2日",
+		"东街道（不含园区）", "科技园", "东街道小计", "50.0%（1/2）", "100.0%（1/1）", "66.7%（2/3）", "50.0%（2/4）",
+		"数据截至2026年12月2日 04:21（2026年11月数据报送结束时的状态）"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("the printed bulletin lacks %q", want)
+		}
+		if !strings.Contains(xlsx, want) {
+			t.Errorf("the bulletin workbook lacks %q", want)
+		}
+	}
+	x, _ := excelize.OpenReader(bytes.NewReader(xb))
+	if w, _ := x.GetColWidth("通报", "A"); w < 20 {
+		t.Errorf("the unit column is %v wide: names do not fit", w)
+	}
+	_, _, ab := fx.admin.raw("/api/v1/periods/" + fx.halfPeriod + "/assessments?format=xlsx")
+	if a := xlsxText(t, ab); !strings.Contains(a, "已锁定") || strings.Contains(a, "locked") || !strings.Contains(a, "2026年下半年") {
+		t.Errorf("the assessments export prints status words or its title wrong:\n%s", a)
+	}
+}
+
+// TestCoverageReportDefaultsToCallersUnits: without unit=, a township officer gets their township's
+// row (not an empty list), a county officer the county's; an admin every county.
+func TestCoverageReportDefaultsToCallersUnits(t *testing.T) {
+	fx := newDocumentsFixture(t)
+	for _, tc := range []struct {
+		who       *client
+		name      string
+		operating float64
+	}{{fx.town, "东街道", 3}, {fx.county, "西城县", 4}, {fx.admin, "西城县", 4}} {
+		s, _, b := tc.who.do("GET", "/api/v1/reports/coverage", "")
+		items, _ := b["items"].([]any)
+		if s != 200 || len(items) != 1 {
+			t.Fatalf("%s: %d %v", tc.name, s, b)
+		}
+		it := items[0].(map[string]any)
+		if it["name"] != tc.name || it["operating"] != tc.operating {
+			t.Errorf("coverage without unit= gives %v, want %s with %v operating", it, tc.name, tc.operating)
+		}
+	}
+}
