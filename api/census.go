@@ -121,8 +121,10 @@ type coverageItem struct {
 	WorkCoverage         rate   `json:"work_coverage"`         // (single + joint + regional + work) / operating
 }
 
-// coverageReport shows the coverage rates per county and industry committee, now or as of a
-// past month-end (?as_of=2026-10 or 2026-10-31), numerator and denominator always shown.
+// coverageReport shows the coverage rates per county and industry committee (without unit=, a
+// user who is not an admin gets the rows of their own units), now or as of a past month-end
+// (?as_of=2026-10 or 2026-10-31), numerator and denominator always shown, with the instant the
+// figures describe.
 func (s *Server) coverageReport(c *gin.Context) {
 	ctx := c.Request.Context()
 	p := principal(c)
@@ -155,11 +157,16 @@ func (s *Server) coverageReport(c *gin.Context) {
 			OrganizationCoverage: rateOf(r.Single+r.Joint, r.Operating), SingleEstablishment: rateOf(r.Single, r.Operating),
 			WorkCoverage: rateOf(r.Single+r.Joint+r.Regional+r.Work, r.Operating)}
 	}
+	at, err := s.Store.CoverageAsOf(ctx, month)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	asOf := "now"
 	if month != "" {
 		asOf = month
 	}
-	c.JSON(http.StatusOK, gin.H{"as_of": asOf, "items": items})
+	c.JSON(http.StatusOK, gin.H{"as_of": asOf, "figures_as_of": at, "items": items})
 }
 
 // monthEndOf reads YYYY-MM, or YYYY-MM-DD when that day is the last of its month.

@@ -90,3 +90,16 @@ func AsOfLabel(a domain.AsOf) string {
 	}
 	return label
 }
+
+// CoverageAsOf says which instant the coverage report of a month describes: the month's snapshot,
+// taken when its data was in; month "" is now.
+func (s *Store) CoverageAsOf(ctx context.Context, month string) (domain.AsOf, error) {
+	if month == "" {
+		return asOfNow(s.Now()), nil
+	}
+	var first snapshotRow
+	if err := s.db.WithContext(ctx).Where("month = ?", month).Order("taken_at").Limit(1).Take(&first).Error; err != nil {
+		return domain.AsOf{}, translate(err, "coverage snapshot")
+	}
+	return asOfPeriod(first.TakenAt, month), nil
+}
