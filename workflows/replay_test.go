@@ -12,7 +12,8 @@ import (
 // that would break running workflows fails here. Regenerate with
 // `go test ./embeddedtemporal -run TestEmbeddedServer -update` when a change is versioned.
 func TestReplay(t *testing.T) {
-	for _, file := range []string{"testdata/drill.history.json", "testdata/formation.history.json", "testdata/census-verify.history.json", "testdata/assessment.history.json"} {
+	for _, file := range []string{"testdata/drill.history.json", "testdata/formation.history.json", "testdata/census-verify.history.json", "testdata/assessment.history.json",
+		"testdata/period-quarterly.history.json", "testdata/period-quarterly.v2.history.json"} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			workflows.Register(r)
