@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,11 @@ type documentsFixture struct {
 	admin, town, county  *client
 	countyID, townID     string
 	periodID, halfPeriod string
+	registration         string
 }
+
+// utcStamp is an RFC 3339 time in UTC, as Go prints one.
+var utcStamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?( ?Z| \+0000 UTC)`)
 
 var docNow = time.Date(2026, 12, 1, 20, 21, 0, 0, time.UTC)
 
@@ -87,7 +92,12 @@ func newDocumentsFixture(t *testing.T) documentsFixture {
 	if err := st.LockAssessment(ctx, as[0].AssessmentID, domain.Marks{}, map[string]float64{}, domain.AsOf{}, domain.Outcome{Grade: "好"}, "off"); err != nil {
 		t.Fatal(err)
 	}
-	return documentsFixture{srv: srv.URL, st: st, admin: admin, town: login(t, srv.URL, "officer-east", "password-123"),
+	reg, err := st.ReportRegistration(ctx, "admin", store.RegistrationReport{USCC: "91320500MA1N000022", Name: "戊科技有限公司", Township: "东街道",
+		Event: "new"}, docNow.AddDate(0, 0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return documentsFixture{registration: reg.ID, srv: srv.URL, st: st, admin: admin, town: login(t, srv.URL, "officer-east", "password-123"),
 		county: login(t, srv.URL, "officer-county", "password-123"), countyID: county, townID: east, periodID: p.ID, halfPeriod: h.ID}
 }
 
@@ -131,6 +141,7 @@ func TestNoDocumentPrintsUTC(t *testing.T) {
 		"bulletin xlsx": "/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=xlsx",
 		"ledger":        "/api/v1/ledgers/" + fx.countyID,
 		"assessments":   "/api/v1/periods/" + fx.halfPeriod + "/assessments?format=xlsx",
+		"prompt letter": "/api/v1/registrations/" + fx.registration + "/letter",
 	}
 	for name, path := range docs {
 		status, ctype, body := fx.admin.raw(path)
@@ -144,10 +155,13 @@ func TestNoDocumentPrintsUTC(t *testing.T) {
 		if !strings.Contains(text, "2026年12月2日") {
 			t.Errorf("%s does not print the Shanghai date 2026年12月2日:\n%s", name, text)
 		}
-		for _, utc := range []string{"20:21", "2026-12-01", "12月1日", "T20:", "Z"} {
+		for _, utc := range []string{"20:21", "2026-12-01", "12月1日"} {
 			if strings.Contains(text, utc) {
 				t.Errorf("%s prints the UTC time (%q):\n%s", name, utc, text)
 			}
+		}
+		if m := utcStamp.FindString(text); m != "" {
+			t.Errorf("%s prints a UTC timestamp %q", name, m)
 		}
 	}
 }
@@ -170,6 +184,9 @@ func TestBulletinDocument(t *testing.T) {
 			t.Errorf("the bulletin workbook lacks %q", want)
 		}
 	}
+	if _, _, letter := fx.admin.raw("/api/v1/registrations/" + fx.registration + "/letter"); !strings.Contains(string(letter), "东街道<br>2026年12月2日") {
+		t.Errorf("the prompt letter does not name its issuing unit above its date:\n%s", letter)
+	}
 	x, _ := excelize.OpenReader(bytes.NewReader(xb))
 	if w, _ := x.GetColWidth("通报", "A"); w < 20 {
 		t.Errorf("the unit column is %v wide: names do not fit", w)
@@ -181,14 +198,15 @@ func TestBulletinDocument(t *testing.T) {
 }
 
 // TestCoverageReportDefaultsToCallersUnits: without unit=, a township officer gets their township's
-// row (not an empty list), a county officer the county's; an admin every county.
+// row (not an empty list), a county officer the county's; an admin every county (the fixture's
+// registration adds a fifth organization in 东街道).
 func TestCoverageReportDefaultsToCallersUnits(t *testing.T) {
 	fx := newDocumentsFixture(t)
 	for _, tc := range []struct {
 		who       *client
 		name      string
 		operating float64
-	}{{fx.town, "东街道", 3}, {fx.county, "西城县", 4}, {fx.admin, "西城县", 4}} {
+	}{{fx.town, "东街道", 4}, {fx.county, "西城县", 5}, {fx.admin, "西城县", 5}} {
 		s, _, b := tc.who.do("GET", "/api/v1/reports/coverage", "")
 		items, _ := b["items"].([]any)
 		if s != 200 || len(items) != 1 {

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tandem/app"
-	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
 )
@@ -246,7 +245,7 @@ func (s *Server) transferLetter(c *gin.Context) {
 		c.Header("Content-Type", "text/html; charset=utf-8")
 		c.Status(http.StatusOK)
 		_ = letterPage.Execute(c.Writer, map[string]string{"From": t.FromOrg, "Name": t.Name, "To": po.Name,
-			"Date": t.TransferredAt.In(calendar.Shanghai).Format("2006年1月2日")})
+			"Date": docDate(t.TransferredAt)})
 		return
 	}
 	fail(c, domain.Errorf(domain.ENOTFOUND, "transfer not found"))

@@ -11,7 +11,6 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"tandem/app"
-	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
 )
@@ -78,7 +77,7 @@ var promptLetter = template.Must(template.New("letter").Parse(`<!doctype html>
 <p>根据非公有制企业和社会组织“双同步”工作要求，请贵单位于 {{.Due}} 前填写党建情况调查表，如实申报本单位正式党员、预备党员人数及党组织建立情况。</p>
 <p>填写地址：<a href="{{.URL}}">{{.URL}}</a>（一次有效）</p>
 <p class="qr"><img alt="调查表二维码" src="data:image/png;base64,{{.QR}}"></p>
-<p style="text-align:right">{{.Date}}</p>
+<p style="text-align:right">{{with .Issuer}}{{.}}<br>{{end}}{{.Date}}</p>
 <button onclick="print()">打印</button></body></html>`))
 
 // registrationLetter prints the prompt letter with the survey link and its QR code.
@@ -94,11 +93,17 @@ func (s *Server) registrationLetter(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The letter is issued by the organization's responsible unit, when the caller may see it.
+	issuer := ""
+	if org.RegionUnitID != nil {
+		if u, err := s.Store.GetUnit(c.Request.Context(), principal(c), *org.RegionUnitID); err == nil {
+			issuer = u.Name
+		}
+	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
 	_ = promptLetter.Execute(c.Writer, map[string]any{"Name": org.Name, "USCC": reg.USCC, "URL": url,
-		"QR": base64.StdEncoding.EncodeToString(png), "Due": reg.ExpiresAt.In(calendar.Shanghai).Format("2006年1月2日"),
-		"Date": reg.CreatedAt.In(calendar.Shanghai).Format("2006年1月2日")})
+		"QR": base64.StdEncoding.EncodeToString(png), "Due": docDate(reg.ExpiresAt), "Date": docDate(reg.CreatedAt), "Issuer": issuer})
 }
 
 var surveyPage = template.Must(template.New("survey").Parse(`<!doctype html>
