@@ -271,14 +271,11 @@ func (a *Activities) NotifyLedgers(ctx context.Context, period string) error {
 	return nil
 }
 
-// MonthDataIn reports whether the figures of a quarter's last month are fixed (its monthly
-// period has taken its snapshot, or none is running), so the quarter's analysis can use them.
+// MonthDataIn reports whether the figures of a quarter's last month are fixed
+// (store.LastMonthDataIn), so the quarter's analysis can use them.
 func (a *Activities) MonthDataIn(ctx context.Context, quarter string) (bool, error) {
-	p, err := calendar.ParsePeriod(calendar.Quarterly, quarter)
-	if err != nil {
-		return false, temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
-	}
-	return a.Store.MonthDataIn(ctx, p.LastMonth())
+	in, err := a.Store.LastMonthDataIn(ctx, calendar.Quarterly, quarter)
+	return in, nonRetryable(err)
 }
 
 // AnalysisInfo is one quarterly analysis to write and review.

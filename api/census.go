@@ -97,10 +97,11 @@ type rate struct {
 	Rate        *float64 `json:"rate"` // null when there is no operating organization
 }
 
+// rateOf is domain.RateOf with a null rate when there is nothing to count.
 func rateOf(n, d int) rate {
 	r := rate{Numerator: n, Denominator: d}
 	if d > 0 {
-		v := float64(n*10000/d) / 10000
+		v := domain.RateOf(n, d).Value
 		r.Rate = &v
 	}
 	return r

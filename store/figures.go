@@ -34,19 +34,36 @@ func asOfNow(now time.Time) domain.AsOf {
 	return a
 }
 
-// MonthDataIn reports whether a month's figures are fixed: its snapshot is taken, or no monthly
-// period of it is running (nothing will take one to wait for).
-func (s *Store) MonthDataIn(ctx context.Context, month string) (bool, error) {
-	var snaps, running int64
+// LastMonthDataIn reports whether the figures of a period's last month are fixed, so that the
+// period's figures can be read from them: the month's snapshot is taken, or its monthly period
+// has ended without one. With no monthly period of it yet, a scheduled period waits (the monthly
+// schedule starts it at the same hour) and one run by hand does not (none may ever come).
+func (s *Store) LastMonthDataIn(ctx context.Context, kind, key string) (bool, error) {
+	p, err := calendar.ParsePeriod(kind, key)
+	if err != nil {
+		return false, domain.Errorf(domain.EINVALID, "%v", err)
+	}
+	month := p.LastMonth()
+	var snaps int64
 	if err := s.db.WithContext(ctx).Model(&snapshotRow{}).Where("month = ?", month).Count(&snaps).Error; err != nil {
 		return false, translate(err, "coverage snapshot")
 	}
 	if snaps > 0 {
 		return true, nil
 	}
-	err := s.db.WithContext(ctx).Model(&PeriodRow{}).Where("kind = ? AND period = ? AND status = ?", calendar.Monthly, month,
-		string(domain.PeriodRunning)).Count(&running).Error
-	return running == 0, translate(err, "periods")
+	var periods []PeriodRow
+	if err := s.db.WithContext(ctx).Where("(kind = ? AND period = ?) OR (kind = ? AND period = ?)", calendar.Monthly, month, kind, key).
+		Find(&periods).Error; err != nil {
+		return false, translate(err, "periods")
+	}
+	scheduled := false
+	for _, r := range periods {
+		if r.Kind == calendar.Monthly {
+			return r.Status != string(domain.PeriodRunning), nil
+		}
+		scheduled = r.Trigger == "schedule"
+	}
+	return !scheduled, nil
 }
 
 // monthFigures sums a month's snapshot over the responsible units under path on a net: the

@@ -216,3 +216,61 @@ func TestAssessmentMetricsAreTheHalfYearsClose(t *testing.T) {
 		}
 	})
 }
+
+// TestLastMonthDataIn: a quarter may read its last month's figures once that month's snapshot is
+// taken or its monthly period has ended; a scheduled quarter waits for a monthly period not yet
+// opened (the monthly schedule opens it at the same hour), a quarter run by hand does not.
+func TestLastMonthDataIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		nets(t, st) // an empty roster's snapshot is marked on a root unit
+		now := time.Date(2026, 10, 1, 1, 0, 0, 0, time.UTC)
+		st.Now = func() time.Time { return now }
+		in := func(key string) bool {
+			t.Helper()
+			ok, err := st.LastMonthDataIn(ctx, "quarterly", key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		open := func(kind, key, trigger string) store.PeriodRow {
+			t.Helper()
+			p, _, err := st.OpenPeriod(ctx, kind, key, trigger, trigger, now, now.AddDate(0, 0, 7))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		open("quarterly", "2026-Q3", "schedule")
+		open("quarterly", "2026-Q2", "manual")
+		if in("2026-Q3") || !in("2026-Q2") {
+			t.Fatalf("no monthly period yet: scheduled %v (want false), by hand %v (want true)", in("2026-Q3"), in("2026-Q2"))
+		}
+		sep := open("monthly", "2026-09", "schedule")
+		if in("2026-Q3") {
+			t.Fatal("September's period still collects its deliveries")
+		}
+		if err := st.FinishPeriod(ctx, sep.ID, "failed", map[string]string{}); err != nil {
+			t.Fatal(err)
+		}
+		if !in("2026-Q3") {
+			t.Fatal("September's period ended without a snapshot: nothing more to wait for")
+		}
+		// March's period still runs, but its snapshot is taken: the data is in.
+		open("quarterly", "2026-Q1", "schedule")
+		open("monthly", "2026-03", "schedule")
+		if in("2026-Q1") {
+			t.Fatal("March's period still collects its deliveries")
+		}
+		if _, err := st.TakeCoverageSnapshot(ctx, "2026-03"); err != nil {
+			t.Fatal(err)
+		}
+		if !in("2026-Q1") {
+			t.Fatal("March's snapshot is taken")
+		}
+		if _, err := st.LastMonthDataIn(ctx, "quarterly", "2026-Q5"); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("a bad key: %v", err)
+		}
+	})
+}
