@@ -131,20 +131,28 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time, sources string) error {
 	resCol := func(col string) string {
 		return fmt.Sprintf(`max(CASE WHEN field = '%[1]s' THEN value END) AS %[1]s`, col)
 	}
+	operating, basis, observedAt := operatingSQL("calc.ended", "calc.visited_operating", "calc.shown_st",
+		"calc.ended_at", "calc.visited_at", "calc.observed_at")
 	q := `WITH v AS (
-		SELECT s.uscc, s.name, s.township, s.industry, s.supervisor, s.reg_status, s.address, s.employees, ` + sourceRank + ` AS rk
+		SELECT s.uscc, s.name, s.township, s.industry, s.supervisor, s.reg_status, s.address, s.employees, s.observed_at,
+			` + sourceRank + ` AS rk, ` + regStatusSQL("s.reg_status") + ` AS st
 		FROM ` + sources + ` s JOIN recompute x ON x.uscc = s.uscc WHERE NOT s.missing
 	), a AS (
 		SELECT uscc, ` + pick("name") + `, ` + pick("township") + `, ` + pick("industry") + `, ` + pick("supervisor") + `, ` +
 		pick("reg_status") + `, ` + pick("address") + `,
 			CAST(substr(min(rk || CAST(employees AS TEXT)) FILTER (WHERE employees IS NOT NULL), 3) AS INTEGER) AS employees,
-			min(employees) AS employees_lo, max(employees) AS employees_hi
+			min(employees) AS employees_lo, max(employees) AS employees_hi,
+			-- Sources are compared by the status they mean (存续 = 正常), not by its words.
+			min(st) FILTER (WHERE st <> 'unknown') AS st_lo, max(st) FILTER (WHERE st <> 'unknown') AS st_hi,
+			max(CASE WHEN st IN ` + endedStatuses() + ` THEN 1 ELSE 0 END) AS ended,
+			min(observed_at) FILTER (WHERE st IN ` + endedStatuses() + `) AS ended_at, max(observed_at) AS observed_at
 		FROM v GROUP BY uscc
 	), reg AS (
 		-- An officer's resolution of the township decides the owner; otherwise every source counts.
-		SELECT v.uscc, count(DISTINCT n.unit_id) AS owners, min(n.unit_id) AS unit_id
+		SELECT v.uscc, count(DISTINCT n.unit_id) AS owners, min(n.unit_id) AS unit_id, min(nu.path) AS path_lo, max(nu.path) AS path_hi
 		FROM v LEFT JOIN organization_resolutions r ON r.uscc = v.uscc AND r.field = 'township'
-		JOIN region_names n ON n.name = COALESCE(r.value, v.township) WHERE COALESCE(r.value, v.township) <> '' GROUP BY v.uscc
+		JOIN region_names n ON n.name = COALESCE(r.value, v.township) JOIN units nu ON nu.id = n.unit_id
+		WHERE COALESCE(r.value, v.township) <> '' GROUP BY v.uscc
 	), ind AS (
 		SELECT uscc, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM (
 			SELECT v.uscc, m.unit_id FROM v LEFT JOIN organization_resolutions r ON r.uscc = v.uscc AND r.field = 'industry'
@@ -163,19 +171,23 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time, sources string) error {
 			` + resolved("supervisor") + ` AS supervisor, ` + resolved("reg_status") + ` AS reg_status, ` + resolved("address") + ` AS address,
 			COALESCE(CAST(res.employees AS INTEGER), a.employees) AS employees,
 			substr(` + conflict("name") + ` || ` + conflict("township") + ` || ` + conflict("industry") + ` || ` + conflict("supervisor") +
-		` || ` + conflict("employees") + ` || ` + conflict("reg_status") + ` || ` + conflict("address") + `, 2) AS conflict_fields,
+		` || ` + conflict("employees") + ` || CASE WHEN a.st_lo <> a.st_hi AND res.reg_status IS NULL THEN ',reg_status' ELSE '' END || ` +
+		conflict("address") + `, 2) AS conflict_fields,
+			CASE WHEN res.reg_status IS NOT NULL THEN (CASE WHEN ` + regStatusSQL("res.reg_status") + ` IN ` + endedStatuses() + ` THEN 1 ELSE 0 END)
+				ELSE a.ended END AS ended, ` + regStatusSQL(resolved("reg_status")) + ` AS shown_st, a.ended_at, a.observed_at, cur.visited_operating, cur.visited_at,
+			` + regionScopeSQL("reg.owners", "reg.path_lo", "reg.path_hi") + ` AS region_scope_path,
 			COALESCE(reg.owners, 0) AS region_owners, CASE WHEN reg.owners = 1 THEN reg.unit_id END AS region_unit_id,
 			COALESCE(ind.owners, 0) AS industry_owners, CASE WHEN ind.owners = 1 THEN ind.unit_id END AS industry_unit_id
 		FROM a LEFT JOIN res ON res.uscc = a.uscc LEFT JOIN reg ON reg.uscc = a.uscc LEFT JOIN ind ON ind.uscc = a.uscc
+		LEFT JOIN organizations cur ON cur.uscc = a.uscc
 	)
 	INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees, conflict_fields,
 		region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating, missing,
-		created_at, updated_at)
+		operating_basis, operating_observed_at, region_scope_path, created_at, updated_at)
 	SELECT calc.uscc, calc.name, calc.township, calc.industry, calc.supervisor, calc.reg_status, calc.address, calc.employees,
 		calc.conflict_fields, calc.region_owners, calc.region_unit_id, COALESCE(ru.path, ''), calc.industry_owners,
-		calc.industry_unit_id, COALESCE(iu.path, ''),
-		` + operatingExpr("calc.reg_status") + `,
-		FALSE, @now, @now
+		calc.industry_unit_id, COALESCE(iu.path, ''), ` + operating + `, FALSE, ` + basis + `, ` + observedAt + `,
+		calc.region_scope_path, @now, @now
 	FROM calc LEFT JOIN units ru ON ru.id = calc.region_unit_id LEFT JOIN units iu ON iu.id = calc.industry_unit_id
 	WHERE true
 	ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, township = excluded.township, industry = excluded.industry,
@@ -183,10 +195,14 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time, sources string) error {
 		employees = excluded.employees, conflict_fields = excluded.conflict_fields, region_owners = excluded.region_owners,
 		region_unit_id = excluded.region_unit_id, region_path = excluded.region_path, industry_owners = excluded.industry_owners,
 		industry_unit_id = excluded.industry_unit_id, industry_path = excluded.industry_path, operating = excluded.operating,
-		missing = FALSE, updated_at = excluded.updated_at
+		missing = FALSE, updated_at = excluded.updated_at, operating_basis = excluded.operating_basis,
+		-- The state's date is when it was first observed as it is, not the last import repeating it.
+		operating_observed_at = CASE WHEN ` + s.changedCondition("organizations", "excluded", "operating", "operating_basis") + `
+			OR organizations.operating_observed_at IS NULL THEN excluded.operating_observed_at ELSE organizations.operating_observed_at END,
+		region_scope_path = excluded.region_scope_path
 	WHERE ` + s.changedCondition("organizations", "excluded", "name", "township", "industry", "supervisor", "reg_status", "address",
 		"employees", "conflict_fields", "region_owners", "region_unit_id", "region_path", "industry_owners", "industry_unit_id",
-		"industry_path", "operating", "missing")
+		"industry_path", "operating", "missing", "operating_basis", "region_scope_path")
 	if err := tx.Exec(q, map[string]any{"now": now}).Error; err != nil {
 		return fmt.Errorf("store: recompute organizations: %w", err)
 	}
@@ -205,14 +221,6 @@ func (s *Store) changedCondition(a, b string, cols ...string) string {
 		parts[i] = a + "." + c + op + b + "." + c
 	}
 	return "(" + strings.Join(parts, " OR ") + ")"
-}
-
-// operatingExpr says from a registration status whether an organization operates: unknown
-// when empty, not when deregistered, revoked, cancelled, moved out or closed.
-func operatingExpr(col string) string {
-	return fmt.Sprintf(`CASE WHEN %[1]s = '' THEN NULL
-		WHEN %[1]s LIKE '%%注销%%' OR %[1]s LIKE '%%吊销%%' OR %[1]s LIKE '%%撤销%%' OR %[1]s LIKE '%%迁出%%' OR %[1]s LIKE '%%歇业%%' THEN FALSE
-		ELSE TRUE END`, col)
 }
 
 // ImportIssues lists an import's rejects or warnings by row.

@@ -244,18 +244,23 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		if counts.New == int(delivered) {
 			newOnly = ""
 		}
+		// A new organization has no visit: its operating state is its one source's status.
+		newOperating, newBasis, newObservedAt := operatingSQL("(CASE WHEN c.st IN "+endedStatuses()+" THEN 1 ELSE 0 END)",
+			"NULL", "c.st", "c.observed_at", "NULL", "c.observed_at")
 		steps := []string{
 			// A new organization has this one source: its master row is the row itself.
 			`INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees,
 				region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating,
-				created_at, updated_at)
+				operating_basis, operating_observed_at, region_scope_path, created_at, updated_at)
 			 SELECT c.uscc, c.name, c.township, c.industry, c.supervisor, c.reg_status, c.address, c.employees,
 				COALESCE(rn.owners, 0), CASE WHEN rn.owners = 1 THEN rn.unit_id END, COALESCE(ru.path, ''),
 				CASE WHEN i1.unit_id IS NULL AND i2.unit_id IS NULL THEN 0
 				     WHEN i1.unit_id IS NOT NULL AND i2.unit_id IS NOT NULL AND i1.unit_id <> i2.unit_id THEN 2 ELSE 1 END,
-				iu.id, COALESCE(iu.path, ''), ` + operatingExpr("c.reg_status") + `, @now, @now
-			 FROM ` + batch + ` c ` + newOnly + `
-			 LEFT JOIN (SELECT name, count(DISTINCT unit_id) AS owners, min(unit_id) AS unit_id FROM region_names GROUP BY name) rn
+				iu.id, COALESCE(iu.path, ''), ` + newOperating + `, ` + newBasis + `, ` + newObservedAt + `,
+				` + regionScopeSQL("COALESCE(rn.owners, 0)", "rn.path_lo", "rn.path_hi") + `, @now, @now
+			 FROM (SELECT c.*, ` + regStatusSQL("c.reg_status") + ` AS st FROM ` + batch + ` c ` + newOnly + `) c
+			 LEFT JOIN (SELECT n.name, count(DISTINCT n.unit_id) AS owners, min(n.unit_id) AS unit_id, min(nu.path) AS path_lo,
+			   max(nu.path) AS path_hi FROM region_names n JOIN units nu ON nu.id = n.unit_id GROUP BY n.name) rn
 			   ON rn.name = c.township AND c.township <> ''
 			 LEFT JOIN units ru ON ru.id = rn.unit_id AND rn.owners = 1
 			 LEFT JOIN industry_mappings i1 ON i1.text = c.industry AND c.industry <> ''

@@ -50,6 +50,9 @@ type Store struct {
 	// principals caches PrincipalByToken when CachePrincipals turned it on (principals.go).
 	principals *principalCache
 	url        string // as opened: the principal listener connects with it
+	// MinEmployees is the 三有 head count an operating enterprise needs (TANDEM_MIN_EMPLOYEES;
+	// 0: domain.DefaultMinEmployees), used by CountedOperating.
+	MinEmployees int
 }
 
 // trace reports a step's duration to Trace, if set.
