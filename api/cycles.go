@@ -236,10 +236,7 @@ func (s *Server) getLedger(c *gin.Context) {
 		return map[bool]string{true: "是", false: "否"}[*b]
 	}
 	for i, o := range rows {
-		operating := o.Operating
-		if o.VisitedOperating != nil {
-			operating = o.VisitedOperating
-		}
+		operating := o.Operating // domain.OperatingState: 注销 wins over any visit
 		var visited any = ""
 		if o.VisitedAt != nil {
 			visited = docDate(*o.VisitedAt)

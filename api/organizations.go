@@ -22,6 +22,9 @@ type organizationResponse struct {
 	IndustryOwners      int                `json:"industry_owners"`
 	Coverage            string             `json:"coverage"`
 	Operating           *bool              `json:"operating"`
+	OperatingBasis      string             `json:"operating_basis"` // deregistration | visit | registration | "" (unknown)
+	OperatingObservedAt *time.Time         `json:"operating_observed_at"`
+	TemporaryBranch     bool               `json:"temporary_branch"`
 	Missing             bool               `json:"missing"`
 	Township            string             `json:"township"`
 	Industry            string             `json:"industry"`
@@ -48,10 +51,11 @@ type visitResponse struct {
 // threeHaves are the 三有 checks that decide whether an organization counts as a real operating
 // one: null when not known yet (fixed premises come with the census visit).
 type threeHaves struct {
-	Operating     *bool `json:"operating"`
-	Employees     *bool `json:"employees"`
-	FixedPremises *bool `json:"fixed_premises"`
-	MinEmployees  int   `json:"min_employees"`
+	Result        domain.ThreeHaves `json:"result"` // pass | fail | unknown (unknown is never fail)
+	Operating     *bool             `json:"operating"`
+	Employees     *bool             `json:"employees"`
+	FixedPremises *bool             `json:"fixed_premises"`
+	MinEmployees  int               `json:"min_employees"`
 }
 
 type conflictResponse struct {
@@ -69,19 +73,18 @@ type sourcedValue struct {
 func (s *Server) orgFrom(o store.OrganizationRow) organizationResponse {
 	min := s.MinEmployees
 	if min <= 0 {
-		min = 3
+		min = domain.DefaultMinEmployees
 	}
-	operating := o.Operating
-	if o.VisitedOperating != nil { // what the visit saw wins over the registration status
-		operating = o.VisitedOperating
-	}
-	th := threeHaves{Operating: operating, FixedPremises: o.FixedPremises, MinEmployees: min}
+	// o.Operating is domain.OperatingState (注销 wins, then the latest visit, then registration).
+	th := threeHaves{Result: domain.ThreeHavesOf(o.Operating, o.Employees, o.FixedPremises, min), Operating: o.Operating,
+		FixedPremises: o.FixedPremises, MinEmployees: min}
 	if o.Employees != nil {
 		ok := *o.Employees >= min
 		th.Employees = &ok
 	}
 	return organizationResponse{ThreeHaves: th, USCC: o.USCC, Name: o.Name, RegionUnitID: o.RegionUnitID, IndustryUnitID: o.IndustryUnitID,
 		RegionOwners: o.RegionOwners, IndustryOwners: o.IndustryOwners, Coverage: o.Coverage, Operating: o.Operating,
+		OperatingBasis: o.OperatingBasis, OperatingObservedAt: o.OperatingObservedAt, TemporaryBranch: o.TemporaryBranch,
 		Missing: o.Missing, Township: o.Township, Industry: o.Industry, Supervisor: o.Supervisor, Employees: o.Employees,
 		RegStatus: o.RegStatus, Address: o.Address, Conflicts: []conflictResponse{}, UpdatedAt: o.UpdatedAt,
 		FormalMembers: o.FormalMembers, ProbationaryMembers: o.ProbationaryMembers, Instructor: o.Instructor, Visit: visitOf(o)}
@@ -160,14 +163,39 @@ func (s *Server) listOrganizations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	var disputed []string
+	for _, o := range rows {
+		if o.ConflictFields != "" {
+			disputed = append(disputed, o.USCC)
+		}
+	}
+	sources, err := s.Store.SourcesOf(c.Request.Context(), disputed)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	out := make([]organizationResponse, len(rows))
 	for i, o := range rows {
 		out[i] = s.orgFrom(o)
-		for _, cf := range splitFields(o.ConflictFields) {
-			out[i].Conflicts = append(out[i].Conflicts, conflictResponse{Field: cf})
-		}
+		out[i].Conflicts = conflictsOf(o.ConflictFields, sources[o.USCC])
 	}
 	c.JSON(http.StatusOK, list(out, next))
+}
+
+// conflictsOf lists, per disputed field, what each current source says: the list and the
+// detail show the same values.
+func conflictsOf(fields string, sources []store.SourceValues) []conflictResponse {
+	out := []conflictResponse{}
+	for _, cf := range splitFields(fields) {
+		cr := conflictResponse{Field: cf, Values: []sourcedValue{}}
+		for _, sv := range sources {
+			if v := valueOf(sv, roster.Field(cf)); !sv.Missing && v != nil && v != "" {
+				cr.Values = append(cr.Values, sourcedValue{Source: sv.Source, Value: v, ImportID: sv.ImportID, ObservedAt: sv.ObservedAt})
+			}
+		}
+		out = append(out, cr)
+	}
+	return out
 }
 
 func splitFields(s string) []string {
@@ -227,15 +255,7 @@ func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) 
 		out.Sources = append(out.Sources, sourceResponse{Source: sv.Source, Label: roster.SourceLabel[sv.Source], ImportID: sv.ImportID,
 			Row: sv.RowNumber, ObservedAt: sv.ObservedAt, Missing: sv.Missing, Values: vals})
 	}
-	for _, cf := range splitFields(d.ConflictFields) {
-		cr := conflictResponse{Field: cf}
-		for _, sv := range d.Sources {
-			if v := valueOf(sv, roster.Field(cf)); !sv.Missing && v != nil && v != "" {
-				cr.Values = append(cr.Values, sourcedValue{Source: sv.Source, Value: v, ImportID: sv.ImportID, ObservedAt: sv.ObservedAt})
-			}
-		}
-		out.Conflicts = append(out.Conflicts, cr)
-	}
+	out.Conflicts = conflictsOf(d.ConflictFields, d.Sources)
 	for _, r := range d.Resolutions {
 		out.Resolutions = append(out.Resolutions, resolutionResponse(resolutionResponse{Field: r.Field, Value: r.Value, Reason: r.Reason, ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt}))
 	}

@@ -31,8 +31,13 @@ type OrganizationRow struct {
 	IndustryPath   string
 	IndustryOwners int
 	Coverage       string
-	Operating      *bool
+	Operating      *bool // domain.OperatingState: what decided it is OperatingBasis, observed at OperatingObservedAt
 	Missing        bool
+	// OperatingBasis is domain.OperatingBasis ("" while nothing is known).
+	OperatingBasis      string
+	OperatingObservedAt *time.Time
+	TemporaryBranch     bool   // covered by an active 临时党支部 (coverage regional, never single)
+	RegionScopePath     string // region_owners <> 1: the unit path whose officers resolve it
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	// What the last field visit found (the census), or the enterprise declared.
@@ -174,6 +179,24 @@ func (s *Store) GetOrganization(ctx context.Context, p domain.Principal, uscc st
 }
 
 var sourceOrder = strings.ReplaceAll(sourceRank, "s.source", "source")
+
+// SourcesOf returns what each source says of the organizations named (at most a page of
+// them, which the caller has already read through visibleOrgs), by credit code and in source
+// rank: one query for a list's conflict values.
+func (s *Store) SourcesOf(ctx context.Context, usccs []string) (map[string][]SourceValues, error) {
+	out := map[string][]SourceValues{}
+	if len(usccs) == 0 {
+		return out, nil
+	}
+	var rows []SourceValues
+	if err := s.db.WithContext(ctx).Where("uscc IN ?", usccs).Order("uscc, " + sourceOrder).Find(&rows).Error; err != nil {
+		return nil, translate(err, "organization sources")
+	}
+	for _, r := range rows {
+		out[r.USCC] = append(out[r.USCC], r)
+	}
+	return out, nil
+}
 
 // ResolveConflict records an officer's choice for a field of an organization (admins, or an
 // officer over one of its responsible units) and recomputes it.

@@ -61,6 +61,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	}
 	defer st.Close()
 	st.Now = cfg.clock()
+	st.MinEmployees = cfg.MinEmployees // 三有 in CountedOperating, the same head count the API shows
 	if !cfg.TestClock.IsZero() {
 		slog.Warn("TANDEM_TEST_CLOCK is set: this process's clock is shifted, for tests only", "now", st.Now())
 	}

@@ -61,6 +61,7 @@ func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) 
 		return nil, err
 	}
 	st.Now = cfg.clock()
+	st.MinEmployees = cfg.MinEmployees // 三有 in CountedOperating, the same head count the API shows
 	if !cfg.TestClock.IsZero() {
 		slog.Warn("TANDEM_TEST_CLOCK is set: this process's clock is shifted, for tests only", "now", st.Now())
 	}
