@@ -67,7 +67,7 @@ const regionRootSQL = `(SELECT min(path) FROM units WHERE net = 'region' AND par
 
 // regionScopeSQL places an organization without exactly one region unit (region_owners <> 1)
 // at the lowest region unit over every candidate (lo and hi: the least and greatest candidate
-// paths), or the root when none matched; '' when it has its one unit.
+// paths), or the root when none matched; ” when it has its one unit.
 func regionScopeSQL(owners, lo, hi string) string {
 	return fmt.Sprintf(`CASE WHEN %[1]s = 1 THEN '' WHEN %[1]s > 1 THEN COALESCE((SELECT max(u.path) FROM units u
 		WHERE u.net = 'region' AND substr(%[2]s, 1, length(u.path)) = u.path AND substr(%[3]s, 1, length(u.path)) = u.path), '')

@@ -38,8 +38,8 @@ type OrganizationRow struct {
 	OperatingObservedAt *time.Time
 	TemporaryBranch     bool   // covered by an active 临时党支部 (coverage regional, never single)
 	RegionScopePath     string // region_owners <> 1: the unit path whose officers resolve it
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 	// What the last field visit found (the census), or the enterprise declared.
 	VisitedAt           *time.Time
 	VisitedBy           string
