@@ -11,11 +11,19 @@ import (
 // same word table as domain.RegStatusOf (first match wins).
 func regStatusSQL(col string) string {
 	var b strings.Builder
-	b.WriteString("CASE")
+	// A value that is one of the words exactly (the usual case: 存续, 正常) is found by equality,
+	// without a scan of LIKE patterns for every row of an extract.
+	fmt.Fprintf(&b, "CASE %s WHEN '' THEN %s", col, quoteLiteral(string(domain.RegUnknown)))
+	for _, w := range domain.RegStatusWords {
+		if domain.RegStatusOf(w.Word) == w.Status {
+			fmt.Fprintf(&b, " WHEN %s THEN %s", quoteLiteral(w.Word), quoteLiteral(string(w.Status)))
+		}
+	}
+	b.WriteString(" ELSE CASE")
 	for _, w := range domain.RegStatusWords {
 		fmt.Fprintf(&b, " WHEN %s LIKE %s THEN %s", col, quoteLiteral("%"+w.Word+"%"), quoteLiteral(string(w.Status)))
 	}
-	fmt.Fprintf(&b, " ELSE %s END", quoteLiteral(string(domain.RegUnknown)))
+	fmt.Fprintf(&b, " ELSE %s END END", quoteLiteral(string(domain.RegUnknown)))
 	return b.String()
 }
 
