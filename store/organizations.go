@@ -85,7 +85,9 @@ type Resolution struct {
 func (Resolution) TableName() string { return "organization_resolutions" }
 
 // visibleOrgs restricts q (on organizations o) to those responsible to a unit the caller views,
-// on either net. Organizations without a responsible unit are seen by admins only.
+// on either net. An organization without exactly one region unit (no township, or two) is
+// seen where it must be resolved: from the lowest unit over its candidate townships, or the
+// region root when none matched (region_scope_path, set by recompute), and above.
 func visibleOrgs(q *gorm.DB, p domain.Principal) *gorm.DB {
 	if p.Admin {
 		return q
@@ -93,8 +95,10 @@ func visibleOrgs(q *gorm.DB, p domain.Principal) *gorm.DB {
 	var conds []string
 	var args []any
 	for _, path := range p.ScopePaths() {
-		conds = append(conds, `o.region_path LIKE ? ESCAPE '\'`, `o.industry_path LIKE ? ESCAPE '\'`)
-		args = append(args, escapeLike(path)+"%", escapeLike(path)+"%")
+		like := escapeLike(path) + "%"
+		conds = append(conds, `o.region_path LIKE ? ESCAPE '\'`, `o.industry_path LIKE ? ESCAPE '\'`,
+			`(o.region_owners <> 1 AND o.region_scope_path LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
 	}
 	if len(conds) == 0 {
 		return q.Where("1 = 0")
@@ -206,7 +210,8 @@ func (s *Store) ResolveConflict(ctx context.Context, p domain.Principal, uscc, f
 		return d, err
 	}
 	if !p.Admin && !(d.RegionPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionPath)) &&
-		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) {
+		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) &&
+		!(d.RegionOwners != 1 && d.RegionScopePath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionScopePath)) {
 		return d, domain.Errorf(domain.EFORBIDDEN, "only an officer over the organization's unit may resolve its conflicts")
 	}
 	if !slices.Contains(strings.Split(d.ConflictFields, ","), field) &&

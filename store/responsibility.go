@@ -55,9 +55,9 @@ type CountyCount struct {
 }
 
 // ResponsibilityCounts counts the problems of a net in total and per county. An organization
-// is placed in a county by its unit on the other net's side that is known: for the industry
-// net by its region unit; for the region net a problem means the region unit is unknown, so
-// only organizations whose industry committee hangs under a county are placed.
+// is placed in a county by its unit on the other net's side that is known (for the industry
+// net its region unit, for the region net its industry committee under a county), or, without
+// one region unit, by where it is resolved (region_scope_path: the county over both townships).
 func (s *Store) ResponsibilityCounts(ctx context.Context, p domain.Principal, net domain.Net) (none, multiple int64, byCounty []CountyCount, err error) {
 	owners, placePath := "o.region_owners", "o.industry_path"
 	if net == domain.NetIndustry {
@@ -70,7 +70,7 @@ func (s *Store) ResponsibilityCounts(ctx context.Context, p domain.Principal, ne
 		return 0, 0, nil, translate(err, "responsibility counts")
 	}
 	q := scoped(s.db.WithContext(ctx).Table("units u"), "u.path", p).Where("u.kind = ?", domain.KindCounty).
-		Joins("JOIN organizations o ON " + placePath + ` LIKE u.path || '%' AND NOT o.missing AND ` + owners + " <> 1").
+		Joins("JOIN organizations o ON (" + placePath + ` LIKE u.path || '%' OR o.region_scope_path LIKE u.path || '%') AND NOT o.missing AND ` + owners + " <> 1").
 		Group("u.id, u.name").Order("u.name").
 		Select("u.id AS unit_id, u.name, count(*) FILTER (WHERE " + owners + " = 0) AS none, count(*) FILTER (WHERE " + owners + " > 1) AS multiple")
 	if err := q.Scan(&byCounty).Error; err != nil {
