@@ -48,9 +48,13 @@ func (k PartyOrgKind) TermYears() int {
 }
 
 // Coverage is what an organization's coverage becomes once the party organization is active.
+// A 临时党支部 is never 单建: the organizations whose members it takes in are covered regionally.
 func (k PartyOrgKind) Coverage() Coverage {
-	if k == KindJoint {
+	switch k {
+	case KindJoint:
 		return CoverageJoint
+	case KindTemporary:
+		return CoverageRegional
 	}
 	return CoverageSingle
 }

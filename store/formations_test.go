@@ -167,3 +167,39 @@ func TestListFormationsQueryCount(t *testing.T) {
 // formationWorkflowID names a formation's workflow as workflows.FormationWorkflowID does (the
 // store takes the naming from its caller).
 func formationWorkflowID(id string) string { return "formation/" + id }
+
+// TestTemporaryBranchIsNeverSingle (#17 §4 C4): an organization covered by an active 临时党支部
+// counted as 单建; it is regionally covered and marked temporary_branch, until the branch is
+// dissolved.
+func TestTemporaryBranchIsNeverSingle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, a, _, _ := nets(t, st)
+		const x = "91350100M000100Y43"
+		if err := st.DB().Exec(`INSERT INTO organizations (uscc, name, region_unit_id, region_path, region_owners, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, x, "项目部", a.ID, a.Path).Error; err != nil {
+			t.Fatal(err)
+		}
+		f, err := st.StartFormation(ctx, admin, store.FormationStart{Kind: domain.KindTemporary, Organizations: []string{x}, WorkflowID: formationWorkflowID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		po, _, err := st.TransferRelations(ctx, store.TransferInput{FormationID: f.ID, Actor: "system"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ActivatePartyOrg(ctx, f.ID, []store.Officer{{Name: "甲", Post: "secretary"}}, "off"); err != nil {
+			t.Fatal(err)
+		}
+		o := org(t, st, x)
+		if o.Coverage != string(domain.CoverageRegional) || !o.TemporaryBranch {
+			t.Fatalf("covered by a temporary branch: coverage %s, temporary_branch %v; want regional, true", o.Coverage, o.TemporaryBranch)
+		}
+		if err := st.DissolvePartyOrg(ctx, po.ID, "off", "工程竣工"); err != nil {
+			t.Fatal(err)
+		}
+		if o := org(t, st, x); o.Coverage != string(domain.CoverageNone) || o.TemporaryBranch {
+			t.Fatalf("after dissolution: coverage %s, temporary_branch %v", o.Coverage, o.TemporaryBranch)
+		}
+	})
+}

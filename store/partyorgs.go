@@ -82,8 +82,8 @@ func (s *Store) ActivatePartyOrg(ctx context.Context, formationID string, office
 		if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", po.ID).Pluck("uscc", &orgs).Error; err != nil {
 			return translate(err, "party organization")
 		}
-		if err := tx.Table("organizations").Where("uscc IN ?", orgs).Updates(map[string]any{"coverage": po.Kind.Coverage(), "updated_at": now}).Error; err != nil {
-			return translate(err, "organizations")
+		if err := coverByPartyOrg(tx, po.Kind, orgs, now); err != nil {
+			return err
 		}
 		if err := tx.Model(&Formation{}).Where("id = ?", f.ID).Updates(map[string]any{"status": domain.FormationActive, "step": "active", "updated_at": now}).Error; err != nil {
 			return translate(err, "formation")
@@ -134,6 +134,32 @@ func (s *Store) MoveTermDue(ctx context.Context, partyOrgID string, due time.Tim
 	})
 }
 
+// coverByPartyOrg sets the coverage an active party organization of kind gives the
+// organizations it covers (PartyOrgKind.Coverage). A 临时党支部 gives regional coverage, never
+// 单建, and does not lower what an organization's own or joint branch gives it.
+func coverByPartyOrg(tx *gorm.DB, kind domain.PartyOrgKind, orgs []string, now time.Time) error {
+	q := tx.Table("organizations").Where("uscc IN ?", orgs)
+	if kind == domain.KindTemporary {
+		q = q.Where("coverage NOT IN ?", []domain.Coverage{domain.CoverageSingle, domain.CoverageJoint})
+	}
+	if err := q.Updates(map[string]any{"coverage": kind.Coverage(), "updated_at": now}).Error; err != nil {
+		return translate(err, "organizations")
+	}
+	return syncTemporaryBranch(tx, orgs)
+}
+
+// syncTemporaryBranch marks the organizations an active 临时党支部 covers (temporary_branch):
+// the figures show them in a column of their own.
+func syncTemporaryBranch(tx *gorm.DB, orgs []string) error {
+	if len(orgs) == 0 {
+		return nil
+	}
+	return translate(tx.Exec(`UPDATE organizations SET temporary_branch = EXISTS (
+		SELECT 1 FROM party_org_organizations x JOIN party_orgs p ON p.id = x.party_org_id
+		WHERE x.uscc = organizations.uscc AND p.status = ? AND p.kind = ?) WHERE uscc IN ?`,
+		domain.PartyOrgActive, domain.KindTemporary, orgs).Error, "organizations")
+}
+
 // DissolvePartyOrg dissolves a party organization: its organizations lose that coverage and
 // its members stay in the register without a party organization.
 func (s *Store) DissolvePartyOrg(ctx context.Context, partyOrgID, actor, reason string) error {
@@ -159,6 +185,9 @@ func (s *Store) DissolvePartyOrg(ctx context.Context, partyOrgID, actor, reason 
 			SELECT 1 FROM party_org_organizations x JOIN party_orgs p ON p.id = x.party_org_id
 			WHERE x.uscc = organizations.uscc AND p.status = 'active' AND p.id <> ?)`, now, orgs, po.ID).Error; err != nil {
 			return translate(err, "organizations")
+		}
+		if err := syncTemporaryBranch(tx, orgs); err != nil {
+			return err
 		}
 		if err := tx.Model(&PartyMember{}).Where("party_org_id = ?", po.ID).Updates(map[string]any{"party_org_id": nil, "updated_at": now}).Error; err != nil {
 			return translate(err, "party members")
@@ -314,8 +343,11 @@ func (s *Store) AdjustPartyOrg(ctx context.Context, id string, c PartyOrgChange,
 		if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ?", id).Pluck("uscc", &covered).Error; err != nil {
 			return translate(err, "party organization")
 		}
-		if err := tx.Table("organizations").Where("uscc IN ?", covered).Updates(map[string]any{"coverage": kind.Coverage(), "updated_at": now}).Error; err != nil {
-			return translate(err, "organizations")
+		if err := coverByPartyOrg(tx, kind, covered, now); err != nil {
+			return err
+		}
+		if err := syncTemporaryBranch(tx, c.Remove); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, actor, "party_org.adjust", "party_org", id, po.UnitPath, map[string]any{"kind": po.Kind, "organizations": orgs},
 			map[string]any{"kind": kind, "organizations": covered, "reason": reason})
