@@ -245,7 +245,7 @@ func (a *Activities) ApplyVisit(ctx context.Context, in VisitInput) (VisitOutcom
 		return VisitOutcome{}, err
 	}
 	out := VisitOutcome{Decision: decision}
-	if decision != domain.DecideNotOperating && decision != domain.DecideWork {
+	if decision != domain.DecideNotOperating && decision != domain.DecideWork && decision != domain.DecideNotReal {
 		tagged, hasInstructor, err := a.Store.LargeEnterprise(ctx, in.USCC)
 		if err != nil {
 			return out, err
@@ -260,7 +260,12 @@ func (a *Activities) applyVisit(ctx context.Context, in VisitInput) (string, err
 	if err := json.Unmarshal(in.Result, &r); err != nil || r.Operating == nil || r.Employees == nil || r.FormalMembers == nil || r.ProbationaryMembers == nil {
 		return "", temporal.NewNonRetryableApplicationError("the verification result does not decode", "BadResult", err)
 	}
-	decision := domain.CoverageDecision(*r.Operating, *r.FormalMembers, r.PartyOrg)
+	min := a.Store.MinEmployees
+	if min <= 0 {
+		min = domain.DefaultMinEmployees
+	}
+	three := domain.ThreeHavesOf(r.Operating, r.Employees, r.FixedPremises, min)
+	decision := domain.CoverageDecision(*r.Operating, *r.FormalMembers, r.PartyOrg, three)
 	members := make([]store.MemberEntry, len(r.Members))
 	for i, m := range r.Members {
 		members[i] = store.MemberEntry{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn}

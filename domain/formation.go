@@ -258,10 +258,16 @@ const (
 	DecideFormation    = "formation"     // ≥3 formal members: its own branch
 	DecideAttach       = "attach"        // 1–2: a joint branch or a regional organization
 	DecideWork         = "work"          // 0: work coverage through an instructor or liaison
+	// DecideNotReal: no formal member and the 三有 test fails (a known fact fails: too few
+	// employees, no fixed premises): not a real operating organization, so not in the operating
+	// figures and owed no work coverage.
+	DecideNotReal = "not_real"
 )
 
-// CoverageDecision says what a verified organization needs.
-func CoverageDecision(operating bool, formalMembers int, partyOrg string) string {
+// CoverageDecision says what a verified organization needs. The 三有 result only spares a
+// memberless organization work coverage: members decide a formation (≥3) or an attachment
+// (1–2) whatever the 三有 test says, and an unknown fact is never a failure.
+func CoverageDecision(operating bool, formalMembers int, partyOrg string, three ThreeHaves) string {
 	switch {
 	case !operating:
 		return DecideNotOperating
@@ -271,6 +277,8 @@ func CoverageDecision(operating bool, formalMembers int, partyOrg string) string
 		return DecideFormation
 	case formalMembers > 0:
 		return DecideAttach
+	case three == ThreeFail:
+		return DecideNotReal
 	}
 	return DecideWork
 }

@@ -26,6 +26,7 @@ func TestCensusVerifyCoverageBranches(t *testing.T) {
 		{name: "Work", decision: domain.DecideWork, tasks: "verify/r1 coverage.instructor/r1/1"},
 		{name: "NotOperating", decision: domain.DecideNotOperating, tasks: "verify/r1"},
 		{name: "Covered", decision: domain.DecideCovered, tasks: "verify/r1"},
+		{name: "NotReal", decision: domain.DecideNotReal, tasks: "verify/r1"}, // 三有 fails, no member: no work coverage
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env, f := formationEnv(t)

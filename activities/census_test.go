@@ -1,0 +1,90 @@
+package activities_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"tandem/activities"
+	"tandem/domain"
+	"tandem/store"
+	"tandem/store/storetest"
+)
+
+// TestCensusVerifyThreeHavesFailNoWorkCoverage (#17 §4 C3): an organization found failing the
+// 三有 test (1 employee, no fixed premises) with no formal member was still owed work coverage;
+// it is not a real operating one (not_real: no coverage.instructor task, not in the figures).
+// Members still decide: 4 formal members form a branch whatever the 三有 test says, and an
+// unknown fact (premises not asked) is no failure.
+func TestCensusVerifyThreeHavesFailNoWorkCoverage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		admin := domain.Principal{Username: "admin", Admin: true}
+		county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "西城县", Net: domain.NetRegion, Kind: domain.KindCounty})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+			Notifier: activities.InAppNotifier{Store: st}}
+		csv := "统一社会信用代码,企业名称,登记状态\n91110108551385082Q,甲,存续\n9144030071526726XG,乙,存续\n914403001922038216,丙,存续\n"
+		imp, err := st.CreateImport(ctx, admin, "market", "m.csv", strings.NewReader(csv), 1<<20, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done, err := a.RunImport(ctx, imp.ID); err != nil || done.Status != store.ImportDone {
+			t.Fatalf("import %+v %v", done, err)
+		}
+		for _, c := range []struct {
+			uscc, result, want string
+		}{
+			{"91110108551385082Q", `{"operating":true,"employees":1,"fixed_premises":false,"formal_members":0,"probationary_members":0,"party_org":"none"}`, domain.DecideNotReal},
+			{"9144030071526726XG", `{"operating":true,"employees":1,"fixed_premises":false,"formal_members":4,"probationary_members":0,"party_org":"none"}`, domain.DecideFormation},
+			{"914403001922038216", `{"operating":true,"employees":5,"formal_members":0,"probationary_members":0,"party_org":"none"}`, domain.DecideWork},
+		} {
+			task, _, err := st.CreateTask(ctx, store.NewTask{Key: "verify/" + c.uscc, Kind: "census.verify", Subject: c.uscc,
+				WorkflowID: "census-verify/" + c.uscc, UnitID: county.ID, Role: domain.RoleInspector, DueAt: st.Now().Add(72 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := a.ApplyVisit(ctx, activities.VisitInput{TaskID: task.ID, USCC: c.uscc, Inspector: "insp", Result: []byte(c.result)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Decision != c.want {
+				t.Errorf("%s: decision %s, want %s", c.result, out.Decision, c.want)
+			}
+		}
+		// Both failing 三有 are out of the operating figures' predicate (the formation goes on); the
+		// one whose premises are unknown is in.
+		var n int64
+		if err := st.DB().Raw("SELECT count(*) FROM organizations o WHERE " + st.CountedOperating("o")).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d organizations counted operating, want 1 (the 三有 failures are not)", n)
+		}
+	})
+}
+
+func TestThreeHavesOf(t *testing.T) {
+	yes, no := true, false
+	for _, c := range []struct {
+		name      string
+		operating *bool
+		employees *int
+		premises  *bool
+		want      domain.ThreeHaves
+	}{
+		{"AllKnownPass", &yes, new(5), &yes, domain.ThreePass},
+		{"FewEmployees", &yes, new(2), &yes, domain.ThreeFail},
+		{"NoPremises", &yes, new(5), &no, domain.ThreeFail},
+		{"NotOperating", &no, nil, nil, domain.ThreeFail},
+		{"PremisesNeverVisited", &yes, new(5), nil, domain.ThreeUnknown},
+		{"NothingKnown", nil, nil, nil, domain.ThreeUnknown},
+	} {
+		if got := domain.ThreeHavesOf(c.operating, c.employees, c.premises, 3); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
