@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/roster"
 	"tandem/store"
@@ -207,9 +208,25 @@ func splitFields(s string) []string {
 
 type organizationDetailResponse struct {
 	organizationResponse
-	Sources     []sourceResponse     `json:"sources"`
-	Resolutions []resolutionResponse `json:"resolutions"`
-	Tags        []string             `json:"tags"`
+	Sources      []sourceResponse      `json:"sources"`
+	Resolutions  []resolutionResponse  `json:"resolutions"`
+	Tags         []string              `json:"tags"`
+	AnnualReport *annualReportResponse `json:"annual_report"` // null: no annual report mentions it
+}
+
+// annualReportResponse is what the latest annual report says of the organization's party
+// building, and where the roster contradicts it (the contradictions a census round verifies).
+type annualReportResponse struct {
+	ImportID     string                 `json:"import_id"`
+	ReportedAt   time.Time              `json:"reported_at"`
+	PartyMembers *int                   `json:"party_members"`
+	PartyOrg     string                 `json:"party_org"`
+	Disagrees    []annualDisagreeAnswer `json:"disagrees"`
+}
+
+type annualDisagreeAnswer struct {
+	Code string `json:"code"`
+	Text string `json:"text"`
 }
 
 type sourceResponse struct {
@@ -246,6 +263,13 @@ func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) 
 		Resolutions: []resolutionResponse{}, Tags: d.Tags}
 	if out.Tags == nil {
 		out.Tags = []string{}
+	}
+	if ar := d.AnnualReport; ar != nil {
+		out.AnnualReport = &annualReportResponse{ImportID: ar.ImportID, ReportedAt: ar.ReportedAt.In(calendar.Shanghai),
+			PartyMembers: ar.PartyMembers, PartyOrg: ar.PartyOrg, Disagrees: []annualDisagreeAnswer{}}
+		for _, dis := range ar.Disagrees {
+			out.AnnualReport.Disagrees = append(out.AnnualReport.Disagrees, annualDisagreeAnswer{Code: dis.Code, Text: dis.Text})
+		}
 	}
 	for _, sv := range d.Sources {
 		vals := map[string]any{}

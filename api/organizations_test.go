@@ -183,3 +183,44 @@ func TestLedgerShowsDeregisteredNotOperating(t *testing.T) {
 		t.Errorf("x 三有 %v, want fail (not operating)", th)
 	}
 }
+
+// TestOrganizationShowsAnnualReport (#17 §4 C6): annual-report figures were read but shown
+// nowhere; the organization shows the latest annual report's party fields and the
+// contradictions with the roster.
+func TestOrganizationShowsAnnualReport(t *testing.T) {
+	srv, st := newServer(t)
+	admin := login(t, srv.URL, "admin", "admin-password")
+	county := mkUnit(t, st, "西城县", domain.NetRegion, domain.KindCounty, nil)
+	mkUnit(t, st, "东街道", domain.NetRegion, domain.KindTownship, &county)
+	const x, y = "91110108551385082Q", "9144030071526726XG"
+	importInto(t, st, "market",
+		store.StagedRow{Row: 2, USCC: x, Name: "甲科技有限公司", Township: "东街道", RegStatus: "存续"},
+		store.StagedRow{Row: 3, USCC: y, Name: "乙贸易有限公司", Township: "东街道", RegStatus: "存续"})
+	ctx := context.Background()
+	imp, err := st.CreateImport(ctx, storeAdmin, "annual_report", "nb.csv", strings.NewReader("x"), 1<<20, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveAnnualRows(ctx, []store.AnnualRow{{ImportID: imp.ID, USCC: x, RowNumber: 2, PartyMembers: new(4), PartyOrg: "no"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, o := admin.do("GET", "/api/v1/organizations/"+x, "")
+	ar, ok := o["annual_report"].(map[string]any)
+	if !ok {
+		t.Fatalf("organization x shows no annual report: %v", o["annual_report"])
+	}
+	if ar["import_id"] != imp.ID || ar["party_members"] != float64(4) || ar["party_org"] != "no" {
+		t.Errorf("annual report %v", ar)
+	}
+	if at, _ := ar["reported_at"].(string); !strings.HasSuffix(at, "+08:00") {
+		t.Errorf("reported_at %q is not shown in Asia/Shanghai", at)
+	}
+	dis, _ := ar["disagrees"].([]any)
+	if len(dis) != 1 || dis[0].(map[string]any)["code"] != "members_uncovered" || dis[0].(map[string]any)["text"] == "" {
+		t.Errorf("disagrees %v, want members_uncovered with its text", dis)
+	}
+	_, _, o = admin.do("GET", "/api/v1/organizations/"+y, "")
+	if o["annual_report"] != nil {
+		t.Errorf("y has no annual report, shows %v", o["annual_report"])
+	}
+}

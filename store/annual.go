@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -38,10 +39,70 @@ func (s *Store) SaveAnnualRows(ctx context.Context, rows []AnnualRow) error {
 // report says that the roster contradicts: a party organization the roster does not know or
 // one it says is missing; a member count other than the last visit's; three or more members
 // and no coverage at all.
-const annualDisagrees = `((a.party_org = 'yes' AND o.coverage = 'none')
-	OR (a.party_org = 'no' AND o.coverage IN ('single', 'joint'))
-	OR (a.party_members IS NOT NULL AND o.formal_members IS NOT NULL AND a.party_members <> o.formal_members + COALESCE(o.probationary_members, 0))
-	OR (a.party_members >= 3 AND o.coverage = 'none'))`
+var annualDisagrees = func() string {
+	parts := make([]string, len(annualDisagreements))
+	for i, d := range annualDisagreements {
+		parts[i] = "(" + d.cond + ")"
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}()
+
+// annualDisagreements are annualDisagrees's clauses, each with a code and the words an officer
+// reads on the organization.
+var annualDisagreements = []struct{ code, text, cond string }{
+	{"party_org_unknown", "年报填报有党组织，名册中该组织未覆盖", `a.party_org = 'yes' AND o.coverage = 'none'`},
+	{"party_org_missing", "年报填报无党组织，名册中该组织已单独或联合组建", `a.party_org = 'no' AND o.coverage IN ('single', 'joint')`},
+	{"members_differ", "年报党员人数与最近一次核实的党员人数不一致",
+		`a.party_members IS NOT NULL AND o.formal_members IS NOT NULL AND a.party_members <> o.formal_members + COALESCE(o.probationary_members, 0)`},
+	{"members_uncovered", "年报党员3名以上，该组织尚未覆盖", `a.party_members >= 3 AND o.coverage = 'none'`},
+}
+
+// AnnualReport is what the latest annual report says of an organization's party building,
+// and where the roster contradicts it.
+type AnnualReport struct {
+	ImportID     string
+	ReportedAt   time.Time // when the annual-report extract was uploaded
+	PartyMembers *int
+	PartyOrg     string // yes | no | ""
+	Disagrees    []AnnualDisagreement
+}
+
+// AnnualDisagreement is one contradiction between the annual report and the roster.
+type AnnualDisagreement struct{ Code, Text string }
+
+// AnnualReportOf returns the latest annual report of an organization (the caller has read the
+// organization through visibleOrgs), or nil when none mentions it.
+func (s *Store) AnnualReportOf(ctx context.Context, uscc string) (*AnnualReport, error) {
+	codes := make([]string, len(annualDisagreements))
+	for i, d := range annualDisagreements {
+		codes[i] = "CASE WHEN " + d.cond + " THEN '," + d.code + "' ELSE '' END"
+	}
+	var rows []struct {
+		ImportID     string
+		ReportedAt   time.Time
+		PartyMembers *int
+		PartyOrg     string
+		Disagrees    string
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT a.import_id, i.created_at AS reported_at, a.party_members, a.party_org, `+
+		strings.Join(codes, " || ")+` AS disagrees FROM annual_reports a
+		JOIN organizations o ON o.uscc = a.uscc JOIN roster_imports i ON i.id = a.import_id
+		WHERE a.uscc = ? ORDER BY i.created_at DESC, a.import_id DESC LIMIT 1`, uscc).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "annual report")
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	r := rows[0]
+	out := &AnnualReport{ImportID: r.ImportID, ReportedAt: r.ReportedAt, PartyMembers: r.PartyMembers, PartyOrg: r.PartyOrg,
+		Disagrees: []AnnualDisagreement{}}
+	for _, d := range annualDisagreements {
+		if strings.Contains(r.Disagrees+",", ","+d.code+",") {
+			out.Disagrees = append(out.Disagrees, AnnualDisagreement{Code: d.code, Text: d.text})
+		}
+	}
+	return out, nil
+}
 
 // AnnualReportRounds turns an annual-report import's disagreements with the roster into census
 // rounds, one per root region unit, so that the townships verify them; organizations with no

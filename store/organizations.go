@@ -158,9 +158,10 @@ func (s *Store) ListOrganizations(ctx context.Context, p domain.Principal, f Org
 // OrganizationDetail is one organization with its provenance.
 type OrganizationDetail struct {
 	OrganizationRow
-	Sources     []SourceValues
-	Resolutions []Resolution
-	Tags        []string
+	Sources      []SourceValues
+	Resolutions  []Resolution
+	Tags         []string
+	AnnualReport *AnnualReport // nil: no annual report mentions it
 }
 
 // GetOrganization returns an organization the caller may view, with what each source says.
@@ -179,6 +180,11 @@ func (s *Store) GetOrganization(ctx context.Context, p domain.Principal, uscc st
 	if err := s.db.WithContext(ctx).Table("organization_tags").Where("uscc = ?", uscc).Order("tag").Pluck("tag", &d.Tags).Error; err != nil {
 		return d, translate(err, "tags")
 	}
+	ar, err := s.AnnualReportOf(ctx, uscc)
+	if err != nil {
+		return d, err
+	}
+	d.AnnualReport = ar
 	return d, nil
 }
 
