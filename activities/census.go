@@ -96,6 +96,8 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 	jobs := make(chan store.RoundMember)
 	errs := make(chan error, in.Parallel)
 	var skipped atomic.Int64
+	var skippedMu sync.Mutex
+	var skippedOrgs []string
 	var wg sync.WaitGroup
 	for range in.Parallel {
 		wg.Add(1)
@@ -118,6 +120,9 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 				var already *serviceerror.WorkflowExecutionAlreadyStarted
 				if errors.As(err, &already) {
 					skipped.Add(1)
+					skippedMu.Lock()
+					skippedOrgs = append(skippedOrgs, m.USCC)
+					skippedMu.Unlock()
 				} else if err != nil {
 					select {
 					case errs <- err:
@@ -143,6 +148,10 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 	out := FanOutResult{Started: in.Started + len(members), Skipped: in.Skipped + int(skipped.Load()), Done: len(members) < in.Batch}
 	if len(members) > 0 {
 		out.Next = members[len(members)-1].USCC
+	}
+	// The round names what it skipped (GET /census-rounds/{id}/skipped-organizations).
+	if err := a.Store.MarkSkipped(ctx, in.RoundID, skippedOrgs); err != nil {
+		return out, err
 	}
 	if err := a.Store.SetRoundStarted(ctx, in.RoundID, out.Started, out.Skipped); err != nil {
 		return out, err

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
 	"tandem/activities"
 	"tandem/domain"
 	"tandem/store"
@@ -87,4 +90,65 @@ func TestThreeHavesOf(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}
+}
+
+// startsTemporal answers ExecuteWorkflow like a Temporal server on which the verifications of
+// running are already under way.
+type startsTemporal struct {
+	client.Client
+	running map[string]bool
+}
+
+func (f startsTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	if f.running[o.ID] {
+		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "run-1")
+	}
+	return nil, nil
+}
+
+// TestRoundListsSkippedOrganizations (#17 §4 C7): a round over the contradictions skipped every
+// organization already in a verification without saying which; it names them, with the round
+// whose verification had each.
+func TestRoundListsSkippedOrganizations(t *testing.T) {
+	const x, y = "91110108551385082Q", "9144030071526726XG"
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		admin := domain.Principal{Username: "admin", Admin: true}
+		county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "西城县", Net: domain.NetRegion, Kind: domain.KindCounty})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+			Notifier: activities.InAppNotifier{Store: st}}
+		csv := "统一社会信用代码,企业名称,所属乡镇\n" + x + ",甲公司,西城县\n" + y + ",乙公司,西城县\n"
+		imp, err := st.CreateImport(ctx, admin, "market", "m.csv", strings.NewReader(csv), 1<<20, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done, err := a.RunImport(ctx, imp.ID); err != nil || done.Status != store.ImportDone {
+			t.Fatalf("import %+v %v", done, err)
+		}
+		first, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})
+		if err != nil || second.Total != 2 {
+			t.Fatalf("second round %+v %v", second, err)
+		}
+		a.Temporal = startsTemporal{running: map[string]bool{activities.VerifyWorkflowID(x): true}}
+		for range 2 { // a retried activity marks nothing twice
+			out, err := a.StartVerifications(ctx, activities.FanOutInput{RoundID: second.ID, ScopeUnitID: county.ID, Batch: 10})
+			if err != nil || out.Skipped != 1 {
+				t.Fatalf("fan-out %+v %v", out, err)
+			}
+		}
+		skipped, _, err := st.SkippedMembers(ctx, second.ID, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(skipped) != 1 || skipped[0].USCC != x || skipped[0].Name != "甲公司" || skipped[0].SkippedBy != first.ID {
+			t.Fatalf("skipped %+v, want %s (甲公司) skipped by round %s", skipped, x, first.ID)
+		}
+	})
 }

@@ -81,6 +81,38 @@ func (s *Server) getRound(c *gin.Context) {
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
 }
 
+type skippedResponse struct {
+	USCC      string `json:"uscc"`
+	Name      string `json:"name"`
+	SkippedBy string `json:"skipped_by"` // the round whose verification of it was running, or "verification"
+}
+
+// listSkipped lists the organizations a round did not verify because a verification of
+// another round already had them.
+func (s *Server) listSkipped(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := s.Store.GetRound(ctx, principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, next, err := s.Store.SkippedMembers(ctx, r.ID, page)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]skippedResponse, len(rows))
+	for i, m := range rows {
+		out[i] = skippedResponse(m)
+	}
+	c.JSON(http.StatusOK, list(out, next))
+}
+
 // cancelRound cancels a round's open verifications: an officer over its unit, or an admin.
 func (s *Server) cancelRound(c *gin.Context) {
 	r, err := s.App.CensusRounds.Cancel(c.Request.Context(), principal(c), c.Param("id"))

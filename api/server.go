@@ -175,6 +175,7 @@ func (s *Server) registrationRoutes(a *gin.RouterGroup) {
 func (s *Server) censusRoutes(a *gin.RouterGroup) {
 	a.POST("/census-rounds", s.startRound)
 	a.GET("/census-rounds/:id", s.getRound)
+	a.GET("/census-rounds/:id/skipped-organizations", s.listSkipped)
 	a.POST("/census-rounds/:id/cancel", s.cancelRound)
 }
 

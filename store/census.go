@@ -38,8 +38,9 @@ type RoundStart struct {
 
 // CreateRound records a round over the organizations of a unit's subtree that the selection
 // picks, fixing its members: an officer over the unit, or an admin. Organizations with no
-// single responsible region unit are included when their industry unit lies in the subtree
-// or the unit is a root; the round's unit assigns them first.
+// single responsible region unit are included when their industry unit or the unit where they
+// are resolved (region_scope_path) lies in the subtree, or the unit is a root; the round's unit
+// assigns them first.
 func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundStart) (CensusRound, error) {
 	var v domain.Validation
 	switch in.Selection {
@@ -86,7 +87,7 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 		}
 		like := escapeLike(unit.Path) + "%"
 		where := `NOT o.missing AND ((o.region_owners = 1 AND o.region_path LIKE @like ESCAPE '\') OR
-			(o.region_owners <> 1 AND (o.industry_path LIKE @like ESCAPE '\' OR @root)))`
+			(o.region_owners <> 1 AND (o.industry_path LIKE @like ESCAPE '\' OR o.region_scope_path LIKE @like ESCAPE '\' OR @root)))`
 		args := map[string]any{"round": r.ID, "like": like, "root": unit.ParentID == nil}
 		switch in.Selection {
 		case "changed":
@@ -125,6 +126,44 @@ func (s *Store) RoundMembers(ctx context.Context, roundID, after string, limit i
 	err := s.db.WithContext(ctx).Table("census_members").Where("round_id = ? AND uscc > ?", roundID, after).
 		Order("uscc").Limit(limit).Select("uscc, unit_id").Scan(&out).Error
 	return out, translate(err, "census members")
+}
+
+// MarkSkipped records that a round did not start the verification of these organizations
+// because one was already running: skipped_by names the other round that has it (the latest
+// running one), or "verification" when it came from elsewhere. Marking again is a no-op.
+func (s *Store) MarkSkipped(ctx context.Context, roundID string, usccs []string) error {
+	if len(usccs) == 0 {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Exec(`UPDATE census_members SET skipped_by = COALESCE((
+		SELECT m.round_id FROM census_members m JOIN census_rounds r ON r.id = m.round_id
+		WHERE m.uscc = census_members.uscc AND m.round_id <> census_members.round_id AND m.skipped_by = ''
+		ORDER BY r.created_at DESC, r.id DESC LIMIT 1), 'verification')
+		WHERE round_id = ? AND uscc IN ? AND skipped_by = ''`, roundID, usccs).Error, "census members")
+}
+
+// SkippedMember is an organization a round skipped, with the round whose verification had it.
+type SkippedMember struct {
+	USCC      string `gorm:"column:uscc"`
+	Name      string
+	SkippedBy string
+}
+
+// SkippedMembers pages through the organizations a round skipped (the caller has read the
+// round through GetRound), by credit code.
+func (s *Store) SkippedMembers(ctx context.Context, roundID string, page Page) ([]SkippedMember, string, error) {
+	q := s.db.WithContext(ctx).Table("census_members m").Joins("JOIN organizations o ON o.uscc = m.uscc").
+		Where("m.round_id = ? AND m.skipped_by <> ''", roundID)
+	q, err := pageByID(q, "m.uscc", page)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []SkippedMember
+	if err := q.Select("m.uscc, o.name, m.skipped_by").Find(&out).Error; err != nil {
+		return nil, "", translate(err, "census members")
+	}
+	out, next := nextCursor(out, page, func(m SkippedMember) string { return m.USCC })
+	return out, next, nil
 }
 
 // RoundByID returns a round, unscoped.
