@@ -377,3 +377,33 @@ type FollowUpInput struct {
 func (a *Activities) RecordFollowUp(ctx context.Context, in FollowUpInput) error {
 	return nonRetryable(a.Store.DeclareMembers(ctx, in.Actor, in.USCC, in.Result.FormalMembers, in.Result.ProbationaryMembers, in.Result.Note))
 }
+
+// SurveyVerification decides what a registration's declaration calls for, like a census
+// result would (domain.CoverageDecision): when it declares members enough for a formation
+// (≥3 formal) or an attachment (1–2) and no party organization, it records the
+// one-organization round that verifies it and returns it for the workflow to start; otherwise
+// (nothing declared, covered, not operating, a field visit already made) it returns no round.
+func (a *Activities) SurveyVerification(ctx context.Context, registrationID string) (RoundInfo, error) {
+	d, err := a.Store.SurveyDeclarationOf(ctx, registrationID)
+	if err != nil {
+		return RoundInfo{}, nonRetryable(err)
+	}
+	if d.Visited {
+		return RoundInfo{}, nil
+	}
+	min := a.Store.MinEmployees
+	if min <= 0 {
+		min = domain.DefaultMinEmployees
+	}
+	operating := d.Operating == nil || *d.Operating // a new registration operates unless a source says otherwise
+	switch domain.CoverageDecision(operating, d.FormalMembers, d.PartyOrg, domain.ThreeHavesOf(d.Operating, d.Employees, d.FixedPremises, min)) {
+	case domain.DecideFormation, domain.DecideAttach:
+	default:
+		return RoundInfo{}, nil
+	}
+	r, err := a.Store.RegistrationRound(ctx, registrationID, "system")
+	if err != nil {
+		return RoundInfo{}, nonRetryable(err)
+	}
+	return RoundInfo{ID: r.ID, UnitID: r.UnitID}, nil
+}

@@ -152,3 +152,62 @@ func TestRoundListsSkippedOrganizations(t *testing.T) {
 		}
 	})
 }
+
+// TestSurveyVerificationDecides: the survey's declaration decides like a census result — 4
+// formal members and no party organization record a one-organization round over the
+// organization's township (once); no member, or a declared party organization, none.
+func TestSurveyVerificationDecides(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		admin := domain.Principal{Username: "admin", Admin: true}
+		county, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "西城县", Net: domain.NetRegion, Kind: domain.KindCounty})
+		if err != nil {
+			t.Fatal(err)
+		}
+		town, err := st.CreateUnit(ctx, admin, domain.Unit{Name: "东街道", Net: domain.NetRegion, Kind: domain.KindTownship, ParentID: &county.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
+			Notifier: activities.InAppNotifier{Store: st}}
+		for _, c := range []struct {
+			uscc   string
+			answer store.SurveyAnswer
+			round  bool
+		}{
+			{"91110108551385082Q", store.SurveyAnswer{FormalMembers: 4, PartyOrg: "none"}, true},
+			{"9144030071526726XG", store.SurveyAnswer{FormalMembers: 0, PartyOrg: "none"}, false},
+			{"914403001922038216", store.SurveyAnswer{FormalMembers: 5, PartyOrg: "single"}, false},
+		} {
+			reg, err := st.ReportRegistration(ctx, "liaison", store.RegistrationReport{USCC: c.uscc, Name: "新公司" + c.uscc[:4],
+				Township: "东街道", Event: "new"}, st.Now().Add(72*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.AnswerSurvey(ctx, reg.Token, c.answer); err != nil {
+				t.Fatal(err)
+			}
+			r, err := a.SurveyVerification(ctx, reg.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (r.ID != "") != c.round {
+				t.Fatalf("%+v: round %+v, want one: %v", c.answer, r, c.round)
+			}
+			if !c.round {
+				continue
+			}
+			if r.UnitID != town.ID {
+				t.Errorf("the round is over %s, want the township %s", r.UnitID, town.ID)
+			}
+			again, err := a.SurveyVerification(ctx, reg.ID)
+			if err != nil || again != r {
+				t.Errorf("a retried activity made another round: %+v %v", again, err)
+			}
+			members, err := st.RoundMembers(ctx, r.ID, "", 10)
+			if err != nil || len(members) != 1 || members[0].USCC != c.uscc || members[0].UnitID == nil || *members[0].UnitID != town.ID {
+				t.Errorf("round members %+v %v", members, err)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"time"
 
 	"gorm.io/gorm"
@@ -218,4 +219,94 @@ func (s *Store) DeclareMembers(ctx context.Context, actor, uscc string, formal, 
 		return s.audit(ctx, tx, actor, "registration.followup", "organization", uscc, o.RegionPath, nil,
 			map[string]any{"formal_members": formal, "probationary_members": probationary, "note": note})
 	})
+}
+
+// SurveyDeclaration is what an organization declared of its party building (its survey
+// answer, or what a follow-up learnt), with the roster's facts the coverage decision needs.
+type SurveyDeclaration struct {
+	USCC          string
+	FormalMembers int
+	PartyOrg      string // the coverage the answer declares ("none" …), or the roster's coverage
+	Operating     *bool
+	Employees     *int
+	FixedPremises *bool
+	Visited       bool // a field visit has been made: its findings stand, the declaration decides nothing
+}
+
+// SurveyDeclarationOf reads what a registration's organization declared.
+func (s *Store) SurveyDeclarationOf(ctx context.Context, registrationID string) (SurveyDeclaration, error) {
+	reg, err := s.RegistrationByID(ctx, registrationID)
+	if err != nil {
+		return SurveyDeclaration{}, err
+	}
+	var o OrganizationRow
+	if err := s.db.WithContext(ctx).Where("uscc = ?", reg.USCC).Take(&o).Error; err != nil {
+		return SurveyDeclaration{}, translate(err, "organization")
+	}
+	d := SurveyDeclaration{USCC: reg.USCC, PartyOrg: o.Coverage, Operating: o.Operating, Employees: o.Employees,
+		FixedPremises: o.FixedPremises, Visited: o.VisitedAt != nil}
+	if o.FormalMembers != nil {
+		d.FormalMembers = *o.FormalMembers
+	}
+	if reg.Answer != nil {
+		var a SurveyAnswer
+		if json.Unmarshal([]byte(*reg.Answer), &a) == nil {
+			if !d.Visited {
+				d.FormalMembers = a.FormalMembers
+			}
+			if a.PartyOrg != "" && (d.PartyOrg == "" || d.PartyOrg == string(domain.CoverageNone)) {
+				d.PartyOrg = a.PartyOrg
+			}
+		}
+	}
+	return d, nil
+}
+
+// RegistrationRound records the one-organization census round (selection "registration",
+// tag the registration) that verifies what a registration's survey declared, scoped to the
+// organization's township, or where an organization without one is resolved
+// (region_scope_path). Recording it again returns the round made.
+func (s *Store) RegistrationRound(ctx context.Context, registrationID, actor string) (CensusRound, error) {
+	var r CensusRound
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("selection = ? AND tag = ?", "registration", registrationID).Take(&r).Error; err == nil {
+			return nil
+		}
+		var reg Registration
+		if err := tx.Where("id = ?", registrationID).Take(&reg).Error; err != nil {
+			return translate(err, "registration")
+		}
+		var o OrganizationRow
+		if err := tx.Where("uscc = ?", reg.USCC).Take(&o).Error; err != nil {
+			return translate(err, "organization")
+		}
+		var u unitRow
+		q := tx.Where("net = ?", domain.NetRegion)
+		switch {
+		case o.RegionOwners == 1 && o.RegionUnitID != nil:
+			q = q.Where("id = ?", *o.RegionUnitID)
+		case o.RegionScopePath != "":
+			q = q.Where("path = ?", o.RegionScopePath)
+		default:
+			q = q.Where("parent_id IS NULL").Order("path")
+		}
+		if err := q.Take(&u).Error; err != nil {
+			return translate(err, "unit")
+		}
+		r = CensusRound{ID: newID(), UnitID: u.ID, UnitPath: u.Path, Selection: "registration", Tag: registrationID,
+			Status: "running", Total: 1, CreatedBy: actor, CreatedAt: s.Now()}
+		if err := tx.Create(&r).Error; err != nil {
+			return translate(err, "census round")
+		}
+		var unitID *string
+		if o.RegionOwners == 1 {
+			unitID = o.RegionUnitID
+		}
+		if err := tx.Exec(`INSERT INTO census_members (round_id, uscc, unit_id) VALUES (?, ?, ?)`, r.ID, o.USCC, unitID).Error; err != nil {
+			return translate(err, "census round")
+		}
+		return s.audit(ctx, tx, actor, "census.start", "census_round", r.ID, u.Path, nil,
+			map[string]any{"select": "registration", "registration_id": registrationID, "uscc": o.USCC, "total": 1})
+	})
+	return r, err
 }

@@ -153,6 +153,8 @@ func TestSurveyUnansweredBecomesFollowUp(t *testing.T) {
 				return in.USCC == uscc && *in.Result.FormalMembers == 1
 			})).Return(nil).Once()
 		}
+		// One formal member calls for no formation: the declaration starts no round.
+		env.OnActivity(a.SurveyVerification, mock.Anything, "reg-1").Return(activities.RoundInfo{}, nil).Once()
 		env.ExecuteWorkflow(workflows.SurveyWorkflow, workflows.SurveyInput{RegistrationID: "reg-1", USCC: uscc, ExpiresAt: expires})
 		if err := env.GetWorkflowError(); err != nil {
 			t.Fatal(err)
@@ -183,4 +185,32 @@ func TestCensusVerifyLargeEnterpriseNeedsBothCoverages(t *testing.T) {
 		t.Fatalf("tasks %q", got)
 	}
 	env.AssertExpectations(t)
+}
+
+// TestSurveyDeclaringMembersStartsVerification (#17 §4 C8): a survey declaring 4 formal members
+// and no party organization started nothing; the declaration (answered, or learnt by the
+// follow-up) starts the organization's verification through a one-organization census round,
+// as a census result would.
+func TestSurveyDeclaringMembersStartsVerification(t *testing.T) {
+	for _, answered := range []bool{true, false} {
+		env, f := formationEnv(t)
+		var a *activities.Activities
+		expires := start.Add(7 * day)
+		env.OnActivity(a.SurveyStatus, mock.Anything, "reg-1").Return(activities.SurveyState{Answered: answered, UnitID: townshipA}, nil).Once()
+		if !answered {
+			answer(t, env, 8*day, "followup", "insp-a", `{"reached":true,"formal_members":4,"note":"电话联系，正式党员4名"}`, nil)
+			env.OnActivity(a.RecordFollowUp, mock.Anything, mock.Anything).Return(nil).Once()
+		}
+		env.OnActivity(a.SurveyVerification, mock.Anything, "reg-1").Return(activities.RoundInfo{ID: "r9", UnitID: townshipA}, nil).Once()
+		env.OnWorkflow(workflows.CensusRoundWorkflow, mock.Anything, workflows.CensusRoundInput{RoundID: "r9", ScopeUnitID: townshipA}).
+			Return(nil).Once()
+		env.ExecuteWorkflow(workflows.SurveyWorkflow, workflows.SurveyInput{RegistrationID: "reg-1", USCC: uscc, ExpiresAt: expires})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if !answered && strings.Join(f.created, " ") != "followup" {
+			t.Fatalf("tasks %q", f.created)
+		}
+		env.AssertExpectations(t)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -161,14 +160,7 @@ func annualReportRounds(ctx workflow.Context, importID string) {
 		return
 	}
 	for _, r := range rounds {
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(r.UnitID), SearchSubject.ValueSet(r.ID)),
-		})
-		child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflowName, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
-		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
-			workflow.GetLogger(ctx).Warn("annual report: could not start a round", "round", r.ID, "error", err)
-		}
+		startRound(ctx, r)
 	}
 }
 

@@ -3,6 +3,8 @@ package workflows
 import (
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
@@ -25,7 +27,9 @@ type SurveyInput struct {
 
 // SurveyWorkflow waits until a registration's survey link expires; if the enterprise has not
 // answered, the township's inspectors get a follow-up task 跟进. An organization with no
-// responsible township yet is left to the census (the round's unit assigns one).
+// responsible township yet is left to the census (the round's unit assigns one). A
+// declaration (the answer, or the follow-up's counts) that calls for a formation or an
+// attachment starts the organization's verification through a one-organization round.
 func SurveyWorkflow(ctx workflow.Context, in SurveyInput) error {
 	tasks, err := NewTasks(ctx)
 	if err != nil {
@@ -42,7 +46,14 @@ func SurveyWorkflow(ctx workflow.Context, in SurveyInput) error {
 	if err := workflow.ExecuteActivity(ctx, a.SurveyStatus, in.RegistrationID).Get(ctx, &st); err != nil {
 		return err
 	}
+	// survey-answer-verifies: a declaration that calls for coverage (≥3 formal members and no
+	// party organization: a formation; 1–2: an attachment) sends the organization to
+	// verification through a one-organization census round, like a census result (issue #17).
+	verifies := workflow.GetVersion(ctx, surveyAnswerVerifies, workflow.DefaultVersion, 1) == 1
 	if st.Answered || st.UnitID == "" {
+		if verifies && st.Answered {
+			verifyDeclaration(ctx, in.RegistrationID)
+		}
 		return tasks.Finish(ctx)
 	}
 	out, err := tasks.Ask(ctx, TaskRequest{
@@ -59,5 +70,38 @@ func SurveyWorkflow(ctx workflow.Context, in SurveyInput) error {
 	if err := workflow.ExecuteActivity(ctx, a.RecordFollowUp, activities.FollowUpInput{USCC: in.USCC, Actor: out.CompletedBy, Result: r}).Get(ctx, nil); err != nil {
 		return err
 	}
+	if verifies {
+		verifyDeclaration(ctx, in.RegistrationID)
+	}
 	return tasks.Finish(ctx)
+}
+
+// surveyAnswerVerifies is the change ID of the survey's verification (workflow.GetVersion).
+const surveyAnswerVerifies = "survey-answer-verifies"
+
+// verifyDeclaration starts the census round that verifies what a registration declared, when
+// the declaration calls for coverage (activities.SurveyVerification decides).
+func verifyDeclaration(ctx workflow.Context, registrationID string) {
+	var a *activities.Activities
+	var r activities.RoundInfo
+	if err := workflow.ExecuteActivity(ctx, a.SurveyVerification, registrationID).Get(ctx, &r); err != nil {
+		workflow.GetLogger(ctx).Warn("survey: could not record the verification round", "error", err)
+		return
+	}
+	if r.ID != "" {
+		startRound(ctx, r)
+	}
+}
+
+// startRound starts a census round recorded by an activity as its own workflow, outliving
+// the workflow that asked for it.
+func startRound(ctx workflow.Context, r activities.RoundInfo) {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: CensusWorkflowID(r.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporal.NewSearchAttributes(SearchUnit.ValueSet(r.UnitID), SearchSubject.ValueSet(r.ID)),
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, CensusRoundWorkflowName, CensusRoundInput{RoundID: r.ID, ScopeUnitID: r.UnitID})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		workflow.GetLogger(ctx).Warn("could not start a census round", "round", r.ID, "error", err)
+	}
 }
