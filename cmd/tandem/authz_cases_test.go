@@ -316,6 +316,8 @@ func authzCases() map[string]authzCase {
 		"GET /api/v1/census-rounds/{id}":         byID("id", func(fx *authzFixture) string { return fx.roundA }, func(fx *authzFixture) string { return fx.roundB }),
 		"POST /api/v1/census-rounds/{id}/cancel": phase(byID("id", func(fx *authzFixture) string { return fx.roundA }, func(fx *authzFixture) string { return fx.roundB }), 1),
 
+		"GET /api/v1/census-rounds/{id}/skipped-organizations": byID("id", func(fx *authzFixture) string { return fx.roundA }, func(fx *authzFixture) string { return fx.roundB }),
+
 		"POST /api/v1/cycles/{kind}/{period}/run": plain(func(*authzFixture, *actor) apiRequest {
 			return apiRequest{params: p("kind", "monthly", "period", "2026-10")}
 		}),
