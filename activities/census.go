@@ -273,13 +273,19 @@ func (a *Activities) applyVisit(ctx context.Context, in VisitInput) (string, err
 	if min <= 0 {
 		min = domain.DefaultMinEmployees
 	}
-	three := domain.ThreeHavesOf(r.Operating, r.Employees, r.FixedPremises, min)
-	decision := domain.CoverageDecision(*r.Operating, *r.FormalMembers, r.PartyOrg, three)
+	// One operating rule (domain.OperatingState): a registration that ended wins over the visit.
+	ended, err := a.Store.RegistrationEnded(ctx, in.USCC)
+	if err != nil {
+		return "", err
+	}
+	operating := *r.Operating && !ended
+	three := domain.ThreeHavesOf(&operating, r.Employees, r.FixedPremises, min)
+	decision := domain.CoverageDecision(operating, *r.FormalMembers, r.PartyOrg, three)
 	members := make([]store.MemberEntry, len(r.Members))
 	for i, m := range r.Members {
 		members[i] = store.MemberEntry{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn}
 	}
-	err := a.Store.RecordVisit(ctx, store.Visit{TaskID: in.TaskID, USCC: in.USCC, RoundID: in.RoundID, Inspector: in.Inspector,
+	err = a.Store.RecordVisit(ctx, store.Visit{TaskID: in.TaskID, USCC: in.USCC, RoundID: in.RoundID, Inspector: in.Inspector,
 		Operating: *r.Operating, Employees: *r.Employees, FormalMembers: *r.FormalMembers, ProbationaryMembers: *r.ProbationaryMembers,
 		PartyOrg: r.PartyOrg, FixedPremises: r.FixedPremises, OwnerIsMember: r.OwnerIsMember, Instructor: r.Instructor,
 		Members: members, Result: string(in.Result), Decision: decision})

@@ -30,7 +30,7 @@ func TestCensusVerifyThreeHavesFailNoWorkCoverage(t *testing.T) {
 		}
 		a := &activities.Activities{Store: st, Calendar: &activities.CalendarCache{Store: st, TTL: time.Minute},
 			Notifier: activities.InAppNotifier{Store: st}}
-		csv := "统一社会信用代码,企业名称,登记状态\n91110108551385082Q,甲,存续\n9144030071526726XG,乙,存续\n914403001922038216,丙,存续\n"
+		csv := "统一社会信用代码,企业名称,登记状态\n91110108551385082Q,甲,存续\n9144030071526726XG,乙,存续\n914403001922038216,丙,存续\n91350100M000100Y43,丁,注销\n"
 		imp, err := st.CreateImport(ctx, admin, "market", "m.csv", strings.NewReader(csv), 1<<20, "")
 		if err != nil {
 			t.Fatal(err)
@@ -44,6 +44,8 @@ func TestCensusVerifyThreeHavesFailNoWorkCoverage(t *testing.T) {
 			{"91110108551385082Q", `{"operating":true,"employees":1,"fixed_premises":false,"formal_members":0,"probationary_members":0,"party_org":"none"}`, domain.DecideNotReal},
 			{"9144030071526726XG", `{"operating":true,"employees":1,"fixed_premises":false,"formal_members":4,"probationary_members":0,"party_org":"none"}`, domain.DecideFormation},
 			{"914403001922038216", `{"operating":true,"employees":5,"formal_members":0,"probationary_members":0,"party_org":"none"}`, domain.DecideWork},
+			// 注销 wins over what the inspector saw: no formation for a deregistered organization.
+			{"91350100M000100Y43", `{"operating":true,"employees":9,"formal_members":4,"probationary_members":0,"party_org":"none"}`, domain.DecideNotOperating},
 		} {
 			task, _, err := st.CreateTask(ctx, store.NewTask{Key: "verify/" + c.uscc, Kind: "census.verify", Subject: c.uscc,
 				WorkflowID: "census-verify/" + c.uscc, UnitID: county.ID, Role: domain.RoleInspector, DueAt: st.Now().Add(72 * time.Hour)})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -80,4 +81,14 @@ func regionScopeSQL(owners, lo, hi string) string {
 	return fmt.Sprintf(`CASE WHEN %[1]s = 1 THEN '' WHEN %[1]s > 1 THEN COALESCE((SELECT max(u.path) FROM units u
 		WHERE u.net = 'region' AND substr(%[2]s, 1, length(u.path)) = u.path AND substr(%[3]s, 1, length(u.path)) = u.path), '')
 		ELSE COALESCE(%[4]s, '') END`, owners, lo, hi, regionRootSQL)
+}
+
+// RegistrationEnded reports whether a current source of the organization says its
+// registration ended (注销, 吊销, 撤销): whatever a visit finds, it is not operating
+// (domain.OperatingState), so a verification decides nothing more for it.
+func (s *Store) RegistrationEnded(ctx context.Context, uscc string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Table("organization_sources s").
+		Where("s.uscc = ? AND NOT s.missing AND "+regStatusSQL("s.reg_status")+" IN "+endedStatuses(), uscc).Count(&n).Error
+	return n > 0, translate(err, "organization sources")
 }
