@@ -224,3 +224,38 @@ func TestOrganizationShowsAnnualReport(t *testing.T) {
 		t.Errorf("y has no annual report, shows %v", o["annual_report"])
 	}
 }
+
+// TestRoundListsSkippedOrganizationsAPI (#17 §4 C7): the round names the organizations it
+// skipped, with the round whose verification had each.
+func TestRoundListsSkippedOrganizationsAPI(t *testing.T) {
+	srv, st := newServer(t)
+	admin := login(t, srv.URL, "admin", "admin-password")
+	county := mkUnit(t, st, "西城县", domain.NetRegion, domain.KindCounty, nil)
+	const x, y = "91110108551385082Q", "9144030071526726XG"
+	importInto(t, st, "market",
+		store.StagedRow{Row: 2, USCC: x, Name: "甲科技有限公司", Township: "西城县", RegStatus: "存续"},
+		store.StagedRow{Row: 3, USCC: y, Name: "乙贸易有限公司", Township: "西城县", RegStatus: "存续"})
+	ctx := context.Background()
+	first, err := st.CreateRound(ctx, storeAdmin, store.RoundStart{UnitID: county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.CreateRound(ctx, storeAdmin, store.RoundStart{UnitID: county.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkSkipped(ctx, second.ID, []string{x}); err != nil {
+		t.Fatal(err)
+	}
+	status, _, body := admin.do("GET", "/api/v1/census-rounds/"+second.ID+"/skipped-organizations", "")
+	if status != 200 {
+		t.Fatalf("skipped: %d %v", status, body)
+	}
+	items := body["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("skipped %v, want %s", items, x)
+	}
+	if m := items[0].(map[string]any); m["uscc"] != x || m["name"] != "甲科技有限公司" || m["skipped_by"] != first.ID {
+		t.Errorf("skipped %v, want %s 甲科技有限公司 by %s", m, x, first.ID)
+	}
+}
