@@ -35,7 +35,7 @@ func TestCensusVerifyThreeHavesFailNoWorkCoverage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if done, err := a.RunImport(ctx, imp.ID); err != nil || done.Status != store.ImportDone {
+		if done, err := a.RunImport(ctx, imp.ID); err != nil || done.Status != domain.ImportDone {
 			t.Fatalf("import %+v %v", done, err)
 		}
 		for _, c := range []struct {
@@ -127,7 +127,7 @@ func TestRoundListsSkippedOrganizations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if done, err := a.RunImport(ctx, imp.ID); err != nil || done.Status != store.ImportDone {
+		if done, err := a.RunImport(ctx, imp.ID); err != nil || done.Status != domain.ImportDone {
 			t.Fatalf("import %+v %v", done, err)
 		}
 		first, err := st.CreateRound(ctx, admin, store.RoundStart{UnitID: county.ID})

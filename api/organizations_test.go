@@ -159,17 +159,20 @@ func TestLedgerShowsDeregisteredNotOperating(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := -1
-	for i, h := range rows[0] {
-		if h == "是否运营" {
-			col = i
+	// The document's heading lines (title, export time) come before the header row.
+	col, header := -1, -1
+	for j, r := range rows {
+		for i, h := range r {
+			if h == "是否运营" {
+				col, header = i, j
+			}
 		}
 	}
-	if col < 0 || len(rows) != 3 {
+	if col < 0 || len(rows) != header+3 {
 		t.Fatalf("ledger rows %v", rows)
 	}
 	want := map[string]string{x: "否", y: "否"} // x: 注销 wins over the visit; y: the visit wins over 存续
-	for _, r := range rows[1:] {
+	for _, r := range rows[header+1:] {
 		if r[col] != want[r[0]] {
 			t.Errorf("ledger says %s 是否运营 = %s, want %s", r[1], r[col], want[r[0]])
 		}

@@ -120,7 +120,7 @@ func (s *Store) areaFigures(ctx context.Context, area figureArea, now time.Time)
 		where += ` AND o.region_path NOT LIKE ? ESCAPE '\'`
 		args = append(args, escapeLike(x)+"%")
 	}
-	counted := countedOperating("o")
+	counted := s.CountedOperating("o")
 	var c struct{ Organizations, Verified, Operating, Single, Joint, Regional, Work int }
 	if err := s.db.WithContext(ctx).Raw(`SELECT count(*) AS organizations,
 		SUM(CASE WHEN o.visited_at IS NOT NULL THEN 1 ELSE 0 END) AS verified,

@@ -42,21 +42,21 @@ type unitCounts struct {
 }
 
 // coverageSelect groups the operating organizations by their responsible unit on a net.
-func coverageSelect(unitCol string) string {
+func (s *Store) coverageSelect(unitCol string) string {
 	return `SELECT ` + unitCol + ` AS unit_id, count(*) AS operating,
 		SUM(CASE WHEN coverage = 'single' THEN 1 ELSE 0 END) AS single,
 		SUM(CASE WHEN coverage = 'joint' THEN 1 ELSE 0 END) AS joint,
 		SUM(CASE WHEN coverage = 'regional' THEN 1 ELSE 0 END) AS regional,
 		SUM(CASE WHEN coverage = 'work' THEN 1 ELSE 0 END) AS work
-		FROM organizations o WHERE ` + unitCol + ` IS NOT NULL AND ` + countedOperating("o") + ` GROUP BY ` + unitCol
+		FROM organizations o WHERE ` + unitCol + ` IS NOT NULL AND ` + s.CountedOperating("o") + ` GROUP BY ` + unitCol
 }
 
 // liveCounts counts now, per responsible unit on each net.
 func (s *Store) liveCounts(ctx context.Context) (region, industry []unitCounts, err error) {
-	if err = s.db.WithContext(ctx).Raw(coverageSelect("region_unit_id")).Scan(&region).Error; err != nil {
+	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("region_unit_id")).Scan(&region).Error; err != nil {
 		return nil, nil, translate(err, "coverage")
 	}
-	if err = s.db.WithContext(ctx).Raw(coverageSelect("industry_unit_id")).Scan(&industry).Error; err != nil {
+	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("industry_unit_id")).Scan(&industry).Error; err != nil {
 		return nil, nil, translate(err, "coverage")
 	}
 	return region, industry, nil

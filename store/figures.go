@@ -9,14 +9,8 @@ import (
 )
 
 // How organizations are counted, defined once (docs/figures.md). Every figure (coverage report,
-// bulletin, quarterly analysis, assessment metrics) counts through countedOperating, so the rule
+// bulletin, quarterly analysis, assessment metrics) counts through Store.CountedOperating (operating.go), so the rule
 // saying which organizations form the denominator has one home.
-
-// countedOperating is the SQL predicate on the organizations aliased alias that says an
-// organization is counted: in the roster (not missing) and operating as far as Tandem knows.
-func countedOperating(alias string) string {
-	return `NOT ` + alias + `.missing AND COALESCE(` + alias + `.visited_operating, ` + alias + `.operating, TRUE)`
-}
 
 // asOfPeriod describes figures of a period taken at at, when its month's data was in: the
 // delivery window closed, or every delivery came in before (the monthly workflow makes the
