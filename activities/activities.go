@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"tandem/domain"
 	"tandem/store"
 )
 
@@ -31,15 +32,15 @@ type Activities struct {
 // Notifier tells people about tasks. The in-app list is the one channel for now; SMS, WeChat
 // Work or e-mail can implement it later. key makes a retried notification a no-op.
 type Notifier interface {
-	Notify(ctx context.Context, usernames []string, key, kind, title, body, taskID string) error
+	Notify(ctx context.Context, usernames []string, n domain.Notice) error
 }
 
 // InAppNotifier writes to each recipient's notification list in the database.
 type InAppNotifier struct{ Store *store.Store }
 
 // Notify implements Notifier.
-func (n InAppNotifier) Notify(ctx context.Context, usernames []string, key, kind, title, body, taskID string) error {
-	return n.Store.AddNotifications(ctx, usernames, key, kind, title, body, taskID)
+func (n InAppNotifier) Notify(ctx context.Context, usernames []string, notice domain.Notice) error {
+	return n.Store.AddNotifications(ctx, usernames, notice)
 }
 
 // SelfCheckResult says what a self-check found.

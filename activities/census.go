@@ -175,8 +175,14 @@ func (a *Activities) NotifyRound(ctx context.Context, roundID string) error {
 		if err != nil {
 			return err
 		}
-		if err := a.Notifier.Notify(ctx, users, "census/"+roundID+"/"+u.UnitID, "census.round",
-			fmt.Sprintf("新摸排任务 %d 项", n), "请按期完成实地走访复核", ""); err != nil {
+		unit, err := a.Store.DescribeSubject(ctx, domain.SubjectUnit, u.UnitID)
+		if err != nil {
+			return err
+		}
+		if err := a.Notifier.Notify(ctx, users, domain.Notice{Key: "census/" + roundID + "/" + u.UnitID, Kind: "census.round",
+			Title: fmt.Sprintf("新摸排任务 %d 项：%s", n, unit.Name),
+			Body:  fmt.Sprintf("本轮摸排交给%s %d 项实地走访复核任务，请在任务列表中认领并按期完成。", unit.Name, n),
+			Link:  "/api/v1/census-rounds/" + roundID, SubjectType: domain.SubjectUnit, Subject: u.UnitID}); err != nil {
 			return err
 		}
 	}

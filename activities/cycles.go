@@ -263,8 +263,11 @@ func (a *Activities) NotifyLedgers(ctx context.Context, period string) error {
 		if err != nil {
 			return err
 		}
-		if err := a.Notifier.Notify(ctx, users, "ledger/"+period+"/"+u.ID, "roster.ledger",
-			period+" 基础名册已汇编下发", "GET /api/v1/ledgers/"+u.ID, ""); err != nil {
+		label := domain.PeriodLabel(period)
+		if err := a.Notifier.Notify(ctx, users, domain.Notice{Key: "ledger/" + period + "/" + u.ID, Kind: "roster.ledger",
+			Title: label + "基础名册已汇编下发：" + u.Name,
+			Body:  label + "的两新组织基础名册已汇编完成，" + u.Name + "的台账可以查看和下载。",
+			Link:  "/api/v1/ledgers/" + u.ID, SubjectType: domain.SubjectUnit, Subject: u.ID}); err != nil {
 			return err
 		}
 	}

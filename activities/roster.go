@@ -118,9 +118,16 @@ func (a *Activities) runImport(ctx context.Context, importID string, gate float6
 }
 
 func (a *Activities) notifyDone(ctx context.Context, done store.RosterImport) error {
-	title := fmt.Sprintf("名册导入完成：%s（新增 %d，变更 %d，拒收 %d 行，冲突 %d，缺失 %d）", done.Filename, done.NewOrgs, done.Changed, done.Rejected, done.Conflicts, done.Missing)
-	return a.Notifier.Notify(ctx, []string{done.CreatedBy}, "import-done/"+done.ID, "roster.import_done", title, "", "")
+	label := roster.SourceLabel[done.Source]
+	title := fmt.Sprintf("名册导入完成：%s名册 %s", label, done.Filename)
+	body := fmt.Sprintf("%s名册 %s 已导入：新增 %d 家，变更 %d 家，拒收 %d 行，冲突 %d 家，缺失 %d 家。", label, done.Filename,
+		done.NewOrgs, done.Changed, done.Rejected, done.Conflicts, done.Missing)
+	return a.Notifier.Notify(ctx, []string{done.CreatedBy}, domain.Notice{Key: "import-done/" + done.ID, Kind: "roster.import_done",
+		Title: title, Body: body, Link: importLink(done.ID), SubjectType: domain.SubjectImport, Subject: done.ID})
 }
+
+// importLink is the path of a roster import, which import notices link to.
+func importLink(id string) string { return "/api/v1/roster-imports/" + id }
 
 // ImportTurn queues an import behind the earliest unfinished import of its source uploaded
 // before it, and returns that import's ID ("" when it is this one's turn).
@@ -179,8 +186,11 @@ func (a *Activities) RejectHeldImport(ctx context.Context, in DecisionInput) (Im
 	if err != nil {
 		return importResult(out), nonRetryable(err)
 	}
-	title := fmt.Sprintf("名册导入被驳回：%s（%s）", out.Filename, in.Reason)
-	return importResult(out), a.Notifier.Notify(ctx, []string{out.CreatedBy}, "import-rejected/"+out.ID, "roster.import_rejected", title, "", "")
+	label := roster.SourceLabel[out.Source]
+	title := fmt.Sprintf("名册导入被驳回：%s名册 %s", label, out.Filename)
+	body := fmt.Sprintf("%s名册 %s 未合并：确认缺失组织时被驳回，理由：%s", label, out.Filename, in.Reason)
+	return importResult(out), a.Notifier.Notify(ctx, []string{out.CreatedBy}, domain.Notice{Key: "import-rejected/" + out.ID,
+		Kind: "roster.import_rejected", Title: title, Body: body, Link: importLink(out.ID), SubjectType: domain.SubjectImport, Subject: out.ID})
 }
 
 // ImportResult is what a roster import's activities (and its workflow) return: the import as

@@ -13,6 +13,7 @@ import (
 
 	"tandem/calendar"
 	"tandem/domain"
+	"tandem/forms"
 	"tandem/store"
 	"tandem/taskcheck"
 )
@@ -68,7 +69,9 @@ type CreateTaskInput struct {
 	WorkflowID        string
 	Kind              string
 	Subject           string
-	Title             string
+	SubjectType       domain.SubjectType // what Subject names; CreateTask turns it into a name
+	Context           domain.TaskContext // why, what was returned or refused, what is under review
+	Title             string             // what to do ("实地走访复核"); the subject's name is added
 	UnitID            string
 	Role              domain.Role
 	Assignee          string
@@ -117,8 +120,20 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 	default:
 		due = cal.DueAfterWorkingDays(now, domain.DefaultTaskWorkingDays)
 	}
+	subjectType := in.SubjectType
+	if subjectType == domain.SubjectNone {
+		subjectType = subjectTypeOfKind[in.Kind] // inputs recorded before subjects were typed
+	}
+	title := in.Title
+	if subjectType != domain.SubjectNone {
+		card, err := a.Store.DescribeSubject(ctx, subjectType, in.Subject)
+		if err != nil {
+			return TaskInfo{}, err
+		}
+		title = domain.TaskTitle(in.Title, card.Name, in.Context)
+	}
 	t, created, err := a.Store.CreateTask(ctx, store.NewTask{
-		Key: in.Key, Kind: in.Kind, Subject: in.Subject, Title: in.Title, WorkflowID: in.WorkflowID,
+		Key: in.Key, Kind: in.Kind, Subject: in.Subject, SubjectType: subjectType, Context: in.Context, Title: title, WorkflowID: in.WorkflowID,
 		UnitID: in.UnitID, Role: in.Role, Assignee: in.Assignee, Priority: in.Priority,
 		DueAt: due.At, DueProvisional: due.Provisional, RemindAt: remindAt(cal, due.At, in.RemindWorkingDays, now),
 		EscalatesTaskID: in.EscalatesTaskID,
@@ -127,7 +142,7 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 		return TaskInfo{}, nonRetryable(err)
 	}
 	if created && !in.Quiet {
-		if err := a.notify(ctx, t, "created/"+t.ID, "task.created", "新任务："+titleOf(t)); err != nil {
+		if err := a.notify(ctx, t, "created/"+t.ID, "task.created", "新任务："+titleOf(t), "请在截止日前办理"); err != nil {
 			return TaskInfo{}, err
 		}
 	}
@@ -155,21 +170,44 @@ func remindAt(cal *calendar.Calendar, due time.Time, n int, now time.Time) *time
 	return &at
 }
 
+// subjectTypeOfKind says what the Subject of a task kind names, for task inputs recorded
+// before workflows said so themselves.
+var subjectTypeOfKind = map[string]domain.SubjectType{
+	"census.verify": domain.SubjectOrganization, "coverage.attach": domain.SubjectOrganization,
+	"coverage.instructor": domain.SubjectOrganization, "survey.followup": domain.SubjectOrganization,
+	"formation.application": domain.SubjectOrganization, "formation.approval": domain.SubjectOrganization,
+	"formation.election": domain.SubjectOrganization, "formation.report": domain.SubjectOrganization,
+	"formation.confirm": domain.SubjectOrganization, "formation.filing": domain.SubjectOrganization,
+	"census.assign": domain.SubjectOrganization, "roster.confirm_missing": domain.SubjectImport,
+	"drill.acknowledge": domain.SubjectUnit,
+}
+
+// titleOf is a task's title; a task always has one (CreateTask composes it), this names the
+// kind only for rows written before.
 func titleOf(t domain.Task) string {
 	if t.Title != "" {
 		return t.Title
 	}
-	return t.Kind + " " + t.Subject
+	if f, ok := forms.Lookup(t.Kind); ok {
+		return f.Title
+	}
+	return "待办任务"
 }
 
-// notify tells the assignee, or else everyone holding the task's role in its unit.
-func (a *Activities) notify(ctx context.Context, t domain.Task, key, kind, title string) error {
+// TaskLink is the path of a task, which notifications link to (never in their body).
+func TaskLink(taskID string) string { return "/api/v1/tasks/" + taskID }
+
+// notify tells the assignee, or else everyone holding the task's role in its unit; the body
+// says what the task is about and when it is due (Asia/Shanghai).
+func (a *Activities) notify(ctx context.Context, t domain.Task, key, kind, title, what string) error {
 	recipients, err := a.recipients(ctx, t)
 	if err != nil {
 		return err
 	}
-	body := fmt.Sprintf("截止 %s", t.DueAt.In(calendar.Shanghai).Add(-time.Second).Format("2006-01-02"))
-	return a.Notifier.Notify(ctx, recipients, key, kind, title, body, t.ID)
+	body := fmt.Sprintf("%s：%s，截止 %s（北京时间）", titleOf(t), what,
+		t.DueAt.In(calendar.Shanghai).Add(-time.Second).Format("2006年1月2日"))
+	return a.Notifier.Notify(ctx, recipients, domain.Notice{Key: key, Kind: kind, Title: title, Body: body, TaskID: t.ID,
+		Link: TaskLink(t.ID), SubjectType: t.SubjectType, Subject: t.Subject})
 }
 
 func (a *Activities) recipients(ctx context.Context, t domain.Task) ([]string, error) {
@@ -242,12 +280,12 @@ func (a *Activities) RemindTask(ctx context.Context, taskID string) error {
 	if err != nil || !t.Status.Active() {
 		return nonRetryable(err)
 	}
-	recipients, err := a.recipients(ctx, t)
-	if err != nil {
+	key := "remind/" + t.ID + "/" + t.DueAt.Format(time.RFC3339)
+	if err := a.notify(ctx, t, key, "task.reminder", "任务即将到期："+titleOf(t), "即将到期，请尽快办理"); err != nil {
 		return err
 	}
-	key := "remind/" + t.ID + "/" + t.DueAt.Format(time.RFC3339)
-	if err := a.Notifier.Notify(ctx, recipients, key, "task.reminder", "任务即将到期："+titleOf(t), "", t.ID); err != nil {
+	recipients, err := a.recipients(ctx, t)
+	if err != nil {
 		return err
 	}
 	return a.Store.MarkTaskReminded(ctx, t.ID, recipients)
@@ -273,7 +311,8 @@ func (a *Activities) EscalateTask(ctx context.Context, in EscalateTaskInput) (Ta
 	esc, err := a.CreateTask(ctx, CreateTaskInput{
 		Key: fmt.Sprintf("%s/escalation/%d", t.Key, in.Round), WorkflowID: t.WorkflowID, Kind: domain.TaskKindEscalation,
 		Subject: t.Subject, Title: "逾期督办：" + titleOf(t), UnitID: superior.ID, Role: domain.RoleOfficer,
-		Priority: t.Priority + 10, DueWorkingDays: 3, EscalatesTaskID: t.ID,
+		SubjectType: t.SubjectType, // the title names the subject already; TaskTitle adds it once
+		Priority:    t.Priority + 10, DueWorkingDays: 3, EscalatesTaskID: t.ID,
 	})
 	if err != nil {
 		return TaskInfo{}, err

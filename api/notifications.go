@@ -8,13 +8,16 @@ import (
 )
 
 type notificationResponse struct {
-	ID        string     `json:"id"`
-	Kind      string     `json:"kind"`
-	Title     string     `json:"title"`
-	Body      string     `json:"body"`
-	TaskID    *string    `json:"task_id"`
-	ReadAt    *time.Time `json:"read_at"`
-	CreatedAt time.Time  `json:"created_at"`
+	ID          string     `json:"id"`
+	Kind        string     `json:"kind"`
+	Title       string     `json:"title"`
+	Body        string     `json:"body"`
+	TaskID      *string    `json:"task_id"`
+	Link        string     `json:"link"`
+	SubjectType string     `json:"subject_type"`
+	Subject     string     `json:"subject"`
+	ReadAt      *time.Time `json:"read_at"`
+	CreatedAt   time.Time  `json:"created_at"`
 }
 
 func (s *Server) listNotifications(c *gin.Context) {
@@ -30,7 +33,8 @@ func (s *Server) listNotifications(c *gin.Context) {
 	}
 	out := make([]notificationResponse, len(ns))
 	for i, n := range ns {
-		out[i] = notificationResponse(n)
+		out[i] = notificationResponse{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, TaskID: n.TaskID, Link: n.Link,
+			SubjectType: string(n.SubjectType), Subject: n.Subject, ReadAt: n.ReadAt, CreatedAt: n.CreatedAt}
 	}
 	c.JSON(http.StatusOK, list(out, next))
 }

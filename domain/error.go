@@ -20,9 +20,11 @@ const (
 	ETOOMANY      = "too_many"     // a limit is reached (login attempts, an upload quota); RetryAfter says until when
 )
 
-// FieldError names one failing field of an input and why.
+// FieldError names one failing field of an input and why: Code is stable English for clients
+// (a key of the message catalogue, messages.go), Reason the Chinese text for people.
 type FieldError struct {
 	Field  string `json:"field"`
+	Code   string `json:"code,omitempty"`
 	Reason string `json:"reason"`
 }
 
@@ -84,9 +86,25 @@ func ErrorMessage(err error) string {
 // Validation collects field errors.
 type Validation []FieldError
 
-// Add records that field fails for reason.
+// Add records that field fails for reason. A reason that is a catalogue code ("required")
+// becomes that code with its Chinese text; prefer AddCode, which says so.
 func (v *Validation) Add(field, reason string) {
+	if _, ok := messages[reason]; ok {
+		v.AddCode(field, reason)
+		return
+	}
 	*v = append(*v, FieldError{Field: field, Reason: reason})
+}
+
+// AddCode records that field fails the rule code; the reason is the catalogue's Chinese text
+// with args filled in.
+func (v *Validation) AddCode(field, code string, args ...any) {
+	*v = append(*v, FieldFailed(field, code, args...))
+}
+
+// FieldFailed is the field error for field failing rule code, with the catalogue's text.
+func FieldFailed(field, code string, args ...any) FieldError {
+	return FieldError{Field: field, Code: code, Reason: Message(code, args...)}
 }
 
 // Err returns nil when nothing failed, else an EINVALID *Error.

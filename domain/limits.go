@@ -40,4 +40,6 @@ const (
 	DefaultPageSize = 50
 	// MaxBulkTasks bounds the task IDs of one bulk operation.
 	MaxBulkTasks = 200
+	// MaxTaskTitle bounds a task's title and a notification's title (domain.TaskTitle cuts).
+	MaxTaskTitle = 200
 )

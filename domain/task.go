@@ -26,6 +26,8 @@ type Task struct {
 	Key             string // workflow ID + step; creation is idempotent on it
 	Kind            string // e.g. "census.verify"
 	Subject         string // what it is about, e.g. an organization's credit code
+	SubjectType     SubjectType
+	Context         TaskContext // why it was asked, what was returned or refused, what is under review
 	Title           string
 	WorkflowID      string
 	UnitID          string

@@ -10,40 +10,48 @@ import (
 )
 
 type notificationRow struct {
-	ID        string `gorm:"primaryKey"`
-	Username  string
-	Key       string
-	Kind      string
-	Title     string
-	Body      string
-	TaskID    *string
-	ReadAt    *time.Time
-	CreatedAt time.Time
+	ID          string `gorm:"primaryKey"`
+	Username    string
+	Key         string
+	Kind        string
+	Title       string
+	Body        string
+	TaskID      *string
+	Link        string
+	SubjectType string
+	Subject     string
+	ReadAt      *time.Time
+	CreatedAt   time.Time
 }
 
 func (notificationRow) TableName() string { return "notifications" }
 
 // Notification is a message in a user's in-app list.
 type Notification struct {
-	ID        string
-	Kind      string
-	Title     string
-	Body      string
-	TaskID    *string
-	ReadAt    *time.Time
-	CreatedAt time.Time
+	ID          string
+	Kind        string
+	Title       string
+	Body        string
+	TaskID      *string
+	Link        string
+	SubjectType domain.SubjectType
+	Subject     string
+	ReadAt      *time.Time
+	CreatedAt   time.Time
 }
 
-// AddNotifications stores one notification per recipient; key makes a retry a no-op.
-func (s *Store) AddNotifications(ctx context.Context, recipients []string, key, kind, title, body, taskID string) error {
+// AddNotifications stores one notification per recipient; the notice's key makes a retry a
+// no-op.
+func (s *Store) AddNotifications(ctx context.Context, recipients []string, n domain.Notice) error {
 	if len(recipients) == 0 {
 		return nil
 	}
 	rows := make([]notificationRow, len(recipients))
 	for i, u := range recipients {
-		rows[i] = notificationRow{ID: newID(), Username: u, Key: key, Kind: kind, Title: title, Body: body, CreatedAt: s.Now()}
-		if taskID != "" {
-			rows[i].TaskID = &taskID
+		rows[i] = notificationRow{ID: newID(), Username: u, Key: n.Key, Kind: n.Kind, Title: domain.Truncate(n.Title, domain.MaxTaskTitle),
+			Body: n.Body, Link: n.Link, SubjectType: string(n.SubjectType), Subject: n.Subject, CreatedAt: s.Now()}
+		if n.TaskID != "" {
+			rows[i].TaskID = &n.TaskID
 		}
 	}
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error, "notifications")
@@ -69,7 +77,8 @@ func (s *Store) ListNotifications(ctx context.Context, p domain.Principal, unrea
 	rows, next := nextCursor(rows, page, func(r notificationRow) string { return r.ID })
 	out := make([]Notification, len(rows))
 	for i, r := range rows {
-		out[i] = Notification{ID: r.ID, Kind: r.Kind, Title: r.Title, Body: r.Body, TaskID: r.TaskID, ReadAt: r.ReadAt, CreatedAt: r.CreatedAt}
+		out[i] = Notification{ID: r.ID, Kind: r.Kind, Title: r.Title, Body: r.Body, TaskID: r.TaskID, Link: r.Link,
+			SubjectType: domain.SubjectType(r.SubjectType), Subject: r.Subject, ReadAt: r.ReadAt, CreatedAt: r.CreatedAt}
 	}
 	return out, next, nil
 }

@@ -17,6 +17,8 @@ type taskRow struct {
 	Key             string
 	Kind            string
 	Subject         string
+	SubjectType     string
+	Context         string // domain.TaskContext as JSON
 	Title           string
 	WorkflowID      string
 	UnitID          string
@@ -54,6 +56,10 @@ func (r taskRow) domain() domain.Task {
 	if r.Result != nil {
 		t.Result = json.RawMessage(*r.Result)
 	}
+	t.SubjectType = domain.SubjectType(r.SubjectType)
+	if r.Context != "" {
+		_ = json.Unmarshal([]byte(r.Context), &t.Context) // written by CreateTask from the same type
+	}
 	return t
 }
 
@@ -85,6 +91,8 @@ type NewTask struct {
 	Key             string
 	Kind            string
 	Subject         string
+	SubjectType     domain.SubjectType
+	Context         domain.TaskContext
 	Title           string
 	WorkflowID      string
 	UnitID          string
@@ -108,8 +116,12 @@ func (s *Store) CreateTask(ctx context.Context, in NewTask) (domain.Task, bool, 
 			return translate(err, "unit of the task")
 		}
 		now := s.Now()
+		if !in.SubjectType.Valid() {
+			return domain.Errorf(domain.EINVALID, "unknown subject type %q", in.SubjectType)
+		}
 		row := taskRow{
-			ID: newID(), Key: in.Key, Kind: in.Kind, Subject: in.Subject, Title: in.Title, WorkflowID: in.WorkflowID,
+			ID: newID(), Key: in.Key, Kind: in.Kind, Subject: in.Subject, SubjectType: string(in.SubjectType),
+			Context: jsonText(in.Context), Title: in.Title, WorkflowID: in.WorkflowID,
 			UnitID: unit.ID, UnitPath: unit.Path, Role: string(in.Role), Status: string(domain.TaskOpen),
 			Priority: in.Priority, DueAt: in.DueAt.UTC(), DueProvisional: in.DueProvisional, RemindAt: in.RemindAt,
 			CreatedAt: now, UpdatedAt: now,

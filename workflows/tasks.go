@@ -60,7 +60,9 @@ type TaskRequest struct {
 	Step              string // unique within the workflow, e.g. "application/2"
 	Kind              string // has a form in package forms
 	Subject           string
-	Title             string
+	SubjectType       domain.SubjectType // what Subject names; the title gets its name from it
+	Context           domain.TaskContext // why it is asked; returned/refused reasons; what is under review
+	Title             string             // what to do, without the subject ("实地走访复核")
 	UnitID            string
 	Role              domain.Role
 	Assignee          string
@@ -251,6 +253,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 	var info activities.TaskInfo
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, taskActivity), a.CreateTask, activities.CreateTaskInput{
 		Key: wfID + "/" + req.Step, WorkflowID: wfID, Kind: req.Kind, Subject: req.Subject, Title: req.Title,
+		SubjectType: req.SubjectType, Context: req.Context,
 		UnitID: req.UnitID, Role: req.Role, Assignee: req.Assignee, Priority: req.Priority,
 		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, RemindWorkingDays: remind, Quiet: req.Quiet,
 	}).Get(ctx, &info)
