@@ -58,6 +58,20 @@ type VerifyInput struct {
 	USCC        string
 	UnitID      string // the responsible region unit; "" when the round's unit must assign one
 	ScopeUnitID string
+	Why         string // why the round chose it, in Chinese (the verification task shows it)
+}
+
+// WhySelected says in Chinese why a census round chose its organizations.
+func WhySelected(r store.CensusRound) string {
+	switch r.Selection {
+	case "changed":
+		return "名册新增或变更"
+	case "unverified":
+		return "尚未实地核实"
+	case "tag":
+		return "标记为“" + r.Tag + "”"
+	}
+	return "全面摸排"
 }
 
 // FanOutInput asks for the next batch of a round's verifications.
@@ -93,6 +107,11 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 	if err != nil {
 		return FanOutResult{}, err
 	}
+	round, err := a.Store.RoundByID(ctx, in.RoundID)
+	if err != nil {
+		return FanOutResult{}, err
+	}
+	why := WhySelected(round)
 	jobs := make(chan store.RoundMember)
 	errs := make(chan error, in.Parallel)
 	var skipped atomic.Int64
@@ -116,7 +135,7 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 					ID: VerifyWorkflowID(m.USCC), TaskQueue: TaskQueue, TypedSearchAttributes: search,
 					WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 					WorkflowExecutionErrorWhenAlreadyStarted: true,
-				}, CensusVerifyWorkflowName, VerifyInput{RoundID: in.RoundID, USCC: m.USCC, UnitID: unit, ScopeUnitID: in.ScopeUnitID})
+				}, CensusVerifyWorkflowName, VerifyInput{RoundID: in.RoundID, USCC: m.USCC, UnitID: unit, ScopeUnitID: in.ScopeUnitID, Why: why})
 				var already *serviceerror.WorkflowExecutionAlreadyStarted
 				if errors.As(err, &already) {
 					skipped.Add(1)

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -181,6 +182,45 @@ type Assessed struct {
 	UnitID         string
 	ScorerUnitID   string // the parent unit
 	ReviewerUnitID string // the unit above the scorer, or the scorer when it is the top (the city)
+}
+
+// AssessmentUnderReview is what the review task of an assessment shows its reviewer (its
+// context's under_review): the marks and note of the score under review, the unit's own marks
+// and evidence, and the total those marks give on the figures (Preview, added by CreateTask).
+type AssessmentUnderReview struct {
+	AssessmentID string          `json:"assessment_id"`
+	Marks        domain.Marks    `json:"marks"`
+	Note         string          `json:"note,omitempty"`
+	ScoredBy     string          `json:"scored_by,omitempty"`
+	SelfMarks    domain.Marks    `json:"self_marks"`
+	Evidence     string          `json:"evidence"`
+	From         time.Time       `json:"from"`
+	To           time.Time       `json:"to"`
+	Preview      *domain.Outcome `json:"preview,omitempty"`
+}
+
+// previewAssessment adds to an assessment review's context the outcome its marks would give.
+func (a *Activities) previewAssessment(ctx context.Context, unitID string, raw json.RawMessage) (json.RawMessage, error) {
+	var r AssessmentUnderReview
+	if err := json.Unmarshal(raw, &r); err != nil || r.AssessmentID == "" {
+		return raw, nil
+	}
+	as, err := a.Store.AssessmentByID(ctx, r.AssessmentID)
+	if err != nil {
+		return nil, nonRetryable(err)
+	}
+	scheme, err := a.Store.SchemeByVersion(ctx, as.SchemeVersion)
+	if err != nil {
+		return nil, err
+	}
+	// The same figures the lock scores: the half-year's close (store.Metrics says which).
+	metrics, _, err := a.Store.Metrics(ctx, unitID, r.From, r.To)
+	if err != nil {
+		return nil, err
+	}
+	out := scheme.Score(metrics, r.Marks)
+	r.Preview = &out
+	return json.Marshal(r)
 }
 
 // AssessmentPlan is what a half-year period assesses.

@@ -120,6 +120,11 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 	default:
 		due = cal.DueAfterWorkingDays(now, domain.DefaultTaskWorkingDays)
 	}
+	if in.Kind == "assessment.review" && len(in.Context.UnderReview) > 0 {
+		if in.Context.UnderReview, err = a.previewAssessment(ctx, in.Subject, in.Context.UnderReview); err != nil {
+			return TaskInfo{}, err
+		}
+	}
 	subjectType := in.SubjectType
 	if subjectType == domain.SubjectNone {
 		subjectType = subjectTypeOfKind[in.Kind] // inputs recorded before subjects were typed
@@ -129,6 +134,9 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 		card, err := a.Store.DescribeSubject(ctx, subjectType, in.Subject)
 		if err != nil {
 			return TaskInfo{}, err
+		}
+		if membersShown[in.Kind] && in.Context.FormalMembers == nil {
+			in.Context.FormalMembers = card.FormalMembers // the title states the facts as recorded
 		}
 		title = domain.TaskTitle(in.Title, card.Name, in.Context)
 	}
@@ -177,10 +185,13 @@ var subjectTypeOfKind = map[string]domain.SubjectType{
 	"coverage.instructor": domain.SubjectOrganization, "survey.followup": domain.SubjectOrganization,
 	"formation.application": domain.SubjectOrganization, "formation.approval": domain.SubjectOrganization,
 	"formation.election": domain.SubjectOrganization, "formation.report": domain.SubjectOrganization,
-	"formation.confirm": domain.SubjectOrganization, "formation.filing": domain.SubjectOrganization,
+	"formation.confirmation": domain.SubjectOrganization, "formation.filing": domain.SubjectOrganization,
 	"census.assign": domain.SubjectOrganization, "roster.confirm_missing": domain.SubjectImport,
 	"drill.acknowledge": domain.SubjectUnit,
 }
+
+// membersShown lists the kinds whose title states the organization's formal party members.
+var membersShown = map[string]bool{"coverage.attach": true, "coverage.instructor": true}
 
 // titleOf is a task's title; a task always has one (CreateTask composes it), this names the
 // kind only for rows written before.

@@ -39,8 +39,12 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 	ctx = workflow.WithActivityOptions(ctx, formationActivity)
 	var a *activities.Activities
 	u := in.Unit
+	// Each unit's tasks name the unit assessed (Subject), the period in their context.
+	period := domain.TaskContext{Period: in.Period}
+	half := domain.PeriodLabel(in.Period)
 	out, err := tasks.Ask(ctx, TaskRequest{
-		Step: "self", Kind: "assessment.self", Subject: in.Period, Title: in.Period + " 半年考核：自评（附佐证材料）",
+		Step: "self", Kind: "assessment.self", Subject: u.UnitID, SubjectType: domain.SubjectUnit, Context: period,
+		Title:  half + "考核自评（附佐证材料）",
 		UnitID: u.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 		Check: func(raw json.RawMessage) error { return checkMarks(in.Scheme, raw, false) },
 	})
@@ -55,9 +59,13 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 		Actor: out.CompletedBy, Self: self}).Get(ctx, nil); err != nil {
 		return domain.Outcome{}, err
 	}
+	var returned *domain.TaskReturn // why the reviewer sent the previous score back
 	for round := 1; ; round++ {
+		scoreCtx := period
+		scoreCtx.Returned = returned
 		out, err := tasks.Ask(ctx, TaskRequest{
-			Step: "score/" + strconv.Itoa(round), Kind: "assessment.score", Subject: in.Period, Title: in.Period + " 半年考核：评分",
+			Step: "score/" + strconv.Itoa(round), Kind: "assessment.score", Subject: u.UnitID, SubjectType: domain.SubjectUnit,
+			Context: scoreCtx, Title: half + "考核评分",
 			UnitID: u.ScorerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			Check: func(raw json.RawMessage) error { return checkMarks(in.Scheme, raw, true) },
 		})
@@ -68,8 +76,14 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 		if err := decodeResult(out, &score); err != nil {
 			return domain.Outcome{}, err
 		}
+		reviewCtx := period
+		//workflowcheck:ignore
+		reviewCtx.UnderReview, _ = json.Marshal(activities.AssessmentUnderReview{AssessmentID: u.AssessmentID,
+			Marks: score.Marks, Note: score.Note, SelfMarks: self.Marks, Evidence: self.Evidence, ScoredBy: out.CompletedBy,
+			From: in.From, To: in.To})
 		review, err := tasks.Ask(ctx, TaskRequest{
-			Step: "review/" + strconv.Itoa(round), Kind: "assessment.review", Subject: in.Period, Title: in.Period + " 半年考核：考核结果审核",
+			Step: "review/" + strconv.Itoa(round), Kind: "assessment.review", Subject: u.UnitID, SubjectType: domain.SubjectUnit,
+			Context: reviewCtx, Title: half + "考核结果审核",
 			UnitID: u.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			Check: func(raw json.RawMessage) error { return checkReview(in.Scheme, score.Marks, raw) },
 			NotBy: []string{out.CompletedBy}, // whoever scored does not review the score too
@@ -82,6 +96,7 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 			return domain.Outcome{}, err
 		}
 		if r.Decision == "return" {
+			returned = &domain.TaskReturn{Reason: r.Reason, By: review.CompletedBy, At: workflow.Now(ctx)}
 			continue
 		}
 		var v domain.Validation

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -131,9 +132,11 @@ func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 	ctx = workflow.WithActivityOptions(ctx, formationActivity)
 	var a *activities.Activities
 	unit := in.UnitID
+	var refused *domain.TaskRefusal // why the previous answer was refused
 	for round := 1; unit == ""; round++ {
 		out, err := tasks.Ask(ctx, TaskRequest{
 			Step: "assign/" + in.RoundID + "/" + strconv.Itoa(round), Kind: "census.assign", Subject: in.USCC,
+			SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: "尚无属地责任单位", Refused: refused},
 			Title: "摸排：指定属地责任单位", UnitID: in.ScopeUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
 		})
 		if err != nil {
@@ -148,9 +151,11 @@ func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 		if err != nil && !isRefused(err) {
 			return err
 		}
+		refused = refusalOf(err, "unit_id", out.Result)
 	}
 	out, err := tasks.Ask(ctx, TaskRequest{
 		Step: "verify/" + in.RoundID, Kind: "census.verify", Subject: in.USCC, Title: "摸排：实地走访复核",
+		SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: in.Why},
 		UnitID: unit, Role: domain.RoleInspector, DueWorkingDays: verifyWorkingDays, Quiet: true,
 	})
 	if err != nil {
@@ -180,13 +185,13 @@ func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 			}
 		}
 	case domain.DecideAttach, domain.DecideWork:
-		if err := coverage(ctx, tasks, in, unit, decision); err != nil {
+		if err := coverage(ctx, tasks, in, unit, decision, ""); err != nil {
 			return err
 		}
 	}
 	// A large enterprise must reach both coverages: work coverage through an instructor too.
 	if visit.BothCoverages {
-		if err := coverage(ctx, tasks, in, unit, domain.DecideWork); err != nil {
+		if err := coverage(ctx, tasks, in, unit, domain.DecideWork, "五类大型企业，须同时实现工作覆盖"); err != nil {
 			return err
 		}
 	}
@@ -194,16 +199,19 @@ func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 }
 
 // coverage asks the township's officer to cover an organization without its own branch, until
-// the answer can be recorded.
-func coverage(ctx workflow.Context, tasks *Tasks, in CensusVerifyInput, unit, decision string) error {
+// the answer can be recorded. The title states the members the visit found (CreateTask reads
+// them), never an assumed count; why says what else made the task necessary.
+func coverage(ctx workflow.Context, tasks *Tasks, in CensusVerifyInput, unit, decision, why string) error {
 	var a *activities.Activities
-	kind, title := "coverage.attach", "纳入联合党支部或区域党组织（正式党员1–2名）"
+	kind, title := "coverage.attach", "纳入联合党支部或区域党组织"
 	if decision == domain.DecideWork {
-		kind, title = "coverage.instructor", "选派党建指导员（暂无党员）"
+		kind, title = "coverage.instructor", "选派党建指导员（工作覆盖）"
 	}
+	var refused *domain.TaskRefusal
 	for round := 1; ; round++ {
 		out, err := tasks.Ask(ctx, TaskRequest{
 			Step: kind + "/" + in.RoundID + "/" + strconv.Itoa(round), Kind: kind, Subject: in.USCC, Title: title,
+			SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: why, Refused: refused},
 			UnitID: unit, Role: domain.RoleOfficer, DueWorkingDays: 10,
 		})
 		if err != nil {
@@ -227,7 +235,18 @@ func coverage(ctx workflow.Context, tasks *Tasks, in CensusVerifyInput, unit, de
 		if !isRefused(err) {
 			return err
 		}
+		refused = refusalOf(err, "", out.Result)
 	}
+}
+
+// refusalOf is what the next task of a loop shows when the process refused the answer: the
+// refusal's text, the field and the refused answer (nil when err is not a refusal).
+func refusalOf(err error, field string, answer json.RawMessage) *domain.TaskRefusal {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != activities.ErrTypeRefused {
+		return nil
+	}
+	return &domain.TaskRefusal{Reason: app.Message(), Field: field, Answer: answer}
 }
 
 func isRefused(err error) bool {

@@ -143,10 +143,10 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 	}
 	delivered := map[string]bool{}
 	for _, d := range sources {
-		step, title, subject := "delivery/"+d.UnitID, in.Period+" 月度数据报送", in.Period
+		step, title, subject := "delivery/"+d.UnitID, domain.PeriodLabel(in.Period)+"数据报送", in.Period
 		if d.Source != "" {
 			step += "/" + d.Source
-			title += "：" + d.Label + "名册（来源 " + d.Source + "）"
+			title += "：" + d.Label + "名册"
 			subject += "/" + d.Source
 		}
 		workflow.Go(ctx, func(gctx workflow.Context) {
@@ -222,7 +222,8 @@ func monthlyDocking(ctx workflow.Context, tasks *Tasks, in PeriodInput, finish f
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			_, err := tasks.Ask(gctx, TaskRequest{
 				Step: "bulletin/" + county, Kind: "bulletin.acknowledge", Subject: in.Period,
-				Title: in.Period + " 两新组织“双同步”工作月度通报", UnitID: county, Role: domain.RoleOfficer, DueWorkingDays: 5,
+				SubjectType: domain.SubjectPeriod,
+				Title:       domain.PeriodLabel(in.Period) + "两新组织“双同步”工作月度通报", UnitID: county, Role: domain.RoleOfficer, DueWorkingDays: 5,
 			})
 			if err == nil {
 				acknowledged++
@@ -266,10 +267,13 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 	published := 0
 	for _, c := range counties {
 		workflow.Go(ctx, func(gctx workflow.Context) {
+			quarter := domain.PeriodLabel(in.Period)
+			var returned *domain.TaskReturn // why the reviewer sent the previous draft back
 			for round := 1; ; round++ {
 				out, err := tasks.Ask(gctx, TaskRequest{
-					Step: "analysis/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.draft", Subject: in.Period,
-					Title: in.Period + " 季度分析：请在问题清单基础上撰写", UnitID: c.CountyID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+					Step: "analysis/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.draft", Subject: c.CountyID,
+					SubjectType: domain.SubjectUnit, Context: domain.TaskContext{Period: in.Period, Returned: returned},
+					Title: quarter + "分析：请在问题清单基础上撰写", UnitID: c.CountyID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 				})
 				if err != nil {
 					return
@@ -279,8 +283,9 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 					return
 				}
 				review, err := tasks.Ask(gctx, TaskRequest{
-					Step: "analysis-review/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.review", Subject: in.Period,
-					Title: in.Period + " 季度分析：审核", UnitID: c.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
+					Step: "analysis-review/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.review", Subject: c.CountyID,
+					SubjectType: domain.SubjectUnit, Context: domain.TaskContext{Period: in.Period},
+					Title: quarter + "分析：审核", UnitID: c.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
 				})
 				if err != nil {
 					return
@@ -290,6 +295,7 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 					return
 				}
 				if !d.Approved() {
+					returned = &domain.TaskReturn{Reason: d.Reason, By: review.CompletedBy, At: workflow.Now(gctx)}
 					continue
 				}
 				if err := workflow.ExecuteActivity(gctx, a.PublishAnalysis, activities.PublishInput{PeriodID: in.PeriodID,

@@ -31,7 +31,8 @@ func DrillWorkflow(ctx workflow.Context, in DrillInput) (TaskOutcome, error) {
 	}
 	out, err := tasks.Ask(ctx, TaskRequest{
 		Step: "acknowledge", Kind: "drill.acknowledge", Subject: in.UnitID, Title: "任务演练：" + in.Note,
-		UnitID: in.UnitID, Role: in.Role, Assignee: in.Assignee, DueWorkingDays: in.DueWorkingDays,
+		SubjectType: domain.SubjectUnit,
+		UnitID:      in.UnitID, Role: in.Role, Assignee: in.Assignee, DueWorkingDays: in.DueWorkingDays,
 	})
 	if err != nil {
 		return TaskOutcome{}, err

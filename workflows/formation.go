@@ -112,14 +112,14 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 	// Application and approval, until approved.
 	var app forms.ApplicationResult
 	var approval forms.DecisionResult
+	org := domain.SubjectOrganization
+	var returned *domain.TaskReturn // why the previous round was sent back
 	for round := 1; ; round++ {
 		state.Round = round
-		title := "成立党组织请示：" + in.Kind.Label()
-		if round > 1 {
-			title += "（退回后重新提交）"
-		}
+		title := "成立党组织请示（" + in.Kind.Label() + "）"
 		out, err := tasks.Ask(ctx, TaskRequest{
 			Step: fmt.Sprintf("application/%d", round), Kind: "formation.application", Subject: lead, Title: title,
+			SubjectType: org, Context: domain.TaskContext{Returned: returned},
 			UnitID: in.UnitID, Role: domain.RoleSecretary, DueWorkingDays: applicationWorkingDays,
 			Check: func(raw json.RawMessage) error { return checkApplication(in, raw) },
 		})
@@ -142,8 +142,8 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			return FormationOutcome{}, err
 		}
 		out, err = tasks.Ask(ctx, TaskRequest{
-			Step: fmt.Sprintf("approval/%d", round), Kind: "formation.approval", Subject: lead,
-			Title:  "成立党组织批复（一个月内）：" + in.Kind.Label(),
+			Step: fmt.Sprintf("approval/%d", round), Kind: "formation.approval", Subject: lead, SubjectType: org,
+			Title:  "成立党组织批复（" + in.Kind.Label() + "，一个月内）",
 			UnitID: in.UnitID, Role: domain.RoleOfficer, DueMonths: 1, RemindWorkingDays: 5,
 			Check: func(raw json.RawMessage) error { return checkApproval(in.Kind, raw) },
 		})
@@ -159,6 +159,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 		if err := setStep("application", out.CompletedBy, map[string]any{"returned": approval.Reason, "round": round}); err != nil {
 			return FormationOutcome{}, err
 		}
+		returned = &domain.TaskReturn{Reason: approval.Reason, By: out.CompletedBy, At: workflow.Now(ctx)}
 	}
 
 	// The approval brings the party organization into being and moves the members' relations.
@@ -177,10 +178,12 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			return FormationOutcome{}, err
 		}
 		ectx := domain.ElectionContext{FormalMembers: app.FormalMembers, Committee: app.Committee, Register: transfer.Register}
+		returned = nil
 		for round := 1; ; round++ {
 			state.Round = round
 			out, err := tasks.Ask(ctx, TaskRequest{
 				Step: fmt.Sprintf("election/%d", round), Kind: "formation.election", Subject: lead, Title: "党员大会选举：录入选举结果",
+				SubjectType: org, Context: domain.TaskContext{Returned: returned},
 				UnitID: in.UnitID, Role: domain.RoleSecretary, DueWorkingDays: electionWorkingDays,
 				Check: func(raw json.RawMessage) error { return checkElection(ctx, ectx, raw) },
 			})
@@ -200,7 +203,8 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			}
 			out, err = tasks.Ask(ctx, TaskRequest{
 				Step: fmt.Sprintf("report/%d", round), Kind: "formation.report", Subject: lead, Title: "选举结果报告（第一次支委会分工）",
-				UnitID: in.UnitID, Role: domain.RoleSecretary, DueWorkingDays: reportWorkingDays,
+				SubjectType: org,
+				UnitID:      in.UnitID, Role: domain.RoleSecretary, DueWorkingDays: reportWorkingDays,
 				Check: func(raw json.RawMessage) error { return checkReport(ctx, el.HeldOn, raw) },
 			})
 			if err != nil {
@@ -210,7 +214,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 				return FormationOutcome{}, err
 			}
 			out, err = tasks.Ask(ctx, TaskRequest{
-				Step: fmt.Sprintf("confirmation/%d", round), Kind: "formation.confirmation", Subject: lead,
+				Step: fmt.Sprintf("confirmation/%d", round), Kind: "formation.confirmation", Subject: lead, SubjectType: org,
 				Title:  "批准书记、副书记，备案委员",
 				UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: confirmWorkingDays,
 			})
@@ -227,6 +231,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 			if err := setStep("election", out.CompletedBy, map[string]any{"returned": conf.Reason, "round": round}); err != nil {
 				return FormationOutcome{}, err
 			}
+			returned = &domain.TaskReturn{Reason: conf.Reason, By: out.CompletedBy, At: workflow.Now(ctx)}
 		}
 	} else {
 		for _, p := range approval.Appointed {
@@ -238,7 +243,7 @@ func formation(ctx workflow.Context, tasks *Tasks, in FormationInput, state *For
 		return FormationOutcome{}, err
 	}
 	out, err := tasks.Ask(ctx, TaskRequest{
-		Step: "filing", Kind: "formation.filing", Subject: lead, Title: "党组织成立报县级组织部门备案",
+		Step: "filing", Kind: "formation.filing", Subject: lead, Title: "党组织成立报县级组织部门备案", SubjectType: org,
 		UnitID: in.ParentUnitID, Role: domain.RoleOfficer, DueWorkingDays: filingWorkingDays,
 	})
 	if err != nil {

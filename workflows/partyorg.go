@@ -135,7 +135,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 				title = "单位已注销或不在名册，是否撤销党组织：" + req.Reason
 			}
 			out, err := tasks.Ask(gctx, TaskRequest{
-				Step: fmt.Sprintf("dissolution/%d", n), Kind: "party_org.dissolution", Subject: in.Lead, Title: title,
+				Step: fmt.Sprintf("dissolution/%d", n), Kind: "party_org.dissolution", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg, Title: title,
 				UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			})
 			n++
@@ -166,7 +166,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 			actor := req.Actor
 			if req.Source != "superior" {
 				out, err := tasks.Ask(gctx, TaskRequest{
-					Step: fmt.Sprintf("adjustment/%d", n), Kind: "party_org.adjustment", Subject: in.Lead,
+					Step: fmt.Sprintf("adjustment/%d", n), Kind: "party_org.adjustment", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
 					Title: "党组织调整审批：" + req.Reason, UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 				})
 				if err != nil {
@@ -198,7 +198,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 			}
 			keys[req.Key] = true
 			out, err := tasks.Ask(gctx, TaskRequest{
-				Step: fmt.Sprintf("reschedule/%d", n), Kind: "party_org.reschedule", Subject: in.Lead,
+				Step: fmt.Sprintf("reschedule/%d", n), Kind: "party_org.reschedule", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
 				Title:  "提前或延期换届审批：" + req.DueAt.In(calendar.Shanghai).Format(time.DateOnly) + "；" + req.Reason,
 				UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			})
@@ -261,6 +261,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				continue
 			}
 		}
+		var returned *domain.TaskReturn // why the previous result was not approved
 		for round := 1; ; round++ {
 			var register map[string]bool
 			if err := workflow.ExecuteActivity(ctx, a.RegisterOf, in.PartyOrgID).Get(ctx, &register); err != nil {
@@ -279,9 +280,10 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 			}
 			ectx := domain.ElectionContext{FormalMembers: formal, Committee: in.Committee, Register: register}
 			out, err := tasks.Ask(ctx, TaskRequest{
-				Step: fmt.Sprintf("reelection/%d/%d", term, round), Kind: "party_org.reelection", Subject: in.Lead,
-				Title:  "换届选举（任期届满：" + st.TermDueAt.In(calendar.Shanghai).Format(time.DateOnly) + "）",
-				UnitID: in.UnitID, Role: domain.RoleSecretary, DueMonths: ReelectionLeadMonths, RemindWorkingDays: 10,
+				Step: fmt.Sprintf("reelection/%d/%d", term, round), Kind: "party_org.reelection", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
+				Context: domain.TaskContext{Returned: returned},
+				Title:   "换届选举（任期届满：" + st.TermDueAt.In(calendar.Shanghai).Format(time.DateOnly) + "）",
+				UnitID:  in.UnitID, Role: domain.RoleSecretary, DueMonths: ReelectionLeadMonths, RemindWorkingDays: 10,
 				Check: func(raw json.RawMessage) error { return checkElection(ctx, ectx, raw) },
 			})
 			if err != nil {
@@ -292,7 +294,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				return err
 			}
 			review, err := tasks.Ask(ctx, TaskRequest{
-				Step: fmt.Sprintf("reelection-review/%d/%d", term, round), Kind: "party_org.reelection_review", Subject: in.Lead,
+				Step: fmt.Sprintf("reelection-review/%d/%d", term, round), Kind: "party_org.reelection_review", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
 				Title: "换届选举结果批准", UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: confirmWorkingDays,
 			})
 			if err != nil {
@@ -303,6 +305,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				return err
 			}
 			if !d.Approved() {
+				returned = &domain.TaskReturn{Reason: d.Reason, By: review.CompletedBy, At: workflow.Now(ctx)}
 				continue
 			}
 			officers := make([]Officer, len(el.Elected))

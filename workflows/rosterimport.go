@@ -132,7 +132,8 @@ func confirmMissing(ctx workflow.Context, tasks *Tasks, importID string) (Roster
 	}
 	outcome, err := tasks.Ask(ctx, TaskRequest{
 		Step: "confirm-missing", Kind: forms.ConfirmMissing.Kind, Subject: importID, Title: held.Title,
-		UnitID: held.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 3, NotBy: []string{held.CreatedBy},
+		SubjectType: domain.SubjectImport,
+		UnitID:      held.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 3, NotBy: []string{held.CreatedBy},
 	})
 	if err != nil {
 		return out, err

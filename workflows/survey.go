@@ -58,7 +58,8 @@ func SurveyWorkflow(ctx workflow.Context, in SurveyInput) error {
 	}
 	out, err := tasks.Ask(ctx, TaskRequest{
 		Step: "followup", Kind: "survey.followup", Subject: in.USCC, Title: "登记调查表逾期未回复：请跟进",
-		UnitID: st.UnitID, Role: domain.RoleInspector, DueWorkingDays: 5,
+		SubjectType: domain.SubjectOrganization,
+		UnitID:      st.UnitID, Role: domain.RoleInspector, DueWorkingDays: 5,
 	})
 	if err != nil {
 		return err
