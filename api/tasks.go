@@ -37,6 +37,8 @@ type taskFields struct {
 	UnitID          string          `json:"unit_id"`
 	Role            string          `json:"role"`
 	Subject         string          `json:"subject"`
+	SubjectType     string          `json:"subject_type"`
+	Context         *taskContext    `json:"context,omitempty"`
 	Title           string          `json:"title"`
 	Priority        int             `json:"priority"`
 	DueAt           time.Time       `json:"due_at"`
@@ -56,8 +58,12 @@ func taskFrom(t domain.Task, now time.Time) taskResponse {
 		UnitID: t.UnitID, Role: string(t.Role), Subject: t.Subject, Title: t.Title, Priority: t.Priority,
 		DueAt: t.DueAt, DueProvisional: t.DueProvisional, Overdue: t.Status.Active() && now.After(t.DueAt),
 		Result: t.Result, CompletedBy: t.CompletedBy, EscalatesTaskID: t.EscalatesTaskID, WorkflowID: t.WorkflowID,
-		CreatedAt: t.CreatedAt, CompletedAt: t.CompletedAt,
+		CreatedAt: t.CreatedAt, CompletedAt: t.CompletedAt, SubjectType: string(t.SubjectType),
 	}}
+	if !t.Context.IsZero() {
+		c := taskContext(t.Context)
+		r.Context = &c
+	}
 	if f, ok := forms.Lookup(t.Kind); ok {
 		r.Form = &formResponse{Kind: f.Kind, Title: f.Title, Schema: f.Schema}
 	}
@@ -137,8 +143,15 @@ func (s *Server) listTasks(c *gin.Context) {
 	writeTaskList(c, out, next)
 }
 
+// taskContext is what a task carries besides its subject (why, returned, refused, under
+// review), as the API shows it.
+type taskContext domain.TaskContext
+
 type taskDetailResponse struct {
 	taskResponse
+	// About is the task's subject as it is now (organization: name, address, township,
+	// registration status, formal members), read when the task is shown.
+	About       *domain.SubjectCard  `json:"about,omitempty"`
 	History     []taskEventResponse  `json:"history"`
 	Comments    []commentResponse    `json:"comments"`
 	Attachments []attachmentResponse `json:"attachments"`
@@ -201,6 +214,17 @@ func (s *Server) renderTaskDetail(c *gin.Context, status int, t domain.Task) {
 	}
 	out := taskDetailResponse{taskResponse: taskFrom(t, s.now()), History: make([]taskEventResponse, len(events)),
 		Comments: make([]commentResponse, len(comments)), Attachments: make([]attachmentResponse, len(atts))}
+	if t.SubjectType != domain.SubjectNone {
+		card, err := s.Store.DescribeSubject(ctx, t.SubjectType, t.Subject)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if t.Context.Period != "" {
+			card.Period = domain.PeriodLabel(t.Context.Period)
+		}
+		out.About = &card
+	}
 	for i, e := range events {
 		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, Detail: rawJSON(e.Detail)}
 	}

@@ -184,6 +184,12 @@ func TestCensusVerifyLargeEnterpriseNeedsBothCoverages(t *testing.T) {
 	if got := strings.Join(f.created, " "); got != "verify/r1 coverage.instructor/r1/1" {
 		t.Fatalf("tasks %q", got)
 	}
+	// The enterprise has 40 formal members: the title must not say it has none (B4); it says
+	// why the instructor is needed; CreateTask adds the members the visit recorded.
+	if in := f.inputs["coverage.instructor/r1/1"]; strings.Contains(in.Title, "暂无党员") || !strings.Contains(in.Context.Why, "五类大型企业") ||
+		in.SubjectType != domain.SubjectOrganization {
+		t.Errorf("instructor task: title %q, context %+v", in.Title, in.Context)
+	}
 	env.AssertExpectations(t)
 }
 

@@ -150,6 +150,18 @@ func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 	if got := strings.Join(f.created, " "); got != "self score/1 review/1 score/2 review/2" {
 		t.Fatalf("tasks %q", got)
 	}
+	// Every task is about the unit assessed, the period in its context (B3); the review shows
+	// what it reviews (B2); the second score says why the first was returned (A6).
+	for _, step := range f.created {
+		if in := f.inputs[step]; in.Subject != townshipA || in.SubjectType != domain.SubjectUnit || in.Context.Period != "2026-H1" ||
+			!strings.Contains(in.Title, "2026年上半年") {
+			t.Errorf("%s: subject %s %q, context %+v, title %q", step, in.SubjectType, in.Subject, in.Context, in.Title)
+		}
+	}
+	assertReturned(t, f, "score/2", "扣分依据不足", "off-city")
+	if ur := string(f.inputs["review/1"].Context.UnderReview); !strings.Contains(ur, `"census":85`) || !strings.Contains(ur, "走访台账") {
+		t.Errorf("review/1 under review: %s", ur)
+	}
 	env.AssertExpectations(t)
 }
 
@@ -172,6 +184,10 @@ func TestQuarterlyAnalysisReturnedOnce(t *testing.T) {
 	}
 	if len(f.created) != 4 {
 		t.Fatalf("tasks %v", f.created)
+	}
+	assertReturned(t, f, "analysis/"+countyUnit+"/2", "问题分析不够具体", "off-city")
+	if in := f.inputs["analysis/"+countyUnit+"/1"]; in.Subject != countyUnit || in.SubjectType != domain.SubjectUnit || in.Context.Returned != nil {
+		t.Errorf("first draft: %+v", in)
 	}
 	env.AssertExpectations(t)
 }

@@ -261,7 +261,27 @@ func TestFormationReturnedAndResubmitted(t *testing.T) {
 	if got := strings.Join(f.created, " "); got != want {
 		t.Fatalf("tasks %q, want %q", got, want)
 	}
+	assertReturned(t, f, "application/2", "党员名册未附", "off-a")
+	assertReturned(t, f, "election/2", "得票数填写有误", "off-a")
+	if r := f.inputs["application/1"].Context.Returned; r != nil {
+		t.Errorf("first application returned: %+v", r)
+	}
 	env.AssertExpectations(t)
+}
+
+// assertReturned: the task of step says why the previous round was returned, and by whom.
+func assertReturned(t *testing.T, f *fakeTasks, step, reason, by string) {
+	t.Helper()
+	in, ok := f.inputs[step]
+	if !ok {
+		t.Fatalf("no task %s", step)
+	}
+	if r := in.Context.Returned; r == nil || r.Reason != reason || r.By != by || r.At.IsZero() {
+		t.Errorf("%s returned context %+v, want reason %q by %s", step, r, reason, by)
+	}
+	if in.SubjectType == domain.SubjectNone {
+		t.Errorf("%s has no subject type", step)
+	}
 }
 
 func TestFormationApprovalOverdueEscalates(t *testing.T) {
