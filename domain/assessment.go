@@ -70,24 +70,24 @@ func (s Scheme) Validate() error {
 	var walk func(path string, ins []Indicator)
 	walk = func(path string, ins []Indicator) {
 		if len(ins) == 0 {
-			v.Add(path, "needs at least one indicator")
+			v.AddCode(path, CodeNoIndicators)
 		}
 		for i, in := range ins {
 			f := fmt.Sprintf("%s[%d]", path, i)
 			if in.Code == "" || seen[in.Code] {
-				v.Add(f+".code", "required and unique")
+				v.AddCode(f+".code", CodeRequiredUnique)
 			}
 			seen[in.Code] = true
 			if in.Weight <= 0 {
-				v.Add(f+".weight", "must be positive")
+				v.AddCode(f+".weight", CodeNotPositive)
 			}
 			switch {
 			case len(in.Children) > 0 && in.Metric != "":
-				v.Add(f+".metric", "a branch is scored from its children")
+				v.AddCode(f+".metric", CodeBranchMetric)
 			case len(in.Children) > 0:
 				walk(f+".children", in.Children)
 			case in.Metric != "" && !contains(Metrics, in.Metric):
-				v.Add(f+".metric", fmt.Sprintf("one of %v, or none for a score given by people", Metrics))
+				v.AddCode(f+".metric", CodeNotAllowed, fmt.Sprint(Metrics)+"，或留空由人评分")
 			}
 		}
 	}
@@ -96,27 +96,27 @@ func (s Scheme) Validate() error {
 		for i, it := range items {
 			f := fmt.Sprintf("%s[%d]", name, i)
 			if it.Code == "" || seen[it.Code] {
-				v.Add(f+".code", "required and unique")
+				v.AddCode(f+".code", CodeRequiredUnique)
 			}
 			seen[it.Code] = true
 			if name != "vetoes" && it.Max <= 0 {
-				v.Add(f+".max", "must be positive")
+				v.AddCode(f+".max", CodeNotPositive)
 			}
 		}
 	}
 	if len(s.Grades) == 0 {
-		v.Add("grades", "required")
+		v.AddCode("grades", CodeRequired)
 	}
 	for i, g := range s.Grades {
 		if g.Grade == "" {
-			v.Add(fmt.Sprintf("grades[%d].grade", i), "required")
+			v.AddCode(fmt.Sprintf("grades[%d].grade", i), CodeRequired)
 		}
 		if i > 0 && g.Min >= s.Grades[i-1].Min {
-			v.Add(fmt.Sprintf("grades[%d].min", i), "grades go from the highest threshold down")
+			v.AddCode(fmt.Sprintf("grades[%d].min", i), CodeGradesOrder)
 		}
 	}
 	if n := len(s.Grades); n > 0 && s.Grades[n-1].Min != 0 {
-		v.Add(fmt.Sprintf("grades[%d].min", n-1), "the lowest grade starts at 0")
+		v.AddCode(fmt.Sprintf("grades[%d].min", n-1), CodeGradesFromZero)
 	}
 	return v.Err("the scheme is not valid")
 }
@@ -164,15 +164,15 @@ func (s Scheme) CheckMarks(m Marks, complete bool, v *Validation) {
 	people := s.PeopleCodes()
 	for code, score := range m.Scores {
 		if !contains(people, code) {
-			v.Add("scores."+code, "not an indicator scored by people in this scheme")
+			v.AddCode("scores."+code, CodeNotInScheme)
 		} else if score < 0 || score > 100 || math.IsNaN(score) {
-			v.Add("scores."+code, "from 0 to 100")
+			v.AddCode("scores."+code, CodeOutOfRange, 0, 100)
 		}
 	}
 	if complete {
 		for _, code := range people {
 			if _, ok := m.Scores[code]; !ok {
-				v.Add("scores."+code, "required")
+				v.AddCode("scores."+code, CodeRequired)
 			}
 		}
 	}
@@ -184,15 +184,15 @@ func (s Scheme) CheckMarks(m Marks, complete bool, v *Validation) {
 			it, ok := findItem(pair.items, code)
 			switch {
 			case !ok:
-				v.Add(name+"."+code, "not an item of this scheme")
+				v.AddCode(name+"."+code, CodeNotInScheme)
 			case pts < 0 || pts > it.Max || math.IsNaN(pts):
-				v.Add(name+"."+code, fmt.Sprintf("from 0 to %g", it.Max))
+				v.AddCode(name+"."+code, CodeOutOfRangeFloat, 0.0, it.Max)
 			}
 		}
 	}
 	for _, code := range m.Vetoes {
 		if _, ok := findItem(s.Vetoes, code); !ok {
-			v.Add("vetoes", code+" is not a veto item of this scheme")
+			v.AddCode("vetoes", CodeNotVeto, code)
 		}
 	}
 }

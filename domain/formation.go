@@ -84,34 +84,31 @@ type Application struct {
 // reason.
 func CheckApplication(a Application, v *Validation) {
 	if a.FormalMembers < MinFormalMembers {
-		v.Add("formal_members", fmt.Sprintf("rule 组建条件: a party organization needs at least %d formal members (正式党员), got %d",
-			MinFormalMembers, a.FormalMembers))
+		v.AddCode("formal_members", CodeRuleMinMembers, MinFormalMembers, a.FormalMembers)
 	}
 	switch {
 	case a.Kind == KindTemporary:
 		if a.Committee {
-			v.Add("committee", "rule 临时党支部: a temporary branch has appointed officers, no elected committee")
+			v.AddCode("committee", CodeRuleTemporaryNoCommittee)
 		}
 	case a.FormalMembers >= CommitteeFromMembers && !a.Committee:
-		v.Add("committee", fmt.Sprintf("rule 支委会: with %d formal members (≥%d) a committee 支部委员会 is required",
-			a.FormalMembers, CommitteeFromMembers))
+		v.AddCode("committee", CodeRuleCommitteeRequired, a.FormalMembers, CommitteeFromMembers)
 	case a.FormalMembers < CommitteeFromMembers && a.Committee && a.Kind != KindGeneralBranch && a.Kind != KindBaseCommittee:
-		v.Add("committee", fmt.Sprintf("rule 支委会: below %d formal members a branch has a secretary (and optionally a deputy), no committee",
-			CommitteeFromMembers))
+		v.AddCode("committee", CodeRuleNoCommittee, CommitteeFromMembers)
 	}
 	if a.Kind == KindJoint {
 		if len(a.JointFormal) > MaxJointOrgs {
-			v.Add("organizations", fmt.Sprintf("rule 联合党支部: at most %d organizations, got %d", MaxJointOrgs, len(a.JointFormal)))
+			v.AddCode("organizations", CodeRuleJointMaxOrgs, MaxJointOrgs, len(a.JointFormal))
 		}
 		total := 0
 		for uscc, n := range a.JointFormal {
 			total += n
 			if n >= MinFormalMembers {
-				v.Add("organizations", fmt.Sprintf("rule 联合党支部: %s has %d formal members and must form its own branch", uscc, n))
+				v.AddCode("organizations", CodeRuleJointOwnBranch, uscc, n)
 			}
 		}
 		if len(a.JointFormal) > 0 && total != a.FormalMembers {
-			v.Add("formal_members", fmt.Sprintf("must equal the sum over the organizations (%d)", total))
+			v.AddCode("formal_members", CodeSumMismatch, total)
 		}
 	}
 }
@@ -160,32 +157,31 @@ type ElectionContext struct {
 // the form's fields.
 func CheckElection(c ElectionContext, e Election, v *Validation) {
 	if e.VotingMembers > c.FormalMembers {
-		v.Add("voting_members", fmt.Sprintf("rule 表决权: only formal members vote; at most %d, got %d", c.FormalMembers, e.VotingMembers))
+		v.AddCode("voting_members", CodeRuleVoting, c.FormalMembers, e.VotingMembers)
 	}
 	if e.Present*5 <= e.VotingMembers*4 {
-		v.Add("present", fmt.Sprintf("rule 到会人数: more than 4/5 of the %d voting members must attend (at least %d), got %d",
-			e.VotingMembers, e.VotingMembers*4/5+1, e.Present))
+		v.AddCode("present", CodeRuleAttendance, e.VotingMembers, e.VotingMembers*4/5+1, e.Present)
 	}
 	if e.Present > e.VotingMembers {
-		v.Add("present", "cannot exceed the voting members")
+		v.AddCode("present", CodeExceedsVoting)
 	}
 	if c.Committee {
 		if e.Seats < MinCommitteeSeats || e.Seats > MaxCommitteeSeats {
-			v.Add("seats", fmt.Sprintf("rule 支委会: a committee has %d–%d seats, got %d", MinCommitteeSeats, MaxCommitteeSeats, e.Seats))
+			v.AddCode("seats", CodeRuleCommitteeSeats, MinCommitteeSeats, MaxCommitteeSeats, e.Seats)
 		}
 		if need := (e.Seats*12 + 9) / 10; e.Candidates < need {
-			v.Add("candidates", fmt.Sprintf("rule 差额选举: at least ⌈%d × 1.2⌉ = %d candidates, got %d", e.Seats, need, e.Candidates))
+			v.AddCode("candidates", CodeRuleCompetitive, e.Seats, need, e.Candidates)
 		}
 	} else {
 		if e.Seats < 1 || e.Seats > 2 {
-			v.Add("seats", "rule 支委会: without a committee, 1 or 2 seats (secretary, optional deputy)")
+			v.AddCode("seats", CodeRuleNoCommitteeSeats)
 		}
 		if e.Candidates < e.Seats {
-			v.Add("candidates", "at least one candidate per seat")
+			v.AddCode("candidates", CodeCandidatePerSeat)
 		}
 	}
 	if len(e.Elected) > e.Seats {
-		v.Add("elected", fmt.Sprintf("%d elected for %d seats", len(e.Elected), e.Seats))
+		v.AddCode("elected", CodeElectedOverSeats, len(e.Elected), e.Seats)
 	}
 	secretaries, deputies := 0, 0
 	for i, p := range e.Elected {
@@ -197,25 +193,24 @@ func CheckElection(c ElectionContext, e Election, v *Validation) {
 			deputies++
 		case PostMember:
 			if !c.Committee {
-				v.Add(field+".post", "rule 支委会: without a committee only a secretary and a deputy are elected")
+				v.AddCode(field+".post", CodeRuleNoCommitteePosts)
 			}
 		default:
-			v.Add(field+".post", "secretary, deputy_secretary or member")
+			v.AddCode(field+".post", CodeNotAllowed, "secretary 书记、deputy_secretary 副书记、member 委员")
 		}
 		if p.Votes*2 <= e.VotingMembers {
-			v.Add(field+".votes", fmt.Sprintf("rule 当选票数: elected only with more than half of the %d voting members (at least %d), got %d",
-				e.VotingMembers, e.VotingMembers/2+1, p.Votes))
+			v.AddCode(field+".votes", CodeRuleMajority, e.VotingMembers, e.VotingMembers/2+1, p.Votes)
 		}
 		if p.Votes > e.Present {
-			v.Add(field+".votes", "cannot exceed the members present")
+			v.AddCode(field+".votes", CodeExceedsPresent)
 		}
 		if len(c.Register) > 0 {
 			formal, ok := c.Register[strings.TrimSpace(p.Name)]
 			switch {
 			case !ok:
-				v.Add(field+".name", "not in the organization's member register")
+				v.AddCode(field+".name", CodeNotInRegister)
 			case !formal:
-				v.Add(field+".name", "rule 预备党员: a probationary member can neither vote nor stand")
+				v.AddCode(field+".name", CodeRuleProbationary)
 			}
 		}
 	}
@@ -232,10 +227,10 @@ func CheckElection(c ElectionContext, e Election, v *Validation) {
 		v.Add("held_on", fmt.Sprintf("选举日期 %s 晚于今天（%s），不能登记尚未举行的选举", e.HeldOn, c.Today))
 	}
 	if secretaries != 1 {
-		v.Add("elected", "exactly one secretary must be elected")
+		v.AddCode("elected", CodeOneSecretary)
 	}
 	if deputies > 1 {
-		v.Add("elected", "at most one deputy secretary")
+		v.AddCode("elected", CodeOneDeputy)
 	}
 }
 

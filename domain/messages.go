@@ -23,6 +23,66 @@ const (
 	CodeUnknownField = "unknown_field" // a field the input does not have
 	CodeNotFound     = "not_found"     // refers to something that does not exist or is not visible
 	CodeBadJSON      = "bad_json"      // not valid JSON for this input
+	CodeNegative     = "negative"      // a count below 0
+	CodeNotPositive  = "not_positive"  // 0 or below where more is needed
+	CodeMinValue     = "min_value"     // at least %d
+	CodeMaxValue     = "max_value"     // at most %d
+	CodeMaxBytes     = "max_bytes"     // at most %d bytes
+	CodeLengthRange  = "length_range"  // %d to %d characters
+	CodeOutOfScale   = "out_of_scale"  // outside the scheme's scale
+	CodeMustBeTrue   = "must_be_true"  // must be confirmed
+
+	CodeRequiredMaxLength    = "required_max_length" // required, at most %d characters
+	CodeRequiredDate         = "required_date"
+	CodeRequiredWith         = "required_with" // required when %s
+	CodeOnlyWith             = "only_with"     // allowed only when %s
+	CodeRequiredUnique       = "required_unique"
+	CodeBadType              = "bad_type" // not a JSON %s
+	CodeReturnReason         = "return_reason_required"
+	CodeNotInScheme          = "not_in_scheme"
+	CodeNotVeto              = "not_veto_item"
+	CodeOutOfRangeFloat      = "out_of_range_number"
+	CodeNoIndicators         = "no_indicators"
+	CodeBranchMetric         = "branch_metric"
+	CodeGradesOrder          = "grades_order"
+	CodeGradesFromZero       = "grades_from_zero"
+	CodeRegisterCounts       = "register_counts"
+	CodeRegisterFormal       = "register_formal"
+	CodeRegisterProbationary = "register_probationary"
+	CodeJointOrganizations   = "joint_organizations"
+	CodeJointOrgRequired     = "joint_party_org_required"
+	CodeRegionalOrgRequired  = "regional_org_required"
+	CodeImportRequired       = "import_required"
+	CodeEndsOn               = "ends_on"
+	CodeDutyRequired         = "duty_required"
+	CodeKindOfOtherNet       = "kind_of_other_net"
+	CodeParentKind           = "parent_kind"
+	CodeParentNet            = "parent_net"
+	CodeUsernameChars        = "username_chars"
+
+	// The party's rules (domain.md §3); the code names the rule, the text states it.
+	CodeRuleMinMembers           = "rule.min_formal_members"
+	CodeRuleTemporaryNoCommittee = "rule.temporary_no_committee"
+	CodeRuleCommitteeRequired    = "rule.committee_required"
+	CodeRuleNoCommittee          = "rule.no_committee"
+	CodeRuleJointMaxOrgs         = "rule.joint_max_orgs"
+	CodeRuleJointOwnBranch       = "rule.joint_own_branch"
+	CodeRuleVoting               = "rule.voting_members"
+	CodeRuleAttendance           = "rule.attendance"
+	CodeRuleCommitteeSeats       = "rule.committee_seats"
+	CodeRuleCompetitive          = "rule.competitive_election"
+	CodeRuleNoCommitteeSeats     = "rule.no_committee_seats"
+	CodeRuleNoCommitteePosts     = "rule.no_committee_posts"
+	CodeRuleMajority             = "rule.majority"
+	CodeRuleProbationary         = "rule.probationary_member"
+	CodeSumMismatch              = "sum_mismatch"
+	CodeExceedsVoting            = "exceeds_voting_members"
+	CodeExceedsPresent           = "exceeds_present"
+	CodeCandidatePerSeat         = "candidate_per_seat"
+	CodeElectedOverSeats         = "elected_over_seats"
+	CodeNotInRegister            = "not_in_register"
+	CodeOneSecretary             = "one_secretary"
+	CodeOneDeputy                = "one_deputy"
 )
 
 // messages is the catalogue: each code's Chinese text, with fmt verbs for its arguments.
@@ -42,6 +102,65 @@ var messages = map[string]string{
 	CodeUnknownField: "不是该表单的字段",
 	CodeNotFound:     "所指对象不存在或无权查看",
 	CodeBadJSON:      "不是有效的 JSON",
+	CodeNegative:     "不能为负数",
+	CodeNotPositive:  "必须大于 0",
+	CodeMinValue:     "不能小于 %d",
+	CodeMaxValue:     "不能大于 %d",
+	CodeMaxBytes:     "不能超过 %d 字节",
+	CodeLengthRange:  "应为 %d 到 %d 个字符",
+	CodeOutOfScale:   "超出评分范围",
+	CodeMustBeTrue:   "须确认（true）",
+
+	CodeRequiredMaxLength:    "必填，且不能超过 %d 个字符",
+	CodeRequiredDate:         "必填，日期格式 YYYY-MM-DD",
+	CodeRequiredWith:         "%s 时必填",
+	CodeOnlyWith:             "仅在 %s 时填写",
+	CodeRequiredUnique:       "必填且不能重复",
+	CodeBadType:              "类型不正确（应为 JSON %s）",
+	CodeReturnReason:         "退回时必须写明理由",
+	CodeNotInScheme:          "不是本考核方案中的指标或项目",
+	CodeNotVeto:              "%s 不是本考核方案的一票否决项",
+	CodeOutOfRangeFloat:      "应在 %g 到 %g 之间",
+	CodeNoIndicators:         "至少需要一个指标",
+	CodeBranchMetric:         "有下级指标的指标由下级计分，不设数据指标",
+	CodeGradesOrder:          "等次应按分数线从高到低排列",
+	CodeGradesFromZero:       "最低等次的分数线应为 0",
+	CodeRegisterCounts:       "名册中列有正式党员 %d 名、预备党员 %d 名，与填报人数不符",
+	CodeRegisterFormal:       "名册中列有正式党员 %d 名，与填报人数不符",
+	CodeRegisterProbationary: "名册中列有预备党员 %d 名，与填报人数不符",
+	CodeJointOrganizations:   "联合党支部须列出每家组织及其正式党员人数",
+	CodeJointOrgRequired:     "纳入联合党支部时必填（尚无联合党支部时，请先发起联合组建）",
+	CodeRegionalOrgRequired:  "请填写区域党组织名称，或给出其 party_org_id",
+	CodeImportRequired:       "必填：请先上传本月名册，再填写其导入编号",
+	CodeEndsOn:               "日期格式 YYYY-MM-DD，仅临时党支部填写",
+	CodeDutyRequired:         "姓名和分工均须填写",
+	CodeKindOfOtherNet:       "单位类型 %s 属于 %s 网",
+	CodeParentKind:           "%s 不能设在 %s 之下",
+	CodeParentNet:            "%s 网的单位不能设在 %s 网的单位之下",
+	CodeUsernameChars:        "只能包含字母、数字和 . _ -",
+
+	CodeRuleMinMembers:           "组建条件：成立党组织至少需要正式党员 %d 名，现有 %d 名",
+	CodeRuleTemporaryNoCommittee: "临时党支部：委员由上级党组织指定，不选举支部委员会",
+	CodeRuleCommitteeRequired:    "支委会：正式党员 %d 名（≥%d 名），应设立支部委员会",
+	CodeRuleNoCommittee:          "支委会：正式党员不足 %d 名的党支部只设书记（可设副书记），不设支部委员会",
+	CodeRuleJointMaxOrgs:         "联合党支部：最多联合 %d 家组织，现有 %d 家",
+	CodeRuleJointOwnBranch:       "联合党支部：%s 有正式党员 %d 名，应单独成立党支部",
+	CodeRuleVoting:               "表决权：只有正式党员有表决权，最多 %d 人，填报 %d 人",
+	CodeRuleAttendance:           "到会人数：应到会有表决权党员 %d 名，须超过五分之四（至少 %d 名），实到 %d 名",
+	CodeRuleCommitteeSeats:       "支委会：支部委员会设委员 %d–%d 名，填报 %d 名",
+	CodeRuleCompetitive:          "差额选举：候选人至少 ⌈%d × 1.2⌉ = %d 名，填报 %d 名",
+	CodeRuleNoCommitteeSeats:     "支委会：不设支部委员会时设 1–2 个职位（书记，可设副书记）",
+	CodeRuleNoCommitteePosts:     "支委会：不设支部委员会时只选举书记和副书记",
+	CodeRuleMajority:             "当选票数：须超过应到会有表决权党员 %d 名的半数（至少 %d 票），得 %d 票",
+	CodeRuleProbationary:         "预备党员：预备党员没有表决权、选举权和被选举权",
+	CodeSumMismatch:              "应等于各组织正式党员之和（%d）",
+	CodeExceedsVoting:            "不能超过有表决权的党员人数",
+	CodeExceedsPresent:           "不能超过到会人数",
+	CodeCandidatePerSeat:         "每个职位至少一名候选人",
+	CodeElectedOverSeats:         "当选 %d 人，多于应选职位 %d 个",
+	CodeNotInRegister:            "不在该组织的党员名册中",
+	CodeOneSecretary:             "必须且只能选出一名书记",
+	CodeOneDeputy:                "最多选出一名副书记",
 }
 
 // Message is the Chinese text of a catalogue code with args filled in; an unknown code is

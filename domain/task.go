@@ -2,7 +2,6 @@ package domain
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -114,9 +113,9 @@ func ValidateComment(body string) error {
 	var v Validation
 	switch n := len([]rune(strings.TrimSpace(body))); {
 	case n == 0:
-		v.Add("body", "required")
+		v.AddCode("body", CodeRequired)
 	case n > MaxCommentText:
-		v.Add("body", fmt.Sprintf("at most %d characters", MaxCommentText))
+		v.AddCode("body", CodeMaxLength, MaxCommentText)
 	}
 	return v.Err("the comment is not valid")
 }

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,31 +71,31 @@ func ValidateUnit(u Unit, parent *Unit) error {
 	name := strings.TrimSpace(u.Name)
 	switch {
 	case name == "":
-		v.Add("name", "required")
+		v.AddCode("name", CodeRequired)
 	case utf8.RuneCountInString(name) > MaxShortText:
-		v.Add("name", fmt.Sprintf("at most %d characters", MaxShortText))
+		v.AddCode("name", CodeMaxLength, MaxShortText)
 	}
 	kindNet := NetOf(u.Kind)
 	switch {
 	case u.Net != NetRegion && u.Net != NetIndustry && u.Net != NetDepartment:
-		v.Add("net", "must be region, industry or department")
+		v.AddCode("net", CodeNotAllowed, "region、industry、department")
 	case kindNet == "":
-		v.Add("kind", "must be one of city, county, township, park, building, district, community, committee, department")
+		v.AddCode("kind", CodeNotAllowed, "city、county、township、park、building、district、community、committee、department")
 	case kindNet != u.Net:
-		v.Add("kind", "kind "+string(u.Kind)+" belongs to the "+string(kindNet)+" net")
+		v.AddCode("kind", CodeKindOfOtherNet, u.Kind, kindNet)
 	}
 	if len(v) == 0 && parent != nil {
 		switch {
 		case parent.Net == u.Net && u.Net == NetRegion:
 			if regionRank[u.Kind] <= regionRank[parent.Kind] {
-				v.Add("parent_id", "a "+string(u.Kind)+" cannot be placed under a "+string(parent.Kind))
+				v.AddCode("parent_id", CodeParentKind, u.Kind, parent.Kind)
 			}
 		case parent.Net == u.Net:
 			// committees under committees (sub-committees), departments under departments
 		case parent.Kind == KindCity:
 			// the city 两新工委 heads both nets and the joint meeting
 		default:
-			v.Add("parent_id", "a unit of the "+string(u.Net)+" net cannot be placed under a unit of the "+string(parent.Net)+" net")
+			v.AddCode("parent_id", CodeParentNet, u.Net, parent.Net)
 		}
 	}
 	return v.Err("the unit is not valid")

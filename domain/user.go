@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,12 +49,12 @@ const MinPasswordLength = 10
 func ValidateUsername(v *Validation, field, name string) {
 	n := utf8.RuneCountInString(name)
 	if n < MinUsernameLength || n > MaxUsernameLength {
-		v.Add(field, fmt.Sprintf("must be %d to %d characters", MinUsernameLength, MaxUsernameLength))
+		v.AddCode(field, CodeLengthRange, MinUsernameLength, MaxUsernameLength)
 		return
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
-			v.Add(field, "only letters, digits, '.', '_' and '-'")
+			v.AddCode(field, CodeUsernameChars)
 			return
 		}
 	}
@@ -64,10 +63,10 @@ func ValidateUsername(v *Validation, field, name string) {
 // ValidatePassword checks a new password.
 func ValidatePassword(v *Validation, field, pw string) {
 	if utf8.RuneCountInString(pw) < MinPasswordLength {
-		v.Add(field, fmt.Sprintf("must be at least %d characters", MinPasswordLength))
+		v.AddCode(field, CodeMinLength, MinPasswordLength)
 	}
 	if len(pw) > MaxPasswordBytes {
-		v.Add(field, fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes)) // bcrypt's limit
+		v.AddCode(field, CodeMaxBytes, MaxPasswordBytes) // bcrypt's limit
 	}
 }
 

@@ -45,7 +45,7 @@ func checkMarks(m domain.Marks, v *domain.Validation) {
 	for name, vals := range map[string]map[string]float64{"scores": m.Scores, "deductions": m.Deductions, "bonus": m.Bonus} {
 		for code, x := range vals {
 			if math.IsNaN(x) || x < 0 || (name == "scores" && x > 100) {
-				v.Add(name+"."+code, "out of range")
+				v.AddCode(name+"."+code, domain.CodeOutOfScale)
 			}
 		}
 	}
@@ -63,7 +63,7 @@ var Self = register(Form{
 		}
 		checkMarks(r.Marks, v)
 		if n := textLen(r.Evidence); n == 0 || n > domain.MaxEvidenceText {
-			v.Add("evidence", fmt.Sprintf("required, at most %d characters", domain.MaxEvidenceText))
+			v.AddCode("evidence", domain.CodeRequiredMaxLength, domain.MaxEvidenceText)
 		}
 		return r
 	},
@@ -81,7 +81,7 @@ var Score = register(Form{
 		}
 		checkMarks(r.Marks, v)
 		if textLen(r.Note) > domain.MaxReasonText {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxReasonText))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxReasonText)
 		}
 		return r
 	},
@@ -103,32 +103,32 @@ var Review = register(Form{
 		switch r.Decision {
 		case "approve":
 			if len(r.Adjustments) > 0 {
-				v.Add("adjustments", "only with decision adjust")
+				v.AddCode("adjustments", domain.CodeOnlyWith, "decision = adjust")
 			}
 		case "adjust":
 			if len(r.Adjustments) == 0 {
-				v.Add("adjustments", "required with decision adjust")
+				v.AddCode("adjustments", domain.CodeRequiredWith, "decision = adjust")
 			}
 		case "return":
 			if strings.TrimSpace(r.Reason) == "" {
-				v.Add("reason", "required when returning")
+				v.AddCode("reason", domain.CodeReturnReason)
 			}
 		default:
-			v.Add("decision", "approve, adjust or return")
+			v.AddCode("decision", domain.CodeNotAllowed, "approve、adjust、return")
 		}
 		for i, a := range r.Adjustments {
 			if strings.TrimSpace(a.Code) == "" {
-				v.Add(fmt.Sprintf("adjustments[%d].code", i), "required")
+				v.AddCode(fmt.Sprintf("adjustments[%d].code", i), domain.CodeRequired)
 			}
 			if math.IsNaN(a.Value) || a.Value < 0 || a.Value > 100 {
-				v.Add(fmt.Sprintf("adjustments[%d].value", i), "from 0 to 100")
+				v.AddCode(fmt.Sprintf("adjustments[%d].value", i), domain.CodeOutOfRange, 0, 100)
 			}
 			if n := textLen(a.Reason); n == 0 || n > domain.MaxNote {
-				v.Add(fmt.Sprintf("adjustments[%d].reason", i), "a written reason is required")
+				v.AddCode(fmt.Sprintf("adjustments[%d].reason", i), domain.CodeRequiredMaxLength, domain.MaxNote)
 			}
 		}
 		if textLen(r.Reason) > domain.MaxNote {
-			v.Add("reason", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("reason", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},
@@ -140,7 +140,7 @@ func Apply(s domain.Scheme, m domain.Marks, adj []Adjustment, v *domain.Validati
 	out := m.Copy()
 	for i, a := range adj {
 		if !s.Adjust(&out, a.Code, a.Value) {
-			v.Add(fmt.Sprintf("adjustments[%d].code", i), "not a people indicator, deduction or bonus item of the scheme")
+			v.AddCode(fmt.Sprintf("adjustments[%d].code", i), domain.CodeNotInScheme)
 		}
 	}
 	s.CheckMarks(out, true, v)

@@ -44,7 +44,7 @@ var Verify = register(Form{
 			return nil
 		}
 		if r.Operating == nil {
-			v.Add("operating", "required")
+			v.AddCode("operating", domain.CodeRequired)
 		}
 		for _, f := range []struct {
 			name string
@@ -52,24 +52,24 @@ var Verify = register(Form{
 		}{{"employees", r.Employees}, {"formal_members", r.FormalMembers}, {"probationary_members", r.ProbationaryMembers}} {
 			switch {
 			case f.n == nil:
-				v.Add(f.name, "required")
+				v.AddCode(f.name, domain.CodeRequired)
 			case *f.n < 0:
-				v.Add(f.name, "must not be negative")
+				v.AddCode(f.name, domain.CodeNegative)
 			case *f.n > 1_000_000:
-				v.Add(f.name, "at most 1000000")
+				v.AddCode(f.name, domain.CodeMaxValue, 1000000)
 			}
 		}
 		switch domain.Coverage(r.PartyOrg) {
 		case domain.CoverageNone, domain.CoverageSingle, domain.CoverageJoint, domain.CoverageRegional:
 		default:
-			v.Add("party_org", "none, single, joint or regional")
+			v.AddCode("party_org", domain.CodeNotAllowed, "none、single、joint、regional")
 		}
 		r.Instructor = strings.TrimSpace(r.Instructor)
 		if textLen(r.Instructor) > domain.MaxPersonName {
-			v.Add("instructor", fmt.Sprintf("at most %d characters", domain.MaxPersonName))
+			v.AddCode("instructor", domain.CodeMaxLength, domain.MaxPersonName)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		if len(r.Members) > 0 && r.FormalMembers != nil && r.ProbationaryMembers != nil {
 			formal, probationary := 0, 0
@@ -77,7 +77,7 @@ var Verify = register(Form{
 				m := &r.Members[i]
 				m.Name, m.HomeOrg = strings.TrimSpace(m.Name), strings.TrimSpace(m.HomeOrg)
 				if n := textLen(m.Name); n == 0 || n > domain.MaxPersonName {
-					v.Add(fmt.Sprintf("members[%d].name", i), fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
+					v.AddCode(fmt.Sprintf("members[%d].name", i), domain.CodeRequiredMaxLength, domain.MaxPersonName)
 				}
 				switch domain.MemberStatus(m.Status) {
 				case domain.MemberFormal:
@@ -85,14 +85,14 @@ var Verify = register(Form{
 				case domain.MemberProbationary:
 					probationary++
 				default:
-					v.Add(fmt.Sprintf("members[%d].status", i), "formal or probationary")
+					v.AddCode(fmt.Sprintf("members[%d].status", i), domain.CodeNotAllowed, "formal、probationary")
 				}
 				if m.JoinedOn != "" && !isDate(m.JoinedOn) {
-					v.Add(fmt.Sprintf("members[%d].joined_on", i), "a date YYYY-MM-DD")
+					v.AddCode(fmt.Sprintf("members[%d].joined_on", i), domain.CodeBadDate)
 				}
 			}
 			if formal != *r.FormalMembers || probationary != *r.ProbationaryMembers {
-				v.Add("members", fmt.Sprintf("the register lists %d formal and %d probationary members", formal, probationary))
+				v.AddCode("members", domain.CodeRegisterCounts, formal, probationary)
 			}
 		}
 		return r
@@ -116,10 +116,10 @@ var Assign = register(Form{
 			return nil
 		}
 		if strings.TrimSpace(r.UnitID) == "" {
-			v.Add("unit_id", "required")
+			v.AddCode("unit_id", domain.CodeRequired)
 		}
 		if n := textLen(r.Reason); n == 0 || n > domain.MaxDecisionReason {
-			v.Add("reason", fmt.Sprintf("required, at most %d characters", domain.MaxDecisionReason))
+			v.AddCode("reason", domain.CodeRequiredMaxLength, domain.MaxDecisionReason)
 		}
 		return r
 	},
@@ -150,20 +150,20 @@ var Attach = register(Form{
 		switch domain.Coverage(r.Method) {
 		case domain.CoverageJoint:
 			if r.PartyOrgID == "" {
-				v.Add("party_org_id", "required for a joint branch (start a joint formation when none exists)")
+				v.AddCode("party_org_id", domain.CodeJointOrgRequired)
 			}
 		case domain.CoverageRegional:
 			if r.PartyOrgID == "" && r.RegionalOrg == "" {
-				v.Add("regional_org", "name the regional organization, or give its party_org_id")
+				v.AddCode("regional_org", domain.CodeRegionalOrgRequired)
 			}
 		default:
-			v.Add("method", "joint or regional")
+			v.AddCode("method", domain.CodeNotAllowed, "joint、regional")
 		}
 		if textLen(r.RegionalOrg) > 100 {
-			v.Add("regional_org", "at most 100 characters")
+			v.AddCode("regional_org", domain.CodeMaxLength, 100)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},
@@ -190,14 +190,14 @@ var WorkCoverage = register(Form{
 		switch r.Means {
 		case "instructor", "liaison", "union", "youth_league":
 		default:
-			v.Add("means", "instructor, liaison, union or youth_league")
+			v.AddCode("means", domain.CodeNotAllowed, "instructor、liaison、union、youth_league")
 		}
 		r.Instructor = strings.TrimSpace(r.Instructor)
 		if n := textLen(r.Instructor); n == 0 || n > domain.MaxPersonName {
-			v.Add("instructor", fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
+			v.AddCode("instructor", domain.CodeRequiredMaxLength, domain.MaxPersonName)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},
@@ -223,13 +223,13 @@ var FollowUp = register(Form{
 			return nil
 		}
 		if r.FormalMembers != nil && *r.FormalMembers < 0 {
-			v.Add("formal_members", "must not be negative")
+			v.AddCode("formal_members", domain.CodeNegative)
 		}
 		if r.ProbationaryMembers != nil && *r.ProbationaryMembers < 0 {
-			v.Add("probationary_members", "must not be negative")
+			v.AddCode("probationary_members", domain.CodeNegative)
 		}
 		if n := textLen(r.Note); n == 0 || n > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("required, at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeRequiredMaxLength, domain.MaxNote)
 		}
 		return r
 	},

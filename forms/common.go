@@ -2,7 +2,6 @@ package forms
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"tandem/domain"
 )
@@ -22,12 +21,12 @@ func acknowledgeForm(kind, title, label string) Form {
 				return nil
 			}
 			if r.Acknowledged == nil {
-				v.Add("acknowledged", "required")
+				v.AddCode("acknowledged", domain.CodeRequired)
 			} else if !*r.Acknowledged {
-				v.Add("acknowledged", "must be true")
+				v.AddCode("acknowledged", domain.CodeMustBeTrue)
 			}
 			if textLen(r.Note) > 500 {
-				v.Add("note", "at most 500 characters")
+				v.AddCode("note", domain.CodeMaxLength, 500)
 			}
 			return r
 		},
@@ -64,17 +63,17 @@ var Escalation = register(Form{
 		switch r.Action {
 		case "noted":
 			if r.ExtendWorkingDays != 0 {
-				v.Add("extend_working_days", "only with action extend")
+				v.AddCode("extend_working_days", domain.CodeOnlyWith, "action = extend")
 			}
 		case "extend":
 			if r.ExtendWorkingDays < domain.MinExtensionWorkingDays || r.ExtendWorkingDays > domain.MaxExtensionWorkingDays {
-				v.Add("extend_working_days", fmt.Sprintf("from %d to %d", domain.MinExtensionWorkingDays, domain.MaxExtensionWorkingDays))
+				v.AddCode("extend_working_days", domain.CodeOutOfRange, domain.MinExtensionWorkingDays, domain.MaxExtensionWorkingDays)
 			}
 		default:
-			v.Add("action", "must be noted or extend")
+			v.AddCode("action", domain.CodeNotAllowed, "noted、extend")
 		}
 		if n := textLen(r.Note); n == 0 || n > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("required, at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeRequiredMaxLength, domain.MaxNote)
 		}
 		return r
 	},

@@ -2,7 +2,6 @@ package forms
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"tandem/domain"
@@ -27,10 +26,10 @@ var Delivery = register(Form{
 		}
 		r.ImportID = strings.TrimSpace(r.ImportID)
 		if r.ImportID == "" {
-			v.Add("import_id", "required: upload the extract first, then name its import")
+			v.AddCode("import_id", domain.CodeImportRequired)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},
@@ -52,7 +51,7 @@ var Draft = register(Form{
 			return nil
 		}
 		if n := textLen(r.Text); n == 0 || n > 20000 {
-			v.Add("text", "required, at most 20000 characters")
+			v.AddCode("text", domain.CodeRequiredMaxLength, 20000)
 		}
 		return r
 	},

@@ -57,13 +57,13 @@ var Application = register(Form{
 			return nil
 		}
 		if !r.Kind.Valid() {
-			v.Add("kind", "branch, general_branch, base_committee, joint, mobile or temporary")
+			v.AddCode("kind", domain.CodeNotAllowed, "branch、general_branch、base_committee、joint、mobile、temporary")
 		}
 		if r.FormalMembers < 0 {
-			v.Add("formal_members", "must not be negative")
+			v.AddCode("formal_members", domain.CodeNegative)
 		}
 		if r.ProbationaryMembers < 0 {
-			v.Add("probationary_members", "must not be negative")
+			v.AddCode("probationary_members", domain.CodeNegative)
 		}
 		if len(r.Members) > 0 {
 			formal, probationary := 0, 0
@@ -73,9 +73,9 @@ var Application = register(Form{
 				m.Name, m.HomeOrg = strings.TrimSpace(m.Name), strings.TrimSpace(m.HomeOrg)
 				field := fmt.Sprintf("members[%d]", i)
 				if n := textLen(m.Name); n == 0 || n > domain.MaxPersonName {
-					v.Add(field+".name", fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
+					v.AddCode(field+".name", domain.CodeRequiredMaxLength, domain.MaxPersonName)
 				} else if seen[m.Name] {
-					v.Add(field+".name", "appears twice in the register")
+					v.AddCode(field+".name", domain.CodeDuplicate)
 				}
 				seen[m.Name] = true
 				switch domain.MemberStatus(m.Status) {
@@ -84,42 +84,42 @@ var Application = register(Form{
 				case domain.MemberProbationary:
 					probationary++
 				default:
-					v.Add(field+".status", "formal or probationary")
+					v.AddCode(field+".status", domain.CodeNotAllowed, "formal、probationary")
 				}
 				if m.JoinedOn != "" && !isDate(m.JoinedOn) {
-					v.Add(field+".joined_on", "a date YYYY-MM-DD")
+					v.AddCode(field+".joined_on", domain.CodeBadDate)
 				}
 			}
 			if formal != r.FormalMembers {
-				v.Add("formal_members", fmt.Sprintf("the register lists %d formal members", formal))
+				v.AddCode("formal_members", domain.CodeRegisterFormal, formal)
 			}
 			if probationary != r.ProbationaryMembers {
-				v.Add("probationary_members", fmt.Sprintf("the register lists %d probationary members", probationary))
+				v.AddCode("probationary_members", domain.CodeRegisterProbationary, probationary)
 			}
 		}
 		var joint map[string]int
 		if r.Kind == domain.KindJoint {
 			if len(r.Organizations) == 0 {
-				v.Add("organizations", "a joint branch lists each organization with its formal members")
+				v.AddCode("organizations", domain.CodeJointOrganizations)
 			}
 			joint = map[string]int{}
 			for i, o := range r.Organizations {
 				if _, err := domain.ParseUSCC(o.USCC); err != nil {
-					v.Add(fmt.Sprintf("organizations[%d].uscc", i), "not a valid credit code")
+					v.AddCode(fmt.Sprintf("organizations[%d].uscc", i), domain.CodeBadUSCC)
 				}
 				if o.FormalMembers < 0 {
-					v.Add(fmt.Sprintf("organizations[%d].formal_members", i), "must not be negative")
+					v.AddCode(fmt.Sprintf("organizations[%d].formal_members", i), domain.CodeNegative)
 				}
 				joint[o.USCC] = o.FormalMembers
 			}
 		} else if len(r.Organizations) > 0 {
-			v.Add("organizations", "only for a joint branch")
+			v.AddCode("organizations", domain.CodeOnlyWith, "kind = joint")
 		}
 		if r.EndsOn != "" && (r.Kind != domain.KindTemporary || !isDate(r.EndsOn)) {
-			v.Add("ends_on", "a date YYYY-MM-DD, for a temporary branch only")
+			v.AddCode("ends_on", domain.CodeEndsOn)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		if r.Kind.Valid() {
 			domain.CheckApplication(domain.Application{Kind: r.Kind, FormalMembers: r.FormalMembers,
@@ -168,26 +168,26 @@ func decisionForm(kind, title string, appointees bool) Form {
 			case "approve":
 			case "return":
 				if r.Reason == "" {
-					v.Add("reason", "required when returning")
+					v.AddCode("reason", domain.CodeReturnReason)
 				}
 			default:
-				v.Add("decision", "approve or return")
+				v.AddCode("decision", domain.CodeNotAllowed, "approve、return")
 			}
 			if textLen(r.Reason) > domain.MaxNote {
-				v.Add("reason", fmt.Sprintf("at most %d characters", domain.MaxNote))
+				v.AddCode("reason", domain.CodeMaxLength, domain.MaxNote)
 			}
 			if textLen(r.Reference) > 100 {
-				v.Add("reference", "at most 100 characters")
+				v.AddCode("reference", domain.CodeMaxLength, 100)
 			}
 			if !appointees && len(r.Appointed) > 0 {
-				v.Add("appointed", "unknown field")
+				v.AddCode("appointed", domain.CodeUnknownField)
 			}
 			for i, a := range r.Appointed {
 				if n := textLen(a.Name); n == 0 || n > domain.MaxPersonName {
-					v.Add(fmt.Sprintf("appointed[%d].name", i), fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
+					v.AddCode(fmt.Sprintf("appointed[%d].name", i), domain.CodeRequiredMaxLength, domain.MaxPersonName)
 				}
-				if p := domain.OfficerPost(a.Post); p != domain.PostSecretary && p != domain.PostDeputySecretary && p != domain.PostMember {
-					v.Add(fmt.Sprintf("appointed[%d].post", i), "secretary, deputy_secretary or member")
+				if a.Post != "secretary" && a.Post != "deputy_secretary" && a.Post != "member" {
+					v.AddCode(fmt.Sprintf("appointed[%d].post", i), domain.CodeNotAllowed, "secretary、deputy_secretary、member")
 				}
 			}
 			return r
@@ -238,31 +238,31 @@ func electionForm(kind, title string) Form {
 				return nil
 			}
 			if r.VotingMembers < 1 {
-				v.Add("voting_members", "at least 1")
+				v.AddCode("voting_members", domain.CodeMinValue, 1)
 			}
 			if r.Present < 0 {
-				v.Add("present", "must not be negative")
+				v.AddCode("present", domain.CodeNegative)
 			}
 			if r.Seats < 1 || r.Seats > domain.MaxCommitteeSeats {
-				v.Add("seats", "from 1 to 7")
+				v.AddCode("seats", domain.CodeOutOfRange, 1, 7)
 			}
 			if r.Candidates < 1 {
-				v.Add("candidates", "at least 1")
+				v.AddCode("candidates", domain.CodeMinValue, 1)
 			}
 			if len(r.Elected) == 0 {
-				v.Add("elected", "required")
+				v.AddCode("elected", domain.CodeRequired)
 			}
 			for i := range r.Elected {
 				r.Elected[i].Name = strings.TrimSpace(r.Elected[i].Name)
 				if n := textLen(r.Elected[i].Name); n == 0 || n > domain.MaxPersonName {
-					v.Add(fmt.Sprintf("elected[%d].name", i), fmt.Sprintf("required, at most %d characters", domain.MaxPersonName))
+					v.AddCode(fmt.Sprintf("elected[%d].name", i), domain.CodeRequiredMaxLength, domain.MaxPersonName)
 				}
 				if r.Elected[i].Votes < 0 {
-					v.Add(fmt.Sprintf("elected[%d].votes", i), "must not be negative")
+					v.AddCode(fmt.Sprintf("elected[%d].votes", i), domain.CodeNegative)
 				}
 			}
 			if r.HeldOn != "" && !isDate(r.HeldOn) {
-				v.Add("held_on", "a date YYYY-MM-DD")
+				v.AddCode("held_on", domain.CodeBadDate)
 			}
 			return r
 		},
@@ -299,15 +299,15 @@ var Report = register(Form{
 			return nil
 		}
 		if !isDate(r.FirstMeetingOn) {
-			v.Add("first_meeting_on", "required, a date YYYY-MM-DD")
+			v.AddCode("first_meeting_on", domain.CodeRequiredDate)
 		}
 		for i, d := range r.Duties {
 			if textLen(d.Name) == 0 || textLen(d.Duty) == 0 {
-				v.Add(fmt.Sprintf("duties[%d]", i), "name and duty required")
+				v.AddCode(fmt.Sprintf("duties[%d]", i), domain.CodeDutyRequired)
 			}
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},
@@ -330,10 +330,10 @@ var Filing = register(Form{
 			return nil
 		}
 		if n := textLen(r.Reference); n == 0 || n > 100 {
-			v.Add("reference", "required, at most 100 characters")
+			v.AddCode("reference", domain.CodeRequiredMaxLength, 100)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxNote))
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},

@@ -32,7 +32,7 @@ type Form struct {
 func (f Form) Validate(raw json.RawMessage) (json.RawMessage, error) {
 	var v domain.Validation
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		v.Add("result", "required")
+		v.AddCode("result", domain.CodeRequired)
 		return nil, v.Err("the result is missing")
 	}
 	out := f.check(raw, &v)
@@ -86,11 +86,11 @@ func decode(raw json.RawMessage, dst any, v *domain.Validation) bool {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case asType(err, &typ) && typ.Field != "":
-			v.Add(typ.Field, "must be a JSON "+typ.Type.Kind().String())
+			v.AddCode(typ.Field, domain.CodeBadType, typ.Type.Kind().String())
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			v.Add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+			v.AddCode(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), domain.CodeUnknownField)
 		default:
-			v.Add("result", "must be a JSON object")
+			v.AddCode("result", domain.CodeBadType, "object")
 		}
 		return false
 	}

@@ -2,7 +2,6 @@ package forms
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"tandem/domain"
@@ -32,10 +31,10 @@ var ConfirmMissing = register(Form{
 		}
 		r.Reason = strings.TrimSpace(r.Reason)
 		if r.Decision != "confirm" && r.Decision != "reject" {
-			v.Add("decision", "confirm or reject")
+			v.AddCode("decision", domain.CodeNotAllowed, "confirm、reject")
 		}
 		if n := textLen(r.Reason); n == 0 || n > domain.MaxNote {
-			v.Add("reason", fmt.Sprintf("required, at most %d characters", domain.MaxNote))
+			v.AddCode("reason", domain.CodeRequiredMaxLength, domain.MaxNote)
 		}
 		return r
 	},
