@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
@@ -47,6 +48,7 @@ func formationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks)
 			defer f.mu.Unlock()
 			id := strings.TrimPrefix(in.Key, in.WorkflowID+"/")
 			f.created = append(f.created, id)
+			checkNamesItsSubject(t, id, in)
 			if f.dueDays == nil {
 				f.dueDays = map[string]int{}
 			}
@@ -536,5 +538,30 @@ func TestPartyOrgAdjustment(t *testing.T) {
 	}
 	if strings.Join(applied, " ") != "general_branch/off-a branch/off-a" || strings.Join(f.created, " ") != "adjustment/1" {
 		t.Fatalf("applied %v, tasks %v", applied, f.created)
+	}
+}
+
+// checkNamesItsSubject is G-B, applied to every task any workflow test creates: the task says in
+// Chinese what to do, names a typed subject (CreateTask turns it into the subject's name) and
+// carries no bare code or API path in its title. Delivery tasks are about a period and a source
+// together: their title names both.
+func checkNamesItsSubject(t *testing.T, step string, in activities.CreateTaskInput) {
+	t.Helper()
+	han := false
+	for _, r := range in.Title {
+		if unicode.Is(unicode.Han, r) {
+			han = true
+			break
+		}
+	}
+	switch {
+	case !han:
+		t.Errorf("task %s: title %q has no Chinese", step, in.Title)
+	case strings.Contains(in.Title, "/api/") || (in.Subject != "" && strings.Contains(in.Title, in.Subject) && in.Kind != "drill.acknowledge"):
+		t.Errorf("task %s: title %q shows a code or path (%s)", step, in.Title, in.Subject)
+	case in.SubjectType == domain.SubjectNone && in.Kind != "delivery.upload":
+		t.Errorf("task %s (%s): no subject type, so its title cannot name the subject", step, in.Kind)
+	case !in.SubjectType.Valid():
+		t.Errorf("task %s: unknown subject type %q", step, in.SubjectType)
 	}
 }

@@ -46,7 +46,7 @@ func TestRosterImportHeldThenRejected(t *testing.T) {
 	var a *activities.Activities
 	env.OnActivity(a.ImportTurn, mock.Anything, "imp-1").Return("", nil).Once()
 	env.OnActivity(a.RunImportGated, mock.Anything, "imp-1").Return(activities.ImportResult{ID: "imp-1", Status: domain.ImportAwaitingConfirmation}, nil).Once()
-	env.OnActivity(a.DescribeHeld, mock.Anything, "imp-1").Return(activities.HeldImport{UnitID: "city", CreatedBy: "liaison-market"}, nil).Once()
+	env.OnActivity(a.DescribeHeld, mock.Anything, "imp-1").Return(activities.HeldImport{UnitID: "city", Title: "名册缺失确认", CreatedBy: "liaison-market"}, nil).Once()
 	env.OnActivity(a.RejectHeldImport, mock.Anything, mock.Anything).Return(activities.ImportResult{ID: "imp-1", Status: domain.ImportRejected}, nil).Once()
 	env.OnActivity(a.QueuedBehind, mock.Anything, "imp-1").Return([]string{}, nil).Once()
 	answer(t, env, h, "confirm-missing", "admin", `{"decision":"reject","reason":"文件被截断"}`, nil)
