@@ -110,12 +110,12 @@ func TestTaskTitlesNameTheirSubject(t *testing.T) {
 		// A verification names the organization and why the round chose it (B1).
 		info, err := f.a.CreateTask(ctx, activities.CreateTaskInput{Key: "verify/1", WorkflowID: "verify/" + f.uscc, Kind: "census.verify",
 			Subject: f.uscc, SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: "名册新增或变更"},
-			Title: "摸排：实地走访复核", UnitID: f.townA.ID, Role: domain.RoleInspector})
+			Title: "摸排实地走访复核", UnitID: f.townA.ID, Role: domain.RoleInspector})
 		if err != nil {
 			t.Fatal(err)
 		}
 		verify, _ := st.TaskByID(ctx, info.ID)
-		if want := "摸排：实地走访复核：" + f.orgName + "（名册新增或变更）"; verify.Title != want {
+		if want := "摸排实地走访复核：" + f.orgName + "（名册新增或变更）"; verify.Title != want {
 			t.Fatalf("verify title %q, want %q", verify.Title, want)
 		}
 		card, err := st.DescribeSubject(ctx, verify.SubjectType, verify.Subject)

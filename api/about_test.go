@@ -36,7 +36,7 @@ func TestVerifyTaskShowsOrganization(t *testing.T) {
 	}
 	info, err := a.CreateTask(ctx, activities.CreateTaskInput{Key: "verify/r1", WorkflowID: "census-verify/" + uscc, Kind: "census.verify",
 		Subject: uscc, SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: "名册新增或变更"},
-		Title: "摸排：实地走访复核", UnitID: unitID, Role: domain.RoleInspector})
+		Title: "摸排实地走访复核", UnitID: unitID, Role: domain.RoleInspector})
 	if err != nil {
 		t.Fatal(err)
 	}

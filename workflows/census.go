@@ -137,7 +137,7 @@ func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 		out, err := tasks.Ask(ctx, TaskRequest{
 			Step: "assign/" + in.RoundID + "/" + strconv.Itoa(round), Kind: "census.assign", Subject: in.USCC,
 			SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: "尚无属地责任单位", Refused: refused},
-			Title: "摸排：指定属地责任单位", UnitID: in.ScopeUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
+			Title: "摸排指定属地责任单位", UnitID: in.ScopeUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
 		})
 		if err != nil {
 			return err
@@ -154,7 +154,7 @@ func CensusVerifyWorkflow(ctx workflow.Context, in CensusVerifyInput) error {
 		refused = refusalOf(err, "unit_id", out.Result)
 	}
 	out, err := tasks.Ask(ctx, TaskRequest{
-		Step: "verify/" + in.RoundID, Kind: "census.verify", Subject: in.USCC, Title: "摸排：实地走访复核",
+		Step: "verify/" + in.RoundID, Kind: "census.verify", Subject: in.USCC, Title: "摸排实地走访复核",
 		SubjectType: domain.SubjectOrganization, Context: domain.TaskContext{Why: in.Why},
 		UnitID: unit, Role: domain.RoleInspector, DueWorkingDays: verifyWorkingDays, Quiet: true,
 	})

@@ -273,7 +273,7 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 				out, err := tasks.Ask(gctx, TaskRequest{
 					Step: "analysis/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.draft", Subject: c.CountyID,
 					SubjectType: domain.SubjectUnit, Context: domain.TaskContext{Period: in.Period, Returned: returned},
-					Title: quarter + "分析：请在问题清单基础上撰写", UnitID: c.CountyID, Role: domain.RoleOfficer, DueWorkingDays: 10,
+					Title: quarter + "分析撰写（在问题清单基础上）", UnitID: c.CountyID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 				})
 				if err != nil {
 					return
@@ -285,7 +285,7 @@ func quarterlyAnalysis(ctx workflow.Context, tasks *Tasks, in PeriodInput, finis
 				review, err := tasks.Ask(gctx, TaskRequest{
 					Step: "analysis-review/" + c.CountyID + "/" + strconv.Itoa(round), Kind: "analysis.review", Subject: c.CountyID,
 					SubjectType: domain.SubjectUnit, Context: domain.TaskContext{Period: in.Period},
-					Title: quarter + "分析：审核", UnitID: c.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
+					Title: quarter + "分析审核", UnitID: c.ReviewerUnitID, Role: domain.RoleOfficer, DueWorkingDays: 5,
 				})
 				if err != nil {
 					return
