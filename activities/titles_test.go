@@ -2,12 +2,14 @@ package activities_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 
 	"tandem/activities"
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
 	"tandem/store/storetest"
@@ -157,4 +159,64 @@ func TestTaskTitlesNameTheirSubject(t *testing.T) {
 			t.Fatalf("stored notifications %+v %v", ns, err)
 		}
 	})
+}
+
+// The review task of an assessment carries the score under review and the outcome those marks
+// give on the unit's figures (B2), so that the reviewer does not score blind.
+func TestAssessmentReviewTaskShowsScoreUnderReview(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newTitleFixture(t, st)
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		to := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+		p, _, err := st.OpenPeriod(ctx, calendar.HalfYear, "2026-H1", "manual", "admin", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assessed, err := st.OpenAssessments(ctx, p.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var as store.Assessed
+		for _, a := range assessed {
+			if a.UnitID == f.townA.ID {
+				as = a
+			}
+		}
+		marks := domain.Marks{Scores: map[string]float64{}}
+		for _, code := range domain.DefaultScheme.PeopleCodes() {
+			marks.Scores[code] = 80
+		}
+		under, _ := json.Marshal(activities.AssessmentUnderReview{AssessmentID: as.AssessmentID, Marks: marks, Note: "材料齐全",
+			Evidence: "走访台账、会议纪要", From: from, To: to})
+		info, err := f.a.CreateTask(ctx, activities.CreateTaskInput{Key: "assess/review/1", WorkflowID: "assess/" + as.AssessmentID,
+			Kind: "assessment.review", Subject: f.townA.ID, SubjectType: domain.SubjectUnit,
+			Context: domain.TaskContext{Period: "2026-H1", UnderReview: under}, Title: "2026年上半年考核结果审核",
+			UnitID: f.county.ID, Role: domain.RoleOfficer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, _ := st.TaskByID(ctx, info.ID)
+		var got activities.AssessmentUnderReview
+		if err := json.Unmarshal(task.Context.UnderReview, &got); err != nil {
+			t.Fatal(err)
+		}
+		want := domain.DefaultScheme.Score(mustMetrics(t, st, f.townA.ID, from, to), marks)
+		if got.Preview == nil || got.Preview.Total != want.Total || got.Preview.Grade != want.Grade || got.Evidence != "走访台账、会议纪要" ||
+			got.Marks.Scores[domain.DefaultScheme.PeopleCodes()[0]] != 80 {
+			t.Fatalf("under review %+v, want preview %+v", got, want)
+		}
+		if !strings.Contains(task.Title, f.townA.Name) {
+			t.Fatalf("title %q", task.Title)
+		}
+	})
+}
+
+func mustMetrics(t *testing.T, st *store.Store, unitID string, from, to time.Time) map[string]float64 {
+	t.Helper()
+	m, err := st.Metrics(context.Background(), unitID, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
