@@ -72,7 +72,7 @@ func pageFrom(c *gin.Context) (store.Page, error) {
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > domain.MaxPageSize {
-			return p, domain.Invalid("bad limit", domain.FieldError{Field: "limit", Reason: fmt.Sprintf("an integer from 1 to %d", domain.MaxPageSize)})
+			return p, domain.Invalid("bad limit", domain.FieldFailed("limit", domain.CodeOutOfRange, 1, domain.MaxPageSize))
 		}
 		p.Limit = n
 	}

@@ -42,7 +42,7 @@ func checkParameters() gin.HandlerFunc {
 		query := c.Request.URL.Query()
 		for _, k := range slices.Sorted(maps.Keys(query)) {
 			if reason := domain.CheckText(k, domain.ShortText); reason != "" {
-				v.Add(strconv.Quote(k), "a query parameter name "+reason)
+				v.Add(strconv.Quote(k), "参数名"+reason)
 				continue
 			}
 			for _, val := range query[k] {
@@ -62,8 +62,8 @@ func checkParam(v *domain.Validation, name, value string) {
 	if !ok {
 		rule = domain.ShortText
 	}
-	if reason := domain.CheckText(value, rule); reason != "" {
-		v.Add(name, reason)
+	if code, args := domain.CheckTextCode(value, rule); code != "" {
+		v.AddCode(name, code, args...)
 	}
 }
 
@@ -92,8 +92,8 @@ func walkText(v *domain.Validation, rv reflect.Value, path string, rule domain.T
 			walkText(v, rv.Elem(), path, rule)
 		}
 	case reflect.String:
-		if reason := domain.CheckText(rv.String(), rule); reason != "" {
-			v.Add(fieldPath(path), reason)
+		if code, args := domain.CheckTextCode(rv.String(), rule); code != "" {
+			v.AddCode(fieldPath(path), code, args...)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < rv.Len(); i++ {
@@ -105,7 +105,7 @@ func walkText(v *domain.Validation, rv reflect.Value, path string, rule domain.T
 		for _, k := range keys {
 			if k.Kind() == reflect.String {
 				if reason := domain.CheckText(k.String(), domain.ShortText); reason != "" {
-					v.Add(fieldPath(path+"."+k.String()), "a key "+reason)
+					v.Add(fieldPath(path+"."+k.String()), "键名"+reason)
 					continue
 				}
 			}
@@ -204,7 +204,7 @@ func checkForm(c *gin.Context) error {
 	slices.Sort(names)
 	for _, k := range names {
 		if reason := domain.CheckText(k, domain.ShortText); reason != "" {
-			v.Add(strconv.Quote(k), "a field name "+reason)
+			v.Add(strconv.Quote(k), "字段名"+reason)
 			continue
 		}
 		rule, ok := formRules[k]
@@ -212,13 +212,13 @@ func checkForm(c *gin.Context) error {
 			rule = domain.ShortText
 		}
 		for _, val := range form[k] {
-			if reason := domain.CheckText(val, rule); reason != "" {
-				v.Add(k, reason)
+			if code, args := domain.CheckTextCode(val, rule); code != "" {
+				v.AddCode(k, code, args...)
 			}
 		}
 		for _, fh := range files[k] {
 			if reason := domain.CheckText(fh.Filename, domain.ShortText); reason != "" {
-				v.Add(k, "the file name "+reason)
+				v.Add(k, "文件名"+reason)
 			}
 		}
 	}

@@ -59,6 +59,9 @@ const (
 	CodeParentKind           = "parent_kind"
 	CodeParentNet            = "parent_net"
 	CodeUsernameChars        = "username_chars"
+	CodeBadUTF8              = "bad_utf8"
+	CodeNUL                  = "nul_character"
+	CodeControlChar          = "control_character"
 
 	// The party's rules (domain.md §3); the code names the rule, the text states it.
 	CodeRuleMinMembers           = "rule.min_formal_members"
@@ -138,6 +141,9 @@ var messages = map[string]string{
 	CodeParentKind:           "%s 不能设在 %s 之下",
 	CodeParentNet:            "%s 网的单位不能设在 %s 网的单位之下",
 	CodeUsernameChars:        "只能包含字母、数字和 . _ -",
+	CodeBadUTF8:              "不是有效的 UTF-8 文本",
+	CodeNUL:                  "不能包含 NUL 字符（U+0000）",
+	CodeControlChar:          "不能包含控制字符 U+%04X",
 
 	CodeRuleMinMembers:           "组建条件：成立党组织至少需要正式党员 %d 名，现有 %d 名",
 	CodeRuleTemporaryNoCommittee: "临时党支部：委员由上级党组织指定，不选举支部委员会",

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"unicode/utf8"
 )
 
@@ -27,28 +26,38 @@ var (
 	LongText   = TextRule{Max: MaxLongText, Multiline: true}
 )
 
-// CheckText says why s breaks rule ("" when it does not): invalid UTF-8, a C0 or C1 control
-// character or DEL (tab, CR and LF only where the rule is multi-line), or more than Max runes.
+// CheckText says in Chinese why s breaks rule ("" when it does not); CheckTextCode gives the
+// catalogue code and its arguments.
 func CheckText(s string, rule TextRule) string {
+	code, args := CheckTextCode(s, rule)
+	if code == "" {
+		return ""
+	}
+	return Message(code, args...)
+}
+
+// CheckTextCode says which rule s breaks ("" when none): invalid UTF-8, a C0 or C1 control
+// character or DEL (tab, CR and LF only where the rule is multi-line), or more than Max runes.
+func CheckTextCode(s string, rule TextRule) (string, []any) {
 	n := 0
 	for i, r := range s {
 		if r == utf8.RuneError {
 			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return "not valid UTF-8 text"
+				return CodeBadUTF8, nil
 			}
 		}
 		if isControl(r) && !(rule.Multiline && (r == '\t' || r == '\n' || r == '\r')) {
 			if r == 0 {
-				return "must not contain a NUL character (U+0000)"
+				return CodeNUL, nil
 			}
-			return fmt.Sprintf("must not contain the control character U+%04X", r)
+			return CodeControlChar, []any{r}
 		}
 		n++
 	}
 	if rule.Max > 0 && n > rule.Max {
-		return fmt.Sprintf("at most %d characters", rule.Max)
+		return CodeMaxLength, []any{rule.Max}
 	}
-	return ""
+	return "", nil
 }
 
 // isControl reports C0 controls, DEL and C1 controls.

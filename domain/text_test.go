@@ -15,7 +15,7 @@ func TestCheckText(t *testing.T) {
 	}{
 		{"OK", "青山县 东风街道", domain.ShortText, ""},
 		{"OKAtTheLimit", strings.Repeat("长", 200), domain.ShortText, ""},
-		{"ErrOverTheLimit", strings.Repeat("长", 201), domain.ShortText, "at most 200"},
+		{"ErrOverTheLimit", strings.Repeat("长", 201), domain.ShortText, "不能超过 200 个字符"},
 		{"ErrNUL", "a\x00b", domain.ShortText, "NUL"},
 		{"ErrNULInMultiline", "a\x00b", domain.ReasonText, "NUL"},
 		{"ErrESC", "a\x1bb", domain.ShortText, "U+001B"},
