@@ -135,7 +135,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 				title = "单位已注销或不在名册，是否撤销党组织：" + req.Reason
 			}
 			out, err := tasks.Ask(gctx, TaskRequest{
-				Step: fmt.Sprintf("dissolution/%d", n), Kind: "party_org.dissolution", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg, Title: title,
+				Step: fmt.Sprintf("dissolution/%d", n), Kind: "party_org.dissolution", Subject: in.Lead, SubjectType: domain.SubjectOrganization, Title: title,
 				UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			})
 			n++
@@ -166,7 +166,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 			actor := req.Actor
 			if req.Source != "superior" {
 				out, err := tasks.Ask(gctx, TaskRequest{
-					Step: fmt.Sprintf("adjustment/%d", n), Kind: "party_org.adjustment", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
+					Step: fmt.Sprintf("adjustment/%d", n), Kind: "party_org.adjustment", Subject: in.Lead, SubjectType: domain.SubjectOrganization,
 					Title: "党组织调整审批：" + req.Reason, UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 				})
 				if err != nil {
@@ -198,7 +198,7 @@ func PartyOrgWorkflow(ctx workflow.Context, in PartyOrgInput) error {
 			}
 			keys[req.Key] = true
 			out, err := tasks.Ask(gctx, TaskRequest{
-				Step: fmt.Sprintf("reschedule/%d", n), Kind: "party_org.reschedule", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
+				Step: fmt.Sprintf("reschedule/%d", n), Kind: "party_org.reschedule", Subject: in.Lead, SubjectType: domain.SubjectOrganization,
 				Title:  "提前或延期换届审批：" + req.DueAt.In(calendar.Shanghai).Format(time.DateOnly) + "；" + req.Reason,
 				UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: 10,
 			})
@@ -280,7 +280,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 			}
 			ectx := domain.ElectionContext{FormalMembers: formal, Committee: in.Committee, Register: register}
 			out, err := tasks.Ask(ctx, TaskRequest{
-				Step: fmt.Sprintf("reelection/%d/%d", term, round), Kind: "party_org.reelection", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
+				Step: fmt.Sprintf("reelection/%d/%d", term, round), Kind: "party_org.reelection", Subject: in.Lead, SubjectType: domain.SubjectOrganization,
 				Context: domain.TaskContext{Returned: returned},
 				Title:   "换届选举（任期届满：" + st.TermDueAt.In(calendar.Shanghai).Format(time.DateOnly) + "）",
 				UnitID:  in.UnitID, Role: domain.RoleSecretary, DueMonths: ReelectionLeadMonths, RemindWorkingDays: 10,
@@ -294,7 +294,7 @@ func partyOrgLife(ctx workflow.Context, tasks *Tasks, in PartyOrgInput, st *Part
 				return err
 			}
 			review, err := tasks.Ask(ctx, TaskRequest{
-				Step: fmt.Sprintf("reelection-review/%d/%d", term, round), Kind: "party_org.reelection_review", Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
+				Step: fmt.Sprintf("reelection-review/%d/%d", term, round), Kind: "party_org.reelection_review", Subject: in.Lead, SubjectType: domain.SubjectOrganization,
 				Title: "换届选举结果批准", UnitID: in.UnitID, Role: domain.RoleOfficer, DueWorkingDays: confirmWorkingDays,
 			})
 			if err != nil {
