@@ -565,3 +565,28 @@ func checkNamesItsSubject(t *testing.T, step string, in activities.CreateTaskInp
 		t.Errorf("task %s: unknown subject type %q", step, in.SubjectType)
 	}
 }
+
+// A re-election result that is not approved is entered again, and the new task says why (A6).
+func TestPartyOrgReelectionReturnedCarriesReason(t *testing.T) {
+	env, f := formationEnv(t)
+	due := start.AddDate(3, 0, 0)
+	open := due.AddDate(0, -workflows.ReelectionLeadMonths, 0).Sub(start)
+	answer(t, env, open+1*h, "reelection/1/1", "sec-a", election3, nil)
+	answer(t, env, open+2*h, "reelection-review/1/1", "off-a", `{"decision":"return","reason":"候选人名单未公示"}`, nil)
+	answer(t, env, open+3*h, "reelection/1/2", "sec-a", election3, nil)
+	answer(t, env, open+4*h, "reelection-review/1/2", "off-a", approve, nil)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalDissolve, workflows.DissolveRequest{Key: "k", Source: "superior", Actor: "off-a", Reason: "单位注销"})
+	}, open+5*h)
+	env.ExecuteWorkflow(workflows.PartyOrgWorkflow, partyOrgInput(due))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.created, " "); got != "reelection/1/1 reelection-review/1/1 reelection/1/2 reelection-review/1/2" {
+		t.Fatalf("tasks %q", got)
+	}
+	assertReturned(t, f, "reelection/1/2", "候选人名单未公示", "off-a")
+	if r := f.inputs["reelection/1/1"].Context.Returned; r != nil {
+		t.Errorf("first re-election returned: %+v", r)
+	}
+}
