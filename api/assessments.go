@@ -31,7 +31,7 @@ func (s *Server) getScheme(c *gin.Context) {
 func (s *Server) putScheme(c *gin.Context) {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
 	if err != nil {
-		fail(c, domain.Invalid("the scheme is too large", domain.FieldError{Field: "scheme", Reason: "at most 1 MiB"}))
+		fail(c, domain.Invalid("the scheme is too large", domain.FieldFailed("scheme", domain.CodeMaxSize, "1 MiB")))
 		return
 	}
 	scheme, err := domain.ParseScheme(raw)
@@ -141,7 +141,7 @@ func (s *Server) reopenAssessment(c *gin.Context) {
 		return
 	}
 	if n := len([]rune(strings.TrimSpace(req.Reason))); n == 0 || n > domain.MaxNote {
-		fail(c, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Reason: fmt.Sprintf("required, at most %d characters", domain.MaxNote)}))
+		fail(c, domain.Invalid("a reason is required", domain.FieldFailed("reason", domain.CodeRequiredMaxLength, domain.MaxNote)))
 		return
 	}
 	a, err := s.Store.ReopenAssessment(c.Request.Context(), principal(c), c.Param("id"), strings.TrimSpace(req.Reason))

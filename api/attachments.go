@@ -54,7 +54,7 @@ func (s *Server) addAttachment(c *gin.Context) {
 			writeProblem(c, http.StatusRequestEntityTooLarge, "an attachment may be at most 10 MiB")
 			return
 		}
-		fail(c, domain.Invalid("a multipart form with a file field is required", domain.FieldError{Field: "file", Reason: "required"}))
+		fail(c, domain.Invalid("a multipart form with a file field is required", domain.FieldFailed("file", domain.CodeRequired)))
 		return
 	}
 	if err := checkForm(c); err != nil {
@@ -77,7 +77,7 @@ func (s *Server) addAttachment(c *gin.Context) {
 		return
 	}
 	if len(data) == 0 {
-		fail(c, domain.Invalid("the file is empty", domain.FieldError{Field: "file", Reason: "empty"}))
+		fail(c, domain.Invalid("the file is empty", domain.FieldFailed("file", domain.CodeEmpty)))
 		return
 	}
 	name := filepath.Base(strings.ReplaceAll(fh.Filename, `\`, "/"))

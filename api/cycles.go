@@ -209,7 +209,7 @@ func (s *Server) getBulletin(c *gin.Context) {
 		}
 		sendXLSX(c, x, fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
 	default:
-		fail(c, domain.Invalid("bad format", domain.FieldError{Field: "format", Reason: "json, xlsx or html"}))
+		fail(c, domain.Invalid("bad format", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
 	}
 }
 

@@ -343,7 +343,7 @@ type responsibilityItem struct {
 func (s *Server) responsibility(c *gin.Context) {
 	net := domain.Net(c.DefaultQuery("net", "region"))
 	if net != domain.NetRegion && net != domain.NetIndustry {
-		fail(c, domain.Invalid("bad net", domain.FieldError{Field: "net", Reason: "region or industry"}))
+		fail(c, domain.Invalid("bad net", domain.FieldFailed("net", domain.CodeNotAllowed, "region、industry")))
 		return
 	}
 	page, err := pageFrom(c)

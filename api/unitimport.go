@@ -100,7 +100,7 @@ func (s *Server) importUnits(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxUnitFileSize+1<<20)
 	fh, err := c.FormFile("file")
 	if err != nil {
-		fail(c, domain.Invalid("a multipart form with a CSV file is required", domain.FieldError{Field: "file", Reason: "required"}))
+		fail(c, domain.Invalid("a multipart form with a CSV file is required", domain.FieldFailed("file", domain.CodeRequired)))
 		return
 	}
 	if err := checkForm(c); err != nil {
@@ -126,7 +126,7 @@ func (s *Server) importUnits(c *gin.Context) {
 	defer rr.Close()
 	header, err := rr.Next()
 	if err != nil {
-		fail(c, domain.Invalid("the file is empty", domain.FieldError{Field: "file", Reason: "empty"}))
+		fail(c, domain.Invalid("the file is empty", domain.FieldFailed("file", domain.CodeEmpty)))
 		return
 	}
 	var issues, warnings unitIssues

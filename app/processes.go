@@ -45,7 +45,7 @@ func (o *CensusRounds) Start(ctx context.Context, p domain.Principal, in StartCe
 	if in.Since != "" {
 		t, err := time.ParseInLocation(time.DateOnly, in.Since, calendar.Shanghai)
 		if err != nil {
-			return CensusRoundStarted{}, domain.Invalid("the round is not valid", domain.FieldError{Field: "since", Reason: "a date YYYY-MM-DD"})
+			return CensusRoundStarted{}, domain.Invalid("the round is not valid", domain.FieldFailed("since", domain.CodeBadDate))
 		}
 		start.Since = &t
 	}

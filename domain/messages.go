@@ -62,6 +62,21 @@ const (
 	CodeBadUTF8              = "bad_utf8"
 	CodeNUL                  = "nul_character"
 	CodeControlChar          = "control_character"
+	CodeNoSuchUnit           = "no_such_unit"
+	CodeEmpty                = "empty"
+	CodeTaken                = "taken"
+	CodeTakenUnderParent     = "taken_under_parent"
+	CodeBadCursor            = "bad_cursor"
+	CodeNotRegionUnit        = "not_region_unit"
+	CodeNotIndustryNet       = "not_industry_net"
+	CodeSameUnit             = "same_unit"
+	CodeInsideUnit           = "inside_unit"
+	CodeOtherNetOrKind       = "other_net_or_kind"
+	CodeNoSuchUser           = "no_such_user"
+	CodeNotMember            = "not_member"
+	CodeIsYou                = "is_you"
+	CodeMaxSize              = "max_size"
+	CodeUnknownTag           = "unknown_tag"
 
 	// The party's rules (domain.md §3); the code names the rule, the text states it.
 	CodeRuleMinMembers           = "rule.min_formal_members"
@@ -144,6 +159,21 @@ var messages = map[string]string{
 	CodeBadUTF8:              "不是有效的 UTF-8 文本",
 	CodeNUL:                  "不能包含 NUL 字符（U+0000）",
 	CodeControlChar:          "不能包含控制字符 U+%04X",
+	CodeNoSuchUnit:           "单位不存在",
+	CodeEmpty:                "内容为空",
+	CodeTaken:                "已被使用",
+	CodeTakenUnderParent:     "同一上级单位下已有同名单位",
+	CodeBadCursor:            "不是上一页给出的分页游标",
+	CodeNotRegionUnit:        "不是区域网单位",
+	CodeNotIndustryNet:       "不是行业网单位",
+	CodeSameUnit:             "不能是同一个单位",
+	CodeInsideUnit:           "不能是本单位或其下级单位",
+	CodeOtherNetOrKind:       "单位所属网或类型不同，不能合并",
+	CodeNoSuchUser:           "没有该用户名的启用用户",
+	CodeNotMember:            "不是任务所在单位或其上级单位的成员",
+	CodeIsYou:                "不能是你自己",
+	CodeMaxSize:              "不能超过 %s",
+	CodeUnknownTag:           "不是已定义的标签",
 
 	CodeRuleMinMembers:           "组建条件：成立党组织至少需要正式党员 %d 名，现有 %d 名",
 	CodeRuleTemporaryNoCommittee: "临时党支部：委员由上级党组织指定，不选举支部委员会",

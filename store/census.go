@@ -67,7 +67,7 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 		return CensusRound{}, err
 	}
 	if unit.Net != domain.NetRegion {
-		return CensusRound{}, domain.Invalid("a census round covers a region unit's subtree", domain.FieldError{Field: "unit_id", Reason: "not a region unit"})
+		return CensusRound{}, domain.Invalid("a census round covers a region unit's subtree", domain.FieldFailed("unit_id", domain.CodeNotRegionUnit))
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, unit.Path) {
 		return CensusRound{}, domain.Errorf(domain.EFORBIDDEN, "only an officer over the unit may start a census round")
@@ -79,7 +79,7 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 		if in.Selection == "tag" {
 			var n int64
 			if err := tx.Table("tag_definitions").Where("code = ?", in.Tag).Count(&n).Error; err != nil || n == 0 {
-				return domain.Invalid("unknown tag", domain.FieldError{Field: "tag", Reason: "not a defined tag"})
+				return domain.Invalid("unknown tag", domain.FieldFailed("tag", domain.CodeUnknownTag))
 			}
 		}
 		if err := tx.Create(&r).Error; err != nil {

@@ -22,11 +22,11 @@ func (s *Store) AddUnitAlias(ctx context.Context, p domain.Principal, unitID, al
 		return domain.Errorf(domain.EFORBIDDEN, "only an admin or an officer over the unit may add aliases")
 	}
 	if u.Net != domain.NetRegion {
-		return domain.Invalid("aliases are for region units", domain.FieldError{Field: "unit_id", Reason: "not a region unit"})
+		return domain.Invalid("aliases are for region units", domain.FieldFailed("unit_id", domain.CodeNotRegionUnit))
 	}
 	alias = strings.TrimSpace(alias)
 	if alias == "" {
-		return domain.Invalid("the alias is empty", domain.FieldError{Field: "alias", Reason: "required"})
+		return domain.Invalid("the alias is empty", domain.FieldFailed("alias", domain.CodeRequired))
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("INSERT INTO unit_aliases (alias, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", alias, u.ID).Error; err != nil {
@@ -64,10 +64,10 @@ func (s *Store) PutIndustryMapping(ctx context.Context, p domain.Principal, text
 	}
 	u, err := s.GetUnit(ctx, p, unitID)
 	if err != nil {
-		return IndustryMapping{}, domain.Invalid("no such unit", domain.FieldError{Field: "unit_id", Reason: "no such unit"})
+		return IndustryMapping{}, domain.Invalid("no such unit", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
 	}
 	if u.Net != domain.NetIndustry {
-		return IndustryMapping{}, domain.Invalid("the unit is not an industry committee", domain.FieldError{Field: "unit_id", Reason: "not on the industry net"})
+		return IndustryMapping{}, domain.Invalid("the unit is not an industry committee", domain.FieldFailed("unit_id", domain.CodeNotIndustryNet))
 	}
 	m := IndustryMapping{Text: strings.TrimSpace(text), UnitID: u.ID, UpdatedBy: p.Username, UpdatedAt: s.Now()}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

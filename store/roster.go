@@ -233,7 +233,7 @@ func (s *Store) ImportIssues(ctx context.Context, importID, severity string, pag
 		}
 		n, err := strconv.Atoi(c)
 		if err != nil {
-			return nil, "", domain.Invalid("bad cursor", domain.FieldError{Field: "cursor", Reason: "not a cursor from a previous page"})
+			return nil, "", domain.Invalid("bad cursor", domain.FieldFailed("cursor", domain.CodeBadCursor))
 		}
 		q = q.Where("row_number > ?", n)
 	}

@@ -106,7 +106,7 @@ func (s *Store) SetSourceDepartment(ctx context.Context, p domain.Principal, sou
 		err := tx.Where("id = ?", unitID).Take(&u).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			return domain.Invalid("the unit is not valid", domain.FieldError{Field: "unit_id", Reason: "no such unit"})
+			return domain.Invalid("the unit is not valid", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
 		case err != nil:
 			return translate(err, "unit")
 		case u.Kind != string(domain.KindDepartment) || u.Net != string(domain.NetDepartment):

@@ -113,7 +113,7 @@ func (s *Store) AssignTask(ctx context.Context, p domain.Principal, id, username
 			return domain.Errorf(domain.EFORBIDDEN, "only an officer over the task's unit may assign it")
 		}
 		if !target.Views(t.UnitPath) {
-			return domain.Invalid("the assignee cannot see this task", domain.FieldError{Field: "assignee", Reason: "not a member of the task's unit or above"})
+			return domain.Invalid("the assignee cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
 		next.Assignee, next.Status, next.Owner, next.Delegation = &target.Username, string(domain.TaskClaimed), nil, ""
 		return nil
@@ -135,10 +135,10 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 			return domain.Errorf(domain.EFORBIDDEN, "only the task's assignee may delegate it")
 		}
 		if username == p.Username {
-			return domain.Invalid("cannot delegate to yourself", domain.FieldError{Field: "assignee", Reason: "is you"})
+			return domain.Invalid("cannot delegate to yourself", domain.FieldFailed("assignee", domain.CodeIsYou))
 		}
 		if !target.Views(t.UnitPath) {
-			return domain.Invalid("the delegate cannot see this task", domain.FieldError{Field: "assignee", Reason: "not a member of the task's unit or above"})
+			return domain.Invalid("the delegate cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
 		next.Owner, next.Assignee, next.Delegation = &p.Username, &target.Username, string(domain.DelegationPending)
 		return nil

@@ -266,7 +266,7 @@ func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter)
 		due, id, ok := strings.Cut(c, "|")
 		at, perr := time.Parse(time.RFC3339Nano, due)
 		if !ok || perr != nil {
-			return nil, "", domain.Invalid("bad cursor", domain.FieldError{Field: "cursor", Reason: "not a cursor from a previous page"})
+			return nil, "", domain.Invalid("bad cursor", domain.FieldFailed("cursor", domain.CodeBadCursor))
 		}
 		q = q.Where("(t.due_at > ? OR (t.due_at = ? AND t.id > ?))", at, at, id)
 	}

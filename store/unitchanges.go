@@ -44,10 +44,10 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 		if parentID != nil {
 			var pr unitRow
 			if err := scoped(tx.Where("id = ?", *parentID), "path", p).Take(&pr).Error; err != nil {
-				return domain.Invalid("the parent unit does not exist", domain.FieldError{Field: "parent_id", Reason: "no such unit"})
+				return domain.Invalid("the parent unit does not exist", domain.FieldFailed("parent_id", domain.CodeNoSuchUnit))
 			}
 			if strings.HasPrefix(pr.Path, cur.Path) {
-				return domain.Invalid("a unit cannot move under itself", domain.FieldError{Field: "parent_id", Reason: "inside the unit's own subtree"})
+				return domain.Invalid("a unit cannot move under itself", domain.FieldFailed("parent_id", domain.CodeInsideUnit))
 			}
 			pu := pr.domain()
 			parent = &pu
@@ -139,17 +139,17 @@ func (s *Store) MergeUnit(ctx context.Context, p domain.Principal, fromID, intoI
 			return translate(err, "unit")
 		}
 		if err := tx.Where("id = ?", intoID).Take(&into).Error; err != nil {
-			return domain.Invalid("the target unit does not exist", domain.FieldError{Field: "into", Reason: "no such unit"})
+			return domain.Invalid("the target unit does not exist", domain.FieldFailed("into", domain.CodeNoSuchUnit))
 		}
 		switch {
 		case from.ID == into.ID:
-			return domain.Invalid("a unit cannot merge into itself", domain.FieldError{Field: "into", Reason: "same unit"})
+			return domain.Invalid("a unit cannot merge into itself", domain.FieldFailed("into", domain.CodeSameUnit))
 		case from.Net != into.Net || from.Kind != into.Kind:
-			return domain.Invalid("only units of the same net and kind merge", domain.FieldError{Field: "into", Reason: "another net or kind"})
+			return domain.Invalid("only units of the same net and kind merge", domain.FieldFailed("into", domain.CodeOtherNetOrKind))
 		case from.MergedInto != nil || into.MergedInto != nil:
 			return domain.Errorf(domain.ECONFLICT, "one of the units was already merged")
 		case strings.HasPrefix(into.Path, from.Path):
-			return domain.Invalid("a unit cannot merge into its own subtree", domain.FieldError{Field: "into", Reason: "inside the unit"})
+			return domain.Invalid("a unit cannot merge into its own subtree", domain.FieldFailed("into", domain.CodeInsideUnit))
 		}
 		// Children move under into; the rest of from's subtree follows them.
 		if err := tx.Exec("UPDATE units SET parent_id = ? WHERE parent_id = ?", into.ID, from.ID).Error; err != nil {

@@ -51,7 +51,7 @@ func (s *Store) CreateUnit(ctx context.Context, p domain.Principal, u domain.Uni
 			if err := scoped(tx.Where("id = ?", *u.ParentID), "path", p).Take(&pr).Error; err != nil {
 				if errors.Is(err, gorm.ErrRecordNotFound) {
 					return domain.Invalid("the parent unit does not exist",
-						domain.FieldError{Field: "parent_id", Reason: "no such unit"})
+						domain.FieldFailed("parent_id", domain.CodeNoSuchUnit))
 				}
 				return translate(err, "parent unit")
 			}
