@@ -78,7 +78,7 @@ func newTitleFixture(t *testing.T, st *store.Store) titleFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done, err := f.a.RunImport(ctx, imp.ID); err != nil || done.Status != store.ImportDone {
+	if done, err := f.a.RunImport(ctx, imp.ID); err != nil || done.Status != domain.ImportDone {
 		t.Fatalf("import: %+v %v", done, err)
 	}
 	return f
@@ -214,7 +214,7 @@ func TestAssessmentReviewTaskShowsScoreUnderReview(t *testing.T) {
 
 func mustMetrics(t *testing.T, st *store.Store, unitID string, from, to time.Time) map[string]float64 {
 	t.Helper()
-	m, err := st.Metrics(context.Background(), unitID, from, to)
+	m, _, err := st.Metrics(context.Background(), unitID, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
