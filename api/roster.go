@@ -114,6 +114,27 @@ func (s *Server) createImport(c *gin.Context) {
 	c.JSON(http.StatusAccepted, importFrom(imp))
 }
 
+// listImports lists the imports the caller may read: a liaison's deliveries (their own and
+// their department's), an officer's departments' and, for the city unit, the held ones.
+func (s *Server) listImports(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, next, err := s.Store.ListImports(c.Request.Context(), principal(c), store.ImportFilter{Source: c.Query("source"),
+		Status: domain.ImportStatus(c.Query("status")), Month: c.Query("month"), Page: page})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]importResponse, len(items))
+	for i, imp := range items {
+		out[i] = importFrom(imp)
+	}
+	c.JSON(http.StatusOK, list(out, next))
+}
+
 func (s *Server) getImport(c *gin.Context) {
 	imp, err := s.Store.GetImport(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {

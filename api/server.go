@@ -154,6 +154,7 @@ func (s *Server) rosterRoutes(a *gin.RouterGroup) {
 	a.GET("/sources", s.listSources)
 	a.PUT("/sources/:source", adminOnly, s.putSource)
 	a.POST("/roster-imports", s.createImport)
+	a.GET("/roster-imports", s.listImports)
 	a.GET("/roster-imports/:id", s.getImport)
 	a.GET("/roster-imports/:id/rejects", s.importRejects)
 	a.GET("/organizations", s.listOrganizations)

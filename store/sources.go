@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/roster"
 )
@@ -161,21 +163,85 @@ func (s *Store) mayDeliver(tx *gorm.DB, p domain.Principal, source string) (stri
 }
 
 // importsVisible restricts q (on roster_imports i) to the imports the caller may read: the
-// uploader's own, and every import of a source to the liaisons of the department that
-// delivers it (now, or when the import was uploaded); admins read all.
+// uploader's own; every import of a source to the liaisons of the department that delivers it
+// (now, or when the import was uploaded); to an officer, the imports of the departments in
+// their subtree; to the officers of a root of the region net (the city unit that confirms held
+// imports, ConfirmationUnit), every import that was held for confirmation; admins read all.
 func importsVisible(q *gorm.DB, p domain.Principal) *gorm.DB {
 	if p.Admin {
 		return q
 	}
-	var units []string
+	conds := []string{"i.created_by = ?"}
+	args := []any{p.Username}
+	var liaisonUnits, officerUnits []string
 	for _, m := range p.Memberships {
-		if m.Role == domain.RoleLiaison {
-			units = append(units, m.UnitID)
+		switch m.Role {
+		case domain.RoleLiaison:
+			liaisonUnits = append(liaisonUnits, m.UnitID)
+		case domain.RoleOfficer:
+			officerUnits = append(officerUnits, m.UnitID)
+			conds = append(conds, `i.unit_id IN (SELECT id FROM units WHERE path LIKE ? ESCAPE '\')`)
+			args = append(args, escapeLike(m.UnitPath)+"%")
 		}
 	}
-	if len(units) == 0 {
-		return q.Where("i.created_by = ?", p.Username)
+	if len(liaisonUnits) > 0 {
+		conds = append(conds, "i.unit_id IN ? OR i.source IN (SELECT source FROM source_departments WHERE unit_id IN ?)")
+		args = append(args, liaisonUnits, liaisonUnits)
 	}
-	return q.Where("(i.created_by = ? OR i.unit_id IN ? OR i.source IN (SELECT source FROM source_departments WHERE unit_id IN ?))",
-		p.Username, units, units)
+	if len(officerUnits) > 0 {
+		conds = append(conds, `((i.status = ? OR i.decided_by <> '') AND EXISTS (SELECT 1 FROM units cu
+			WHERE cu.id IN ? AND cu.net = ? AND cu.parent_id IS NULL AND cu.merged_into IS NULL))`)
+		args = append(args, string(domain.ImportAwaitingConfirmation), officerUnits, string(domain.NetRegion))
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
+}
+
+// ImportFilter narrows ListImports.
+type ImportFilter struct {
+	Source string              // one source, e.g. "market"
+	Status domain.ImportStatus // one status
+	Month  string              // YYYY-MM: uploaded in that month (Asia/Shanghai)
+	Page   Page
+}
+
+// ListImports lists the imports the caller may read (importsVisible), oldest first, paged.
+func (s *Store) ListImports(ctx context.Context, p domain.Principal, f ImportFilter) ([]RosterImport, string, error) {
+	var v domain.Validation
+	if f.Source != "" && roster.SourceLabel[f.Source] == "" {
+		v.Add("source", "不是已知的名册来源")
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		v.Add("status", "不是已知的导入状态")
+	}
+	var from, to time.Time
+	if f.Month != "" {
+		m, err := time.ParseInLocation("2006-01", f.Month, calendar.Shanghai)
+		if err != nil {
+			v.Add("month", "须为 YYYY-MM 形式的月份，例如 2026-11")
+		}
+		from, to = m, m.AddDate(0, 1, 0)
+	}
+	if err := v.Err("导入列表的筛选条件无效"); err != nil {
+		return nil, "", err
+	}
+	q := importsVisible(s.db.WithContext(ctx).Table("roster_imports i"), p)
+	if f.Source != "" {
+		q = q.Where("i.source = ?", f.Source)
+	}
+	if f.Status != "" {
+		q = q.Where("i.status = ?", string(f.Status))
+	}
+	if f.Month != "" {
+		q = q.Where("i.created_at >= ? AND i.created_at < ?", from.UTC(), to.UTC())
+	}
+	q, err := pageByID(q, "i.id", f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []RosterImport
+	if err := q.Select("i.*").Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "imports")
+	}
+	rows, next := nextCursor(rows, f.Page, func(imp RosterImport) string { return imp.ID })
+	return rows, next, nil
 }
