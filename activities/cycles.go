@@ -265,7 +265,8 @@ type LockInput struct {
 	UnitID       string
 	Marks        domain.Marks
 	From, To     time.Time
-	Actor        string
+	Actor        string // the reviewer who locks it
+	ScoredBy     string // the officer who scored it: after a reopen they neither adjust nor re-lock it
 }
 
 // LockAssessment computes the data metrics (as of the half year's close), scores the marks under the assessment's scheme
@@ -284,7 +285,7 @@ func (a *Activities) LockAssessment(ctx context.Context, in LockInput) (domain.O
 		return domain.Outcome{}, err
 	}
 	out := scheme.Score(metrics, in.Marks)
-	return out, nonRetryable(a.Store.LockAssessment(ctx, in.AssessmentID, in.Marks, metrics, asOf, out, in.Actor))
+	return out, nonRetryable(a.Store.LockAssessment(ctx, in.AssessmentID, in.Marks, metrics, asOf, out, in.Actor, in.ScoredBy))
 }
 
 // NotifyLedgers sends the compiled basic roster down: each county's and industry committee's

@@ -80,7 +80,8 @@ type CreateTaskInput struct {
 	DueMonths         int // or: within N calendar months (wins when set)
 	RemindWorkingDays int // remind N working days before the due day (0 = no reminder)
 	EscalatesTaskID   string
-	Quiet             bool // no notification per task (a census round notifies once per unit)
+	Quiet             bool     // no notification per task (a census round notifies once per unit)
+	NotBy             []string // may not take it though their role would let them (four eyes)
 }
 
 // TaskInfo is what a workflow needs to know of a task.
@@ -144,7 +145,7 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 		Key: in.Key, Kind: in.Kind, Subject: in.Subject, SubjectType: subjectType, Context: in.Context, Title: title, WorkflowID: in.WorkflowID,
 		UnitID: in.UnitID, Role: in.Role, Assignee: in.Assignee, Priority: in.Priority,
 		DueAt: due.At, DueProvisional: due.Provisional, RemindAt: remindAt(cal, due.At, in.RemindWorkingDays, now),
-		EscalatesTaskID: in.EscalatesTaskID,
+		EscalatesTaskID: in.EscalatesTaskID, NotBy: in.NotBy,
 	})
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)

@@ -48,6 +48,9 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
 	}
 	if !p.CanAct(t) {
+		if t.Excludes(p.Username) {
+			return domain.NotYours(t, p.Username)
+		}
 		if t.Assignee != nil {
 			return domain.Errorf(domain.EFORBIDDEN, "the task is claimed by %s", *t.Assignee)
 		}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,6 +44,11 @@ type Task struct {
 	RemindedAt      *time.Time
 	EscalatedAt     *time.Time
 	EscalatesTaskID *string
+	// NotBy names people who may not claim, be given or complete the task though their role
+	// would let them: the officer who scored an assessment does not review it (four eyes).
+	NotBy []string
+	// AboutTaskID: an engine task (TaskKindAssignment, TaskKindExtension) decides about it.
+	AboutTaskID *string
 	Result          json.RawMessage
 	CompletedBy     *string
 	CreatedAt       time.Time
@@ -54,6 +60,22 @@ type Task struct {
 // of theirs is overdue.
 const TaskKindEscalation = "escalation"
 
+// Engine tasks are decided by Tandem itself, not by the owning workflow: completing one is not
+// a Workflow Update but an operation on the task it is about (AboutTaskID).
+const (
+	// TaskKindAssignment asks the officers of the unit above to give a task of a unit where
+	// nobody holds its role to someone (#17 §3).
+	TaskKindAssignment = "task.assignment"
+	// TaskKindExtension asks the approver to decide a requested deadline extension (#17 §5).
+	TaskKindExtension = "task.extension"
+)
+
+// EngineTask reports whether a kind is decided by Tandem rather than by its workflow.
+func EngineTask(kind string) bool { return kind == TaskKindAssignment || kind == TaskKindExtension }
+
+// Excludes reports whether username is one of those who may not take the task (NotBy).
+func (t Task) Excludes(username string) bool { return slices.Contains(t.NotBy, username) }
+
 // IsAssignee reports whether username holds the task.
 func (t Task) IsAssignee(username string) bool { return t.Assignee != nil && *t.Assignee == username }
 
@@ -63,12 +85,26 @@ func (p Principal) CanView(t Task) bool {
 }
 
 // CanAct: the assignee acts on a task; when unassigned, whoever holds the task's role in the
-// task's unit.
+// task's unit. Nobody named in NotBy acts on it, on any path (claim, assignment, delegation,
+// completion, the inbox).
 func (p Principal) CanAct(t Task) bool {
+	if t.Excludes(p.Username) {
+		return false
+	}
 	if t.Assignee != nil {
 		return *t.Assignee == p.Username
 	}
 	return p.HoldsRoleIn(t.Role, t.UnitID)
+}
+
+// CanTake: whoever may claim an unassigned task (its role in its unit, not named in NotBy).
+func (p Principal) CanTake(t Task) bool {
+	return !t.Excludes(p.Username) && p.HoldsRoleIn(t.Role, t.UnitID)
+}
+
+// NotYours is the refusal a person named in the task's NotBy gets, on every path.
+func NotYours(t Task, username string) error {
+	return Errorf(EFORBIDDEN, "四眼原则：%s 已办理本任务所审核的上一步（%s），不能再办理本任务", username, t.Title)
 }
 
 // CanManage: an officer over the task's unit (or an admin) assigns and reassigns it.

@@ -188,3 +188,15 @@ const (
 	PostDeputySecretary OfficerPost = "deputy_secretary" // 副书记
 	PostMember          OfficerPost = "member"           // 委员
 )
+
+// ExtensionStatus is where a deadline extension stands (deadline_extensions.status).
+type ExtensionStatus string
+
+const (
+	ExtensionRequested ExtensionStatus = "requested" // waits for the approver's decision
+	ExtensionGranted   ExtensionStatus = "granted"   // the deadline moved
+	ExtensionRefused   ExtensionStatus = "refused"   // the approver said no; the deadline stands
+)
+
+// ExtensionStatuses lists every extension status.
+var ExtensionStatuses = []ExtensionStatus{ExtensionRequested, ExtensionGranted, ExtensionRefused}

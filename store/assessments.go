@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -84,6 +85,7 @@ type Assessment struct {
 	Grade         string
 	LockedAt      *time.Time
 	LockedBy      string
+	ScoredBy      string // the officer who scored the locked outcome ("" for one locked before #17)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -222,8 +224,9 @@ func (s *Store) Metrics(ctx context.Context, unitID string, from, to time.Time) 
 }
 
 // LockAssessment records the outcome and locks it: a locked outcome changes only after a
-// recorded reopening.
-func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Marks, metrics map[string]float64, asOf domain.AsOf, out domain.Outcome, actor string) error {
+// recorded reopening. The reviewer (actor) locks it; scoredBy, who scored it, is kept so that
+// the four eyes hold after a reopen too (AdjustReopened).
+func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Marks, metrics map[string]float64, asOf domain.AsOf, out domain.Outcome, actor, scoredBy string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a Assessment
 		if err := tx.Where("id = ?", id).Take(&a).Error; err != nil {
@@ -237,9 +240,12 @@ func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Mark
 		}
 		now := s.Now()
 		total := out.Total
+		if scoredBy != "" && scoredBy == actor {
+			return domain.Errorf(domain.EFORBIDDEN, "四眼原则：%s 评定了该考核结果，不能再审核并锁定", actor)
+		}
 		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": domain.AssessmentLocked, "marks": jsonText(marks),
 			"metrics": jsonText(metrics), "metrics_as_of": jsonText(asOf), "outcome": jsonText(out), "total": total, "grade": out.Grade, "locked_at": now,
-			"locked_by": actor, "updated_at": now}).Error; err != nil {
+			"locked_by": actor, "scored_by": scoredBy, "updated_at": now}).Error; err != nil {
 			return translate(err, "assessment")
 		}
 		return s.audit(ctx, tx, actor, "assessment.lock", "assessment", id, a.UnitPath, map[string]any{"status": a.Status, "grade": a.Grade},
@@ -269,12 +275,20 @@ func (s *Store) ReopenAssessment(ctx context.Context, p domain.Principal, id, re
 
 // AdjustReopened changes one mark of a reopened assessment, re-scores it with the stored data
 // and locks it again. A locked outcome is a conflict (reopen it first); one still in review is
-// adjusted through its review task.
+// adjusted through its review task. Only an admin or an officer of a unit above the assessed
+// one adjusts, and never the officer who scored it (four eyes, on this path too).
 func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code string, value float64, reason string) (Assessment, error) {
 	var a Assessment
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := scoped(tx.Where("id = ?", id), "unit_path", p).Take(&a).Error; err != nil {
 			return translate(err, "assessment")
+		}
+		parent := a.UnitPath[:strings.LastIndex(strings.TrimSuffix(a.UnitPath, "/"), "/")+1]
+		if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, parent) { // the unit's own officers hold no role over its parent
+			return domain.Errorf(domain.EFORBIDDEN, "只有被考核单位上级单位的干部才能调整其考核结果")
+		}
+		if a.ScoredBy != "" && a.ScoredBy == p.Username {
+			return domain.Errorf(domain.EFORBIDDEN, "四眼原则：%s 评定了该考核结果，重新开放后不能再调整并锁定；请由上级单位的其他干部调整", p.Username)
 		}
 		switch a.Status {
 		case string(domain.AssessmentLocked):

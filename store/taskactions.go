@@ -58,6 +58,15 @@ func refuseClosed(t domain.Task) error {
 	return nil
 }
 
+// refuseExcluded: a task is never given (assigned, delegated) to someone its NotBy names.
+func refuseExcluded(t domain.Task, username string) error {
+	if t.Excludes(username) {
+		return domain.Invalid("四眼原则：不能交给办理了上一步的人", domain.FieldError{Field: "assignee",
+			Reason: username + " 已办理本任务所审核的上一步，不能再办理本任务（四眼原则）"})
+	}
+	return nil
+}
+
 // ClaimTask gives an open, unassigned task to the caller, who must hold its role in its unit.
 // Of concurrent claims exactly one wins; the others get ECONFLICT.
 func (s *Store) ClaimTask(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
@@ -71,7 +80,10 @@ func (s *Store) ClaimTask(ctx context.Context, p domain.Principal, id string) (d
 			}
 			return domain.Errorf(domain.ECONFLICT, "the task is claimed by %s", *t.Assignee)
 		}
-		if !p.HoldsRoleIn(t.Role, t.UnitID) {
+		if t.Excludes(p.Username) {
+			return domain.NotYours(t, p.Username)
+		}
+		if !p.CanTake(t) {
 			return domain.Errorf(domain.EFORBIDDEN, "claiming this task needs the %s role in its unit", t.Role)
 		}
 		next.Assignee, next.Status = &p.Username, string(domain.TaskClaimed)
@@ -115,6 +127,9 @@ func (s *Store) AssignTask(ctx context.Context, p domain.Principal, id, username
 		if !target.Views(t.UnitPath) {
 			return domain.Invalid("the assignee cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
+		if err := refuseExcluded(t, username); err != nil {
+			return err
+		}
 		next.Assignee, next.Status, next.Owner, next.Delegation = &target.Username, string(domain.TaskClaimed), nil, ""
 		return nil
 	})
@@ -139,6 +154,9 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 		}
 		if !target.Views(t.UnitPath) {
 			return domain.Invalid("the delegate cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
+		}
+		if err := refuseExcluded(t, username); err != nil {
+			return err
 		}
 		next.Owner, next.Assignee, next.Delegation = &p.Username, &target.Username, string(domain.DelegationPending)
 		return nil

@@ -35,6 +35,8 @@ type taskRow struct {
 	RemindedAt      *time.Time
 	EscalatedAt     *time.Time
 	EscalatesTaskID *string
+	NotBy           string // ",alice,bob,": see notByColumn
+	AboutTaskID     *string
 	Result          *string
 	CompletedBy     *string
 	CreatedAt       time.Time
@@ -52,6 +54,7 @@ func (r taskRow) domain() domain.Task {
 		DueAt: r.DueAt.UTC(), DueProvisional: r.DueProvisional, RemindAt: r.RemindAt, RemindedAt: r.RemindedAt,
 		EscalatedAt: r.EscalatedAt, EscalatesTaskID: r.EscalatesTaskID, CompletedBy: r.CompletedBy,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CompletedAt: r.CompletedAt,
+		NotBy: notByNames(r.NotBy), AboutTaskID: r.AboutTaskID,
 	}
 	if r.Result != nil {
 		t.Result = json.RawMessage(*r.Result)
@@ -61,6 +64,36 @@ func (r taskRow) domain() domain.Task {
 		_ = json.Unmarshal([]byte(r.Context), &t.Context) // written by CreateTask from the same type
 	}
 	return t
+}
+
+// notByColumn stores a task's NotBy as ",alice,bob," (usernames hold no commas), so that a
+// query excludes a name with NOT LIKE '%,name,%'.
+func notByColumn(names []string) string {
+	var b strings.Builder
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			b.WriteString("," + n)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return b.String() + ","
+}
+
+func notByNames(col string) []string {
+	var out []string
+	for n := range strings.SplitSeq(strings.Trim(col, ","), ",") {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// notExcluded is the SQL condition that username is not in t.not_by.
+func notExcluded(username string) (string, any) {
+	return `t.not_by NOT LIKE ? ESCAPE '\'`, "%," + escapeLike(username) + ",%"
 }
 
 type taskEventRow struct {
@@ -103,6 +136,8 @@ type NewTask struct {
 	DueProvisional  bool
 	RemindAt        *time.Time
 	EscalatesTaskID string
+	NotBy           []string // may not take it though their role would let them (four eyes)
+	AboutTaskID     string   // an engine task: the task it decides about
 }
 
 // CreateTask creates the task for key, or returns the one that exists (created=false), so a
@@ -132,6 +167,10 @@ func (s *Store) CreateTask(ctx context.Context, in NewTask) (domain.Task, bool, 
 		if in.EscalatesTaskID != "" {
 			row.EscalatesTaskID = &in.EscalatesTaskID
 		}
+		if in.AboutTaskID != "" {
+			row.AboutTaskID = &in.AboutTaskID
+		}
+		row.NotBy = notByColumn(in.NotBy)
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return translate(res.Error, "task")
@@ -167,10 +206,12 @@ func visibleTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
 }
 
 // actionableTasks restricts q (on tasks t) to tasks the caller may act on: theirs, or
-// unassigned in a unit where they hold the task's role.
+// unassigned in a unit where they hold the task's role; never one that names them in NotBy.
 func actionableTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
 	conds := []string{"t.assignee = ?"}
 	args := []any{p.Username}
+	cond, arg := notExcluded(p.Username)
+	q = q.Where(cond, arg)
 	var pairs []string
 	for _, m := range p.Memberships {
 		pairs = append(pairs, "(t.unit_id = ? AND t.role = ?)")
@@ -300,7 +341,7 @@ func (s *Store) TaskHistory(ctx context.Context, taskID string) ([]domain.TaskEv
 // taskColumns are the columns scanTaskPage reads, in its order.
 const taskColumns = `t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
 	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
-	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at`
+	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at, t.not_by, t.about_task_id`
 
 // scanTaskPage runs q (selecting taskColumns) and scans the rows by hand (the inbox is the
 // hottest read, and reflection-based scanning cost a tenth of its CPU); n is the page size the
@@ -320,7 +361,7 @@ func scanTaskPage(q *gorm.DB, n int) ([]taskRow, error) {
 		if err := rs.Scan(&r.ID, &r.Key, &r.Kind, &r.Subject, &r.Title, &r.WorkflowID, &r.UnitID, &r.UnitPath, &r.Role,
 			&r.Assignee, &r.Owner, &r.Delegation, &r.Status, &r.Priority, &r.DueAt, &r.DueProvisional, &r.RemindAt,
 			&r.RemindedAt, &r.EscalatedAt, &r.EscalatesTaskID, &r.Result, &r.CompletedBy, &r.CreatedAt, &r.UpdatedAt,
-			&r.CompletedAt); err != nil {
+			&r.CompletedAt, &r.NotBy, &r.AboutTaskID); err != nil {
 			return nil, translate(err, "tasks")
 		}
 		out = append(out, r)

@@ -75,6 +75,7 @@ func TestVocabulariesMatchSchema(t *testing.T) {
 		"party_members.status":   asStrings(domain.MemberFormal, domain.MemberProbationary),
 	}
 	want["organizations.operating_basis"] = asStrings(domain.OperatingBases...)
+	want["deadline_extensions.status"] = asStrings(domain.ExtensionStatuses...) // #17 §5 (its own line: merges stay easy)
 	for _, dialect := range []string{"postgres", "sqlite"} {
 		got := checkConstraints(t, dialect)
 		for col, values := range want {

@@ -105,7 +105,7 @@ func AssessmentWorkflow(ctx workflow.Context, in AssessmentInput) (domain.Outcom
 		marks := forms.Apply(in.Scheme, score.Marks, r.Adjustments, &v)
 		var outcome domain.Outcome
 		if err := workflow.ExecuteActivity(ctx, a.LockAssessment, activities.LockInput{AssessmentID: u.AssessmentID, UnitID: u.UnitID,
-			Marks: marks, From: in.From, To: in.To, Actor: review.CompletedBy}).Get(ctx, &outcome); err != nil {
+			Marks: marks, From: in.From, To: in.To, Actor: review.CompletedBy, ScoredBy: out.CompletedBy}).Get(ctx, &outcome); err != nil {
 			return domain.Outcome{}, err
 		}
 		return outcome, tasks.Finish(ctx)

@@ -256,6 +256,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 		SubjectType: req.SubjectType, Context: req.Context,
 		UnitID: req.UnitID, Role: req.Role, Assignee: req.Assignee, Priority: req.Priority,
 		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, RemindWorkingDays: remind, Quiet: req.Quiet,
+		NotBy: req.NotBy,
 	}).Get(ctx, &info)
 	if err != nil {
 		if temporal.IsCanceledError(err) {
