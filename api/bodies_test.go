@@ -38,6 +38,7 @@ var requestBodies = []struct {
 	{"POST /api/v1/tasks/{id}/complete", func() any { return new(completeRequest) }, `{"result":{"approved":true,"comment":"同意\n盖章"}}`},
 	{"POST /api/v1/tasks/{id}/comments", func() any { return new(commentRequest) }, `{"body":"已电话联系\n下周走访"}`},
 	{"POST /api/v1/tasks/{id}/deadline-extensions", func() any { return new(extensionRequest) }, `{"working_days":3,"reason":"节假日"}`},
+	{"POST /api/v1/tasks/{id}/deadline-extensions/{extension}/decision", func() any { return new(extensionDecisionRequest) }, `{"decision":"refuse","reason":"材料已齐\n按期办理"}`},
 	{"POST /api/v1/drills", func() any { return new(drillRequest) }, `{"unit_id":"u1","role":"officer","due_in_working_days":2,"note":"演练"}`},
 	{"PUT /api/v1/calendar/overrides/{date}", func() any { return new(overrideRequest) }, `{"workday":false,"name":"调休"}`},
 	{"POST /api/v1/units/{id}/aliases", func() any { return new(aliasRequest) }, `{"alias":"青山"}`},

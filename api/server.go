@@ -128,6 +128,8 @@ func (s *Server) taskRoutes(a *gin.RouterGroup) {
 	a.POST("/tasks/:id/attachments", s.addAttachment)
 	a.GET("/tasks/:id/attachments/:attachment", s.getAttachment)
 	a.POST("/tasks/:id/deadline-extensions", s.extendDeadline)
+	a.GET("/tasks/:id/deadline-extensions", s.listExtensions)
+	a.POST("/tasks/:id/deadline-extensions/:extension/decision", s.decideExtension)
 }
 
 func (s *Server) drillRoutes(a *gin.RouterGroup) {

@@ -330,18 +330,85 @@ type extensionRequest struct {
 	Reason      string `json:"reason" text:"2000,multiline"`
 }
 
-// extendDeadline grants an open task more working days: an officer over the task's unit
-// decides, the owning workflow hears it as a signal and moves its timers.
+// extensionResponse is one deadline extension: a request and its decision.
+type extensionResponse struct {
+	ID             string     `json:"id"`
+	TaskID         string     `json:"task_id"`
+	WorkingDays    int        `json:"working_days"`
+	Reason         string     `json:"reason"`
+	Status         string     `json:"status"` // requested | granted | refused
+	RequestedBy    string     `json:"requested_by"`
+	RequestedAt    time.Time  `json:"requested_at"`
+	ApproverUnitID string     `json:"approver_unit_id,omitempty"`
+	ApproverRole   string     `json:"approver_role,omitempty"`
+	DecisionTaskID string     `json:"decision_task_id,omitempty"` // the approver's task.extension task
+	DecidedBy      string     `json:"decided_by,omitempty"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	DecisionReason string     `json:"decision_reason,omitempty"`
+}
+
+func extensionFrom(e store.DeadlineExtension) extensionResponse {
+	r := extensionResponse{ID: e.ID, TaskID: e.TaskID, WorkingDays: e.WorkingDays, Reason: e.Reason, Status: string(e.Status),
+		RequestedBy: e.RequestedBy, RequestedAt: e.RequestedAt, ApproverRole: e.ApproverRole, DecidedBy: e.DecidedBy,
+		DecidedAt: e.DecidedAt, DecisionReason: e.DecisionReason}
+	if e.ApproverUnitID != nil {
+		r.ApproverUnitID = *e.ApproverUnitID
+	}
+	if e.DecisionTaskID != nil {
+		r.DecisionTaskID = *e.DecisionTaskID
+	}
+	return r
+}
+
+// extendDeadline asks for more working days: a request when the caller could act on the task
+// (the unit above decides), granted at once by an officer over the unit who cannot.
 func (s *Server) extendDeadline(c *gin.Context) {
 	var req extensionRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	t, err := s.App.Tasks.ExtendDeadline(c.Request.Context(), principal(c), app.ExtendDeadline{TaskID: c.Param("id"),
+	ext, err := s.App.Tasks.ExtendDeadline(c.Request.Context(), principal(c), app.ExtendDeadline{TaskID: c.Param("id"),
 		WorkingDays: req.WorkingDays, Reason: req.Reason, IdempotencyKey: c.GetHeader("Idempotency-Key")})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, gin.H{"task_id": t.ID, "working_days": req.WorkingDays, "status": "requested"})
+	c.JSON(http.StatusAccepted, extensionFrom(ext))
+}
+
+func (s *Server) listExtensions(c *gin.Context) {
+	items, err := s.Store.ListDeadlineExtensions(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]extensionResponse, len(items))
+	for i, e := range items {
+		out[i] = extensionFrom(e)
+	}
+	c.JSON(http.StatusOK, list(out, ""))
+}
+
+type extensionDecisionRequest struct {
+	Decision string `json:"decision"` // grant | refuse
+	Reason   string `json:"reason" text:"2000,multiline"`
+}
+
+// decideExtension is the approver's grant or refusal of a requested extension.
+func (s *Server) decideExtension(c *gin.Context) {
+	var req extensionDecisionRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if req.Decision != "grant" && req.Decision != "refuse" {
+		fail(c, domain.Invalid("延期审批无效", domain.FieldError{Field: "decision", Reason: "须为 grant（同意）或 refuse（不同意）"}))
+		return
+	}
+	ext, err := s.App.Tasks.DecideExtension(c.Request.Context(), principal(c), app.DecideExtension{TaskID: c.Param("id"),
+		ExtensionID: c.Param("extension"), Grant: req.Decision == "grant", Reason: req.Reason})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, extensionFrom(ext))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"tandem/domain"
 	"tandem/forms"
+	"tandem/store"
 	"tandem/taskcheck"
 	"tandem/workflows"
 )
@@ -58,6 +58,9 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 	}
 	if t.Delegation == string(domain.DelegationPending) {
 		return domain.Errorf(domain.ECONFLICT, "the task is delegated to you: resolve it back to %s, who completes it", deref(t.Owner))
+	}
+	if domain.EngineTask(t.Kind) {
+		return o.completeEngine(ctx, p, t, result)
 	}
 	canonical, err := forms.Validate(t.Kind, result)
 	if err != nil {
@@ -134,7 +137,7 @@ func deref(s *string) string {
 	return *s
 }
 
-// ExtendDeadline grants an open task more working days.
+// ExtendDeadline asks for more working days on an active task.
 type ExtendDeadline struct {
 	TaskID         string
 	WorkingDays    int
@@ -142,35 +145,86 @@ type ExtendDeadline struct {
 	IdempotencyKey string
 }
 
-// ExtendDeadline lets an officer over the task's unit grant an open task more working days; the
-// owning workflow hears it as a signal and moves its timers. It returns the task as it was.
-func (o *Tasks) ExtendDeadline(ctx context.Context, p domain.Principal, in ExtendDeadline) (domain.Task, error) {
-	var v domain.Validation
-	if in.WorkingDays < domain.MinExtensionWorkingDays || in.WorkingDays > domain.MaxExtensionWorkingDays {
-		v.Add("working_days", fmt.Sprintf("from %d to %d", domain.MinExtensionWorkingDays, domain.MaxExtensionWorkingDays))
+// ExtensionDecisionWorkingDays is how long the approver has to decide a requested extension.
+const ExtensionDecisionWorkingDays = 2
+
+// ExtendDeadline is the one home for deadline extensions: whoever could act on the task
+// requests one (an officer of the unit above decides through a task.extension task); an
+// officer over the task's unit who cannot act on it grants it at once, and the owning
+// workflow hears it as a signal and moves its timers. It returns the extension.
+func (o *Tasks) ExtendDeadline(ctx context.Context, p domain.Principal, in ExtendDeadline) (store.DeadlineExtension, error) {
+	in.Reason = strings.TrimSpace(in.Reason)
+	if err := store.ValidateExtension(in.WorkingDays, in.Reason); err != nil {
+		return store.DeadlineExtension{}, err
 	}
-	if strings.TrimSpace(in.Reason) == "" {
-		v.Add("reason", "required")
-	}
-	if err := v.Err("the extension is not valid"); err != nil {
-		return domain.Task{}, err
-	}
-	t, err := o.Store.GetTask(ctx, p, in.TaskID)
+	cal, err := o.Calendar.Calendar(ctx)
 	if err != nil {
-		return t, err
+		return store.DeadlineExtension{}, err
 	}
-	if !p.CanManage(t) {
-		return t, domain.Errorf(domain.EFORBIDDEN, "only an officer over the task's unit may extend its deadline")
+	ext, err := o.Store.RequestDeadlineExtension(ctx, p, store.RequestExtension{TaskID: in.TaskID, WorkingDays: in.WorkingDays,
+		Reason: in.Reason, DecisionDueAt: cal.DueAfterWorkingDays(o.Store.Now(), ExtensionDecisionWorkingDays).At})
+	if err != nil || ext.Status != domain.ExtensionGranted {
+		return ext, err
 	}
-	if !t.Status.Active() {
-		return t, domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
+	return ext, o.signalExtension(ctx, ext)
+}
+
+// DecideExtension is the approver's answer to a requested extension.
+type DecideExtension struct {
+	TaskID      string
+	ExtensionID string
+	Grant       bool
+	Reason      string
+}
+
+// DecideExtension grants or refuses a requested extension (not the requester's to decide); a
+// grant moves the deadline through the owning workflow.
+func (o *Tasks) DecideExtension(ctx context.Context, p domain.Principal, in DecideExtension) (store.DeadlineExtension, error) {
+	ext, err := o.Store.DecideDeadlineExtension(ctx, p, in.TaskID, in.ExtensionID, in.Grant, strings.TrimSpace(in.Reason))
+	if err != nil {
+		return ext, err
 	}
-	key := in.IdempotencyKey
-	if key == "" {
-		key = uuid.NewString()
+	if ext.Status != domain.ExtensionGranted {
+		return ext, nil
+	}
+	return ext, o.signalExtension(ctx, ext)
+}
+
+// signalExtension sends a granted extension to the owning workflow; its key makes a resent
+// signal (a retried decision) move the deadline once.
+func (o *Tasks) signalExtension(ctx context.Context, ext store.DeadlineExtension) error {
+	t, err := o.Store.TaskByID(ctx, ext.TaskID)
+	if err != nil {
+		return err
+	}
+	reason := ext.Reason
+	if ext.DecisionReason != "" {
+		reason += "（审批意见：" + ext.DecisionReason + "）"
 	}
 	err = o.Engine.SignalWorkflow(ctx, t.WorkflowID, "", workflows.SignalDeadlineExtended, workflows.DeadlineExtension{
-		Key: "api/" + p.UserID + "/" + key, TaskID: t.ID, WorkingDays: in.WorkingDays, Actor: p.Username, Reason: in.Reason,
+		Key: "extension/" + ext.ID, TaskID: t.ID, WorkingDays: ext.WorkingDays, Actor: ext.DecidedBy, Reason: reason,
 	})
-	return t, updateError(err)
+	return updateError(err)
+}
+
+// completeEngine completes a task Tandem decides itself (domain.EngineTask): never an Update.
+func (o *Tasks) completeEngine(ctx context.Context, p domain.Principal, t domain.Task, result json.RawMessage) error {
+	raw, err := forms.Validate(t.Kind, result)
+	if err != nil {
+		return err
+	}
+	switch t.Kind {
+	case domain.TaskKindExtension:
+		var r forms.ExtensionDecision
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		ext, err := o.Store.ExtensionByDecisionTask(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		_, err = o.DecideExtension(ctx, p, DecideExtension{ExtensionID: ext.ID, Grant: r.Decision == "grant", Reason: r.Reason})
+		return err
+	}
+	return domain.Errorf(domain.EINTERNAL, "no engine handler for task kind %s", t.Kind)
 }

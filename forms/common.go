@@ -78,3 +78,68 @@ var Escalation = register(Form{
 		return r
 	},
 })
+
+// AssignmentResult is what an officer of the unit above answers on a task.assignment task: who
+// takes the task of a unit where nobody holds its role.
+type AssignmentResult struct {
+	Assignee string `json:"assignee"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Assignment is the form of a task.assignment task (an engine task: completing it assigns the
+// task it is about).
+var Assignment = register(Form{
+	Kind:  domain.TaskKindAssignment,
+	Title: "无人承办任务：指派承办人",
+	Schema: json.RawMessage(`{"type":"object","required":["assignee"],"additionalProperties":false,
+"properties":{"assignee":{"type":"string","minLength":1,"maxLength":64,"title":"承办人（用户名）"},
+"note":{"type":"string","maxLength":1000,"title":"备注"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r AssignmentResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if n := textLen(r.Assignee); n == 0 || n > domain.MaxUsernameLength {
+			v.Add("assignee", "必填，为承办人的用户名")
+		}
+		if textLen(r.Note) > domain.MaxNote {
+			v.Add("note", "至多 1000 个字符")
+		}
+		return r
+	},
+})
+
+// ExtensionDecision is what the approver answers on a task.extension task.
+type ExtensionDecision struct {
+	Decision string `json:"decision"` // grant | refuse
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Extension is the form of a task.extension task (an engine task: completing it decides the
+// requested deadline extension).
+var Extension = register(Form{
+	Kind:  domain.TaskKindExtension,
+	Title: "延期申请：审批",
+	Schema: json.RawMessage(`{"type":"object","required":["decision"],"additionalProperties":false,
+"properties":{"decision":{"type":"string","enum":["grant","refuse"],"title":"审批意见"},
+"reason":{"type":"string","maxLength":1000,"title":"理由（不同意时必填）"}}}`),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r ExtensionDecision
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		switch r.Decision {
+		case "grant":
+		case "refuse":
+			if textLen(r.Reason) == 0 {
+				v.Add("reason", "不同意延期时须写明理由")
+			}
+		default:
+			v.Add("decision", "须为 grant（同意）或 refuse（不同意）")
+		}
+		if textLen(r.Reason) > domain.MaxNote {
+			v.Add("reason", "至多 1000 个字符")
+		}
+		return r
+	},
+})

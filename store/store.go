@@ -53,6 +53,9 @@ type Store struct {
 	// MinEmployees is the 三有 head count an operating enterprise needs (TANDEM_MIN_EMPLOYEES;
 	// 0: domain.DefaultMinEmployees), used by CountedOperating.
 	MinEmployees int
+	// ExtensionApprovers names, per task kind, who decides a requested deadline extension
+	// (later processes register theirs); a kind without one: the officers of the unit above.
+	ExtensionApprovers map[string]ExtensionApprover
 }
 
 // trace reports a step's duration to Trace, if set.

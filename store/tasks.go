@@ -143,9 +143,14 @@ type NewTask struct {
 // CreateTask creates the task for key, or returns the one that exists (created=false), so a
 // retried activity never makes a second task.
 func (s *Store) CreateTask(ctx context.Context, in NewTask) (domain.Task, bool, error) {
+	return s.createTask(ctx, s.db.WithContext(ctx), in)
+}
+
+// createTask is CreateTask within db (a transaction of the caller's, or the store's handle).
+func (s *Store) createTask(ctx context.Context, db *gorm.DB, in NewTask) (domain.Task, bool, error) {
 	var out taskRow
 	created := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		var unit unitRow
 		if err := tx.Where("id = ?", in.UnitID).Take(&unit).Error; err != nil {
 			return translate(err, "unit of the task")

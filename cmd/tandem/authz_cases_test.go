@@ -223,6 +223,10 @@ func authzCases() map[string]authzCase {
 			func(*authzFixture, *actor, bool) any {
 				return map[string]any{"working_days": 2, "reason": "材料未齐"}
 			}),
+		"GET /api/v1/tasks/{id}/deadline-extensions": byID("id", taskOf, taskOfB),
+		"POST /api/v1/tasks/{id}/deadline-extensions/{extension}/decision": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{params: p("id", pick(out, fx.taskA, fx.taskB), "extension", "no-such-extension"), body: map[string]any{"decision": "grant"}}
+		}},
 
 		"POST /api/v1/drills": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{body: map[string]any{"unit_id": pick(out, fx.townA, fx.townB), "role": "inspector", "note": "矩阵"}}
@@ -271,6 +275,7 @@ func authzCases() map[string]authzCase {
 		"GET /api/v1/roster-imports/{id}/rejects": plain(func(fx *authzFixture, _ *actor) apiRequest {
 			return apiRequest{params: p("id", fx.importID), query: q("format", "csv")}
 		}),
+		"GET /api/v1/roster-imports": plain(none),
 
 		"GET /api/v1/organizations": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			if out {
