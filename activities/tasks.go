@@ -155,7 +155,26 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 			return TaskInfo{}, err
 		}
 	}
+	if err := a.routeUnstaffed(ctx, cal, t); err != nil {
+		return TaskInfo{}, err
+	}
 	return infoOf(t), nil
+}
+
+// UnstaffedAssignmentWorkingDays is how long the officers of the unit above have to assign a
+// task of a unit where nobody may take it.
+const UnstaffedAssignmentWorkingDays = 2
+
+// routeUnstaffed: a task of a unit where nobody holds its role (a park with no staff of its
+// own) goes at once to the officers of the unit above as a task.assignment task, so that it
+// does not stall until someone notices (#17 §3). Who may act on the task is unchanged. It runs
+// on every attempt (the store's key makes it idempotent), so a retried activity still routes.
+func (a *Activities) routeUnstaffed(ctx context.Context, cal *calendar.Calendar, t domain.Task) error {
+	as, ok, err := a.Store.RouteUnstaffed(ctx, t, cal.DueAfterWorkingDays(a.Store.Now(), UnstaffedAssignmentWorkingDays).At)
+	if err != nil || !ok {
+		return err
+	}
+	return a.notify(ctx, as, "created/"+as.ID, "task.created", "新任务："+titleOf(as))
 }
 
 // remindAt is 09:00 Shanghai on the working day n working days before the due day, or nil

@@ -214,6 +214,13 @@ func (o *Tasks) completeEngine(ctx context.Context, p domain.Principal, t domain
 		return err
 	}
 	switch t.Kind {
+	case domain.TaskKindAssignment:
+		var r forms.AssignmentResult
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		_, err := o.Store.ResolveAssignment(ctx, p, t.ID, strings.TrimSpace(r.Assignee), raw)
+		return err
 	case domain.TaskKindExtension:
 		var r forms.ExtensionDecision
 		if err := json.Unmarshal(raw, &r); err != nil {

@@ -16,6 +16,21 @@ const (
 	RoleLiaison   Role = "liaison"   // 部门联络员: delivers rosters
 )
 
+// Label is the role's Chinese name, as users read it.
+func (r Role) Label() string {
+	switch r {
+	case RoleOfficer:
+		return "干部"
+	case RoleSecretary:
+		return "党组织书记"
+	case RoleInspector:
+		return "摸排人员"
+	case RoleLiaison:
+		return "联络员"
+	}
+	return string(r)
+}
+
 // ValidRole reports whether r is a unit role.
 func ValidRole(r Role) bool {
 	switch r {

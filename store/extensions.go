@@ -174,7 +174,7 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 			return domain.Errorf(domain.EINTERNAL, "extension %s has no decision task", ext.ID)
 		}
 		if !p.Admin && !p.CanAct(dt.domain()) {
-			return domain.Errorf(domain.EFORBIDDEN, "延期申请由%s的%s审批", unitName(tx, ext.ApproverUnitID), roleCN(domain.Role(ext.ApproverRole)))
+			return domain.Errorf(domain.EFORBIDDEN, "延期申请由%s的%s审批", unitName(tx, ext.ApproverUnitID), domain.Role(ext.ApproverRole).Label())
 		}
 		if !grant && len([]rune(reason)) == 0 {
 			return domain.Invalid("延期审批无效", domain.FieldError{Field: "reason", Reason: "不同意延期时须写明理由"})
@@ -284,18 +284,4 @@ func extensionStatusCN(st domain.ExtensionStatus) string {
 		return "不予批准"
 	}
 	return "待审批"
-}
-
-func roleCN(r domain.Role) string {
-	switch r {
-	case domain.RoleOfficer:
-		return "干部"
-	case domain.RoleSecretary:
-		return "党组织书记"
-	case domain.RoleInspector:
-		return "摸排人员"
-	case domain.RoleLiaison:
-		return "联络员"
-	}
-	return string(r)
 }

@@ -15,8 +15,14 @@ import (
 // history event and an audit record.
 func (s *Store) changeTask(ctx context.Context, p domain.Principal, id, action string, detail any,
 	decide func(t domain.Task, next *taskRow) error) (domain.Task, error) {
+	return s.changeTaskIn(ctx, s.db.WithContext(ctx), p, id, action, detail, decide)
+}
+
+// changeTaskIn is changeTask within db (a caller's transaction, or the store's handle).
+func (s *Store) changeTaskIn(ctx context.Context, db *gorm.DB, p domain.Principal, id, action string, detail any,
+	decide func(t domain.Task, next *taskRow) error) (domain.Task, error) {
 	var out taskRow
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		var cur taskRow
 		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", id), p).Take(&cur).Error; err != nil {
 			return translate(err, "task")
@@ -45,6 +51,11 @@ func (s *Store) changeTask(ctx context.Context, p domain.Principal, id, action s
 		out = next
 		if err := s.taskEvent(ctx, tx, cur.ID, p.Username, action, detail); err != nil {
 			return err
+		}
+		if next.Assignee != nil { // someone has it now: nobody needs to assign it any more
+			if err := s.cancelAssignmentsOf(ctx, tx, cur.ID, p.Username+" 已承办"); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, p.Username, "task."+action, "task", cur.ID, cur.UnitPath, auditOf(cur), auditOf(next))
 	})
@@ -117,7 +128,13 @@ func (s *Store) AssignTask(ctx context.Context, p domain.Principal, id, username
 	if err != nil {
 		return domain.Task{}, err
 	}
-	return s.changeTask(ctx, p, id, "assigned", map[string]string{"assignee": username}, func(t domain.Task, next *taskRow) error {
+	return s.changeTask(ctx, p, id, "assigned", map[string]string{"assignee": username}, assignTo(p, target))
+}
+
+// assignTo is AssignTask's rule: an officer over the task's unit gives it to someone who may
+// view it and is not named in its NotBy.
+func assignTo(p, target domain.Principal) func(t domain.Task, next *taskRow) error {
+	return func(t domain.Task, next *taskRow) error {
 		if err := refuseClosed(t); err != nil {
 			return err
 		}
@@ -127,12 +144,12 @@ func (s *Store) AssignTask(ctx context.Context, p domain.Principal, id, username
 		if !target.Views(t.UnitPath) {
 			return domain.Invalid("the assignee cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
-		if err := refuseExcluded(t, username); err != nil {
+		if err := refuseExcluded(t, target.Username); err != nil {
 			return err
 		}
 		next.Assignee, next.Status, next.Owner, next.Delegation = &target.Username, string(domain.TaskClaimed), nil, ""
 		return nil
-	})
+	}
 }
 
 // DelegateTask hands the caller's task to another user for a while; the delegate resolves it
@@ -353,4 +370,93 @@ func (s *Store) ExtendTaskDeadline(ctx context.Context, id string, dueAt time.Ti
 			map[string]any{"due_at": cur.DueAt.UTC()}, map[string]any{"due_at": dueAt.UTC(), "reason": reason})
 	})
 	return out.domain(), err
+}
+
+// cancelAssignmentsOf cancels, within tx, the active task.assignment tasks about a task.
+func (s *Store) cancelAssignmentsOf(ctx context.Context, tx *gorm.DB, taskID, reason string) error {
+	var ids []string
+	if err := tx.Model(&taskRow{}).Where("about_task_id = ? AND kind = ? AND status IN ?", taskID, domain.TaskKindAssignment,
+		[]string{"open", "claimed"}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return translate(err, "tasks")
+	}
+	for _, id := range ids {
+		if err := s.cancelTask(ctx, tx, id, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RouteUnstaffed gives a new, unassigned task of a unit where nobody may take it (nobody
+// holds its role there, or only people its NotBy names) to the officers of the unit above: it
+// creates a task.assignment engine task for them (idempotent on the task's key), due at dueAt,
+// and notes it on the task. It returns the assignment task, or ok=false when the task is
+// staffed, taken, an engine task itself, or has no unit above to go to.
+func (s *Store) RouteUnstaffed(ctx context.Context, t domain.Task, dueAt time.Time) (assignment domain.Task, ok bool, err error) {
+	if t.Assignee != nil || !t.Status.Active() || domain.EngineTask(t.Kind) {
+		return domain.Task{}, false, nil
+	}
+	holders, err := s.UsersWithRole(ctx, t.UnitID, t.Role)
+	if err != nil {
+		return domain.Task{}, false, err
+	}
+	for _, h := range holders {
+		if !t.Excludes(h) {
+			return domain.Task{}, false, nil
+		}
+	}
+	unit, err := s.GetUnit(ctx, domain.Principal{Admin: true}, t.UnitID)
+	if err != nil {
+		return domain.Task{}, false, err
+	}
+	above, err := s.ParentUnit(ctx, t.UnitID)
+	if err != nil {
+		return domain.Task{}, false, err
+	}
+	if above.ID == t.UnitID && t.Role == domain.RoleOfficer {
+		return domain.Task{}, false, nil // the top unit has no officer: only an admin can help
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var created bool
+		assignment, created, err = s.createTask(ctx, tx, NewTask{Key: t.Key + "/assignment", Kind: domain.TaskKindAssignment,
+			Subject: t.Subject, Title: "指派承办人：" + unit.Name + "无" + t.Role.Label() + "承办“" + t.Title + "”",
+			WorkflowID: t.WorkflowID, UnitID: above.ID, Role: domain.RoleOfficer, DueAt: dueAt, Priority: t.Priority,
+			AboutTaskID: t.ID})
+		if err != nil || !created {
+			return err
+		}
+		return s.taskEvent(ctx, tx, t.ID, domain.SystemActor, "unstaffed", map[string]string{
+			"assignment_task_id": assignment.ID, "to_unit_id": above.ID})
+	})
+	return assignment, err == nil, err
+}
+
+// ResolveAssignment completes a task.assignment engine task: in one transaction the task it is
+// about goes to assignee (AssignTask's rules, the caller as the assigning officer) and the
+// assignment task is completed with result.
+func (s *Store) ResolveAssignment(ctx context.Context, p domain.Principal, assignmentID, assignee string, result json.RawMessage) (domain.Task, error) {
+	target, err := s.principalOf(ctx, assignee)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return domain.Task{}, domain.Invalid("承办人无效", domain.FieldError{Field: "assignee", Reason: "没有用户名为 " + assignee + " 的用户"})
+		}
+		return domain.Task{}, err
+	}
+	var out domain.Task
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a taskRow
+		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", assignmentID), p).Take(&a).Error; err != nil {
+			return translate(err, "task")
+		}
+		if a.Kind != domain.TaskKindAssignment || a.AboutTaskID == nil {
+			return domain.Errorf(domain.ECONFLICT, "task %s is not an assignment task", a.ID)
+		}
+		if err := s.completeTaskTx(ctx, tx, a, p.Username, result); err != nil {
+			return err
+		}
+		out, err = s.changeTaskIn(ctx, tx, p, *a.AboutTaskID, "assigned", map[string]string{"assignee": assignee, "assignment_task_id": a.ID},
+			assignTo(p, target))
+		return err
+	})
+	return out, err
 }
