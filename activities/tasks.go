@@ -361,6 +361,9 @@ type ExtendDeadlineInput struct {
 	RemindWorkingDays int
 	Actor             string
 	Reason            string
+	// Key is the extension's key in the workflow: an escalation's ("escalation/…") is recorded
+	// in deadline_extensions here; one granted through the API has its row already.
+	Key string
 }
 
 // ExtendDeadline moves the task's due date by the given working days.
@@ -372,6 +375,11 @@ func (a *Activities) ExtendDeadline(ctx context.Context, in ExtendDeadlineInput)
 	t, err := a.Store.TaskByID(ctx, in.TaskID)
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)
+	}
+	if strings.HasPrefix(in.Key, "escalation/") {
+		if err := a.Store.RecordGrantedExtension(ctx, in.Key, t.ID, in.WorkingDays, in.Reason, in.Actor); err != nil {
+			return TaskInfo{}, err
+		}
 	}
 	due := cal.DueAfterWorkingDays(t.DueAt.Add(-time.Nanosecond), in.WorkingDays)
 	t, err = a.Store.ExtendTaskDeadline(ctx, t.ID, due.At, due.Provisional,

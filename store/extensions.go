@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"tandem/domain"
 )
@@ -214,6 +215,17 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 }
 
 var errSameDecision = errors.New("store: the same decision again")
+
+// RecordGrantedExtension records an extension granted inside a workflow (an officer's
+// "extend" answer to an escalation), so that every extension has its row here; id (derived
+// from the workflow's key) makes a retried activity record it once.
+func (s *Store) RecordGrantedExtension(ctx context.Context, id, taskID string, days int, reason, decidedBy string) error {
+	now := s.Now()
+	ext := DeadlineExtension{ID: id, TaskID: taskID, WorkingDays: days, Reason: reason, RequestedBy: decidedBy, RequestedAt: now,
+		Status: domain.ExtensionGranted, DecidedBy: decidedBy, DecidedAt: &now}
+	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).
+		Create(&ext).Error, "extension")
+}
 
 // ExtensionByDecisionTask returns the extension a task.extension task decides.
 func (s *Store) ExtensionByDecisionTask(ctx context.Context, taskID string) (DeadlineExtension, error) {

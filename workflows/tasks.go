@@ -227,7 +227,7 @@ func (h *Tasks) extend(ctx workflow.Context, ext DeadlineExtension) {
 	var info activities.TaskInfo
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, taskActivity), a.ExtendDeadline,
 		activities.ExtendDeadlineInput{TaskID: ext.TaskID, WorkingDays: ext.WorkingDays, RemindWorkingDays: t.remindWorking,
-			Actor: ext.Actor, Reason: ext.Reason}).Get(ctx, &info)
+			Actor: ext.Actor, Reason: ext.Reason, Key: ext.Key}).Get(ctx, &info)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("deadline extension failed", "task", ext.TaskID, "error", err)
 		return
