@@ -104,7 +104,7 @@ func (p Principal) CanTake(t Task) bool {
 
 // NotYours is the refusal a person named in the task's NotBy gets, on every path.
 func NotYours(t Task, username string) error {
-	return Errorf(EFORBIDDEN, "四眼原则：%s 已办理本任务所审核的上一步（%s），不能再办理本任务", username, t.Title)
+	return Errorf(EFORBIDDEN, "四眼原则：%s 办理了“%s”所审核的上一步，不能再办理该任务", username, t.Title)
 }
 
 // CanManage: an officer over the task's unit (or an admin) assigns and reassigns it.
