@@ -112,5 +112,19 @@ func TestTaskInUnstaffedUnitGoesToUnitAbove(t *testing.T) {
 		if as := assignments(second.ID); len(as) != 1 || as[0].Status != domain.TaskCancelled {
 			t.Fatalf("assignment task after a direct assignment: %+v", as)
 		}
+		// A task that ends (completed by the engine, or its workflow cancelled) takes its
+		// assignment task with it.
+		third, fourth := ask("park-3", park), ask("park-4", park)
+		if _, err := st.CompleteTask(ctx, third.ID, "admin", json.RawMessage(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CancelTasks(ctx, "wf-park-4", "流程已取消"); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{third.ID, fourth.ID} {
+			if as := assignments(id); len(as) != 1 || as[0].Status != domain.TaskCancelled {
+				t.Fatalf("assignment task after its task ended: %+v", as)
+			}
+		}
 	})
 }

@@ -53,7 +53,7 @@ func (s *Store) changeTaskIn(ctx context.Context, db *gorm.DB, p domain.Principa
 			return err
 		}
 		if next.Assignee != nil { // someone has it now: nobody needs to assign it any more
-			if err := s.cancelAssignmentsOf(ctx, tx, cur.ID, p.Username+" 已承办"); err != nil {
+			if err := s.cancelEngineTasksAbout(ctx, tx, cur.ID, p.Username+" 已承办", domain.TaskKindAssignment); err != nil {
 				return err
 			}
 		}
@@ -225,6 +225,9 @@ func (s *Store) CompleteTask(ctx context.Context, id, actor string, result json.
 		if err := s.taskEvent(ctx, tx, id, actor, "completed", json.RawMessage(res)); err != nil {
 			return err
 		}
+		if err := s.cancelEngineTasksAbout(ctx, tx, id, "任务已办结", domain.TaskKindAssignment, domain.TaskKindExtension); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, actor, "task.complete", "task", id, cur.UnitPath, auditOf(cur), auditOf(out))
 	})
 	return out.domain(), err
@@ -314,6 +317,9 @@ func (s *Store) cancelTask(ctx context.Context, tx *gorm.DB, id, reason string) 
 	if err := s.taskEvent(ctx, tx, id, domain.SystemActor, "cancelled", map[string]string{"reason": reason}); err != nil {
 		return err
 	}
+	if err := s.cancelEngineTasksAbout(ctx, tx, id, "任务已取消", domain.TaskKindAssignment, domain.TaskKindExtension); err != nil {
+		return err
+	}
 	next := cur
 	next.Status = string(domain.TaskCancelled)
 	return s.audit(ctx, tx, domain.SystemActor, "task.cancel", "task", id, cur.UnitPath, auditOf(cur), auditOf(next))
@@ -372,10 +378,11 @@ func (s *Store) ExtendTaskDeadline(ctx context.Context, id string, dueAt time.Ti
 	return out.domain(), err
 }
 
-// cancelAssignmentsOf cancels, within tx, the active task.assignment tasks about a task.
-func (s *Store) cancelAssignmentsOf(ctx context.Context, tx *gorm.DB, taskID, reason string) error {
+// cancelEngineTasksAbout cancels, within tx, the active engine tasks of the given kinds about a
+// task (no longer needed: someone has it, or it ended).
+func (s *Store) cancelEngineTasksAbout(ctx context.Context, tx *gorm.DB, taskID, reason string, kinds ...string) error {
 	var ids []string
-	if err := tx.Model(&taskRow{}).Where("about_task_id = ? AND kind = ? AND status IN ?", taskID, domain.TaskKindAssignment,
+	if err := tx.Model(&taskRow{}).Where("about_task_id = ? AND kind IN ? AND status IN ?", taskID, kinds,
 		[]string{"open", "claimed"}).Order("id").Pluck("id", &ids).Error; err != nil {
 		return translate(err, "tasks")
 	}
