@@ -50,6 +50,9 @@ type taskFields struct {
 	WorkflowID      string          `json:"workflow_id"`
 	CreatedAt       time.Time       `json:"created_at"`
 	CompletedAt     *time.Time      `json:"completed_at,omitempty"`
+	// AboutTaskID: an engine task (task.assignment, task.extension) decides about this task.
+	AboutTaskID *string  `json:"about_task_id,omitempty"`
+	NotBy       []string `json:"not_by,omitempty"` // may not take it (four eyes)
 }
 
 func taskFrom(t domain.Task, now time.Time) taskResponse {
@@ -59,6 +62,7 @@ func taskFrom(t domain.Task, now time.Time) taskResponse {
 		DueAt: t.DueAt, DueProvisional: t.DueProvisional, Overdue: t.Status.Active() && now.After(t.DueAt),
 		Result: t.Result, CompletedBy: t.CompletedBy, EscalatesTaskID: t.EscalatesTaskID, WorkflowID: t.WorkflowID,
 		CreatedAt: t.CreatedAt, CompletedAt: t.CompletedAt, SubjectType: string(t.SubjectType),
+		AboutTaskID: t.AboutTaskID, NotBy: t.NotBy,
 	}}
 	if !t.Context.IsZero() {
 		c := taskContext(t.Context)
