@@ -44,16 +44,17 @@ type Task struct {
 	RemindedAt      *time.Time
 	EscalatedAt     *time.Time
 	EscalatesTaskID *string
-	// NotBy names people who may not claim, be given or complete the task though their role
-	// would let them: the officer who scored an assessment does not review it (four eyes).
-	NotBy []string
-	// AboutTaskID: an engine task (TaskKindAssignment, TaskKindExtension) decides about it.
-	AboutTaskID *string
 	Result          json.RawMessage
 	CompletedBy     *string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	CompletedAt     *time.Time
+
+	// NotBy names people who may not claim, be given or complete the task though their role
+	// would let them: the officer who scored an assessment does not review it (four eyes).
+	NotBy []string
+	// AboutTaskID: an engine task (TaskKindAssignment, TaskKindExtension) decides about it.
+	AboutTaskID *string
 }
 
 // TaskKindEscalation is the kind of the task that tells a superior unit's officers that a task
