@@ -155,7 +155,7 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 			return TaskInfo{}, err
 		}
 	}
-	if err := a.routeUnstaffed(ctx, cal, t); err != nil {
+	if err := a.routeUnstaffed(ctx, cal, t, in.Quiet); err != nil {
 		return TaskInfo{}, err
 	}
 	return infoOf(t), nil
@@ -169,9 +169,10 @@ const UnstaffedAssignmentWorkingDays = 2
 // own) goes at once to the officers of the unit above as a task.assignment task, so that it
 // does not stall until someone notices (#17 §3). Who may act on the task is unchanged. It runs
 // on every attempt (the store's key makes it idempotent), so a retried activity still routes.
-func (a *Activities) routeUnstaffed(ctx context.Context, cal *calendar.Calendar, t domain.Task) error {
+// A quiet task (a census round's, notified once per unit) routes without a notice per task.
+func (a *Activities) routeUnstaffed(ctx context.Context, cal *calendar.Calendar, t domain.Task, quiet bool) error {
 	as, ok, err := a.Store.RouteUnstaffed(ctx, t, cal.DueAfterWorkingDays(a.Store.Now(), UnstaffedAssignmentWorkingDays).At)
-	if err != nil || !ok {
+	if err != nil || !ok || quiet {
 		return err
 	}
 	return a.notify(ctx, as, "created/"+as.ID, "task.created", "新任务："+titleOf(as))
