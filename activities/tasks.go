@@ -175,7 +175,7 @@ func (a *Activities) routeUnstaffed(ctx context.Context, cal *calendar.Calendar,
 	if err != nil || !ok || quiet {
 		return err
 	}
-	return a.notify(ctx, as, "created/"+as.ID, "task.created", "新任务："+titleOf(as))
+	return a.notify(ctx, as, "created/"+as.ID, "task.created", "新任务："+titleOf(as), "本单位下级单位无人承办，请指派承办人")
 }
 
 // remindAt is 09:00 Shanghai on the working day n working days before the due day, or nil

@@ -89,7 +89,7 @@ func newDocumentsFixture(t *testing.T) documentsFixture {
 	if err != nil || len(as) == 0 {
 		t.Fatalf("assessments %v %v", as, err)
 	}
-	if err := st.LockAssessment(ctx, as[0].AssessmentID, domain.Marks{}, map[string]float64{}, domain.AsOf{}, domain.Outcome{Grade: "好"}, "off"); err != nil {
+	if err := st.LockAssessment(ctx, as[0].AssessmentID, domain.Marks{}, map[string]float64{}, domain.AsOf{}, domain.Outcome{Grade: "好"}, "off", ""); err != nil {
 		t.Fatal(err)
 	}
 	reg, err := st.ReportRegistration(ctx, "admin", store.RegistrationReport{USCC: "91320500MA1N000022", Name: "戊科技有限公司", Township: "东街道",

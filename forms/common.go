@@ -100,10 +100,10 @@ var Assignment = register(Form{
 			return nil
 		}
 		if n := textLen(r.Assignee); n == 0 || n > domain.MaxUsernameLength {
-			v.Add("assignee", "必填，为承办人的用户名")
+			v.AddCode("assignee", domain.CodeRequiredMaxLength, domain.MaxUsernameLength)
 		}
 		if textLen(r.Note) > domain.MaxNote {
-			v.Add("note", "至多 1000 个字符")
+			v.AddCode("note", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},
@@ -132,13 +132,13 @@ var Extension = register(Form{
 		case "grant":
 		case "refuse":
 			if textLen(r.Reason) == 0 {
-				v.Add("reason", "不同意延期时须写明理由")
+				v.AddCode("reason", domain.CodeReturnReason)
 			}
 		default:
-			v.Add("decision", "须为 grant（同意）或 refuse（不同意）")
+			v.AddCode("decision", domain.CodeNotAllowed, "grant（同意）、refuse（不同意）")
 		}
 		if textLen(r.Reason) > domain.MaxNote {
-			v.Add("reason", "至多 1000 个字符")
+			v.AddCode("reason", domain.CodeMaxLength, domain.MaxNote)
 		}
 		return r
 	},

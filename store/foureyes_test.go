@@ -103,10 +103,10 @@ func TestReopenedAssessmentNotAdjustedByScorer(t *testing.T) {
 		as := func(name string) domain.Principal {
 			return domain.Principal{Username: name, Memberships: []domain.Membership{{UnitID: county.ID, UnitPath: county.Path, Role: domain.RoleOfficer}}}
 		}
-		if err := st.LockAssessment(ctx, id, marks, metrics, out, "scorer", "scorer"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if err := st.LockAssessment(ctx, id, marks, metrics, domain.AsOf{}, out, "scorer", "scorer"); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("the scorer locks their own score: %v", err)
 		}
-		if err := st.LockAssessment(ctx, id, marks, metrics, out, "reviewer", "scorer"); err != nil {
+		if err := st.LockAssessment(ctx, id, marks, metrics, domain.AsOf{}, out, "reviewer", "scorer"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.ReopenAssessment(ctx, admin, id, "复核发现评分有误"); err != nil {

@@ -51,6 +51,8 @@ var checkers = map[string]checker{
 	"party_org.reschedule":        nil,
 	"roster.confirm_missing":      nil,
 	domain.TaskKindEscalation:     nil,
+	domain.TaskKindAssignment:     nil, // an engine task: app completes it with its effect in one transaction
+	domain.TaskKindExtension:      nil, // an engine task: app completes it with its effect in one transaction
 	"drill.acknowledge":           nil,
 	"bulletin.acknowledge":        nil,
 }

@@ -186,6 +186,8 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"party_org.reschedule":        "a decision",
 			"roster.confirm_missing":      "a decision",
 			"escalation":                  "a decision",
+			"task.assignment":             "an engine task: its effect is applied with the completion, no workflow applies it after",
+			"task.extension":              "an engine task: its effect is applied with the completion, no workflow applies it after",
 			"drill.acknowledge":           "an acknowledgement",
 			"bulletin.acknowledge":        "an acknowledgement",
 		}
