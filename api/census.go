@@ -149,6 +149,7 @@ type coverageItem struct {
 	Joint                int    `json:"joint"`
 	Regional             int    `json:"regional"`
 	Work                 int    `json:"work"`
+	Temporary            int    `json:"temporary"`             // of the regional: covered by a temporary branch 临时党支部
 	OrganizationCoverage rate   `json:"organization_coverage"` // (single + joint) / operating
 	SingleEstablishment  rate   `json:"single_establishment"`  // single / operating
 	WorkCoverage         rate   `json:"work_coverage"`         // (single + joint + regional + work) / operating
@@ -187,7 +188,7 @@ func (s *Server) coverageReport(c *gin.Context) {
 	for i, r := range rows {
 		items[i] = coverageItem{UnitID: r.Unit.ID, Name: r.Unit.Name, Net: string(r.Unit.Net), Kind: string(r.Unit.Kind),
 			Operating: r.Operating, Single: r.Single, Joint: r.Joint, Regional: r.Regional, Work: r.Work,
-			OrganizationCoverage: rateOf(r.Single+r.Joint, r.Operating), SingleEstablishment: rateOf(r.Single, r.Operating),
+			Temporary: r.Temporary, OrganizationCoverage: rateOf(r.Single+r.Joint, r.Operating), SingleEstablishment: rateOf(r.Single, r.Operating),
 			WorkCoverage: rateOf(r.Single+r.Joint+r.Regional+r.Work, r.Operating)}
 	}
 	at, err := s.Store.CoverageAsOf(ctx, month)

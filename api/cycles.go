@@ -123,7 +123,7 @@ td:first-child,th:first-child{text-align:left}tr.sub td{font-weight:bold}.head{t
 var bulletinColumns = []struct {
 	name  string
 	width float64
-}{{"单位", 24}, {"组织数", 8}, {"已核实", 8}, {"运营", 8}, {"单建", 8}, {"联建", 8}, {"区域兜底", 10}, {"工作覆盖", 10},
+}{{"单位", 24}, {"组织数", 8}, {"已核实", 8}, {"运营", 8}, {"单建", 8}, {"联建", 8}, {"区域兜底", 10}, {"其中临时党支部", 16}, {"工作覆盖", 10},
 	{"组织覆盖率（单建+联建）/运营", 28}, {"上月组织覆盖率", 20}, {"组建中", 8}, {"组建逾期", 10}, {"逾期任务", 10}}
 
 type bulletinDocRow struct {
@@ -158,8 +158,8 @@ func bulletinDocOf(f store.BulletinFigures) bulletinDoc {
 			prev = fmt.Sprintf("%.1f%%", *r.PreviousRate*100)
 		}
 		return bulletinDocRow{Subtotal: r.Subtotal, Cells: []string{name, strconv.Itoa(r.Organizations), strconv.Itoa(r.Verified),
-			strconv.Itoa(r.Operating), strconv.Itoa(r.Single), strconv.Itoa(r.Joint), strconv.Itoa(r.Regional), strconv.Itoa(r.Work),
-			percent(r.Coverage), prev, strconv.Itoa(r.FormationsRunning), strconv.Itoa(r.FormationsOverdue), strconv.Itoa(r.OverdueTasks)}}
+			strconv.Itoa(r.Operating), strconv.Itoa(r.Single), strconv.Itoa(r.Joint), strconv.Itoa(r.Regional), strconv.Itoa(r.Temporary),
+			strconv.Itoa(r.Work), percent(r.Coverage), prev, strconv.Itoa(r.FormationsRunning), strconv.Itoa(r.FormationsOverdue), strconv.Itoa(r.OverdueTasks)}}
 	}
 	for _, r := range f.Rows {
 		d.Rows = append(d.Rows, row(r, r.Name))

@@ -38,6 +38,7 @@ type BulletinRow struct {
 	Joint             int          `json:"joint"`
 	Regional          int          `json:"regional"`
 	Work              int          `json:"work"`
+	Temporary         int          `json:"temporary"`                      // of the regional: covered by a temporary branch 临时党支部
 	CoverageRate      float64      `json:"organization_coverage"`          // (single + joint) / operating
 	Coverage          domain.Rate  `json:"organization_coverage_rate"`     // the same with numerator and denominator
 	PreviousRate      *float64     `json:"previous_organization_coverage"` // as of last month's snapshot, when there is one
@@ -121,18 +122,20 @@ func (s *Store) areaFigures(ctx context.Context, area figureArea, now time.Time)
 		args = append(args, escapeLike(x)+"%")
 	}
 	counted := s.CountedOperating("o")
-	var c struct{ Organizations, Verified, Operating, Single, Joint, Regional, Work int }
+	var c struct{ Organizations, Verified, Operating, Single, Joint, Regional, Work, Temporary int }
 	if err := s.db.WithContext(ctx).Raw(`SELECT count(*) AS organizations,
 		SUM(CASE WHEN o.visited_at IS NOT NULL THEN 1 ELSE 0 END) AS verified,
 		SUM(CASE WHEN `+counted+` THEN 1 ELSE 0 END) AS operating,
 		SUM(CASE WHEN `+counted+` AND o.coverage = 'single' THEN 1 ELSE 0 END) AS single,
 		SUM(CASE WHEN `+counted+` AND o.coverage = 'joint' THEN 1 ELSE 0 END) AS joint,
 		SUM(CASE WHEN `+counted+` AND o.coverage = 'regional' THEN 1 ELSE 0 END) AS regional,
-		SUM(CASE WHEN `+counted+` AND o.coverage = 'work' THEN 1 ELSE 0 END) AS work
+		SUM(CASE WHEN `+counted+` AND o.coverage = 'work' THEN 1 ELSE 0 END) AS work,
+		SUM(CASE WHEN `+counted+` AND o.coverage = 'regional' AND o.temporary_branch THEN 1 ELSE 0 END) AS temporary
 		FROM organizations o WHERE `+where, args...).Scan(&c).Error; err != nil {
 		return r, translate(err, "bulletin")
 	}
 	r.Organizations, r.Verified, r.Operating, r.Single, r.Joint, r.Regional, r.Work = c.Organizations, c.Verified, c.Operating, c.Single, c.Joint, c.Regional, c.Work
+	r.Temporary = c.Temporary
 	r.Coverage = domain.RateOf(r.Single+r.Joint, r.Operating)
 	r.CoverageRate = r.Coverage.Value
 	fwhere := `f.status = 'running' AND EXISTS (SELECT 1 FROM formation_organizations x JOIN organizations o ON o.uscc = x.uscc

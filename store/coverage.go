@@ -20,6 +20,9 @@ type CoverageCounts struct {
 	Joint     int `json:"joint"`
 	Regional  int `json:"regional"`
 	Work      int `json:"work"`
+	// Temporary: of the regional ones, those covered by a temporary branch 临时党支部 (its own
+	// column: a temporary branch is never 单建 and counts only as regional coverage).
+	Temporary int `json:"temporary"`
 }
 
 func (c *CoverageCounts) add(o CoverageCounts) {
@@ -28,6 +31,7 @@ func (c *CoverageCounts) add(o CoverageCounts) {
 	c.Joint += o.Joint
 	c.Regional += o.Regional
 	c.Work += o.Work
+	c.Temporary += o.Temporary
 }
 
 // CoverageRow is one county or industry committee of the coverage report.
@@ -47,7 +51,8 @@ func (s *Store) coverageSelect(unitCol string) string {
 		SUM(CASE WHEN coverage = 'single' THEN 1 ELSE 0 END) AS single,
 		SUM(CASE WHEN coverage = 'joint' THEN 1 ELSE 0 END) AS joint,
 		SUM(CASE WHEN coverage = 'regional' THEN 1 ELSE 0 END) AS regional,
-		SUM(CASE WHEN coverage = 'work' THEN 1 ELSE 0 END) AS work
+		SUM(CASE WHEN coverage = 'work' THEN 1 ELSE 0 END) AS work,
+		SUM(CASE WHEN coverage = 'regional' AND temporary_branch THEN 1 ELSE 0 END) AS temporary
 		FROM organizations o WHERE ` + unitCol + ` IS NOT NULL AND ` + s.CountedOperating("o") + ` GROUP BY ` + unitCol
 }
 

@@ -195,6 +195,32 @@ func TestTemporaryBranchIsNeverSingle(t *testing.T) {
 		if o.Coverage != string(domain.CoverageRegional) || !o.TemporaryBranch {
 			t.Fatalf("covered by a temporary branch: coverage %s, temporary_branch %v; want regional, true", o.Coverage, o.TemporaryBranch)
 		}
+		// The figures show it in its own column (of the regional), never as 单建, now and in the
+		// month's snapshot.
+		county := func(month string) store.CoverageCounts {
+			t.Helper()
+			rows, err := st.CoverageReport(ctx, admin, nil, month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if a.ParentID != nil && r.Unit.ID == *a.ParentID {
+					return r.CoverageCounts
+				}
+			}
+			t.Fatalf("no county row in %+v", rows)
+			return store.CoverageCounts{}
+		}
+		want := store.CoverageCounts{Operating: 1, Regional: 1, Temporary: 1}
+		if got := county(""); got != want {
+			t.Fatalf("coverage now %+v, want %+v", got, want)
+		}
+		if _, err := st.TakeCoverageSnapshot(ctx, "2026-09"); err != nil {
+			t.Fatal(err)
+		}
+		if got := county("2026-09"); got != want {
+			t.Fatalf("coverage in the snapshot %+v, want %+v", got, want)
+		}
 		if err := st.DissolvePartyOrg(ctx, po.ID, "off", "工程竣工"); err != nil {
 			t.Fatal(err)
 		}
