@@ -35,6 +35,9 @@ var docNow = time.Date(2026, 12, 1, 20, 21, 0, 0, time.UTC)
 
 func newDocumentsFixture(t *testing.T) documentsFixture {
 	srv, st := newServer(t)
+	// The documents' instant, set before logging in: a token issued on another day (the
+	// awkward-days run moves the tests' day) would have expired at docNow.
+	st.Now = func() time.Time { return docNow }
 	ctx := context.Background()
 	admin := login(t, srv.URL, "admin", "admin-password")
 	mk := func(body string) string {
@@ -73,7 +76,6 @@ func newDocumentsFixture(t *testing.T) documentsFixture {
 			t.Fatal(err)
 		}
 	}
-	st.Now = func() time.Time { return docNow }
 	p, _, err := st.OpenPeriod(ctx, "monthly", "2026-11", "manual", "admin", docNow.AddDate(0, 0, -7), docNow.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
