@@ -219,13 +219,18 @@ type bareTask struct {
 	CreatedAt       time.Time       `json:"created_at"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 	CompletedAt     *time.Time      `json:"completed_at"`
+	NotBy           string          `json:"-"`
+	AboutTaskID     *string         `json:"about_task_id,omitempty"`
+	SubjectType     string          `json:"subject_type"`
+	Context         json.RawMessage `json:"context,omitempty"`
 }
 
 // inboxSQL is the query the store runs for GET /api/v1/tasks?assignee=me by an inspector of
-// one township (as GORM renders it).
+// one township (as GORM renders it; keep it equal to store's taskColumns and actionableTasks).
 const inboxSQL = `SELECT t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
 	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
-	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at FROM tasks t WHERE (t.assignee = $1 OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
+	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at, t.not_by, t.about_task_id,
+	t.subject_type, t.context FROM tasks t WHERE t.not_by NOT LIKE $7 ESCAPE '\' AND (t.assignee = $1 OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
 	AND t.status IN ($4,$5) AND t.assignee = $6 ORDER BY t.due_at, t.id LIMIT 51`
 
 // bareHandler runs the inbox SQL for a user named in the query string: no authentication,
@@ -236,7 +241,8 @@ func bareHandler(st *store.Store) http.Handler {
 	sqlDB, _ := st.DB().DB()
 	r.GET("/tasks", func(c *gin.Context) {
 		user := c.Query("user")
-		rows, err := sqlDB.QueryContext(c.Request.Context(), inboxSQL, user, c.Query("unit"), "inspector", "open", "claimed", user)
+		rows, err := sqlDB.QueryContext(c.Request.Context(), inboxSQL, user, c.Query("unit"), "inspector", "open", "claimed", user,
+			"%,"+user+",%")
 		if err != nil {
 			c.AbortWithStatus(500)
 			return
@@ -246,14 +252,19 @@ func bareHandler(st *store.Store) http.Handler {
 		for rows.Next() {
 			var t bareTask
 			var result *string
+			var taskContext string
 			if err := rows.Scan(&t.ID, &t.Key, &t.Kind, &t.Subject, &t.Title, &t.WorkflowID, &t.UnitID, &t.UnitPath, &t.Role,
 				&t.Assignee, &t.Owner, &t.Delegation, &t.Status, &t.Priority, &t.DueAt, &t.DueProvisional, &t.RemindAt,
-				&t.RemindedAt, &t.EscalatedAt, &t.EscalatesTaskID, &result, &t.CompletedBy, &t.CreatedAt, &t.UpdatedAt, &t.CompletedAt); err != nil {
+				&t.RemindedAt, &t.EscalatedAt, &t.EscalatesTaskID, &result, &t.CompletedBy, &t.CreatedAt, &t.UpdatedAt, &t.CompletedAt,
+				&t.NotBy, &t.AboutTaskID, &t.SubjectType, &taskContext); err != nil {
 				c.AbortWithStatus(500)
 				return
 			}
 			if result != nil {
 				t.Result = json.RawMessage(*result)
+			}
+			if taskContext != "" && taskContext != "{}" {
+				t.Context = json.RawMessage(taskContext)
 			}
 			items = append(items, t)
 		}

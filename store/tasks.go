@@ -346,7 +346,8 @@ func (s *Store) TaskHistory(ctx context.Context, taskID string) ([]domain.TaskEv
 // taskColumns are the columns scanTaskPage reads, in its order.
 const taskColumns = `t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
 	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
-	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at, t.not_by, t.about_task_id`
+	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at, t.not_by, t.about_task_id,
+	t.subject_type, t.context`
 
 // scanTaskPage runs q (selecting taskColumns) and scans the rows by hand (the inbox is the
 // hottest read, and reflection-based scanning cost a tenth of its CPU); n is the page size the
@@ -366,7 +367,7 @@ func scanTaskPage(q *gorm.DB, n int) ([]taskRow, error) {
 		if err := rs.Scan(&r.ID, &r.Key, &r.Kind, &r.Subject, &r.Title, &r.WorkflowID, &r.UnitID, &r.UnitPath, &r.Role,
 			&r.Assignee, &r.Owner, &r.Delegation, &r.Status, &r.Priority, &r.DueAt, &r.DueProvisional, &r.RemindAt,
 			&r.RemindedAt, &r.EscalatedAt, &r.EscalatesTaskID, &r.Result, &r.CompletedBy, &r.CreatedAt, &r.UpdatedAt,
-			&r.CompletedAt, &r.NotBy, &r.AboutTaskID); err != nil {
+			&r.CompletedAt, &r.NotBy, &r.AboutTaskID, &r.SubjectType, &r.Context); err != nil {
 			return nil, translate(err, "tasks")
 		}
 		out = append(out, r)
