@@ -5,7 +5,7 @@ WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK   := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
-.PHONY: run build test test-dates lint fuzz-list bench bench-import bench-census fuzz clean
+.PHONY: run build test test-dates lint fuzz-list bench bench-import bench-census fuzz clean web web-check
 
 ## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
 run: build
@@ -14,6 +14,15 @@ run: build
 ## build: compile the single binary into bin/tandem
 build:
 	$(GO) build -o $(BIN) ./cmd/tandem
+
+## web: rebuild the web UI (web/dist, committed and embedded) from web/src with npm ci (Node 20)
+web:
+	cd web && npm ci --no-audit --no-fund && npx vite build
+	$(GO) test ./web -run TestBundleMatchesSources -update
+
+## web-check: rebuild the UI in a scratch copy and fail if web/dist differs from it
+web-check:
+	./scripts/web-check.sh
 
 ## test: every test, then the date-sensitive ones again on awkward days (test-dates);
 ## PostgreSQL ones on DATABASE_URL or a throwaway local cluster

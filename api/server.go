@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,6 +37,9 @@ type Server struct {
 	// TrustedProxies (CIDRs or IPs) are the proxies whose X-Forwarded-For / X-Real-IP name the
 	// client address that login and survey throttling count; none: the TCP peer is the client.
 	TrustedProxies []string
+	// UI serves the web UI (package web) for GET and HEAD outside /api/; nil: no UI (those
+	// paths answer 404 problem details like any unknown path).
+	UI http.Handler
 }
 
 // Handler returns the HTTP handler with every route.
@@ -53,7 +57,15 @@ func (s *Server) Handler() *gin.Engine {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(requestID(), accessLog(s.Log), recovery(s.Log), checkParameters())
-	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
+	// gin refuses a catch-all beside /healthz and /survey/:token, so the UI is served from here:
+	// every GET or HEAD outside /api/ that no route took. /api/ paths keep their problem 404.
+	r.NoRoute(func(c *gin.Context) {
+		if s.UI != nil && servesUI(c.Request) {
+			s.UI.ServeHTTP(c.Writer, c.Request)
+			return
+		}
+		writeProblem(c, http.StatusNotFound, "no such endpoint")
+	})
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint")
 	})
@@ -237,3 +249,13 @@ func (s *Server) readyz(c *gin.Context) {
 // now is the one clock of the API: the store's, which the activities read too, so that a
 // clock injected for tests (TANDEM_TEST_CLOCK) moves every due date and expiry alike.
 func (s *Server) now() time.Time { return s.Store.Now() }
+
+// servesUI reports whether a request that matched no route is the UI's: a GET or HEAD outside
+// /api/ (and not /api itself).
+func servesUI(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	return p != "/api" && !strings.HasPrefix(p, "/api/")
+}

@@ -16,6 +16,7 @@ import (
 	"tandem/auth"
 	"tandem/domain"
 	"tandem/store"
+	"tandem/web"
 )
 
 // runServe runs the HTTP API against PostgreSQL and an external Temporal.
@@ -81,7 +82,7 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *ap
 	ops := app.New(app.Config{Store: st, Engine: tc, Calendar: cal, Log: log, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays})
 	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
 		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
-		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies}
+		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies, UI: web.Handler()}
 }
 
 // bootstrapAdmin makes sure the global admin exists; it reports whether it was created. With
