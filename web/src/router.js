@@ -5,11 +5,15 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { loggedIn, setOnExpired, hasRole } from './api.js'
 import Login from './views/Login.vue'
 import Inbox from './views/Inbox.vue'
+import taskRoutes from './routes/tasks.js'
+import screenRoutes from './routes/screens.js'
 
 export const routes = [
   { path: '/login', name: 'login', component: Login, meta: { public: true, title: '登录' } },
   { path: '/', redirect: '/inbox' },
   { path: '/inbox', name: 'inbox', component: Inbox, meta: { title: '我的待办', nav: true } },
+  ...taskRoutes,
+  ...screenRoutes,
   { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
 ]
 
