@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -821,7 +822,12 @@ func (s *Store) DecideObjection(ctx context.Context, objectionID, actor string, 
 			return translate(err, "objection")
 		}
 		out.Objection = o
-		if o.Status != "open" {
+		if o.Status != "open" { // decided already (a retried activity): answer the same
+			var m teamRow
+			if o.Status == "replaced" && tx.Where("round_id = ? AND username = ?", o.RoundID, o.Replacement).Take(&m).Error == nil &&
+				m.Post == domain.PostLeader {
+				out.NewLeader = o.Replacement
+			}
 			return nil
 		}
 		if err := s.checkObjectionDecision(ctx, tx, objectionID, d); err != nil {
@@ -1107,3 +1113,29 @@ func (s *Store) RoundItems(ctx context.Context, roundID string) ([]Rectification
 	err := s.rectificationQuery(s.db.WithContext(ctx)).Where("ri.round_id = ?", roundID).Order("ri.id").Find(&rows).Error
 	return rows, translate(err, "rectification items")
 }
+
+// HandOverInspectionTasks gives a round's open tasks about a target (its visit, its feedback)
+// held by a member who was replaced after an objection to the member who replaced them.
+func (s *Store) HandOverInspectionTasks(ctx context.Context, workflowID, target, from, to string) error {
+	var ids []string
+	if err := s.db.WithContext(ctx).Model(&taskRow{}).Where("workflow_id = ? AND subject = ? AND assignee = ? AND status IN ?",
+		workflowID, target, from, []string{string(domain.TaskOpen), string(domain.TaskClaimed)}).Pluck("id", &ids).Error; err != nil {
+		return translate(err, "tasks")
+	}
+	for _, id := range ids {
+		_, err := s.changeTask(ctx, domain.Principal{Username: domain.SystemActor, Admin: true}, id, "assigned",
+			map[string]string{"assignee": to, "why": "回避替换"}, func(t domain.Task, next *taskRow) error {
+				if !t.Status.Active() || t.IsAssignee(to) {
+					return errUnchanged
+				}
+				next.Assignee, next.Status, next.Owner, next.Delegation = &to, string(domain.TaskClaimed), nil, ""
+				return nil
+			})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			return err
+		}
+	}
+	return nil
+}
+
+var errUnchanged = errors.New("unchanged")
