@@ -136,6 +136,9 @@ const (
 	CodeOneLeader     = "rule.one_team_leader" // a target's group has exactly one leader
 	CodeNotTeamTarget = "not_round_target"     // not one of the round's targets
 	CodeNotWorkingDay = "not_working_day"      // a date that is not a working day
+	CodeBeforeToday   = "before_today"         // a date before today
+	CodeBeforeStart   = "before_start"         // a last day before the first
+	CodeFieldTooLong  = "field_days_max"       // field work longer than MaxFieldDays
 )
 
 // ConflictUnit is a unit the conflict rules look at: its name and materialised path.

@@ -204,6 +204,9 @@ var messages = map[string]string{
 	CodeOneLeader:     "被督查单位“%s”的督查组须有且只有一名组长（现有 %d 名）",
 	CodeNotTeamTarget: "不是本轮督查的被督查单位",
 	CodeNotWorkingDay: "%s 不是工作日",
+	CodeBeforeToday:   "不能早于今天（%s）",
+	CodeBeforeStart:   "不能早于开始日期 %s",
+	CodeFieldTooLong:  "实地督查最长 %d 天",
 }
 
 // Message is the Chinese text of a catalogue code with args filled in; an unknown code is

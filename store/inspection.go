@@ -217,7 +217,7 @@ func (s *Store) checkDraft(ctx context.Context, tx *gorm.DB, p domain.Principal,
 		case err != nil:
 			v.AddCode(field, domain.CodeBadDate)
 		case value < today:
-			v.Add(field, fmt.Sprintf("不能早于今天（%s）", today))
+			v.AddCode(field, domain.CodeBeforeToday, today)
 		default:
 			if rules.Calendar != nil {
 				if work, _ := rules.Calendar.IsWorkday(t); !work {
@@ -234,9 +234,9 @@ func (s *Store) checkDraft(ctx context.Context, tx *gorm.DB, p domain.Principal,
 	if okFrom && okTo {
 		switch {
 		case to.Before(from):
-			v.Add("field_to", "不能早于实地督查开始日期 "+d.FieldFrom)
+			v.AddCode("field_to", domain.CodeBeforeStart, d.FieldFrom)
 		case to.Sub(from) > domain.MaxFieldDays*24*time.Hour:
-			v.Add("field_to", fmt.Sprintf("实地督查最长 %d 天", domain.MaxFieldDays))
+			v.AddCode("field_to", domain.CodeFieldTooLong, domain.MaxFieldDays)
 		}
 	}
 	return sponsor, targets, v.Err("督查方案填写有误")
@@ -717,7 +717,7 @@ func (s *Store) LodgeObjection(ctx context.Context, p domain.Principal, roundID,
 			return translate(err, "inspection team")
 		}
 		if n == 0 {
-			v.Add("username", "不是该被督查单位的督查组成员")
+			v.AddCode("username", domain.CodeNotMember)
 		}
 		if err := v.Err("回避申请填写有误"); err != nil {
 			return err
@@ -776,9 +776,9 @@ func (s *Store) checkObjectionDecision(ctx context.Context, tx *gorm.DB, objecti
 	if d.Decision != "replace" {
 		return nil
 	}
-	o, err := s.ObjectionByID(ctx, objectionID)
-	if err != nil {
-		return err
+	var o Objection
+	if err := tx.Where("id = ?", objectionID).Take(&o).Error; err != nil {
+		return translate(err, "objection")
 	}
 	r, err := s.getInspectionRound(ctx, tx, domain.Principal{Admin: true}, o.RoundID)
 	if err != nil {
