@@ -74,7 +74,7 @@ type inspectionResponse struct {
 	Reference     string               `json:"reference,omitempty"`
 	CreatedAt     time.Time            `json:"created_at"`
 	UpdatedAt     time.Time            `json:"updated_at"`
-	Targets       []inspectionTarget        `json:"targets,omitempty"`
+	Targets       []inspectionTarget   `json:"targets,omitempty"`
 	Team          []teamMemberResponse `json:"team,omitempty"`
 	Findings      map[string]int       `json:"findings,omitempty"` // by severity, and "total"
 	Items         map[string]int       `json:"items,omitempty"`    // by status, and "total"
