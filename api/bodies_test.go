@@ -57,7 +57,14 @@ var requestBodies = []struct {
 	{"POST /api/v1/party-orgs/{id}/dissolution", func() any { return new(dissolutionRequest) }, `{"reason":"企业注销","decided":true}`},
 	{"POST /api/v1/party-orgs/{id}/adjustment", func() any { return new(adjustmentRequestBody) }, `{"kind":"joint","add":["9144030071526726XG"],"reason":"联建"}`},
 	{"POST /api/v1/party-orgs/{id}/reelection-date", func() any { return new(rescheduleRequest) }, `{"due_on":"2027-06-30","reason":"换届提前"}`},
+	{"POST /api/v1/inspection-rounds", func() any { return new(inspectionRequest) }, inspectionExample},
+	{"PUT /api/v1/inspection-rounds/{id}", func() any { return new(inspectionRequest) }, inspectionExample},
+	{"PUT /api/v1/inspection-rounds/{id}/team", func() any { return new(teamRequest) },
+		`{"members":[{"username":"leader-a","post":"leader","targets":["u1"]}],"declarations":[{"username":"leader-a","target":"u2","reason":"三年内在该单位任职"}]}`},
+	{"POST /api/v1/inspection-rounds/{id}/objections", func() any { return new(objectionRequest) }, `{"target":"u1","username":"leader-a","reason":"曾在本单位任职"}`},
 }
+
+const inspectionExample = `{"title":"双同步专项督查","targets":["u1"],"methods":["听取汇报"],"field_from":"2027-03-01","field_to":"2027-03-05","plan":"督查方案\n第一条"}`
 
 func schemeJSON() string {
 	b, _ := json.Marshal(domain.DefaultScheme)

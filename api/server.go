@@ -94,6 +94,7 @@ func (s *Server) Handler() *gin.Engine {
 	s.censusRoutes(a)
 	s.cycleRoutes(a)
 	s.formationRoutes(a)
+	s.inspectionRoutes(a)
 	s.systemRoutes(a)
 	return r
 }

@@ -46,6 +46,11 @@ type Config struct {
 	SurveyDays int
 	// DeliveryDays is the departments' monthly delivery window in working days (0: the default).
 	DeliveryDays int
+	// RectificationDays is a rectification item's deadline in working days after its visit (0:
+	// domain.DefaultRectificationWorkingDays); InspectionMethods are methods a round may use
+	// besides the four defaults.
+	RectificationDays int
+	InspectionMethods []string
 }
 
 // App holds the operations, grouped by what they act on.
@@ -59,6 +64,7 @@ type App struct {
 	Registrations *Registrations
 	Drills        *Drills
 	System        *System
+	Inspections   *Inspections
 }
 
 // New builds the application layer.
@@ -73,7 +79,8 @@ func New(cfg Config) *App {
 	return &App{
 		Tasks: &Tasks{d}, Formations: &Formations{d}, PartyOrgs: &PartyOrgs{d}, CensusRounds: &CensusRounds{d},
 		Cycles: &Cycles{d}, RosterImports: &RosterImports{d}, Registrations: &Registrations{d}, Drills: &Drills{d},
-		System: &System{d},
+		System:      &System{d},
+		Inspections: &Inspections{d},
 	}
 }
 

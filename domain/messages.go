@@ -197,6 +197,16 @@ var messages = map[string]string{
 	CodeNotInRegister:            "不在该组织的党员名册中",
 	CodeOneSecretary:             "必须且只能选出一名书记",
 	CodeOneDeputy:                "最多选出一名副书记",
+	// Special inspection rounds (#19): 回避 rules name the member, the target and the member's unit.
+	CodeAvoidOwnUnit:  "回避（本单位）：%s 所在单位“%s”就是被督查单位“%s”或属于其下级，不能督查该单位",
+	CodeAvoidSubunit:  "回避（上下级）：被督查单位“%[3]s”属于 %[1]s 所在单位“%[2]s”，该单位低于本轮督查的牵头单位，不能督查其下级",
+	CodeAvoidDeclared: "回避（本人申报）：%s 已申报与被督查单位“%s”存在利害关系",
+	CodeOneLeader:     "被督查单位“%s”的督查组须有且只有一名组长（现有 %d 名）",
+	CodeNotTeamTarget: "不是本轮督查的被督查单位",
+	CodeNotWorkingDay: "%s 不是工作日",
+	CodeBeforeToday:   "不能早于今天（%s）",
+	CodeBeforeStart:   "不能早于开始日期 %s",
+	CodeFieldTooLong:  "实地督查最长 %d 天",
 }
 
 // Message is the Chinese text of a catalogue code with args filled in; an unknown code is

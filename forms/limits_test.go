@@ -68,6 +68,13 @@ func TestSchemaBoundsMatchDomain(t *testing.T) {
 		{"formation.filing", "note", "maxLength", domain.MaxNote},
 		{"party_org.reelection", "elected[].name", "maxLength", domain.MaxPersonName},
 		{"roster.confirm_missing", "reason", "maxLength", domain.MaxNote},
+		{"inspection.objection", "reason", "maxLength", domain.MaxNote},
+		{"inspection.visit", "findings", "maxItems", domain.MaxFindingsPerVisit},
+		{"inspection.visit", "findings[].category", "maxLength", domain.MaxFindingCategory},
+		{"inspection.visit", "findings[].description", "maxLength", domain.MaxReasonText},
+		{"inspection.visit", "methods_done", "maxItems", domain.MaxRoundMethods},
+		{"inspection.visit", "evidence", "maxItems", domain.MaxEvidenceItems},
+		{"inspection.feedback", "feedback", "maxLength", domain.MaxLongText},
 	} {
 		got, ok := schemaAt(t, c.kind, c.path)[c.keyword].(float64)
 		if !ok || int(got) != c.want {
@@ -92,6 +99,7 @@ func TestSchemaEnumsMatchDomain(t *testing.T) {
 		{"census.verify", "party_org", []string{string(domain.CoverageNone), string(domain.CoverageSingle),
 			string(domain.CoverageJoint), string(domain.CoverageRegional)}},
 		{"coverage.attach", "method", []string{string(domain.CoverageJoint), string(domain.CoverageRegional)}},
+		{"inspection.visit", "findings[].severity", domain.Severities},
 	} {
 		var got []string
 		for _, v := range schemaAt(t, c.kind, c.path)["enum"].([]any) {

@@ -76,6 +76,12 @@ func TestVocabulariesMatchSchema(t *testing.T) {
 	}
 	want["organizations.operating_basis"] = asStrings(domain.OperatingBases...)
 	want["deadline_extensions.status"] = asStrings(domain.ExtensionStatuses...) // #17 §5 (its own line: merges stay easy)
+	want["inspection_rounds.status"] = asStrings(domain.InspectionStatuses...)  // #19
+	want["inspection_team.post"] = asStrings(domain.TeamPosts...)
+	want["inspection_findings.severity"] = domain.Severities
+	want["rectification_items.status"] = asStrings(domain.RectificationStatuses...)
+	want["rectification_escalations.step"] = domain.EscalationSteps
+	want["demonstration_points.status"] = asStrings(domain.DemonstrationStatuses...)
 	for _, dialect := range []string{"postgres", "sqlite"} {
 		got := checkConstraints(t, dialect)
 		for col, values := range want {

@@ -55,6 +55,11 @@ var checkers = map[string]checker{
 	domain.TaskKindExtension:      nil, // an engine task: app completes it with its effect in one transaction
 	"drill.acknowledge":           nil,
 	"bulletin.acknowledge":        nil,
+
+	"inspection.plan_review": nil, // a decision; never the drafter (NotBy)
+	"inspection.objection":   checkObjection,
+	"inspection.visit":       nil, // the round's methods: the workflow's Check in the validator
+	"inspection.feedback":    nil,
 }
 
 // Kinds lists the task kinds the registry names (with or without a data check).
@@ -149,4 +154,18 @@ func periodOf(workflowID string) (kind, key string, ok bool) {
 	}
 	kind, key, ok = strings.Cut(rest, "/")
 	return kind, key, ok && kind != "" && key != ""
+}
+
+// inspection.objection is asked as step objection/<objection id> of the round's workflow: a
+// replacement must be free of conflicts with the target (回避), as DecideObjection requires.
+func checkObjection(ctx context.Context, st *store.Store, t domain.Task, _ string, result json.RawMessage) error {
+	var r forms.ObjectionResult
+	if err := decode(result, &r); err != nil {
+		return err
+	}
+	_, id, ok := strings.Cut(t.Key, "/objection/")
+	if !ok {
+		return fmt.Errorf("taskcheck: objection task %s has key %q, not a round's objection step", t.ID, t.Key)
+	}
+	return st.CheckObjectionDecision(ctx, id, store.ObjectionDecision{Decision: r.Decision, Replacement: r.Replacement, Reason: r.Reason})
 }

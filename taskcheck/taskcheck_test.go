@@ -129,7 +129,14 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			}
 		}
 		two := 2
+		objectionTask, decide := inspectionObjection(t, st, county, town, committee)
 		tables := map[string][]verdictCase{
+			"inspection.objection": {
+				{"ErrReplacementFromTheTarget", objectionTask, officer, `{"decision":"replace","replacement":"town-staff","reason":"同意回避"}`,
+					decide("town-staff"), "replacement"},
+				{"OKReplacement", objectionTask, officer, `{"decision":"replace","replacement":"committee-staff","reason":"同意回避"}`,
+					decide("committee-staff"), ""},
+			},
 			"census.assign": {
 				{"ErrIndustryUnit", assignTask, officer, `{"unit_id":"` + committee.ID + `","reason":"属地不明"}`, assign(committee.ID), "unit_id"},
 				{"ErrOutsideTheRoundsUnit", assignTask, officer, `{"unit_id":"` + other.ID + `","reason":"属地不明"}`, assign(other.ID), "unit_id"},
@@ -190,6 +197,9 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"task.extension":              "an engine task: its effect is applied with the completion, no workflow applies it after",
 			"drill.acknowledge":           "an acknowledgement",
 			"bulletin.acknowledge":        "an acknowledgement",
+			"inspection.plan_review":      "a decision; never the drafter (NotBy)",
+			"inspection.visit":            "the round's methods: the workflow's Check in the validator",
+			"inspection.feedback":         "the feedback text",
 		}
 		checks := taskcheck.Checks{Store: st}
 		registered := map[string]bool{}
@@ -246,4 +256,45 @@ func refused(err error) []string {
 		out = append(out, f.Field)
 	}
 	return out
+}
+
+// inspectionObjection records a county's round over a township with a committee member on its
+// team, and the township's objection to them: the objection task and its store decision.
+func inspectionObjection(t *testing.T, st *store.Store, county, town, committee domain.Unit) (domain.Task, func(string) func(context.Context) error) {
+	ctx := context.Background()
+	for _, u := range []struct {
+		name string
+		unit domain.Unit
+	}{{"committee-lead", committee}, {"committee-member", committee}, {"committee-staff", committee}, {"town-staff", town}} {
+		if _, err := st.CreateUser(ctx, admin, store.NewUser{Username: u.name, PasswordHash: "x",
+			Memberships: []domain.Membership{{UnitID: u.unit.ID, Role: domain.RoleInspector}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := st.CreateInspectionRound(ctx, admin, store.RoundDraft{SponsorUnitID: county.ID, Title: "专项督查", Targets: []string{town.ID},
+		Methods: []string{"听取汇报"}, FieldFrom: "2026-11-17", FieldTo: "2026-11-18", Plan: "方案"},
+		store.RoundRules{Methods: domain.DefaultInspectionMethods, WorkflowID: workflows.InspectionWorkflowID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetInspectionStatus(ctx, r.ID, domain.InspectionTeam, "admin", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetTeam(ctx, admin, r.ID, store.TeamInput{Members: []store.TeamMember{
+		{Username: "committee-lead", Post: domain.PostLeader, Targets: []string{town.ID}},
+		{Username: "committee-member", Post: domain.PostTeamMember, Targets: []string{town.ID}}}}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := st.LodgeObjection(ctx, admin, r.ID, town.ID, "committee-member", "曾在该街道任职")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := domain.Task{ID: "t-objection", Kind: "inspection.objection", Subject: town.ID, UnitID: county.ID, WorkflowID: r.WorkflowID,
+		Key: r.WorkflowID + "/objection/" + o.ID}
+	return task, func(replacement string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := st.DecideObjection(ctx, o.ID, "officer-a", store.ObjectionDecision{Decision: "replace", Replacement: replacement, Reason: "同意回避"})
+			return err
+		}
+	}
 }

@@ -53,6 +53,7 @@ func Definitions() []Definition {
 		{ScheduledCycleWorkflowName, ScheduledCycleWorkflow},
 		{PeriodWorkflowName, PeriodWorkflow},
 		{AssessmentWorkflowName, AssessmentWorkflow},
+		{InspectionWorkflowName, InspectionWorkflow},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tandem/activities"
+	"tandem/domain"
 	"tandem/store"
 )
 
@@ -38,6 +39,11 @@ type Config struct {
 	DeliveryDays  int           // TANDEM_DELIVERY_WORKING_DAYS: the departments' monthly delivery window; default 5
 	PublicURL     string        // TANDEM_PUBLIC_URL: base URL printed on prompt letters; required by serve, dev defaults to its own address
 	CycleHour     int           // TANDEM_CYCLE_HOUR: hour (Asia/Shanghai) the cycle schedules run on their day; default 1
+	// Inspection rounds (#19): TANDEM_RECTIFICATION_WORKING_DAYS, a rectification item's
+	// deadline after its visit (default 40); TANDEM_INSPECTION_METHODS, comma-separated methods
+	// a round may use besides 听取汇报, 调研座谈, 实地走访, 查阅台账.
+	RectificationDays int
+	InspectionMethods []string
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
@@ -130,6 +136,27 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "TANDEM_DELIVERY_WORKING_DAYS must be a whole number from 1 to 60")
 		}
 		c.DeliveryDays = n
+	}
+	c.RectificationDays = domain.DefaultRectificationWorkingDays
+	if v := getenv("TANDEM_RECTIFICATION_WORKING_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > domain.MaxRectificationWorkingDays {
+			problems = append(problems, fmt.Sprintf("TANDEM_RECTIFICATION_WORKING_DAYS must be a whole number from 1 to %d", domain.MaxRectificationWorkingDays))
+		}
+		c.RectificationDays = n
+	}
+	if v := getenv("TANDEM_INSPECTION_METHODS"); v != "" {
+		for _, m := range strings.Split(v, ",") {
+			m = strings.TrimSpace(m)
+			if n := len([]rune(m)); n == 0 || n > domain.MaxMethodName || domain.CheckText(m, domain.ShortText) != "" {
+				problems = append(problems, fmt.Sprintf("TANDEM_INSPECTION_METHODS must list methods of 1 to %d characters, separated by commas", domain.MaxMethodName))
+				break
+			}
+			c.InspectionMethods = append(c.InspectionMethods, m)
+		}
+		if len(c.InspectionMethods)+len(domain.DefaultInspectionMethods) > domain.MaxRoundMethods*3 {
+			problems = append(problems, "TANDEM_INSPECTION_METHODS lists too many methods")
+		}
 	}
 	if v := getenv("TANDEM_MISSING_GATE_SHARE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)

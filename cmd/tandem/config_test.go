@@ -26,6 +26,20 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("%+v %v", c, err)
 		}
 	})
+	t.Run("Inspection", func(t *testing.T) {
+		c, err := loadConfig(env(nil))
+		if err != nil || c.RectificationDays != 40 || c.InspectionMethods != nil {
+			t.Fatalf("defaults %+v %v", c, err)
+		}
+		c, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_WORKING_DAYS": "60", "TANDEM_INSPECTION_METHODS": "满意度测评, 暗访"}))
+		if err != nil || c.RectificationDays != 60 || strings.Join(c.InspectionMethods, "|") != "满意度测评|暗访" {
+			t.Fatalf("%+v %v", c, err)
+		}
+		_, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_WORKING_DAYS": "0", "TANDEM_INSPECTION_METHODS": "a,,b"}))
+		if err == nil || !strings.Contains(err.Error(), "TANDEM_RECTIFICATION_WORKING_DAYS") || !strings.Contains(err.Error(), "TANDEM_INSPECTION_METHODS") {
+			t.Fatalf("bad values: %v", err)
+		}
+	})
 	t.Run("Throttle", func(t *testing.T) {
 		c, err := loadConfig(env(nil))
 		if err != nil || c.TrustedProxies != nil || c.LoginAccountLimit != 5 || c.LoginAddressLimit != 20 || c.SurveyAddressLimit != 20 {

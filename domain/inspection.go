@@ -1,0 +1,169 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+)
+
+// Special inspection rounds 专项督查, rectification 整改销号 and demonstration points 示范点
+// (domain.md §5, issue #19).
+
+// InspectionStatus is where a round stands (inspection_rounds.status).
+type InspectionStatus string
+
+const (
+	InspectionPlanReview    InspectionStatus = "plan_review"   // the plan waits for another officer's review
+	InspectionReturned      InspectionStatus = "returned"      // returned with a reason; the drafter edits and resubmits
+	InspectionTeam          InspectionStatus = "team"          // approved; the team is being named
+	InspectionField         InspectionStatus = "field"         // visits under way
+	InspectionFeedback      InspectionStatus = "feedback"      // the leaders compile each target's feedback
+	InspectionRectification InspectionStatus = "rectification" // not yet: the rectification chain runs (next part of #19)
+	InspectionDone          InspectionStatus = "done"
+	InspectionCancelled     InspectionStatus = "cancelled"
+	InspectionFailed        InspectionStatus = "failed" // the workflow could not start or ended in error
+)
+
+// InspectionStatuses lists every round status.
+var InspectionStatuses = []InspectionStatus{InspectionPlanReview, InspectionReturned, InspectionTeam, InspectionField,
+	InspectionFeedback, InspectionRectification, InspectionDone, InspectionCancelled, InspectionFailed}
+
+// Valid reports whether s is a known round status.
+func (s InspectionStatus) Valid() bool { return slices.Contains(InspectionStatuses, s) }
+
+// RectificationStatus is where a rectification item stands (rectification_items.status).
+type RectificationStatus string
+
+const (
+	RectPlanning   RectificationStatus = "planning"    // the target's officer writes the plan (rectification.plan)
+	RectPlanReview RectificationStatus = "plan_review" // the round's officer reviews the plan
+	RectInProgress RectificationStatus = "in_progress" // being fixed; rectification.report when done
+	RectSelfCheck  RectificationStatus = "self_check"  // the unit's own first check
+	RectVerifying  RectificationStatus = "verifying"   // verification by the inspection side
+	RectSignedOff  RectificationStatus = "signed_off"  // 已销号
+	RectReturned   RectificationStatus = "returned"    // verification returned it: a second rectification
+	RectReopened   RectificationStatus = "reopened"    // a re-check 回头看 found it again
+)
+
+// RectificationStatuses lists every item status.
+var RectificationStatuses = []RectificationStatus{RectPlanning, RectPlanReview, RectInProgress, RectSelfCheck, RectVerifying,
+	RectSignedOff, RectReturned, RectReopened}
+
+// Valid reports whether s is a known item status.
+func (s RectificationStatus) Valid() bool { return slices.Contains(RectificationStatuses, s) }
+
+// Open reports whether the item still needs work (it counts as overdue past its due date).
+func (s RectificationStatus) Open() bool { return s != RectSignedOff }
+
+// DemonstrationStatus is where a demonstration point stands (demonstration_points.status);
+// the tables exist, the process is not built yet.
+type DemonstrationStatus string
+
+// Demonstration point statuses.
+const (
+	DemoNominated    DemonstrationStatus = "nominated"
+	DemoFileReview   DemonstrationStatus = "file_review"
+	DemoSiteVisit    DemonstrationStatus = "site_visit"
+	DemoDecision     DemonstrationStatus = "decision"
+	DemoPublicNotice DemonstrationStatus = "public_notice"
+	DemoNamed        DemonstrationStatus = "named"
+	DemoWarned       DemonstrationStatus = "warned"
+	DemoRevoked      DemonstrationStatus = "revoked"
+	DemoRejected     DemonstrationStatus = "rejected"
+)
+
+// DemonstrationStatuses lists every demonstration point status.
+var DemonstrationStatuses = []DemonstrationStatus{DemoNominated, DemoFileReview, DemoSiteVisit, DemoDecision, DemoPublicNotice,
+	DemoNamed, DemoWarned, DemoRevoked, DemoRejected}
+
+// EscalationSteps is the default ladder for an overdue rectification item (research §1.6):
+// reminder 提示 → chase 催办 → bulletin 通报 → talk 约谈 → warning 预警 (not yet built).
+var EscalationSteps = []string{"reminder", "chase", "bulletin", "talk", "warning"}
+
+// TeamPost is a member's post on an inspection team.
+type TeamPost string
+
+const (
+	PostLeader       TeamPost = "leader" // 组长
+	PostDeputyLeader TeamPost = "deputy" // 副组长
+	PostTeamMember   TeamPost = "member" // 组员
+)
+
+// TeamPosts lists every post.
+var TeamPosts = []TeamPost{PostLeader, PostDeputyLeader, PostTeamMember}
+
+// Label is the post's Chinese name.
+func (p TeamPost) Label() string {
+	return map[TeamPost]string{PostLeader: "组长", PostDeputyLeader: "副组长", PostTeamMember: "组员"}[p]
+}
+
+// Severities of a finding, as users write them.
+const (
+	SeverityGeneral = "一般"
+	SeverityMajor   = "较重"
+	SeveritySevere  = "严重"
+)
+
+// Severities lists the severities, mildest first.
+var Severities = []string{SeverityGeneral, SeverityMajor, SeveritySevere}
+
+// DefaultInspectionMethods are the methods every round may use (TANDEM_INSPECTION_METHODS adds
+// more): 听取汇报, 调研座谈, 实地走访, 查阅台账.
+var DefaultInspectionMethods = []string{"听取汇报", "调研座谈", "实地走访", "查阅台账"}
+
+// Bounds of a round and its visits.
+const (
+	MaxRoundTitle       = 100
+	MaxRoundTheme       = 200
+	MaxRoundTargets     = 50
+	MaxRoundMethods     = 10
+	MaxMethodName       = 20
+	MaxFieldDays        = 90 // calendar days from the first to the last field day
+	MaxTeamMembers      = 50
+	MaxFindingsPerVisit = 100
+	MaxFindingCategory  = 50
+	MaxEvidenceItems    = 20
+	// DefaultRectificationWorkingDays is a rectification item's deadline after the visit
+	// (research §1.6; TANDEM_RECTIFICATION_WORKING_DAYS), at most MaxRectificationWorkingDays.
+	DefaultRectificationWorkingDays = 40
+	MaxRectificationWorkingDays     = 250
+)
+
+// Conflict-of-interest rules 回避 (#19): the codes of the 422 that refuses an assignment.
+const (
+	CodeAvoidOwnUnit  = "rule.avoid_own_unit"  // the member's unit is the target or inside it
+	CodeAvoidSubunit  = "rule.avoid_subunit"   // the target lies inside the member's unit, which is below the sponsor
+	CodeAvoidDeclared = "rule.avoid_declared"  // the member declared a conflict with the target
+	CodeOneLeader     = "rule.one_team_leader" // a target's group has exactly one leader
+	CodeNotTeamTarget = "not_round_target"     // not one of the round's targets
+	CodeNotWorkingDay = "not_working_day"      // a date that is not a working day
+	CodeBeforeToday   = "before_today"         // a date before today
+	CodeBeforeStart   = "before_start"         // a last day before the first
+	CodeFieldTooLong  = "field_days_max"       // field work longer than MaxFieldDays
+)
+
+// ConflictUnit is a unit the conflict rules look at: its name and materialised path.
+type ConflictUnit struct {
+	ID, Name, Path string
+}
+
+// Conflict names the rule that keeps a member off a target, with the member's unit that breaks
+// it, or "" when none does. units are the member's units (every membership), sponsorPath the
+// round's sponsoring unit's path; declared says whether the member declared a conflict with
+// the target.
+func Conflict(units []ConflictUnit, target ConflictUnit, sponsorPath string, declared bool) (code string, unit ConflictUnit) {
+	if declared {
+		return CodeAvoidDeclared, ConflictUnit{}
+	}
+	for _, u := range units {
+		if strings.HasPrefix(u.Path, target.Path) {
+			return CodeAvoidOwnUnit, u
+		}
+	}
+	for _, u := range units {
+		below := strings.HasPrefix(u.Path, sponsorPath) && u.Path != sponsorPath
+		if below && strings.HasPrefix(target.Path, u.Path) {
+			return CodeAvoidSubunit, u
+		}
+	}
+	return "", ConflictUnit{}
+}
