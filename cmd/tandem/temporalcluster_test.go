@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,20 +80,31 @@ func buildTemporalToolsOnce() (temporalTools, error) {
 			return temporalTools{}, err
 		}
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "go.temporal.io/server").Output()
+	mod, err := temporalModuleDir()
 	if err != nil {
-		return temporalTools{}, fmt.Errorf("locate the go.temporal.io/server module: %w", err)
+		return temporalTools{}, err
 	}
-	tools.schemaDir = filepath.Join(strings.TrimSpace(string(out)), "schema", "postgresql", "v12")
+	tools.schemaDir = filepath.Join(mod, "schema", "postgresql", "v12")
 	return tools, nil
 }
 
+// temporalModuleDir is where the pinned go.temporal.io/server module is (its schemas).
+func temporalModuleDir() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "go.temporal.io/server").Output()
+	if err != nil {
+		return "", fmt.Errorf("locate the go.temporal.io/server module: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 // temporalCluster is the official Temporal server (frontend, history, matching and worker in
-// one process) on PostgreSQL: its own two databases on the tests' PostgreSQL cluster.
+// one process) on PostgreSQL: its own two databases on the tests' PostgreSQL cluster,
+// configured by environment variables as the temporalio/server image is.
 type temporalCluster struct {
 	t         *testing.T
 	tools     temporalTools
-	config    string
+	env       []string // the server's environment (its configuration)
+	dir       string
 	Address   string
 	Namespace string
 	cmd       *exec.Cmd
@@ -136,20 +148,16 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 	}
 
 	dir := t.TempDir()
-	ports := make([]int, 9)
+	ports := make([]int, 12)
 	for i := range ports {
 		ports[i] = lowFreePort(t)
 	}
-	c := &temporalCluster{t: t, tools: tools, config: filepath.Join(dir, "temporal.yaml"),
-		Address: fmt.Sprintf("127.0.0.1:%d", ports[0]), Namespace: "tandem"}
-	dyn := filepath.Join(dir, "dynamicconfig.yaml")
-	// New search attributes are read at once, not after the cache's minute.
-	if err := os.WriteFile(dyn, []byte("system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n"), 0o644); err != nil {
+	c := &temporalCluster{t: t, tools: tools, dir: dir, Address: fmt.Sprintf("127.0.0.1:%d", ports[0]), Namespace: "tandem"}
+	dyn, err := filepath.Abs("../../deploy/temporal-dynamicconfig.yaml") // the compose file's
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(c.config, []byte(temporalConfig(u.Host, u.User.Username(), pw, dbs, ports, dyn)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	c.env = temporalServerEnv(u.Hostname(), u.Port(), u.User.Username(), pw, dbs, ports, dyn)
 	c.log, err = os.Create(filepath.Join(dir, "temporal.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -196,62 +204,33 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 	return c
 }
 
-// temporalConfig is a single-process server on PostgreSQL: the shape of the official
-// development-postgres12.yaml with this test's ports and databases, and nothing archived.
-func temporalConfig(hostPort, user, password string, dbs map[string]string, p []int, dynamicConfig string) string {
-	store := func(db string, conns int) string {
-		return fmt.Sprintf(`      sql:
-        pluginName: postgres12
-        databaseName: %q
-        connectAddr: %q
-        connectProtocol: tcp
-        user: %q
-        password: %q
-        maxConns: %d
-        maxIdleConns: %d
-        maxConnLifetime: 1h
-`, db, hostPort, user, password, conns, conns)
+// temporalServerEnv configures the server as the temporalio/server image does: no config file,
+// the template embedded in the binary filled from these variables (deploy/compose.yaml sets
+// the same ones but the ports; TestComposeFile checks that).
+func temporalServerEnv(host, port, user, password string, dbs map[string]string, p []int, dynamicConfig string) []string {
+	env := map[string]string{
+		"DB": "postgres12", "POSTGRES_SEEDS": host, "DB_PORT": port, "POSTGRES_USER": user, "POSTGRES_PWD": password,
+		"DBNAME": dbs["temporal"], "VISIBILITY_DBNAME": dbs["visibility"], "DYNAMIC_CONFIG_FILE_PATH": dynamicConfig,
+		"NUM_HISTORY_SHARDS": "4", "LOG_LEVEL": "warn", "SQL_MAX_CONNS": "20", "SQL_VIS_MAX_CONNS": "5",
+		// One host: bind to loopback, on free ports below 32768.
+		"BIND_ON_IP": "127.0.0.1", "TEMPORAL_BROADCAST_ADDRESS": "127.0.0.1",
 	}
-	return fmt.Sprintf(`log:
-  stdout: true
-  level: warn
-persistence:
-  defaultStore: default
-  visibilityStore: visibility
-  numHistoryShards: 4
-  datastores:
-    default:
-%s    visibility:
-%sglobal:
-  membership:
-    maxJoinDuration: 30s
-    broadcastAddress: 127.0.0.1
-services:
-  frontend:
-    rpc: {grpcPort: %d, httpPort: %d, membershipPort: %d, bindOnLocalHost: true}
-  history:
-    rpc: {grpcPort: %d, membershipPort: %d, bindOnLocalHost: true}
-  matching:
-    rpc: {grpcPort: %d, membershipPort: %d, bindOnLocalHost: true}
-  worker:
-    rpc: {grpcPort: %d, membershipPort: %d, bindOnLocalHost: true}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active:
-      enabled: true
-      initialFailoverVersion: 1
-      rpcName: frontend
-      rpcAddress: "127.0.0.1:%d"
-dcRedirectionPolicy:
-  policy: noop
-dynamicConfigClient:
-  filepath: %q
-  pollInterval: 10s
-`, store(dbs["temporal"], 20), store(dbs["visibility"], 5), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[0], dynamicConfig)
+	for i, name := range []string{"FRONTEND_GRPC_PORT", "FRONTEND_HTTP_PORT", "FRONTEND_MEMBERSHIP_PORT", "HISTORY_GRPC_PORT",
+		"HISTORY_MEMBERSHIP_PORT", "MATCHING_GRPC_PORT", "MATCHING_MEMBERSHIP_PORT", "WORKER_GRPC_PORT", "WORKER_MEMBERSHIP_PORT",
+		"INTERNAL_FRONTEND_GRPC_PORT", "INTERNAL_FRONTEND_HTTP_PORT", "INTERNAL_FRONTEND_MEMBERSHIP_PORT"} {
+		env[name] = strconv.Itoa(p[i])
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		// The server reads TEMPORAL_* itself (a TEMPORAL_CONFIG_DIR would switch off the template).
+		if !strings.HasPrefix(kv, "TEMPORAL_") {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // lowFreePort is a free loopback port below 32768: Temporal's SQL schema keeps membership
@@ -276,7 +255,8 @@ func lowFreePort(t *testing.T) int {
 // Start starts the server and waits until its frontend answers.
 func (c *temporalCluster) Start() {
 	c.t.Helper()
-	c.cmd = exec.Command(c.tools.server, "--config-file", c.config, "--allow-no-auth", "start")
+	c.cmd = exec.Command(c.tools.server, "--allow-no-auth", "start")
+	c.cmd.Env, c.cmd.Dir = c.env, c.dir
 	c.cmd.Stdout, c.cmd.Stderr = c.log, c.log
 	if err := c.cmd.Start(); err != nil {
 		c.t.Fatal(err)
