@@ -107,6 +107,8 @@ type temporalCluster struct {
 	dir       string
 	Address   string
 	Namespace string
+	Databases map[string]string // "temporal" and "visibility" → database name
+	ports     []int
 	cmd       *exec.Cmd
 	exited    chan struct{} // closed when cmd has ended
 	log       *os.File
@@ -147,34 +149,7 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 		sqlTool(db, "update-schema", "-d", filepath.Join(tools.schemaDir, schema, "versioned"))
 	}
 
-	dir := t.TempDir()
-	ports := make([]int, 12)
-	for i := range ports {
-		ports[i] = lowFreePort(t)
-	}
-	c := &temporalCluster{t: t, tools: tools, dir: dir, Address: fmt.Sprintf("127.0.0.1:%d", ports[0]), Namespace: "tandem"}
-	dyn, err := filepath.Abs("../../deploy/temporal-dynamicconfig.yaml") // the compose file's
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.env = temporalServerEnv(u.Hostname(), u.Port(), u.User.Username(), pw, dbs, ports, dyn)
-	c.log, err = os.Create(filepath.Join(dir, "temporal.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Stop()
-		if t.Failed() {
-			out, _ := os.ReadFile(c.log.Name())
-			if len(out) > 20000 {
-				out = out[len(out)-20000:]
-			}
-			t.Logf("temporal server log (tail):\n%s", out)
-		}
-		c.log.Close()
-	})
-	c.Start()
-
+	c := runTemporalServer(t, tools, u, dbs, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	nc, err := client.NewNamespaceClient(client.Options{HostPort: c.Address, Logger: quietLogger{}})
@@ -201,6 +176,45 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	return c
+}
+
+// runTemporalServer starts the server on Temporal's databases dbs (names by "temporal" and
+// "visibility") on the PostgreSQL cluster at u, on the given ports (nil: free ones); it stops
+// when the test ends. The ports are those of a server restored from a backup: Temporal keeps
+// its cluster's address in its database, and a restored cluster answers at the same address.
+func runTemporalServer(t *testing.T, tools temporalTools, u *url.URL, dbs map[string]string, ports []int) *temporalCluster {
+	t.Helper()
+	pw, _ := u.User.Password()
+	dir := t.TempDir()
+	if ports == nil {
+		ports = make([]int, 12)
+		for i := range ports {
+			ports[i] = lowFreePort(t)
+		}
+	}
+	c := &temporalCluster{t: t, tools: tools, dir: dir, Address: fmt.Sprintf("127.0.0.1:%d", ports[0]), Namespace: "tandem", Databases: dbs, ports: ports}
+	dyn, err := filepath.Abs("../../deploy/temporal-dynamicconfig.yaml") // the compose file's
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.env = temporalServerEnv(u.Hostname(), u.Port(), u.User.Username(), pw, dbs, ports, dyn)
+	c.log, err = os.Create(filepath.Join(dir, "temporal.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Stop()
+		if t.Failed() {
+			out, _ := os.ReadFile(c.log.Name())
+			if len(out) > 20000 {
+				out = out[len(out)-20000:]
+			}
+			t.Logf("temporal server log (tail):\n%s", out)
+		}
+		c.log.Close()
+	})
+	c.Start()
 	return c
 }
 
