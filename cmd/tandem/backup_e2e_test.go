@@ -88,6 +88,9 @@ func TestBackupRestoreDrill(t *testing.T) {
 		d, err := tc.DescribeWorkflowExecution(context.Background(), wid, "")
 		return err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
+	if err := worker.stop(20 * time.Second); err != nil {
+		t.Fatalf("restored worker on SIGTERM: %v", err)
+	}
 	t.Logf("drill: task %s of workflow %s found again after the restore and completed; took %v", task["id"], wid,
 		time.Since(began).Round(time.Millisecond))
 }

@@ -289,6 +289,12 @@ func TestProductionCluster(t *testing.T) {
 		}
 	}
 	dupExecs := countDuplicates(bySubject, orgs)
+	// The round's own workflow: one execution, still running (it sees the round done at its
+	// next poll, every 15 minutes, which the test does not wait for).
+	rounds, err := cluster.Executions(context.Background(), tc, fmt.Sprintf("WorkflowId = '%s'", workflows.CensusWorkflowID(roundID)))
+	if err != nil || len(rounds) != 1 || rounds[0].Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Errorf("round workflow executions %+v %v, want one running", rounds, err)
+	}
 
 	// In the database: one verification task per organization in this round, each completed.
 	admin.base = apis[0].base
