@@ -29,6 +29,12 @@ web-check:
 test:
 	./scripts/with-postgres.sh sh -c '$(GO) test -count=1 -timeout 30m ./... && GO=$(GO) ./scripts/test-dates.sh'
 
+## backup-drill: the backup and restore drill of docs/operations.md (scripts/backup-drill.sh
+## against the real Temporal server on PostgreSQL, restored into a fresh cluster)
+.PHONY: backup-drill
+backup-drill:
+	./scripts/with-postgres.sh $(GO) test ./cmd/tandem -run '^TestBackupRestoreDrill$$' -count=1 -v
+
 ## test-dates: the calendar, workflow and API tests on awkward days, and the binary with its
 ## clock shifted (TEST_DATES="2027-02-05 …" to choose)
 test-dates:

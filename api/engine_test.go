@@ -1,22 +1,28 @@
 package api_test
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+
+	"tandem/api"
+)
 
 // Without a workflow engine (these tests run none), what needs one answers 503 with a problem
-// naming what failed, and readiness says Temporal is not reachable.
+// naming what failed and a Retry-After, and readiness says Temporal is not reachable.
 func TestNoEngine(t *testing.T) {
 	srv, _ := newServer(t)
 	admin := login(t, srv.URL, "admin", "admin-password")
-	status, _, body := admin.do("POST", "/api/v1/system/self-check", "")
-	if status != 503 || body["code"] != "unavailable" || body["detail"] != "could not start the self-check workflow" {
-		t.Fatalf("self-check: %d %v", status, body)
+	status, h, body := admin.do("POST", "/api/v1/system/self-check", "")
+	if status != 503 || body["code"] != "unavailable" || body["detail"] != "could not start the self-check workflow" ||
+		h.Get("Retry-After") != strconv.Itoa(api.UnavailableRetryAfter) {
+		t.Fatalf("self-check: %d Retry-After %q %v", status, h.Get("Retry-After"), body)
 	}
 	status, _, body = admin.do("GET", "/readyz", "")
 	if status != 503 || body["detail"] != "a dependency is not reachable" {
 		t.Fatalf("readyz: %d %v", status, body)
 	}
-	status, _, body = admin.do("POST", "/api/v1/cycles/monthly/2020-01/run", "")
-	if status != 503 || body["detail"] != "could not start the period's workflow" {
-		t.Fatalf("cycle run: %d %v", status, body)
+	status, h, body = admin.do("POST", "/api/v1/cycles/monthly/2020-01/run", "")
+	if status != 503 || body["detail"] != "could not start the period's workflow" || h.Get("Retry-After") == "" {
+		t.Fatalf("cycle run: %d Retry-After %q %v", status, h.Get("Retry-After"), body)
 	}
 }

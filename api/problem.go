@@ -25,6 +25,10 @@ type Problem struct {
 }
 
 // statusOf maps each domain error code to one HTTP status.
+// UnavailableRetryAfter is the Retry-After, in seconds, of a 503: about how long a restarting
+// Temporal server or a failing-over database takes to answer again.
+const UnavailableRetryAfter = 5
+
 var statusOf = map[string]int{
 	domain.ECONFLICT:     http.StatusConflict,
 	domain.EFORBIDDEN:    http.StatusForbidden,
@@ -79,6 +83,11 @@ func fail(c *gin.Context, err error) {
 			// Whole seconds, rounded up, at least 1 (RFC 9110 §10.2.3).
 			secs := int64(math.Ceil(de.RetryIn.Seconds()))
 			c.Header("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+		}
+		if status == http.StatusServiceUnavailable {
+			// The workflow engine or the database is away (a Temporal restart takes seconds):
+			// tell clients when to try again rather than leave them to guess.
+			c.Header("Retry-After", strconv.Itoa(UnavailableRetryAfter))
 		}
 		c.AbortWithStatusJSON(status, p)
 		return

@@ -157,3 +157,46 @@ func TestCompleteRefusesBeforeAccepting(t *testing.T) {
 		}
 	})
 }
+
+// TestCompleteReplayedAfterLostAnswer: a completion whose first answer was lost (a 503 while
+// Temporal restarted, though the engine took the Update and the task is completed) sent again
+// with its Idempotency-Key answers success, without another Update; another result, another
+// person or no key still gets 409.
+func TestCompleteReplayedAfterLostAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newRefusalFixture(t, st)
+		assign := f.task(t, store.NewTask{Kind: "census.assign", Subject: f.uscc, WorkflowID: "verify/x/" + f.uscc, UnitID: f.county.ID, Role: domain.RoleOfficer})
+		result := `{"unit_id":"` + f.town.ID + `","reason":"属地不明"}`
+		// What the workflow's CompleteTask activity records: the canonical result, by its sender.
+		canonical := `{"reason":"属地不明","unit_id":"` + f.town.ID + `"}`
+		if _, err := st.CompleteTask(ctx, assign.ID, f.countyOfficer.Username, json.RawMessage(canonical)); err != nil {
+			t.Fatal(err)
+		}
+		sent := len(f.eng.updates)
+		got, err := f.ops.Tasks.Complete(ctx, f.countyOfficer, app.CompleteTask{TaskID: assign.ID, Result: json.RawMessage(result), IdempotencyKey: "k1"})
+		if err != nil || got.Status != domain.TaskCompleted {
+			t.Fatalf("the same completion again under its key: %+v %v", got, err)
+		}
+		for _, c := range []struct {
+			name   string
+			p      domain.Principal
+			result string
+			key    string
+		}{
+			{"ErrNoKey", f.countyOfficer, result, ""},
+			{"ErrOtherResult", f.countyOfficer, `{"unit_id":"` + f.town.ID + `","reason":"另有原因"}`, "k2"},
+			{"ErrOtherPerson", domain.Principal{Username: "officer-county-2", Memberships: f.countyOfficer.Memberships}, result, "k3"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := f.ops.Tasks.Complete(ctx, c.p, app.CompleteTask{TaskID: assign.ID, Result: json.RawMessage(c.result), IdempotencyKey: c.key})
+				if domain.ErrorCode(err) != domain.ECONFLICT {
+					t.Fatalf("want 409, got %v", err)
+				}
+			})
+		}
+		if len(f.eng.updates) != sent {
+			t.Fatalf("%d Updates sent for a completed task", len(f.eng.updates)-sent)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"time"
 
@@ -45,6 +46,9 @@ func (o *Tasks) Complete(ctx context.Context, p domain.Principal, in CompleteTas
 
 func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task, result json.RawMessage, key string) error {
 	if !t.Status.Active() {
+		if key != "" && replayedCompletion(t, p.Username, result) {
+			return nil
+		}
 		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
 	}
 	if !p.CanAct(t) {
@@ -100,6 +104,25 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 		case <-time.After(wait):
 		}
 	}
+}
+
+// replayedCompletion reports whether a completed task was completed by this very request: the
+// same person and the same result, sent again under an Idempotency-Key because its first answer
+// was lost (a 503 while Temporal restarted, after the engine had taken the Update). Its answer
+// is the first one's, success, not 409.
+func replayedCompletion(t domain.Task, actor string, result json.RawMessage) bool {
+	if t.Status != domain.TaskCompleted || t.CompletedBy == nil || *t.CompletedBy != actor || domain.EngineTask(t.Kind) {
+		return false
+	}
+	canonical, err := forms.Validate(t.Kind, result)
+	if err != nil {
+		return false
+	}
+	var sent, stored any
+	if json.Unmarshal(canonical, &sent) != nil || json.Unmarshal(t.Result, &stored) != nil {
+		return false
+	}
+	return reflect.DeepEqual(sent, stored)
 }
 
 // updateError maps what Temporal answers to a task's Update or signal onto domain errors.

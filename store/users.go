@@ -394,5 +394,12 @@ func (s *Store) EnsureAdmin(ctx context.Context, username, hash string) (bool, e
 	}
 	_, err = s.CreateUser(ctx, domain.Principal{Username: domain.SystemActor, Admin: true},
 		NewUser{Username: username, PasswordHash: hash, Admin: true})
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		// Another process (a second `tandem serve` starting at the same time) created it
+		// between the look-up and the insert: it exists, which is all that was asked.
+		if _, cerr := s.CredentialsOf(ctx, username); cerr == nil {
+			return false, nil
+		}
+	}
 	return err == nil, err
 }

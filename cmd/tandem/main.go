@@ -23,6 +23,8 @@ usage:
   tandem worker   Temporal worker (PostgreSQL + external Temporal)
   tandem migrate up|status|check
                   apply or inspect the schema migrations of DATABASE_URL
+  tandem probe URL
+                  exit 0 when URL answers 2xx (a healthcheck for images without curl)
 
 Configuration comes from environment variables; see README.md.
 `
@@ -54,6 +56,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = runWorker(ctx, cfg, log)
 	case "migrate":
 		err = runMigrate(ctx, cfg, args[1:], stdout, log)
+	case "probe":
+		err = runProbe(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
