@@ -77,6 +77,8 @@ const (
 	CodeIsYou                = "is_you"
 	CodeMaxSize              = "max_size"
 	CodeUnknownTag           = "unknown_tag"
+	CodeAsOf                 = "as_of"        // not a past month, date or instant
+	CodeAsOfFuture           = "as_of_future" // an instant after now
 
 	// The party's rules (domain.md §3); the code names the rule, the text states it.
 	CodeRuleMinMembers           = "rule.min_formal_members"
@@ -174,6 +176,8 @@ var messages = map[string]string{
 	CodeIsYou:                "不能是你自己",
 	CodeMaxSize:              "不能超过 %s",
 	CodeUnknownTag:           "不是已定义的标签",
+	CodeAsOf:                 "应为已过去的月份（YYYY-MM，该月数据报送结束时的状态）、日期（YYYY-MM-DD，当日24时的状态）或 RFC 3339 时刻",
+	CodeAsOfFuture:           "不能晚于当前时间",
 
 	CodeRuleMinMembers:           "组建条件：成立党组织至少需要正式党员 %d 名，现有 %d 名",
 	CodeRuleTemporaryNoCommittee: "临时党支部：委员由上级党组织指定，不选举支部委员会",

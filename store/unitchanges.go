@@ -167,8 +167,8 @@ func (s *Store) MergeUnit(ctx context.Context, p domain.Principal, fromID, intoI
 			{`INSERT INTO memberships (user_id, unit_id, role) SELECT user_id, ?, role FROM memberships WHERE unit_id = ?
 			  ON CONFLICT DO NOTHING`, []any{into.ID, from.ID}},
 			{"DELETE FROM memberships WHERE unit_id = ?", []any{from.ID}},
-			{"UPDATE organizations SET region_unit_id = ? WHERE region_unit_id = ?", []any{into.ID, from.ID}},
-			{"UPDATE organizations SET industry_unit_id = ? WHERE industry_unit_id = ?", []any{into.ID, from.ID}},
+			{"UPDATE organizations SET region_unit_id = ?, updated_at = ? WHERE region_unit_id = ?", []any{into.ID, s.Now(), from.ID}},
+			{"UPDATE organizations SET industry_unit_id = ?, updated_at = ? WHERE industry_unit_id = ?", []any{into.ID, s.Now(), from.ID}},
 			{"INSERT INTO unit_aliases (alias, unit_id) SELECT alias, ? FROM unit_aliases WHERE unit_id = ? ON CONFLICT DO NOTHING", []any{into.ID, from.ID}},
 			{"DELETE FROM unit_aliases WHERE unit_id = ?", []any{from.ID}},
 			{"INSERT INTO unit_aliases (alias, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", []any{from.Name, into.ID}},
