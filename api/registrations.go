@@ -187,7 +187,7 @@ func (s *Server) answerSurvey(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	reg, err := s.Store.AnswerSurvey(c.Request.Context(), c.Param("token"), a)
+	reg, err := s.App.Registrations.Answer(c.Request.Context(), c.Param("token"), a)
 	if err != nil {
 		s.failSurvey(c, err)
 		return

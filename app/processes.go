@@ -233,6 +233,21 @@ func (o *Registrations) Report(ctx context.Context, p domain.Principal, in Repor
 		workflows.SurveyWorkflowName, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt})
 }
 
+// Answer records the enterprise's survey answer once and tells the survey's workflow, which
+// then starts the organization's verification if the declaration calls for it (issue #17 §4):
+// at once, not when the link expires. The answer stands if the workflow cannot be reached (a
+// workflow from before the change reads it at the expiry as before); the miss is logged.
+func (o *Registrations) Answer(ctx context.Context, token string, a store.SurveyAnswer) (store.Registration, error) {
+	reg, err := o.Store.AnswerSurvey(ctx, token, a)
+	if err != nil {
+		return reg, err
+	}
+	if err := o.Engine.SignalWorkflow(ctx, workflows.SurveyWorkflowID(reg.ID), "", workflows.SignalSurveyAnswered, nil); err != nil {
+		o.Log.WarnContext(ctx, "telling the survey's workflow of its answer", "registration", reg.ID, "error", err)
+	}
+	return reg, nil
+}
+
 // Drills are test tasks sent to a unit's role.
 type Drills struct{ *deps }
 
