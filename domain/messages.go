@@ -77,6 +77,8 @@ const (
 	CodeIsYou                = "is_you"
 	CodeMaxSize              = "max_size"
 	CodeUnknownTag           = "unknown_tag"
+	CodeDocPrefixChars       = "doc_prefix_chars"
+	CodeNothingToChange      = "nothing_to_change"
 	CodeAsOf                 = "as_of"        // not a past month, date or instant
 	CodeAsOfFuture           = "as_of_future" // an instant after now
 
@@ -176,6 +178,8 @@ var messages = map[string]string{
 	CodeIsYou:                "不能是你自己",
 	CodeMaxSize:              "不能超过 %s",
 	CodeUnknownTag:           "不是已定义的标签",
+	CodeNothingToChange:      "请至少给出 name、parent_id 或 doc_prefix 之一",
+	CodeDocPrefixChars:       "不能包含〔〕、括号、“号”、数字或控制字符（年份和序号由系统编排）",
 	CodeAsOf:                 "应为已过去的月份（YYYY-MM，该月数据报送结束时的状态）、日期（YYYY-MM-DD，当日24时的状态）或 RFC 3339 时刻",
 	CodeAsOfFuture:           "不能晚于当前时间",
 

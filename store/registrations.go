@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"tandem/calendar"
 	"tandem/domain"
 )
 
@@ -24,9 +25,55 @@ type Registration struct {
 	Answer     *string
 	ReportedBy string
 	CreatedAt  time.Time
+	// The prompt letter's 文号 once issued (LetterNumber): the issuing unit, year and sequence.
+	LetterUnitID *string
+	LetterYear   *int
+	LetterSeq    *int
 }
 
 func (Registration) TableName() string { return "registrations" }
+
+// LetterNumber issues the prompt letter's number when the letter is first printed: the next in
+// the issuing unit's sequence for the year of the letter's date (Asia/Shanghai); a letter
+// printed again keeps its number. Two first prints at once cannot take the same number (a
+// unique index); the loser takes the next.
+func (s *Store) LetterNumber(ctx context.Context, actor string, reg Registration, issuer domain.Unit) (year, seq int, err error) {
+	if reg.LetterSeq != nil && reg.LetterYear != nil && reg.LetterUnitID != nil && *reg.LetterUnitID == issuer.ID {
+		return *reg.LetterYear, *reg.LetterSeq, nil
+	}
+	year = reg.CreatedAt.In(calendar.Shanghai).Year()
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var cur Registration
+			if err := tx.Where("id = ?", reg.ID).Take(&cur).Error; err != nil {
+				return translate(err, "registration")
+			}
+			if cur.LetterSeq != nil && cur.LetterUnitID != nil && *cur.LetterUnitID == issuer.ID {
+				year, seq = *cur.LetterYear, *cur.LetterSeq
+				return nil
+			}
+			var last *int
+			if err := tx.Model(&Registration{}).Where("letter_unit_id = ? AND letter_year = ?", issuer.ID, year).
+				Select("max(letter_seq)").Scan(&last).Error; err != nil {
+				return translate(err, "registration")
+			}
+			seq = 1
+			if last != nil {
+				seq = *last + 1
+			}
+			if err := tx.Model(&Registration{}).Where("id = ?", reg.ID).
+				Updates(map[string]any{"letter_unit_id": issuer.ID, "letter_year": year, "letter_seq": seq}).Error; err != nil {
+				return translate(err, "letter number")
+			}
+			return s.audit(ctx, tx, actor, "registration.letter_number", "registration", reg.ID, issuer.Path, nil,
+				map[string]any{"number": domain.DocNumber(issuer, domain.SeriesLetter, year, seq)})
+		})
+		if domain.ErrorCode(err) != domain.ECONFLICT {
+			return year, seq, err
+		}
+	}
+	return 0, 0, err
+}
 
 // RegistrationReport is what the market-supervision system reports.
 type RegistrationReport struct {

@@ -13,6 +13,8 @@ import (
 type UnitChange struct {
 	Name     *string
 	ParentID *string
+	// DocPrefix sets the unit's 文号 prefix ("" restores the default: its name and the series).
+	DocPrefix *string
 }
 
 // ChangeUnit renames or moves a unit (admins, or an officer over its parent). A region unit's
@@ -60,11 +62,17 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 		if err := domain.ValidateUnit(next, parent); err != nil {
 			return err
 		}
+		if ch.DocPrefix != nil {
+			if f := domain.ValidateDocPrefix(*ch.DocPrefix); f != nil {
+				return domain.Invalid("文号前缀不正确", *f)
+			}
+			next.DocPrefix = strings.TrimSpace(*ch.DocPrefix)
+		}
 		newPath := "/" + cur.ID + "/"
 		if parent != nil {
 			newPath = parent.Path + cur.ID + "/"
 		}
-		if err := tx.Model(&unitRow{}).Where("id = ?", cur.ID).Updates(map[string]any{"name": next.Name, "parent_id": parentID}).Error; err != nil {
+		if err := tx.Model(&unitRow{}).Where("id = ?", cur.ID).Updates(map[string]any{"name": next.Name, "parent_id": parentID, "doc_prefix": next.DocPrefix}).Error; err != nil {
 			if domain.ErrorCode(translate(err, "")) == domain.ECONFLICT {
 				return &domain.Error{Code: domain.ECONFLICT, Message: "a unit with this name already exists under the same parent",
 					Fields: []domain.FieldError{{Field: "name", Reason: "taken under this parent"}}}
@@ -90,8 +98,8 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 		}
 		out = row.domain()
 		return s.audit(ctx, tx, p.Username, "unit.change", "unit", cur.ID, row.Path,
-			unitAudit{Name: cur.Name, Net: cur.Net, Kind: cur.Kind, ParentID: cur.ParentID},
-			unitAudit{Name: row.Name, Net: row.Net, Kind: row.Kind, ParentID: row.ParentID})
+			unitAudit{Name: cur.Name, Net: cur.Net, Kind: cur.Kind, ParentID: cur.ParentID, DocPrefix: cur.DocPrefix},
+			unitAudit{Name: row.Name, Net: row.Net, Kind: row.Kind, ParentID: row.ParentID, DocPrefix: row.DocPrefix})
 	})
 	if err == nil {
 		s.forgetPrincipals(allPrincipals) // unit paths in principals moved

@@ -20,6 +20,7 @@ type unitRow struct {
 	Path       string
 	MergedInto *string
 	CreatedAt  time.Time
+	DocPrefix  string
 }
 
 func (unitRow) TableName() string { return "units" }
@@ -27,7 +28,7 @@ func (unitRow) TableName() string { return "units" }
 func (r unitRow) domain() domain.Unit {
 	return domain.Unit{
 		ID: r.ID, Name: r.Name, Net: domain.Net(r.Net), Kind: domain.UnitKind(r.Kind),
-		ParentID: r.ParentID, Path: r.Path, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt,
+		ParentID: r.ParentID, Path: r.Path, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, DocPrefix: r.DocPrefix,
 	}
 }
 
@@ -37,6 +38,8 @@ type unitAudit struct {
 	Net      string  `json:"net"`
 	Kind     string  `json:"kind"`
 	ParentID *string `json:"parent_id"`
+	// DocPrefix is the 文号 prefix (omitted while it is the default).
+	DocPrefix string `json:"doc_prefix,omitempty"`
 }
 
 // CreateUnit adds a unit. Admins may create anywhere; an officer may add units under a unit

@@ -54,7 +54,21 @@ CREATE TRIGGER organization_history_update AFTER UPDATE ON organizations
         OR OLD.employees IS DISTINCT FROM NEW.employees)
     EXECUTE FUNCTION organization_history_record();
 
+-- 文号 (issue #17 §6, docs/decisions.md): a unit's document-number prefix (发文字号, e.g. 西党建),
+-- '' for the default (its name and the series word), and the prompt letter's number, issued by
+-- the organization's responsible unit in a yearly sequence when the letter is first printed.
+ALTER TABLE units ADD COLUMN doc_prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE registrations ADD COLUMN letter_unit_id TEXT;
+ALTER TABLE registrations ADD COLUMN letter_year INTEGER;
+ALTER TABLE registrations ADD COLUMN letter_seq INTEGER;
+CREATE UNIQUE INDEX registrations_letter_number ON registrations (letter_unit_id, letter_year, letter_seq);
+
 -- +goose Down
+DROP INDEX registrations_letter_number;
+ALTER TABLE registrations DROP COLUMN letter_seq;
+ALTER TABLE registrations DROP COLUMN letter_year;
+ALTER TABLE registrations DROP COLUMN letter_unit_id;
+ALTER TABLE units DROP COLUMN doc_prefix;
 DROP TRIGGER organization_history_update ON organizations;
 DROP TRIGGER organization_history_insert ON organizations;
 DROP FUNCTION organization_history_record();
