@@ -214,7 +214,7 @@ func (s *Server) getBulletin(c *gin.Context) {
 		}
 		sendXLSX(c, x, fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
 	default:
-		fail(c, domain.Invalid("bad format", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
+		fail(c, domain.Invalid("format 参数不正确", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
 	}
 }
 

@@ -167,7 +167,7 @@ func (s *Server) answerSurvey(c *gin.Context) {
 		}{{"formal_members", &a.FormalMembers}, {"probationary_members", &a.ProbationaryMembers}} {
 			n, err := strconv.Atoi(strings.TrimSpace(c.PostForm(f.name)))
 			if err != nil {
-				v.Add(f.name, "a whole number")
+				v.AddCode(f.name, domain.CodeWholeNumber)
 			}
 			*f.dst = n
 		}
@@ -178,20 +178,20 @@ func (s *Server) answerSurvey(c *gin.Context) {
 		}
 	}
 	if a.FormalMembers < 0 {
-		v.Add("formal_members", "must not be negative")
+		v.AddCode("formal_members", domain.CodeNegative)
 	}
 	if a.ProbationaryMembers < 0 {
-		v.Add("probationary_members", "must not be negative")
+		v.AddCode("probationary_members", domain.CodeNegative)
 	}
 	switch domain.Coverage(a.PartyOrg) {
 	case domain.CoverageNone, domain.CoverageSingle, domain.CoverageJoint, domain.CoverageRegional:
 	default:
-		v.Add("party_org", "none, single, joint or regional")
+		v.AddCode("party_org", domain.CodeNotAllowed, "none、single、joint、regional")
 	}
 	if len([]rune(a.Contact)) > domain.MaxPersonName {
-		v.Add("contact", "at most "+strconv.Itoa(domain.MaxPersonName)+" characters")
+		v.AddCode("contact", domain.CodeMaxLength, domain.MaxPersonName)
 	}
-	if err := v.Err("the survey is not valid"); err != nil {
+	if err := v.Err("调查表填写不正确"); err != nil {
 		fail(c, err)
 		return
 	}

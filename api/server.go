@@ -53,9 +53,9 @@ func (s *Server) Handler() *gin.Engine {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(requestID(), accessLog(s.Log), recovery(s.Log), checkParameters())
-	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
+	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "没有该接口") })
 	r.NoMethod(func(c *gin.Context) {
-		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint")
+		writeProblem(c, http.StatusMethodNotAllowed, "该接口不支持此请求方法")
 	})
 
 	r.GET("/healthz", s.healthz)

@@ -79,6 +79,31 @@ const (
 	CodeUnknownTag           = "unknown_tag"
 	CodeDocPrefixChars       = "doc_prefix_chars"
 	CodeNothingToChange      = "nothing_to_change"
+	CodeImportMissing        = "import_missing"
+	CodeImportNotYours       = "import_not_yours"
+	CodeImportOtherSource    = "import_other_source"
+	CodeImportOtherUnit      = "import_other_unit"
+	CodeImportNotDone        = "import_not_done"
+	CodeImportBeforeWindow   = "import_before_window"
+	CodeNotInScope           = "not_in_scope"
+	CodeNotActivePartyOrg    = "not_active_party_org"
+	CodeNotJointBranch       = "not_joint_branch"
+	CodeNoConflict           = "no_conflict"
+	CodeOverQuota            = "over_quota"
+	CodeWholeNumber          = "whole_number"
+	CodeJointOnly            = "joint_only"
+	CodeNothingToAdjust      = "nothing_to_adjust"
+	CodeKindChange           = "kind_change"
+	CodeKeepsOneOrg          = "keeps_one_org"
+	CodeNotDepartment        = "not_department"
+	CodeUnitMerged           = "unit_merged"
+	CodeUnreadableFile       = "unreadable_file"
+	CodeMissingColumn        = "missing_column"
+	CodeTagCode              = "tag_code"
+	CodeEitherOr             = "either_or"
+	CodePeriodNotEnded       = "period_not_ended"
+	CodeUnknownMapping       = "unknown_mapping_field"
+	CodeWrongPassword        = "wrong_password"
 	CodeAsOf                 = "as_of"        // not a past month, date or instant
 	CodeAsOfFuture           = "as_of_future" // an instant after now
 
@@ -179,6 +204,31 @@ var messages = map[string]string{
 	CodeMaxSize:              "不能超过 %s",
 	CodeUnknownTag:           "不是已定义的标签",
 	CodeNothingToChange:      "请至少给出 name、parent_id 或 doc_prefix 之一",
+	CodeImportMissing:        "没有该名册导入：请先上传本期名册（POST /roster-imports）",
+	CodeImportNotYours:       "名册须由负责报送的联络员本人上传",
+	CodeImportOtherSource:    "本任务要求报送 %s 名册，该导入是 %s 名册",
+	CodeImportOtherUnit:      "该导入不是为本任务所属部门报送的",
+	CodeImportNotDone:        "该导入尚未完成（状态：%s）",
+	CodeImportBeforeWindow:   "名册 %s 上传于 %s，早于 %s 报送窗口开启（%s），不是本期报送；请重新上传本期名册",
+	CodeNotInScope:           "应为“%s”范围内、未被合并的区域网单位",
+	CodeNotActivePartyOrg:    "不是正常运行的党组织",
+	CodeNotJointBranch:       "“%s”不是联合党支部，不能以联合党支部方式纳入",
+	CodeNoConflict:           "各来源的 %s 一致，且没有待撤销的裁定",
+	CodeOverQuota:            "超过上传配额：每位用户 30 天内最多上传 %s",
+	CodeWholeNumber:          "应为整数",
+	CodeJointOnly:            "只有联合党支部可以覆盖多家组织",
+	CodeNothingToAdjust:      "请给出新的类型，或要加入、移除的组织",
+	CodeKindChange:           "应为 branch、general_branch、base_committee、joint 或 mobile；临时党支部不能改为其他类型",
+	CodeKeepsOneOrg:          "党组织至少保留一家组织（如需撤销请解散党组织）",
+	CodeNotDepartment:        "须为部门单位（net department，kind department），不能是 %s",
+	CodeUnitMerged:           "该单位已并入 %s",
+	CodeUnreadableFile:       "不是可读取的 CSV 或 XLSX 文件",
+	CodeMissingColumn:        "缺少“%s”列（名称、类型）",
+	CodeTagCode:              "应为 1–64 个字符，不含空格、逗号或斜杠",
+	CodeEitherOr:             "%s 只能给出其一",
+	CodePeriodNotEnded:       "周期结束后才能运行（结束日期 %s）",
+	CodeUnknownMapping:       "未知的名册字段 %s",
+	CodeWrongPassword:        "当前密码不正确",
 	CodeDocPrefixChars:       "不能包含〔〕、括号、“号”、数字或控制字符（年份和序号由系统编排）",
 	CodeAsOf:                 "应为已过去的月份（YYYY-MM，该月数据报送结束时的状态）、日期（YYYY-MM-DD，当日24时的状态）或 RFC 3339 时刻",
 	CodeAsOfFuture:           "不能晚于当前时间",

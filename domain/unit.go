@@ -140,5 +140,5 @@ func ValidateUnit(u Unit, parent *Unit) error {
 			v.AddCode("parent_id", CodeParentNet, u.Net, parent.Net)
 		}
 	}
-	return v.Err("the unit is not valid")
+	return v.Err("单位信息不正确")
 }

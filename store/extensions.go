@@ -155,7 +155,7 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 			return translate(err, "extension")
 		}
 		if taskID != "" && ext.TaskID != taskID {
-			return domain.Errorf(domain.ENOTFOUND, "extension not found")
+			return domain.Errorf(domain.ENOTFOUND, "延期申请不存在或无权查看")
 		}
 		var t taskRow
 		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", ext.TaskID), p).Take(&t).Error; err != nil {
@@ -257,7 +257,7 @@ func (s *Store) completeTaskTx(ctx context.Context, tx *gorm.DB, cur taskRow, ac
 		return translate(res.Error, "task")
 	}
 	if res.RowsAffected == 0 {
-		return domain.Errorf(domain.ECONFLICT, "the task changed meanwhile; reload it and try again")
+		return domain.Errorf(domain.ECONFLICT, "任务已被他人修改，请刷新后重试")
 	}
 	next := cur
 	next.Status = string(domain.TaskCompleted)

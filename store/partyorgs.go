@@ -59,7 +59,7 @@ func (s *Store) ActivatePartyOrg(ctx context.Context, formationID string, office
 			return translate(err, "formation")
 		}
 		if f.PartyOrgID == nil {
-			return domain.Errorf(domain.ECONFLICT, "the formation has no party organization yet")
+			return domain.Errorf(domain.ECONFLICT, "该组建尚未产生党组织")
 		}
 		if err := tx.Where("id = ?", *f.PartyOrgID).Take(&po).Error; err != nil {
 			return translate(err, "party organization")
@@ -247,13 +247,13 @@ type PartyOrgChange struct {
 func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgChange) error {
 	var v domain.Validation
 	if po.Status != string(domain.PartyOrgActive) {
-		return domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status)
+		return domain.Errorf(domain.ECONFLICT, "该党组织状态为 %s，不能执行此操作", po.Status)
 	}
 	if c.Kind == "" && len(c.Add) == 0 && len(c.Remove) == 0 {
-		v.Add("kind", "name a new kind, or organizations to add or remove")
+		v.AddCode("kind", domain.CodeNothingToAdjust)
 	}
 	if c.Kind != "" && (!c.Kind.Valid() || c.Kind == domain.KindTemporary || (po.Kind == domain.KindTemporary && c.Kind != po.Kind)) {
-		v.Add("kind", "branch, general_branch, base_committee, joint or mobile; a temporary branch stays temporary")
+		v.AddCode("kind", domain.CodeKindChange)
 	}
 	in := map[string]bool{}
 	for _, u := range orgs {
@@ -284,13 +284,13 @@ func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgC
 	}
 	switch {
 	case len(in) == 0:
-		v.Add("remove", "a party organization keeps at least one organization (dissolve it instead)")
+		v.AddCode("remove", domain.CodeKeepsOneOrg)
 	case kind == domain.KindJoint && len(in) > domain.MaxJointOrgs:
 		v.Add("add", fmt.Sprintf("rule 联合党支部: at most %d organizations, would be %d", domain.MaxJointOrgs, len(in)))
 	case kind != domain.KindJoint && len(in) > 1:
-		v.Add("kind", "only a joint branch covers several organizations")
+		v.AddCode("kind", domain.CodeJointOnly)
 	}
-	return v.Err("the adjustment is not valid")
+	return v.Err("调整不正确")
 }
 
 // CheckAdjustment validates an adjustment before it is requested.
