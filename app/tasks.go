@@ -233,5 +233,5 @@ func (o *Tasks) completeEngine(ctx context.Context, p domain.Principal, t domain
 		_, err = o.DecideExtension(ctx, p, DecideExtension{ExtensionID: ext.ID, Grant: r.Decision == "grant", Reason: r.Reason})
 		return err
 	}
-	return domain.Errorf(domain.EINTERNAL, "no engine handler for task kind %s", t.Kind)
+	return domain.Errorf(domain.EINTERNAL, "任务类型 %s 没有对应的流程处理", t.Kind)
 }

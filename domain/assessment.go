@@ -315,7 +315,7 @@ func ParseScheme(raw []byte) (Scheme, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return s, Invalid("the scheme is not valid JSON", FieldError{Field: "scheme", Reason: err.Error()})
+		return s, Invalid("考核方案不是有效的 JSON", FieldError{Field: "scheme", Reason: err.Error()})
 	}
 	return s, s.Validate()
 }

@@ -172,7 +172,7 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 		}
 		var dt taskRow
 		if ext.DecisionTaskID == nil || tx.Where("id = ?", *ext.DecisionTaskID).Take(&dt).Error != nil {
-			return domain.Errorf(domain.EINTERNAL, "extension %s has no decision task", ext.ID)
+			return domain.Errorf(domain.EINTERNAL, "延期申请 %s 没有审批任务", ext.ID)
 		}
 		if !p.Admin && !p.CanAct(dt.domain()) {
 			return domain.Errorf(domain.EFORBIDDEN, "延期申请由%s的%s审批", unitName(tx, ext.ApproverUnitID), domain.Role(ext.ApproverRole).Label())

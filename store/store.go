@@ -242,10 +242,10 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	switch {
 	case current < expected:
 		return domain.Errorf(domain.ESTALESCHEMA,
-			"database schema is at version %d, this binary needs %d: run `tandem migrate up` first", current, expected)
+			"数据库结构版本为 %d，本程序需要 %d：请先运行 `tandem migrate up`", current, expected)
 	case current > expected:
 		return domain.Errorf(domain.ESTALESCHEMA,
-			"database schema is at version %d, newer than this binary's %d: deploy the newer binary", current, expected)
+			"数据库结构版本为 %d，高于本程序的 %d：请部署新版程序", current, expected)
 	}
 	return nil
 }
