@@ -405,7 +405,7 @@ func (s *Server) decideExtension(c *gin.Context) {
 		return
 	}
 	if req.Decision != "grant" && req.Decision != "refuse" {
-		fail(c, domain.Invalid("延期审批无效", domain.FieldError{Field: "decision", Reason: "须为 grant（同意）或 refuse（不同意）"}))
+		fail(c, domain.Invalid("延期审批无效", domain.FieldFailed("decision", domain.CodeNotAllowed, "grant（同意）、refuse（不同意）")))
 		return
 	}
 	ext, err := s.App.Tasks.DecideExtension(c.Request.Context(), principal(c), app.DecideExtension{TaskID: c.Param("id"),

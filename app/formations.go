@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -118,7 +117,8 @@ type Accepted struct {
 // longestReason is the longest reason a change request may give, in characters.
 const longestReason = domain.MaxDecisionReason
 
-var reasonRule = fmt.Sprintf("required, at most %d characters", longestReason)
+// requestCN names a party organization's request in Chinese (the messages people read).
+var requestCN = map[string]string{"dissolution": "撤销", "adjustment": "调整"}
 
 // Dissolve asks to dissolve a party organization: its secretary requests (the superior's officer
 // approves through a task), or an officer over it decides.
@@ -177,7 +177,7 @@ func (o *PartyOrgs) Reschedule(ctx context.Context, p domain.Principal, in Resch
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if n := len([]rune(reason)); n == 0 || n > longestReason {
-		v.Add("reason", reasonRule)
+		v.AddCode("reason", domain.CodeRequiredMaxLength, longestReason)
 	}
 	if err := v.Err("请求不正确"); err != nil {
 		return po, err
@@ -197,7 +197,7 @@ func (o *PartyOrgs) request(ctx context.Context, p domain.Principal, in *PartyOr
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	if n := len([]rune(in.Reason)); n == 0 || n > longestReason {
-		return acc, domain.Invalid("请求不正确", domain.FieldError{Field: "reason", Reason: reasonRule})
+		return acc, domain.Invalid("请求不正确", domain.FieldFailed("reason", domain.CodeRequiredMaxLength, longestReason))
 	}
 	switch {
 	case active && po.Status != string(domain.PartyOrgActive):
@@ -205,13 +205,9 @@ func (o *PartyOrgs) request(ctx context.Context, p domain.Principal, in *PartyOr
 	case in.Decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
 		acc.Source = "superior"
 	case in.Decided:
-		return acc, domain.Errorf(domain.EFORBIDDEN, "只有该党组织的上级组织员可以决定其%s", what)
+		return acc, domain.Errorf(domain.EFORBIDDEN, "只有该党组织的上级组织员可以决定其%s", requestCN[what])
 	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
-		article := "a "
-		if strings.HasPrefix(what, "a") {
-			article = "an "
-		}
-		return acc, domain.Errorf(domain.EFORBIDDEN, "申请%s%s需要该党组织的书记或上级组织员身份", article, what)
+		return acc, domain.Errorf(domain.EFORBIDDEN, "申请%s需要该党组织的书记或上级组织员身份", requestCN[what])
 	default:
 		acc.Source = "organization"
 	}

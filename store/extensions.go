@@ -178,7 +178,7 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 			return domain.Errorf(domain.EFORBIDDEN, "延期申请由%s的%s审批", unitName(tx, ext.ApproverUnitID), domain.Role(ext.ApproverRole).Label())
 		}
 		if !grant && len([]rune(reason)) == 0 {
-			return domain.Invalid("延期审批无效", domain.FieldError{Field: "reason", Reason: "不同意延期时须写明理由"})
+			return domain.Invalid("延期审批无效", domain.FieldFailed("reason", domain.CodeRequiredWith, "不同意延期"))
 		}
 		now := s.Now()
 		ext.Status, ext.DecidedBy, ext.DecidedAt, ext.DecisionReason = domain.ExtensionRefused, p.Username, &now, reason

@@ -103,10 +103,10 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 			switch {
 			case o.RegionOwners != 1 || o.RegionUnitID == nil:
 				return domain.Invalid("该组织没有唯一的责任街道（乡镇）或园区",
-					domain.FieldError{Field: "organization", Reason: uscc + " has " + itoa(o.RegionOwners) + " responsible region units; settle its responsibility first"})
+					domain.FieldFailed("organization", domain.CodeResponsibilityUnsettled, uscc, o.RegionOwners))
 			case f.UnitID != "" && *o.RegionUnitID != f.UnitID:
 				return domain.Invalid("联合党支部只能联合同一街道（乡镇）或园区的组织",
-					domain.FieldError{Field: "organizations", Reason: uscc + " belongs to another region unit"})
+					domain.FieldFailed("organizations", domain.CodeOtherRegionUnit, uscc))
 			case domain.Coverage(o.Coverage).Organized():
 				return domain.Errorf(domain.ECONFLICT, "组织 %s 已由党组织覆盖（%s）", uscc, o.Coverage)
 			}

@@ -72,8 +72,7 @@ func refuseClosed(t domain.Task) error {
 // refuseExcluded: a task is never given (assigned, delegated) to someone its NotBy names.
 func refuseExcluded(t domain.Task, username string) error {
 	if t.Excludes(username) {
-		return domain.Invalid("四眼原则：不能交给办理了上一步的人", domain.FieldError{Field: "assignee",
-			Reason: username + " 已办理本任务所审核的上一步，不能再办理本任务（四眼原则）"})
+		return domain.Invalid("四眼原则：不能交给办理了上一步的人", domain.FieldFailed("assignee", domain.CodeFourEyes, username))
 	}
 	return nil
 }
@@ -445,7 +444,7 @@ func (s *Store) ResolveAssignment(ctx context.Context, p domain.Principal, assig
 	target, err := s.principalOf(ctx, assignee)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.Task{}, domain.Invalid("承办人无效", domain.FieldError{Field: "assignee", Reason: "没有用户名为 " + assignee + " 的用户"})
+			return domain.Task{}, domain.Invalid("承办人无效", domain.FieldFailed("assignee", domain.CodeNoSuchUser))
 		}
 		return domain.Task{}, err
 	}
