@@ -75,7 +75,7 @@ FUZZ_TARGETS := \
 	./forms:FuzzValidate \
 	./calendar:FuzzAddWorkingDays \
 	./calendar:FuzzParsePeriod \
-	./api:FuzzMonthEndOf \
+	./api:FuzzParseAsOf \
 	./api:FuzzRequestBodies \
 	./roster:FuzzParse \
 	./roster:FuzzXLSX \

@@ -31,12 +31,12 @@ func (s *Server) getScheme(c *gin.Context) {
 func (s *Server) putScheme(c *gin.Context) {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
 	if err != nil {
-		fail(c, domain.Invalid("the scheme is too large", domain.FieldFailed("scheme", domain.CodeMaxSize, "1 MiB")))
+		fail(c, domain.Invalid("考核方案过大", domain.FieldFailed("scheme", domain.CodeMaxSize, "1 MiB")))
 		return
 	}
 	scheme, err := domain.ParseScheme(raw)
 	if err == nil {
-		err = capErrors(checkBody(scheme)).Err("the scheme holds text that is not allowed")
+		err = capErrors(checkBody(scheme)).Err("考核方案含有不允许的文字")
 	}
 	if err != nil {
 		fail(c, err)
@@ -141,7 +141,7 @@ func (s *Server) reopenAssessment(c *gin.Context) {
 		return
 	}
 	if n := len([]rune(strings.TrimSpace(req.Reason))); n == 0 || n > domain.MaxNote {
-		fail(c, domain.Invalid("a reason is required", domain.FieldFailed("reason", domain.CodeRequiredMaxLength, domain.MaxNote)))
+		fail(c, domain.Invalid("必须写明理由", domain.FieldFailed("reason", domain.CodeRequiredMaxLength, domain.MaxNote)))
 		return
 	}
 	a, err := s.Store.ReopenAssessment(c.Request.Context(), principal(c), c.Param("id"), strings.TrimSpace(req.Reason))

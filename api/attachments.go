@@ -51,10 +51,10 @@ func (s *Server) addAttachment(c *gin.Context) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if strings.Contains(err.Error(), "request body too large") {
-			writeProblem(c, http.StatusRequestEntityTooLarge, "an attachment may be at most 10 MiB")
+			writeProblem(c, http.StatusRequestEntityTooLarge, "附件不能超过 10 MiB")
 			return
 		}
-		fail(c, domain.Invalid("a multipart form with a file field is required", domain.FieldFailed("file", domain.CodeRequired)))
+		fail(c, domain.Invalid("需要 multipart 表单，并带 file 字段", domain.FieldFailed("file", domain.CodeRequired)))
 		return
 	}
 	if err := checkForm(c); err != nil {
@@ -62,7 +62,7 @@ func (s *Server) addAttachment(c *gin.Context) {
 		return
 	}
 	if fh.Size > MaxAttachmentSize {
-		writeProblem(c, http.StatusRequestEntityTooLarge, "an attachment may be at most 10 MiB")
+		writeProblem(c, http.StatusRequestEntityTooLarge, "附件不能超过 10 MiB")
 		return
 	}
 	f, err := fh.Open()
@@ -77,13 +77,13 @@ func (s *Server) addAttachment(c *gin.Context) {
 		return
 	}
 	if len(data) == 0 {
-		fail(c, domain.Invalid("the file is empty", domain.FieldFailed("file", domain.CodeEmpty)))
+		fail(c, domain.Invalid("文件为空", domain.FieldFailed("file", domain.CodeEmpty)))
 		return
 	}
 	name := filepath.Base(strings.ReplaceAll(fh.Filename, `\`, "/"))
 	ctype, ok := contentTypeOf(name, data)
 	if !ok {
-		writeProblem(c, http.StatusUnsupportedMediaType, "accepted evidence: PDF, JPEG, PNG, GIF, WebP, plain text, CSV, DOCX, XLSX, PPTX; this file looks like "+ctype)
+		writeProblem(c, http.StatusUnsupportedMediaType, "可上传的证明材料：PDF、JPEG、PNG、GIF、WebP、纯文本、CSV、DOCX、XLSX、PPTX；该文件看起来是 "+ctype)
 		return
 	}
 	a, err := s.Store.AddAttachment(c.Request.Context(), principal(c), c.Param("id"), name, ctype, data)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -36,12 +35,12 @@ func (s *Server) login(c *gin.Context) {
 	}
 	// No account has a longer name or password; the bounds also bound the throttle's keys.
 	if utf8.RuneCountInString(req.Username) > domain.MaxUsernameLength {
-		v.Add("username", fmt.Sprintf("must be at most %d characters", domain.MaxUsernameLength))
+		v.AddCode("username", domain.CodeMaxLength, domain.MaxUsernameLength)
 	}
 	if len(req.Password) > domain.MaxPasswordBytes {
-		v.Add("password", fmt.Sprintf("must be at most %d bytes", domain.MaxPasswordBytes))
+		v.AddCode("password", domain.CodeMaxBytes, domain.MaxPasswordBytes)
 	}
-	if err := v.Err("username and password are required"); err != nil {
+	if err := v.Err("用户名和密码均须填写"); err != nil {
 		fail(c, err)
 		return
 	}
@@ -106,7 +105,7 @@ func (s *Server) changePassword(c *gin.Context) {
 	}
 	var v domain.Validation
 	domain.ValidatePassword(&v, "new_password", req.NewPassword)
-	if err := v.Err("the new password is not acceptable"); err != nil {
+	if err := v.Err("新密码不符合要求"); err != nil {
 		fail(c, err)
 		return
 	}

@@ -25,7 +25,7 @@ const maxJSONBody = 1 << 20
 func bindJSON(c *gin.Context, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
 	if err != nil {
-		writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB")
+		writeProblem(c, http.StatusRequestEntityTooLarge, "请求体不能超过 1 MiB")
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -35,10 +35,10 @@ func bindJSON(c *gin.Context, v any) bool {
 		return false
 	}
 	if dec.More() {
-		writeProblem(c, http.StatusBadRequest, "the body holds more than one JSON value")
+		writeProblem(c, http.StatusBadRequest, "请求体含有多于一个 JSON 值")
 		return false
 	}
-	if err := capErrors(checkBody(v)).Err("the request holds text that is not allowed"); err != nil {
+	if err := capErrors(checkBody(v)).Err("请求含有不允许的文字"); err != nil {
 		fail(c, err)
 		return false
 	}
@@ -50,20 +50,20 @@ func describeJSONError(err error) string {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
-		return "the request body is empty; a JSON object is expected"
+		return "请求体为空：应为一个 JSON 对象"
 	case errors.As(err, &syntax):
-		return fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, syntax)
+		return fmt.Sprintf("JSON 格式不正确（第 %d 字节）：%v", syntax.Offset, syntax)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "malformed JSON: the body ends too early"
+		return "JSON 格式不正确：请求体提前结束"
 	case errors.As(err, &typ):
 		if typ.Field != "" {
-			return fmt.Sprintf("field %q must be a JSON %s", typ.Field, typ.Type.Kind())
+			return fmt.Sprintf("字段 %q 应为 JSON %s", typ.Field, typ.Type.Kind())
 		}
-		return "the body must be a JSON object"
+		return "请求体应为一个 JSON 对象"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return "未知字段 " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
-	return "malformed JSON: " + err.Error()
+	return "JSON 格式不正确：" + err.Error()
 }
 
 // pageFrom reads limit and cursor query parameters.
@@ -72,7 +72,7 @@ func pageFrom(c *gin.Context) (store.Page, error) {
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > domain.MaxPageSize {
-			return p, domain.Invalid("bad limit", domain.FieldFailed("limit", domain.CodeOutOfRange, 1, domain.MaxPageSize))
+			return p, domain.Invalid("limit 参数不正确", domain.FieldFailed("limit", domain.CodeOutOfRange, 1, domain.MaxPageSize))
 		}
 		p.Limit = n
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -43,12 +42,12 @@ func (s *Server) bulk(c *gin.Context, needAssignee bool, act func(context.Contex
 	}
 	var v domain.Validation
 	if len(req.TaskIDs) == 0 || len(req.TaskIDs) > domain.MaxBulkTasks {
-		v.Add("task_ids", fmt.Sprintf("from 1 to %d task IDs", domain.MaxBulkTasks))
+		v.AddCode("task_ids", domain.CodeOutOfRange, 1, domain.MaxBulkTasks)
 	}
 	if needAssignee && req.Assignee == "" {
 		v.Add("assignee", "required")
 	}
-	if err := v.Err("the bulk request is not valid"); err != nil {
+	if err := v.Err("批量请求不正确"); err != nil {
 		fail(c, err)
 		return
 	}

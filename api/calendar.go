@@ -47,12 +47,12 @@ func (s *Server) putOverride(c *gin.Context) {
 	date := c.Param("date")
 	var v domain.Validation
 	if _, err := time.Parse("2006-01-02", date); err != nil {
-		v.Add("date", "a date as YYYY-MM-DD")
+		v.AddCode("date", domain.CodeBadDate)
 	}
 	if req.Workday == nil {
-		v.Add("workday", "required: true for a working day, false for a day off")
+		v.AddCode("workday", domain.CodeNotAllowed, "true（工作日）、false（休息日）")
 	}
-	if err := v.Err("the override is not valid"); err != nil {
+	if err := v.Err("日历调整不正确"); err != nil {
 		fail(c, err)
 		return
 	}
@@ -83,23 +83,23 @@ func (s *Server) deadline(c *gin.Context) {
 	var err error
 	switch {
 	case (days == "") == (months == ""):
-		v.Add("working_days", "give either working_days (1 to 366) or months (1 to 36)")
+		v.AddCode("working_days", domain.CodeEitherOr, "working_days（1–366）或 months（1–36）")
 	case days != "":
 		if n, err = strconv.Atoi(days); err != nil || n < 1 || n > 366 {
-			v.Add("working_days", "an integer from 1 to 366")
+			v.AddCode("working_days", domain.CodeOutOfRange, 1, 366)
 		}
 	default:
 		if m, err = strconv.Atoi(months); err != nil || m < 1 || m > 36 {
-			v.Add("months", "an integer from 1 to 36")
+			v.AddCode("months", domain.CodeOutOfRange, 1, 36)
 		}
 	}
 	from := s.now()
 	if f := c.Query("from"); f != "" {
 		if from, err = time.Parse(time.RFC3339, f); err != nil {
-			v.Add("from", "an RFC 3339 time")
+			v.AddCode("from", domain.CodeBadTime)
 		}
 	}
-	if err := v.Err("bad deadline query"); err != nil {
+	if err := v.Err("期限查询参数不正确"); err != nil {
 		fail(c, err)
 		return
 	}

@@ -171,15 +171,20 @@ func (s *Server) coverageReport(c *gin.Context) {
 		}
 		unit = &u
 	}
-	month := ""
-	if asOf := c.Query("as_of"); asOf != "" {
-		var ok bool
-		if month, ok = monthEndOf(asOf); !ok || month >= s.now().In(calendar.Shanghai).Format("2006-01") {
-			fail(c, domain.Invalid("bad as_of", domain.FieldError{Field: "as_of", Reason: "a past month (YYYY-MM) or its last day (YYYY-MM-DD)"}))
-			return
-		}
+	q, err := parseAsOf(c.Query("as_of"), s.now())
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	rows, err := s.Store.CoverageReport(ctx, p, unit, month)
+	var rows []store.CoverageRow
+	var at domain.AsOf
+	if q.month != "" || q.at.IsZero() {
+		if rows, err = s.Store.CoverageReport(ctx, p, unit, q.month); err == nil {
+			at, err = s.Store.CoverageAsOf(ctx, q.month)
+		}
+	} else {
+		rows, at, err = s.Store.CoverageReportAt(ctx, p, unit, q.at)
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -191,26 +196,45 @@ func (s *Server) coverageReport(c *gin.Context) {
 			Temporary: r.Temporary, OrganizationCoverage: rateOf(r.Single+r.Joint, r.Operating), SingleEstablishment: rateOf(r.Single, r.Operating),
 			WorkCoverage: rateOf(r.Single+r.Joint+r.Regional+r.Work, r.Operating)}
 	}
-	at, err := s.Store.CoverageAsOf(ctx, month)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	asOf := "now"
-	if month != "" {
-		asOf = month
+	if v := c.Query("as_of"); v != "" {
+		asOf = v
 	}
 	c.JSON(http.StatusOK, gin.H{"as_of": asOf, "figures_as_of": at, "items": items})
 }
 
-// monthEndOf reads YYYY-MM, or YYYY-MM-DD when that day is the last of its month.
-func monthEndOf(s string) (string, bool) {
-	if t, err := time.Parse("2006-01", s); err == nil {
-		return t.Format("2006-01"), true
+// asOfQuery is what ?as_of= asks for: a month's close (month), an instant (at), or now (neither).
+type asOfQuery struct {
+	month string
+	at    time.Time
+}
+
+// parseAsOf reads ?as_of=: YYYY-MM is that past month's figures when its data was in (the
+// snapshot); a date YYYY-MM-DD is the state at the end of that day (24:00 Asia/Shanghai) and an
+// RFC 3339 time the state at that instant, both from the history; neither may be after now.
+func parseAsOf(v string, now time.Time) (asOfQuery, error) {
+	if v == "" {
+		return asOfQuery{}, nil
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.AddDate(0, 0, 1).Day() != 1 {
-		return "", false
+	bad := func(code string) error {
+		return domain.Invalid("查询时点 as_of 不正确", domain.FieldFailed("as_of", code))
 	}
-	return t.Format("2006-01"), true
+	if t, err := time.Parse("2006-01", v); err == nil {
+		if t.Format("2006-01") >= now.In(calendar.Shanghai).Format("2006-01") {
+			return asOfQuery{}, bad(domain.CodeAsOf)
+		}
+		return asOfQuery{month: t.Format("2006-01")}, nil
+	}
+	var at time.Time
+	if d, err := time.ParseInLocation(time.DateOnly, v, calendar.Shanghai); err == nil {
+		at = d.AddDate(0, 0, 1)
+	} else if t, err := time.Parse(time.RFC3339, v); err == nil {
+		at = t
+	} else {
+		return asOfQuery{}, bad(domain.CodeAsOf)
+	}
+	if at.After(now) {
+		return asOfQuery{}, bad(domain.CodeAsOfFuture)
+	}
+	return asOfQuery{at: at}, nil
 }

@@ -139,13 +139,13 @@ type bulletinDoc struct {
 	Total                             bulletinDocRow
 }
 
-func bulletinDocOf(f store.BulletinFigures) bulletinDoc {
+func bulletinDocOf(f store.BulletinFigures, county domain.Unit) bulletinDoc {
 	year, month := f.AsOf.At.Year(), 0
 	if p, err := calendar.ParsePeriod(calendar.Monthly, f.Period); err == nil {
 		year, month = p.Start.Year(), int(p.Start.Month())
 	}
 	d := bulletinDoc{Title: f.County + calendar.PeriodLabelCN(f.Period) + "两新组织“双同步”工作通报", Issuer: f.County,
-		Number: docNumber(f.County, "两新通", year, month), Date: docDate(f.AsOf.At), AsOf: f.AsOf.Label}
+		Number: domain.DocNumber(county, domain.SeriesBulletin, year, month), Date: docDate(f.AsOf.At), AsOf: f.AsOf.Label}
 	for _, c := range bulletinColumns {
 		d.Columns = append(d.Columns, c.name)
 	}
@@ -176,15 +176,20 @@ func (s *Server) getBulletin(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The county issues it under its 文号 prefix (its name and 两新通 by default).
+	county := domain.Unit{ID: f.CountyID, Name: f.County}
+	if u, err := s.Store.GetUnit(c.Request.Context(), principal(c), f.CountyID); err == nil {
+		county = u
+	}
 	switch c.Query("format") {
 	case "", "json":
 		c.JSON(http.StatusOK, f)
 	case "html":
 		c.Header("Content-Type", "text/html; charset=utf-8")
 		c.Status(http.StatusOK)
-		_ = bulletinPage.Execute(c.Writer, bulletinDocOf(f))
+		_ = bulletinPage.Execute(c.Writer, bulletinDocOf(f, county))
 	case "xlsx":
-		d := bulletinDocOf(f)
+		d := bulletinDocOf(f, county)
 		x := excelize.NewFile()
 		defer x.Close()
 		sheet := "通报"
@@ -209,7 +214,7 @@ func (s *Server) getBulletin(c *gin.Context) {
 		}
 		sendXLSX(c, x, fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
 	default:
-		fail(c, domain.Invalid("bad format", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
+		fail(c, domain.Invalid("format 参数不正确", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
 	}
 }
 

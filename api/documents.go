@@ -21,12 +21,6 @@ func docDate(t time.Time) string { return calendar.FormatDateCN(t) }
 // docTime prints an instant as documents do (2026年12月2日 04:21), always in Shanghai.
 func docTime(t time.Time) string { return calendar.FormatTimeCN(t) }
 
-// docNumber is a document's 文号: the issuing unit, the kind of document, the year in 〔〕 and the
-// sequence within the year (a month's bulletin is numbered by its month): 西城县两新通〔2026〕11号.
-func docNumber(issuer, kind string, year, seq int) string {
-	return fmt.Sprintf("%s%s〔%d〕%d号", issuer, kind, year, seq)
-}
-
 // percent prints a rate with its numerator and denominator: 42.8%（3/7）.
 func percent(r domain.Rate) string { return r.Percent() }
 

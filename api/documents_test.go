@@ -220,3 +220,55 @@ func TestCoverageReportDefaultsToCallersUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentNumbers (#17 §6): a unit's 文号 prefix is configurable (PATCH /units/{id}
+// doc_prefix, audited); the bulletin carries the county's, the prompt letter its township's,
+// numbered in the township's year when first printed and kept on reprints; a bad prefix is a
+// 422 naming doc_prefix in Chinese.
+func TestDocumentNumbers(t *testing.T) {
+	fx := newDocumentsFixture(t)
+	letter := func(id string) string {
+		t.Helper()
+		s, _, b := fx.admin.raw("/api/v1/registrations/" + id + "/letter")
+		if s != 200 {
+			t.Fatalf("letter: %d %s", s, b)
+		}
+		return string(b)
+	}
+	if l := letter(fx.registration); !strings.Contains(l, "东街道两新提〔2026〕1号") {
+		t.Errorf("the default letter number is missing:\n%s", l)
+	}
+	for _, bad := range []string{`"西党建〔2026〕"`, `"西党建1"`, `"` + strings.Repeat("党", domain.MaxDocPrefix+1) + `"`} {
+		s, _, b := fx.admin.do("PATCH", "/api/v1/units/"+fx.countyID, `{"doc_prefix":`+bad+`}`)
+		fields, _ := b["errors"].([]any)
+		if s != 422 || len(fields) != 1 || fields[0].(map[string]any)["field"] != "doc_prefix" ||
+			!regexp.MustCompile(`\p{Han}`).MatchString(fields[0].(map[string]any)["reason"].(string)) {
+			t.Errorf("prefix %s: %d %v", bad, s, b)
+		}
+	}
+	for id, prefix := range map[string]string{fx.countyID: "西党建", fx.townID: "东党建"} {
+		if s, _, b := fx.admin.do("PATCH", "/api/v1/units/"+id, `{"doc_prefix":"`+prefix+`"}`); s != 200 || b["doc_prefix"] != prefix {
+			t.Fatalf("set %s: %d %v", prefix, s, b)
+		}
+	}
+	_, _, html := fx.county.raw("/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=html")
+	if !strings.Contains(string(html), "西党建〔2026〕11号") || strings.Contains(string(html), "西城县两新通") {
+		t.Errorf("the bulletin does not carry the configured 文号:\n%s", html)
+	}
+	if l := letter(fx.registration); !strings.Contains(l, "东党建提〔2026〕1号") {
+		t.Errorf("a reprinted letter keeps its number under the new prefix:\n%s", l)
+	}
+	reg, err := fx.st.ReportRegistration(context.Background(), "admin", store.RegistrationReport{USCC: "91110108MA01B2C3D0", Name: "乙物流有限公司",
+		Township: "东街道", Event: "changed"}, docNow.AddDate(0, 0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := letter(reg.ID); !strings.Contains(l, "东党建提〔2026〕2号") {
+		t.Errorf("the next letter of the township's year is not 2号:\n%s", l)
+	}
+	var audits int64
+	fx.st.DB().Raw(`SELECT count(*) FROM audit_events WHERE action IN ('registration.letter_number', 'unit.change')`).Scan(&audits)
+	if audits != 4 { // two numbers issued, two prefixes set
+		t.Errorf("%d audit records, want 4", audits)
+	}
+}

@@ -47,7 +47,7 @@ func (s *Server) getDrill(c *gin.Context) {
 		return
 	}
 	if len(tasks) == 0 {
-		fail(c, domain.Errorf(domain.ENOTFOUND, "drill not found"))
+		fail(c, domain.Errorf(domain.ENOTFOUND, "演练不存在或无权查看"))
 		return
 	}
 	status := "running"

@@ -13,7 +13,7 @@ func TestNoEngine(t *testing.T) {
 	srv, _ := newServer(t)
 	admin := login(t, srv.URL, "admin", "admin-password")
 	status, h, body := admin.do("POST", "/api/v1/system/self-check", "")
-	if status != 503 || body["code"] != "unavailable" || body["detail"] != "could not start the self-check workflow" ||
+	if status != 503 || body["code"] != "unavailable" || body["detail"] != "无法启动自检流程" ||
 		h.Get("Retry-After") != strconv.Itoa(api.UnavailableRetryAfter) {
 		t.Fatalf("self-check: %d Retry-After %q %v", status, h.Get("Retry-After"), body)
 	}
@@ -22,7 +22,7 @@ func TestNoEngine(t *testing.T) {
 		t.Fatalf("readyz: %d %v", status, body)
 	}
 	status, h, body = admin.do("POST", "/api/v1/cycles/monthly/2020-01/run", "")
-	if status != 503 || body["detail"] != "could not start the period's workflow" || h.Get("Retry-After") == "" {
+	if status != 503 || body["detail"] != "无法启动该周期的流程，请稍后重试" || h.Get("Retry-After") == "" {
 		t.Fatalf("cycle run: %d Retry-After %q %v", status, h.Get("Retry-After"), body)
 	}
 }

@@ -239,7 +239,7 @@ func (s *Server) transferLetter(c *gin.Context) {
 			continue
 		}
 		if !t.NeedsLetter {
-			fail(c, domain.Errorf(domain.ENOTFOUND, "this transfer was within Tandem and needs no letter"))
+			fail(c, domain.Errorf(domain.ENOTFOUND, "该转接在本系统内完成，无需介绍信"))
 			return
 		}
 		c.Header("Content-Type", "text/html; charset=utf-8")
@@ -248,7 +248,7 @@ func (s *Server) transferLetter(c *gin.Context) {
 			"Date": docDate(t.TransferredAt)})
 		return
 	}
-	fail(c, domain.Errorf(domain.ENOTFOUND, "transfer not found"))
+	fail(c, domain.Errorf(domain.ENOTFOUND, "转接记录不存在或无权查看"))
 }
 
 type dissolutionRequest struct {

@@ -34,7 +34,7 @@ func (s *Server) idempotency() gin.HandlerFunc {
 			return
 		}
 		if len(key) > 255 {
-			writeProblem(c, http.StatusBadRequest, "Idempotency-Key must be at most 255 characters")
+			writeProblem(c, http.StatusBadRequest, "Idempotency-Key 不能超过 255 个字符")
 			return
 		}
 		sum := sha256.New()
@@ -50,12 +50,12 @@ func (s *Server) idempotency() gin.HandlerFunc {
 			defer spool.Close()
 			body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxRosterSize+1<<20)
 			if _, err := io.Copy(spool, body); err != nil {
-				writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
+				writeProblem(c, http.StatusRequestEntityTooLarge, "请求体过大")
 				return
 			}
 			// Hash the parts, not the raw body: a client's retry may choose another boundary.
 			if err := hashParts(sum, spool, c.Request.Header.Get("Content-Type")); err != nil {
-				writeProblem(c, http.StatusBadRequest, "malformed multipart body")
+				writeProblem(c, http.StatusBadRequest, "multipart 请求体格式不正确")
 				return
 			}
 			if _, err := spool.Seek(0, io.SeekStart); err != nil {
@@ -66,7 +66,7 @@ func (s *Server) idempotency() gin.HandlerFunc {
 		} else {
 			body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
 			if err != nil {
-				writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is too large")
+				writeProblem(c, http.StatusRequestEntityTooLarge, "请求体过大")
 				return
 			}
 			c.Request.Body = io.NopCloser(bytes.NewReader(body))
@@ -84,9 +84,9 @@ func (s *Server) idempotency() gin.HandlerFunc {
 		if !reserved {
 			switch {
 			case stored.RequestHash != hash:
-				writeProblem(c, http.StatusUnprocessableEntity, "this Idempotency-Key was used for a different request")
+				writeProblem(c, http.StatusUnprocessableEntity, "该 Idempotency-Key 已用于另一个不同的请求")
 			case stored.Status == 0:
-				writeProblem(c, http.StatusConflict, "a request with this Idempotency-Key is still being served")
+				writeProblem(c, http.StatusConflict, "使用该 Idempotency-Key 的请求仍在处理中")
 			default:
 				c.Header("Idempotent-Replayed", "true")
 				c.Data(stored.Status, "application/json", []byte(stored.Body))

@@ -275,7 +275,7 @@ func rectificationFrom(it store.RectificationItem) rectificationResponse {
 func (s *Server) roundReport(c *gin.Context) {
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "xlsx" && format != "html" {
-		fail(c, domain.Invalid("bad format", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
+		fail(c, domain.Invalid("报告格式不正确", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
 		return
 	}
 	rep, err := s.App.Inspections.Report(c.Request.Context(), principal(c), c.Param("id"))
@@ -363,7 +363,7 @@ func reportDocOf(rep app.RoundReport) reportDoc {
 	issuer := r.SponsorName
 	number := r.Reference
 	if number == "" {
-		number = docNumber(issuer, "督查", r.CreatedAt.Year(), 1)
+		number = domain.DocNumber(domain.Unit{Name: issuer}, "督查", r.CreatedAt.Year(), 1)
 	}
 	d := reportDoc{Title: r.Title + "专项督查情况报告", Issuer: issuer, Number: number, Date: docDate(rep.At),
 		AsOf: "数据截至 " + docTime(rep.At), Columns: reportColumns,
@@ -415,7 +415,7 @@ func (s *Server) listRectifications(c *gin.Context) {
 	}
 	status := domain.RectificationStatus(c.Query("status"))
 	if status != "" && !status.Valid() {
-		writeProblem(c, http.StatusBadRequest, "status must be one of planning, plan_review, in_progress, self_check, verifying, signed_off, returned, reopened")
+		writeProblem(c, http.StatusBadRequest, "整改状态不正确，应为 planning、plan_review、in_progress、self_check、verifying、signed_off、returned、reopened 之一")
 		return
 	}
 	rows, next, err := s.Store.ListRectifications(c.Request.Context(), principal(c), store.RectificationFilter{

@@ -76,7 +76,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 			if r := recover(); r != nil {
 				log.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(r),
 					"request_id", c.GetString(requestIDKey), "stack", string(debug.Stack()))
-				writeProblem(c, http.StatusInternalServerError, "internal error")
+				writeProblem(c, http.StatusInternalServerError, "服务器内部错误")
 			}
 		}()
 		c.Next()
@@ -90,7 +90,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		h := c.GetHeader("Authorization")
 		scheme, token, ok := strings.Cut(h, " ")
 		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			writeProblem(c, http.StatusUnauthorized, "an Authorization: Bearer <token> header is required")
+			writeProblem(c, http.StatusUnauthorized, "需要 Authorization: Bearer <token> 请求头（请先登录）")
 			return
 		}
 		p, err := s.Auth.Authenticate(c.Request.Context(), strings.TrimSpace(token))
@@ -111,7 +111,7 @@ func principal(c *gin.Context) domain.Principal {
 // adminOnly refuses callers that are not admins.
 func adminOnly(c *gin.Context) {
 	if !principal(c).Admin {
-		writeProblem(c, http.StatusForbidden, "only an admin may do this")
+		writeProblem(c, http.StatusForbidden, "只有管理员可以执行此操作")
 		return
 	}
 	c.Next()

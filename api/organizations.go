@@ -134,7 +134,7 @@ func (s *Server) listOrganizations(c *gin.Context) {
 	switch {
 	case f.Coverage == "" || domain.Coverage(f.Coverage).Valid():
 	default:
-		v.Add("coverage", "none, single, joint, regional or work")
+		v.AddCode("coverage", domain.CodeNotAllowed, "none、single、joint、regional、work")
 	}
 	for _, name := range []string{"operating", "missing"} {
 		if q := c.Query(name); q != "" {
@@ -149,7 +149,7 @@ func (s *Server) listOrganizations(c *gin.Context) {
 			}
 		}
 	}
-	if err := v.Err("bad filter"); err != nil {
+	if err := v.Err("筛选条件不正确"); err != nil {
 		fail(c, err)
 		return
 	}
@@ -306,20 +306,20 @@ func (s *Server) resolveConflict(c *gin.Context) {
 	switch roster.Field(req.Field) {
 	case roster.FieldEmployees:
 		if n, err := strconv.Atoi(req.Value); err != nil || n < 0 || n > maxEmployees {
-			v.Add("value", "a whole number of employees from 0 to 10000000")
+			v.AddCode("value", domain.CodeOutOfRange, 0, maxEmployees)
 		}
 	case roster.FieldName, roster.FieldTownship, roster.FieldIndustry, roster.FieldSupervisor, roster.FieldRegStatus, roster.FieldAddress:
 		if req.Value == "" {
-			v.Add("value", "required: the value chosen for "+req.Field)
+			v.AddCode("value", domain.CodeRequired)
 		}
 	default:
 		// uscc is the key; the annual report's party fields are not merged, so never disputed.
-		v.Add("field", "one of name, township, industry, supervisor, employees, reg_status, address")
+		v.AddCode("field", domain.CodeNotAllowed, "name、township、industry、supervisor、employees、reg_status、address")
 	}
 	if strings.TrimSpace(req.Reason) == "" {
 		v.Add("reason", "required")
 	}
-	if err := v.Err("the resolution is not valid"); err != nil {
+	if err := v.Err("裁定不正确"); err != nil {
 		fail(c, err)
 		return
 	}
@@ -343,7 +343,7 @@ type responsibilityItem struct {
 func (s *Server) responsibility(c *gin.Context) {
 	net := domain.Net(c.DefaultQuery("net", "region"))
 	if net != domain.NetRegion && net != domain.NetIndustry {
-		fail(c, domain.Invalid("bad net", domain.FieldFailed("net", domain.CodeNotAllowed, "region、industry")))
+		fail(c, domain.Invalid("net 参数不正确", domain.FieldFailed("net", domain.CodeNotAllowed, "region、industry")))
 		return
 	}
 	page, err := pageFrom(c)
@@ -480,12 +480,12 @@ func (s *Server) putTag(c *gin.Context) {
 	code := c.Param("code")
 	var v domain.Validation
 	if code == "" || len(code) > 64 || strings.ContainsAny(code, " ,/") {
-		v.Add("code", "1–64 characters without spaces, commas or slashes")
+		v.AddCode("code", domain.CodeTagCode)
 	}
 	if strings.TrimSpace(req.Label) == "" {
 		v.Add("label", "required")
 	}
-	if err := v.Err("the tag is not valid"); err != nil {
+	if err := v.Err("标签不正确"); err != nil {
 		fail(c, err)
 		return
 	}

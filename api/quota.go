@@ -25,7 +25,7 @@ func (s *Server) checkUploadQuota(c *gin.Context) error {
 	size := max(c.Request.ContentLength, 1)
 	if size > quota {
 		return domain.Invalid(fmt.Sprintf("文件大于上传配额：每位用户 30 天内最多上传 %s，本次 %s", formatBytes(quota), formatBytes(size)),
-			domain.FieldError{Field: "file", Reason: "larger than the upload quota of " + formatBytes(quota) + " per 30 days"})
+			domain.FieldFailed("file", domain.CodeOverQuota, formatBytes(quota)))
 	}
 	use, err := s.Store.UploadUse(c.Request.Context(), p.Username, size, quota)
 	if err != nil {

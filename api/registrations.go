@@ -73,6 +73,7 @@ var promptLetter = template.Must(template.New("letter").Parse(`<!doctype html>
 <style>body{font-family:serif;max-width:40em;margin:3em auto;line-height:2}h1{text-align:center}
 .qr{text-align:center}@media print{button{display:none}}</style></head>
 <body><h1>党建工作提示函</h1>
+{{with .Number}}<p style="text-align:center">{{.}}</p>{{end}}
 <p>{{.Name}}（统一社会信用代码：{{.USCC}}）：</p>
 <p>根据非公有制企业和社会组织“双同步”工作要求，请贵单位于 {{.Due}} 前填写党建情况调查表，如实申报本单位正式党员、预备党员人数及党组织建立情况。</p>
 <p>填写地址：<a href="{{.URL}}">{{.URL}}</a>（一次有效）</p>
@@ -93,17 +94,24 @@ func (s *Server) registrationLetter(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// The letter is issued by the organization's responsible unit, when the caller may see it.
-	issuer := ""
+	// The letter is issued by the organization's responsible unit, when the caller may see it,
+	// under its 文号 (domain.DocNumber), the next of the unit's year when first printed.
+	issuer, number := "", ""
 	if org.RegionUnitID != nil {
 		if u, err := s.Store.GetUnit(c.Request.Context(), principal(c), *org.RegionUnitID); err == nil {
 			issuer = u.Name
+			year, seq, err := s.Store.LetterNumber(c.Request.Context(), principal(c).Username, reg, u)
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			number = domain.DocNumber(u, domain.SeriesLetter, year, seq)
 		}
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
 	_ = promptLetter.Execute(c.Writer, map[string]any{"Name": org.Name, "USCC": reg.USCC, "URL": url,
-		"QR": base64.StdEncoding.EncodeToString(png), "Due": docDate(reg.ExpiresAt), "Date": docDate(reg.CreatedAt), "Issuer": issuer})
+		"QR": base64.StdEncoding.EncodeToString(png), "Due": docDate(reg.ExpiresAt), "Date": docDate(reg.CreatedAt), "Issuer": issuer, "Number": number})
 }
 
 var surveyPage = template.Must(template.New("survey").Parse(`<!doctype html>
@@ -159,7 +167,7 @@ func (s *Server) answerSurvey(c *gin.Context) {
 		}{{"formal_members", &a.FormalMembers}, {"probationary_members", &a.ProbationaryMembers}} {
 			n, err := strconv.Atoi(strings.TrimSpace(c.PostForm(f.name)))
 			if err != nil {
-				v.Add(f.name, "a whole number")
+				v.AddCode(f.name, domain.CodeWholeNumber)
 			}
 			*f.dst = n
 		}
@@ -170,24 +178,24 @@ func (s *Server) answerSurvey(c *gin.Context) {
 		}
 	}
 	if a.FormalMembers < 0 {
-		v.Add("formal_members", "must not be negative")
+		v.AddCode("formal_members", domain.CodeNegative)
 	}
 	if a.ProbationaryMembers < 0 {
-		v.Add("probationary_members", "must not be negative")
+		v.AddCode("probationary_members", domain.CodeNegative)
 	}
 	switch domain.Coverage(a.PartyOrg) {
 	case domain.CoverageNone, domain.CoverageSingle, domain.CoverageJoint, domain.CoverageRegional:
 	default:
-		v.Add("party_org", "none, single, joint or regional")
+		v.AddCode("party_org", domain.CodeNotAllowed, "none、single、joint、regional")
 	}
 	if len([]rune(a.Contact)) > domain.MaxPersonName {
-		v.Add("contact", "at most "+strconv.Itoa(domain.MaxPersonName)+" characters")
+		v.AddCode("contact", domain.CodeMaxLength, domain.MaxPersonName)
 	}
-	if err := v.Err("the survey is not valid"); err != nil {
+	if err := v.Err("调查表填写不正确"); err != nil {
 		fail(c, err)
 		return
 	}
-	reg, err := s.Store.AnswerSurvey(c.Request.Context(), c.Param("token"), a)
+	reg, err := s.App.Registrations.Answer(c.Request.Context(), c.Param("token"), a)
 	if err != nil {
 		s.failSurvey(c, err)
 		return

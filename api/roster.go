@@ -98,12 +98,12 @@ func (s *Server) createImport(c *gin.Context) {
 		in.Filename = filepath.Base(fh.Filename)
 		in.Open = func() (io.ReadCloser, error) { return fh.Open() }
 	} else if strings.Contains(err.Error(), "too large") {
-		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
+		writeProblem(c, http.StatusRequestEntityTooLarge, "名册文件不能超过 256 MiB")
 		return
 	}
 	imp, err := s.App.RosterImports.Start(c.Request.Context(), p, in)
 	if errors.Is(err, store.ErrTooLarge) {
-		writeProblem(c, http.StatusRequestEntityTooLarge, "a roster file may be at most 256 MiB")
+		writeProblem(c, http.StatusRequestEntityTooLarge, "名册文件不能超过 256 MiB")
 		return
 	}
 	if err != nil {

@@ -64,10 +64,10 @@ func (s *Server) Handler() *gin.Engine {
 			s.UI.ServeHTTP(c.Writer, c.Request)
 			return
 		}
-		writeProblem(c, http.StatusNotFound, "no such endpoint")
+		writeProblem(c, http.StatusNotFound, "没有该接口")
 	})
 	r.NoMethod(func(c *gin.Context) {
-		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint")
+		writeProblem(c, http.StatusMethodNotAllowed, "该接口不支持此请求方法")
 	})
 
 	r.GET("/healthz", s.healthz)

@@ -47,7 +47,7 @@ type sourceRequest struct {
 func (s *Server) putSource(c *gin.Context) {
 	source := c.Param("source")
 	if !roster.FileSource(source) {
-		writeProblem(c, http.StatusBadRequest, "source must be one of "+strings.Join(store.FileSources(), ", "))
+		writeProblem(c, http.StatusBadRequest, "source 应为以下之一："+strings.Join(store.FileSources(), ", "))
 		return
 	}
 	var req sourceRequest
@@ -56,7 +56,7 @@ func (s *Server) putSource(c *gin.Context) {
 	}
 	req.UnitID = strings.TrimSpace(req.UnitID)
 	if req.UnitID == "" || len(req.UnitID) > 64 {
-		fail(c, domain.Invalid("the mapping is not valid", domain.FieldError{Field: "unit_id", Reason: "required: the department unit's id"}))
+		fail(c, domain.Invalid("对应关系不正确", domain.FieldFailed("unit_id", domain.CodeRequired)))
 		return
 	}
 	d, err := s.Store.SetSourceDepartment(c.Request.Context(), principal(c), source, req.UnitID)

@@ -94,26 +94,26 @@ func (s *Server) listTasks(c *gin.Context) {
 			case domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled:
 				f.Statuses = append(f.Statuses, ts)
 			default:
-				v.Add("status", "open, claimed, completed, cancelled (comma-separated) or all")
+				v.AddCode("status", domain.CodeNotAllowed, "open、claimed、completed、cancelled（可用逗号分隔多个）或 all")
 			}
 		}
 	}
 	switch c.Query("scope") {
 	case "", "actionable", "visible":
 	default:
-		v.Add("scope", "actionable (default) or visible")
+		v.AddCode("scope", domain.CodeNotAllowed, "actionable（默认）、visible")
 	}
 	switch a := c.Query("assignee"); a {
 	case "":
 	case "me":
 		f.AssigneeMe = true
 	default:
-		v.Add("assignee", "only 'me' is supported")
+		v.AddCode("assignee", domain.CodeNotAllowed, "me")
 	}
 	if d := c.Query("due_before"); d != "" {
 		t, err := time.Parse(time.RFC3339, d)
 		if err != nil {
-			v.Add("due_before", "an RFC 3339 time such as 2026-12-01T00:00:00+08:00")
+			v.AddCode("due_before", domain.CodeBadTime)
 		}
 		f.DueBefore = &t
 	}
@@ -122,9 +122,9 @@ func (s *Server) listTasks(c *gin.Context) {
 	case "true":
 		f.Overdue = true
 	default:
-		v.Add("overdue", "true or false")
+		v.AddCode("overdue", domain.CodeNotAllowed, "true、false")
 	}
-	if err := v.Err("bad filter"); err != nil {
+	if err := v.Err("筛选条件不正确"); err != nil {
 		fail(c, err)
 		return
 	}
@@ -405,7 +405,7 @@ func (s *Server) decideExtension(c *gin.Context) {
 		return
 	}
 	if req.Decision != "grant" && req.Decision != "refuse" {
-		fail(c, domain.Invalid("延期审批无效", domain.FieldError{Field: "decision", Reason: "须为 grant（同意）或 refuse（不同意）"}))
+		fail(c, domain.Invalid("延期审批无效", domain.FieldFailed("decision", domain.CodeNotAllowed, "grant（同意）、refuse（不同意）")))
 		return
 	}
 	ext, err := s.App.Tasks.DecideExtension(c.Request.Context(), principal(c), app.DecideExtension{TaskID: c.Param("id"),

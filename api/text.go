@@ -50,7 +50,7 @@ func checkParameters() gin.HandlerFunc {
 			}
 		}
 		if len(v) > 0 {
-			writeProblem(c, http.StatusBadRequest, "a request parameter holds text that is not allowed", capErrors(v)...)
+			writeProblem(c, http.StatusBadRequest, "请求参数含有不允许的文字", capErrors(v)...)
 			return
 		}
 		c.Next()
@@ -222,5 +222,5 @@ func checkForm(c *gin.Context) error {
 			}
 		}
 	}
-	return capErrors(v).Err("the form holds text that is not allowed")
+	return capErrors(v).Err("表单含有不允许的文字")
 }

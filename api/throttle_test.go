@@ -93,7 +93,7 @@ func TestLoginThrottle(t *testing.T) {
 	t.Run("UnknownUserAlike", func(t *testing.T) {
 		start := clock.now()
 		for i := 1; i <= 5; i++ {
-			if s, _, b := tryLogin(anon, "nobody", "wrong-password"); s != 401 || b["detail"] != "wrong username or password" {
+			if s, _, b := tryLogin(anon, "nobody", "wrong-password"); s != 401 || b["detail"] != "用户名或密码错误" {
 				t.Fatalf("failure %d: %d %v", i, s, b)
 			}
 			clock.add(5 * time.Second)

@@ -68,7 +68,7 @@ func (l *unitIssues) add(i unitImportIssue) {
 func openUnitFile(f multipart.File, fh *multipart.FileHeader, encoding string) (roster.RowReader, error) {
 	rr, _, err := roster.Open(f, fh.Size, fh.Filename, roster.Options{Encoding: encoding, MaxBytes: maxUnitFileBytes})
 	if err != nil {
-		return nil, domain.Invalid(roster.ClipTo(err.Error(), maxUnitReasonRunes), domain.FieldError{Field: "file", Reason: "not a readable CSV or XLSX file"})
+		return nil, domain.Invalid(roster.ClipTo(err.Error(), maxUnitReasonRunes), domain.FieldFailed("file", domain.CodeUnreadableFile))
 	}
 	return rr, nil
 }
@@ -87,7 +87,7 @@ func checkUnitFile(f multipart.File, fh *multipart.FileHeader, encoding string) 
 			return nil
 		}
 		if err != nil {
-			return domain.Invalid(roster.ClipTo(err.Error(), maxUnitReasonRunes), domain.FieldError{Field: "file", Reason: "refused by the reader"})
+			return domain.Invalid(roster.ClipTo(err.Error(), maxUnitReasonRunes), domain.FieldFailed("file", domain.CodeUnreadableFile))
 		}
 	}
 }
@@ -100,7 +100,7 @@ func (s *Server) importUnits(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxUnitFileSize+1<<20)
 	fh, err := c.FormFile("file")
 	if err != nil {
-		fail(c, domain.Invalid("a multipart form with a CSV file is required", domain.FieldFailed("file", domain.CodeRequired)))
+		fail(c, domain.Invalid("需要 multipart 表单，并带 CSV 文件", domain.FieldFailed("file", domain.CodeRequired)))
 		return
 	}
 	if err := checkForm(c); err != nil {
@@ -126,7 +126,7 @@ func (s *Server) importUnits(c *gin.Context) {
 	defer rr.Close()
 	header, err := rr.Next()
 	if err != nil {
-		fail(c, domain.Invalid("the file is empty", domain.FieldFailed("file", domain.CodeEmpty)))
+		fail(c, domain.Invalid("文件为空", domain.FieldFailed("file", domain.CodeEmpty)))
 		return
 	}
 	var issues, warnings unitIssues
@@ -151,7 +151,7 @@ func (s *Server) importUnits(c *gin.Context) {
 	}
 	for _, need := range []string{"name", "kind"} {
 		if _, ok := col[need]; !ok {
-			fail(c, domain.Invalid("the header lacks a column", domain.FieldError{Field: "file", Reason: "no " + need + " column (名称, 类型)"}))
+			fail(c, domain.Invalid("表头缺少必需的列", domain.FieldFailed("file", domain.CodeMissingColumn, need)))
 			return
 		}
 	}
@@ -264,16 +264,16 @@ func (s *Server) unitByPath(c *gin.Context, p domain.Principal, path string) (do
 		}
 		switch len(found) {
 		case 0:
-			return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "no unit %q in the path", roster.Clip(name))
+			return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "路径中的单位 %q 不存在", roster.Clip(name))
 		case 1:
 			u := found[0]
 			cur = &u
 		default:
-			return domain.Unit{}, domain.Errorf(domain.EINVALID, "%d units are named %q: give the path from the top", len(found), roster.Clip(name))
+			return domain.Unit{}, domain.Errorf(domain.EINVALID, "有 %d 个单位名为 %q：请从最上级写出完整路径", len(found), roster.Clip(name))
 		}
 	}
 	if cur == nil {
-		return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "empty parent path")
+		return domain.Unit{}, domain.Errorf(domain.ENOTFOUND, "上级单位路径为空")
 	}
 	return *cur, nil
 }

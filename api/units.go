@@ -18,11 +18,12 @@ type unitResponse struct {
 	ParentID   *string   `json:"parent_id"`
 	MergedInto *string   `json:"merged_into,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+	DocPrefix  string    `json:"doc_prefix"` // 文号 prefix; "" is the default (name + series)
 }
 
 func unitFrom(u domain.Unit) unitResponse {
 	return unitResponse{ID: u.ID, Name: u.Name, Net: string(u.Net), Kind: string(u.Kind), ParentID: u.ParentID,
-		MergedInto: u.MergedInto, CreatedAt: u.CreatedAt}
+		MergedInto: u.MergedInto, CreatedAt: u.CreatedAt, DocPrefix: u.DocPrefix}
 }
 
 type createUnitRequest struct {
@@ -79,8 +80,9 @@ func (s *Server) listUnits(c *gin.Context) {
 }
 
 type changeUnitRequest struct {
-	Name     *string `json:"name"`
-	ParentID *string `json:"parent_id"`
+	Name      *string `json:"name"`
+	ParentID  *string `json:"parent_id"`
+	DocPrefix *string `json:"doc_prefix"`
 }
 
 // changeUnit renames or moves a unit; a region unit's old name stays as an alias.
@@ -89,11 +91,12 @@ func (s *Server) changeUnit(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if req.Name == nil && req.ParentID == nil {
-		fail(c, domain.Invalid("nothing to change", domain.FieldError{Field: "name", Reason: "give name and/or parent_id"}))
+	if req.Name == nil && req.ParentID == nil && req.DocPrefix == nil {
+		fail(c, domain.Invalid("没有要修改的内容", domain.FieldFailed("name", domain.CodeNothingToChange)))
 		return
 	}
-	u, err := s.Store.ChangeUnit(c.Request.Context(), principal(c), c.Param("id"), store.UnitChange{Name: req.Name, ParentID: req.ParentID})
+	u, err := s.Store.ChangeUnit(c.Request.Context(), principal(c), c.Param("id"), store.UnitChange{Name: req.Name, ParentID: req.ParentID,
+		DocPrefix: req.DocPrefix})
 	if err != nil {
 		fail(c, err)
 		return

@@ -60,7 +60,7 @@ func (s *Server) createUser(c *gin.Context) {
 		}
 		ms = append(ms, domain.Membership{UnitID: m.UnitID, Role: domain.Role(m.Role)})
 	}
-	if err := v.Err("the user is not valid"); err != nil {
+	if err := v.Err("用户信息不正确"); err != nil {
 		fail(c, err)
 		return
 	}

@@ -57,7 +57,7 @@ func TestRegistrationReport(t *testing.T) {
 		ops, st, eng := newApp(t)
 		ctx := context.Background()
 		reg, err := ops.Registrations.Report(ctx, admin, report)
-		wantUnavailable(t, err, "the registration is recorded but its follow-up could not start; report it again")
+		wantUnavailable(t, err, "登记已记录，但后续跟进流程未能启动，请重新报送")
 		if len(eng.started) != 1 || eng.started[0] != workflows.SurveyWorkflowID(reg.ID) {
 			t.Fatalf("started %v", eng.started)
 		}
@@ -81,7 +81,7 @@ func TestRegistrationReport(t *testing.T) {
 		}
 		_, err := ops.Registrations.Report(context.Background(), admin, report)
 		// The caller still gets the same 503; the compensation's failure travels with it.
-		wantUnavailable(t, err, "the registration is recorded but its follow-up could not start; report it again")
+		wantUnavailable(t, err, "登记已记录，但后续跟进流程未能启动，请重新报送")
 		if !strings.Contains(err.Error(), "compensating for workflow survey/") || !strings.Contains(err.Error(), "read-only") {
 			t.Fatalf("the compensation's error is lost: %v", err)
 		}
@@ -93,7 +93,7 @@ func TestCyclesRun(t *testing.T) {
 		ops, st, _ := newApp(t)
 		ctx := context.Background()
 		run, err := ops.Cycles.Run(ctx, admin, calendar.Monthly, "2026-10")
-		wantUnavailable(t, err, "could not start the period's workflow")
+		wantUnavailable(t, err, "无法启动该周期的流程，请稍后重试")
 		p, gerr := st.GetPeriod(ctx, run.ID)
 		if gerr != nil || p.Status != "failed" {
 			t.Fatalf("period %+v %v, want failed", p, gerr)
@@ -116,7 +116,7 @@ func TestNoEngine(t *testing.T) {
 	st := storetest.SQLite(t)
 	ops := app.New(app.Config{Store: st})
 	_, err := ops.System.SelfCheck(context.Background())
-	wantUnavailable(t, err, "could not start the self-check workflow")
+	wantUnavailable(t, err, "无法启动自检流程")
 	if r := ops.System.Ready(context.Background()); !r.Database || r.Engine {
 		t.Fatalf("readiness %+v, want database only", r)
 	}
@@ -149,13 +149,13 @@ func TestFormationsStart(t *testing.T) {
 		_, uscc := township(t, st)
 		start := app.StartFormation{Organization: uscc, Kind: string(domain.KindBranch)}
 		f, err := ops.Formations.Start(ctx, admin, start)
-		wantUnavailable(t, err, "could not start the formation workflow")
+		wantUnavailable(t, err, "无法启动组建流程，请稍后重试")
 		if got, err := st.GetFormation(ctx, admin, f.ID); err != nil || got.Status != "failed" {
 			t.Fatalf("formation %+v %v, want failed", got, err)
 		}
 		// Free again: a second start is recorded (and refused by the engine), not a conflict.
 		_, err = ops.Formations.Start(ctx, admin, start)
-		wantUnavailable(t, err, "could not start the formation workflow")
+		wantUnavailable(t, err, "无法启动组建流程，请稍后重试")
 		if len(eng.started) != 2 {
 			t.Fatalf("started %v", eng.started)
 		}
@@ -180,7 +180,7 @@ func TestCensusRoundsStart(t *testing.T) {
 		ctx := context.Background()
 		town, _ := township(t, st)
 		r, err := ops.CensusRounds.Start(ctx, admin, app.StartCensusRound{UnitID: town.ID, Select: "all"})
-		wantUnavailable(t, err, "could not start the census round workflow")
+		wantUnavailable(t, err, "无法启动排查流程，请稍后重试")
 		if got, err := st.GetRound(ctx, admin, r.ID); err != nil || got.Status != "cancelled" {
 			t.Fatalf("round %+v %v, want cancelled", got, err)
 		}

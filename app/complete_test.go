@@ -124,10 +124,10 @@ func TestCompleteRefusesBeforeAccepting(t *testing.T) {
 			reason string // a part of the field's reason; "" = accepted and sent
 		}{
 			{"AttachJointToSingleBranch", f.officer, attach, `{"method":"joint","party_org_id":"` + f.branchID + `"}`, "party_org_id", "“乙公司党支部”不是联合党支部"},
-			{"AttachToNoSuchPartyOrg", f.officer, attach, `{"method":"regional","party_org_id":"po-none"}`, "party_org_id", "not an active party organization"},
-			{"AssignIndustryUnit", f.countyOfficer, assign, `{"unit_id":"` + f.committee.ID + `","reason":"属地不明"}`, "unit_id", "a region unit within 西城县"},
-			{"AssignNoSuchUnit", f.countyOfficer, assign, `{"unit_id":"unit-none","reason":"属地不明"}`, "unit_id", "no such unit"},
-			{"DeliveryOfOthersImport", f.liaison, deliver, `{"import_id":"` + others.ID + `"}`, "import_id", "uploaded by the liaison who delivers it"},
+			{"AttachToNoSuchPartyOrg", f.officer, attach, `{"method":"regional","party_org_id":"po-none"}`, "party_org_id", "不是正常运行的党组织"},
+			{"AssignIndustryUnit", f.countyOfficer, assign, `{"unit_id":"` + f.committee.ID + `","reason":"属地不明"}`, "unit_id", "“西城县”范围内"},
+			{"AssignNoSuchUnit", f.countyOfficer, assign, `{"unit_id":"unit-none","reason":"属地不明"}`, "unit_id", "单位不存在"},
+			{"DeliveryOfOthersImport", f.liaison, deliver, `{"import_id":"` + others.ID + `"}`, "import_id", "联络员本人上传"},
 			{"DeliveryFromBeforeWindow", f.liaison, deliver, `{"import_id":"` + early.ID + `"}`, "import_id", "早于 2026-11 报送窗口开启"},
 			{"OKAssignTownship", f.countyOfficer, assign, `{"unit_id":"` + f.town.ID + `","reason":"属地不明"}`, "", ""},
 			{"OKDeliveryInWindow", f.liaison, deliver, `{"import_id":"` + own.ID + `"}`, "", ""},

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -32,8 +31,8 @@ func (o *Formations) Start(ctx context.Context, p domain.Principal, in StartForm
 	orgs := in.Organizations
 	if in.Organization != "" {
 		if len(orgs) > 0 {
-			return store.Formation{}, domain.Invalid("give organization or organizations, not both",
-				domain.FieldError{Field: "organizations", Reason: "with organization"})
+			return store.Formation{}, domain.Invalid("organization 与 organizations 只能给出其一",
+				domain.FieldFailed("organizations", domain.CodeEitherOr, "organization 或 organizations"))
 		}
 		orgs = []string{in.Organization}
 	}
@@ -45,7 +44,7 @@ func (o *Formations) Start(ctx context.Context, p domain.Principal, in StartForm
 	if err != nil {
 		return f, err
 	}
-	refused := domain.Errorf(domain.EUNAVAILABLE, "could not start the formation workflow")
+	refused := domain.Errorf(domain.EUNAVAILABLE, "无法启动组建流程，请稍后重试")
 	undo := func(ctx context.Context) error {
 		return o.Store.EndFormation(ctx, f.ID, string(domain.FormationFailed), p.Username, "the workflow could not start")
 	}
@@ -66,14 +65,14 @@ func (o *Formations) Cancel(ctx context.Context, p domain.Principal, id string) 
 		return f, err
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, f.UnitPath) {
-		return f, domain.Errorf(domain.EFORBIDDEN, "only an officer over the formation's unit may cancel it")
+		return f, domain.Errorf(domain.EFORBIDDEN, "只有组建所在单位的上级组织员可以取消组建")
 	}
 	if f.Status != string(domain.FormationRunning) {
-		return f, domain.Errorf(domain.ECONFLICT, "the formation is %s", f.Status)
+		return f, domain.Errorf(domain.ECONFLICT, "组建状态为 %s，不能执行此操作", f.Status)
 	}
 	if err := o.Engine.CancelWorkflow(ctx, f.WorkflowID, ""); err != nil {
 		o.Log.WarnContext(ctx, "cancelling a formation", "workflow_id", f.WorkflowID, "error", err)
-		return f, domain.Errorf(domain.EUNAVAILABLE, "could not cancel the formation workflow")
+		return f, domain.Errorf(domain.EUNAVAILABLE, "无法取消组建流程，请稍后重试")
 	}
 	return f, nil
 }
@@ -118,7 +117,8 @@ type Accepted struct {
 // longestReason is the longest reason a change request may give, in characters.
 const longestReason = domain.MaxDecisionReason
 
-var reasonRule = fmt.Sprintf("required, at most %d characters", longestReason)
+// requestCN names a party organization's request in Chinese (the messages people read).
+var requestCN = map[string]string{"dissolution": "撤销", "adjustment": "调整"}
 
 // Dissolve asks to dissolve a party organization: its secretary requests (the superior's officer
 // approves through a task), or an officer over it decides.
@@ -162,24 +162,24 @@ func (o *PartyOrgs) Reschedule(ctx context.Context, p domain.Principal, in Resch
 		return po, err
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath) {
-		return po, domain.Errorf(domain.EFORBIDDEN, "requesting a re-election date needs the secretary or officer role over the party organization")
+		return po, domain.Errorf(domain.EFORBIDDEN, "申请换届日期需要该党组织的书记或上级组织员身份")
 	}
 	var v domain.Validation
 	due, perr := time.ParseInLocation(time.DateOnly, in.DueOn, calendar.Shanghai)
 	switch {
 	case perr != nil:
-		v.Add("due_on", "a date YYYY-MM-DD")
+		v.AddCode("due_on", domain.CodeBadDate)
 	case po.TermDueAt == nil || po.Status != string(domain.PartyOrgActive) || !po.Kind.Elected():
-		return po, domain.Errorf(domain.ECONFLICT, "the party organization has no term to move")
+		return po, domain.Errorf(domain.ECONFLICT, "该党组织没有可调整的任期")
 	case due.Before(po.TermDueAt.AddDate(-1, 0, 0)) || due.After(po.TermDueAt.AddDate(1, 0, 0)):
 		v.Add("due_on", "rule 换届: early or late re-election moves the date by at most one year from "+
 			po.TermDueAt.In(calendar.Shanghai).Format(time.DateOnly))
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if n := len([]rune(reason)); n == 0 || n > longestReason {
-		v.Add("reason", reasonRule)
+		v.AddCode("reason", domain.CodeRequiredMaxLength, longestReason)
 	}
-	if err := v.Err("the request is not valid"); err != nil {
+	if err := v.Err("请求不正确"); err != nil {
 		return po, err
 	}
 	return po, o.signal(ctx, po, workflows.SignalReschedule,
@@ -197,21 +197,17 @@ func (o *PartyOrgs) request(ctx context.Context, p domain.Principal, in *PartyOr
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	if n := len([]rune(in.Reason)); n == 0 || n > longestReason {
-		return acc, domain.Invalid("the request is not valid", domain.FieldError{Field: "reason", Reason: reasonRule})
+		return acc, domain.Invalid("请求不正确", domain.FieldFailed("reason", domain.CodeRequiredMaxLength, longestReason))
 	}
 	switch {
 	case active && po.Status != string(domain.PartyOrgActive):
-		return acc, domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status)
+		return acc, domain.Errorf(domain.ECONFLICT, "该党组织状态为 %s，不能执行此操作", po.Status)
 	case in.Decided && (p.Admin || p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath)):
 		acc.Source = "superior"
 	case in.Decided:
-		return acc, domain.Errorf(domain.EFORBIDDEN, "only an officer over the party organization may decide its %s", what)
+		return acc, domain.Errorf(domain.EFORBIDDEN, "只有该党组织的上级组织员可以决定其%s", requestCN[what])
 	case !p.Admin && !p.HoldsRoleOver(domain.RoleSecretary, po.UnitPath) && !p.HoldsRoleOver(domain.RoleOfficer, po.UnitPath):
-		article := "a "
-		if strings.HasPrefix(what, "a") {
-			article = "an "
-		}
-		return acc, domain.Errorf(domain.EFORBIDDEN, "requesting %s%s needs the secretary or officer role over the party organization", article, what)
+		return acc, domain.Errorf(domain.EFORBIDDEN, "申请%s需要该党组织的书记或上级组织员身份", requestCN[what])
 	default:
 		acc.Source = "organization"
 	}
@@ -234,7 +230,7 @@ func (o *PartyOrgs) signal(ctx context.Context, po store.PartyOrg, signal string
 	}
 	if err != nil {
 		o.Log.WarnContext(ctx, "signalling a party organization", "workflow_id", id, "error", err)
-		return domain.Errorf(domain.EUNAVAILABLE, "could not reach the party organization's workflow")
+		return domain.Errorf(domain.EUNAVAILABLE, "无法联系该党组织的流程，请稍后重试")
 	}
 	return nil
 }

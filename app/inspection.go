@@ -78,7 +78,7 @@ func (o *Inspections) Draft(ctx context.Context, p domain.Principal, in DraftRou
 		return o.Store.SetInspectionStatus(ctx, r.ID, domain.InspectionFailed, p.Username, map[string]any{"reason": "the workflow could not start"})
 	}
 	return r, o.startRecorded(ctx, startOptions(r.WorkflowID, r.SponsorUnitID, ""),
-		domain.Errorf(domain.EUNAVAILABLE, "could not start the inspection round's workflow"), undo,
+		domain.Errorf(domain.EUNAVAILABLE, "无法启动专项督查流程，请稍后重试"), undo,
 		workflows.InspectionWorkflowName, workflows.InspectionInput{RoundID: r.ID, Title: r.Title, SponsorUnitID: r.SponsorUnitID,
 			DraftedBy: r.DraftedBy, Targets: targets, Methods: r.Methods, RectificationWorkingDays: o.rectificationDays()})
 }
@@ -136,7 +136,7 @@ func (o *Inspections) Object(ctx context.Context, p domain.Principal, id, target
 func (o *Inspections) signalRound(ctx context.Context, r store.InspectionRound, signal string, arg any) error {
 	if err := o.Engine.SignalWorkflow(ctx, r.WorkflowID, "", signal, arg); err != nil {
 		o.Log.WarnContext(ctx, "signalling an inspection round", "workflow_id", r.WorkflowID, "signal", signal, "error", err)
-		return domain.Errorf(domain.EUNAVAILABLE, "could not reach the inspection round's workflow")
+		return domain.Errorf(domain.EUNAVAILABLE, "无法联系专项督查流程，请稍后重试")
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func (o *CensusRounds) Start(ctx context.Context, p domain.Principal, in StartCe
 	if in.Since != "" {
 		t, err := time.ParseInLocation(time.DateOnly, in.Since, calendar.Shanghai)
 		if err != nil {
-			return CensusRoundStarted{}, domain.Invalid("the round is not valid", domain.FieldFailed("since", domain.CodeBadDate))
+			return CensusRoundStarted{}, domain.Invalid("排查轮次不正确", domain.FieldFailed("since", domain.CodeBadDate))
 		}
 		start.Since = &t
 	}
@@ -55,7 +55,7 @@ func (o *CensusRounds) Start(ctx context.Context, p domain.Principal, in StartCe
 	}
 	out := CensusRoundStarted{CensusRound: r, WorkflowID: workflows.CensusWorkflowID(r.ID)}
 	return out, o.startRecorded(ctx, startOptions(out.WorkflowID, r.UnitID, r.ID),
-		domain.Errorf(domain.EUNAVAILABLE, "could not start the census round workflow"),
+		domain.Errorf(domain.EUNAVAILABLE, "无法启动排查流程，请稍后重试"),
 		func(ctx context.Context) error {
 			return o.Store.EndRound(ctx, r.ID, string(domain.RoundCancelled), p.Username)
 		},
@@ -70,14 +70,14 @@ func (o *CensusRounds) Cancel(ctx context.Context, p domain.Principal, id string
 		return r, err
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, r.UnitPath) {
-		return r, domain.Errorf(domain.EFORBIDDEN, "only an officer over the round's unit may cancel it")
+		return r, domain.Errorf(domain.EFORBIDDEN, "只有排查所在单位的上级组织员可以取消排查")
 	}
 	if r.Status != string(domain.RoundRunning) {
-		return r, domain.Errorf(domain.ECONFLICT, "the round is %s", r.Status)
+		return r, domain.Errorf(domain.ECONFLICT, "排查状态为 %s，不能执行此操作", r.Status)
 	}
 	if err := o.Engine.SignalWorkflow(ctx, workflows.CensusWorkflowID(r.ID), "", workflows.SignalCancelRound, nil); err != nil {
 		o.Log.WarnContext(ctx, "cancelling a census round", "round", r.ID, "error", err)
-		return r, domain.Errorf(domain.EUNAVAILABLE, "could not reach the round's workflow")
+		return r, domain.Errorf(domain.EUNAVAILABLE, "无法联系排查流程，请稍后重试")
 	}
 	return r, nil
 }
@@ -99,12 +99,11 @@ func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) 
 	out := CycleRun{Kind: kind, Period: key, WorkflowID: workflows.PeriodWorkflowID(kind, key)}
 	period, err := calendar.ParsePeriod(kind, key)
 	if err != nil {
-		return out, domain.Invalid("bad period", domain.FieldError{Field: "period", Reason: err.Error()})
+		return out, domain.Invalid("周期不正确", domain.FieldFailed("period", domain.CodeBadFormat, "YYYY-MM、YYYY-Qn、YYYY-Hn"))
 	}
 	now := o.now()
 	if period.End.After(now) {
-		return out, domain.Invalid("the period has not ended", domain.FieldError{Field: "period",
-			Reason: "a cycle runs for a period once it has ended (" + period.End.In(calendar.Shanghai).Format(time.DateOnly) + ")"})
+		return out, domain.Invalid("周期尚未结束", domain.FieldFailed("period", domain.CodePeriodNotEnded, period.End.In(calendar.Shanghai).Format(time.DateOnly)))
 	}
 	// The same decision as the scheduled path: the window and the delivery tasks' due dates
 	// follow TANDEM_DELIVERY_WORKING_DAYS.
@@ -117,7 +116,7 @@ func (o *Cycles) Run(ctx context.Context, p domain.Principal, kind, key string) 
 	opts := startOptions(out.WorkflowID, "", key)
 	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 	info := out.PeriodInfo
-	return out, o.startRecorded(ctx, opts, domain.Errorf(domain.EUNAVAILABLE, "could not start the period's workflow"),
+	return out, o.startRecorded(ctx, opts, domain.Errorf(domain.EUNAVAILABLE, "无法启动该周期的流程，请稍后重试"),
 		func(ctx context.Context) error {
 			return o.Store.FinishPeriod(ctx, info.ID, string(domain.PeriodFailed), map[string]string{"error": "the period's workflow could not start"})
 		},
@@ -150,28 +149,28 @@ type StartRosterImport struct {
 func (o *RosterImports) Start(ctx context.Context, p domain.Principal, in StartRosterImport) (store.RosterImport, error) {
 	var v domain.Validation
 	if !roster.FileSource(in.Source) {
-		v.Add("source", "one of "+strings.Join(store.FileSources(), ", "))
+		v.AddCode("source", domain.CodeNotAllowed, strings.Join(store.FileSources(), "、"))
 	} else if _, err := o.Store.MayDeliver(ctx, p, in.Source); err != nil {
 		return store.RosterImport{}, err // before the file is stored: the store refuses it again in CreateImport
 	}
 	opts := activities.ImportOptions{Encoding: strings.ToLower(in.Encoding), Sheet: in.Sheet}
 	if opts.Encoding != "" && opts.Encoding != "utf-8" && opts.Encoding != "gbk" && opts.Encoding != "gb18030" {
-		v.Add("encoding", "utf-8, gbk or gb18030 (empty: detect)")
+		v.AddCode("encoding", domain.CodeNotAllowed, "utf-8、gbk、gb18030（留空则自动识别）")
 	}
 	if in.Mapping != "" {
 		if err := json.Unmarshal([]byte(in.Mapping), &opts.Mapping); err != nil {
-			v.Add("mapping", `a JSON object of field to header text, e.g. {"uscc":"纳税人识别号"}`)
+			v.AddCode("mapping", domain.CodeBadFormat, `JSON 对象，字段名对应表头文字，如 {"uscc":"纳税人识别号"}`)
 		}
 		for f := range opts.Mapping {
 			if !slices.Contains(roster.Fields, roster.Field(f)) {
-				v.Add("mapping", "unknown field "+f)
+				v.AddCode("mapping", domain.CodeUnknownMapping, f)
 			}
 		}
 	}
 	if in.Open == nil {
-		v.Add("file", "required: the CSV or XLSX file")
+		v.AddCode("file", domain.CodeRequired)
 	}
-	if err := v.Err("the import is not valid"); err != nil {
+	if err := v.Err("导入请求不正确"); err != nil {
 		return store.RosterImport{}, err
 	}
 	f, err := in.Open()
@@ -188,9 +187,9 @@ func (o *RosterImports) Start(ctx context.Context, p domain.Principal, in StartR
 		return imp, err
 	}
 	return imp, o.startRecorded(ctx, startOptions(workflows.RosterImportWorkflowID(imp.ID), "", imp.ID),
-		domain.Errorf(domain.EUNAVAILABLE, "could not start the import job"),
+		domain.Errorf(domain.EUNAVAILABLE, "无法启动导入任务，请稍后重试"),
 		func(ctx context.Context) error {
-			return o.Store.FailImport(ctx, imp.ID, "could not start the import job", nil)
+			return o.Store.FailImport(ctx, imp.ID, "无法启动导入任务，请稍后重试", nil)
 		},
 		workflows.RosterImportWorkflowName, imp.ID)
 }
@@ -211,7 +210,7 @@ type ReportRegistration struct {
 // would lead nowhere) and the caller is told to report again.
 func (o *Registrations) Report(ctx context.Context, p domain.Principal, in ReportRegistration) (store.Registration, error) {
 	if !p.Admin && !p.HoldsAnyRole(domain.RoleLiaison) {
-		return store.Registration{}, domain.Errorf(domain.EFORBIDDEN, "registrations are reported by a department liaison (the market-supervision system's account)")
+		return store.Registration{}, domain.Errorf(domain.EFORBIDDEN, "登记信息由部门联络员（市场监管系统账号）报送")
 	}
 	cal, err := o.Calendar.Calendar(ctx)
 	if err != nil {
@@ -228,9 +227,24 @@ func (o *Registrations) Report(ctx context.Context, p domain.Principal, in Repor
 		return reg, err
 	}
 	return reg, o.startRecorded(ctx, startOptions(workflows.SurveyWorkflowID(reg.ID), "", reg.USCC),
-		domain.Errorf(domain.EUNAVAILABLE, "the registration is recorded but its follow-up could not start; report it again"),
+		domain.Errorf(domain.EUNAVAILABLE, "登记已记录，但后续跟进流程未能启动，请重新报送"),
 		func(ctx context.Context) error { return o.Store.WithdrawSurvey(ctx, reg.ID, p.Username) },
 		workflows.SurveyWorkflowName, workflows.SurveyInput{RegistrationID: reg.ID, USCC: reg.USCC, ExpiresAt: reg.ExpiresAt})
+}
+
+// Answer records the enterprise's survey answer once and tells the survey's workflow, which
+// then starts the organization's verification if the declaration calls for it (issue #17 §4):
+// at once, not when the link expires. The answer stands if the workflow cannot be reached (a
+// workflow from before the change reads it at the expiry as before); the miss is logged.
+func (o *Registrations) Answer(ctx context.Context, token string, a store.SurveyAnswer) (store.Registration, error) {
+	reg, err := o.Store.AnswerSurvey(ctx, token, a)
+	if err != nil {
+		return reg, err
+	}
+	if err := o.Engine.SignalWorkflow(ctx, workflows.SurveyWorkflowID(reg.ID), "", workflows.SignalSurveyAnswered, nil); err != nil {
+		o.Log.WarnContext(ctx, "telling the survey's workflow of its answer", "registration", reg.ID, "error", err)
+	}
+	return reg, nil
 }
 
 // Drills are test tasks sent to a unit's role.
@@ -254,7 +268,7 @@ type DrillStarted struct{ ID, WorkflowID string }
 func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (DrillStarted, error) {
 	var v domain.Validation
 	if !domain.ValidRole(domain.Role(in.Role)) {
-		v.Add("role", "officer, secretary, inspector or liaison")
+		v.AddCode("role", domain.CodeNotAllowed, "officer、secretary、inspector、liaison")
 	}
 	if in.DueWorkingDays < 0 || in.DueWorkingDays > domain.MaxDrillWorkingDays {
 		v.Add("due_in_working_days", fmt.Sprintf("from 1 to %d (default %d)", domain.MaxDrillWorkingDays, domain.DefaultTaskWorkingDays))
@@ -262,7 +276,7 @@ func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (
 	if len([]rune(in.Note)) > domain.MaxShortText {
 		v.Add("note", fmt.Sprintf("at most %d characters", domain.MaxShortText))
 	}
-	if err := v.Err("the drill is not valid"); err != nil {
+	if err := v.Err("演练请求不正确"); err != nil {
 		return DrillStarted{}, err
 	}
 	unit, err := o.Store.GetUnit(ctx, p, in.UnitID)
@@ -270,7 +284,7 @@ func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (
 		return DrillStarted{}, err
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, unit.Path) {
-		return DrillStarted{}, domain.Errorf(domain.EFORBIDDEN, "only an officer over the unit may start a drill")
+		return DrillStarted{}, domain.Errorf(domain.EFORBIDDEN, "只有该单位的上级组织员可以发起演练")
 	}
 	id := uuid.NewString()
 	out := DrillStarted{ID: id, WorkflowID: workflows.DrillWorkflowID(id)}
@@ -279,7 +293,7 @@ func (o *Drills) Start(ctx context.Context, p domain.Principal, in StartDrill) (
 			Note: strings.TrimSpace(in.Note)})
 	if err != nil {
 		o.Log.WarnContext(ctx, "starting a drill", "workflow_id", out.WorkflowID, "error", err)
-		return out, domain.Errorf(domain.EUNAVAILABLE, "could not start the drill workflow")
+		return out, domain.Errorf(domain.EUNAVAILABLE, "无法启动演练流程，请稍后重试")
 	}
 	return out, nil
 }
@@ -304,11 +318,11 @@ func (o *System) SelfCheck(ctx context.Context) (SelfCheck, error) {
 	run, err := o.Engine.ExecuteWorkflow(ctx, startOptions(out.WorkflowID, "", ""), workflows.SelfCheckWorkflowName)
 	if err != nil {
 		o.Log.WarnContext(ctx, "starting the self-check", "error", err)
-		return out, domain.Errorf(domain.EUNAVAILABLE, "could not start the self-check workflow")
+		return out, domain.Errorf(domain.EUNAVAILABLE, "无法启动自检流程")
 	}
 	if err := run.Get(ctx, &out.SelfCheckResult); err != nil {
 		o.Log.WarnContext(ctx, "the self-check did not finish", "workflow_id", out.WorkflowID, "error", err)
-		return out, domain.Errorf(domain.EUNAVAILABLE, "the self-check workflow did not finish: is a worker running?")
+		return out, domain.Errorf(domain.EUNAVAILABLE, "自检流程未完成：worker 是否在运行？")
 	}
 	out.Took = time.Since(start)
 	return out, nil

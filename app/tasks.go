@@ -49,19 +49,19 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 		if key != "" && replayedCompletion(t, p.Username, result) {
 			return nil
 		}
-		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
+		return domain.Errorf(domain.ECONFLICT, "任务状态为 %s，不能执行此操作", t.Status)
 	}
 	if !p.CanAct(t) {
 		if t.Excludes(p.Username) {
 			return domain.NotYours(t, p.Username)
 		}
 		if t.Assignee != nil {
-			return domain.Errorf(domain.EFORBIDDEN, "the task is claimed by %s", *t.Assignee)
+			return domain.Errorf(domain.EFORBIDDEN, "任务已由 %s 认领", *t.Assignee)
 		}
-		return domain.Errorf(domain.EFORBIDDEN, "completing this task needs the %s role in its unit", t.Role)
+		return domain.Errorf(domain.EFORBIDDEN, "完成此任务需要任务所在单位的 %s 角色", t.Role)
 	}
 	if t.Delegation == string(domain.DelegationPending) {
-		return domain.Errorf(domain.ECONFLICT, "the task is delegated to you: resolve it back to %s, who completes it", deref(t.Owner))
+		return domain.Errorf(domain.ECONFLICT, "此任务是委托给你的：请处理后交回 %s，由其完成", deref(t.Owner))
 	}
 	if domain.EngineTask(t.Kind) {
 		return o.completeEngine(ctx, p, t, result)
@@ -100,7 +100,7 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 		}
 		select {
 		case <-ctx.Done():
-			return domain.Errorf(domain.EUNAVAILABLE, "the workflow has not taken up the task yet; retry")
+			return domain.Errorf(domain.EUNAVAILABLE, "流程尚未接收此任务，请稍后重试")
 		case <-time.After(wait):
 		}
 	}
@@ -134,7 +134,7 @@ func updateError(err error) error {
 	if errors.As(err, &app) {
 		switch app.Type() {
 		case workflows.ErrTypeTaskClosed:
-			return domain.Errorf(domain.ECONFLICT, "the task is not open")
+			return domain.Errorf(domain.ECONFLICT, "任务不是待办状态")
 		case workflows.ErrTypeNotYours:
 			return domain.Errorf(domain.EFORBIDDEN, "%s", app.Message())
 		case workflows.ErrTypeInvalidResult:
@@ -145,12 +145,12 @@ func updateError(err error) error {
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return domain.Errorf(domain.ECONFLICT, "the process that owns this task has ended")
+		return domain.Errorf(domain.ECONFLICT, "此任务所属的流程已结束")
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return domain.Errorf(domain.EUNAVAILABLE, "the workflow did not answer in time; retry with the same Idempotency-Key")
+		return domain.Errorf(domain.EUNAVAILABLE, "流程未及时响应，请用同一个 Idempotency-Key 重试")
 	}
-	return domain.Errorf(domain.EUNAVAILABLE, "the workflow engine could not take the result: %v", err)
+	return domain.Errorf(domain.EUNAVAILABLE, "流程引擎未能接收结果：%v", err)
 }
 
 func deref(s *string) string {
@@ -256,5 +256,5 @@ func (o *Tasks) completeEngine(ctx context.Context, p domain.Principal, t domain
 		_, err = o.DecideExtension(ctx, p, DecideExtension{ExtensionID: ext.ID, Grant: r.Decision == "grant", Reason: r.Reason})
 		return err
 	}
-	return domain.Errorf(domain.EINTERNAL, "no engine handler for task kind %s", t.Kind)
+	return domain.Errorf(domain.EINTERNAL, "任务类型 %s 没有对应的流程处理", t.Kind)
 }

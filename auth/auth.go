@@ -71,7 +71,7 @@ func NewService(s *store.Store, ttl time.Duration) *Service {
 
 // ErrBadCredentials is the one answer for an unknown user, a wrong password or a disabled user,
 // so that a caller learns nothing about which usernames exist.
-var ErrBadCredentials = domain.Errorf(domain.EUNAUTHORIZED, "wrong username or password")
+var ErrBadCredentials = domain.Errorf(domain.EUNAUTHORIZED, "用户名或密码错误")
 
 // Login checks a username and password from the client address addr and returns a new token
 // and its expiry. While the username or the address is locked by earlier failures, the answer
@@ -123,7 +123,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 // Authenticate resolves a bearer token to its principal.
 func (s *Service) Authenticate(ctx context.Context, token string) (domain.Principal, error) {
 	if token == "" {
-		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "a bearer token is required")
+		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "需要登录令牌（Bearer token）")
 	}
 	return s.Store.PrincipalByToken(ctx, HashToken(token))
 }
@@ -140,7 +140,7 @@ func (s *Service) ChangePassword(ctx context.Context, p domain.Principal, curren
 		return err
 	}
 	if !CheckPassword(cred.PasswordHash, current) {
-		return domain.Invalid("the current password is wrong", domain.FieldError{Field: "current_password", Reason: "wrong"})
+		return domain.Invalid("当前密码不正确", domain.FieldError{Field: "current_password", Code: domain.CodeWrongPassword, Reason: domain.Message(domain.CodeWrongPassword)})
 	}
 	return s.SetPassword(ctx, p, p.Username, next)
 }
@@ -149,7 +149,7 @@ func (s *Service) ChangePassword(ctx context.Context, p domain.Principal, curren
 func (s *Service) SetPassword(ctx context.Context, p domain.Principal, username, pw string) error {
 	var v domain.Validation
 	domain.ValidatePassword(&v, "password", pw)
-	if err := v.Err("the password is not acceptable"); err != nil {
+	if err := v.Err("密码不符合要求"); err != nil {
 		return err
 	}
 	hash, err := HashPassword(pw)

@@ -118,7 +118,7 @@ func (s Scheme) Validate() error {
 	if n := len(s.Grades); n > 0 && s.Grades[n-1].Min != 0 {
 		v.AddCode(fmt.Sprintf("grades[%d].min", n-1), CodeGradesFromZero)
 	}
-	return v.Err("the scheme is not valid")
+	return v.Err("考核方案不正确")
 }
 
 func contains(list []string, s string) bool {
@@ -315,7 +315,7 @@ func ParseScheme(raw []byte) (Scheme, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return s, Invalid("the scheme is not valid JSON", FieldError{Field: "scheme", Reason: err.Error()})
+		return s, Invalid("考核方案不是有效的 JSON", FieldError{Field: "scheme", Reason: err.Error()})
 	}
 	return s, s.Validate()
 }

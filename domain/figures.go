@@ -36,6 +36,7 @@ type AsOfBasis string
 const (
 	AsOfNow         AsOfBasis = "now"          // the state when it was read
 	AsOfPeriodClose AsOfBasis = "period_close" // the state when the period's delivery window closed
+	AsOfInstant     AsOfBasis = "instant"      // the state at an instant asked for, from organization_history
 )
 
 // AsOf is the instant a figure describes, shown on every figure.
@@ -44,6 +45,9 @@ type AsOf struct {
 	Basis  AsOfBasis `json:"basis"`
 	Period string    `json:"period,omitempty"` // the period whose window close it is (basis period_close)
 	Label  string    `json:"label"`            // what to print: "数据截至2026年12月2日 04:21（2026-11 报送窗口关闭时）"
+	// Approximate (basis instant) counts the organizations whose state at that instant is not
+	// known from the history (it began with migration 00022) and is taken as the state then.
+	Approximate int `json:"approximate,omitempty"`
 }
 
 // MaxProblemOrganizations bounds the organizations a problem of the quarterly analysis names;

@@ -42,4 +42,6 @@ const (
 	MaxBulkTasks = 200
 	// MaxTaskTitle bounds a task's title and a notification's title (domain.TaskTitle cuts).
 	MaxTaskTitle = 200
+	// MaxDocPrefix bounds a unit's 文号 prefix (发文字号).
+	MaxDocPrefix = 20
 )

@@ -32,51 +32,83 @@ const (
 	CodeOutOfScale   = "out_of_scale"  // outside the scheme's scale
 	CodeMustBeTrue   = "must_be_true"  // must be confirmed
 
-	CodeRequiredMaxLength    = "required_max_length" // required, at most %d characters
-	CodeRequiredDate         = "required_date"
-	CodeRequiredWith         = "required_with" // required when %s
-	CodeOnlyWith             = "only_with"     // allowed only when %s
-	CodeRequiredUnique       = "required_unique"
-	CodeBadType              = "bad_type" // not a JSON %s
-	CodeReturnReason         = "return_reason_required"
-	CodeNotInScheme          = "not_in_scheme"
-	CodeNotVeto              = "not_veto_item"
-	CodeOutOfRangeFloat      = "out_of_range_number"
-	CodeNoIndicators         = "no_indicators"
-	CodeBranchMetric         = "branch_metric"
-	CodeGradesOrder          = "grades_order"
-	CodeGradesFromZero       = "grades_from_zero"
-	CodeRegisterCounts       = "register_counts"
-	CodeRegisterFormal       = "register_formal"
-	CodeRegisterProbationary = "register_probationary"
-	CodeJointOrganizations   = "joint_organizations"
-	CodeJointOrgRequired     = "joint_party_org_required"
-	CodeRegionalOrgRequired  = "regional_org_required"
-	CodeImportRequired       = "import_required"
-	CodeEndsOn               = "ends_on"
-	CodeDutyRequired         = "duty_required"
-	CodeKindOfOtherNet       = "kind_of_other_net"
-	CodeParentKind           = "parent_kind"
-	CodeParentNet            = "parent_net"
-	CodeUsernameChars        = "username_chars"
-	CodeBadUTF8              = "bad_utf8"
-	CodeNUL                  = "nul_character"
-	CodeControlChar          = "control_character"
-	CodeNoSuchUnit           = "no_such_unit"
-	CodeEmpty                = "empty"
-	CodeTaken                = "taken"
-	CodeTakenUnderParent     = "taken_under_parent"
-	CodeBadCursor            = "bad_cursor"
-	CodeNotRegionUnit        = "not_region_unit"
-	CodeNotIndustryNet       = "not_industry_net"
-	CodeSameUnit             = "same_unit"
-	CodeInsideUnit           = "inside_unit"
-	CodeOtherNetOrKind       = "other_net_or_kind"
-	CodeNoSuchUser           = "no_such_user"
-	CodeNotMember            = "not_member"
-	CodeIsYou                = "is_you"
-	CodeMaxSize              = "max_size"
-	CodeUnknownTag           = "unknown_tag"
+	CodeRequiredMaxLength       = "required_max_length" // required, at most %d characters
+	CodeRequiredDate            = "required_date"
+	CodeRequiredWith            = "required_with" // required when %s
+	CodeOnlyWith                = "only_with"     // allowed only when %s
+	CodeRequiredUnique          = "required_unique"
+	CodeBadType                 = "bad_type" // not a JSON %s
+	CodeReturnReason            = "return_reason_required"
+	CodeNotInScheme             = "not_in_scheme"
+	CodeNotVeto                 = "not_veto_item"
+	CodeOutOfRangeFloat         = "out_of_range_number"
+	CodeNoIndicators            = "no_indicators"
+	CodeBranchMetric            = "branch_metric"
+	CodeGradesOrder             = "grades_order"
+	CodeGradesFromZero          = "grades_from_zero"
+	CodeRegisterCounts          = "register_counts"
+	CodeRegisterFormal          = "register_formal"
+	CodeRegisterProbationary    = "register_probationary"
+	CodeJointOrganizations      = "joint_organizations"
+	CodeJointOrgRequired        = "joint_party_org_required"
+	CodeRegionalOrgRequired     = "regional_org_required"
+	CodeImportRequired          = "import_required"
+	CodeEndsOn                  = "ends_on"
+	CodeDutyRequired            = "duty_required"
+	CodeKindOfOtherNet          = "kind_of_other_net"
+	CodeParentKind              = "parent_kind"
+	CodeParentNet               = "parent_net"
+	CodeUsernameChars           = "username_chars"
+	CodeBadUTF8                 = "bad_utf8"
+	CodeNUL                     = "nul_character"
+	CodeControlChar             = "control_character"
+	CodeNoSuchUnit              = "no_such_unit"
+	CodeEmpty                   = "empty"
+	CodeTaken                   = "taken"
+	CodeTakenUnderParent        = "taken_under_parent"
+	CodeBadCursor               = "bad_cursor"
+	CodeNotRegionUnit           = "not_region_unit"
+	CodeNotIndustryNet          = "not_industry_net"
+	CodeSameUnit                = "same_unit"
+	CodeInsideUnit              = "inside_unit"
+	CodeOtherNetOrKind          = "other_net_or_kind"
+	CodeNoSuchUser              = "no_such_user"
+	CodeNotMember               = "not_member"
+	CodeIsYou                   = "is_you"
+	CodeMaxSize                 = "max_size"
+	CodeUnknownTag              = "unknown_tag"
+	CodeDocPrefixChars          = "doc_prefix_chars"
+	CodeNothingToChange         = "nothing_to_change"
+	CodeResponsibilityUnsettled = "responsibility_unsettled"
+	CodeOtherRegionUnit         = "other_region_unit"
+	CodeFourEyes                = "four_eyes"
+	CodeImportMissing           = "import_missing"
+	CodeImportNotYours          = "import_not_yours"
+	CodeImportOtherSource       = "import_other_source"
+	CodeImportOtherUnit         = "import_other_unit"
+	CodeImportNotDone           = "import_not_done"
+	CodeImportBeforeWindow      = "import_before_window"
+	CodeNotInScope              = "not_in_scope"
+	CodeNotActivePartyOrg       = "not_active_party_org"
+	CodeNotJointBranch          = "not_joint_branch"
+	CodeNoConflict              = "no_conflict"
+	CodeOverQuota               = "over_quota"
+	CodeWholeNumber             = "whole_number"
+	CodeJointOnly               = "joint_only"
+	CodeNothingToAdjust         = "nothing_to_adjust"
+	CodeKindChange              = "kind_change"
+	CodeKeepsOneOrg             = "keeps_one_org"
+	CodeNotDepartment           = "not_department"
+	CodeUnitMerged              = "unit_merged"
+	CodeUnreadableFile          = "unreadable_file"
+	CodeMissingColumn           = "missing_column"
+	CodeTagCode                 = "tag_code"
+	CodeEitherOr                = "either_or"
+	CodePeriodNotEnded          = "period_not_ended"
+	CodeUnknownMapping          = "unknown_mapping_field"
+	CodeWrongPassword           = "wrong_password"
+	CodeAsOf                    = "as_of"        // not a past month, date or instant
+	CodeAsOfFuture              = "as_of_future" // an instant after now
 
 	// The party's rules (domain.md §3); the code names the rule, the text states it.
 	CodeRuleMinMembers           = "rule.min_formal_members"
@@ -129,51 +161,83 @@ var messages = map[string]string{
 	CodeOutOfScale:   "超出评分范围",
 	CodeMustBeTrue:   "须确认（true）",
 
-	CodeRequiredMaxLength:    "必填，且不能超过 %d 个字符",
-	CodeRequiredDate:         "必填，日期格式 YYYY-MM-DD",
-	CodeRequiredWith:         "%s 时必填",
-	CodeOnlyWith:             "仅在 %s 时填写",
-	CodeRequiredUnique:       "必填且不能重复",
-	CodeBadType:              "类型不正确（应为 JSON %s）",
-	CodeReturnReason:         "退回时必须写明理由",
-	CodeNotInScheme:          "不是本考核方案中的指标或项目",
-	CodeNotVeto:              "%s 不是本考核方案的一票否决项",
-	CodeOutOfRangeFloat:      "应在 %g 到 %g 之间",
-	CodeNoIndicators:         "至少需要一个指标",
-	CodeBranchMetric:         "有下级指标的指标由下级计分，不设数据指标",
-	CodeGradesOrder:          "等次应按分数线从高到低排列",
-	CodeGradesFromZero:       "最低等次的分数线应为 0",
-	CodeRegisterCounts:       "名册中列有正式党员 %d 名、预备党员 %d 名，与填报人数不符",
-	CodeRegisterFormal:       "名册中列有正式党员 %d 名，与填报人数不符",
-	CodeRegisterProbationary: "名册中列有预备党员 %d 名，与填报人数不符",
-	CodeJointOrganizations:   "联合党支部须列出每家组织及其正式党员人数",
-	CodeJointOrgRequired:     "纳入联合党支部时必填（尚无联合党支部时，请先发起联合组建）",
-	CodeRegionalOrgRequired:  "请填写区域党组织名称，或给出其 party_org_id",
-	CodeImportRequired:       "必填：请先上传本月名册，再填写其导入编号",
-	CodeEndsOn:               "日期格式 YYYY-MM-DD，仅临时党支部填写",
-	CodeDutyRequired:         "姓名和分工均须填写",
-	CodeKindOfOtherNet:       "单位类型 %s 属于 %s 网",
-	CodeParentKind:           "%s 不能设在 %s 之下",
-	CodeParentNet:            "%s 网的单位不能设在 %s 网的单位之下",
-	CodeUsernameChars:        "只能包含字母、数字和 . _ -",
-	CodeBadUTF8:              "不是有效的 UTF-8 文本",
-	CodeNUL:                  "不能包含 NUL 字符（U+0000）",
-	CodeControlChar:          "不能包含控制字符 U+%04X",
-	CodeNoSuchUnit:           "单位不存在",
-	CodeEmpty:                "内容为空",
-	CodeTaken:                "已被使用",
-	CodeTakenUnderParent:     "同一上级单位下已有同名单位",
-	CodeBadCursor:            "不是上一页给出的分页游标",
-	CodeNotRegionUnit:        "不是区域网单位",
-	CodeNotIndustryNet:       "不是行业网单位",
-	CodeSameUnit:             "不能是同一个单位",
-	CodeInsideUnit:           "不能是本单位或其下级单位",
-	CodeOtherNetOrKind:       "单位所属网或类型不同，不能合并",
-	CodeNoSuchUser:           "没有该用户名的启用用户",
-	CodeNotMember:            "不是任务所在单位或其上级单位的成员",
-	CodeIsYou:                "不能是你自己",
-	CodeMaxSize:              "不能超过 %s",
-	CodeUnknownTag:           "不是已定义的标签",
+	CodeRequiredMaxLength:       "必填，且不能超过 %d 个字符",
+	CodeRequiredDate:            "必填，日期格式 YYYY-MM-DD",
+	CodeRequiredWith:            "%s 时必填",
+	CodeOnlyWith:                "仅在 %s 时填写",
+	CodeRequiredUnique:          "必填且不能重复",
+	CodeBadType:                 "类型不正确（应为 JSON %s）",
+	CodeReturnReason:            "退回时必须写明理由",
+	CodeNotInScheme:             "不是本考核方案中的指标或项目",
+	CodeNotVeto:                 "%s 不是本考核方案的一票否决项",
+	CodeOutOfRangeFloat:         "应在 %g 到 %g 之间",
+	CodeNoIndicators:            "至少需要一个指标",
+	CodeBranchMetric:            "有下级指标的指标由下级计分，不设数据指标",
+	CodeGradesOrder:             "等次应按分数线从高到低排列",
+	CodeGradesFromZero:          "最低等次的分数线应为 0",
+	CodeRegisterCounts:          "名册中列有正式党员 %d 名、预备党员 %d 名，与填报人数不符",
+	CodeRegisterFormal:          "名册中列有正式党员 %d 名，与填报人数不符",
+	CodeRegisterProbationary:    "名册中列有预备党员 %d 名，与填报人数不符",
+	CodeJointOrganizations:      "联合党支部须列出每家组织及其正式党员人数",
+	CodeJointOrgRequired:        "纳入联合党支部时必填（尚无联合党支部时，请先发起联合组建）",
+	CodeRegionalOrgRequired:     "请填写区域党组织名称，或给出其 party_org_id",
+	CodeImportRequired:          "必填：请先上传本月名册，再填写其导入编号",
+	CodeEndsOn:                  "日期格式 YYYY-MM-DD，仅临时党支部填写",
+	CodeDutyRequired:            "姓名和分工均须填写",
+	CodeKindOfOtherNet:          "单位类型 %s 属于 %s 网",
+	CodeParentKind:              "%s 不能设在 %s 之下",
+	CodeParentNet:               "%s 网的单位不能设在 %s 网的单位之下",
+	CodeUsernameChars:           "只能包含字母、数字和 . _ -",
+	CodeBadUTF8:                 "不是有效的 UTF-8 文本",
+	CodeNUL:                     "不能包含 NUL 字符（U+0000）",
+	CodeControlChar:             "不能包含控制字符 U+%04X",
+	CodeNoSuchUnit:              "单位不存在",
+	CodeEmpty:                   "内容为空",
+	CodeTaken:                   "已被使用",
+	CodeTakenUnderParent:        "同一上级单位下已有同名单位",
+	CodeBadCursor:               "不是上一页给出的分页游标",
+	CodeNotRegionUnit:           "不是区域网单位",
+	CodeNotIndustryNet:          "不是行业网单位",
+	CodeSameUnit:                "不能是同一个单位",
+	CodeInsideUnit:              "不能是本单位或其下级单位",
+	CodeOtherNetOrKind:          "单位所属网或类型不同，不能合并",
+	CodeNoSuchUser:              "没有该用户名的启用用户",
+	CodeNotMember:               "不是任务所在单位或其上级单位的成员",
+	CodeIsYou:                   "不能是你自己",
+	CodeMaxSize:                 "不能超过 %s",
+	CodeUnknownTag:              "不是已定义的标签",
+	CodeNothingToChange:         "请至少给出 name、parent_id 或 doc_prefix 之一",
+	CodeResponsibilityUnsettled: "%s 有 %d 个属地责任单位：请先明确其属地责任",
+	CodeOtherRegionUnit:         "%s 属于其他街道（乡镇）或园区",
+	CodeFourEyes:                "%s 已办理本任务所审核的上一步，不能再办理本任务（四眼原则）",
+	CodeImportMissing:           "没有该名册导入：请先上传本期名册（POST /roster-imports）",
+	CodeImportNotYours:          "名册须由负责报送的联络员本人上传",
+	CodeImportOtherSource:       "本任务要求报送 %s 名册，该导入是 %s 名册",
+	CodeImportOtherUnit:         "该导入不是为本任务所属部门报送的",
+	CodeImportNotDone:           "该导入尚未完成（状态：%s）",
+	CodeImportBeforeWindow:      "名册 %s 上传于 %s，早于 %s 报送窗口开启（%s），不是本期报送；请重新上传本期名册",
+	CodeNotInScope:              "应为“%s”范围内、未被合并的区域网单位",
+	CodeNotActivePartyOrg:       "不是正常运行的党组织",
+	CodeNotJointBranch:          "“%s”不是联合党支部，不能以联合党支部方式纳入",
+	CodeNoConflict:              "各来源的 %s 一致，且没有待撤销的裁定",
+	CodeOverQuota:               "超过上传配额：每位用户 30 天内最多上传 %s",
+	CodeWholeNumber:             "应为整数",
+	CodeJointOnly:               "只有联合党支部可以覆盖多家组织",
+	CodeNothingToAdjust:         "请给出新的类型，或要加入、移除的组织",
+	CodeKindChange:              "应为 branch、general_branch、base_committee、joint 或 mobile；临时党支部不能改为其他类型",
+	CodeKeepsOneOrg:             "党组织至少保留一家组织（如需撤销请解散党组织）",
+	CodeNotDepartment:           "须为部门单位（net department，kind department），不能是 %s",
+	CodeUnitMerged:              "该单位已并入 %s",
+	CodeUnreadableFile:          "不是可读取的 CSV 或 XLSX 文件",
+	CodeMissingColumn:           "缺少“%s”列（名称、类型）",
+	CodeTagCode:                 "应为 1–64 个字符，不含空格、逗号或斜杠",
+	CodeEitherOr:                "%s 只能给出其一",
+	CodePeriodNotEnded:          "周期结束后才能运行（结束日期 %s）",
+	CodeUnknownMapping:          "未知的名册字段 %s",
+	CodeWrongPassword:           "当前密码不正确",
+	CodeDocPrefixChars:          "不能包含〔〕、括号、“号”、数字或控制字符（年份和序号由系统编排）",
+	CodeAsOf:                    "应为已过去的月份（YYYY-MM，该月数据报送结束时的状态）、日期（YYYY-MM-DD，当日24时的状态）或 RFC 3339 时刻",
+	CodeAsOfFuture:              "不能晚于当前时间",
 
 	CodeRuleMinMembers:           "组建条件：成立党组织至少需要正式党员 %d 名，现有 %d 名",
 	CodeRuleTemporaryNoCommittee: "临时党支部：委员由上级党组织指定，不选举支部委员会",

@@ -154,5 +154,5 @@ func ValidateComment(body string) error {
 	case n > MaxCommentText:
 		v.AddCode("body", CodeMaxLength, MaxCommentText)
 	}
-	return v.Err("the comment is not valid")
+	return v.Err("评论不正确")
 }

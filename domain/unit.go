@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -47,6 +49,46 @@ type Unit struct {
 	Path       string  // materialised path "/root-id/…/id/", used to scope queries to a subtree
 	MergedInto *string // set when the unit was merged into another (its successor)
 	CreatedAt  time.Time
+	// DocPrefix is the unit's 文号 prefix (发文字号, e.g. 西党建) for the documents it issues; ""
+	// for the default, its name and the series word (DocNumber).
+	DocPrefix string
+}
+
+// Document series: the word a default 文号 prefix adds to the issuing unit's name, and a
+// configured prefix to a series other than the bulletin.
+const (
+	SeriesBulletin = "两新通" // a month's bulletin 通报, numbered by its month
+	SeriesLetter   = "两新提" // a prompt letter 提示函, numbered in the year's order of printing
+)
+
+// DocNumber is the 文号 of a document of a series issued by u in year, the seq-th of the year:
+// 西城县两新通〔2026〕11号 by default; with a configured prefix 西党建, 西党建〔2026〕11号 for a
+// bulletin and 西党建提〔2026〕3号 for a letter (the series' last character tells them apart).
+func DocNumber(u Unit, series string, year, seq int) string {
+	prefix := u.Name + series
+	if p := strings.TrimSpace(u.DocPrefix); p != "" {
+		prefix = p
+		if series != SeriesBulletin {
+			r := []rune(series)
+			prefix += string(r[len(r)-1])
+		}
+	}
+	return fmt.Sprintf("%s〔%d〕%d号", prefix, year, seq)
+}
+
+// ValidateDocPrefix checks a 文号 prefix: at most MaxDocPrefix characters, without the 〔〕 and
+// 号 the number adds, digits or control characters ("" restores the default).
+func ValidateDocPrefix(p string) *FieldError {
+	p = strings.TrimSpace(p)
+	if utf8.RuneCountInString(p) > MaxDocPrefix {
+		f := FieldFailed("doc_prefix", CodeMaxLength, MaxDocPrefix)
+		return &f
+	}
+	if strings.ContainsAny(p, "〔〕[]()（）号0123456789") || strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		f := FieldFailed("doc_prefix", CodeDocPrefixChars)
+		return &f
+	}
+	return nil
 }
 
 // NetOf returns the net a kind belongs to, or "" for an unknown kind.
@@ -98,5 +140,5 @@ func ValidateUnit(u Unit, parent *Unit) error {
 			v.AddCode("parent_id", CodeParentNet, u.Net, parent.Net)
 		}
 	}
-	return v.Err("the unit is not valid")
+	return v.Err("单位信息不正确")
 }

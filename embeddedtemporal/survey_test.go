@@ -17,9 +17,10 @@ import (
 // TestEmbeddedSurveyVerifies runs a registration's survey on the embedded server with real
 // activities: the enterprise declares 4 formal members and no party organization, and the
 // survey starts the organization's verification through a one-organization census round (the
-// township's inspectors get the census.verify task). With -update it saves the survey's
-// history for the replay test (survey-answer-verifies.v2; v1 was recorded the same way on the
-// code before the change).
+// township's inspectors get the census.verify task) as soon as the answer's signal arrives, an
+// hour before the link expires. With -update it saves the survey's history for the replay test
+// (survey-answer-signal.v1; survey-answer-verifies.v1 and .v2 were recorded the same way on
+// the code before each change, with the link expiring 3 s after the start).
 func TestEmbeddedSurveyVerifies(t *testing.T) {
 	ctx := context.Background()
 	c := startServer(t)
@@ -36,7 +37,7 @@ func TestEmbeddedSurveyVerifies(t *testing.T) {
 	startWorker(t, c, st)
 	const uscc = "91350100M000100Y43"
 	reg, err := st.ReportRegistration(ctx, "liaison", store.RegistrationReport{USCC: uscc, Name: "东风新材料有限公司", Township: "东风街道",
-		Event: "new"}, st.Now().Add(3*time.Second))
+		Event: "new"}, st.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +49,11 @@ func TestEmbeddedSurveyVerifies(t *testing.T) {
 	if _, err := st.AnswerSurvey(ctx, reg.Token, store.SurveyAnswer{FormalMembers: 4, PartyOrg: "none"}); err != nil {
 		t.Fatal(err)
 	}
+	// What app.Registrations.Answer sends once the answer is recorded: the workflow goes on at
+	// once (the link expires only in an hour; the wait below is 30 s).
+	if err := c.SignalWorkflow(ctx, run.GetID(), "", workflows.SignalSurveyAnswered, nil); err != nil {
+		t.Fatal(err)
+	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := run.Get(wctx, nil); err != nil {
@@ -55,7 +61,7 @@ func TestEmbeddedSurveyVerifies(t *testing.T) {
 	}
 	checkSurveyVerification(t, st, reg.ID, town.ID)
 	if *update {
-		saveHistory(t, c, run, "../workflows/testdata/survey-answer-verifies.v2.history.json")
+		saveHistory(t, c, run, "../workflows/testdata/survey-answer-signal.v1.history.json")
 	}
 }
 

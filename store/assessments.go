@@ -236,7 +236,7 @@ func (s *Store) LockAssessment(ctx context.Context, id string, marks domain.Mark
 			if a.LockedBy == actor && a.Marks == jsonText(marks) {
 				return nil // a retried activity
 			}
-			return domain.Errorf(domain.ECONFLICT, "the outcome is locked; an admin must reopen it first")
+			return domain.Errorf(domain.ECONFLICT, "考核结果已锁定，须由管理员先重新打开")
 		}
 		now := s.Now()
 		total := out.Total
@@ -261,7 +261,7 @@ func (s *Store) ReopenAssessment(ctx context.Context, p domain.Principal, id, re
 			return translate(err, "assessment")
 		}
 		if a.Status != string(domain.AssessmentLocked) {
-			return domain.Errorf(domain.ECONFLICT, "the assessment is %s, not locked", a.Status)
+			return domain.Errorf(domain.ECONFLICT, "考核状态为 %s，未锁定", a.Status)
 		}
 		if err := tx.Model(&Assessment{}).Where("id = ?", id).Updates(map[string]any{"status": domain.AssessmentReopened, "updated_at": s.Now()}).Error; err != nil {
 			return translate(err, "assessment")
@@ -292,9 +292,9 @@ func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code
 		}
 		switch a.Status {
 		case string(domain.AssessmentLocked):
-			return domain.Errorf(domain.ECONFLICT, "the outcome is locked; an admin must reopen it (with a reason) before it changes")
+			return domain.Errorf(domain.ECONFLICT, "考核结果已锁定，须由管理员写明理由重新打开后才能修改")
 		case string(domain.AssessmentRunning):
-			return domain.Errorf(domain.ECONFLICT, "the assessment is still in review: adjust it in the review task")
+			return domain.Errorf(domain.ECONFLICT, "考核仍在审核中：请在审核任务中调整")
 		}
 		var scheme domain.Scheme
 		if a.SchemeVersion == 0 {
@@ -318,13 +318,13 @@ func (s *Store) AdjustReopened(ctx context.Context, p domain.Principal, id, code
 		}
 		var v domain.Validation
 		if !scheme.Adjust(&marks, code, value) {
-			v.Add("code", "not a people indicator, deduction or bonus item of the scheme")
+			v.AddCode("code", domain.CodeNotInScheme)
 		}
 		if len([]rune(reason)) == 0 {
-			v.Add("reason", "a written reason is required")
+			v.AddCode("reason", domain.CodeRequired)
 		}
 		scheme.CheckMarks(marks, true, &v)
-		if err := v.Err("the adjustment is not valid"); err != nil {
+		if err := v.Err("调整不正确"); err != nil {
 			return err
 		}
 		out := scheme.Score(metrics, marks)

@@ -77,7 +77,7 @@ func (s *Store) ListAudit(ctx context.Context, p domain.Principal, f AuditFilter
 		}
 		before, err := strconv.ParseInt(c, 10, 64)
 		if err != nil {
-			return nil, "", domain.Invalid("bad cursor", domain.FieldFailed("cursor", domain.CodeBadCursor))
+			return nil, "", domain.Invalid("分页游标不正确", domain.FieldFailed("cursor", domain.CodeBadCursor))
 		}
 		q = q.Where("id < ?", before)
 	}

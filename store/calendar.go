@@ -45,7 +45,7 @@ func (s *Store) CalendarOverrides(ctx context.Context) ([]CalendarOverride, erro
 // PutCalendarOverride sets the override of a date (admins only).
 func (s *Store) PutCalendarOverride(ctx context.Context, p domain.Principal, o CalendarOverride) (CalendarOverride, error) {
 	if !p.Admin {
-		return CalendarOverride{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may edit the calendar")
+		return CalendarOverride{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以修改工作日历")
 	}
 	row := calendarOverrideRow{Date: o.Date, Workday: o.Workday, Name: o.Name, UpdatedBy: p.Username, UpdatedAt: s.Now()}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -69,7 +69,7 @@ func (s *Store) PutCalendarOverride(ctx context.Context, p domain.Principal, o C
 // DeleteCalendarOverride removes the override of a date (admins only).
 func (s *Store) DeleteCalendarOverride(ctx context.Context, p domain.Principal, date string) error {
 	if !p.Admin {
-		return domain.Errorf(domain.EFORBIDDEN, "only an admin may edit the calendar")
+		return domain.Errorf(domain.EFORBIDDEN, "只有管理员可以修改工作日历")
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur calendarOverrideRow

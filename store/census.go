@@ -47,16 +47,16 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 	case "", "all", "unverified":
 	case "changed":
 		if in.Since == nil {
-			v.Add("since", "required with select changed")
+			v.AddCode("since", domain.CodeRequiredWith, "select 为 changed")
 		}
 	case "tag":
 		if in.Tag == "" {
-			v.Add("tag", "required with select tag")
+			v.AddCode("tag", domain.CodeRequiredWith, "select 为 tag")
 		}
 	default:
-		v.Add("select", "all, changed, unverified or tag")
+		v.AddCode("select", domain.CodeNotAllowed, "all、changed、unverified、tag")
 	}
-	if err := v.Err("the round is not valid"); err != nil {
+	if err := v.Err("排查轮次不正确"); err != nil {
 		return CensusRound{}, err
 	}
 	if in.Selection == "" {
@@ -67,10 +67,10 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 		return CensusRound{}, err
 	}
 	if unit.Net != domain.NetRegion {
-		return CensusRound{}, domain.Invalid("a census round covers a region unit's subtree", domain.FieldFailed("unit_id", domain.CodeNotRegionUnit))
+		return CensusRound{}, domain.Invalid("排查范围须为区域网单位及其下级", domain.FieldFailed("unit_id", domain.CodeNotRegionUnit))
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, unit.Path) {
-		return CensusRound{}, domain.Errorf(domain.EFORBIDDEN, "only an officer over the unit may start a census round")
+		return CensusRound{}, domain.Errorf(domain.EFORBIDDEN, "只有该单位的上级组织员可以发起排查")
 	}
 	now := s.Now()
 	r := CensusRound{ID: newID(), UnitID: unit.ID, UnitPath: unit.Path, Selection: in.Selection, Since: in.Since, Tag: in.Tag,
@@ -79,7 +79,7 @@ func (s *Store) CreateRound(ctx context.Context, p domain.Principal, in RoundSta
 		if in.Selection == "tag" {
 			var n int64
 			if err := tx.Table("tag_definitions").Where("code = ?", in.Tag).Count(&n).Error; err != nil || n == 0 {
-				return domain.Invalid("unknown tag", domain.FieldFailed("tag", domain.CodeUnknownTag))
+				return domain.Invalid("未定义的标签", domain.FieldFailed("tag", domain.CodeUnknownTag))
 			}
 		}
 		if err := tx.Create(&r).Error; err != nil {

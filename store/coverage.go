@@ -45,26 +45,53 @@ type unitCounts struct {
 	CoverageCounts
 }
 
-// coverageSelect groups the operating organizations by their responsible unit on a net.
-func (s *Store) coverageSelect(unitCol string) string {
+// coverageSelect groups the operating organizations by their responsible unit on a net, from
+// organizations (now) or, with at, from organization_history's rows valid at that instant.
+func (s *Store) coverageSelect(unitCol string, at bool) string {
+	from := `organizations o WHERE `
+	if at {
+		from = historyAt + ` AND `
+	}
 	return `SELECT ` + unitCol + ` AS unit_id, count(*) AS operating,
 		SUM(CASE WHEN coverage = 'single' THEN 1 ELSE 0 END) AS single,
 		SUM(CASE WHEN coverage = 'joint' THEN 1 ELSE 0 END) AS joint,
 		SUM(CASE WHEN coverage = 'regional' THEN 1 ELSE 0 END) AS regional,
 		SUM(CASE WHEN coverage = 'work' THEN 1 ELSE 0 END) AS work,
 		SUM(CASE WHEN coverage = 'regional' AND temporary_branch THEN 1 ELSE 0 END) AS temporary
-		FROM organizations o WHERE ` + unitCol + ` IS NOT NULL AND ` + s.CountedOperating("o") + ` GROUP BY ` + unitCol
+		FROM ` + from + unitCol + ` IS NOT NULL AND ` + s.CountedOperating("o") + ` GROUP BY ` + unitCol
 }
+
+// historyAt is each organization's row of organization_history valid at the instant @at: the
+// state then (migration 00022; triggers on organizations write it).
+const historyAt = `organization_history o WHERE o.valid_from <= @at AND (o.valid_to IS NULL OR o.valid_to > @at)`
 
 // liveCounts counts now, per responsible unit on each net.
 func (s *Store) liveCounts(ctx context.Context) (region, industry []unitCounts, err error) {
-	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("region_unit_id")).Scan(&region).Error; err != nil {
+	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("region_unit_id", false)).Scan(&region).Error; err != nil {
 		return nil, nil, translate(err, "coverage")
 	}
-	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("industry_unit_id")).Scan(&industry).Error; err != nil {
+	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("industry_unit_id", false)).Scan(&industry).Error; err != nil {
 		return nil, nil, translate(err, "coverage")
 	}
 	return region, industry, nil
+}
+
+// countsAt counts as of an instant from the history, per responsible unit on each net, and how
+// many of the organizations counted have a state at that instant not known from the history
+// (rows backfilled by 00022, whose state is known only from known_from).
+func (s *Store) countsAt(ctx context.Context, at time.Time) (region, industry []unitCounts, approximate int, err error) {
+	arg := map[string]any{"at": at.UTC()}
+	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("region_unit_id", true), arg).Scan(&region).Error; err != nil {
+		return nil, nil, 0, translate(err, "organization history")
+	}
+	if err = s.db.WithContext(ctx).Raw(s.coverageSelect("industry_unit_id", true), arg).Scan(&industry).Error; err != nil {
+		return nil, nil, 0, translate(err, "organization history")
+	}
+	var n int64
+	if err = s.db.WithContext(ctx).Raw(`SELECT count(*) FROM `+historyAt+` AND o.known_from > @at`, arg).Scan(&n).Error; err != nil {
+		return nil, nil, 0, translate(err, "organization history")
+	}
+	return region, industry, int(n), nil
 }
 
 type snapshotRow struct {
@@ -132,7 +159,7 @@ func (s *Store) CoverageReport(ctx context.Context, p domain.Principal, unit *do
 			return nil, translate(err, "coverage snapshot")
 		}
 		if len(snaps) == 0 {
-			return nil, domain.Errorf(domain.ENOTFOUND, "no coverage snapshot for %s: figures are kept from the month-ends Tandem has run through", month)
+			return nil, domain.Errorf(domain.ENOTFOUND, "%s没有月末覆盖快照：只保存了Tandem运行过的月份数据（可按具体日期或时刻查询）", month)
 		}
 		for _, r := range snaps {
 			switch domain.Net(r.Net) {
@@ -143,6 +170,28 @@ func (s *Store) CoverageReport(ctx context.Context, p domain.Principal, unit *do
 			}
 		}
 	}
+	return s.coverageReport(ctx, p, unit, region, industry)
+}
+
+// CoverageReportAt is the coverage report as of an instant, from the history: each
+// organization's responsible units, coverage and operating state as they were then (the
+// current unit tree sums them). The AsOf says so, and how many organizations' state at that
+// instant predates the history.
+func (s *Store) CoverageReportAt(ctx context.Context, p domain.Principal, unit *domain.Unit, at time.Time) ([]CoverageRow, domain.AsOf, error) {
+	region, industry, approximate, err := s.countsAt(ctx, at)
+	if err != nil {
+		return nil, domain.AsOf{}, err
+	}
+	rows, err := s.coverageReport(ctx, p, unit, region, industry)
+	if err != nil {
+		return nil, domain.AsOf{}, err
+	}
+	a := domain.AsOf{At: at.In(calendar.Shanghai), Basis: domain.AsOfInstant, Approximate: approximate}
+	a.Label = AsOfLabel(a)
+	return rows, a, nil
+}
+
+func (s *Store) coverageReport(ctx context.Context, p domain.Principal, unit *domain.Unit, region, industry []unitCounts) ([]CoverageRow, error) {
 	if unit != nil || p.Admin {
 		return s.coverageRows(ctx, p, unit, region, industry)
 	}

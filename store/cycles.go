@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -119,26 +118,23 @@ func (s *Store) CheckDelivery(ctx context.Context, periodID, unitID, source, imp
 	imp, err := s.ImportByID(ctx, importID)
 	switch {
 	case err != nil:
-		return domain.Invalid("no such roster import", domain.FieldError{Field: "import_id", Reason: "upload the extract first (POST /roster-imports)"})
+		return domain.Invalid("没有该名册导入", domain.FieldFailed("import_id", domain.CodeImportMissing))
 	case imp.CreatedBy != actor:
-		return domain.Invalid("not your import", domain.FieldError{Field: "import_id", Reason: "the extract must be uploaded by the liaison who delivers it"})
+		return domain.Invalid("不是你上传的名册", domain.FieldFailed("import_id", domain.CodeImportNotYours))
 	case source != "" && imp.Source != source:
-		return domain.Invalid("an import of another source", domain.FieldError{Field: "import_id",
-			Reason: "this task expects the " + source + " extract; the import is of " + imp.Source})
+		return domain.Invalid("该导入属于其他来源", domain.FieldFailed("import_id", domain.CodeImportOtherSource, source, imp.Source))
 	case source != "" && imp.UnitID != unitID:
-		return domain.Invalid("not delivered for this department", domain.FieldError{Field: "import_id",
-			Reason: "the import was not delivered for the department this task belongs to"})
+		return domain.Invalid("该导入不是为本部门报送的", domain.FieldFailed("import_id", domain.CodeImportOtherUnit))
 	case imp.Status != domain.ImportDone:
-		return domain.Invalid("the import is not done", domain.FieldError{Field: "import_id", Reason: "the import is " + string(imp.Status)})
+		return domain.Invalid("该导入尚未完成", domain.FieldFailed("import_id", domain.CodeImportNotDone, string(imp.Status)))
 	}
 	p, err := s.GetPeriod(ctx, periodID)
 	if err != nil {
 		return err
 	}
 	if imp.CreatedAt.Before(p.WindowOpensAt) {
-		return domain.Invalid("the import is from before the delivery window", domain.FieldError{Field: "import_id",
-			Reason: fmt.Sprintf("名册 %s 上传于 %s，早于 %s 报送窗口开启（%s），不是本期报送；请重新上传本期名册",
-				imp.Filename, shanghaiMinute(imp.CreatedAt), p.Period, shanghaiMinute(p.WindowOpensAt))})
+		return domain.Invalid("该名册上传于报送窗口开启之前", domain.FieldFailed("import_id", domain.CodeImportBeforeWindow,
+			imp.Filename, shanghaiMinute(imp.CreatedAt), p.Period, shanghaiMinute(p.WindowOpensAt)))
 	}
 	return nil
 }

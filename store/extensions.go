@@ -155,7 +155,7 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 			return translate(err, "extension")
 		}
 		if taskID != "" && ext.TaskID != taskID {
-			return domain.Errorf(domain.ENOTFOUND, "extension not found")
+			return domain.Errorf(domain.ENOTFOUND, "延期申请不存在或无权查看")
 		}
 		var t taskRow
 		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", ext.TaskID), p).Take(&t).Error; err != nil {
@@ -172,13 +172,13 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 		}
 		var dt taskRow
 		if ext.DecisionTaskID == nil || tx.Where("id = ?", *ext.DecisionTaskID).Take(&dt).Error != nil {
-			return domain.Errorf(domain.EINTERNAL, "extension %s has no decision task", ext.ID)
+			return domain.Errorf(domain.EINTERNAL, "延期申请 %s 没有审批任务", ext.ID)
 		}
 		if !p.Admin && !p.CanAct(dt.domain()) {
 			return domain.Errorf(domain.EFORBIDDEN, "延期申请由%s的%s审批", unitName(tx, ext.ApproverUnitID), domain.Role(ext.ApproverRole).Label())
 		}
 		if !grant && len([]rune(reason)) == 0 {
-			return domain.Invalid("延期审批无效", domain.FieldError{Field: "reason", Reason: "不同意延期时须写明理由"})
+			return domain.Invalid("延期审批无效", domain.FieldFailed("reason", domain.CodeRequiredWith, "不同意延期"))
 		}
 		now := s.Now()
 		ext.Status, ext.DecidedBy, ext.DecidedAt, ext.DecisionReason = domain.ExtensionRefused, p.Username, &now, reason
@@ -257,7 +257,7 @@ func (s *Store) completeTaskTx(ctx context.Context, tx *gorm.DB, cur taskRow, ac
 		return translate(res.Error, "task")
 	}
 	if res.RowsAffected == 0 {
-		return domain.Errorf(domain.ECONFLICT, "the task changed meanwhile; reload it and try again")
+		return domain.Errorf(domain.ECONFLICT, "任务已被他人修改，请刷新后重试")
 	}
 	next := cur
 	next.Status = string(domain.TaskCompleted)

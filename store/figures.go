@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"tandem/calendar"
@@ -96,6 +97,10 @@ func AsOfLabel(a domain.AsOf) string {
 	switch {
 	case a.Basis == domain.AsOfPeriodClose && a.Period != "":
 		label += "（" + calendar.PeriodLabelCN(a.Period) + "数据报送结束时的状态）"
+	case a.Basis == domain.AsOfInstant && a.Approximate > 0:
+		label += fmt.Sprintf("（该时刻的状态，据组织变更记录；其中%d个组织在记录开始前的状态按记录开始时计）", a.Approximate)
+	case a.Basis == domain.AsOfInstant:
+		label += "（该时刻的状态，据组织变更记录）"
 	default:
 		label += "（查询时的状态）"
 	}

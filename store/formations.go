@@ -54,12 +54,12 @@ type FormationStart struct {
 func (in FormationStart) validate() error {
 	var v domain.Validation
 	if !in.Kind.Valid() {
-		v.Add("kind", "branch, general_branch, base_committee, joint, mobile or temporary")
+		v.AddCode("kind", domain.CodeNotAllowed, "branch、general_branch、base_committee、joint、mobile、temporary")
 	}
 	seen := map[string]bool{}
 	for i, u := range in.Organizations {
 		if seen[u] {
-			v.Add("organizations", "an organization is listed twice")
+			v.AddCode("organizations", domain.CodeDuplicate)
 		}
 		seen[u] = true
 		if _, err := domain.ParseUSCC(u); err != nil {
@@ -68,13 +68,13 @@ func (in FormationStart) validate() error {
 	}
 	switch {
 	case len(in.Organizations) == 0:
-		v.Add("organization", "required")
+		v.AddCode("organization", domain.CodeRequired)
 	case in.Kind == domain.KindJoint && (len(in.Organizations) < 2 || len(in.Organizations) > domain.MaxJointOrgs):
 		v.Add("organizations", "rule 联合党支部: a joint branch covers 2 to 5 organizations")
 	case in.Kind != domain.KindJoint && len(in.Organizations) != 1:
-		v.Add("organizations", "only a joint branch covers several organizations")
+		v.AddCode("organizations", domain.CodeJointOnly)
 	}
-	return v.Err("the formation is not valid")
+	return v.Err("组建请求不正确")
 }
 
 // StartFormation records a new formation for organizations the caller may view, each with one
@@ -102,17 +102,17 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 			}
 			switch {
 			case o.RegionOwners != 1 || o.RegionUnitID == nil:
-				return domain.Invalid("the organization has no single responsible township or park",
-					domain.FieldError{Field: "organization", Reason: uscc + " has " + itoa(o.RegionOwners) + " responsible region units; settle its responsibility first"})
+				return domain.Invalid("该组织没有唯一的责任街道（乡镇）或园区",
+					domain.FieldFailed("organization", domain.CodeResponsibilityUnsettled, uscc, o.RegionOwners))
 			case f.UnitID != "" && *o.RegionUnitID != f.UnitID:
-				return domain.Invalid("a joint branch brings together organizations of one township or park",
-					domain.FieldError{Field: "organizations", Reason: uscc + " belongs to another region unit"})
+				return domain.Invalid("联合党支部只能联合同一街道（乡镇）或园区的组织",
+					domain.FieldFailed("organizations", domain.CodeOtherRegionUnit, uscc))
 			case domain.Coverage(o.Coverage).Organized():
-				return domain.Errorf(domain.ECONFLICT, "organization %s is already covered by a party organization (%s)", uscc, o.Coverage)
+				return domain.Errorf(domain.ECONFLICT, "组织 %s 已由党组织覆盖（%s）", uscc, o.Coverage)
 			}
 			f.UnitID, f.UnitPath = *o.RegionUnitID, o.RegionPath
 			if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, o.RegionPath) && !p.HoldsRoleOver(domain.RoleSecretary, o.RegionPath) {
-				return domain.Errorf(domain.EFORBIDDEN, "starting a formation needs the officer or secretary role over the organization's township or park")
+				return domain.Errorf(domain.EFORBIDDEN, "发起组建需要该组织所在街道（乡镇）或园区的上级组织员或书记身份")
 			}
 		}
 		if err := tx.Create(&f).Error; err != nil {
@@ -126,11 +126,11 @@ func (s *Store) StartFormation(ctx context.Context, p domain.Principal, in Forma
 				return translate(err, "formation")
 			}
 			if len(other) > 0 {
-				return domain.Errorf(domain.ECONFLICT, "organization %s is already in a running formation (%s)", uscc, other[0])
+				return domain.Errorf(domain.ECONFLICT, "组织 %s 已在进行中的组建里（%s）", uscc, other[0])
 			}
 			if err := tx.Create(&formationOrg{FormationID: f.ID, USCC: uscc, Running: true}).Error; err != nil {
 				if err := translate(err, "formation"); domain.ErrorCode(err) == domain.ECONFLICT {
-					return domain.Errorf(domain.ECONFLICT, "organization %s is already in a running formation", uscc)
+					return domain.Errorf(domain.ECONFLICT, "组织 %s 已在进行中的组建里", uscc)
 				}
 				return translate(err, "formation")
 			}

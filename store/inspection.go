@@ -1048,7 +1048,7 @@ type RectificationFilter struct {
 // rectifying side) and those of rounds whose sponsor is in their scope (the inspection side).
 func (s *Store) ListRectifications(ctx context.Context, p domain.Principal, f RectificationFilter) ([]RectificationItem, string, error) {
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", domain.Invalid("bad filter", domain.FieldFailed("status", domain.CodeNotAllowed, joinStatuses()))
+		return nil, "", domain.Invalid("筛选条件不正确", domain.FieldFailed("status", domain.CodeNotAllowed, joinStatuses()))
 	}
 	q := s.rectificationQuery(s.db.WithContext(ctx))
 	if !p.Admin {

@@ -19,14 +19,14 @@ func (s *Store) AddUnitAlias(ctx context.Context, p domain.Principal, unitID, al
 		return err
 	}
 	if !p.Admin && !p.HoldsRoleOver(domain.RoleOfficer, u.Path) {
-		return domain.Errorf(domain.EFORBIDDEN, "only an admin or an officer over the unit may add aliases")
+		return domain.Errorf(domain.EFORBIDDEN, "只有管理员或该单位的上级组织员可以添加别名")
 	}
 	if u.Net != domain.NetRegion {
-		return domain.Invalid("aliases are for region units", domain.FieldFailed("unit_id", domain.CodeNotRegionUnit))
+		return domain.Invalid("别名只用于区域网单位", domain.FieldFailed("unit_id", domain.CodeNotRegionUnit))
 	}
 	alias = strings.TrimSpace(alias)
 	if alias == "" {
-		return domain.Invalid("the alias is empty", domain.FieldFailed("alias", domain.CodeRequired))
+		return domain.Invalid("别名为空", domain.FieldFailed("alias", domain.CodeRequired))
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("INSERT INTO unit_aliases (alias, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", alias, u.ID).Error; err != nil {
@@ -60,14 +60,14 @@ func (IndustryMapping) TableName() string { return "industry_mappings" }
 // organizations that name it.
 func (s *Store) PutIndustryMapping(ctx context.Context, p domain.Principal, text, unitID string) (IndustryMapping, error) {
 	if !p.Admin {
-		return IndustryMapping{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may edit industry mappings")
+		return IndustryMapping{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以修改行业对应关系")
 	}
 	u, err := s.GetUnit(ctx, p, unitID)
 	if err != nil {
-		return IndustryMapping{}, domain.Invalid("no such unit", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
+		return IndustryMapping{}, domain.Invalid("单位不存在", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
 	}
 	if u.Net != domain.NetIndustry {
-		return IndustryMapping{}, domain.Invalid("the unit is not an industry committee", domain.FieldFailed("unit_id", domain.CodeNotIndustryNet))
+		return IndustryMapping{}, domain.Invalid("该单位不是行业党委", domain.FieldFailed("unit_id", domain.CodeNotIndustryNet))
 	}
 	m := IndustryMapping{Text: strings.TrimSpace(text), UnitID: u.ID, UpdatedBy: p.Username, UpdatedAt: s.Now()}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

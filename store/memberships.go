@@ -14,7 +14,7 @@ func (s *Store) principalOf(ctx context.Context, username string) (domain.Princi
 	var row userRow
 	if err := s.db.WithContext(ctx).Where("username = ? AND disabled_at IS NULL", username).Take(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return domain.Principal{}, domain.Invalid("no such user", domain.FieldFailed("assignee", domain.CodeNoSuchUser))
+			return domain.Principal{}, domain.Invalid("用户不存在", domain.FieldFailed("assignee", domain.CodeNoSuchUser))
 		}
 		return domain.Principal{}, translate(err, "user")
 	}

@@ -91,7 +91,7 @@ func (s *Store) MarkNotificationRead(ctx context.Context, p domain.Principal, id
 		return translate(res.Error, "notification")
 	}
 	if res.RowsAffected == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "notification not found")
+		return domain.Errorf(domain.ENOTFOUND, "通知不存在或无权查看")
 	}
 	return nil
 }

@@ -218,12 +218,12 @@ func (s *Store) ResolveConflict(ctx context.Context, p domain.Principal, uscc, f
 	if !p.Admin && !(d.RegionPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionPath)) &&
 		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) &&
 		!(d.RegionOwners != 1 && d.RegionScopePath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionScopePath)) {
-		return d, domain.Errorf(domain.EFORBIDDEN, "only an officer over the organization's unit may resolve its conflicts")
+		return d, domain.Errorf(domain.EFORBIDDEN, "只有该组织所在单位的上级组织员可以裁定数据冲突")
 	}
 	if !slices.Contains(strings.Split(d.ConflictFields, ","), field) &&
 		!slices.ContainsFunc(d.Resolutions, func(r Resolution) bool { return r.Field == field }) {
-		return d, domain.Invalid("the field has no conflict to resolve",
-			domain.FieldError{Field: "field", Reason: "the sources agree on " + field + " and no resolution of it stands"})
+		return d, domain.Invalid("该字段没有待裁定的冲突",
+			domain.FieldFailed("field", domain.CodeNoConflict, field))
 	}
 	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -278,7 +278,7 @@ func (s *Store) TagDefinitions(ctx context.Context) ([]TagDefinition, error) {
 // PutTagDefinition adds or relabels a tag (admins only).
 func (s *Store) PutTagDefinition(ctx context.Context, p domain.Principal, code, label string) (TagDefinition, error) {
 	if !p.Admin {
-		return TagDefinition{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may edit the tag set")
+		return TagDefinition{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以修改标签集")
 	}
 	t := TagDefinition{Code: code, Label: label}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -299,7 +299,7 @@ func (s *Store) SetOrganizationTags(ctx context.Context, p domain.Principal, usc
 	}
 	if !p.Admin && !(d.RegionPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.RegionPath)) &&
 		!(d.IndustryPath != "" && p.HoldsRoleOver(domain.RoleOfficer, d.IndustryPath)) {
-		return d, domain.Errorf(domain.EFORBIDDEN, "only an officer over the organization's unit may tag it")
+		return d, domain.Errorf(domain.EFORBIDDEN, "只有该组织所在单位的上级组织员可以为其加标签")
 	}
 	defs, err := s.TagDefinitions(ctx)
 	if err != nil {
@@ -315,7 +315,7 @@ func (s *Store) SetOrganizationTags(ctx context.Context, p domain.Principal, usc
 			v.Add("tags["+strconv.Itoa(i)+"]", "not in the tag set")
 		}
 	}
-	if err := v.Err("unknown tags"); err != nil {
+	if err := v.Err("有未定义的标签"); err != nil {
 		return d, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -59,7 +59,7 @@ func (s *Store) ActivatePartyOrg(ctx context.Context, formationID string, office
 			return translate(err, "formation")
 		}
 		if f.PartyOrgID == nil {
-			return domain.Errorf(domain.ECONFLICT, "the formation has no party organization yet")
+			return domain.Errorf(domain.ECONFLICT, "该组建尚未产生党组织")
 		}
 		if err := tx.Where("id = ?", *f.PartyOrgID).Take(&po).Error; err != nil {
 			return translate(err, "party organization")
@@ -145,19 +145,21 @@ func coverByPartyOrg(tx *gorm.DB, kind domain.PartyOrgKind, orgs []string, now t
 	if err := q.Updates(map[string]any{"coverage": kind.Coverage(), "updated_at": now}).Error; err != nil {
 		return translate(err, "organizations")
 	}
-	return syncTemporaryBranch(tx, orgs)
+	return syncTemporaryBranch(tx, orgs, now)
 }
 
 // syncTemporaryBranch marks the organizations an active 临时党支部 covers (temporary_branch):
 // the figures show them in a column of their own.
-func syncTemporaryBranch(tx *gorm.DB, orgs []string) error {
+func syncTemporaryBranch(tx *gorm.DB, orgs []string, now time.Time) error {
 	if len(orgs) == 0 {
 		return nil
 	}
-	return translate(tx.Exec(`UPDATE organizations SET temporary_branch = EXISTS (
-		SELECT 1 FROM party_org_organizations x JOIN party_orgs p ON p.id = x.party_org_id
-		WHERE x.uscc = organizations.uscc AND p.status = ? AND p.kind = ?) WHERE uscc IN ?`,
-		domain.PartyOrgActive, domain.KindTemporary, orgs).Error, "organizations")
+	// updated_at moves with the value: organization_history stamps a change with it (00022).
+	covered := `EXISTS (SELECT 1 FROM party_org_organizations x JOIN party_orgs p ON p.id = x.party_org_id
+		WHERE x.uscc = organizations.uscc AND p.status = ? AND p.kind = ?)`
+	return translate(tx.Exec(`UPDATE organizations SET temporary_branch = `+covered+`, updated_at = ?
+		WHERE uscc IN ? AND temporary_branch <> `+covered,
+		domain.PartyOrgActive, domain.KindTemporary, now, orgs, domain.PartyOrgActive, domain.KindTemporary).Error, "organizations")
 }
 
 // DissolvePartyOrg dissolves a party organization: its organizations lose that coverage and
@@ -186,7 +188,7 @@ func (s *Store) DissolvePartyOrg(ctx context.Context, partyOrgID, actor, reason 
 			WHERE x.uscc = organizations.uscc AND p.status = 'active' AND p.id <> ?)`, now, orgs, po.ID).Error; err != nil {
 			return translate(err, "organizations")
 		}
-		if err := syncTemporaryBranch(tx, orgs); err != nil {
+		if err := syncTemporaryBranch(tx, orgs, now); err != nil {
 			return err
 		}
 		if err := tx.Model(&PartyMember{}).Where("party_org_id = ?", po.ID).Updates(map[string]any{"party_org_id": nil, "updated_at": now}).Error; err != nil {
@@ -245,13 +247,13 @@ type PartyOrgChange struct {
 func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgChange) error {
 	var v domain.Validation
 	if po.Status != string(domain.PartyOrgActive) {
-		return domain.Errorf(domain.ECONFLICT, "the party organization is %s", po.Status)
+		return domain.Errorf(domain.ECONFLICT, "该党组织状态为 %s，不能执行此操作", po.Status)
 	}
 	if c.Kind == "" && len(c.Add) == 0 && len(c.Remove) == 0 {
-		v.Add("kind", "name a new kind, or organizations to add or remove")
+		v.AddCode("kind", domain.CodeNothingToAdjust)
 	}
 	if c.Kind != "" && (!c.Kind.Valid() || c.Kind == domain.KindTemporary || (po.Kind == domain.KindTemporary && c.Kind != po.Kind)) {
-		v.Add("kind", "branch, general_branch, base_committee, joint or mobile; a temporary branch stays temporary")
+		v.AddCode("kind", domain.CodeKindChange)
 	}
 	in := map[string]bool{}
 	for _, u := range orgs {
@@ -282,13 +284,13 @@ func (s *Store) checkChange(tx *gorm.DB, po PartyOrg, orgs []string, c PartyOrgC
 	}
 	switch {
 	case len(in) == 0:
-		v.Add("remove", "a party organization keeps at least one organization (dissolve it instead)")
+		v.AddCode("remove", domain.CodeKeepsOneOrg)
 	case kind == domain.KindJoint && len(in) > domain.MaxJointOrgs:
 		v.Add("add", fmt.Sprintf("rule 联合党支部: at most %d organizations, would be %d", domain.MaxJointOrgs, len(in)))
 	case kind != domain.KindJoint && len(in) > 1:
-		v.Add("kind", "only a joint branch covers several organizations")
+		v.AddCode("kind", domain.CodeJointOnly)
 	}
-	return v.Err("the adjustment is not valid")
+	return v.Err("调整不正确")
 }
 
 // CheckAdjustment validates an adjustment before it is requested.
@@ -346,7 +348,7 @@ func (s *Store) AdjustPartyOrg(ctx context.Context, id string, c PartyOrgChange,
 		if err := coverByPartyOrg(tx, kind, covered, now); err != nil {
 			return err
 		}
-		if err := syncTemporaryBranch(tx, c.Remove); err != nil {
+		if err := syncTemporaryBranch(tx, c.Remove, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "party_org.adjust", "party_org", id, po.UnitPath, map[string]any{"kind": po.Kind, "organizations": orgs},

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"tandem/calendar"
 	"tandem/domain"
 )
 
@@ -24,9 +25,55 @@ type Registration struct {
 	Answer     *string
 	ReportedBy string
 	CreatedAt  time.Time
+	// The prompt letter's 文号 once issued (LetterNumber): the issuing unit, year and sequence.
+	LetterUnitID *string
+	LetterYear   *int
+	LetterSeq    *int
 }
 
 func (Registration) TableName() string { return "registrations" }
+
+// LetterNumber issues the prompt letter's number when the letter is first printed: the next in
+// the issuing unit's sequence for the year of the letter's date (Asia/Shanghai); a letter
+// printed again keeps its number. Two first prints at once cannot take the same number (a
+// unique index); the loser takes the next.
+func (s *Store) LetterNumber(ctx context.Context, actor string, reg Registration, issuer domain.Unit) (year, seq int, err error) {
+	if reg.LetterSeq != nil && reg.LetterYear != nil && reg.LetterUnitID != nil && *reg.LetterUnitID == issuer.ID {
+		return *reg.LetterYear, *reg.LetterSeq, nil
+	}
+	year = reg.CreatedAt.In(calendar.Shanghai).Year()
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var cur Registration
+			if err := tx.Where("id = ?", reg.ID).Take(&cur).Error; err != nil {
+				return translate(err, "registration")
+			}
+			if cur.LetterSeq != nil && cur.LetterUnitID != nil && *cur.LetterUnitID == issuer.ID {
+				year, seq = *cur.LetterYear, *cur.LetterSeq
+				return nil
+			}
+			var last *int
+			if err := tx.Model(&Registration{}).Where("letter_unit_id = ? AND letter_year = ?", issuer.ID, year).
+				Select("max(letter_seq)").Scan(&last).Error; err != nil {
+				return translate(err, "registration")
+			}
+			seq = 1
+			if last != nil {
+				seq = *last + 1
+			}
+			if err := tx.Model(&Registration{}).Where("id = ?", reg.ID).
+				Updates(map[string]any{"letter_unit_id": issuer.ID, "letter_year": year, "letter_seq": seq}).Error; err != nil {
+				return translate(err, "letter number")
+			}
+			return s.audit(ctx, tx, actor, "registration.letter_number", "registration", reg.ID, issuer.Path, nil,
+				map[string]any{"number": domain.DocNumber(issuer, domain.SeriesLetter, year, seq)})
+		})
+		if domain.ErrorCode(err) != domain.ECONFLICT {
+			return year, seq, err
+		}
+	}
+	return 0, 0, err
+}
 
 // RegistrationReport is what the market-supervision system reports.
 type RegistrationReport struct {
@@ -47,12 +94,12 @@ func (s *Store) ReportRegistration(ctx context.Context, actor string, r Registra
 		v.Add("uscc", err.Error())
 	}
 	if textLen := len([]rune(r.Name)); textLen == 0 || textLen > domain.MaxShortText {
-		v.Add("name", "required, at most "+itoa(domain.MaxShortText)+" characters")
+		v.AddCode("name", domain.CodeRequiredMaxLength, domain.MaxShortText)
 	}
 	if r.Event != "new" && r.Event != "changed" {
-		v.Add("event", "new or changed")
+		v.AddCode("event", domain.CodeNotAllowed, "new、changed")
 	}
-	if err := v.Err("the registration is not valid"); err != nil {
+	if err := v.Err("登记信息不正确"); err != nil {
 		return Registration{}, err
 	}
 	b := make([]byte, 24)
@@ -100,7 +147,7 @@ func (s *Store) GetRegistration(ctx context.Context, p domain.Principal, id stri
 	}
 	d, err := s.GetOrganization(ctx, p, reg.USCC)
 	if err != nil {
-		return reg, OrganizationRow{}, domain.Errorf(domain.ENOTFOUND, "registration not found")
+		return reg, OrganizationRow{}, domain.Errorf(domain.ENOTFOUND, "登记不存在或无权查看")
 	}
 	return reg, d.OrganizationRow, nil
 }
@@ -116,7 +163,7 @@ func (s *Store) RegistrationByID(ctx context.Context, id string) (Registration, 
 func (s *Store) SurveyByToken(ctx context.Context, token string) (Registration, string, error) {
 	var reg Registration
 	if err := s.db.WithContext(ctx).Where("token = ?", token).Take(&reg).Error; err != nil {
-		return reg, "", domain.Errorf(domain.ENOTFOUND, "no such survey")
+		return reg, "", domain.Errorf(domain.ENOTFOUND, "调查表链接无效")
 	}
 	var name string
 	if err := s.db.WithContext(ctx).Table("organizations").Where("uscc = ?", reg.USCC).Pluck("name", &name).Error; err != nil {
@@ -140,14 +187,14 @@ func (s *Store) AnswerSurvey(ctx context.Context, token string, a SurveyAnswer) 
 	var reg Registration
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("token = ?", token).Take(&reg).Error; err != nil {
-			return domain.Errorf(domain.ENOTFOUND, "no such survey")
+			return domain.Errorf(domain.ENOTFOUND, "调查表链接无效")
 		}
 		now := s.Now()
 		switch {
 		case reg.AnsweredAt != nil:
-			return domain.Errorf(domain.ECONFLICT, "this survey has been answered already")
+			return domain.Errorf(domain.ECONFLICT, "该调查表已提交过")
 		case !now.Before(reg.ExpiresAt):
-			return domain.Errorf(domain.EGONE, "this survey link expired on %s", reg.ExpiresAt.Format(time.DateOnly))
+			return domain.Errorf(domain.EGONE, "该调查表链接已于 %s 过期", reg.ExpiresAt.Format(time.DateOnly))
 		}
 		answer := jsonText(a)
 		res := tx.Model(&Registration{}).Where("id = ? AND answered_at IS NULL", reg.ID).Updates(map[string]any{"answered_at": now, "answer": answer})
@@ -155,7 +202,7 @@ func (s *Store) AnswerSurvey(ctx context.Context, token string, a SurveyAnswer) 
 			return translate(res.Error, "registration")
 		}
 		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.ECONFLICT, "this survey has been answered already")
+			return domain.Errorf(domain.ECONFLICT, "该调查表已提交过")
 		}
 		reg.AnsweredAt, reg.Answer = &now, &answer
 		if err := tx.Table("organizations").Where("uscc = ? AND visited_at IS NULL", reg.USCC).Updates(map[string]any{

@@ -53,7 +53,7 @@ func encodeCursor(key string) string { return base64.RawURLEncoding.EncodeToStri
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return "", domain.Invalid("bad cursor", domain.FieldFailed("cursor", domain.CodeBadCursor))
+		return "", domain.Invalid("分页游标不正确", domain.FieldFailed("cursor", domain.CodeBadCursor))
 	}
 	return string(b), nil
 }

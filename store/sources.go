@@ -91,7 +91,7 @@ func (s *Store) Source(ctx context.Context, source string) (SourceDepartment, er
 			return d, nil
 		}
 	}
-	return SourceDepartment{}, domain.Errorf(domain.ENOTFOUND, "no file source %q", source)
+	return SourceDepartment{}, domain.Errorf(domain.ENOTFOUND, "没有名为 %q 的名册来源", source)
 }
 
 // SetSourceDepartment names the department unit that delivers a source (admins only). The unit
@@ -101,21 +101,20 @@ func (s *Store) SetSourceDepartment(ctx context.Context, p domain.Principal, sou
 		return SourceDepartment{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以指定名册来源的对接部门")
 	}
 	if !roster.FileSource(source) {
-		return SourceDepartment{}, domain.Errorf(domain.ENOTFOUND, "no file source %q", source)
+		return SourceDepartment{}, domain.Errorf(domain.ENOTFOUND, "没有名为 %q 的名册来源", source)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var u unitRow
 		err := tx.Where("id = ?", unitID).Take(&u).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			return domain.Invalid("the unit is not valid", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
+			return domain.Invalid("单位不正确", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
 		case err != nil:
 			return translate(err, "unit")
 		case u.Kind != string(domain.KindDepartment) || u.Net != string(domain.NetDepartment):
-			return domain.Invalid("the unit is not valid", domain.FieldError{Field: "unit_id",
-				Reason: "must be a department unit (net department, kind department), not a " + u.Kind})
+			return domain.Invalid("单位不正确", domain.FieldFailed("unit_id", domain.CodeNotDepartment, u.Kind))
 		case u.MergedInto != nil:
-			return domain.Invalid("the unit is not valid", domain.FieldError{Field: "unit_id", Reason: "the unit was merged into " + *u.MergedInto})
+			return domain.Invalid("单位不正确", domain.FieldFailed("unit_id", domain.CodeUnitMerged, *u.MergedInto))
 		}
 		var old sourceDepartmentRow
 		hadOld := tx.Where("source = ?", source).Take(&old).Error == nil

@@ -138,7 +138,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
-		return domain.Errorf(domain.EUNAVAILABLE, "database unreachable")
+		return domain.Errorf(domain.EUNAVAILABLE, "数据库暂时无法连接，请稍后重试")
 	}
 	return nil
 }
@@ -242,10 +242,10 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	switch {
 	case current < expected:
 		return domain.Errorf(domain.ESTALESCHEMA,
-			"database schema is at version %d, this binary needs %d: run `tandem migrate up` first", current, expected)
+			"数据库结构版本为 %d，本程序需要 %d：请先运行 `tandem migrate up`", current, expected)
 	case current > expected:
 		return domain.Errorf(domain.ESTALESCHEMA,
-			"database schema is at version %d, newer than this binary's %d: deploy the newer binary", current, expected)
+			"数据库结构版本为 %d，高于本程序的 %d：请部署新版程序", current, expected)
 	}
 	return nil
 }
@@ -265,17 +265,36 @@ func (s *Store) latestVersion() (int64, error) {
 // newID returns a time-ordered unique ID, so that ordering by ID is ordering by creation.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
+// nounsCN names in Chinese what translate's callers name in English (the log keeps the English).
+var nounsCN = map[string]string{
+	"alias": "别名", "analysis": "分析报告", "annual report": "年报", "assessment": "考核", "attachment": "附件", "bulletin": "通报",
+	"calendar override": "日历调整", "census round": "排查轮次", "census visit": "走访记录", "comment": "评论", "coverage snapshot": "月末覆盖快照",
+	"delivery": "报送", "extension": "延期申请", "file": "文件", "formation": "组建", "idempotency key": "幂等键", "import": "名册导入",
+	"industry mapping": "行业对应关系", "member transfer": "党员转接", "membership": "单位成员", "notification": "通知", "organization": "组织",
+	"organization source": "组织来源数据", "parent unit": "上级单位", "party organization": "党组织", "period": "周期", "registration": "登记",
+	"resolution": "裁定", "root unit": "根单位", "scheme": "考核方案", "source": "名册来源", "tag": "标签", "task": "任务", "token": "登录令牌",
+	"unit": "单位", "unit of the task": "任务所在单位", "user": "用户",
+}
+
+// nounCN is what's Chinese name, or 所指对象 for one without.
+func nounCN(what string) string {
+	if n, ok := nounsCN[what]; ok {
+		return n
+	}
+	return "所指对象"
+}
+
 // translate turns GORM errors into domain errors at the store's edge.
 func translate(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, sql.ErrNoRows):
-		return domain.Errorf(domain.ENOTFOUND, "%s not found", what)
+		return domain.Errorf(domain.ENOTFOUND, "%s不存在或无权查看", nounCN(what))
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return domain.Errorf(domain.ECONFLICT, "%s already exists", what)
+		return domain.Errorf(domain.ECONFLICT, "%s已存在", nounCN(what))
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return domain.Errorf(domain.EINVALID, "%s refers to something that does not exist", what)
+		return domain.Errorf(domain.EINVALID, "%s引用了不存在的对象", nounCN(what))
 	}
 	var de *domain.Error
 	if errors.As(err, &de) {
@@ -284,9 +303,9 @@ func translate(err error, what string) error {
 	// The SQLite dialector translates only mattn/go-sqlite3's errors; modernc's say it in text.
 	switch msg := err.Error(); {
 	case strings.Contains(msg, "UNIQUE constraint failed"):
-		return domain.Errorf(domain.ECONFLICT, "%s already exists", what)
+		return domain.Errorf(domain.ECONFLICT, "%s已存在", nounCN(what))
 	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
-		return domain.Errorf(domain.EINVALID, "%s refers to something that does not exist", what)
+		return domain.Errorf(domain.EINVALID, "%s引用了不存在的对象", nounCN(what))
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

@@ -46,7 +46,7 @@ func (s *Store) changeTaskIn(ctx context.Context, db *gorm.DB, p domain.Principa
 			return translate(res.Error, "task")
 		}
 		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.ECONFLICT, "the task changed meanwhile; reload it and try again")
+			return domain.Errorf(domain.ECONFLICT, "任务已被他人修改，请刷新后重试")
 		}
 		out = next
 		if err := s.taskEvent(ctx, tx, cur.ID, p.Username, action, detail); err != nil {
@@ -64,7 +64,7 @@ func (s *Store) changeTaskIn(ctx context.Context, db *gorm.DB, p domain.Principa
 
 func refuseClosed(t domain.Task) error {
 	if !t.Status.Active() {
-		return domain.Errorf(domain.ECONFLICT, "the task is %s", t.Status)
+		return domain.Errorf(domain.ECONFLICT, "任务状态为 %s，不能执行此操作", t.Status)
 	}
 	return nil
 }
@@ -72,8 +72,7 @@ func refuseClosed(t domain.Task) error {
 // refuseExcluded: a task is never given (assigned, delegated) to someone its NotBy names.
 func refuseExcluded(t domain.Task, username string) error {
 	if t.Excludes(username) {
-		return domain.Invalid("四眼原则：不能交给办理了上一步的人", domain.FieldError{Field: "assignee",
-			Reason: username + " 已办理本任务所审核的上一步，不能再办理本任务（四眼原则）"})
+		return domain.Invalid("四眼原则：不能交给办理了上一步的人", domain.FieldFailed("assignee", domain.CodeFourEyes, username))
 	}
 	return nil
 }
@@ -87,15 +86,15 @@ func (s *Store) ClaimTask(ctx context.Context, p domain.Principal, id string) (d
 		}
 		if t.Assignee != nil {
 			if *t.Assignee == p.Username {
-				return domain.Errorf(domain.ECONFLICT, "you have already claimed this task")
+				return domain.Errorf(domain.ECONFLICT, "你已认领此任务")
 			}
-			return domain.Errorf(domain.ECONFLICT, "the task is claimed by %s", *t.Assignee)
+			return domain.Errorf(domain.ECONFLICT, "任务已由 %s 认领", *t.Assignee)
 		}
 		if t.Excludes(p.Username) {
 			return domain.NotYours(t, p.Username)
 		}
 		if !p.CanTake(t) {
-			return domain.Errorf(domain.EFORBIDDEN, "claiming this task needs the %s role in its unit", t.Role)
+			return domain.Errorf(domain.EFORBIDDEN, "认领此任务需要任务所在单位的 %s 角色", t.Role)
 		}
 		next.Assignee, next.Status = &p.Username, string(domain.TaskClaimed)
 		return nil
@@ -109,13 +108,13 @@ func (s *Store) UnclaimTask(ctx context.Context, p domain.Principal, id string) 
 			return err
 		}
 		if t.Assignee == nil {
-			return domain.Errorf(domain.ECONFLICT, "the task is not claimed")
+			return domain.Errorf(domain.ECONFLICT, "任务未被认领")
 		}
 		if !t.IsAssignee(p.Username) && !p.CanManage(t) {
-			return domain.Errorf(domain.EFORBIDDEN, "only the assignee or an officer over the unit may unclaim it")
+			return domain.Errorf(domain.EFORBIDDEN, "只有认领人或该单位的上级组织员可以退回认领")
 		}
 		if t.Delegation == string(domain.DelegationPending) {
-			return domain.Errorf(domain.ECONFLICT, "the task is delegated; resolve the delegation first")
+			return domain.Errorf(domain.ECONFLICT, "任务已委托他人，请先收回委托")
 		}
 		next.Assignee, next.Status = nil, string(domain.TaskOpen)
 		return nil
@@ -139,10 +138,10 @@ func assignTo(p, target domain.Principal) func(t domain.Task, next *taskRow) err
 			return err
 		}
 		if !p.CanManage(t) {
-			return domain.Errorf(domain.EFORBIDDEN, "only an officer over the task's unit may assign it")
+			return domain.Errorf(domain.EFORBIDDEN, "只有任务所在单位的上级组织员可以指派任务")
 		}
 		if !target.Views(t.UnitPath) {
-			return domain.Invalid("the assignee cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
+			return domain.Invalid("被指派人无权查看此任务", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
 		if err := refuseExcluded(t, target.Username); err != nil {
 			return err
@@ -164,13 +163,13 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 			return err
 		}
 		if !t.IsAssignee(p.Username) || t.Delegation == string(domain.DelegationPending) {
-			return domain.Errorf(domain.EFORBIDDEN, "only the task's assignee may delegate it")
+			return domain.Errorf(domain.EFORBIDDEN, "只有任务的认领人可以委托他人")
 		}
 		if username == p.Username {
-			return domain.Invalid("cannot delegate to yourself", domain.FieldFailed("assignee", domain.CodeIsYou))
+			return domain.Invalid("不能委托给自己", domain.FieldFailed("assignee", domain.CodeIsYou))
 		}
 		if !target.Views(t.UnitPath) {
-			return domain.Invalid("the delegate cannot see this task", domain.FieldFailed("assignee", domain.CodeNotMember))
+			return domain.Invalid("受托人无权查看此任务", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
 		if err := refuseExcluded(t, username); err != nil {
 			return err
@@ -187,7 +186,7 @@ func (s *Store) ResolveTask(ctx context.Context, p domain.Principal, id string) 
 			return err
 		}
 		if t.Delegation != string(domain.DelegationPending) || !t.IsAssignee(p.Username) {
-			return domain.Errorf(domain.ECONFLICT, "the task is not delegated to you")
+			return domain.Errorf(domain.ECONFLICT, "此任务没有委托给你")
 		}
 		next.Assignee, next.Owner, next.Delegation = t.Owner, nil, string(domain.DelegationResolved)
 		return nil
@@ -208,7 +207,7 @@ func (s *Store) CompleteTask(ctx context.Context, id, actor string, result json.
 			out = cur
 			return nil
 		case domain.TaskCancelled:
-			return domain.Errorf(domain.ECONFLICT, "the task was cancelled")
+			return domain.Errorf(domain.ECONFLICT, "任务已取消")
 		}
 		now := s.Now()
 		res := string(result)
@@ -357,7 +356,7 @@ func (s *Store) ExtendTaskDeadline(ctx context.Context, id string, dueAt time.Ti
 			return translate(err, "task")
 		}
 		if !domain.TaskStatus(cur.Status).Active() {
-			return domain.Errorf(domain.ECONFLICT, "the task is %s", cur.Status)
+			return domain.Errorf(domain.ECONFLICT, "任务状态为 %s，不能执行此操作", cur.Status)
 		}
 		if err := tx.Model(&taskRow{}).Where("id = ?", id).Updates(map[string]any{
 			"due_at": dueAt.UTC(), "due_provisional": provisional, "remind_at": remindAt, "reminded_at": nil,
@@ -445,7 +444,7 @@ func (s *Store) ResolveAssignment(ctx context.Context, p domain.Principal, assig
 	target, err := s.principalOf(ctx, assignee)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.Task{}, domain.Invalid("承办人无效", domain.FieldError{Field: "assignee", Reason: "没有用户名为 " + assignee + " 的用户"})
+			return domain.Task{}, domain.Invalid("承办人无效", domain.FieldFailed("assignee", domain.CodeNoSuchUser))
 		}
 		return domain.Task{}, err
 	}
@@ -456,7 +455,7 @@ func (s *Store) ResolveAssignment(ctx context.Context, p domain.Principal, assig
 			return translate(err, "task")
 		}
 		if a.Kind != domain.TaskKindAssignment || a.AboutTaskID == nil {
-			return domain.Errorf(domain.ECONFLICT, "task %s is not an assignment task", a.ID)
+			return domain.Errorf(domain.ECONFLICT, "任务 %s 不是指派任务", a.ID)
 		}
 		if err := s.completeTaskTx(ctx, tx, a, p.Username, result); err != nil {
 			return err

@@ -157,7 +157,7 @@ func (s *Store) createTask(ctx context.Context, db *gorm.DB, in NewTask) (domain
 		}
 		now := s.Now()
 		if !in.SubjectType.Valid() {
-			return domain.Errorf(domain.EINVALID, "unknown subject type %q", in.SubjectType)
+			return domain.Errorf(domain.EINVALID, "未知的事项类型 %q", in.SubjectType)
 		}
 		row := taskRow{
 			ID: newID(), Key: in.Key, Kind: in.Kind, Subject: in.Subject, SubjectType: string(in.SubjectType),
@@ -312,7 +312,7 @@ func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter)
 		due, id, ok := strings.Cut(c, "|")
 		at, perr := time.Parse(time.RFC3339Nano, due)
 		if !ok || perr != nil {
-			return nil, "", domain.Invalid("bad cursor", domain.FieldFailed("cursor", domain.CodeBadCursor))
+			return nil, "", domain.Invalid("分页游标不正确", domain.FieldFailed("cursor", domain.CodeBadCursor))
 		}
 		q = q.Where("(t.due_at > ? OR (t.due_at = ? AND t.id > ?))", at, at, id)
 	}

@@ -174,7 +174,7 @@ type unlockAudit struct {
 // client addresses run out by themselves.
 func (s *Store) UnlockUser(ctx context.Context, p domain.Principal, username string) error {
 	if !p.Admin {
-		return domain.Errorf(domain.EFORBIDDEN, "only an admin may unlock users")
+		return domain.Errorf(domain.EFORBIDDEN, "只有管理员可以解除用户锁定")
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var user userRow

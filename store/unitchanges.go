@@ -13,6 +13,8 @@ import (
 type UnitChange struct {
 	Name     *string
 	ParentID *string
+	// DocPrefix sets the unit's 文号 prefix ("" restores the default: its name and the series).
+	DocPrefix *string
 }
 
 // ChangeUnit renames or moves a unit (admins, or an officer over its parent). A region unit's
@@ -27,7 +29,7 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 			return translate(err, "unit")
 		}
 		if cur.MergedInto != nil {
-			return domain.Errorf(domain.ECONFLICT, "the unit was merged into another")
+			return domain.Errorf(domain.ECONFLICT, "该单位已并入其他单位")
 		}
 		next := cur.domain()
 		if ch.Name != nil {
@@ -44,30 +46,36 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 		if parentID != nil {
 			var pr unitRow
 			if err := scoped(tx.Where("id = ?", *parentID), "path", p).Take(&pr).Error; err != nil {
-				return domain.Invalid("the parent unit does not exist", domain.FieldFailed("parent_id", domain.CodeNoSuchUnit))
+				return domain.Invalid("上级单位不存在", domain.FieldFailed("parent_id", domain.CodeNoSuchUnit))
 			}
 			if strings.HasPrefix(pr.Path, cur.Path) {
-				return domain.Invalid("a unit cannot move under itself", domain.FieldFailed("parent_id", domain.CodeInsideUnit))
+				return domain.Invalid("单位不能移到自身或其下级之下", domain.FieldFailed("parent_id", domain.CodeInsideUnit))
 			}
 			pu := pr.domain()
 			parent = &pu
 		}
 		if !p.Admin && !(parent != nil && p.HoldsRoleOver(domain.RoleOfficer, parent.Path) &&
 			(cur.ParentID == nil || p.HoldsRoleOver(domain.RoleOfficer, parentPathOf(cur.Path)))) {
-			return domain.Errorf(domain.EFORBIDDEN, "only an admin, or an officer over the unit's parents, may rename or move it")
+			return domain.Errorf(domain.EFORBIDDEN, "只有管理员或该单位原上级和新上级的组织员可以改名或移动")
 		}
 		next.ParentID = parentID
 		if err := domain.ValidateUnit(next, parent); err != nil {
 			return err
 		}
+		if ch.DocPrefix != nil {
+			if f := domain.ValidateDocPrefix(*ch.DocPrefix); f != nil {
+				return domain.Invalid("文号前缀不正确", *f)
+			}
+			next.DocPrefix = strings.TrimSpace(*ch.DocPrefix)
+		}
 		newPath := "/" + cur.ID + "/"
 		if parent != nil {
 			newPath = parent.Path + cur.ID + "/"
 		}
-		if err := tx.Model(&unitRow{}).Where("id = ?", cur.ID).Updates(map[string]any{"name": next.Name, "parent_id": parentID}).Error; err != nil {
+		if err := tx.Model(&unitRow{}).Where("id = ?", cur.ID).Updates(map[string]any{"name": next.Name, "parent_id": parentID, "doc_prefix": next.DocPrefix}).Error; err != nil {
 			if domain.ErrorCode(translate(err, "")) == domain.ECONFLICT {
-				return &domain.Error{Code: domain.ECONFLICT, Message: "a unit with this name already exists under the same parent",
-					Fields: []domain.FieldError{{Field: "name", Reason: "taken under this parent"}}}
+				return &domain.Error{Code: domain.ECONFLICT, Message: "同一上级单位下已有同名单位",
+					Fields: []domain.FieldError{domain.FieldFailed("name", domain.CodeTakenUnderParent)}}
 			}
 			return translate(err, "unit")
 		}
@@ -90,8 +98,8 @@ func (s *Store) ChangeUnit(ctx context.Context, p domain.Principal, id string, c
 		}
 		out = row.domain()
 		return s.audit(ctx, tx, p.Username, "unit.change", "unit", cur.ID, row.Path,
-			unitAudit{Name: cur.Name, Net: cur.Net, Kind: cur.Kind, ParentID: cur.ParentID},
-			unitAudit{Name: row.Name, Net: row.Net, Kind: row.Kind, ParentID: row.ParentID})
+			unitAudit{Name: cur.Name, Net: cur.Net, Kind: cur.Kind, ParentID: cur.ParentID, DocPrefix: cur.DocPrefix},
+			unitAudit{Name: row.Name, Net: row.Net, Kind: row.Kind, ParentID: row.ParentID, DocPrefix: row.DocPrefix})
 	})
 	if err == nil {
 		s.forgetPrincipals(allPrincipals) // unit paths in principals moved
@@ -130,7 +138,7 @@ func (s *Store) rewritePaths(tx *gorm.DB, from, to string, keepRoot bool) error 
 // becomes an alias of into; from stays, marked merged, for history.
 func (s *Store) MergeUnit(ctx context.Context, p domain.Principal, fromID, intoID string) (domain.Unit, error) {
 	if !p.Admin {
-		return domain.Unit{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may merge units")
+		return domain.Unit{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以合并单位")
 	}
 	var out domain.Unit
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -139,17 +147,17 @@ func (s *Store) MergeUnit(ctx context.Context, p domain.Principal, fromID, intoI
 			return translate(err, "unit")
 		}
 		if err := tx.Where("id = ?", intoID).Take(&into).Error; err != nil {
-			return domain.Invalid("the target unit does not exist", domain.FieldFailed("into", domain.CodeNoSuchUnit))
+			return domain.Invalid("目标单位不存在", domain.FieldFailed("into", domain.CodeNoSuchUnit))
 		}
 		switch {
 		case from.ID == into.ID:
-			return domain.Invalid("a unit cannot merge into itself", domain.FieldFailed("into", domain.CodeSameUnit))
+			return domain.Invalid("单位不能并入自身", domain.FieldFailed("into", domain.CodeSameUnit))
 		case from.Net != into.Net || from.Kind != into.Kind:
-			return domain.Invalid("only units of the same net and kind merge", domain.FieldFailed("into", domain.CodeOtherNetOrKind))
+			return domain.Invalid("只有同一网、同一类型的单位可以合并", domain.FieldFailed("into", domain.CodeOtherNetOrKind))
 		case from.MergedInto != nil || into.MergedInto != nil:
-			return domain.Errorf(domain.ECONFLICT, "one of the units was already merged")
+			return domain.Errorf(domain.ECONFLICT, "其中一个单位已被合并")
 		case strings.HasPrefix(into.Path, from.Path):
-			return domain.Invalid("a unit cannot merge into its own subtree", domain.FieldFailed("into", domain.CodeInsideUnit))
+			return domain.Invalid("单位不能并入其下级单位", domain.FieldFailed("into", domain.CodeInsideUnit))
 		}
 		// Children move under into; the rest of from's subtree follows them.
 		if err := tx.Exec("UPDATE units SET parent_id = ? WHERE parent_id = ?", into.ID, from.ID).Error; err != nil {
@@ -167,8 +175,8 @@ func (s *Store) MergeUnit(ctx context.Context, p domain.Principal, fromID, intoI
 			{`INSERT INTO memberships (user_id, unit_id, role) SELECT user_id, ?, role FROM memberships WHERE unit_id = ?
 			  ON CONFLICT DO NOTHING`, []any{into.ID, from.ID}},
 			{"DELETE FROM memberships WHERE unit_id = ?", []any{from.ID}},
-			{"UPDATE organizations SET region_unit_id = ? WHERE region_unit_id = ?", []any{into.ID, from.ID}},
-			{"UPDATE organizations SET industry_unit_id = ? WHERE industry_unit_id = ?", []any{into.ID, from.ID}},
+			{"UPDATE organizations SET region_unit_id = ?, updated_at = ? WHERE region_unit_id = ?", []any{into.ID, s.Now(), from.ID}},
+			{"UPDATE organizations SET industry_unit_id = ?, updated_at = ? WHERE industry_unit_id = ?", []any{into.ID, s.Now(), from.ID}},
 			{"INSERT INTO unit_aliases (alias, unit_id) SELECT alias, ? FROM unit_aliases WHERE unit_id = ? ON CONFLICT DO NOTHING", []any{into.ID, from.ID}},
 			{"DELETE FROM unit_aliases WHERE unit_id = ?", []any{from.ID}},
 			{"INSERT INTO unit_aliases (alias, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING", []any{from.Name, into.ID}},

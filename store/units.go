@@ -20,6 +20,7 @@ type unitRow struct {
 	Path       string
 	MergedInto *string
 	CreatedAt  time.Time
+	DocPrefix  string
 }
 
 func (unitRow) TableName() string { return "units" }
@@ -27,7 +28,7 @@ func (unitRow) TableName() string { return "units" }
 func (r unitRow) domain() domain.Unit {
 	return domain.Unit{
 		ID: r.ID, Name: r.Name, Net: domain.Net(r.Net), Kind: domain.UnitKind(r.Kind),
-		ParentID: r.ParentID, Path: r.Path, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt,
+		ParentID: r.ParentID, Path: r.Path, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, DocPrefix: r.DocPrefix,
 	}
 }
 
@@ -37,6 +38,8 @@ type unitAudit struct {
 	Net      string  `json:"net"`
 	Kind     string  `json:"kind"`
 	ParentID *string `json:"parent_id"`
+	// DocPrefix is the 文号 prefix (omitted while it is the default).
+	DocPrefix string `json:"doc_prefix,omitempty"`
 }
 
 // CreateUnit adds a unit. Admins may create anywhere; an officer may add units under a unit
@@ -50,7 +53,7 @@ func (s *Store) CreateUnit(ctx context.Context, p domain.Principal, u domain.Uni
 			var pr unitRow
 			if err := scoped(tx.Where("id = ?", *u.ParentID), "path", p).Take(&pr).Error; err != nil {
 				if errors.Is(err, gorm.ErrRecordNotFound) {
-					return domain.Invalid("the parent unit does not exist",
+					return domain.Invalid("上级单位不存在",
 						domain.FieldFailed("parent_id", domain.CodeNoSuchUnit))
 				}
 				return translate(err, "parent unit")
@@ -59,7 +62,7 @@ func (s *Store) CreateUnit(ctx context.Context, p domain.Principal, u domain.Uni
 			parent = &pu
 		}
 		if !p.Admin && (parent == nil || !p.HoldsRoleOver(domain.RoleOfficer, parent.Path)) {
-			return domain.Errorf(domain.EFORBIDDEN, "only an admin, or an officer over the parent unit, may create units")
+			return domain.Errorf(domain.EFORBIDDEN, "只有管理员或上级单位的组织员可以创建单位")
 		}
 		if err := domain.ValidateUnit(u, parent); err != nil {
 			return err
@@ -71,8 +74,8 @@ func (s *Store) CreateUnit(ctx context.Context, p domain.Principal, u domain.Uni
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			if domain.ErrorCode(translate(err, "")) == domain.ECONFLICT {
-				return &domain.Error{Code: domain.ECONFLICT, Message: "a unit with this name already exists under the same parent",
-					Fields: []domain.FieldError{{Field: "name", Reason: "taken under this parent"}}}
+				return &domain.Error{Code: domain.ECONFLICT, Message: "同一上级单位下已有同名单位",
+					Fields: []domain.FieldError{domain.FieldFailed("name", domain.CodeTakenUnderParent)}}
 			}
 			return translate(err, "unit")
 		}

@@ -66,7 +66,7 @@ type NewUser struct {
 // CreateUser adds a user with memberships. Only admins create users.
 func (s *Store) CreateUser(ctx context.Context, p domain.Principal, nu NewUser) (domain.User, error) {
 	if !p.Admin {
-		return domain.User{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may create users")
+		return domain.User{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以创建用户")
 	}
 	var out domain.User
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -74,8 +74,8 @@ func (s *Store) CreateUser(ctx context.Context, p domain.Principal, nu NewUser) 
 		row := userRow{ID: newID(), Username: nu.Username, PasswordHash: nu.PasswordHash, IsAdmin: nu.Admin, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			if domain.ErrorCode(translate(err, "")) == domain.ECONFLICT {
-				return &domain.Error{Code: domain.ECONFLICT, Message: "the username is taken",
-					Fields: []domain.FieldError{{Field: "username", Reason: "taken"}}}
+				return &domain.Error{Code: domain.ECONFLICT, Message: "用户名已被使用",
+					Fields: []domain.FieldError{{Field: "username", Code: domain.CodeTaken, Reason: domain.Message(domain.CodeTaken)}}}
 			}
 			return translate(err, "user")
 		}
@@ -85,8 +85,8 @@ func (s *Store) CreateUser(ctx context.Context, p domain.Principal, nu NewUser) 
 			var unit unitRow
 			if err := tx.Where("id = ?", m.UnitID).Take(&unit).Error; err != nil {
 				if errors.Is(err, gorm.ErrRecordNotFound) {
-					return domain.Invalid("a membership names a unit that does not exist",
-						domain.FieldError{Field: fieldIndex("memberships", i, "unit_id"), Reason: "no such unit"})
+					return domain.Invalid("所属单位不存在",
+						domain.FieldError{Field: fieldIndex("memberships", i, "unit_id"), Code: domain.CodeNoSuchUnit, Reason: domain.Message(domain.CodeNoSuchUnit)})
 				}
 				return translate(err, "unit")
 			}
@@ -223,7 +223,7 @@ func (s *Store) SetPassword(ctx context.Context, p domain.Principal, username, h
 		action := "user.password_change"
 		if row.ID != p.UserID {
 			if !p.Admin {
-				return domain.Errorf(domain.EFORBIDDEN, "only an admin may reset another user's password")
+				return domain.Errorf(domain.EFORBIDDEN, "只有管理员可以重置他人的密码")
 			}
 			action = "user.password_reset"
 		}
@@ -250,7 +250,7 @@ func (s *Store) SetPassword(ctx context.Context, p domain.Principal, username, h
 // Admins only; nobody disables themselves.
 func (s *Store) SetDisabled(ctx context.Context, p domain.Principal, username string, disabled bool) (domain.User, error) {
 	if !p.Admin {
-		return domain.User{}, domain.Errorf(domain.EFORBIDDEN, "only an admin may disable or enable users")
+		return domain.User{}, domain.Errorf(domain.EFORBIDDEN, "只有管理员可以停用或启用用户")
 	}
 	var out domain.User
 	changed := ""
@@ -260,7 +260,7 @@ func (s *Store) SetDisabled(ctx context.Context, p domain.Principal, username st
 			return translate(err, "user")
 		}
 		if row.ID == p.UserID {
-			return domain.Errorf(domain.ECONFLICT, "you cannot disable yourself")
+			return domain.Errorf(domain.ECONFLICT, "不能停用自己")
 		}
 		was := row.DisabledAt != nil
 		if was != disabled {
@@ -361,7 +361,7 @@ func (s *Store) PrincipalByToken(ctx context.Context, hash string) (domain.Princ
 		return domain.Principal{}, translate(err, "token")
 	}
 	if len(rows) == 0 {
-		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is invalid or expired")
+		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "登录令牌无效或已过期，请重新登录")
 	}
 	p := domain.Principal{UserID: rows[0].ID, Username: rows[0].Username, Admin: rows[0].IsAdmin}
 	for _, r := range rows {

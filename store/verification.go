@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -89,14 +88,14 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit) error {
 func (s *Store) CheckAssignRegion(ctx context.Context, unitID, scopeUnitID string) (domain.Unit, error) {
 	var unit, scope unitRow
 	if err := s.db.WithContext(ctx).Where("id = ?", unitID).Take(&unit).Error; err != nil {
-		return domain.Unit{}, domain.Invalid("no such unit", domain.FieldError{Field: "unit_id", Reason: "no such unit"})
+		return domain.Unit{}, domain.Invalid("单位不存在", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
 	}
 	if err := s.db.WithContext(ctx).Where("id = ?", scopeUnitID).Take(&scope).Error; err != nil {
 		return domain.Unit{}, translate(err, "unit")
 	}
 	if unit.Net != string(domain.NetRegion) || !strings.HasPrefix(unit.Path, scope.Path) || unit.MergedInto != nil {
-		return domain.Unit{}, domain.Invalid("the unit cannot be responsible",
-			domain.FieldError{Field: "unit_id", Reason: "a region unit within " + scope.Name})
+		return domain.Unit{}, domain.Invalid("该单位不能作为责任单位",
+			domain.FieldFailed("unit_id", domain.CodeNotInScope, scope.Name))
 	}
 	return unit.domain(), nil
 }
@@ -167,22 +166,20 @@ func checkAttach(tx *gorm.DB, uscc, method, partyOrgID string) (OrganizationRow,
 	}
 	var po PartyOrg
 	if err := tx.Where("id = ? AND status = ?", partyOrgID, domain.PartyOrgActive).Take(&po).Error; err != nil {
-		return o, domain.Invalid("no such active party organization", domain.FieldError{Field: "party_org_id", Reason: "not an active party organization"})
+		return o, domain.Invalid("没有该正常运行的党组织", domain.FieldFailed("party_org_id", domain.CodeNotActivePartyOrg))
 	}
 	if method != string(domain.CoverageJoint) {
 		return o, nil
 	}
 	if po.Kind != domain.KindJoint {
-		return o, domain.Invalid("the party organization is not a joint branch", domain.FieldError{Field: "party_org_id",
-			Reason: fmt.Sprintf("“%s”不是联合党支部，不能以联合党支部方式纳入", po.Name)})
+		return o, domain.Invalid("该党组织不是联合党支部", domain.FieldFailed("party_org_id", domain.CodeNotJointBranch, po.Name))
 	}
 	var n int64
 	if err := tx.Model(&partyOrgOrg{}).Where("party_org_id = ? AND uscc <> ?", po.ID, uscc).Count(&n).Error; err != nil {
 		return o, translate(err, "party organization")
 	}
 	if n >= domain.MaxJointOrgs {
-		return o, domain.Invalid("the joint branch cannot take it", domain.FieldError{Field: "party_org_id",
-			Reason: fmt.Sprintf("rule 联合党支部: a joint branch covers at most %d organizations", domain.MaxJointOrgs)})
+		return o, domain.Invalid("该联合党支部不能再纳入组织", domain.FieldFailed("party_org_id", domain.CodeRuleJointMaxOrgs, domain.MaxJointOrgs, n+1))
 	}
 	return o, nil
 }
@@ -200,7 +197,7 @@ func (s *Store) organizationExists(ctx context.Context, uscc string) error {
 		return translate(err, "organization")
 	}
 	if n == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "organization %s not found", uscc)
+		return domain.Errorf(domain.ENOTFOUND, "组织 %s 不存在或无权查看", uscc)
 	}
 	return nil
 }

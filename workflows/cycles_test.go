@@ -136,7 +136,7 @@ func TestAssessmentReturnedThenAdjusted(t *testing.T) {
 	answer(t, env, h, "self", "off-town", `{"scores":{"census":90},"evidence":"走访台账、会议纪要"}`, nil)
 	answer(t, env, 2*h, "score/1", "off-county", `{"scores":{"census":85}}`, refused(t, "scores.meetings", "required"))
 	answer(t, env, 3*h, "score/1", "off-county", `{"scores":{"census":85,"meetings":80},"deductions":{"late_delivery":2}}`, nil)
-	answer(t, env, 3*h+time.Minute, "review/1", "off-county", `{"decision":"approve"}`, refused(t, "someone else"))
+	answer(t, env, 3*h+time.Minute, "review/1", "off-county", `{"decision":"approve"}`, refused(t, "须由他人完成"))
 	answer(t, env, 4*h, "review/1", "off-city", `{"decision":"return","reason":"扣分依据不足"}`, nil)
 	answer(t, env, 5*h, "score/2", "off-county", `{"scores":{"census":85,"meetings":80}}`, nil)
 	answer(t, env, 6*h, "review/2", "off-city", `{"decision":"adjust","adjustments":[{"code":"nope","value":1,"reason":"x"}]}`, refused(t, "adjustments[0].code"))

@@ -11,7 +11,8 @@ import (
 // TestReplaySurvey replays the survey's histories from before (v1: the answer starts nothing)
 // and after (v2) the change survey-answer-verifies: both run on today's code.
 func TestReplaySurvey(t *testing.T) {
-	for _, file := range []string{"testdata/survey-answer-verifies.v1.history.json", "testdata/survey-answer-verifies.v2.history.json"} {
+	for _, file := range []string{"testdata/survey-answer-verifies.v1.history.json", "testdata/survey-answer-verifies.v2.history.json",
+		"testdata/survey-answer-signal.v1.history.json"} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			workflows.Register(r)

@@ -26,7 +26,7 @@ func TestRosterImportHeldThenConfirmed(t *testing.T) {
 	env.OnActivity(a.AnnualReportRounds, mock.Anything, "imp-1").Return([]activities.RoundInfo{}, nil).Once()
 	env.OnActivity(a.QueuedBehind, mock.Anything, "imp-1").Return([]string{"imp-2"}, nil).Once()
 	env.OnSignalExternalWorkflow(mock.Anything, workflows.RosterImportWorkflowID("imp-2"), "", workflows.SignalImportTurn, "imp-1").Return(nil).Once()
-	answer(t, env, h, "confirm-missing", "liaison-market", `{"decision":"confirm","reason":"我自己确认"}`, refused(t, "someone else"))
+	answer(t, env, h, "confirm-missing", "liaison-market", `{"decision":"confirm","reason":"我自己确认"}`, refused(t, "须由他人完成"))
 	answer(t, env, 2*h, "confirm-missing", "admin", `{"decision":"maybe","reason":""}`, refused(t, "decision", "reason"))
 	answer(t, env, 3*h, "confirm-missing", "admin", `{"decision":"confirm","reason":"已核实"}`, nil)
 	env.ExecuteWorkflow(workflows.RosterImportWorkflow, "imp-1")

@@ -25,8 +25,8 @@ type SurveyInput struct {
 	ExpiresAt      time.Time
 }
 
-// SurveyWorkflow waits until a registration's survey link expires; if the enterprise has not
-// answered, the township's inspectors get a follow-up task 跟进. An organization with no
+// SurveyWorkflow waits until the enterprise answers a registration's survey or its link
+// expires; if it has not answered, the township's inspectors get a follow-up task 跟进. An organization with no
 // responsible township yet is left to the census (the round's unit assigns one). A
 // declaration (the answer, or the follow-up's counts) that calls for a formation or an
 // attachment starts the organization's verification through a one-organization round.
@@ -35,7 +35,14 @@ func SurveyWorkflow(ctx workflow.Context, in SurveyInput) error {
 	if err != nil {
 		return err
 	}
-	if d := in.ExpiresAt.Sub(workflow.Now(ctx)); d > 0 {
+	// survey-answer-signal: the answer (SignalSurveyAnswered, sent by the API once it is
+	// recorded) ends the wait, so the verification starts when the answer arrives, not at the
+	// link's expiry (issue #17 §4); without it the workflow waits for the expiry as before.
+	if workflow.GetVersion(ctx, surveyAnswerSignal, workflow.DefaultVersion, 1) == 1 {
+		if err := waitForAnswer(ctx, in.ExpiresAt); err != nil {
+			return err
+		}
+	} else if d := in.ExpiresAt.Sub(workflow.Now(ctx)); d > 0 {
 		if err := workflow.Sleep(ctx, d); err != nil {
 			return err
 		}
@@ -79,6 +86,31 @@ func SurveyWorkflow(ctx workflow.Context, in SurveyInput) error {
 
 // surveyAnswerVerifies is the change ID of the survey's verification (workflow.GetVersion).
 const surveyAnswerVerifies = "survey-answer-verifies"
+
+// surveyAnswerSignal is the change ID of the survey's wait ending on the answer.
+const surveyAnswerSignal = "survey-answer-signal"
+
+// SignalSurveyAnswered tells a survey's workflow that the enterprise answered (no payload: the
+// workflow reads the answer from the store).
+const SignalSurveyAnswered = "survey-answered"
+
+// waitForAnswer waits until the survey is answered or its link expires, whichever comes first.
+func waitForAnswer(ctx workflow.Context, expiresAt time.Time) error {
+	answered := workflow.GetSignalChannel(ctx, SignalSurveyAnswered)
+	d := expiresAt.Sub(workflow.Now(ctx))
+	if d <= 0 {
+		return nil
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimer(tctx, d)
+	var timerErr error
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(answered, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+	sel.AddFuture(timer, func(f workflow.Future) { timerErr = f.Get(ctx, nil) })
+	sel.Select(ctx)
+	return timerErr
+}
 
 // verifyDeclaration starts the census round that verifies what a registration declared, when
 // the declaration calls for coverage (activities.SurveyVerification decides).

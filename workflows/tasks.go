@@ -156,13 +156,13 @@ func NewTasks(ctx workflow.Context) (*Tasks, error) {
 func (h *Tasks) validate(ctx workflow.Context, req CompleteTaskRequest) error {
 	t, ok := h.open[req.TaskID]
 	if !ok {
-		return temporal.NewApplicationError("the workflow has not taken up the task yet", ErrTypeTaskNotReady)
+		return temporal.NewApplicationError("流程尚未接收此任务，请稍后重试", ErrTypeTaskNotReady)
 	}
 	if t.done || t.completing {
-		return temporal.NewApplicationError("the task is not open", ErrTypeTaskClosed)
+		return temporal.NewApplicationError("任务不是待办状态", ErrTypeTaskClosed)
 	}
 	if slices.Contains(t.notBy, req.Actor) {
-		return temporal.NewApplicationError("this task must be completed by someone else: you did the step it checks", ErrTypeNotYours)
+		return temporal.NewApplicationError("此任务须由他人完成：它审核的正是你完成的那一步（四眼原则）", ErrTypeNotYours)
 	}
 	// Forms decode into structs and encode structs: deterministic, though workflowcheck
 	// cannot tell encoding/json's map paths from ours.

@@ -245,6 +245,16 @@ func TestCensusEndToEnd(t *testing.T) {
 		if r := offA.must(200, "GET", "/registrations/"+reg["id"].(string), nil); r["status"] != "answered" {
 			t.Fatalf("registration %v", r)
 		}
+		// The answer (2 formal members, no party organization: an attachment) starts the
+		// organization's verification at once, not when the link expires days later (#17 §4).
+		waitFor(t, func() bool {
+			for _, it := range inspA.must(200, "GET", "/tasks?kind=census.verify", nil)["items"].([]any) {
+				if it.(map[string]any)["subject"] == fresh {
+					return true
+				}
+			}
+			return false
+		})
 
 		// Cancelling the first round cancels its open verifications.
 		offCounty.must(202, "POST", "/census-rounds/"+id+"/cancel", nil)
