@@ -115,6 +115,7 @@ func (s *Server) userRoutes(a *gin.RouterGroup) {
 
 func (s *Server) taskRoutes(a *gin.RouterGroup) {
 	a.GET("/tasks", s.listTasks)
+	a.GET("/tasks/counts", s.countTasks)
 	a.POST("/tasks/bulk/claim", s.bulkClaim)
 	a.POST("/tasks/bulk/assign", s.bulkAssign)
 	a.GET("/tasks/:id", s.getTask)

@@ -42,4 +42,7 @@ const (
 	MaxBulkTasks = 200
 	// MaxTaskTitle bounds a task's title and a notification's title (domain.TaskTitle cuts).
 	MaxTaskTitle = 200
+	// MaxViewName bounds the name of a saved inbox view; MaxViewsPerUser how many a user keeps.
+	MaxViewName     = 40
+	MaxViewsPerUser = 30
 )
