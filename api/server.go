@@ -83,6 +83,7 @@ func (s *Server) Handler() *gin.Engine {
 	s.cycleRoutes(a)
 	s.formationRoutes(a)
 	s.systemRoutes(a)
+	s.viewRoutes(a)
 	return r
 }
 

@@ -106,3 +106,26 @@ func (q TaskQuery) Check(v *Validation) {
 		v.AddCode("sort", CodeNotAllowed, strings.Join(TaskSorts, "、"))
 	}
 }
+
+// SavedView is a named inbox query a user keeps on the server (我的视图); only its owner reads it.
+type SavedView struct {
+	ID        string
+	Name      string
+	Query     TaskQuery
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CheckView records every failing field of a view to save in v (name 1 to MaxViewName
+// characters after trimming; the query as Check says, its fields under "query.").
+func CheckView(name string, q TaskQuery, v *Validation) {
+	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > MaxViewName {
+		v.AddCode("name", CodeRequiredMaxLength, MaxViewName)
+	}
+	var qv Validation
+	q.Check(&qv)
+	for _, fe := range qv {
+		fe.Field = "query." + fe.Field
+		*v = append(*v, fe)
+	}
+}
