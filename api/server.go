@@ -169,6 +169,7 @@ func (s *Server) rosterRoutes(a *gin.RouterGroup) {
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 	a.GET("/reports/coverage", s.coverageReport)
+	a.GET("/reports/coverage/trend", s.coverageTrend)
 }
 
 func (s *Server) registrationRoutes(a *gin.RouterGroup) {
