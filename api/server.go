@@ -95,6 +95,7 @@ func (s *Server) accountRoutes(a *gin.RouterGroup) {
 
 func (s *Server) unitRoutes(a *gin.RouterGroup) {
 	a.GET("/units", s.listUnits)
+	a.GET("/units/tree", s.unitTree)
 	a.POST("/units", s.createUnit)
 	a.POST("/units/import", s.importUnits)
 	a.GET("/units/:id", s.getUnit)
@@ -179,6 +180,7 @@ func (s *Server) registrationRoutes(a *gin.RouterGroup) {
 }
 
 func (s *Server) censusRoutes(a *gin.RouterGroup) {
+	a.GET("/census-rounds", s.listRounds)
 	a.POST("/census-rounds", s.startRound)
 	a.GET("/census-rounds/:id", s.getRound)
 	a.GET("/census-rounds/:id/skipped-organizations", s.listSkipped)
