@@ -27,7 +27,9 @@ func TestCoverageTrend(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		at := func(y int, m time.Month, d int) { st.Now = func() time.Time { return time.Date(y, m, d, 2, 0, 0, 0, time.UTC) } }
+		at := func(y int, m time.Month, d int) {
+			st.Now = func() time.Time { return time.Date(y, m, d, 2, 0, 0, 0, time.UTC) }
+		}
 		at(2026, 9, 1)
 		if _, err := st.TakeCoverageSnapshot(ctx, "2026-08"); err != nil {
 			t.Fatal(err)
