@@ -84,6 +84,7 @@ func (s *Server) Handler() *gin.Engine {
 	s.formationRoutes(a)
 	s.systemRoutes(a)
 	s.viewRoutes(a)
+	s.formRoutes(a)
 	return r
 }
 

@@ -132,3 +132,24 @@ func TestRoundsAndTrendAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestFormsAPI(t *testing.T) {
+	srv, _ := newServer(t)
+	admin := login(t, srv.URL, "admin", "admin-password")
+	s, _, b := admin.do("GET", "/api/v1/forms", "")
+	items, _ := b["items"].([]any)
+	if s != 200 || len(items) < 20 {
+		t.Fatalf("%d %d forms", s, len(items))
+	}
+	s, _, f := admin.do("GET", "/api/v1/forms/census.verify", "")
+	schema, _ := f["schema"].(map[string]any)
+	if s != 200 || f["title"] != "实地走访复核" || schema == nil {
+		t.Fatalf("%d %v", s, f)
+	}
+	party := schema["properties"].(map[string]any)["party_org"].(map[string]any)
+	if fmt.Sprint(party["x-enum-titles"]) != "[无 单独组建 联合组建 区域兜底]" {
+		t.Fatalf("party_org %v", party)
+	}
+	s, h, b := admin.do("GET", "/api/v1/forms/no.such", "")
+	wantProblem(t, s, h, b, 404)
+}
