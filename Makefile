@@ -72,6 +72,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./domain:FuzzParseUSCC \
 	./domain:FuzzParseScheme \
+	./domain:FuzzTaskQueryCheck \
 	./forms:FuzzValidate \
 	./calendar:FuzzAddWorkingDays \
 	./calendar:FuzzParsePeriod \

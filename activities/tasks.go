@@ -28,13 +28,20 @@ type CalendarCache struct {
 	Store *store.Store
 	TTL   time.Duration
 
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	cal      *calendar.Calendar
 	loadedAt time.Time
 }
 
-// Calendar returns the current calendar.
+// Calendar returns the current calendar. Readers share a read lock (every inbox page asks for it
+// to count working days left); a reload takes the write lock.
 func (c *CalendarCache) Calendar(ctx context.Context) (*calendar.Calendar, error) {
+	c.mu.RLock()
+	cal, fresh := c.cal, c.cal != nil && time.Since(c.loadedAt) < c.TTL
+	c.mu.RUnlock()
+	if fresh {
+		return cal, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cal != nil && time.Since(c.loadedAt) < c.TTL {
@@ -48,7 +55,7 @@ func (c *CalendarCache) Calendar(ctx context.Context) (*calendar.Calendar, error
 	for i, r := range rows {
 		overrides[i] = calendar.Override{Date: r.Date, Workday: r.Workday, Name: r.Name}
 	}
-	cal, err := calendar.New(overrides)
+	cal, err = calendar.New(overrides)
 	if err != nil {
 		return nil, err
 	}

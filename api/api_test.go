@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -188,6 +189,9 @@ func TestAccess(t *testing.T) {
 		_, _, me := insp.do("GET", "/api/v1/me", "")
 		if me["username"] != "inspector-b" || len(me["units"].([]any)) != 1 {
 			t.Fatalf("me %v", me)
+		}
+		if roles := fmt.Sprint(me["roles"]); roles != "[map[role:inspector role_label:摸排人员 unit_id:"+tb["id"].(string)+" unit_name:"+tb["name"].(string)+"]]" {
+			t.Fatalf("me's roles %s", roles)
 		}
 	})
 	t.Run("DisabledUserTokenDiesAtOnce", func(t *testing.T) {

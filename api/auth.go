@@ -64,6 +64,15 @@ func (s *Server) logout(c *gin.Context) {
 type meResponse struct {
 	userResponse
 	Units []unitResponse `json:"units"`
+	// Roles: each membership with its unit's name and the role's Chinese name (what a header prints).
+	Roles []meRole `json:"roles"`
+}
+
+type meRole struct {
+	UnitID    string `json:"unit_id"`
+	UnitName  string `json:"unit_name"`
+	Role      string `json:"role"`
+	RoleLabel string `json:"role_label"`
 }
 
 func (s *Server) me(c *gin.Context) {
@@ -74,19 +83,19 @@ func (s *Server) me(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	resp := meResponse{userResponse: userFrom(u), Units: []unitResponse{}}
-	seen := map[string]bool{}
+	resp := meResponse{userResponse: userFrom(u), Units: []unitResponse{}, Roles: []meRole{}}
+	names := map[string]string{}
 	for _, m := range u.Memberships {
-		if seen[m.UnitID] {
-			continue
+		if _, seen := names[m.UnitID]; !seen {
+			unit, err := s.Store.GetUnit(ctx, p, m.UnitID)
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			names[m.UnitID] = unit.Name
+			resp.Units = append(resp.Units, unitFrom(unit))
 		}
-		seen[m.UnitID] = true
-		unit, err := s.Store.GetUnit(ctx, p, m.UnitID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		resp.Units = append(resp.Units, unitFrom(unit))
+		resp.Roles = append(resp.Roles, meRole{UnitID: m.UnitID, UnitName: names[m.UnitID], Role: string(m.Role), RoleLabel: m.Role.Label()})
 	}
 	c.JSON(http.StatusOK, resp)
 }

@@ -26,6 +26,8 @@ var requestBodies = []struct {
 }{
 	{"POST /api/v1/auth/login", func() any { return new(loginRequest) }, `{"username":"admin","password":"admin-password"}`},
 	{"POST /api/v1/me/password", func() any { return new(changePasswordRequest) }, `{"current_password":"a","new_password":"b"}`},
+	{"POST /api/v1/me/views", func() any { return new(viewRequest) }, `{"name":"本周核查","query":{"kind":"census.verify","sort":"-priority","overdue_first":false}}`},
+	{"PUT /api/v1/me/views/{id}", func() any { return new(viewRequest) }, `{"name":"全部","query":{"status":"all","overdue":true}}`},
 	{"POST /api/v1/units", func() any { return new(createUnitRequest) }, `{"name":"青山县","net":"region","kind":"county","parent_id":null}`},
 	{"PATCH /api/v1/units/{id}", func() any { return new(changeUnitRequest) }, `{"name":"东风街道","parent_id":"u1"}`},
 	{"POST /api/v1/units/{id}/merge", func() any { return new(mergeUnitRequest) }, `{"into":"u2"}`},

@@ -32,6 +32,7 @@ type stepResponse struct {
 	Overdue     bool       `json:"overdue"`
 	CompletedBy *string    `json:"completed_by,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
 }
 
 type formationResponse struct {
@@ -49,6 +50,8 @@ type formationResponse struct {
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	Steps         []stepResponse `json:"steps,omitempty"`
+	// Timeline: the stages in order with their state and dates (GET /formations/{id} only).
+	Timeline []timelineStage `json:"timeline,omitempty"`
 }
 
 func formationFrom(f store.Formation) formationResponse {
@@ -120,8 +123,9 @@ func (s *Server) getFormation(c *gin.Context) {
 	for i, t := range tasks {
 		out.Steps[i] = stepResponse{TaskID: t.ID, Kind: t.Kind, Title: t.Title, Status: string(t.Status), UnitID: t.UnitID,
 			Role: string(t.Role), Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Status.Active() && now.After(t.DueAt),
-			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt}
+			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt, CreatedAt: t.CreatedAt}
 	}
+	out.Timeline = timelineOf(f, tasks)
 	c.JSON(http.StatusOK, out)
 }
 

@@ -212,6 +212,8 @@ type organizationDetailResponse struct {
 	Resolutions  []resolutionResponse  `json:"resolutions"`
 	Tags         []string              `json:"tags"`
 	AnnualReport *annualReportResponse `json:"annual_report"` // null: no annual report mentions it
+	// Provenance: per merged field, the source (or the resolution) its value comes from.
+	Provenance map[string]*fieldProvenance `json:"provenance"`
 }
 
 // annualReportResponse is what the latest annual report says of the organization's party
@@ -280,6 +282,7 @@ func (s *Server) renderOrganization(c *gin.Context, d store.OrganizationDetail) 
 			Row: sv.RowNumber, ObservedAt: sv.ObservedAt, Missing: sv.Missing, Values: vals})
 	}
 	out.Conflicts = conflictsOf(d.ConflictFields, d.Sources)
+	out.Provenance = provenanceOf(d)
 	for _, r := range d.Resolutions {
 		out.Resolutions = append(out.Resolutions, resolutionResponse(resolutionResponse{Field: r.Field, Value: r.Value, Reason: r.Reason, ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt}))
 	}

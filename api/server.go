@@ -96,6 +96,8 @@ func (s *Server) Handler() *gin.Engine {
 	s.formationRoutes(a)
 	s.inspectionRoutes(a)
 	s.systemRoutes(a)
+	s.viewRoutes(a)
+	s.formRoutes(a)
 	return r
 }
 
@@ -107,6 +109,7 @@ func (s *Server) accountRoutes(a *gin.RouterGroup) {
 
 func (s *Server) unitRoutes(a *gin.RouterGroup) {
 	a.GET("/units", s.listUnits)
+	a.GET("/units/tree", s.unitTree)
 	a.POST("/units", s.createUnit)
 	a.POST("/units/import", s.importUnits)
 	a.GET("/units/:id", s.getUnit)
@@ -128,6 +131,7 @@ func (s *Server) userRoutes(a *gin.RouterGroup) {
 
 func (s *Server) taskRoutes(a *gin.RouterGroup) {
 	a.GET("/tasks", s.listTasks)
+	a.GET("/tasks/counts", s.countTasks)
 	a.POST("/tasks/bulk/claim", s.bulkClaim)
 	a.POST("/tasks/bulk/assign", s.bulkAssign)
 	a.GET("/tasks/:id", s.getTask)
@@ -180,6 +184,7 @@ func (s *Server) rosterRoutes(a *gin.RouterGroup) {
 	a.PUT("/tags/:code", adminOnly, s.putTag)
 	a.GET("/reports/responsibility", s.responsibility)
 	a.GET("/reports/coverage", s.coverageReport)
+	a.GET("/reports/coverage/trend", s.coverageTrend)
 }
 
 func (s *Server) registrationRoutes(a *gin.RouterGroup) {
@@ -189,6 +194,7 @@ func (s *Server) registrationRoutes(a *gin.RouterGroup) {
 }
 
 func (s *Server) censusRoutes(a *gin.RouterGroup) {
+	a.GET("/census-rounds", s.listRounds)
 	a.POST("/census-rounds", s.startRound)
 	a.GET("/census-rounds/:id", s.getRound)
 	a.GET("/census-rounds/:id/skipped-organizations", s.listSkipped)

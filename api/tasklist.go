@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"tandem/domain"
 	"tandem/forms"
 )
 
@@ -72,3 +73,34 @@ func writeTaskList(c *gin.Context, items []taskResponse, next string) {
 
 // taskListBuffers recycles writeTaskList's buffers (an inbox page is about 100 KB).
 var taskListBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (s *Server) formRoutes(a *gin.RouterGroup) {
+	a.GET("/forms", s.listForms)
+	a.GET("/forms/:kind", s.getForm)
+}
+
+// listForms answers every task kind's form (kind, Chinese title, JSON Schema), sorted by kind:
+// what a client caches to render a form without its task at hand (offline).
+func (s *Server) listForms(c *gin.Context) {
+	encoded := encodedForms()
+	var buf bytes.Buffer
+	buf.WriteString(`{"items":[`)
+	for i, kind := range forms.Kinds() {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(encoded[kind])
+	}
+	buf.WriteString(`],"next_cursor":""}`)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+}
+
+// getForm answers one task kind's form; a kind without one is a 404.
+func (s *Server) getForm(c *gin.Context) {
+	b, ok := encodedForms()[c.Param("kind")]
+	if !ok {
+		fail(c, domain.Errorf(domain.ENOTFOUND, "没有该任务类型的表单：%q", c.Param("kind")))
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}

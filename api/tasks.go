@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,6 +52,9 @@ type taskFields struct {
 	// AboutTaskID: an engine task (task.assignment, task.extension) decides about this task.
 	AboutTaskID *string  `json:"about_task_id,omitempty"`
 	NotBy       []string `json:"not_by,omitempty"` // may not take it (four eyes)
+	// WorkingDaysLeft: working days after today up to the due day (0: due today; negative:
+	// overdue by that many, at least -1); null for a closed task or where it was not computed.
+	WorkingDaysLeft *int `json:"working_days_left"`
 }
 
 func taskFrom(t domain.Task, now time.Time) taskResponse {
@@ -74,7 +76,7 @@ func taskFrom(t domain.Task, now time.Time) taskResponse {
 	return r
 }
 
-// listTasks is the inbox: by default the active tasks the caller may act on.
+// listTasks is the inbox: by default the active tasks the caller may act on, overdue first.
 func (s *Server) listTasks(c *gin.Context) {
 	page, err := pageFrom(c)
 	if err != nil {
@@ -82,59 +84,18 @@ func (s *Server) listTasks(c *gin.Context) {
 		return
 	}
 	p := principal(c)
-	f := store.TaskFilter{Page: page, Kind: c.Query("kind"), Subject: c.Query("subject"), Visible: c.Query("scope") == "visible"}
-	var v domain.Validation
-	switch st := c.Query("status"); st {
-	case "":
-	case "all":
-		f.Statuses = []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled}
-	default:
-		for _, one := range strings.Split(st, ",") {
-			switch ts := domain.TaskStatus(one); ts {
-			case domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled:
-				f.Statuses = append(f.Statuses, ts)
-			default:
-				v.AddCode("status", domain.CodeNotAllowed, "open、claimed、completed、cancelled（可用逗号分隔多个）或 all")
-			}
-		}
-	}
-	switch c.Query("scope") {
-	case "", "actionable", "visible":
-	default:
-		v.AddCode("scope", domain.CodeNotAllowed, "actionable（默认）、visible")
-	}
-	switch a := c.Query("assignee"); a {
-	case "":
-	case "me":
-		f.AssigneeMe = true
-	default:
-		v.AddCode("assignee", domain.CodeNotAllowed, "me")
-	}
-	if d := c.Query("due_before"); d != "" {
-		t, err := time.Parse(time.RFC3339, d)
-		if err != nil {
-			v.AddCode("due_before", domain.CodeBadTime)
-		}
-		f.DueBefore = &t
-	}
-	switch c.Query("overdue") {
-	case "", "false":
-	case "true":
-		f.Overdue = true
-	default:
-		v.AddCode("overdue", domain.CodeNotAllowed, "true、false")
-	}
-	if err := v.Err("筛选条件不正确"); err != nil {
-		fail(c, err)
-		return
-	}
-	path, err := s.unitFilter(c, p)
+	f, err := s.taskFilter(c, p, taskQueryFrom(c))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	f.UnitPath = path
+	f.Page = page
 	tasks, next, err := s.Store.ListTasks(c.Request.Context(), p, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	cal, err := s.Calendar.Calendar(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -143,6 +104,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	out := make([]taskResponse, len(tasks))
 	for i, t := range tasks {
 		out[i] = taskFrom(t, now)
+		out[i].WorkingDaysLeft = workingDaysLeft(cal, t, now)
 	}
 	writeTaskList(c, out, next)
 }
@@ -216,8 +178,15 @@ func (s *Server) renderTaskDetail(c *gin.Context, status int, t domain.Task) {
 		fail(c, err)
 		return
 	}
-	out := taskDetailResponse{taskResponse: taskFrom(t, s.now()), History: make([]taskEventResponse, len(events)),
+	cal, err := s.Calendar.Calendar(ctx)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := s.now()
+	out := taskDetailResponse{taskResponse: taskFrom(t, now), History: make([]taskEventResponse, len(events)),
 		Comments: make([]commentResponse, len(comments)), Attachments: make([]attachmentResponse, len(atts))}
+	out.WorkingDaysLeft = workingDaysLeft(cal, t, now)
 	if t.SubjectType != domain.SubjectNone {
 		card, err := s.Store.DescribeSubject(ctx, t.SubjectType, t.Subject)
 		if err != nil {

@@ -44,4 +44,7 @@ const (
 	MaxTaskTitle = 200
 	// MaxDocPrefix bounds a unit's 文号 prefix (发文字号).
 	MaxDocPrefix = 20
+	// MaxViewName bounds the name of a saved inbox view; MaxViewsPerUser how many a user keeps.
+	MaxViewName     = 40
+	MaxViewsPerUser = 30
 )

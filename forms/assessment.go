@@ -36,10 +36,10 @@ type ReviewResult struct {
 	Reason      string       `json:"reason,omitempty"`
 }
 
-const marksSchema = `"scores":{"type":"object","additionalProperties":{"type":"number","minimum":0,"maximum":100},"title":"评分（由人评分的指标）"},
-"deductions":{"type":"object","additionalProperties":{"type":"number","minimum":0},"title":"扣分"},
-"bonus":{"type":"object","additionalProperties":{"type":"number","minimum":0},"title":"加分"},
-"vetoes":{"type":"array","items":{"type":"string"},"title":"一票否决"}`
+const marksSchema = `"scores":{"type":"object","additionalProperties":{"type":"number","minimum":0,"maximum":100,"title":"得分"},"title":"评分（由人评分的指标）"},
+"deductions":{"type":"object","additionalProperties":{"type":"number","minimum":0,"title":"扣分分值"},"title":"扣分"},
+"bonus":{"type":"object","additionalProperties":{"type":"number","minimum":0,"title":"加分分值"},"title":"加分"},
+"vetoes":{"type":"array","items":{"type":"string","title":"否决项代码"},"title":"一票否决"}`
 
 func checkMarks(m domain.Marks, v *domain.Validation) {
 	for name, vals := range map[string]map[string]float64{"scores": m.Scores, "deductions": m.Deductions, "bonus": m.Bonus} {
@@ -91,9 +91,9 @@ var Score = register(Form{
 var Review = register(Form{
 	Kind: "assessment.review", Title: "半年考核：考核结果审核",
 	Schema: json.RawMessage(`{"type":"object","required":["decision"],"additionalProperties":false,
-"properties":{"decision":{"type":"string","enum":["approve","adjust","return"],"title":"审核意见"},
-"adjustments":{"type":"array","title":"调整（每项须说明理由）","items":{"type":"object","required":["code","value","reason"],"additionalProperties":false,
- "properties":{"code":{"type":"string"},"value":{"type":"number","minimum":0},"reason":{"type":"string","minLength":1,"maxLength":1000}}}},
+"properties":{"decision":{"type":"string","enum":["approve","adjust","return"],"x-enum-titles":["通过","调整后通过","退回"],"title":"审核意见"},
+"adjustments":{"type":"array","title":"调整（每项须说明理由）","items":{"type":"object","title":"调整项","required":["code","value","reason"],"additionalProperties":false,
+ "properties":{"code":{"type":"string","title":"指标或扣分、加分项代码"},"value":{"type":"number","minimum":0,"title":"调整后的分值"},"reason":{"type":"string","minLength":1,"maxLength":1000,"title":"调整理由"}}}},
 "reason":{"type":"string","maxLength":1000,"title":"理由（退回时必填）"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r ReviewResult

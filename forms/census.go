@@ -30,13 +30,13 @@ var Verify = register(Form{
 "employees":{"type":"integer","minimum":0,"title":"从业人数"},
 "formal_members":{"type":"integer","minimum":0,"title":"正式党员数"},
 "probationary_members":{"type":"integer","minimum":0,"title":"预备党员数"},
-"party_org":{"type":"string","enum":["none","single","joint","regional"],"title":"已有党组织"},
+"party_org":{"type":"string","enum":["none","single","joint","regional"],"x-enum-titles":["无","单独组建","联合组建","区域兜底"],"title":"已有党组织"},
 "fixed_premises":{"type":"boolean","title":"有固定经营场所"},
 "owner_is_member":{"type":"boolean","title":"出资人（负责人）是党员"},
 "instructor":{"type":"string","maxLength":50,"title":"党建指导员"},
-"members":{"type":"array","title":"党员名册","items":{"type":"object","required":["name","status"],"additionalProperties":false,
- "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"status":{"type":"string","enum":["formal","probationary"]},
- "home_org":{"type":"string","maxLength":200},"joined_on":{"type":"string","format":"date"}}}},
+"members":{"type":"array","title":"党员名册","items":{"type":"object","title":"党员","required":["name","status"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50,"title":"姓名"},"status":{"type":"string","enum":["formal","probationary"],"x-enum-titles":["正式党员","预备党员"],"title":"党员类别"},
+ "home_org":{"type":"string","maxLength":200,"title":"组织关系所在党组织"},"joined_on":{"type":"string","format":"date","title":"入党日期"}}}},
 "note":{"type":"string","maxLength":1000,"title":"备注"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r VerifyResult
@@ -137,10 +137,10 @@ type AttachResult struct {
 var Attach = register(Form{
 	Kind: "coverage.attach", Title: "纳入联合党支部或区域党组织",
 	Schema: json.RawMessage(`{"type":"object","required":["method"],"additionalProperties":false,
-"properties":{"method":{"type":"string","enum":["joint","regional"],"title":"覆盖方式"},
+"properties":{"method":{"type":"string","enum":["joint","regional"],"x-enum-titles":["联合党支部","区域党组织"],"title":"覆盖方式"},
 "party_org_id":{"type":"string","title":"联合党支部（系统内）"},
 "regional_org":{"type":"string","maxLength":100,"title":"区域党组织名称（园区、楼宇、商圈、社区）"},
-"note":{"type":"string","maxLength":1000}}}`),
+"note":{"type":"string","maxLength":1000,"title":"备注"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r AttachResult
 		if !decode(raw, &r, v) {
@@ -180,8 +180,8 @@ type WorkCoverageResult struct {
 var WorkCoverage = register(Form{
 	Kind: "coverage.instructor", Title: "选派党建指导员（工作覆盖）",
 	Schema: json.RawMessage(`{"type":"object","required":["means","instructor"],"additionalProperties":false,
-"properties":{"means":{"type":"string","enum":["instructor","liaison","union","youth_league"],"title":"覆盖方式"},
-"instructor":{"type":"string","minLength":1,"maxLength":50,"title":"党建指导员（联络员）"},"note":{"type":"string","maxLength":1000}}}`),
+"properties":{"means":{"type":"string","enum":["instructor","liaison","union","youth_league"],"x-enum-titles":["选派党建指导员","选派党建联络员","工会组织覆盖","共青团组织覆盖"],"title":"覆盖方式"},
+"instructor":{"type":"string","minLength":1,"maxLength":50,"title":"党建指导员（联络员）"},"note":{"type":"string","maxLength":1000,"title":"备注"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r WorkCoverageResult
 		if !decode(raw, &r, v) {
@@ -215,8 +215,8 @@ type FollowUpResult struct {
 var FollowUp = register(Form{
 	Kind: "survey.followup", Title: "登记调查表未回复：跟进",
 	Schema: json.RawMessage(`{"type":"object","required":["reached","note"],"additionalProperties":false,
-"properties":{"reached":{"type":"boolean","title":"已联系上"},"formal_members":{"type":"integer","minimum":0},
-"probationary_members":{"type":"integer","minimum":0},"note":{"type":"string","minLength":1,"maxLength":1000}}}`),
+"properties":{"reached":{"type":"boolean","title":"已联系上"},"formal_members":{"type":"integer","minimum":0,"title":"正式党员数"},
+"probationary_members":{"type":"integer","minimum":0,"title":"预备党员数"},"note":{"type":"string","minLength":1,"maxLength":1000,"title":"跟进情况"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r FollowUpResult
 		if !decode(raw, &r, v) {

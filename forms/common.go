@@ -52,7 +52,7 @@ var Escalation = register(Form{
 	Kind:  domain.TaskKindEscalation,
 	Title: "逾期督办",
 	Schema: json.RawMessage(`{"type":"object","required":["action","note"],"additionalProperties":false,
-"properties":{"action":{"type":"string","enum":["noted","extend"],"title":"处理方式"},
+"properties":{"action":{"type":"string","enum":["noted","extend"],"x-enum-titles":["已督办（不延期）","延长期限"],"title":"处理方式"},
 "extend_working_days":{"type":"integer","minimum":1,"maximum":30,"title":"延长工作日数"},
 "note":{"type":"string","minLength":1,"maxLength":1000,"title":"督办意见"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
@@ -121,7 +121,7 @@ var Extension = register(Form{
 	Kind:  domain.TaskKindExtension,
 	Title: "延期申请：审批",
 	Schema: json.RawMessage(`{"type":"object","required":["decision"],"additionalProperties":false,
-"properties":{"decision":{"type":"string","enum":["grant","refuse"],"title":"审批意见"},
+"properties":{"decision":{"type":"string","enum":["grant","refuse"],"x-enum-titles":["同意","不同意"],"title":"审批意见"},
 "reason":{"type":"string","maxLength":1000,"title":"理由（不同意时必填）"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r ExtensionDecision

@@ -40,15 +40,15 @@ var Application = register(Form{
 	Kind:  "formation.application",
 	Title: "成立党组织请示",
 	Schema: json.RawMessage(`{"type":"object","required":["kind","formal_members","probationary_members","committee"],"additionalProperties":false,
-"properties":{"kind":{"type":"string","enum":["branch","general_branch","base_committee","joint","mobile","temporary"],"title":"党组织类型"},
+"properties":{"kind":{"type":"string","enum":["branch","general_branch","base_committee","joint","mobile","temporary"],"x-enum-titles":["党支部","党总支","基层党委","联合党支部","流动党员党支部","临时党支部"],"title":"党组织类型"},
 "formal_members":{"type":"integer","minimum":0,"title":"正式党员数"},
 "probationary_members":{"type":"integer","minimum":0,"title":"预备党员数"},
 "committee":{"type":"boolean","title":"设立支部委员会"},
-"members":{"type":"array","title":"党员名册","items":{"type":"object","required":["name","status"],"additionalProperties":false,
- "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"status":{"type":"string","enum":["formal","probationary"]},
+"members":{"type":"array","title":"党员名册","items":{"type":"object","title":"党员","required":["name","status"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50,"title":"姓名"},"status":{"type":"string","enum":["formal","probationary"],"x-enum-titles":["正式党员","预备党员"],"title":"党员类别"},
  "home_org":{"type":"string","maxLength":200,"title":"组织关系所在党组织"},"joined_on":{"type":"string","format":"date","title":"入党日期"}}}},
-"organizations":{"type":"array","maxItems":5,"title":"联合单位","items":{"type":"object","required":["uscc","formal_members"],"additionalProperties":false,
- "properties":{"uscc":{"type":"string"},"formal_members":{"type":"integer","minimum":0}}}},
+"organizations":{"type":"array","maxItems":5,"title":"联合单位","items":{"type":"object","title":"联合单位","required":["uscc","formal_members"],"additionalProperties":false,
+ "properties":{"uscc":{"type":"string","title":"统一社会信用代码"},"formal_members":{"type":"integer","minimum":0,"title":"正式党员数"}}}},
 "ends_on":{"type":"string","format":"date","title":"临时党支部撤销日期"},
 "note":{"type":"string","maxLength":1000,"title":"说明"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
@@ -149,13 +149,13 @@ func (d DecisionResult) Approved() bool { return d.Decision == "approve" }
 func decisionForm(kind, title string, appointees bool) Form {
 	extra := ""
 	if appointees {
-		extra = `,"appointed":{"type":"array","title":"指定的负责人（临时党支部）","items":{"type":"object","required":["name","post"],"additionalProperties":false,
- "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"post":{"type":"string","enum":["secretary","deputy_secretary","member"]}}}}`
+		extra = `,"appointed":{"type":"array","title":"指定的负责人（临时党支部）","items":{"type":"object","title":"负责人","required":["name","post"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50,"title":"姓名"},"post":{"type":"string","enum":["secretary","deputy_secretary","member"],"x-enum-titles":["书记","副书记","委员"],"title":"职务"}}}}`
 	}
 	return register(Form{
 		Kind: kind, Title: title,
 		Schema: json.RawMessage(`{"type":"object","required":["decision"],"additionalProperties":false,
-"properties":{"decision":{"type":"string","enum":["approve","return"],"title":"意见"},
+"properties":{"decision":{"type":"string","enum":["approve","return"],"x-enum-titles":["同意","退回"],"title":"意见"},
 "reason":{"type":"string","maxLength":1000,"title":"理由（退回时必填）"},
 "reference":{"type":"string","maxLength":100,"title":"文号"}` + extra + `}}`),
 		check: func(raw json.RawMessage, v *domain.Validation) any {
@@ -225,8 +225,8 @@ const electionSchema = `{"type":"object","required":["voting_members","present",
 "present":{"type":"integer","minimum":0,"title":"实到会人数"},
 "seats":{"type":"integer","minimum":1,"maximum":7,"title":"应选名额"},
 "candidates":{"type":"integer","minimum":1,"title":"候选人数"},
-"elected":{"type":"array","minItems":1,"title":"当选人","items":{"type":"object","required":["name","post","votes"],"additionalProperties":false,
- "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"post":{"type":"string","enum":["secretary","deputy_secretary","member"]},"votes":{"type":"integer","minimum":0}}}},
+"elected":{"type":"array","minItems":1,"title":"当选人","items":{"type":"object","title":"当选人","required":["name","post","votes"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50,"title":"姓名"},"post":{"type":"string","enum":["secretary","deputy_secretary","member"],"x-enum-titles":["书记","副书记","委员"],"title":"职务"},"votes":{"type":"integer","minimum":0,"title":"得票数"}}}},
 "held_on":{"type":"string","format":"date","title":"选举日期"}}}`
 
 func electionForm(kind, title string) Form {
@@ -275,8 +275,8 @@ var (
 	Reelection   = electionForm("party_org.reelection", "换届选举")
 	reportSchema = `{"type":"object","required":["first_meeting_on"],"additionalProperties":false,
 "properties":{"first_meeting_on":{"type":"string","format":"date","title":"第一次支委会（分工）日期"},
-"duties":{"type":"array","title":"分工","items":{"type":"object","required":["name","duty"],"additionalProperties":false,
- "properties":{"name":{"type":"string","minLength":1,"maxLength":50},"duty":{"type":"string","minLength":1,"maxLength":100}}}},
+"duties":{"type":"array","title":"分工","items":{"type":"object","title":"委员分工","required":["name","duty"],"additionalProperties":false,
+ "properties":{"name":{"type":"string","minLength":1,"maxLength":50,"title":"姓名"},"duty":{"type":"string","minLength":1,"maxLength":100,"title":"分工职责"}}}},
 "note":{"type":"string","maxLength":1000,"title":"说明"}}}`
 )
 

@@ -28,7 +28,7 @@ var InspectionObjection = register(Form{
 	Kind:  "inspection.objection",
 	Title: "回避申请处理",
 	Schema: json.RawMessage(`{"type":"object","required":["decision","reason"],"additionalProperties":false,
-"properties":{"decision":{"type":"string","enum":["replace","overrule"],"title":"处理意见"},
+"properties":{"decision":{"type":"string","enum":["replace","overrule"],"x-enum-titles":["更换成员","驳回异议"],"title":"处理意见"},
 "replacement":{"type":"string","maxLength":64,"title":"替换人员（用户名，替换时必填）"},
 "reason":{"type":"string","minLength":1,"maxLength":1000,"title":"理由"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
@@ -74,12 +74,12 @@ type VisitResult struct {
 }
 
 var visitSchema = fmt.Sprintf(`{"type":"object","required":["methods_done","findings"],"additionalProperties":false,
-"properties":{"methods_done":{"type":"array","minItems":1,"maxItems":%[1]d,"title":"已采用的督查方式","items":{"type":"string","minLength":1,"maxLength":%[2]d}},
+"properties":{"methods_done":{"type":"array","minItems":1,"maxItems":%[1]d,"title":"已采用的督查方式","items":{"type":"string","title":"督查方式","minLength":1,"maxLength":%[2]d}},
 "notes":{"type":"string","maxLength":%[3]d,"title":"督查记录"},
-"evidence":{"type":"array","maxItems":%[4]d,"title":"佐证材料（附件）","items":{"type":"string","minLength":1,"maxLength":64}},
-"findings":{"type":"array","maxItems":%[5]d,"title":"发现问题","items":{"type":"object","required":["category","severity","description","fixed_on_the_spot"],"additionalProperties":false,
+"evidence":{"type":"array","maxItems":%[4]d,"title":"佐证材料（附件）","items":{"type":"string","title":"附件编号","minLength":1,"maxLength":64}},
+"findings":{"type":"array","maxItems":%[5]d,"title":"发现问题","items":{"type":"object","title":"问题","required":["category","severity","description","fixed_on_the_spot"],"additionalProperties":false,
  "properties":{"category":{"type":"string","minLength":1,"maxLength":%[6]d,"title":"问题类别"},
- "severity":{"type":"string","enum":["一般","较重","严重"],"title":"严重程度"},
+ "severity":{"type":"string","enum":["一般","较重","严重"],"x-enum-titles":["一般","较重","严重"],"title":"严重程度"},
  "description":{"type":"string","minLength":1,"maxLength":%[7]d,"title":"问题描述"},
  "evidence":{"type":"string","maxLength":%[7]d,"title":"佐证"},
  "fixed_on_the_spot":{"type":"boolean","title":"立行立改"}}}}}}`,

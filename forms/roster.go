@@ -22,7 +22,7 @@ func (r ConfirmMissingResult) Confirmed() bool { return r.Decision == "confirm" 
 var ConfirmMissing = register(Form{
 	Kind: "roster.confirm_missing", Title: "名册缺失确认",
 	Schema: json.RawMessage(`{"type":"object","required":["decision","reason"],"additionalProperties":false,
-"properties":{"decision":{"type":"string","enum":["confirm","reject"],"title":"确认合并（标记缺失）或驳回"},
+"properties":{"decision":{"type":"string","enum":["confirm","reject"],"x-enum-titles":["确认合并（标记缺失）","驳回（部门重新报送）"],"title":"确认合并（标记缺失）或驳回"},
 "reason":{"type":"string","minLength":1,"maxLength":1000,"title":"理由（例如已与部门核实）"}}}`),
 	check: func(raw json.RawMessage, v *domain.Validation) any {
 		var r ConfirmMissingResult

@@ -213,6 +213,7 @@ func (s *Store) EndRound(ctx context.Context, id, status, actor string) error {
 // UnitProgress counts a round's verification tasks in one unit.
 type UnitProgress struct {
 	UnitID    string `json:"unit_id"`
+	UnitName  string `json:"unit_name"`
 	Open      int    `json:"open"`
 	Claimed   int    `json:"claimed"`
 	Completed int    `json:"completed"`
@@ -222,13 +223,15 @@ type UnitProgress struct {
 // RoundProgress counts a round's verification tasks by status and by unit.
 func (s *Store) RoundProgress(ctx context.Context, roundID string) (map[string]int, []UnitProgress, error) {
 	var rows []struct {
-		UnitID string
-		Status string
-		N      int
+		UnitID   string
+		UnitName string
+		Status   string
+		N        int
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT t.unit_id, t.status, count(*) AS n FROM census_members m
+	err := s.db.WithContext(ctx).Raw(`SELECT t.unit_id, u.name AS unit_name, t.status, count(*) AS n FROM census_members m
 		JOIN tasks t ON t.key = 'census-verify/' || m.uscc || '/verify/' || m.round_id
-		WHERE m.round_id = ? GROUP BY t.unit_id, t.status ORDER BY t.unit_id`, roundID).Scan(&rows).Error
+		JOIN units u ON u.id = t.unit_id
+		WHERE m.round_id = ? GROUP BY t.unit_id, u.name, t.status ORDER BY t.unit_id`, roundID).Scan(&rows).Error
 	if err != nil {
 		return nil, nil, translate(err, "census progress")
 	}
@@ -237,7 +240,7 @@ func (s *Store) RoundProgress(ctx context.Context, roundID string) (map[string]i
 	for _, r := range rows {
 		by[r.Status] += r.N
 		if len(units) == 0 || units[len(units)-1].UnitID != r.UnitID {
-			units = append(units, UnitProgress{UnitID: r.UnitID})
+			units = append(units, UnitProgress{UnitID: r.UnitID, UnitName: r.UnitName})
 		}
 		u := &units[len(units)-1]
 		switch r.Status {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -265,31 +267,54 @@ type TaskFilter struct {
 	UnitPath   string // subtree
 	Subject    string
 	WorkflowID string
-	DueBefore  *time.Time
+	DueBefore  *time.Time // due_at < DueBefore
+	DueAfter   *time.Time // due_at >= DueAfter
 	Overdue    bool
-	Page       Page
+	Sort       TaskSort // "" is SortDue
+	// OverdueFirst puts active tasks past their due time before the others whatever the sort
+	// (the inbox's default; with SortDue ascending it changes nothing).
+	OverdueFirst bool
+	Page         Page
 }
 
-// ListTasks lists tasks by due date, then creation.
-func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter) ([]domain.Task, string, error) {
-	q := s.db.WithContext(ctx).Table("tasks t")
+// TaskSort orders a task list; a leading "-" sorts descending. Ties go by task ID.
+type TaskSort string
+
+// The task list's orders.
+const (
+	SortDue          TaskSort = "due"
+	SortDueDesc      TaskSort = "-due"
+	SortPriority     TaskSort = "priority"
+	SortPriorityDesc TaskSort = "-priority"
+	SortCreated      TaskSort = "created"
+	SortCreatedDesc  TaskSort = "-created"
+)
+
+// Valid reports whether s is one of domain.TaskSorts or "".
+func (s TaskSort) Valid() bool { return s == "" || slices.Contains(domain.TaskSorts, string(s)) }
+
+// filterTasks applies f's conditions but its page (and, for counts, the dimension skipped) to
+// q on tasks t.
+func (s *Store) filterTasks(q *gorm.DB, p domain.Principal, f TaskFilter, skip taskDimension) *gorm.DB {
 	if f.Visible {
 		q = visibleTasks(q, p)
 	} else {
 		q = actionableTasks(q, p)
 	}
-	statuses := f.Statuses
-	if len(statuses) == 0 {
-		statuses = []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed}
+	if skip != dimStatus {
+		statuses := f.Statuses
+		if len(statuses) == 0 {
+			statuses = []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed}
+		}
+		q = q.Where("t.status IN ?", statuses)
 	}
-	q = q.Where("t.status IN ?", statuses)
-	if f.Kind != "" {
+	if f.Kind != "" && skip != dimKind {
 		q = q.Where("t.kind = ?", f.Kind)
 	}
 	if f.AssigneeMe {
 		q = q.Where("t.assignee = ?", p.Username)
 	}
-	if f.UnitPath != "" {
+	if f.UnitPath != "" && skip != dimUnit {
 		q = q.Where(`t.unit_path LIKE ? ESCAPE '\'`, escapeLike(f.UnitPath)+"%")
 	}
 	if f.Subject != "" {
@@ -301,33 +326,168 @@ func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter)
 	if f.DueBefore != nil {
 		q = q.Where("t.due_at < ?", f.DueBefore.UTC())
 	}
-	if f.Overdue {
-		q = q.Where("t.due_at < ? AND t.status IN ?", s.Now(), []string{string(domain.TaskOpen), string(domain.TaskClaimed)})
+	if f.DueAfter != nil {
+		q = q.Where("t.due_at >= ?", f.DueAfter.UTC())
 	}
+	if f.Overdue {
+		q = q.Where("t.due_at < ? AND t.status IN ?", s.Now(), activeStatuses)
+	}
+	return q
+}
+
+var activeStatuses = []string{string(domain.TaskOpen), string(domain.TaskClaimed)}
+
+// taskDimension names a filter that a count per value leaves out (its own).
+type taskDimension int
+
+const (
+	dimNone taskDimension = iota
+	dimKind
+	dimStatus
+	dimUnit
+)
+
+// ListTasks lists tasks in f.Sort's order (by due date by default), keyset-paged.
+func (s *Store) ListTasks(ctx context.Context, p domain.Principal, f TaskFilter) ([]domain.Task, string, error) {
+	if !f.Sort.Valid() {
+		return nil, "", domain.Invalid("排序方式不正确", domain.FieldFailed("sort", domain.CodeNotAllowed, taskSortList()))
+	}
+	q := s.filterTasks(s.db.WithContext(ctx).Table("tasks t"), p, f, dimNone)
+	keys := s.taskOrder(f)
 	if f.Page.Cursor != "" {
 		c, err := decodeCursor(f.Page.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		due, id, ok := strings.Cut(c, "|")
-		at, perr := time.Parse(time.RFC3339Nano, due)
-		if !ok || perr != nil {
+		cond, args, ok := keysetAfter(keys, c)
+		if !ok {
 			return nil, "", domain.Invalid("分页游标不正确", domain.FieldFailed("cursor", domain.CodeBadCursor))
 		}
-		q = q.Where("(t.due_at > ? OR (t.due_at = ? AND t.id > ?))", at, at, id)
+		q = q.Where(cond, args...)
 	}
-	rows, err := scanTaskPage(q.Select(taskColumns).Order("t.due_at, t.id").Limit(f.Page.limit()+1), f.Page.limit()+1)
+	order := make([]string, len(keys))
+	for i, k := range keys {
+		order[i] = k.expr
+		if k.desc {
+			order[i] += " DESC"
+		}
+	}
+	if len(keys) > 0 && keys[0].args != nil {
+		q = q.Clauses(clause.OrderBy{Expression: clause.Expr{SQL: strings.Join(order, ", "), Vars: keys[0].args}})
+	} else {
+		q = q.Order(strings.Join(order, ", "))
+	}
+	rows, err := scanTaskPage(q.Select(taskColumns).Limit(f.Page.limit()+1), f.Page.limit()+1)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, next := nextCursor(rows, f.Page, func(r taskRow) string {
-		return r.DueAt.UTC().Format(time.RFC3339Nano) + "|" + r.ID
-	})
+	now := s.Now()
+	rows, next := nextCursor(rows, f.Page, func(r taskRow) string { return cursorOf(keys, r, now) })
 	out := make([]domain.Task, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
 	return out, next, nil
+}
+
+func taskSortList() string { return strings.Join(domain.TaskSorts, "、") }
+
+// orderKey is one key of a task list's order: a column (or the overdue expression, whose
+// arguments args carries) and its direction.
+type orderKey struct {
+	expr  string
+	args  []any
+	desc  bool
+	value func(r taskRow, now time.Time) string // the row's key as the cursor writes it
+	parse func(string) (any, bool)
+}
+
+// taskOrder is f's order: [overdue first,] the sort's column, then the ID in the same direction.
+// The default (due ascending) is the keys the inbox's indexes serve: t.due_at, t.id.
+func (s *Store) taskOrder(f TaskFilter) []orderKey {
+	var keys []orderKey
+	sort := f.Sort
+	if sort == "" {
+		sort = SortDue
+	}
+	desc := strings.HasPrefix(string(sort), "-")
+	if f.OverdueFirst && sort != SortDue {
+		now := s.Now()
+		keys = append(keys, orderKey{
+			expr: "CASE WHEN t.due_at < ? AND t.status IN ('open', 'claimed') THEN 0 ELSE 1 END", args: []any{now},
+			value: func(r taskRow, now time.Time) string {
+				if domain.TaskStatus(r.Status).Active() && r.DueAt.Before(now) {
+					return "0"
+				}
+				return "1"
+			},
+			parse: parseInt,
+		})
+	}
+	switch strings.TrimPrefix(string(sort), "-") {
+	case "due":
+		keys = append(keys, orderKey{expr: "t.due_at", desc: desc, value: func(r taskRow, _ time.Time) string { return r.DueAt.UTC().Format(time.RFC3339Nano) }, parse: parseTime})
+	case "priority":
+		keys = append(keys, orderKey{expr: "t.priority", desc: desc, value: func(r taskRow, _ time.Time) string { return strconv.Itoa(r.Priority) }, parse: parseInt})
+	case "created":
+		keys = append(keys, orderKey{expr: "t.created_at", desc: desc, value: func(r taskRow, _ time.Time) string { return r.CreatedAt.UTC().Format(time.RFC3339Nano) }, parse: parseTime})
+	}
+	return append(keys, orderKey{expr: "t.id", desc: desc, value: func(r taskRow, _ time.Time) string { return r.ID }, parse: func(s string) (any, bool) { return s, true }})
+}
+
+func parseTime(s string) (any, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
+
+func parseInt(s string) (any, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// cursorOf writes a row's keys as "k1|k2|…" (no key holds a "|": times, integers, IDs).
+func cursorOf(keys []orderKey, r taskRow, now time.Time) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k.value(r, now)
+	}
+	return strings.Join(parts, "|")
+}
+
+// keysetAfter is the condition "after the row whose keys the cursor c holds" in keys' order:
+// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for a descending key.
+func keysetAfter(keys []orderKey, c string) (string, []any, bool) {
+	parts := strings.Split(c, "|")
+	if len(parts) != len(keys) {
+		return "", nil, false
+	}
+	vals := make([]any, len(keys))
+	for i, k := range keys {
+		v, ok := k.parse(parts[i])
+		if !ok {
+			return "", nil, false
+		}
+		vals[i] = v
+	}
+	var ors []string
+	var args []any
+	for i, k := range keys {
+		var ands []string
+		for j := range i {
+			ands = append(ands, keys[j].expr+" = ?")
+			args = append(args, keys[j].args...)
+			args = append(args, vals[j])
+		}
+		op := " > ?"
+		if k.desc {
+			op = " < ?"
+		}
+		ands = append(ands, k.expr+op)
+		args = append(args, k.args...)
+		args = append(args, vals[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args, true
 }
 
 // TaskHistory returns a task's events, oldest first.
