@@ -95,7 +95,7 @@ func teamSet(env *testsuite.TestWorkflowEnvironment, after time.Duration, leader
 // plan does not name is refused before history; the round ends waiting for rectification.
 func TestInspectionPlanReturned(t *testing.T) {
 	env, f, in := inspectionEnv(t)
-	answer(t, env, 1*h, "plan_review/1", "drafter", approve, refused(t, "someone else"))
+	answer(t, env, 1*h, "plan_review/1", "drafter", approve, refused(t, "四眼原则"))
 	answer(t, env, 2*h, "plan_review/1", "reviewer", `{"decision":"return","reason":"请补充督查对象"}`, nil)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalPlanResubmitted, workflows.PlanResubmitted{Key: "edit/1", Actor: "drafter", Title: "双同步专项督查（修改）",
