@@ -148,15 +148,16 @@ func TestRosterSequenceGolden(t *testing.T) {
 
 		steps := []struct {
 			name, source, file string
+			sameAs             string // the earlier import an unchanged extract is reported the same as
 		}{
-			{"01-market-first", "market", seqCSV(first, false)},
-			{"02-market-month2", "market", seqCSV(month2, false)},
-			{"03-market-month2-same-bytes", "market", seqCSV(month2, false)},
-			{"04-market-month2-shuffled-crlf", "market", seqCSV(shuffled, true)},
-			{"05-tax-first", "tax", seqCSV(tax, false)},
-			{"06-tax-same-bytes", "tax", seqCSV(tax, false)},
-			{"07-market-month3", "market", seqCSV(month3, false)},
-			{"08-market-month2-again", "market", seqCSV(month2, false)},
+			{"01-market-first", "market", seqCSV(first, false), ""},
+			{"02-market-month2", "market", seqCSV(month2, false), ""},
+			{"03-market-month2-same-bytes", "market", seqCSV(month2, false), "02-market-month2"},
+			{"04-market-month2-shuffled-crlf", "market", seqCSV(shuffled, true), "02-market-month2"},
+			{"05-tax-first", "tax", seqCSV(tax, false), ""},
+			{"06-tax-same-bytes", "tax", seqCSV(tax, false), "05-tax-first"},
+			{"07-market-month3", "market", seqCSV(month3, false), ""},
+			{"08-market-month2-again", "market", seqCSV(month2, false), ""}, // the same bytes as 02, but not as the last
 		}
 		imports := map[string]string{} // id → step, for the golden files
 		for i, step := range steps {
@@ -166,8 +167,21 @@ func TestRosterSequenceGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			imports[imp.ID] = step.name
-			if _, err := a.RunImportGated(ctx, imp.ID); err != nil {
+			done, err := a.RunImportGated(ctx, imp.ID)
+			if err != nil {
 				t.Fatalf("%s: %v", step.name, err)
+			}
+			// Not in the golden files: the state before #21 had no same_as.
+			if stored, _ := st.ImportByID(ctx, done.ID); imports[stored.SameAs] != step.sameAs {
+				t.Errorf("%s: same as %q, want %q", step.name, imports[stored.SameAs], step.sameAs)
+			}
+			var notice string
+			if err := st.DB().Raw(`SELECT title || ' ' || body FROM notifications WHERE key = ?`, "import-done/"+done.ID).Scan(&notice).Error; err != nil {
+				t.Fatal(err)
+			}
+			if same := strings.Contains(notice, "与上月相同"); same != (step.sameAs != "") ||
+				(same && !strings.Contains(notice, step.sameAs+".csv")) {
+				t.Errorf("%s: the liaison is told %q", step.name, notice)
 			}
 			got := rosterState(t, st, units, imports)
 			path := filepath.Join("testdata", "roster-sequence", step.name+".txt")
@@ -255,7 +269,9 @@ func rosterState(t *testing.T, st *store.Store, units, imports map[string]string
 		}
 	}
 	// Booleans and times are compared as text the same way on both databases.
-	boolText := func(c string) string { return "CASE WHEN " + c + " THEN 'true' WHEN " + c + " IS NULL THEN '-' ELSE 'false' END" }
+	boolText := func(c string) string {
+		return "CASE WHEN " + c + " THEN 'true' WHEN " + c + " IS NULL THEN '-' ELSE 'false' END"
+	}
 	dump("organizations", `SELECT uscc, name, township, industry, supervisor, reg_status, address, COALESCE(CAST(employees AS TEXT), '-'),
 		conflict_fields, region_owners, COALESCE(region_unit_id, '-'), region_path, industry_owners, COALESCE(industry_unit_id, '-'),
 		industry_path, `+boolText("operating")+`, `+boolText("missing")+`, operating_basis, operating_observed_at, region_scope_path, created_at, updated_at

@@ -362,6 +362,14 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return translate(err, "import")
 		}
+		// This extract's fingerprints are the source's from now on; the earlier ones go.
+		if err := exec(`DELETE FROM roster_fingerprints WHERE import_id IN
+			(SELECT id FROM roster_imports WHERE source = @source AND id <> @id AND status = 'done' AND fingerprints > 0)`); err != nil {
+			return err
+		}
+		if err := exec(`UPDATE roster_imports SET fingerprints = 0 WHERE source = @source AND id <> @id AND status = 'done' AND fingerprints > 0`); err != nil {
+			return err
+		}
 		if err := s.audit(ctx, tx, imp.CreatedBy, "roster.merge", "roster_import", id, "", nil, map[string]any{
 			"new": counts.New, "changed": changed, "unchanged": int(delivered) - counts.Touched, "conflicts": conflicts,
 			"missing": counts.Gone}); err != nil {

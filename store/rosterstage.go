@@ -55,8 +55,11 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 		if err := tx.Exec("DELETE FROM roster_issues WHERE import_id = ?", id).Error; err != nil {
 			return translate(err, "import issues")
 		}
+		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "fingerprints")
+		}
 		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).
-			Updates(map[string]any{"status": domain.ImportRunning, "started_at": s.Now(), "error": ""}).Error, "import")
+			Updates(map[string]any{"status": domain.ImportRunning, "started_at": s.Now(), "error": "", "fingerprints": 0}).Error, "import")
 	})
 }
 
@@ -66,6 +69,9 @@ func (s *Store) FailImport(ctx context.Context, id, reason string, pc *ParseCoun
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(batchTable(id))).Error; err != nil {
 			return translate(err, "staging")
+		}
+		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "fingerprints")
 		}
 		upd := map[string]any{"status": domain.ImportFailed, "error": reason, "finished_at": s.Now()}
 		if pc != nil {
@@ -118,6 +124,9 @@ type Stager struct {
 
 	rows [][]any // SQLite: the batch being built
 
+	// The rows' fingerprints, stored at Flush for the source's next extract to be compared with.
+	prints []fingerprint
+
 	// PostgreSQL: batches of rows on their way into the COPY.
 	batch   [][]any
 	send    chan [][]any
@@ -145,6 +154,11 @@ func (st *Stager) Row(r StagedRow) error {
 	}
 	vals := []any{r.USCC, st.imp.Source, st.imp.ID, st.now, int32(r.Row), r.Name, r.Township, r.Industry, r.Supervisor,
 		emp, r.RegStatus, r.Address, false}
+	if len(r.USCC) == len(fingerprintKey{}) {
+		p := fingerprint{hash: rowHash(r)}
+		copy(p.key[:], r.USCC)
+		st.prints = append(st.prints, p)
+	}
 	if st.s.dialect == SQLite {
 		st.rows = append(st.rows, vals)
 		if len(st.rows) >= stageBatch {
@@ -263,7 +277,12 @@ func (st *Stager) Flush() error {
 			}
 		}
 	}
-	return st.flushIssues()
+	if err := st.flushIssues(); err != nil {
+		return err
+	}
+	prints := st.prints
+	st.prints = nil
+	return st.s.saveFingerprints(st.ctx, st.imp.ID, prints)
 }
 
 // Close stops a COPY that Flush did not finish: its rows are not committed, and the import
