@@ -89,14 +89,18 @@ func (a *Activities) runImport(ctx context.Context, importID string, gate float6
 	// (all unchanged, nothing touched): the same bytes known by their hash before parsing, the
 	// same content re-exported by each row's fingerprint while parsing. (An annual report keeps
 	// its party-building rows per import, so it is always staged.)
+	var last *store.Fingerprints
 	if imp.Source != AnnualReportSource {
-		if done, ok, err := a.unchanged(ctx, imp, file, opts); err != nil || ok {
+		var done store.RosterImport
+		var ok bool
+		if done, last, ok, err = a.unchanged(ctx, imp, file, opts); err != nil || ok {
 			return done, err
 		}
 	}
 	stageStart := time.Now()
 	st := a.Store.NewStager(ctx, imp)
 	defer st.Close()
+	st.CompareWith(last) // the merge then classifies only the rows that differ
 	pc, err := a.stage(ctx, imp, file, opts, st)
 	if err == nil {
 		err = st.Flush()
@@ -133,21 +137,22 @@ func (a *Activities) runImport(ctx context.Context, importID string, gate float6
 
 // unchanged ends an import whose extract is the source's last one again: the same file (by
 // its SHA-256), or the same rows in any order and line ends (by their fingerprints, compared
-// while parsing without staging; at the first row that differs the comparison stops).
-func (a *Activities) unchanged(ctx context.Context, imp store.RosterImport, file *store.ChunkedBlob, opts ImportOptions) (store.RosterImport, bool, error) {
+// while parsing without staging; at the first row that differs the comparison stops, and the
+// last extract's fingerprints are returned for the stager to list what differs).
+func (a *Activities) unchanged(ctx context.Context, imp store.RosterImport, file *store.ChunkedBlob, opts ImportOptions) (store.RosterImport, *store.Fingerprints, bool, error) {
 	if same, ok, err := a.Store.SameFileAsLast(ctx, imp); err != nil || ok {
 		if err != nil {
-			return imp, false, err
+			return imp, nil, false, err
 		}
 		done, err := a.Store.FinishUnchanged(ctx, imp.ID, same, nil)
 		if err != nil {
-			return done, false, err
+			return done, nil, false, err
 		}
-		return done, true, a.notifyDone(ctx, done)
+		return done, nil, true, a.notifyDone(ctx, done)
 	}
 	last, err := a.Store.SourceFingerprints(ctx, imp.Source)
 	if err != nil || last == nil {
-		return imp, false, err
+		return imp, nil, false, err
 	}
 	start := time.Now()
 	cmp := a.Store.NewComparer(ctx, imp, last)
@@ -156,27 +161,27 @@ func (a *Activities) unchanged(ctx context.Context, imp store.RosterImport, file
 		a.Store.Trace("compare "+imp.Filename, time.Since(start))
 	}
 	if errors.Is(err, store.ErrExtractChanged) || (err == nil && !cmp.Unchanged()) {
-		return imp, false, cmp.Reset()
+		return imp, last, false, cmp.Reset()
 	}
 	if err != nil {
 		var bad badFile
 		if errors.As(err, &bad) {
-			return imp, false, a.failImport(ctx, imp.ID, bad.msg)
+			return imp, nil, false, a.failImport(ctx, imp.ID, bad.msg)
 		}
-		return imp, false, err
+		return imp, nil, false, err
 	}
 	if err := cmp.Flush(); err != nil {
-		return imp, false, err
+		return imp, nil, false, err
 	}
 	same, err := a.Store.ImportByID(ctx, last.ImportID)
 	if err != nil {
-		return imp, false, err
+		return imp, nil, false, err
 	}
 	done, err := a.Store.FinishUnchanged(ctx, imp.ID, same, &pc)
 	if err != nil {
-		return done, false, err
+		return done, nil, false, err
 	}
-	return done, true, a.notifyDone(ctx, done)
+	return done, nil, true, a.notifyDone(ctx, done)
 }
 
 func (a *Activities) notifyDone(ctx context.Context, done store.RosterImport) error {

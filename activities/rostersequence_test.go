@@ -149,15 +149,16 @@ func TestRosterSequenceGolden(t *testing.T) {
 		steps := []struct {
 			name, source, file string
 			sameAs             string // the earlier import an unchanged extract is reported the same as
+			deltaBase          string // the import whose fingerprints a changed extract was compared with
 		}{
-			{"01-market-first", "market", seqCSV(first, false), ""},
-			{"02-market-month2", "market", seqCSV(month2, false), ""},
-			{"03-market-month2-same-bytes", "market", seqCSV(month2, false), "02-market-month2"},
-			{"04-market-month2-shuffled-crlf", "market", seqCSV(shuffled, true), "02-market-month2"},
-			{"05-tax-first", "tax", seqCSV(tax, false), ""},
-			{"06-tax-same-bytes", "tax", seqCSV(tax, false), "05-tax-first"},
-			{"07-market-month3", "market", seqCSV(month3, false), ""},
-			{"08-market-month2-again", "market", seqCSV(month2, false), ""}, // the same bytes as 02, but not as the last
+			{"01-market-first", "market", seqCSV(first, false), "", ""},
+			{"02-market-month2", "market", seqCSV(month2, false), "", "01-market-first"},
+			{"03-market-month2-same-bytes", "market", seqCSV(month2, false), "02-market-month2", ""},
+			{"04-market-month2-shuffled-crlf", "market", seqCSV(shuffled, true), "02-market-month2", ""},
+			{"05-tax-first", "tax", seqCSV(tax, false), "", ""},
+			{"06-tax-same-bytes", "tax", seqCSV(tax, false), "05-tax-first", ""},
+			{"07-market-month3", "market", seqCSV(month3, false), "", "02-market-month2"},
+			{"08-market-month2-again", "market", seqCSV(month2, false), "", "07-market-month3"}, // the same bytes as 02, but not as the last
 		}
 		imports := map[string]string{} // id → step, for the golden files
 		for i, step := range steps {
@@ -172,8 +173,9 @@ func TestRosterSequenceGolden(t *testing.T) {
 				t.Fatalf("%s: %v", step.name, err)
 			}
 			// Not in the golden files: the state before #21 had no same_as.
-			if stored, _ := st.ImportByID(ctx, done.ID); imports[stored.SameAs] != step.sameAs {
-				t.Errorf("%s: same as %q, want %q", step.name, imports[stored.SameAs], step.sameAs)
+			if stored, _ := st.ImportByID(ctx, done.ID); imports[stored.SameAs] != step.sameAs || imports[stored.DeltaBase] != step.deltaBase {
+				t.Errorf("%s: same as %q, compared with %q; want %q, %q", step.name, imports[stored.SameAs], imports[stored.DeltaBase],
+					step.sameAs, step.deltaBase)
 			}
 			var notice string
 			if err := st.DB().Raw(`SELECT title || ' ' || body FROM notifications WHERE key = ?`, "import-done/"+done.ID).Scan(&notice).Error; err != nil {

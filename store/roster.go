@@ -55,6 +55,9 @@ type RosterImport struct {
 	// matched (与上月相同).
 	Fingerprints int
 	SameAs       string
+	// DeltaBase is the import whose fingerprints the staged extract was compared with; the
+	// rows that differ from it are listed beside the staging table (deltaTable).
+	DeltaBase string
 }
 
 func (RosterImport) TableName() string { return "roster_imports" }

@@ -177,6 +177,25 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			}
 			prev = "prev"
 		}
+		// Every row of this extract and of the source's last one is classified; or, when the
+		// stager compared the extract with the last one's fingerprints (deltaValid), only the
+		// rows whose fingerprints differ, appeared or vanished, the rows flagged missing
+		// before (carried again) and those of disputed organizations (counted): every other
+		// row is one the source delivered before, unchanged, of an undisputed organization,
+		// which the classification would leave alone and not list.
+		from := batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
+			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)`
+		delta, err := s.deltaValid(tx, imp)
+		if err != nil {
+			return err
+		}
+		if delta {
+			keys := `(SELECT uscc FROM ` + quoteIdent(deltaTable(id)) + `
+				UNION SELECT p.uscc FROM ` + prev + ` p WHERE p.missing
+				UNION SELECT b.uscc FROM ` + batch + ` b JOIN organizations d ON d.uscc = b.uscc AND d.conflict_fields <> '')`
+			from = keys + ` k LEFT JOIN ` + batch + ` c ON c.uscc = k.uscc LEFT JOIN ` + prev + ` s ON s.uscc = k.uscc
+				LEFT JOIN organizations o ON o.uscc = k.uscc`
+		}
 		classify := `SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
 			gone OR (touched AND NOT is_new AND (had_source OR disputed OR differs)) AS rederive FROM (
 			SELECT COALESCE(c.uscc, s.uscc) AS uscc,
@@ -192,8 +211,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			 OR (c.industry <> '' AND c.industry <> o.industry) OR (c.supervisor <> '' AND c.supervisor <> o.supervisor)
 			 OR (` + empNew + `) OR (c.reg_status <> '' AND c.reg_status <> o.reg_status)
 			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
-			FROM ` + batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
-			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)) c
+			FROM ` + from + `) c
 			WHERE is_new OR touched OR carry OR disputed OR differs`
 		// The merge keeps of it what the steps below need; the rest is only counted.
 		kept := `is_new OR rederive OR carry OR (present AND disputed)`
@@ -346,7 +364,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return err
 			}
 		}
-		for _, t := range []string{"cls", "recompute", "prev", "dropped"} {
+		for _, t := range []string{"cls", "recompute", "prev", "dropped", quoteIdent(deltaTable(id))} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
 			}

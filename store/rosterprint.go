@@ -184,8 +184,10 @@ func (c *Comparer) Reset() error {
 }
 
 // saveFingerprints stores an import's fingerprints (the last row of a credit code wins) in
-// 1 MiB chunks, replacing what an earlier attempt stored.
-func (s *Store) saveFingerprints(ctx context.Context, importID string, prints []fingerprint) error {
+// 1 MiB chunks, replacing what an earlier attempt stored. With the source's last fingerprints,
+// it also lists the credit codes whose rows differ from them, appeared or vanished, in the
+// import's delta table, and names last as the import's delta base.
+func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints) error {
 	// The later row of a credit code wins, as in the merge.
 	idx := make(map[fingerprintKey]int, len(prints))
 	n := 0
@@ -199,8 +201,33 @@ func (s *Store) saveFingerprints(ctx context.Context, importID string, prints []
 		n++
 	}
 	prints = prints[:n]
+	var delta [][]any
+	if last != nil {
+		for _, p := range prints {
+			if h, ok := last.hash[p.key]; !ok || h != p.hash {
+				delta = append(delta, []any{string(p.key[:])})
+			}
+		}
+		for k := range last.hash {
+			if _, ok := idx[k]; !ok {
+				delta = append(delta, []any{string(k[:])})
+			}
+		}
+		t := quoteIdent(deltaTable(imp.ID))
+		for _, q := range []string{"DROP TABLE IF EXISTS " + t, "CREATE TABLE " + t + " (uscc TEXT PRIMARY KEY)"} {
+			if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
+				return translate(err, "staging")
+			}
+		}
+		if len(delta) > 0 {
+			if err := s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta); err != nil {
+				return err
+			}
+		}
+	}
+	idx = nil
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", importID).Error; err != nil {
+		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", imp.ID).Error; err != nil {
 			return translate(err, "fingerprints")
 		}
 		const perChunk = (1 << 20) / fingerprintSize
@@ -211,12 +238,35 @@ func (s *Store) saveFingerprints(ctx context.Context, importID string, prints []
 				buf = append(buf, p.key[:]...)
 				buf = binary.LittleEndian.AppendUint64(buf, p.hash)
 			}
-			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", importID, seq, buf).Error; err != nil {
+			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", imp.ID, seq, buf).Error; err != nil {
 				return translate(err, "fingerprints")
 			}
 		}
-		return translate(tx.Model(&RosterImport{}).Where("id = ?", importID).Update("fingerprints", len(prints)).Error, "import")
+		base := ""
+		if last != nil {
+			base = last.ImportID
+		}
+		return translate(tx.Model(&RosterImport{}).Where("id = ?", imp.ID).
+			Updates(map[string]any{"fingerprints": len(prints), "delta_base": base}).Error, "import")
 	})
+}
+
+// deltaValid reports whether an import's delta table still describes how its extract differs
+// from what the source says: it was compared with the fingerprints of the source's last
+// extract, and no other extract of the source merged since.
+func (s *Store) deltaValid(tx *gorm.DB, imp RosterImport) (bool, error) {
+	if imp.DeltaBase == "" {
+		return false, nil
+	}
+	last, ok, err := s.lastDoneImport(context.Background(), tx, imp.Source)
+	if err != nil || !ok {
+		return false, err
+	}
+	owner := last.ID
+	if last.SameAs != "" {
+		owner = last.SameAs
+	}
+	return owner == imp.DeltaBase, nil
 }
 
 // FinishUnchanged ends an import whose extract says exactly what the source's last one (same)
