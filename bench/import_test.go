@@ -273,6 +273,8 @@ func BenchmarkImport(b *testing.B) {
 		rss            uint64
 		note           string
 	}
+	resetPeakRSS()
+	atRest := peakRSS() // the test binary links the embedded Temporal server (census benchmark)
 	b.ResetTimer()
 	for range b.N {
 		var rows []row
@@ -327,7 +329,7 @@ func BenchmarkImport(b *testing.B) {
 				r.tandem.Seconds()/r.base.Seconds(), r.target)
 			peak = max(peak, r.rss)
 		}
-		fmt.Printf("| peak memory of the process (RSS) during any of these | %d MB | | | ≤ 300 MB |\n", peak>>20)
+		fmt.Printf("| peak memory of the process (RSS) during any of these | %d MB (%d MB before the first) | | | ≤ 300 MB |\n", peak>>20, atRest>>20)
 		fmt.Printf("| peak RSS parsing an XLSX of %d rows, 4 distinct texts a row | %d MB | | | ≤ 300 MB |\n", xlsxRows, xlsxRSS>>20)
 		fmt.Printf("| slowest reads during the second month (PostgreSQL) | %s | | | ≤ 100 ms |\n", rows[1].note[strings.Index(rows[1].note, "slowest"):])
 		fmt.Printf("| slowest inbox read during a %d-row SQLite import | %v | | | ≤ 200 ms |\n\n", sqliteRows, sqliteInbox.Round(time.Millisecond))
