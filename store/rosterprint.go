@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -34,18 +33,19 @@ type fingerprintKey [18]byte
 // hashes, and any difference the merge would see (a text, a head count given or not) changes
 // it.
 func rowHash(r StagedRow) uint64 {
-	var b bytes.Buffer
+	var arr [512]byte // on the stack for most rows: hashing a million rows allocates nothing
+	b := arr[:0]
 	for _, f := range []string{r.Name, r.Township, r.Industry, r.Supervisor, r.RegStatus, r.Address} {
-		b.WriteString(strconv.Itoa(len(f)))
-		b.WriteByte(':')
-		b.WriteString(f)
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
 	}
 	if r.Employees == nil {
-		b.WriteByte('-')
+		b = append(b, '-')
 	} else {
-		b.WriteString(strconv.Itoa(*r.Employees))
+		b = strconv.AppendInt(b, int64(*r.Employees), 10)
 	}
-	sum := sha256.Sum256(b.Bytes())
+	sum := sha256.Sum256(b)
 	return binary.LittleEndian.Uint64(sum[:8])
 }
 
