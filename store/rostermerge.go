@@ -189,23 +189,6 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		if err != nil {
 			return err
 		}
-		if delta && s.dialect == Postgres {
-			// Few rows differ (the common month): every statement below acts on those few, by
-			// key. The planner, misled by tables without statistics (the staged rows, a partition
-			// just attached), hashes whole tables instead (200,000 rows: 1.5 s to classify
-			// 28,000); probing the keys' indexes is what the merge's cost should grow with.
-			var changed int64
-			if err := tx.Raw(`SELECT count(*) FROM ` + quoteIdent(deltaTable(id))).Scan(&changed).Error; err != nil {
-				return translate(err, "staging")
-			}
-			if changed*4 < delivered {
-				for _, q := range []string{"SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"} {
-					if err := exec(q); err != nil {
-						return err
-					}
-				}
-			}
-		}
 		if delta {
 			keys := `(SELECT uscc FROM ` + quoteIdent(deltaTable(id)) + `
 				UNION SELECT p.uscc FROM ` + prev + ` p WHERE p.missing

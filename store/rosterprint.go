@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -49,10 +51,12 @@ func rowHash(r StagedRow) uint64 {
 	return binary.LittleEndian.Uint64(sum[:8])
 }
 
-// Fingerprints are the fingerprints of a source's last extract, by credit code.
+// Fingerprints are the fingerprints of a source's last extract, sorted by credit code (as
+// stored), and, while an extract is compared with them row by row, an index by credit code.
 type Fingerprints struct {
 	ImportID string // the import that stored them
-	hash     map[fingerprintKey]uint64
+	sorted   []fingerprint
+	index    map[fingerprintKey]uint32 // position in sorted; built by NewComparer, dropped by Reset
 }
 
 // Len is how many organizations the extract delivered.
@@ -60,8 +64,10 @@ func (f *Fingerprints) Len() int {
 	if f == nil {
 		return 0
 	}
-	return len(f.hash)
+	return len(f.sorted)
 }
+
+func compareKeys(a, b fingerprintKey) int { return bytes.Compare(a[:], b[:]) }
 
 // SourceFingerprints returns the fingerprints of the source's last extract: those of the
 // source's latest done import, or of the import it matched when it changed nothing. Nil when
@@ -82,7 +88,7 @@ func (s *Store) SourceFingerprints(ctx context.Context, source string) (*Fingerp
 	if owner.Fingerprints == 0 {
 		return nil, nil
 	}
-	f := &Fingerprints{ImportID: owner.ID, hash: make(map[fingerprintKey]uint64, owner.Fingerprints)}
+	f := &Fingerprints{ImportID: owner.ID, sorted: make([]fingerprint, 0, owner.Fingerprints)}
 	for seq := 0; ; seq++ {
 		var chunk []byte
 		err := s.db.WithContext(ctx).Raw(`SELECT data FROM roster_fingerprints WHERE import_id = ? AND seq = ?`, owner.ID, seq).Row().Scan(&chunk)
@@ -93,13 +99,14 @@ func (s *Store) SourceFingerprints(ctx context.Context, source string) (*Fingerp
 			return nil, translate(err, "fingerprints")
 		}
 		for off := 0; off+fingerprintSize <= len(chunk); off += fingerprintSize {
-			var k fingerprintKey
-			copy(k[:], chunk[off:off+18])
-			f.hash[k] = binary.LittleEndian.Uint64(chunk[off+18 : off+fingerprintSize])
+			var p fingerprint
+			copy(p.key[:], chunk[off:off+18])
+			p.hash = binary.LittleEndian.Uint64(chunk[off+18 : off+fingerprintSize])
+			f.sorted = append(f.sorted, p)
 		}
 	}
-	if len(f.hash) != owner.Fingerprints {
-		return nil, nil // incomplete (should not happen): compare nothing, merge as before
+	if len(f.sorted) != owner.Fingerprints || !slices.IsSortedFunc(f.sorted, func(a, b fingerprint) int { return compareKeys(a.key, b.key) }) {
+		return nil, nil // incomplete or unsorted (should not happen): compare nothing, merge as before
 	}
 	return f, nil
 }
@@ -142,12 +149,17 @@ type fingerprint struct {
 type Comparer struct {
 	st   *Stager
 	last *Fingerprints
-	seen map[fingerprintKey]struct{}
+	seen []uint64 // a bit per fingerprint of the last extract
+	hits int
 }
 
 // NewComparer compares rows of an import that StartImport started with last.
 func (s *Store) NewComparer(ctx context.Context, imp RosterImport, last *Fingerprints) *Comparer {
-	return &Comparer{st: s.NewStager(ctx, imp), last: last, seen: make(map[fingerprintKey]struct{}, last.Len())}
+	last.index = make(map[fingerprintKey]uint32, len(last.sorted))
+	for i, p := range last.sorted {
+		last.index[p.key] = uint32(i)
+	}
+	return &Comparer{st: s.NewStager(ctx, imp), last: last, seen: make([]uint64, (len(last.sorted)+63)/64)}
 }
 
 // Row compares one row: ErrExtractChanged when the source did not deliver it so before. (A
@@ -159,11 +171,14 @@ func (c *Comparer) Row(r StagedRow) error {
 	}
 	var k fingerprintKey
 	copy(k[:], r.USCC)
-	h, ok := c.last.hash[k]
-	if !ok || h != rowHash(r) {
+	i, ok := c.last.index[k]
+	if !ok || c.last.sorted[i].hash != rowHash(r) {
 		return ErrExtractChanged
 	}
-	c.seen[k] = struct{}{}
+	if c.seen[i/64]&(1<<(i%64)) == 0 {
+		c.seen[i/64] |= 1 << (i % 64)
+		c.hits++
+	}
 	return nil
 }
 
@@ -172,13 +187,17 @@ func (c *Comparer) Issue(i ImportIssue) error { return c.st.Issue(i) }
 
 // Unchanged reports, at the end of the file, whether it delivered every organization of the
 // last extract (and, by Row, nothing else and nothing different).
-func (c *Comparer) Unchanged() bool { return len(c.seen) == c.last.Len() }
+func (c *Comparer) Unchanged() bool { return c.hits == c.last.Len() }
 
 // Flush writes the buffered issues.
-func (c *Comparer) Flush() error { return c.st.flushIssues() }
+func (c *Comparer) Flush() error {
+	c.last.index = nil
+	return c.st.flushIssues()
+}
 
-// Reset forgets the issues recorded so far, for the import to stage from the start.
+// Reset forgets the issues recorded so far (and the index), for the import to stage from the start.
 func (c *Comparer) Reset() error {
+	c.last.index, c.seen = nil, nil
 	c.st.issues = c.st.issues[:0]
 	return translate(c.st.s.db.WithContext(c.st.ctx).Exec("DELETE FROM roster_issues WHERE import_id = ?", c.st.imp.ID).Error, "import issues")
 }
@@ -188,29 +207,35 @@ func (c *Comparer) Reset() error {
 // it also lists the credit codes whose rows differ from them, appeared or vanished, in the
 // import's delta table, and names last as the import's delta base.
 func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints) error {
-	// The later row of a credit code wins, as in the merge.
-	idx := make(map[fingerprintKey]int, len(prints))
+	// Sorted by credit code, rows in file order within one: the later row of a credit code
+	// wins, as in the merge.
+	slices.SortStableFunc(prints, func(a, b fingerprint) int { return compareKeys(a.key, b.key) })
 	n := 0
-	for _, p := range prints {
-		if i, ok := idx[p.key]; ok {
-			prints[i].hash = p.hash
+	for i, p := range prints {
+		if i+1 < len(prints) && prints[i+1].key == p.key {
 			continue
 		}
-		idx[p.key] = n
 		prints[n] = p
 		n++
 	}
 	prints = prints[:n]
-	var delta [][]any
 	if last != nil {
-		for _, p := range prints {
-			if h, ok := last.hash[p.key]; !ok || h != p.hash {
-				delta = append(delta, []any{string(p.key[:])})
-			}
-		}
-		for k := range last.hash {
-			if _, ok := idx[k]; !ok {
-				delta = append(delta, []any{string(k[:])})
+		// Both sorted: one walk finds the rows that differ, appeared or vanished.
+		var delta [][]any
+		i, j := 0, 0
+		for i < len(prints) || j < len(last.sorted) {
+			switch {
+			case j == len(last.sorted) || i < len(prints) && compareKeys(prints[i].key, last.sorted[j].key) < 0:
+				delta = append(delta, []any{string(prints[i].key[:])})
+				i++
+			case i == len(prints) || compareKeys(prints[i].key, last.sorted[j].key) > 0:
+				delta = append(delta, []any{string(last.sorted[j].key[:])})
+				j++
+			default:
+				if prints[i].hash != last.sorted[j].hash {
+					delta = append(delta, []any{string(prints[i].key[:])})
+				}
+				i, j = i+1, j+1
 			}
 		}
 		t := quoteIdent(deltaTable(imp.ID))
@@ -225,7 +250,6 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 			}
 		}
 	}
-	idx = nil
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", imp.ID).Error; err != nil {
 			return translate(err, "fingerprints")
