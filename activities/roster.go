@@ -85,8 +85,26 @@ func (a *Activities) runImport(ctx context.Context, importID string, gate float6
 			return imp, a.failImport(ctx, importID, "bad import options")
 		}
 	}
+	// An extract that says what the source said last time ends here, as the merge would end it
+	// (all unchanged, nothing touched): the same bytes known by their hash before parsing, the
+	// same content re-exported by each row's fingerprint while parsing. (An annual report keeps
+	// its party-building rows per import, so it is always staged.)
+	var last *store.Fingerprints
+	if imp.Source != AnnualReportSource {
+		var done store.RosterImport
+		var ok bool
+		if done, last, ok, err = a.unchanged(ctx, imp, file, opts); err != nil || ok {
+			return done, err
+		}
+	}
 	stageStart := time.Now()
-	pc, err := a.stage(ctx, imp, file, opts)
+	st := a.Store.NewStager(ctx, imp)
+	defer st.Close()
+	st.CompareWith(last) // the merge then classifies only the rows that differ
+	pc, err := a.stage(ctx, imp, file, opts, st)
+	if err == nil {
+		err = st.Flush()
+	}
 	if a.Store.Trace != nil {
 		a.Store.Trace("stage "+imp.Filename, time.Since(stageStart))
 	}
@@ -117,11 +135,66 @@ func (a *Activities) runImport(ctx context.Context, importID string, gate float6
 	return done, a.notifyDone(ctx, done)
 }
 
+// unchanged ends an import whose extract is the source's last one again: the same file (by
+// its SHA-256), or the same rows in any order and line ends (by their fingerprints, compared
+// while parsing without staging; at the first row that differs the comparison stops, and the
+// last extract's fingerprints are returned for the stager to list what differs).
+func (a *Activities) unchanged(ctx context.Context, imp store.RosterImport, file *store.ChunkedBlob, opts ImportOptions) (store.RosterImport, *store.Fingerprints, bool, error) {
+	if same, ok, err := a.Store.SameFileAsLast(ctx, imp); err != nil || ok {
+		if err != nil {
+			return imp, nil, false, err
+		}
+		done, err := a.Store.FinishUnchanged(ctx, imp.ID, same, nil)
+		if err != nil {
+			return done, nil, false, err
+		}
+		return done, nil, true, a.notifyDone(ctx, done)
+	}
+	last, err := a.Store.SourceFingerprints(ctx, imp.Source)
+	if err != nil || last == nil {
+		return imp, nil, false, err
+	}
+	start := time.Now()
+	cmp := a.Store.NewComparer(ctx, imp, last)
+	pc, err := a.stage(ctx, imp, file, opts, cmp)
+	if a.Store.Trace != nil {
+		a.Store.Trace("compare "+imp.Filename, time.Since(start))
+	}
+	if errors.Is(err, store.ErrExtractChanged) || (err == nil && !cmp.Unchanged()) {
+		return imp, last, false, cmp.Reset()
+	}
+	if err != nil {
+		var bad badFile
+		if errors.As(err, &bad) {
+			return imp, nil, false, a.failImport(ctx, imp.ID, bad.msg)
+		}
+		return imp, nil, false, err
+	}
+	if err := cmp.Flush(); err != nil {
+		return imp, nil, false, err
+	}
+	same, err := a.Store.ImportByID(ctx, last.ImportID)
+	if err != nil {
+		return imp, nil, false, err
+	}
+	done, err := a.Store.FinishUnchanged(ctx, imp.ID, same, &pc)
+	if err != nil {
+		return done, nil, false, err
+	}
+	return done, nil, true, a.notifyDone(ctx, done)
+}
+
 func (a *Activities) notifyDone(ctx context.Context, done store.RosterImport) error {
 	label := roster.SourceLabel[done.Source]
 	title := fmt.Sprintf("名册导入完成：%s名册 %s", label, done.Filename)
 	body := fmt.Sprintf("%s名册 %s 已导入：新增 %d 家，变更 %d 家，拒收 %d 行，冲突 %d 家，缺失 %d 家。", label, done.Filename,
 		done.NewOrgs, done.Changed, done.Rejected, done.Conflicts, done.Missing)
+	if same, err := a.Store.SameAsText(ctx, done); err != nil {
+		return err
+	} else if same != "" {
+		title += "（与上月相同）"
+		body = fmt.Sprintf("%s名册 %s %s；拒收 %d 行，冲突 %d 家。", label, done.Filename, same, done.Rejected, done.Conflicts)
+	}
 	return a.Notifier.Notify(ctx, []string{done.CreatedBy}, domain.Notice{Key: "import-done/" + done.ID, Kind: "roster.import_done",
 		Title: title, Body: body, Link: importLink(done.ID), SubjectType: domain.SubjectImport, Subject: done.ID})
 }
@@ -250,8 +323,15 @@ func (a *Activities) failImport(ctx context.Context, id, reason string) error {
 	return temporal.NewNonRetryableApplicationError(reason, ErrTypeBadFile, nil)
 }
 
-// stage parses the file row by row into the staging table, heartbeating as it goes.
-func (a *Activities) stage(ctx context.Context, imp store.RosterImport, file *store.ChunkedBlob, opts ImportOptions) (store.ParseCounts, error) {
+// rowSink takes an extract's rows and issues: the Stager, or the Comparer that checks them
+// against the source's last extract.
+type rowSink interface {
+	Row(store.StagedRow) error
+	Issue(store.ImportIssue) error
+}
+
+// stage parses the file row by row into st (the caller flushes it).
+func (a *Activities) stage(ctx context.Context, imp store.RosterImport, file *store.ChunkedBlob, opts ImportOptions, st rowSink) (store.ParseCounts, error) {
 	importID, source := imp.ID, imp.Source
 	rr, enc, err := roster.Open(file, file.Size(), imp.Filename, roster.Options{Encoding: opts.Encoding, Sheet: opts.Sheet})
 	if err != nil {
@@ -270,8 +350,6 @@ func (a *Activities) stage(ctx context.Context, imp store.RosterImport, file *st
 	for f, col := range p.Mapping() {
 		pc.Mapping[string(f)] = col
 	}
-	st := a.Store.NewStager(ctx, imp)
-	defer st.Close()
 	// An annual report's party-building fields are kept beside the roster rows.
 	var annual []store.AnnualRow
 	saveAnnual := func() error {
@@ -316,10 +394,7 @@ func (a *Activities) stage(ctx context.Context, imp store.RosterImport, file *st
 			return pc, err
 		}
 	}
-	if err := saveAnnual(); err != nil {
-		return pc, err
-	}
-	return pc, st.Flush()
+	return pc, saveAnnual()
 }
 
 // AnnualReportSource is the roster source of annual reports 年报, whose party-building fields

@@ -37,6 +37,7 @@ type importResponse struct {
 	Detail         string     `json:"detail,omitempty"`
 	UnitID         string     `json:"unit_id,omitempty"`     // the source's department when uploaded
 	WaitingFor     string     `json:"waiting_for,omitempty"` // queued: the earlier import of the source
+	SameAs         string     `json:"same_as,omitempty"`     // done, changed nothing: the earlier import it matched
 	DecidedBy      string     `json:"decided_by,omitempty"`
 	DecisionReason string     `json:"decision_reason,omitempty"`
 	SHA256         string     `json:"sha256"`
@@ -70,6 +71,11 @@ func importFrom(imp store.RosterImport) importResponse {
 		r.Detail = fmt.Sprintf("等待确认：本次%s名册将把该来源现有 %d 家组织中的 %d 家（%.1f%%）标记为缺失，超过允许的比例，尚未合并。"+
 			"须由管理员（可将任务指派给自己）或市两新工委的干部在待办任务 roster.confirm_missing（主题为本导入编号）中确认后才合并；驳回则不作任何变更。",
 			label, imp.SourceOrganizations, imp.Missing, share)
+	case domain.ImportDone:
+		if imp.SameAs != "" {
+			r.SameAs = imp.SameAs
+			r.Detail = fmt.Sprintf("与上月相同：本次%s名册与此前的导入 %s 内容一致，名册未作变更", label, imp.SameAs)
+		}
 	case domain.ImportRejected:
 		r.Detail = fmt.Sprintf("已驳回：%s 驳回了本次报送（%s），未合并任何数据；请部门核对后重新上报", imp.DecidedBy, imp.DecisionReason)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -26,26 +27,71 @@ type xlsxReader struct {
 }
 
 // sharedStrings holds the texts in blocks of 1 MiB that are never copied to grow (a text
-// never spans two), and one packed reference per text: block, offset, length.
+// never spans two), and one packed reference per text: block, offset, length. Past
+// sharedInMemory blocks, full blocks spill to an unlinked temporary file and are read back
+// by offset, so that a table of millions of distinct texts costs the process 8 bytes a text
+// (the references), not the texts (issue #21: 4,000,000 distinct texts held ~60 B each).
 type sharedStrings struct {
-	blocks [][]byte
+	blocks [][]byte // nil: spilled to file at block × sharedBlock
 	refs   []uint64
 	size   int          // bytes held
 	long   map[int]bool // strings past MaxCellRunes; the table keeps their echo
+	file   *os.File     // the spilled blocks (nil until the first spill)
+	err    error        // the first spill error: nothing spills after it
+	// inMemory is how many blocks stay in memory (0: sharedInMemory).
+	inMemory int
 }
 
 const sharedBlock = 1 << 20
 
+// sharedInMemory is how many blocks of texts stay in memory before they spill.
+const sharedInMemory = 16
+
 func (ss *sharedStrings) add(v string) {
 	last := len(ss.blocks) - 1
 	if last < 0 || len(ss.blocks[last])+len(v) > sharedBlock {
-		ss.blocks = append(ss.blocks, make([]byte, 0, max(sharedBlock, len(v))))
+		var b []byte
+		keep := ss.inMemory
+		if keep == 0 {
+			keep = sharedInMemory
+		}
+		if last >= keep-1 && len(v) <= sharedBlock {
+			b = ss.spill(last)
+		}
+		if b == nil {
+			b = make([]byte, 0, max(sharedBlock, len(v)))
+		}
+		ss.blocks = append(ss.blocks, b)
 		last++
 	}
 	b := ss.blocks[last]
 	ss.refs = append(ss.refs, uint64(last)<<42|uint64(len(b))<<21|uint64(len(v)))
 	ss.blocks[last] = append(b, v...)
 	ss.size += len(v)
+}
+
+// spill writes block i (full, of at most sharedBlock bytes) to the file and returns its
+// buffer, emptied, for the next block; nil when it cannot (the block stays in memory).
+func (ss *sharedStrings) spill(i int) []byte {
+	b := ss.blocks[i]
+	if ss.err != nil || len(b) > sharedBlock {
+		return nil
+	}
+	if ss.file == nil {
+		f, err := os.CreateTemp("", "tandem-sst-*")
+		if err != nil {
+			ss.err = err
+			return nil
+		}
+		_ = os.Remove(f.Name()) // gone when closed, whatever happens to the process
+		ss.file = f
+	}
+	if _, err := ss.file.WriteAt(b, int64(i)*sharedBlock); err != nil {
+		ss.err = err
+		return nil
+	}
+	ss.blocks[i] = nil
+	return b[:0]
 }
 
 func (ss *sharedStrings) len() int { return len(ss.refs) }
@@ -56,7 +102,21 @@ func (ss *sharedStrings) get(i int) (string, bool) {
 	}
 	r := ss.refs[i]
 	block, off, n := r>>42, r>>21&(1<<21-1), r&(1<<21-1)
-	return string(ss.blocks[block][off : off+n]), true
+	if b := ss.blocks[block]; b != nil {
+		return string(b[off : off+n]), true
+	}
+	buf := make([]byte, n)
+	if _, err := ss.file.ReadAt(buf, int64(block)*sharedBlock+int64(off)); err != nil {
+		return "", false
+	}
+	return string(buf), true
+}
+
+func (ss *sharedStrings) close() {
+	if ss.file != nil {
+		_ = ss.file.Close()
+		ss.file = nil
+	}
 }
 
 // openXLSX opens the sheet named (or the first) of a workbook.
@@ -133,14 +193,17 @@ func openXLSX(r io.ReaderAt, size int64, sheet string, maxBytes int64) (RowReade
 	x := &xlsxReader{}
 	if f := parts[strings.ToLower(sharedPath)]; f != nil {
 		if err := x.readShared(f, maxBytes); err != nil {
+			x.shared.close()
 			return nil, err
 		}
 	}
 	if sf.UncompressedSize64 > uint64(maxBytes) {
+		x.shared.close()
 		return nil, errTooBig{"工作表", maxBytes}
 	}
 	rc, err := sf.Open()
 	if err != nil {
+		x.shared.close()
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	x.sheet, x.x = rc, newXMLScanner(newLimitedReader(rc, maxBytes, "工作表"))
@@ -479,4 +542,7 @@ func columnOf(ref []byte) (int, bool) {
 	return col - 1, true
 }
 
-func (x *xlsxReader) Close() error { return x.sheet.Close() }
+func (x *xlsxReader) Close() error {
+	x.shared.close()
+	return x.sheet.Close()
+}

@@ -50,6 +50,14 @@ type RosterImport struct {
 	// FileRemovedAt is when housekeeping deleted the uploaded file (see RemoveExpiredUploads);
 	// the import's counts, rejects and provenance stay.
 	FileRemovedAt *time.Time
+	// Fingerprints is how many row fingerprints the import keeps for its source's next
+	// extract (0: none); SameAs names the earlier import an extract that changed nothing
+	// matched (与上月相同).
+	Fingerprints int
+	SameAs       string
+	// DeltaBase is the import whose fingerprints the staged extract was compared with; the
+	// rows that differ from it are listed beside the staging table (deltaTable).
+	DeltaBase string
 }
 
 func (RosterImport) TableName() string { return "roster_imports" }

@@ -177,6 +177,26 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			}
 			prev = "prev"
 		}
+		// Every row of this extract and of the source's last one is classified; or, when the
+		// stager compared the extract with the last one's fingerprints (deltaValid), only the
+		// rows whose fingerprints differ, appeared or vanished, the rows flagged missing
+		// before (carried again) and those of disputed organizations (counted): every other
+		// row is one the source delivered before, unchanged, of an undisputed organization,
+		// which the classification would leave alone and not list.
+		from := batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
+			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)`
+		delta, err := s.deltaValid(tx, imp)
+		if err != nil {
+			return err
+		}
+		if delta {
+			keys := `(SELECT uscc FROM ` + quoteIdent(deltaTable(id)) + `
+				UNION SELECT p.uscc FROM ` + prev + ` p WHERE p.missing
+				UNION SELECT d.uscc FROM organizations d WHERE d.conflict_fields <> ''
+				  AND EXISTS (SELECT 1 FROM ` + batch + ` b WHERE b.uscc = d.uscc))`
+			from = keys + ` k LEFT JOIN ` + batch + ` c ON c.uscc = k.uscc LEFT JOIN ` + prev + ` s ON s.uscc = k.uscc
+				LEFT JOIN organizations o ON o.uscc = k.uscc`
+		}
 		classify := `SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
 			gone OR (touched AND NOT is_new AND (had_source OR disputed OR differs)) AS rederive FROM (
 			SELECT COALESCE(c.uscc, s.uscc) AS uscc,
@@ -192,8 +212,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			 OR (c.industry <> '' AND c.industry <> o.industry) OR (c.supervisor <> '' AND c.supervisor <> o.supervisor)
 			 OR (` + empNew + `) OR (c.reg_status <> '' AND c.reg_status <> o.reg_status)
 			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
-			FROM ` + batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
-			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)) c
+			FROM ` + from + `) c
 			WHERE is_new OR touched OR carry OR disputed OR differs`
 		// The merge keeps of it what the steps below need; the rest is only counted.
 		kept := `is_new OR rederive OR carry OR (present AND disputed)`
@@ -346,7 +365,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return err
 			}
 		}
-		for _, t := range []string{"cls", "recompute", "prev", "dropped"} {
+		for _, t := range []string{"cls", "recompute", "prev", "dropped", quoteIdent(deltaTable(id))} {
 			if err := exec("DROP TABLE IF EXISTS " + t); err != nil {
 				return err
 			}
@@ -361,6 +380,14 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		}
 		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return translate(err, "import")
+		}
+		// This extract's fingerprints are the source's from now on; the earlier ones go.
+		if err := exec(`DELETE FROM roster_fingerprints WHERE import_id IN
+			(SELECT id FROM roster_imports WHERE source = @source AND id <> @id AND status = 'done' AND fingerprints > 0)`); err != nil {
+			return err
+		}
+		if err := exec(`UPDATE roster_imports SET fingerprints = 0 WHERE source = @source AND id <> @id AND status = 'done' AND fingerprints > 0`); err != nil {
+			return err
 		}
 		if err := s.audit(ctx, tx, imp.CreatedBy, "roster.merge", "roster_import", id, "", nil, map[string]any{
 			"new": counts.New, "changed": changed, "unchanged": int(delivered) - counts.Touched, "conflicts": conflicts,

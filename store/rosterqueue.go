@@ -109,6 +109,12 @@ func (s *Store) RejectHeldImport(ctx context.Context, id, actor, reason string) 
 		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(batchTable(id))).Error; err != nil {
 			return translate(err, "staging")
 		}
+		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "fingerprints")
+		}
+		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(deltaTable(id))).Error; err != nil {
+			return translate(err, "staging")
+		}
 		msg := "管理员驳回，未合并：" + strings.TrimSpace(reason)
 		if err := tx.Model(&RosterImport{}).Where("id = ?", id).Updates(map[string]any{"status": domain.ImportRejected,
 			"decided_by": actor, "decision_reason": reason, "error": msg, "finished_at": s.Now()}).Error; err != nil {

@@ -21,6 +21,10 @@ func batchTable(importID string) string {
 	return "roster_batch_" + strings.ReplaceAll(importID, "-", "_")
 }
 
+// deltaTable lists the credit codes whose rows in an import differ from the source's last
+// extract (Stager.CompareWith).
+func deltaTable(importID string) string { return batchTable(importID) + "_delta" }
+
 // batchColumns are the staging table's columns, those of organization_sources.
 var batchColumns = []string{"uscc", "source", "import_id", "observed_at", "row_number", "name", "township", "industry",
 	"supervisor", "employees", "reg_status", "address", "missing"}
@@ -35,6 +39,9 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t := quoteIdent(batchTable(id))
 		if err := tx.Exec("DROP TABLE IF EXISTS " + t).Error; err != nil {
+			return translate(err, "staging")
+		}
+		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(deltaTable(id))).Error; err != nil {
 			return translate(err, "staging")
 		}
 		var imp RosterImport
@@ -55,8 +62,11 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 		if err := tx.Exec("DELETE FROM roster_issues WHERE import_id = ?", id).Error; err != nil {
 			return translate(err, "import issues")
 		}
+		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "fingerprints")
+		}
 		return translate(tx.Model(&RosterImport{}).Where("id = ?", id).
-			Updates(map[string]any{"status": domain.ImportRunning, "started_at": s.Now(), "error": ""}).Error, "import")
+			Updates(map[string]any{"status": domain.ImportRunning, "started_at": s.Now(), "error": "", "fingerprints": 0, "delta_base": ""}).Error, "import")
 	})
 }
 
@@ -65,6 +75,12 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 func (s *Store) FailImport(ctx context.Context, id, reason string, pc *ParseCounts) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(batchTable(id))).Error; err != nil {
+			return translate(err, "staging")
+		}
+		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", id).Error; err != nil {
+			return translate(err, "fingerprints")
+		}
+		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(deltaTable(id))).Error; err != nil {
 			return translate(err, "staging")
 		}
 		upd := map[string]any{"status": domain.ImportFailed, "error": reason, "finished_at": s.Now()}
@@ -118,6 +134,14 @@ type Stager struct {
 
 	rows [][]any // SQLite: the batch being built
 
+	// The rows' fingerprints, stored at Flush for the source's next extract to be compared with.
+	// With the source's last ones (last), Flush also lists the credit codes whose rows differ
+	// from it, appeared or vanished, for the merge to classify only those. noPrints: a row had
+	// no 18-character credit code (only tests stage such rows), so nothing is compared.
+	prints   []fingerprint
+	last     *Fingerprints
+	noPrints bool
+
 	// PostgreSQL: batches of rows on their way into the COPY.
 	batch   [][]any
 	send    chan [][]any
@@ -128,6 +152,10 @@ type Stager struct {
 }
 
 const stageBatch = 2000
+
+// CompareWith makes Flush list the rows that differ from the source's last extract (see
+// SourceFingerprints), so that the merge classifies only those.
+func (st *Stager) CompareWith(last *Fingerprints) { st.last = last }
 
 // NewStager stages rows for an import that StartImport started.
 func (s *Store) NewStager(ctx context.Context, imp RosterImport) *Stager {
@@ -145,6 +173,13 @@ func (st *Stager) Row(r StagedRow) error {
 	}
 	vals := []any{r.USCC, st.imp.Source, st.imp.ID, st.now, int32(r.Row), r.Name, r.Township, r.Industry, r.Supervisor,
 		emp, r.RegStatus, r.Address, false}
+	if len(r.USCC) == len(fingerprintKey{}) && !st.noPrints {
+		p := fingerprint{hash: rowHash(r)}
+		copy(p.key[:], r.USCC)
+		st.prints = append(st.prints, p)
+	} else {
+		st.noPrints, st.prints = true, nil
+	}
 	if st.s.dialect == SQLite {
 		st.rows = append(st.rows, vals)
 		if len(st.rows) >= stageBatch {
@@ -263,7 +298,15 @@ func (st *Stager) Flush() error {
 			}
 		}
 	}
-	return st.flushIssues()
+	if err := st.flushIssues(); err != nil {
+		return err
+	}
+	if st.noPrints {
+		return nil
+	}
+	prints := st.prints
+	st.prints = nil
+	return st.s.saveFingerprints(st.ctx, st.imp, prints, st.last)
 }
 
 // Close stops a COPY that Flush did not finish: its rows are not committed, and the import
@@ -352,7 +395,7 @@ func (s *Store) DropStaleImportTables(ctx context.Context) (int, error) {
 	}
 	dropped := 0
 	for _, t := range tables {
-		id := strings.ReplaceAll(strings.TrimPrefix(t, "roster_batch_"), "_", "-")
+		id := strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(t, "roster_batch_"), "_delta"), "_", "-")
 		var live int64
 		if err := s.db.WithContext(ctx).Model(&RosterImport{}).
 			Where("id = ? AND (status IN ? AND started_at > ? OR status = ?)", id, []domain.ImportStatus{domain.ImportPending, domain.ImportRunning},

@@ -49,7 +49,8 @@ type Store struct {
 	Trace func(step string, took time.Duration)
 	// principals caches PrincipalByToken when CachePrincipals turned it on (principals.go).
 	principals *principalCache
-	url        string // as opened: the principal listener connects with it
+	url        string  // as opened: the principal listener connects with it
+	readers    *sql.DB // SQLite: read-only connections for reads outside a transaction
 	// MinEmployees is the 三有 head count an operating enterprise needs (TANDEM_MIN_EMPLOYEES;
 	// 0: domain.DefaultMinEmployees), used by CountedOperating.
 	MinEmployees int
@@ -80,6 +81,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db      *gorm.DB
 		err     error
 		dialect Dialect
+		dsn     string
 	)
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		dialect = Postgres
@@ -89,7 +91,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		// The embedded Temporal server links modernc.org/sqlite, registered as "sqlite"; reusing
 		// that driver keeps one SQLite engine in the binary (a second pure-Go driver registering
 		// the same name would panic at start) and works with CGO_ENABLED=0.
-		dsn := "file:" + url + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		dsn = "file:" + url + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
 		db, err = gorm.Open(sqlite.Dialector{DriverName: "sqlite", DSN: dsn}, gcfg)
 	}
@@ -103,6 +105,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if dialect == SQLite {
 		// SQLite has one writer; one connection turns lock contention into queueing.
 		sqlDB.SetMaxOpenConns(1)
+		if err := s.readersOwnConnections(db, sqlDB, dsn, url); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
 	} else {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetMaxIdleConns(32)
@@ -122,11 +128,63 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // DB exposes the GORM handle to packages that own their own tables (benchmarks, tests).
 func (s *Store) DB() *gorm.DB { return s.db }
 
-// Close closes the connection pool.
+// readConns is how many connections SQLite's readers get beside the one writer.
+const readConns = 4
+
+// readersOwnConnections gives SQLite's reads outside a transaction a pool of read-only
+// connections of their own: in WAL mode they read the last committed state while the one
+// writer works, so an API call does not wait behind a long merge (issue #21; on one shared
+// connection an inbox read waited seconds during a 100,000-row import). Reads within a
+// transaction stay on its connection; an in-memory database (one per connection) keeps one.
+func (s *Store) readersOwnConnections(db *gorm.DB, writer *sql.DB, dsn, url string) error {
+	if url == ":memory:" || strings.Contains(url, "mode=memory") {
+		return nil
+	}
+	readers, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		return fmt.Errorf("store: open SQLite readers: %w", err)
+	}
+	readers.SetMaxOpenConns(readConns)
+	readers.SetMaxIdleConns(readConns)
+	s.readers = readers
+	route := func(tx *gorm.DB) {
+		if tx.Statement.ConnPool != writer {
+			return // a transaction's (or a connection's) own
+		}
+		if raw := strings.TrimSpace(tx.Statement.SQL.String()); raw != "" && !readOnlySQL(raw) {
+			return
+		}
+		tx.Statement.ConnPool = readers
+	}
+	if err := db.Callback().Query().Before("gorm:query").Register("tandem:readers", route); err != nil {
+		return err
+	}
+	return db.Callback().Row().Before("gorm:row").Register("tandem:readers", route)
+}
+
+// readOnlySQL reports whether a raw statement only reads: a SELECT (or WITH … SELECT) that
+// writes nothing.
+func readOnlySQL(q string) bool {
+	u := strings.ToUpper(q)
+	if !strings.HasPrefix(u, "SELECT") && !strings.HasPrefix(u, "WITH") {
+		return false
+	}
+	for _, w := range []string{"INSERT ", "UPDATE ", "DELETE ", "RETURNING", "TEMP"} {
+		if strings.Contains(u, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// Close closes the connection pools.
 func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if s.readers != nil {
+		_ = s.readers.Close()
 	}
 	return sqlDB.Close()
 }
