@@ -36,6 +36,9 @@ type Server struct {
 	// TrustedProxies (CIDRs or IPs) are the proxies whose X-Forwarded-For / X-Real-IP name the
 	// client address that login and survey throttling count; none: the TCP peer is the client.
 	TrustedProxies []string
+	// Middleware runs on every request right after the request ID is set, before the access
+	// log (cmd/tandem adds metrics and tracing here; api imports neither).
+	Middleware []gin.HandlerFunc
 }
 
 // Handler returns the HTTP handler with every route.
@@ -52,7 +55,9 @@ func (s *Server) Handler() *gin.Engine {
 		s.Log.Error("bad trusted proxies: trusting none", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestID(), accessLog(s.Log), recovery(s.Log), checkParameters())
+	r.Use(requestID())
+	r.Use(s.Middleware...)
+	r.Use(accessLog(s.Log), recovery(s.Log), checkParameters())
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such endpoint") })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, "method not allowed on this endpoint")
