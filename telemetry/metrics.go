@@ -92,9 +92,9 @@ func (m *Metrics) Gin() gin.HandlerFunc {
 // tally into this registry, with the SDK's Prometheus naming. Close the closer at exit.
 func (m *Metrics) TemporalHandler() (client.MetricsHandler, func() error) {
 	reporter := tallyprom.NewReporter(tallyprom.Options{
-		Registerer:       m.Registry,
-		Gatherer:         m.Registry,
-		DefaultTimerType: tallyprom.HistogramTimerType,
+		Registerer:              m.Registry,
+		Gatherer:                m.Registry,
+		DefaultTimerType:        tallyprom.HistogramTimerType,
 		DefaultHistogramBuckets: []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 	})
 	scope, closer := tally.NewRootScope(tally.ScopeOptions{
