@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -32,11 +31,15 @@ import (
 // the request's log lines and the workflow and run IDs on the workflow's and activity's; and
 // checks that every metric the Grafana dashboard and the alert rules name is exported.
 func TestObservabilityEndToEnd(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db, dbURL string) { observeRound(t, dbURL) })
+}
+
+func observeRound(t *testing.T, dbURL string) {
 	spans := &spanSink{}
 	receiver := httptest.NewServer(spans)
 	defer receiver.Close()
 	metricsAddr := freeAddr(t)
-	p := startDev(t, t.TempDir(), "",
+	p := startDev(t, t.TempDir(), dbURL,
 		"TANDEM_METRICS_ADDR="+metricsAddr, "TANDEM_METRICS_DB_INTERVAL=1s",
 		"TANDEM_LOG_LEVEL=info", "TANDEM_LOG_FORMAT=json",
 		"OTEL_EXPORTER_OTLP_ENDPOINT="+receiver.URL, "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
@@ -234,6 +237,11 @@ func TestObservabilityEndToEnd(t *testing.T) {
 	for name, l := range map[string]map[string]any{"workflow": wfLine, "activity": actLine} {
 		if l == nil || l["WorkflowID"] == nil || l["WorkflowID"] == "" || l["RunID"] == nil || l["RunID"] == "" {
 			t.Errorf("the %s's log line %v lacks WorkflowID or RunID", name, l)
+		}
+	}
+	for name, l := range map[string]map[string]any{"workflow": wfLine, "activity": actLine} {
+		if l != nil && l["TraceID"] != traceID { // the tracing interceptor's logger adds it
+			t.Errorf("the %s's log line is not in the completion's trace: %v", name, l)
 		}
 	}
 	if actLine != nil && wfLine != nil && (actLine["WorkflowID"] != wfLine["WorkflowID"] || actLine["RunID"] != wfLine["RunID"]) {
@@ -468,5 +476,3 @@ func jsonLines(out string) []map[string]any {
 	}
 	return lines
 }
-
-var _ = time.Second
