@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"tandem/calendar"
@@ -283,6 +284,9 @@ func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) (Ta
 	t, err := a.Store.CompleteTask(ctx, in.TaskID, in.Actor, in.Result)
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)
+	}
+	if activity.IsActivity(ctx) { // the SDK's logger adds WorkflowID, RunID, ActivityID
+		activity.GetLogger(ctx).Info("task completion recorded", "task", t.ID, "kind", t.Kind)
 	}
 	return infoOf(t), nil
 }

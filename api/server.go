@@ -40,6 +40,9 @@ type Server struct {
 	// UI serves the web UI (package web) for GET and HEAD outside /api/; nil: no UI (those
 	// paths answer 404 problem details like any unknown path).
 	UI http.Handler
+	// Middleware runs on every request right after the request ID is set, before the access
+	// log (cmd/tandem adds metrics and tracing here; api imports neither).
+	Middleware []gin.HandlerFunc
 }
 
 // Handler returns the HTTP handler with every route.
@@ -56,7 +59,9 @@ func (s *Server) Handler() *gin.Engine {
 		s.Log.Error("bad trusted proxies: trusting none", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestID(), accessLog(s.Log), recovery(s.Log), checkParameters())
+	r.Use(requestID())
+	r.Use(s.Middleware...)
+	r.Use(accessLog(s.Log), recovery(s.Log), checkParameters())
 	// gin refuses a catch-all beside /healthz and /survey/:token, so the UI is served from here:
 	// every GET or HEAD outside /api/ that no route took. /api/ paths keep their problem 404.
 	r.NoRoute(func(c *gin.Context) {

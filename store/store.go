@@ -98,6 +98,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
+	system := "sqlite"
+	if dialect == Postgres {
+		system = "postgresql"
+	}
+	if err := db.Use(sqlSpans{system: system}); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)

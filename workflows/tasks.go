@@ -198,6 +198,8 @@ func (h *Tasks) complete(ctx workflow.Context, req CompleteTaskRequest) (TaskOut
 	}
 	t.done, t.info = true, info
 	t.outcome = TaskOutcome{TaskID: info.ID, Kind: info.Kind, CompletedBy: info.CompletedBy, Result: info.Result}
+	// The SDK's logger adds WorkflowID and RunID (and, while tracing, TraceID); not on replay.
+	workflow.GetLogger(ctx).Info("task completed", "task", info.ID, "kind", info.Kind, "by", info.CompletedBy)
 	if t.escalationOf != "" {
 		h.answerEscalation(ctx, t, req.Actor)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"tandem/activities"
 	"tandem/domain"
 	"tandem/store"
+	"tandem/telemetry"
 )
 
 // Config is everything Tandem reads from its environment, parsed once here.
@@ -60,6 +62,13 @@ type Config struct {
 	// MissingGateShare (TANDEM_MISSING_GATE_SHARE): an extract that would flag more than this
 	// share of its source's organizations missing waits for an admin's confirmation; default 0.20
 	MissingGateShare float64
+
+	// Metrics, traces (docs/operations.md "Metrics, traces, logs").
+	MetricsAddr       string            // TANDEM_METRICS_ADDR: listen address of /metrics; off (""): none; default off, dev 127.0.0.1:9464
+	MetricsAddrSet    bool              // TANDEM_METRICS_ADDR was given (dev's default applies otherwise)
+	MetricsDBGauges   *bool             // TANDEM_METRICS_DB_GAUGES: this process exports the gauges read from the database; default dev only
+	MetricsDBInterval time.Duration     // TANDEM_METRICS_DB_INTERVAL: how often those gauges are read; default 30s
+	Tracing           telemetry.Tracing // OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_*: off unless set
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -237,6 +246,35 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "TANDEM_LOG_FORMAT must be text or json")
 	}
+	if v := getenv("TANDEM_METRICS_ADDR"); v != "" {
+		c.MetricsAddrSet = true
+		if v != "off" {
+			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+				problems = append(problems, "TANDEM_METRICS_ADDR must be a listen address such as 127.0.0.1:9464 or :9464, or off")
+			}
+			c.MetricsAddr = v
+		}
+	}
+	if v := getenv("TANDEM_METRICS_DB_GAUGES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			problems = append(problems, "TANDEM_METRICS_DB_GAUGES must be true or false (true in exactly one process)")
+		}
+		c.MetricsDBGauges = &b
+	}
+	c.MetricsDBInterval = 30 * time.Second
+	if v := getenv("TANDEM_METRICS_DB_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			problems = append(problems, "TANDEM_METRICS_DB_INTERVAL must be a duration from 1s to 1h, such as 30s")
+		}
+		c.MetricsDBInterval = d
+	}
+	if t, err := telemetry.ParseTracing(getenv); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		c.Tracing = t
+	}
 	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
 		problems = append(problems, "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together")
 	}
@@ -300,10 +338,11 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// logger writes to w; a line logged with a request's context carries its request (and trace) ID.
 func (c Config) logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(telemetry.ContextHandler{Handler: slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.ContextHandler{Handler: slog.NewTextHandler(w, opts)})
 }

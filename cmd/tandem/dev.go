@@ -80,8 +80,15 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		return err
 	}
 
+	obs, err := startObservability(ctx, cfg, "dev", log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer obs.close(log)
+	obs.startDBGauges(ctx, cfg, st, log)
 	cfg.TemporalAddress = ts.HostPort()
-	tc, err := dialTemporal(ctx, cfg, log)
+	tc, err := dialTemporal(ctx, cfg, log, obs)
 	if err != nil {
 		ln.Close()
 		return err
@@ -102,6 +109,9 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	if ts.UIURL() != "" {
 		fmt.Fprintf(stdout, "  Temporal UI %s\n", ts.UIURL())
 	}
+	if obs.metricsURL != "" {
+		fmt.Fprintf(stdout, "  metrics   %s\n", obs.metricsURL)
+	}
 	switch {
 	case created && cfg.AdminPassword == "":
 		fmt.Fprintf(stdout, "  admin     user \"admin\", password %s  (shown once; set TANDEM_ADMIN_PASSWORD to choose it)\n", password)
@@ -117,7 +127,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		ln.Close()
 		return err
 	}
-	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
+	return serveHTTP(ctx, ln, obs.instrument(newAPI(st, tc, cfg, log)), log)
 }
 
 // reachableAddr is a listen address as a browser on this machine reaches it: an unspecified

@@ -63,8 +63,9 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startDev starts `tandem dev` on a data folder and waits until /readyz answers 200.
-func startDev(t *testing.T, data, databaseURL string) *devProcess {
+// startDev starts `tandem dev` on a data folder and waits until /readyz answers 200; env
+// (KEY=value) is added last, so it wins.
+func startDev(t *testing.T, data, databaseURL string, env ...string) *devProcess {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "dev", "--addr", addr, "--data", data, "--temporal-port", "0", "--ui-port", "0")
@@ -80,6 +81,7 @@ func startDev(t *testing.T, data, databaseURL string) *devProcess {
 	if databaseURL != "" {
 		cmd.Env = append(cmd.Env, "DATABASE_URL="+databaseURL)
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -47,6 +48,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 2
 	}
 	log := cfg.logger(stderr)
+	slog.SetDefault(log) // the few lines logged through slog's default carry request IDs too
 	switch args[0] {
 	case "dev":
 		err = runDev(ctx, cfg, args[1:], stdout, log)

@@ -36,7 +36,13 @@ func runServe(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	tc, err := dialTemporal(ctx, cfg, log)
+	obs, err := startObservability(ctx, cfg, "serve", log)
+	if err != nil {
+		return err
+	}
+	defer obs.close(log)
+	obs.startDBGauges(ctx, cfg, st, log)
+	tc, err := dialTemporal(ctx, cfg, log, obs)
 	if err != nil {
 		return err
 	}
@@ -49,7 +55,7 @@ func runServe(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("serving the API", "addr", ln.Addr().String())
-	return serveHTTP(ctx, ln, newAPI(st, tc, cfg, log), log)
+	return serveHTTP(ctx, ln, obs.instrument(newAPI(st, tc, cfg, log)), log)
 }
 
 // openProductionStore opens DATABASE_URL and refuses a schema that does not match the binary.

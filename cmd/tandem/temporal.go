@@ -22,11 +22,15 @@ import (
 )
 
 // dialTemporal connects to the Temporal frontend described by cfg.
-func dialTemporal(ctx context.Context, cfg Config, log *slog.Logger) (client.Client, error) {
+// obs adds the SDK's metrics and the tracing interceptor (nil: neither).
+func dialTemporal(ctx context.Context, cfg Config, log *slog.Logger, obs *observability) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if err := obs.temporalOptions(&opts); err != nil {
+		return nil, err
 	}
 	if cfg.TemporalTLS || cfg.TemporalTLSCert != "" || cfg.TemporalTLSCA != "" || cfg.TemporalAPIKey != "" {
 		tlsConf := &tls.Config{ServerName: cfg.TemporalTLSServerName, MinVersion: tls.VersionTLS12}

@@ -13,7 +13,13 @@ func runWorker(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
+	obs, err := startObservability(ctx, cfg, "worker", log)
+	if err != nil {
+		return err
+	}
+	defer obs.close(log)
+	obs.startDBGauges(ctx, cfg, st, log)
+	tc, err := dialTemporal(ctx, cfg, log, obs)
 	if err != nil {
 		return err
 	}
