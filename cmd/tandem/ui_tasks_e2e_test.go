@@ -24,6 +24,7 @@ import (
 // clickText clicks the first element matching sel whose text is want.
 func (b *browser) clickText(sel, want string) {
 	b.t.Helper()
+	b.settle()
 	js := fmt.Sprintf(`(() => { const e = [...document.querySelectorAll(%q)].find((x) => x.innerText.trim() === %q); if (!e) return false; e.click(); return true })()`, sel, want)
 	deadline := time.Now().Add(10 * time.Second)
 	for !eval[bool](b, js) {
@@ -33,6 +34,26 @@ func (b *browser) clickText(sel, want string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// tap waits until no loading mask covers the page (it fades out over what it covered) and
+// clicks sel.
+func (b *browser) tap(sel string) {
+	b.t.Helper()
+	b.settle()
+	b.do(chromedp.Click(sel))
+}
+
+// settle waits until no loading mask is on the page.
+func (b *browser) settle() {
+	b.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if eval[bool](b, `!document.querySelector('.el-loading-mask')`) {
+			return
+		}
+	}
+	b.shot("failure")
+	b.t.Fatalf("browser (%s): the page kept loading", b.vp.name)
 }
 
 // fill types v into the input of form field path and leaves it (so Element Plus commits it).
@@ -189,7 +210,7 @@ func TestUICensusVerification(t *testing.T) {
 	// Online: claim, a refused result shown on its field, then done.
 	b.open("/tasks/"+first["id"].(string), `[data-test=claim]`)
 	b.check("task-open", allowed...)
-	b.do(chromedp.Click(`[data-test=claim]`))
+	b.tap(`[data-test=claim]`)
 	b.waitText("办理中")
 	b.choose("operating", "是")
 	b.fill("employees", "40")
@@ -197,7 +218,7 @@ func TestUICensusVerification(t *testing.T) {
 	b.fill("probationary_members", "0")
 	b.choose("party_org", labels["none"])
 	b.check("task-filled", allowed...)
-	b.do(chromedp.Click(`[data-test=complete]`))
+	b.tap(`[data-test=complete]`)
 	b.waitText("已完成")
 	b.check("task-completed", allowed...)
 	if n := historyCount(inspA, first["id"].(string), "completed"); n != 1 {
@@ -208,7 +229,7 @@ func TestUICensusVerification(t *testing.T) {
 	sid := second["id"].(string)
 	b.open("/inbox", `[data-task]`)
 	b.open("/tasks/"+sid, `[data-test=claim]`)
-	b.do(chromedp.Click(`[data-test=claim]`))
+	b.tap(`[data-test=claim]`)
 	b.waitText("办理中")
 	// The completion request itself fails even once the page is online again, so that the
 	// queue must survive a reload and a re-login before it can be sent.
@@ -220,7 +241,7 @@ func TestUICensusVerification(t *testing.T) {
 	b.fill("formal_members", "0")
 	b.fill("probationary_members", "0")
 	b.choose("party_org", labels["none"])
-	b.do(chromedp.Click(`[data-test=complete]`))
+	b.tap(`[data-test=complete]`)
 	b.waitText("待发送")
 	b.do(chromedp.WaitVisible(`[data-test=outbox-count]`))
 	b.check("task-queued", allowed...)
@@ -302,7 +323,7 @@ func TestUIFormationApplication(t *testing.T) {
 	s.check("application", allowed...)
 	submitApplication := func(withWrongRegister bool) {
 		if eval[bool](s, `!!document.querySelector('[data-test=claim]')`) {
-			s.do(chromedp.Click(`[data-test=claim]`))
+			s.tap(`[data-test=claim]`)
 			s.waitText("办理中")
 		}
 		s.pick("kind", kinds["branch"])
@@ -313,7 +334,7 @@ func TestUIFormationApplication(t *testing.T) {
 			s.clickText(`[data-field=members] .el-button`, "添加党员")
 			s.fill("members[0].name", "张三")
 			s.choose("members[0].status", statuses["formal"])
-			s.do(chromedp.Click(`[data-test=complete]`))
+			s.tap(`[data-test=complete]`)
 			s.waitText("填写有误")
 			if msg := eval[string](s, `document.querySelector('[data-field=formal_members] .el-form-item__error')?.innerText || ''`); msg == "" {
 				s.t.Fatalf("the 422 on formal_members is not shown on that field; the page says:\n%s", s.text())
@@ -321,7 +342,7 @@ func TestUIFormationApplication(t *testing.T) {
 			s.check("application-refused", allowed...)
 			s.clickText(`[data-field="members[0]"] .el-button`, "删除")
 		}
-		s.do(chromedp.Click(`[data-test=complete]`))
+		s.tap(`[data-test=complete]`)
 		s.waitText("已完成")
 	}
 	submitApplication(true)
@@ -336,12 +357,12 @@ func TestUIFormationApplication(t *testing.T) {
 	o.open("/tasks/"+approval["id"].(string), `[data-test=form]`)
 	o.check("approval", allowed...)
 	if eval[bool](o, `!!document.querySelector('[data-test=claim]')`) {
-		o.do(chromedp.Click(`[data-test=claim]`))
+		o.tap(`[data-test=claim]`)
 		o.waitText("办理中")
 	}
 	o.choose("decision", decisions["return"])
 	o.fill("reason", "请补充党员名册")
-	o.do(chromedp.Click(`[data-test=complete]`))
+	o.tap(`[data-test=complete]`)
 	o.waitText("已完成")
 	o.check("approval-returned", allowed...)
 
@@ -357,12 +378,12 @@ func TestUIFormationApplication(t *testing.T) {
 	approval2 := nextTask(t, off, "formation.approval")
 	o.open("/tasks/"+approval2["id"].(string), `[data-test=form]`)
 	if eval[bool](o, `!!document.querySelector('[data-test=claim]')`) {
-		o.do(chromedp.Click(`[data-test=claim]`))
+		o.tap(`[data-test=claim]`)
 		o.waitText("办理中")
 	}
 	o.choose("decision", decisions["approve"])
 	o.fill("reference", "东风街道党工委〔2026〕12号")
-	o.do(chromedp.Click(`[data-test=complete]`))
+	o.tap(`[data-test=complete]`)
 	o.waitText("已完成")
 	o.check("approval-approved", allowed...)
 	waitFor(t, func() bool {
