@@ -56,6 +56,13 @@ func (b *browser) settle() {
 	b.t.Fatalf("browser (%s): the page kept loading", b.vp.name)
 }
 
+// look waits for the page to settle and checks the screen (check photographs it).
+func (b *browser) look(name string, allowed ...string) {
+	b.t.Helper()
+	b.settle()
+	b.look(name, allowed...)
+}
+
 // fill types v into the input of form field path and leaves it (so Element Plus commits it).
 func (b *browser) fill(path, v string) {
 	b.t.Helper()
@@ -205,11 +212,11 @@ func TestUICensusVerification(t *testing.T) {
 	b.login("inspector-a", "password-inspector-a")
 	b.waitText(first["title"].(string))
 	b.waitText("截止")
-	b.check("inbox", allowed...)
+	b.look("inbox", allowed...)
 
 	// Online: claim, a refused result shown on its field, then done.
 	b.open("/tasks/"+first["id"].(string), `[data-test=claim]`)
-	b.check("task-open", allowed...)
+	b.look("task-open", allowed...)
 	b.tap(`[data-test=claim]`)
 	b.waitText("办理中")
 	b.choose("operating", "是")
@@ -217,10 +224,10 @@ func TestUICensusVerification(t *testing.T) {
 	b.fill("formal_members", "0")
 	b.fill("probationary_members", "0")
 	b.choose("party_org", labels["none"])
-	b.check("task-filled", allowed...)
+	b.look("task-filled", allowed...)
 	b.tap(`[data-test=complete]`)
 	b.waitText("已完成")
-	b.check("task-completed", allowed...)
+	b.look("task-completed", allowed...)
 	if n := historyCount(inspA, first["id"].(string), "completed"); n != 1 {
 		t.Fatalf("first task: %d completions", n)
 	}
@@ -244,10 +251,10 @@ func TestUICensusVerification(t *testing.T) {
 	b.tap(`[data-test=complete]`)
 	b.waitText("待发送")
 	b.do(chromedp.WaitVisible(`[data-test=outbox-count]`))
-	b.check("task-queued", allowed...)
+	b.look("task-queued", allowed...)
 	b.do(chromedp.Click(`a.back`), chromedp.WaitVisible(`[data-test=inbox]`))
 	b.waitText("离线")
-	b.check("inbox-offline", allowed...)
+	b.look("inbox-offline", allowed...)
 	if got := inspA.must(200, "GET", "/tasks/"+sid, nil)["status"]; got != "claimed" {
 		t.Fatalf("offline, the task is %v on the server", got)
 	}
@@ -283,23 +290,28 @@ func TestUICensusVerification(t *testing.T) {
 	d := newBrowser(t, fx.base, desktop)
 	d.login("inspector-a", "password-inspector-a")
 	d.waitText("我的待办")
-	d.check("inbox", allowed...)
+	d.look("inbox", allowed...)
 	d.open("/inbox?status=completed", `[data-task]`)
-	d.check("inbox-completed", allowed...)
+	d.look("inbox-completed", allowed...)
 	d.open("/tasks/"+sid, `[data-test=history]`)
 	d.waitText("已完成")
-	d.check("task-completed", allowed...)
+	d.look("task-completed", allowed...)
 	d.open("/notifications", `[data-test=notifications]`)
-	d.check("notifications", allowed...)
+	d.look("notifications", allowed...)
 	b.open("/notifications", `[data-test=notifications]`)
-	b.check("notifications", allowed...)
+	b.look("notifications", allowed...)
+	b.clickText(`[data-notification] .el-button`, "标为已读")
+	waitFor(t, func() bool { return eval[bool](b, `!document.querySelector('[data-test=bell] .badge')`) })
+	if unread := inspA.must(200, "GET", "/notifications?unread=true", nil)["items"].([]any); len(unread) != 0 {
+		t.Fatalf("after 标为已读: %d unread", len(unread))
+	}
 	for _, x := range []*browser{b, d} {
 		x.clickText(`.top .el-button`, "退出")
 		x.do(chromedp.WaitVisible(`input[name=username]`))
 		x.login("inspector-b", "password-inspector-b")
 		x.open("/tasks/"+sid, `.el-result`)
 		x.waitText("未找到")
-		x.check("task-out-of-scope", allowed...)
+		x.look("task-out-of-scope", allowed...)
 	}
 }
 
@@ -320,7 +332,7 @@ func TestUIFormationApplication(t *testing.T) {
 	s.login("secretary-a", "password-secretary-a")
 	s.waitText(app["title"].(string))
 	s.open("/tasks/"+app["id"].(string), `[data-test=form]`)
-	s.check("application", allowed...)
+	s.look("application", allowed...)
 	submitApplication := func(withWrongRegister bool) {
 		if eval[bool](s, `!!document.querySelector('[data-test=claim]')`) {
 			s.tap(`[data-test=claim]`)
@@ -331,7 +343,7 @@ func TestUIFormationApplication(t *testing.T) {
 		s.fill("probationary_members", "0")
 		s.choose("committee", "否")
 		if withWrongRegister {
-			s.clickText(`[data-field=members] .el-button`, "添加党员")
+			s.tap(`[data-field=members] > .el-button`)
 			s.fill("members[0].name", "张三")
 			s.choose("members[0].status", statuses["formal"])
 			s.tap(`[data-test=complete]`)
@@ -339,7 +351,7 @@ func TestUIFormationApplication(t *testing.T) {
 			if msg := eval[string](s, `document.querySelector('[data-field=formal_members] .el-form-item__error')?.innerText || ''`); msg == "" {
 				s.t.Fatalf("the 422 on formal_members is not shown on that field; the page says:\n%s", s.text())
 			}
-			s.check("application-refused", allowed...)
+			s.look("application-refused", allowed...)
 			s.clickText(`[data-field="members[0]"] .el-button`, "删除")
 		}
 		s.tap(`[data-test=complete]`)
@@ -353,9 +365,9 @@ func TestUIFormationApplication(t *testing.T) {
 	decisions, rawDecisions := enumLabels(t, approval, "decision")
 	allowed = append(allowed, fx.allowed(rawDecisions...)...)
 	o.waitText(approval["title"].(string))
-	o.check("inbox", allowed...)
+	o.look("inbox", allowed...)
 	o.open("/tasks/"+approval["id"].(string), `[data-test=form]`)
-	o.check("approval", allowed...)
+	o.look("approval", allowed...)
 	if eval[bool](o, `!!document.querySelector('[data-test=claim]')`) {
 		o.tap(`[data-test=claim]`)
 		o.waitText("办理中")
@@ -364,7 +376,7 @@ func TestUIFormationApplication(t *testing.T) {
 	o.fill("reason", "请补充党员名册")
 	o.tap(`[data-test=complete]`)
 	o.waitText("已完成")
-	o.check("approval-returned", allowed...)
+	o.look("approval-returned", allowed...)
 
 	again := nextTask(t, sec, "formation.application")
 	if again["id"] == app["id"] {
@@ -373,7 +385,7 @@ func TestUIFormationApplication(t *testing.T) {
 	s.open("/inbox", `[data-task]`)
 	s.open("/tasks/"+again["id"].(string), `[data-test=form]`)
 	submitApplication(false)
-	s.check("application-resubmitted", allowed...)
+	s.look("application-resubmitted", allowed...)
 
 	approval2 := nextTask(t, off, "formation.approval")
 	o.open("/tasks/"+approval2["id"].(string), `[data-test=form]`)
@@ -385,7 +397,7 @@ func TestUIFormationApplication(t *testing.T) {
 	o.fill("reference", "东风街道党工委〔2026〕12号")
 	o.tap(`[data-test=complete]`)
 	o.waitText("已完成")
-	o.check("approval-approved", allowed...)
+	o.look("approval-approved", allowed...)
 	waitFor(t, func() bool {
 		items := off.must(200, "GET", "/formations?organization="+fx.org1, nil)["items"].([]any)
 		return len(items) == 1 && items[0].(map[string]any)["step"] == "election"
@@ -394,12 +406,12 @@ func TestUIFormationApplication(t *testing.T) {
 	s2 := newBrowser(t, fx.base, desktop)
 	s2.login("secretary-a", "password-secretary-a")
 	s2.open("/tasks/"+again["id"].(string), `[data-test=history]`)
-	s2.check("application-resubmitted", allowed...)
+	s2.look("application-resubmitted", allowed...)
 	o2 := newBrowser(t, fx.base, phone)
 	o2.login("officer-a", "password-officer-a")
-	o2.check("inbox", allowed...)
+	o2.look("inbox", allowed...)
 	o2.open("/tasks/"+approval2["id"].(string), `[data-test=history]`)
-	o2.check("approval-approved", allowed...)
+	o2.look("approval-approved", allowed...)
 }
 
 // Chrome DevTools' "Fast 3G" preset (front_end/core/sdk/NetworkManager.ts, called "3G" in
