@@ -60,7 +60,7 @@ func (b *browser) settle() {
 func (b *browser) look(name string, allowed ...string) {
 	b.t.Helper()
 	b.settle()
-	b.look(name, allowed...)
+	b.check(name, allowed...)
 }
 
 // fill types v into the input of form field path and leaves it (so Element Plus commits it).
@@ -349,7 +349,9 @@ func TestUIFormationApplication(t *testing.T) {
 			s.tap(`[data-test=complete]`)
 			s.waitText("填写有误")
 			if msg := eval[string](s, `document.querySelector('[data-field=formal_members] .el-form-item__error')?.innerText || ''`); msg == "" {
-				s.t.Fatalf("the 422 on formal_members is not shown on that field; the page says:\n%s", s.text())
+				s.shot("failure")
+				s.t.Fatalf("the 422 on formal_members is not shown on that field; the errors shown: %s", eval[string](s,
+					`JSON.stringify([...document.querySelectorAll('.el-form-item__error, .err, [role=alert]')].map((e) => (e.closest('[data-field]') || {dataset: {}}).dataset.field + ': ' + e.innerText))`))
 			}
 			s.look("application-refused", allowed...)
 			s.clickText(`[data-field="members[0]"] .el-button`, "删除")
