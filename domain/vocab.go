@@ -120,6 +120,14 @@ func (s ImportStatus) Valid() bool {
 	return slices.Contains(ImportStatuses, s)
 }
 
+// Label is the import status's Chinese word, as the UI shows it.
+func (s ImportStatus) Label() string {
+	return map[ImportStatus]string{
+		ImportPending: "等待处理", ImportQueued: "排队中", ImportRunning: "导入中", ImportAwaitingConfirmation: "等待确认",
+		ImportDone: "已完成", ImportFailed: "导入失败", ImportRejected: "已驳回",
+	}[s]
+}
+
 // Finished reports whether the status is final.
 func (s ImportStatus) Finished() bool {
 	return s == ImportDone || s == ImportFailed || s == ImportRejected

@@ -19,6 +19,9 @@ func TestVocabularies(t *testing.T) {
 	}
 	for _, s := range domain.ImportStatuses {
 		want := s == domain.ImportDone || s == domain.ImportFailed || s == domain.ImportRejected
+		if s.Label() == "" {
+			t.Errorf("ImportStatus(%q): no label", s)
+		}
 		if s.Finished() != want {
 			t.Errorf("ImportStatus(%q).Finished() = %v", s, !want)
 		}
