@@ -1,0 +1,186 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"tandem/domain"
+)
+
+// The screens of each user group, driven in the browser against the real binary: a liaison's
+// delivery with rejects, an officer's assessment review. Fixtures go through the API.
+
+// allowDownloads saves the tab's downloads into a fresh folder and returns it.
+func (b *browser) allowDownloads() string {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	b.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+		return err
+	}))
+	return dir
+}
+
+// downloaded waits for a finished download named name in dir and returns its bytes.
+func (b *browser) downloaded(dir, name string) []byte {
+	b.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(data) > 0 {
+			return data
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	b.t.Fatalf("browser (%s): no download %s in %v", b.vp.name, name, entries)
+	return nil
+}
+
+// TestUIRosterRejects: a market-bureau liaison uploads an extract with a bad credit code and a
+// missing one on the 名册报送 screen (with its progress), reads the counts and the rejected
+// rows in Chinese, and downloads the rejects, whose bytes name the bad rows.
+func TestUIRosterRejects(t *testing.T) {
+	dev := startDev(t, t.TempDir(), "")
+	admin := loginAs(t, dev.base, "admin", adminPassword)
+	city := admin.unit("青山市两新工委", "region", "city", nil)
+	county := admin.unit("青山县", "region", "county", city)
+	admin.unit("东风街道", "region", "township", county)
+	market := admin.unit("市场监管局", "department", "department", city)
+	admin.must(201, "POST", "/users", map[string]any{"username": "liaison-market", "password": "password-liaison",
+		"memberships": []map[string]string{{"unit_id": market, "role": "liaison"}}})
+	admin.must(200, "PUT", "/sources/market", map[string]string{"unit_id": market})
+
+	good1 := string(domain.CompleteUSCC("91350100MA2XY0001"))
+	good2 := string(domain.CompleteUSCC("91350100MA2XY0002"))
+	bad := good1[:17] + map[bool]string{true: "1", false: "2"}[good1[17] != '1'] // a wrong check character
+	csv := "统一社会信用代码,企业名称,所属乡镇(街道)\n" +
+		good1 + ",青山机械有限公司,东风街道\n" +
+		bad + ",错码贸易有限公司,东风街道\n" +
+		",缺码物流有限公司,东风街道\n" +
+		good2 + ",青山软件有限公司,东风街道\n"
+	file := filepath.Join(t.TempDir(), "market.csv")
+	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			b := newBrowser(t, dev.base, vp)
+			downloads := b.allowDownloads()
+			b.login("liaison-market", "password-liaison")
+			b.open("/deliveries", `[data-test=deliveries]`)
+			b.waitText("市场监管") // the source, preselected as the liaison's department's
+			b.check("deliveries", "liaison-market", "market.csv", "csv")
+			b.do(chromedp.SetUploadFiles(`input[data-test=roster-file]`, []string{file}), chromedp.Click(`[data-test=upload]`))
+			b.waitText("已完成")
+			b.waitText("退回的行（2）")
+			rows := eval[string](b, `document.querySelector('[data-test=rejects] tbody').innerText`)
+			if !strings.Contains(rows, "3") || !strings.Contains(rows, "4") || !strings.Contains(rows, bad) || !strings.Contains(rows, "统一社会信用代码缺失") {
+				t.Errorf("the rejects on the page: %q", rows)
+			}
+			if p := eval[string](b, `document.querySelector('[data-test=progress]').innerText`); !strings.Contains(p, "已上传 100%") {
+				t.Errorf("upload progress shows %q, want 100%%", p)
+			}
+			b.check("deliveries-import", "liaison-market", "market.csv", "csv", bad)
+			b.do(chromedp.Click(`[data-test=download-rejects]`))
+			imports := admin.must(200, "GET", "/roster-imports", nil)["items"].([]any)
+			id := imports[len(imports)-1].(map[string]any)["id"].(string)
+			data := string(b.downloaded(downloads, "rejects-"+id+".csv"))
+			for _, want := range []string{"行号", "错码贸易有限公司", "缺码物流有限公司", bad, "3,", "4,"} {
+				if !strings.Contains(data, want) {
+					t.Errorf("the downloaded rejects lack %q:\n%s", want, data)
+				}
+			}
+			if strings.Contains(data, "青山机械有限公司") || strings.Contains(data, "青山软件有限公司") {
+				t.Errorf("the downloaded rejects name an accepted row:\n%s", data)
+			}
+		})
+	}
+}
+
+// TestUIAssessmentReview: the half-year assessment runs to the city officer's review through the
+// API (two townships: one reviewed at each size); on the 考核审核 screen the officer sees each
+// indicator's marks and the evidence, an adjustment without a reason is refused on its row, one
+// with a reason is approved, and the outcome then shows as locked, as the API says.
+func TestUIAssessmentReview(t *testing.T) {
+	dev := startDev(t, t.TempDir(), "")
+	admin := loginAs(t, dev.base, "admin", adminPassword)
+	city := admin.unit("青山市", "region", "city", nil)
+	county := admin.unit("青山县", "region", "county", city)
+	towns := map[string]string{desktop.name: admin.unit("东风街道", "region", "township", county), phone.name: admin.unit("南湖镇", "region", "township", county)}
+	users := []struct{ name, unit string }{{"off-city", city}, {"off-county", county}, {"off-desktop", towns[desktop.name]}, {"off-phone", towns[phone.name]}}
+	for _, u := range users {
+		admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
+			"memberships": []map[string]string{{"unit_id": u.unit, "role": "officer"}}})
+	}
+	login := func(name string) *session { return loginAs(t, dev.base, name, "password-"+name) }
+	offCounty := login("off-county")
+	offCity := login("off-city")
+	admin.must(202, "POST", "/cycles/half-year/2026-H1/run", nil)
+	reviews := map[string]string{} // viewport → review task
+	for _, vp := range []viewport{desktop, phone} {
+		town, off := towns[vp.name], login("off-"+vp.name)
+		doTask(t, off, nextTask(t, off, "assessment.self"), map[string]any{"scores": map[string]any{"census": 95, "meetings": 90}, "evidence": "走访台账12份，联席会议纪要3份"})
+		var score map[string]any
+		waitFor(t, func() bool {
+			for _, x := range offCounty.must(200, "GET", "/tasks?kind=assessment.score", nil)["items"].([]any) {
+				if x := x.(map[string]any); x["subject"] == town && x["status"] != "completed" {
+					score = x
+				}
+			}
+			return score != nil
+		})
+		doTask(t, offCounty, score, map[string]any{"scores": map[string]any{"census": 85, "meetings": 80}, "note": "走访记录不全"})
+		waitFor(t, func() bool {
+			for _, x := range offCity.must(200, "GET", "/tasks?kind=assessment.review", nil)["items"].([]any) {
+				if x := x.(map[string]any); x["subject"] == town {
+					reviews[vp.name] = x["id"].(string)
+				}
+			}
+			return reviews[vp.name] != ""
+		})
+	}
+
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			b := newBrowser(t, dev.base, vp)
+			b.login("off-city", "password-off-city")
+			b.open("/assessments", `[data-test=assessment-review]`)
+			b.waitText("考核结果审核")
+			b.check("assessment-list", "off-city")
+			b.do(chromedp.Click(fmt.Sprintf(`[data-review="%s"]`, reviews[vp.name])), chromedp.WaitVisible(`[data-test=marks]`))
+			b.waitText("走访台账12份")
+			b.waitText("摸排核实质量")
+			b.check("assessment-review", "off-city", "off-county")
+
+			// A new value without its reason: refused on that row, nothing sent on.
+			b.do(chromedp.SendKeys(`input[name=value-census]`, "90"), chromedp.Click(`[data-test=adjust]`),
+				chromedp.WaitVisible(`tr[data-code=census] .err`))
+			b.check("assessment-refused", "off-city", "off-county")
+			b.do(chromedp.SendKeys(`input[name=reason-census]`, "补充核实了3家单位的走访记录"), chromedp.Click(`[data-test=adjust]`),
+				chromedp.WaitVisible(`[data-test=locked]`))
+			b.waitText("考核结果已锁定")
+			b.check("assessment-locked", "off-city", "off-county")
+
+			id := admin.must(200, "GET", "/tasks/"+reviews[vp.name], nil)["context"].(map[string]any)["under_review"].(map[string]any)["assessment_id"].(string)
+			a := admin.must(200, "GET", "/assessments/"+id, nil)
+			marks := a["marks"].(map[string]any)["scores"].(map[string]any)
+			if a["status"] != "locked" || a["locked_by"] != "off-city" || jsonNum(marks["census"]) != "90" || jsonNum(marks["meetings"]) != "80" {
+				t.Fatalf("the reviewed assessment %v", a)
+			}
+			if !strings.Contains(b.text(), "等次 "+a["grade"].(string)) {
+				t.Errorf("the page does not show the grade %v:\n%s", a["grade"], b.text())
+			}
+			if n := eval[int](b, `document.querySelectorAll('input[name^=value-]').length`); n != 0 {
+				t.Errorf("a locked outcome still offers %d inputs", n)
+			}
+		})
+	}
+}
