@@ -32,6 +32,8 @@ type stepResponse struct {
 	Overdue     bool       `json:"overdue"`
 	CompletedBy *string    `json:"completed_by,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
+
+	StatusLabel string `json:"status_label"` // the task's status in Chinese
 }
 
 type formationResponse struct {
@@ -49,6 +51,9 @@ type formationResponse struct {
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	Steps         []stepResponse `json:"steps,omitempty"`
+
+	StatusLabel string `json:"status_label"` // the status in Chinese: 组建中, 已成立, 已撤回, 未成立
+	KindLabel   string `json:"kind_label"`   // the kind of party organization in Chinese
 }
 
 func formationFrom(f store.Formation) formationResponse {
@@ -58,7 +63,7 @@ func formationFrom(f store.Formation) formationResponse {
 	}
 	return formationResponse{ID: f.ID, WorkflowID: f.WorkflowID, Kind: string(f.Kind), Organization: f.LeadUSCC, Organizations: orgs,
 		UnitID: f.UnitID, Status: f.Status, Step: f.Step, PartyOrgID: f.PartyOrgID, StartedBy: f.StartedBy, Origin: f.Origin,
-		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, StatusLabel: domain.FormationStatus(f.Status).Label(), KindLabel: f.Kind.Label()}
 }
 
 // startFormation records a formation and starts its workflow: an officer or secretary over
@@ -120,7 +125,7 @@ func (s *Server) getFormation(c *gin.Context) {
 	for i, t := range tasks {
 		out.Steps[i] = stepResponse{TaskID: t.ID, Kind: t.Kind, Title: t.Title, Status: string(t.Status), UnitID: t.UnitID,
 			Role: string(t.Role), Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Status.Active() && now.After(t.DueAt),
-			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt}
+			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt, StatusLabel: t.Status.Label()}
 	}
 	c.JSON(http.StatusOK, out)
 }

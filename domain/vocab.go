@@ -16,6 +16,11 @@ const (
 	FormationFailed    FormationStatus = "failed"    // the workflow ended without a party organization
 )
 
+// Label is the formation status's Chinese word, as the UI shows it.
+func (s FormationStatus) Label() string {
+	return map[FormationStatus]string{FormationRunning: "组建中", FormationActive: "已成立", FormationCancelled: "已撤回", FormationFailed: "未成立"}[s]
+}
+
 // FormationStatuses lists every formation status.
 var FormationStatuses = []FormationStatus{FormationRunning, FormationActive, FormationCancelled, FormationFailed}
 
