@@ -1,6 +1,7 @@
 // Routes of the screens of each user group (officers, secretaries, liaisons, admins). Each is
 // loaded lazily: { path, component: () => import('../views/…'), meta: { title, nav, roles } }.
 const officer = ['officer', 'admin']
+const secretary = ['secretary', 'officer', 'admin']
 export default [
   { path: '/deliveries', name: 'deliveries', component: () => import('../views/Deliveries.vue'),
     meta: { title: '名册报送', nav: true, roles: ['liaison', 'admin'] } },
@@ -16,4 +17,8 @@ export default [
     meta: { title: '责任缺口', nav: true, roles: officer } },
   { path: '/units', name: 'units', component: () => import('../views/Units.vue'),
     meta: { title: '组织体系', nav: true, roles: officer } },
+  { path: '/formations', name: 'formations', component: () => import('../views/Formations.vue'),
+    meta: { title: '党组织组建', nav: true, roles: secretary } },
+  { path: '/party-orgs/:id', name: 'party-org', component: () => import('../views/PartyOrg.vue'),
+    meta: { title: '党组织', roles: secretary } },
 ]
