@@ -178,9 +178,144 @@ func TestUIAssessmentReview(t *testing.T) {
 			if !strings.Contains(b.text(), "等次 "+a["grade"].(string)) {
 				t.Errorf("the page does not show the grade %v:\n%s", a["grade"], b.text())
 			}
+			if row := eval[string](b, `document.querySelector('tr[data-code=census]').innerText`); !strings.Contains(row, "90") {
+				t.Errorf("the locked outcome's census row %q lacks the adjusted 90", row)
+			}
 			if n := eval[int](b, `document.querySelectorAll('input[name^=value-]').length`); n != 0 {
 				t.Errorf("a locked outcome still offers %d inputs", n)
 			}
+		})
+	}
+}
+
+// TestUIOfficerScreens: a county officer's screens over a roster the admin imported (a market
+// and a tax extract that disagree): the two nets as trees, the registry searched by name, an
+// organization with each field's source and its conflicts, one of which the officer resolves
+// with a reason on the desktop; coverage with its numerators and the trend chart; the
+// responsibility gaps.
+func TestUIOfficerScreens(t *testing.T) {
+	dev := startDev(t, t.TempDir(), "")
+	admin := loginAs(t, dev.base, "admin", adminPassword)
+	city := admin.unit("青山市两新工委", "region", "city", nil)
+	county := admin.unit("青山县", "region", "county", city)
+	for _, name := range []string{"东风街道", "南湖镇"} {
+		admin.unit(name, "region", "township", county)
+	}
+	admin.unit("市非公经济组织行业党委", "industry", "committee", city)
+	admin.must(201, "POST", "/users", map[string]any{"username": "off-county", "password": "password-off-county",
+		"memberships": []map[string]string{{"unit_id": county, "role": "officer"}}})
+	const dir = "../../roster/testdata/"
+	admin.upload("market", dir+"market-gbk.csv")
+	admin.upload("tax", dir+"tax-header-row2.xlsx")
+	disputed := admin.must(200, "GET", "/organizations?conflicts=true", nil)["items"].([]any)
+	if len(disputed) == 0 {
+		t.Fatal("the fixture has no conflicts")
+	}
+	org := disputed[0].(map[string]any)
+	uscc := org["uscc"].(string)
+	field := org["conflicts"].([]any)[0].(map[string]any)["field"].(string)
+
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			b := newBrowser(t, dev.base, vp)
+			b.login("off-county", "password-off-county")
+			b.open("/units", `[data-test=units]`)
+			b.waitText("东风街道")
+			b.check("units", "off-county")
+
+			b.open("/organizations", `[data-test=organizations]`)
+			b.waitText(uscc)
+			b.check("organizations", "off-county", uscc, "HYPERLINK") // a fixture's hostile name
+			b.do(chromedp.SendKeys(`input[name=q]`, "物流\n"))
+			b.waitText("南湖物流有限公司")
+			b.check("organizations-search", "off-county")
+
+			b.open("/organizations/"+uscc, `[data-test=fields]`)
+			b.waitText("名册第")
+			if vp == desktop {
+				b.waitText("待核定的冲突")
+			}
+			b.check("organization", "off-county", uscc)
+			if vp == desktop {
+				b.do(chromedp.Click(fmt.Sprintf(`[data-conflict=%s] [data-value=tax]`, field)),
+					chromedp.SendKeys(fmt.Sprintf(`input[name=reason-%s]`, field), "经实地走访核实"),
+					chromedp.Click(fmt.Sprintf(`[data-conflict=%s] button[type=submit]`, field)))
+				b.waitText("核定记录")
+				b.waitText("经实地走访核实")
+				b.check("organization-resolved", "off-county", uscc)
+				after := admin.must(200, "GET", "/organizations/"+uscc, nil)
+				var resolved bool
+				for _, r := range after["resolutions"].([]any) {
+					r := r.(map[string]any)
+					resolved = resolved || (r["field"] == field && r["resolved_by"] == "off-county" && r["reason"] == "经实地走访核实")
+				}
+				if !resolved {
+					t.Fatalf("the resolution did not reach the API: %v", after["resolutions"])
+				}
+			}
+
+			b.open("/coverage", `[data-test=coverage]`)
+			b.waitText("青山县")
+			b.waitText("组织覆盖率")
+			b.do(chromedp.Click(fmt.Sprintf(`[data-trend="%s"]`, county)))
+			b.waitText("近几个月末组织覆盖率")
+			b.do(chromedp.WaitVisible(`[data-test=trend] canvas`))
+			b.check("coverage", "off-county")
+
+			b.open("/responsibility", `[data-test=responsibility]`)
+			b.waitText("无责任单位")
+			b.check("responsibility", "off-county")
+		})
+	}
+}
+
+// TestUISecretaryScreens: a township secretary's formation as a timeline: the application they
+// submitted (through the API) done, the approval under way at the township's officer, the
+// later stages not begun; each step links to its task.
+func TestUISecretaryScreens(t *testing.T) {
+	dev := startDev(t, t.TempDir(), "")
+	admin := loginAs(t, dev.base, "admin", adminPassword)
+	county := admin.unit("青山县", "region", "county", nil)
+	town := admin.unit("东风街道", "region", "township", county)
+	for _, u := range []struct{ name, role string }{{"secretary-a", "secretary"}, {"officer-a", "officer"}} {
+		admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
+			"memberships": []map[string]string{{"unit_id": town, "role": u.role}}})
+	}
+	roster := filepath.Join(t.TempDir(), "market.csv")
+	const org = "91350100M000100Y43"
+	if err := os.WriteFile(roster, []byte("统一社会信用代码,企业名称,所属乡镇(街道)\n"+org+",青山精密机械有限公司,东风街道\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	admin.upload("market", roster)
+	sec, off := loginAs(t, dev.base, "secretary-a", "password-secretary-a"), loginAs(t, dev.base, "officer-a", "password-officer-a")
+	off.must(202, "POST", "/formations", map[string]any{"organization": org, "kind": "branch"})
+	doTask(t, sec, nextTask(t, sec, "formation.application"), map[string]any{"kind": "branch", "formal_members": 3, "probationary_members": 0, "committee": false,
+		"members": []map[string]string{{"name": "张三", "status": "formal"}, {"name": "李四", "status": "formal"}, {"name": "王五", "status": "formal"}}})
+	approval := nextTask(t, off, "formation.approval")
+
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			b := newBrowser(t, dev.base, vp)
+			b.login("secretary-a", "password-secretary-a")
+			b.open("/formations", `[data-test=timeline]`)
+			b.waitText("上级审批")
+			b.waitText("secretary-a 于")
+			stage := func(key string) string {
+				return eval[string](b, fmt.Sprintf(`document.querySelector('[data-stage=%s]').innerText`, key))
+			}
+			if s := stage("application"); !strings.Contains(s, "已完成") {
+				t.Errorf("the application stage says %q", s)
+			}
+			if s := stage("approval"); !strings.Contains(s, "待认领") && !strings.Contains(s, "办理中") {
+				t.Errorf("the approval stage says %q", s)
+			}
+			if s := stage("election"); !strings.Contains(s, "尚未开始") {
+				t.Errorf("the election stage says %q", s)
+			}
+			if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('a[href="/tasks/%s"]').length`, approval["id"])); n != 1 {
+				t.Errorf("the approval step links to its task %d times", n)
+			}
+			b.check("formations", "secretary-a", "officer-a", org)
 		})
 	}
 }
