@@ -319,3 +319,41 @@ func TestUISecretaryScreens(t *testing.T) {
 		})
 	}
 }
+
+// TestUIAdminScreens: the admin imports units from a file with a bad row (the result counts and
+// names it), then reads the users with their memberships, the tags, the calendar and the
+// assessment scheme.
+func TestUIAdminScreens(t *testing.T) {
+	dev := startDev(t, t.TempDir(), "")
+	admin := loginAs(t, dev.base, "admin", adminPassword)
+	city := admin.unit("青山市两新工委", "region", "city", nil)
+	admin.must(201, "POST", "/users", map[string]any{"username": "off-city", "password": "password-off-city",
+		"memberships": []map[string]string{{"unit_id": city, "role": "officer"}}})
+	file := filepath.Join(t.TempDir(), "units.csv")
+	if err := os.WriteFile(file, []byte("名称,网,类型,上级\n青山县,区域,县,青山市两新工委\n东风街道,区域,街道,青山市两新工委/青山县\n坏单位,区域,星球,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			b := newBrowser(t, dev.base, vp)
+			b.login("admin", adminPassword)
+			b.open("/admin", `[data-test=admin]`)
+			b.waitText("从文件导入单位")
+			b.do(chromedp.SetUploadFiles(`input[data-test=units-file]`, []string{file}), chromedp.Click(`[data-test=admin] button[type=submit]`),
+				chromedp.WaitVisible(`[data-test=units-result]`))
+			want := "新建 2 个，已存在 0 个，退回 1 行"
+			if vp == phone {
+				want = "新建 0 个，已存在 2 个，退回 1 行" // the desktop imported them first
+			}
+			b.waitText(want)
+			b.waitText("第 4 行")
+			b.waitText("东风街道")
+			b.check("admin-units", "admin", "units.csv", "csv")
+			for _, tab := range []struct{ name, text string }{{"users", "干部"}, {"tags", "专精特新"}, {"calendar", "法定节假日"}, {"scheme", "摸排核实质量"}} {
+				b.do(chromedp.Click(`#tab-` + tab.name))
+				b.waitText(tab.text)
+				b.check("admin-"+tab.name, "admin", "off-city")
+			}
+		})
+	}
+}

@@ -21,4 +21,6 @@ export default [
     meta: { title: '党组织组建', nav: true, roles: secretary } },
   { path: '/party-orgs/:id', name: 'party-org', component: () => import('../views/PartyOrg.vue'),
     meta: { title: '党组织', roles: secretary } },
+  { path: '/admin', name: 'admin', component: () => import('../views/Admin.vue'),
+    meta: { title: '系统管理', nav: true, roles: ['admin'] } },
 ]
