@@ -43,6 +43,18 @@ func (b *browser) downloaded(dir, name string) []byte {
 	return nil
 }
 
+// waitGone waits until nothing visible on the page matches sel.
+func (b *browser) waitGone(sel string) {
+	b.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if !eval[bool](b, fmt.Sprintf(`[...document.querySelectorAll(%q)].some((e) => e.offsetParent !== null)`, sel)) {
+			return
+		}
+	}
+	b.shot("failure")
+	b.t.Fatalf("browser (%s): %s still shown", b.vp.name, sel)
+}
+
 // TestUIRosterRejects: a market-bureau liaison uploads an extract with a bad credit code and a
 // missing one on the 名册报送 screen (with its progress), reads the counts and the rejected
 // rows in Chinese, and downloads the rejects, whose bytes name the bad rows.
@@ -257,6 +269,7 @@ func TestUIOfficerScreens(t *testing.T) {
 			b.open("/coverage", `[data-test=coverage]`)
 			b.waitText("青山县")
 			b.waitText("组织覆盖率")
+			b.waitGone(`[data-test=coverage] .el-loading-mask`) // the report is in: the button takes the click
 			b.do(chromedp.Click(fmt.Sprintf(`[data-trend="%s"]`, county)))
 			b.waitText("近几个月末组织覆盖率")
 			b.do(chromedp.WaitVisible(`[data-test=trend] canvas`))
