@@ -56,6 +56,7 @@ type assessmentResponse struct {
 	UnitID        string          `json:"unit_id"`
 	SchemeVersion int             `json:"scheme_version"`
 	Status        string          `json:"status"`
+	StatusLabel   string          `json:"status_label"` // the status in Chinese: 进行中, 已锁定, 已重新打开
 	Total         *float64        `json:"total"`
 	Grade         string          `json:"grade"`
 	Self          json.RawMessage `json:"self"`
@@ -68,7 +69,7 @@ type assessmentResponse struct {
 }
 
 func assessmentFrom(a store.Assessment) assessmentResponse {
-	return assessmentResponse{ID: a.ID, PeriodID: a.PeriodID, UnitID: a.UnitID, SchemeVersion: a.SchemeVersion, Status: a.Status,
+	return assessmentResponse{ID: a.ID, PeriodID: a.PeriodID, UnitID: a.UnitID, SchemeVersion: a.SchemeVersion, Status: a.Status, StatusLabel: statusWords[a.Status],
 		Total: a.Total, Grade: a.Grade, Self: rawJSON(a.Self), Marks: rawJSON(a.Marks), Metrics: rawJSON(a.Metrics), MetricsAsOf: rawJSON(a.MetricsAsOf),
 		Outcome: rawJSON(a.Outcome), LockedAt: a.LockedAt, LockedBy: a.LockedBy}
 }

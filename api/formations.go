@@ -33,6 +33,8 @@ type stepResponse struct {
 	CompletedBy *string    `json:"completed_by,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
+
+	StatusLabel string `json:"status_label"` // the task's status in Chinese
 }
 
 type formationResponse struct {
@@ -52,6 +54,9 @@ type formationResponse struct {
 	Steps         []stepResponse `json:"steps,omitempty"`
 	// Timeline: the stages in order with their state and dates (GET /formations/{id} only).
 	Timeline []timelineStage `json:"timeline,omitempty"`
+
+	StatusLabel string `json:"status_label"` // the status in Chinese: 组建中, 已成立, 已撤回, 未成立
+	KindLabel   string `json:"kind_label"`   // the kind of party organization in Chinese
 }
 
 func formationFrom(f store.Formation) formationResponse {
@@ -61,7 +66,7 @@ func formationFrom(f store.Formation) formationResponse {
 	}
 	return formationResponse{ID: f.ID, WorkflowID: f.WorkflowID, Kind: string(f.Kind), Organization: f.LeadUSCC, Organizations: orgs,
 		UnitID: f.UnitID, Status: f.Status, Step: f.Step, PartyOrgID: f.PartyOrgID, StartedBy: f.StartedBy, Origin: f.Origin,
-		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, StatusLabel: domain.FormationStatus(f.Status).Label(), KindLabel: f.Kind.Label()}
 }
 
 // startFormation records a formation and starts its workflow: an officer or secretary over
@@ -123,7 +128,8 @@ func (s *Server) getFormation(c *gin.Context) {
 	for i, t := range tasks {
 		out.Steps[i] = stepResponse{TaskID: t.ID, Kind: t.Kind, Title: t.Title, Status: string(t.Status), UnitID: t.UnitID,
 			Role: string(t.Role), Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Status.Active() && now.After(t.DueAt),
-			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt, CreatedAt: t.CreatedAt}
+			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt, CreatedAt: t.CreatedAt,
+			StatusLabel: t.Status.Label()}
 	}
 	out.Timeline = timelineOf(f, tasks)
 	c.JSON(http.StatusOK, out)

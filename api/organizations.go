@@ -40,6 +40,8 @@ type organizationResponse struct {
 	ProbationaryMembers *int               `json:"probationary_members"`
 	Instructor          string             `json:"instructor,omitempty"`
 	UpdatedAt           time.Time          `json:"updated_at"`
+
+	CoverageLabel string `json:"coverage_label"` // the coverage in Chinese, e.g. 单独组建
 }
 
 type visitResponse struct {
@@ -84,7 +86,7 @@ func (s *Server) orgFrom(o store.OrganizationRow) organizationResponse {
 		th.Employees = &ok
 	}
 	return organizationResponse{ThreeHaves: th, USCC: o.USCC, Name: o.Name, RegionUnitID: o.RegionUnitID, IndustryUnitID: o.IndustryUnitID,
-		RegionOwners: o.RegionOwners, IndustryOwners: o.IndustryOwners, Coverage: o.Coverage, Operating: o.Operating,
+		RegionOwners: o.RegionOwners, IndustryOwners: o.IndustryOwners, Coverage: o.Coverage, CoverageLabel: domain.Coverage(o.Coverage).Label(), Operating: o.Operating,
 		OperatingBasis: o.OperatingBasis, OperatingObservedAt: o.OperatingObservedAt, TemporaryBranch: o.TemporaryBranch,
 		Missing: o.Missing, Township: o.Township, Industry: o.Industry, Supervisor: o.Supervisor, Employees: o.Employees,
 		RegStatus: o.RegStatus, Address: o.Address, Conflicts: []conflictResponse{}, UpdatedAt: o.UpdatedAt,

@@ -46,6 +46,10 @@ type importResponse struct {
 	FinishedAt     *time.Time `json:"finished_at,omitempty"`
 	// FileRemovedAt: housekeeping deleted the uploaded file after its retention; the rest stays.
 	FileRemovedAt *time.Time `json:"file_removed_at,omitempty"`
+
+	// StatusLabel and SourceLabel are the status and the source in Chinese, for people.
+	StatusLabel string `json:"status_label"`
+	SourceLabel string `json:"source_label"`
 }
 
 func importFrom(imp store.RosterImport) importResponse {
@@ -59,6 +63,7 @@ func importFrom(imp store.RosterImport) importResponse {
 	}
 	r.UnitID, r.WaitingFor, r.DecidedBy, r.DecisionReason = imp.UnitID, imp.WaitingFor, imp.DecidedBy, imp.DecisionReason
 	label := roster.SourceLabel[imp.Source]
+	r.StatusLabel, r.SourceLabel = imp.Status.Label(), label
 	switch imp.Status {
 	case domain.ImportQueued:
 		r.Detail = fmt.Sprintf("排队中：同一来源（%s）更早上传的导入 %s 尚未完成，本次导入在其之后按序合并", label, imp.WaitingFor)

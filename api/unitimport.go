@@ -190,6 +190,11 @@ func (s *Server) importUnits(c *gin.Context) {
 		if k, ok := kindNames[string(kind)]; ok {
 			kind = k
 		}
+		if domain.NetOf(kind) == "" { // the people who fill the file read the kinds in Chinese
+			issues.add(unitImportIssue{Row: row.Number, Field: "kind", Raw: get("kind"),
+				Reason: "类型无法识别"}) // short: 100 of them fit the bounded answer; docs list the kinds
+			continue
+		}
 		net := domain.Net(get("net"))
 		if n, ok := netNames[string(net)]; ok {
 			net = n

@@ -37,7 +37,8 @@ func TestImportUnits(t *testing.T) {
 		t.Fatalf("first import %v", first)
 	}
 	issues := first["issues"].([]any)
-	if issues[0].(map[string]any)["row"] != float64(6) || issues[1].(map[string]any)["field"] != "parent" {
+	if issues[0].(map[string]any)["row"] != float64(6) || issues[0].(map[string]any)["field"] != "kind" ||
+		!strings.Contains(issues[0].(map[string]any)["reason"].(string), "类型无法识别") || issues[1].(map[string]any)["field"] != "parent" {
 		t.Fatalf("issues %v", issues)
 	}
 	again := upload()

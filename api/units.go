@@ -19,11 +19,15 @@ type unitResponse struct {
 	MergedInto *string   `json:"merged_into,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	DocPrefix  string    `json:"doc_prefix"` // 文号 prefix; "" is the default (name + series)
+
+	NetLabel  string `json:"net_label"`  // the net in Chinese: 区域, 行业, 部门
+	KindLabel string `json:"kind_label"` // the kind in Chinese, e.g. 乡镇（街道）
 }
 
 func unitFrom(u domain.Unit) unitResponse {
 	return unitResponse{ID: u.ID, Name: u.Name, Net: string(u.Net), Kind: string(u.Kind), ParentID: u.ParentID,
-		MergedInto: u.MergedInto, CreatedAt: u.CreatedAt, DocPrefix: u.DocPrefix}
+		MergedInto: u.MergedInto, CreatedAt: u.CreatedAt, DocPrefix: u.DocPrefix,
+		NetLabel: u.Net.Label(), KindLabel: u.Kind.Label()}
 }
 
 type createUnitRequest struct {

@@ -17,6 +17,11 @@ const (
 	TaskCancelled TaskStatus = "cancelled" // the owning process no longer needs it
 )
 
+// Label is the task status's Chinese word, as the UI shows it.
+func (s TaskStatus) Label() string {
+	return map[TaskStatus]string{TaskOpen: "待认领", TaskClaimed: "办理中", TaskCompleted: "已完成", TaskCancelled: "已取消"}[s]
+}
+
 // Active reports whether the task still waits for someone.
 func (s TaskStatus) Active() bool { return s == TaskOpen || s == TaskClaimed }
 

@@ -32,6 +32,19 @@ const (
 	KindDepartment UnitKind = "department" // 成员部门（税务、市场监管、民政、社保……）
 )
 
+// Label is the net's Chinese name, as the UI shows it.
+func (n Net) Label() string {
+	return map[Net]string{NetRegion: "区域", NetIndustry: "行业", NetDepartment: "部门"}[n]
+}
+
+// Label is the kind's Chinese name, as the UI shows it.
+func (k UnitKind) Label() string {
+	return map[UnitKind]string{
+		KindCity: "市", KindCounty: "县（区）", KindTownship: "乡镇（街道）", KindPark: "园区", KindBuilding: "楼宇",
+		KindDistrict: "商圈", KindCommunity: "村（社区）", KindCommittee: "行业党委", KindDepartment: "成员部门",
+	}[k]
+}
+
 // regionRank orders the kinds of the region net: a child ranks below its parent.
 var regionRank = map[UnitKind]int{
 	KindCity: 0, KindCounty: 1, KindTownship: 2,

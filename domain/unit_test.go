@@ -67,3 +67,15 @@ func TestPrincipalScope(t *testing.T) {
 		t.Fatal("admin is global")
 	}
 }
+
+func TestUnitLabels(t *testing.T) {
+	for _, k := range []domain.UnitKind{domain.KindCity, domain.KindCounty, domain.KindTownship, domain.KindPark, domain.KindBuilding,
+		domain.KindDistrict, domain.KindCommunity, domain.KindCommittee, domain.KindDepartment} {
+		if k.Label() == "" || domain.NetOf(k).Label() == "" {
+			t.Errorf("kind %q or its net: no label", k)
+		}
+	}
+	if domain.UnitKind("planet").Label() != "" || domain.Net("sky").Label() != "" {
+		t.Error("an unknown kind or net has a label")
+	}
+}

@@ -16,6 +16,11 @@ const (
 	FormationFailed    FormationStatus = "failed"    // the workflow ended without a party organization
 )
 
+// Label is the formation status's Chinese word, as the UI shows it.
+func (s FormationStatus) Label() string {
+	return map[FormationStatus]string{FormationRunning: "组建中", FormationActive: "已成立", FormationCancelled: "已撤回", FormationFailed: "未成立"}[s]
+}
+
 // FormationStatuses lists every formation status.
 var FormationStatuses = []FormationStatus{FormationRunning, FormationActive, FormationCancelled, FormationFailed}
 
@@ -118,6 +123,14 @@ var ImportStatuses = []ImportStatus{ImportPending, ImportQueued, ImportRunning, 
 // Valid reports whether s is a known import status.
 func (s ImportStatus) Valid() bool {
 	return slices.Contains(ImportStatuses, s)
+}
+
+// Label is the import status's Chinese word, as the UI shows it.
+func (s ImportStatus) Label() string {
+	return map[ImportStatus]string{
+		ImportPending: "等待处理", ImportQueued: "排队中", ImportRunning: "导入中", ImportAwaitingConfirmation: "等待确认",
+		ImportDone: "已完成", ImportFailed: "导入失败", ImportRejected: "已驳回",
+	}[s]
 }
 
 // Finished reports whether the status is final.

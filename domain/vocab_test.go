@@ -17,8 +17,21 @@ func TestVocabularies(t *testing.T) {
 		domain.RoundStatus("failed").Valid() || domain.PeriodStatus("cancelled").Valid() {
 		t.Error("a value of another vocabulary is valid")
 	}
+	for _, s := range []domain.FormationStatus{domain.FormationRunning, domain.FormationActive, domain.FormationCancelled, domain.FormationFailed} {
+		if s.Label() == "" {
+			t.Errorf("FormationStatus(%q): no label", s)
+		}
+	}
+	for _, s := range []domain.TaskStatus{domain.TaskOpen, domain.TaskClaimed, domain.TaskCompleted, domain.TaskCancelled} {
+		if s.Label() == "" {
+			t.Errorf("TaskStatus(%q): no label", s)
+		}
+	}
 	for _, s := range domain.ImportStatuses {
 		want := s == domain.ImportDone || s == domain.ImportFailed || s == domain.ImportRejected
+		if s.Label() == "" {
+			t.Errorf("ImportStatus(%q): no label", s)
+		}
 		if s.Finished() != want {
 			t.Errorf("ImportStatus(%q).Finished() = %v", s, !want)
 		}

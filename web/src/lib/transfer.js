@@ -1,0 +1,56 @@
+// File transfers the screens need beyond api(): an upload that reports its progress
+// (XMLHttpRequest: fetch cannot report upload progress) and a download with the session's token.
+import { session, Problem, NetworkError, clearSession } from '../api.js'
+
+// upload POSTs form (FormData) to path under /api/v1, calling onProgress(percent) as the bytes
+// go out; it resolves with the JSON answer or rejects with a Problem / NetworkError.
+export function upload(path, form, onProgress, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', `/api/v1${path}`)
+    xhr.setRequestHeader('Accept', 'application/json')
+    if (session.token) xhr.setRequestHeader('Authorization', `Bearer ${session.token}`)
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v)
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && onProgress) onProgress(Math.round((100 * e.loaded) / e.total))
+    }
+    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
+    xhr.onload = () => {
+      let body = null
+      try { body = xhr.responseText ? JSON.parse(xhr.responseText) : null } catch (_) { /* not JSON */ }
+      if (xhr.status === 401 && session.token) clearSession()
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (onProgress) onProgress(100)
+        resolve(body)
+      } else reject(new Problem(xhr.status, body))
+    }
+    xhr.send(form)
+  })
+}
+
+// download fetches path under /api/v1 with the session's token and saves it as filename (the
+// server's Content-Disposition name when it gives one).
+export async function download(path, filename) {
+  let res
+  try {
+    res = await fetch(`/api/v1${path}`, { headers: session.token ? { Authorization: `Bearer ${session.token}` } : {} })
+  } catch (e) {
+    throw new NetworkError(e)
+  }
+  if (!res.ok) {
+    let b = null
+    try { b = await res.json() } catch (_) { /* not JSON */ }
+    throw new Problem(res.status, b)
+  }
+  const cd = res.headers.get('Content-Disposition') || ''
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd)
+  const name = m ? decodeURIComponent(m[1]) : filename
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60000)
+}
