@@ -18,7 +18,7 @@ func TestNoEngine(t *testing.T) {
 		t.Fatalf("self-check: %d Retry-After %q %v", status, h.Get("Retry-After"), body)
 	}
 	status, _, body = admin.do("GET", "/readyz", "")
-	if status != 503 || body["detail"] != "a dependency is not reachable" {
+	if status != 503 || body["detail"] != "依赖的服务暂不可用（数据库或 Temporal）" {
 		t.Fatalf("readyz: %d %v", status, body)
 	}
 	status, h, body = admin.do("POST", "/api/v1/cycles/monthly/2020-01/run", "")

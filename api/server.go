@@ -251,7 +251,7 @@ func (s *Server) readyz(c *gin.Context) {
 		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, Problem{
 			Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
-			Detail: "a dependency is not reachable", Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey),
+			Detail: "依赖的服务暂不可用（数据库或 Temporal）", Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey),
 		})
 		return
 	}

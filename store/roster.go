@@ -241,7 +241,7 @@ func (s *Store) ImportIssues(ctx context.Context, importID, severity string, pag
 		}
 		n, err := strconv.Atoi(c)
 		if err != nil {
-			return nil, "", domain.Invalid("bad cursor", domain.FieldFailed("cursor", domain.CodeBadCursor))
+			return nil, "", domain.Invalid("分页游标不正确", domain.FieldFailed("cursor", domain.CodeBadCursor))
 		}
 		q = q.Where("row_number > ?", n)
 	}

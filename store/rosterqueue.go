@@ -74,7 +74,7 @@ func (s *Store) ConfirmHeldImport(ctx context.Context, id, actor, reason string)
 		return imp, err
 	}
 	if imp.Status != domain.ImportAwaitingConfirmation {
-		return imp, domain.Errorf(domain.ECONFLICT, "the import is %s, not awaiting confirmation", imp.Status)
+		return imp, domain.Errorf(domain.ECONFLICT, "该次导入状态为 %s，不在待确认状态", imp.Status)
 	}
 	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&RosterImport{}).Where("id = ?", id).
@@ -104,7 +104,7 @@ func (s *Store) RejectHeldImport(ctx context.Context, id, actor, reason string) 
 			return nil
 		case domain.ImportAwaitingConfirmation:
 		default:
-			return domain.Errorf(domain.ECONFLICT, "the import is %s, not awaiting confirmation", imp.Status)
+			return domain.Errorf(domain.ECONFLICT, "该次导入状态为 %s，不在待确认状态", imp.Status)
 		}
 		if err := tx.Exec("DROP TABLE IF EXISTS " + quoteIdent(batchTable(id))).Error; err != nil {
 			return translate(err, "staging")
