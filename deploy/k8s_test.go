@@ -85,6 +85,7 @@ func TestKubernetesManifestsCatchBreakage(t *testing.T) {
 		{"privilege escalation", "30-serve.yaml", "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true", "allowPrivilegeEscalation must be false"},
 		{"HPA target", "40-worker.yaml", "    name: tandem-worker\n  minReplicas", "    name: tandem-serve\n  minReplicas", "want apps/v1 Deployment tandem-worker"},
 		{"PDB selector", "30-serve.yaml", "  minAvailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/name: tandem-serve}", "  minAvailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/name: tandem-api}", "Deployment tandem-serve: 0 PodDisruptionBudgets"},
+		{"two gauges processes", "45-worker-gauges.yaml", "replicas: 1", "replicas: 2", "2 pods have TANDEM_METRICS_DB_GAUGES=true"},
 		{"no limits", "20-migrate-job.yaml", "limits: {cpu: \"1\", memory: 512Mi}", "limits: {}", "resources need a cpu request and limit"},
 	}
 	for _, c := range cases {
@@ -426,6 +427,40 @@ func checkManifests(m *manifests, vars map[string]bool) []string {
 	}
 	if m.deployments["tandem-worker"] == nil {
 		bad("no Deployment tandem-worker")
+	}
+
+	// The database gauges: exactly one process has them on (docs/operations.md "Metrics"),
+	// in a Deployment of one replica that the HPA does not scale and a rollout does not double.
+	if _, ok := cm.Data["TANDEM_METRICS_DB_GAUGES"]; ok {
+		bad("ConfigMap %s: TANDEM_METRICS_DB_GAUGES would turn the gauges on in every pod", cm.Name)
+	}
+	gauges := 0
+	for _, d := range sortedDeployments(m) {
+		on := false
+		for _, c := range d.Spec.Template.Spec.Containers {
+			for _, e := range c.Env {
+				on = on || (e.Name == "TANDEM_METRICS_DB_GAUGES" && e.Value == "true")
+			}
+		}
+		if !on {
+			continue
+		}
+		replicas := int32(1)
+		if d.Spec.Replicas != nil {
+			replicas = *d.Spec.Replicas
+		}
+		gauges += int(replicas)
+		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+			bad("Deployment %s: the gauges process needs strategy Recreate (a rolling update runs two)", d.Name)
+		}
+		for _, h := range m.hpas {
+			if h.Spec.ScaleTargetRef.Name == d.Name {
+				bad("Deployment %s: the gauges process must not be autoscaled", d.Name)
+			}
+		}
+	}
+	if gauges != 1 {
+		bad("%d pods have TANDEM_METRICS_DB_GAUGES=true, want exactly one", gauges)
 	}
 	for _, s := range m.services {
 		n := 0
