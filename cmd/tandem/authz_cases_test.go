@@ -345,6 +345,57 @@ func authzCases() map[string]authzCase {
 				return map[string]any{"code": "organization_coverage", "value": 1, "reason": "复核"}
 			}),
 
+		// The web UI's reads (issue #18) and saved views.
+		"GET /api/v1/forms":        plain(none),
+		"GET /api/v1/forms/{kind}": plain(func(*authzFixture, *actor) apiRequest { return apiRequest{params: p("kind", "census.verify")} }),
+		"GET /api/v1/census-rounds": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
+		}}, // a filter on B's township answers an empty page; the leak check holds it
+		"GET /api/v1/tasks/counts": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("scope", "visible", "unit", pick(out, fx.townA, fx.townB))}
+		}},
+		"GET /api/v1/units/tree": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("net", "region", "root", pick(out, fx.townA, fx.townB))}
+		}},
+		"GET /api/v1/reports/coverage/trend": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB), "months", "3")}
+		}},
+		"GET /api/v1/me/views": plain(none),
+		"POST /api/v1/me/views": plain(func(fx *authzFixture, _ *actor) apiRequest {
+			return apiRequest{body: map[string]any{"name": fmt.Sprintf("矩阵视图%d", fx.next()), "query": map[string]any{"sort": "due"}}}
+		}),
+		"PUT /api/v1/me/views/{id}": plain(func(fx *authzFixture, _ *actor) apiRequest {
+			return apiRequest{params: p("id", missingID("view")), body: map[string]any{"name": "矩阵视图", "query": map[string]any{"sort": "due"}}}
+		}),
+		"DELETE /api/v1/me/views/{id}": plain(func(*authzFixture, *actor) apiRequest { return apiRequest{params: p("id", missingID("view"))} }),
+
+		// Inspection rounds (issue #19): the fixture has none, so the by-ID cases prove "no
+		// 500 and no 2xx for a missing round"; drafting is scoped by the sponsoring county.
+		"POST /api/v1/inspection-rounds": {scoped: true, outAlso: []int{422}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{body: map[string]any{"sponsor_unit_id": pick(out, fx.county, fx.county2), "title": "矩阵专项督查",
+				"targets": []string{pick(out, fx.townA, fx.townB)}, "methods": []string{"听取汇报"},
+				"field_from": "2031-03-03", "field_to": "2031-03-04", "plan": "矩阵督查方案"}}
+		}},
+		"GET /api/v1/inspection-rounds":      plain(none),
+		"GET /api/v1/inspection-rounds/{id}": byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+		"PUT /api/v1/inspection-rounds/{id}": withBody(byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+			func(fx *authzFixture, _ *actor, out bool) any {
+				return map[string]any{"title": "矩阵专项督查", "targets": []string{pick(out, fx.townA, fx.townB)}, "methods": []string{"听取汇报"},
+					"field_from": "2031-03-03", "field_to": "2031-03-04", "plan": "矩阵督查方案"}
+			}),
+		"PUT /api/v1/inspection-rounds/{id}/team": withBody(byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+			func(fx *authzFixture, _ *actor, out bool) any {
+				return map[string]any{"members": []map[string]any{{"username": "officer-a", "post": "leader", "targets": []string{pick(out, fx.townA, fx.townB)}}}}
+			}),
+		"POST /api/v1/inspection-rounds/{id}/objections": withBody(byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+			func(fx *authzFixture, _ *actor, out bool) any {
+				return map[string]any{"target": pick(out, fx.townA, fx.townB), "username": "officer-a", "reason": "矩阵异议"}
+			}),
+		"GET /api/v1/inspection-rounds/{id}/report": byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+		"GET /api/v1/rectifications": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
+		}},
+
 		"POST /api/v1/formations": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{body: map[string]any{"organization": pick(out, fx.orgA3, fx.orgB3), "kind": "branch"}}
 		}},

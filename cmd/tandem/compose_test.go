@@ -97,7 +97,7 @@ func TestComposeFile(t *testing.T) {
 	tmp := svc["temporal"].Environment
 	for _, kv := range temporalServerEnv("h", "5432", "u", "p", map[string]string{"temporal": "t", "visibility": "v"}, make([]int, 12), "d") {
 		k, _, _ := strings.Cut(kv, "=")
-		if os.Getenv(k) != "" || strings.HasSuffix(k, "_PORT") && k != "DB_PORT" || strings.Contains(k, "CONNS") ||
+		if _, inherited := os.LookupEnv(k); inherited || strings.HasSuffix(k, "_PORT") && k != "DB_PORT" || strings.Contains(k, "CONNS") ||
 			k == "BIND_ON_IP" || k == "TEMPORAL_BROADCAST_ADDRESS" {
 			continue
 		}

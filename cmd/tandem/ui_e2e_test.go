@@ -169,6 +169,9 @@ func (b *browser) shot(name string) {
 // englishWord is a run of Latin letters a user would have to read as English.
 var englishWord = regexp.MustCompile(`[A-Za-z]{3,}`)
 
+// idLike is a run that may be an identifier: hex digits and dashes, 8 or more.
+var idLike = regexp.MustCompile(`[0-9a-fA-F][0-9a-fA-F-]{7,}`)
+
 // check photographs the screen and fails if it shows English words (beyond allowed ones, such
 // as the user names and codes the test put in) or is wider than its viewport.
 func (b *browser) check(name string, allowed ...string) {
@@ -178,6 +181,13 @@ func (b *browser) check(name string, allowed ...string) {
 	for _, a := range allowed {
 		text = strings.ReplaceAll(text, a, "")
 	}
+	// Identifiers (UUIDs, hashes) are not words: hex runs of 8 or more with a digit in them.
+	text = idLike.ReplaceAllStringFunc(text, func(m string) string {
+		if strings.ContainsAny(m, "0123456789") {
+			return ""
+		}
+		return m
+	})
 	if words := englishWord.FindAllString(text, -1); len(words) > 0 {
 		b.t.Errorf("screen %s (%s) shows English: %v", name, b.vp.name, words)
 	}
