@@ -23,4 +23,8 @@ export default [
     meta: { title: '党组织', roles: secretary } },
   { path: '/admin', name: 'admin', component: () => import('../views/Admin.vue'),
     meta: { title: '系统管理', nav: true, roles: ['admin'] } },
+  { path: '/census-rounds', name: 'census-rounds', component: () => import('../views/CensusRounds.vue'),
+    meta: { title: '普查轮次', nav: true, roles: officer } },
+  { path: '/census-rounds/:id', name: 'census-round', component: () => import('../views/CensusRound.vue'),
+    meta: { title: '普查轮次详情', roles: officer } },
 ]
