@@ -65,6 +65,7 @@ func TestUIPeriodScreens(t *testing.T) {
 			b.open("/census-rounds", `[data-test=census-rounds]`)
 			b.waitText("东风街道")
 			b.waitText("青山县")
+			b.waitGone(`[data-test=census-rounds] .el-loading-mask`)
 			if n := eval[int](b, `document.querySelectorAll('[data-round]').length`); n != 2 {
 				t.Errorf("the list shows %d rounds, want 2", n)
 			}
@@ -72,6 +73,8 @@ func TestUIPeriodScreens(t *testing.T) {
 
 			b.open("/census-rounds/"+first, `[data-test=by-unit]`)
 			b.waitText("南湖镇")
+			b.waitText("青山县") // the round's unit, named
+			b.waitGone(`[data-test=census-round] .el-loading-mask`)
 			if got := eval[string](b, `(document.querySelector('[data-completed="`+townA+`"]') || {}).innerText || ''`); strings.TrimSpace(got) != "1" {
 				t.Errorf("东风街道's completed count on the page is %q, want 1", got)
 			}
@@ -83,6 +86,7 @@ func TestUIPeriodScreens(t *testing.T) {
 			b.open("/census-rounds/"+second, `[data-test=skipped]`)
 			name := skipped[0].(map[string]any)["name"].(string)
 			b.waitText(name)
+			b.waitGone(`[data-test=census-round] .el-loading-mask`)
 			b.waitText("跳过的组织（" + fmt.Sprint(len(skipped)) + "）")
 			b.check("census-round-skipped", "off-county", skipped[0].(map[string]any)["uscc"].(string))
 		})
