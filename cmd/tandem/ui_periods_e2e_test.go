@@ -53,6 +53,22 @@ func TestUIPeriodScreens(t *testing.T) {
 	if progA == nil || progA["completed"] != float64(1) || progA["unit_name"] != "东风街道" {
 		t.Fatalf("the first round's progress in 东风街道 %v", r1["by_unit"])
 	}
+	// A monthly cycle: the tax department delivers its extract, the county's bulletin is issued.
+	tax := admin.unit("县税务局", "department", "department", nil)
+	admin.must(201, "POST", "/users", map[string]any{"username": "liaison-tax", "password": "password-liaison-tax",
+		"memberships": []map[string]string{{"unit_id": tax, "role": "liaison"}}})
+	admin.must(200, "PUT", "/sources/tax", map[string]string{"unit_id": tax})
+	liaison := loginAs(t, dev.base, "liaison-tax", "password-liaison-tax")
+	period := admin.must(202, "POST", "/cycles/monthly/2026-10/run", nil)["id"].(string)
+	taxFile := filepath.Join(t.TempDir(), "tax.csv")
+	if err := os.WriteFile(taxFile, []byte("纳税人识别号,纳税人名称,所属街道,从业人数\n"+a1+",青山精密机械有限公司,东风街道,120\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	taxImport := liaison.upload("tax", taxFile)["id"].(string)
+	doTask(t, liaison, nextTask(t, liaison, "delivery.upload"), map[string]any{"import_id": taxImport})
+	waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+period, nil)["status"] == "done" })
+	orgs := jsonNum(off.must(200, "GET", "/periods/"+period+"/bulletins/"+county, nil)["total"].(map[string]any)["organizations"])
+
 	skipped := off.must(200, "GET", "/census-rounds/"+second+"/skipped-organizations", nil)["items"].([]any)
 	if len(skipped) == 0 {
 		t.Fatal("the second round skipped nothing")
@@ -66,8 +82,10 @@ func TestUIPeriodScreens(t *testing.T) {
 			b.waitText("东风街道")
 			b.waitText("青山县")
 			b.waitGone(`[data-test=census-rounds] .el-loading-mask`)
-			if n := eval[int](b, `document.querySelectorAll('[data-round]').length`); n != 2 {
-				t.Errorf("the list shows %d rounds, want 2", n)
+			for _, id := range []string{first, second} {
+				if n := eval[int](b, `document.querySelectorAll('[data-round="`+id+`"]').length`); n != 1 {
+					t.Errorf("the list shows round %s %d times", id, n)
+				}
 			}
 			b.check("census-rounds", "off-county")
 
@@ -89,6 +107,18 @@ func TestUIPeriodScreens(t *testing.T) {
 			b.waitGone(`[data-test=census-round] .el-loading-mask`)
 			b.waitText("跳过的组织（" + fmt.Sprint(len(skipped)) + "）")
 			b.check("census-round-skipped", "off-county", skipped[0].(map[string]any)["uscc"].(string))
+
+			b.open("/periods", `[data-test=periods]`)
+			b.waitText("2026年10月")
+			b.waitGone(`[data-test=periods] .el-loading-mask`)
+			b.check("periods", "off-county")
+			b.open("/periods/"+period, `[data-test=bulletins]`)
+			b.waitText("打开通报")
+			b.waitGone(`[data-test=period] .el-loading-mask`)
+			if got := eval[string](b, `(document.querySelector('[data-organizations="`+county+`"]') || {}).innerText || ''`); strings.TrimSpace(got) != orgs {
+				t.Errorf("青山县's bulletin shows %q organizations, want %s", got, orgs)
+			}
+			b.check("period", "off-county")
 		})
 	}
 }

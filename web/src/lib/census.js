@@ -17,3 +17,6 @@ export function roundSelect(r) {
     default: return r.select || '—'
   }
 }
+
+// actor names who started a round: a user name, or 系统 for the monthly cycle's own rounds.
+export const actor = (a) => (a === 'system' ? '系统' : a || '—')
