@@ -6,12 +6,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestUIPeriodScreens: a county officer's 普查轮次 screens over rounds started through the API:
 // a round over the county (one verification completed in 东风街道) and a second one over 东风街道
 // that skips the organizations the first already has. The list names both rounds; a round's
-// page shows each township's progress and the skipped organizations, at both sizes.
+// page shows each township's progress and the skipped organizations, at both sizes. Then the
+// 工作周期 screens over a monthly cycle the tax department delivered: the list, and the period's
+// page with the county's bulletin figures and its ledger downloaded from the page.
 func TestUIPeriodScreens(t *testing.T) {
 	dev := startDev(t, t.TempDir(), "")
 	admin := loginAs(t, dev.base, "admin", adminPassword)
@@ -119,6 +123,12 @@ func TestUIPeriodScreens(t *testing.T) {
 				t.Errorf("青山县's bulletin shows %q organizations, want %s", got, orgs)
 			}
 			b.check("period", "off-county")
+			downloads := b.allowDownloads()
+			b.do(chromedp.Click(`[data-ledger="` + county + `"]`))
+			// The name is the server's Content-Disposition one.
+			if data := b.downloaded(downloads, "ledger-青山县.xlsx"); !strings.HasPrefix(string(data), "PK") {
+				t.Errorf("the downloaded ledger is not a workbook: %q", data[:min(len(data), 40)])
+			}
 		})
 	}
 }
