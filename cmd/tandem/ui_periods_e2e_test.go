@@ -71,6 +71,9 @@ func TestUIPeriodScreens(t *testing.T) {
 	taxImport := liaison.upload("tax", taxFile)["id"].(string)
 	doTask(t, liaison, nextTask(t, liaison, "delivery.upload"), map[string]any{"import_id": taxImport})
 	waitFor(t, func() bool { return admin.must(200, "GET", "/periods/"+period, nil)["status"] == "done" })
+	if p := off.must(200, "GET", "/periods/"+period, nil); p["period_label"] != "2026年10月" || p["status_label"] != "已完成" {
+		t.Fatalf("the period's labels: %v, %v", p["period_label"], p["status_label"])
+	}
 	orgs := jsonNum(off.must(200, "GET", "/periods/"+period+"/bulletins/"+county, nil)["total"].(map[string]any)["organizations"])
 
 	skipped := off.must(200, "GET", "/census-rounds/"+second+"/skipped-organizations", nil)["items"].([]any)
