@@ -24,6 +24,8 @@ type periodResponse struct {
 	Kind           string             `json:"kind"`
 	Period         string             `json:"period"`
 	Status         string             `json:"status"`
+	StatusLabel    string             `json:"status_label"` // the status in Chinese: 进行中, 已完成, 出错
+	PeriodLabel    string             `json:"period_label"` // the period in Chinese: 2026年10月, 2026年第三季度, 2026年上半年
 	Trigger        string             `json:"trigger"`
 	WindowOpensAt  time.Time          `json:"window_opens_at"`
 	WindowClosesAt time.Time          `json:"window_closes_at"`
@@ -45,7 +47,8 @@ type deliveryResponse struct {
 }
 
 func periodFrom(p store.PeriodRow) periodResponse {
-	r := periodResponse{ID: p.ID, Kind: p.Kind, Period: p.Period, Status: p.Status, Trigger: p.Trigger, WindowOpensAt: p.WindowOpensAt,
+	r := periodResponse{ID: p.ID, Kind: p.Kind, Period: p.Period, Status: p.Status, Trigger: p.Trigger,
+		StatusLabel: domain.PeriodStatus(p.Status).Label(), PeriodLabel: domain.PeriodLabel(p.Period), WindowOpensAt: p.WindowOpensAt,
 		WindowClosesAt: p.WindowClosesAt, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt}
 	if p.Summary != "" {
 		r.Summary = rawJSON(p.Summary)

@@ -61,6 +61,11 @@ var PeriodStatuses = []PeriodStatus{PeriodRunning, PeriodDone, PeriodFailed}
 // Valid reports whether s is a known period status.
 func (s PeriodStatus) Valid() bool { return s == PeriodRunning || s == PeriodDone || s == PeriodFailed }
 
+// Label is the status in Chinese, as people read it: 进行中, 已完成, 出错.
+func (s PeriodStatus) Label() string {
+	return map[PeriodStatus]string{PeriodRunning: "进行中", PeriodDone: "已完成", PeriodFailed: "出错"}[s]
+}
+
 // RoundStatus is where a census round 摸排 stands (census_rounds.status).
 type RoundStatus string
 

@@ -46,3 +46,15 @@ func TestVocabularies(t *testing.T) {
 		t.Error("MemberStatus.Label")
 	}
 }
+
+// TestPeriodStatusLabels: every period status has its Chinese word; an unknown one has none.
+func TestPeriodStatusLabels(t *testing.T) {
+	for _, s := range domain.PeriodStatuses {
+		if s.Label() == "" {
+			t.Errorf("period status %q: no label", s)
+		}
+	}
+	if domain.PeriodDone.Label() != "已完成" || domain.PeriodStatus("paused").Label() != "" {
+		t.Errorf("labels: %q, %q", domain.PeriodDone.Label(), domain.PeriodStatus("paused").Label())
+	}
+}

@@ -23,4 +23,12 @@ export default [
     meta: { title: '党组织', roles: secretary } },
   { path: '/admin', name: 'admin', component: () => import('../views/Admin.vue'),
     meta: { title: '系统管理', nav: true, roles: ['admin'] } },
+  { path: '/census-rounds', name: 'census-rounds', component: () => import('../views/CensusRounds.vue'),
+    meta: { title: '普查轮次', nav: true, roles: officer } },
+  { path: '/census-rounds/:id', name: 'census-round', component: () => import('../views/CensusRound.vue'),
+    meta: { title: '普查轮次详情', roles: officer } },
+  { path: '/periods', name: 'periods', component: () => import('../views/Periods.vue'),
+    meta: { title: '工作周期', nav: true, roles: officer } },
+  { path: '/periods/:id', name: 'period', component: () => import('../views/Period.vue'),
+    meta: { title: '周期详情', roles: officer } },
 ]

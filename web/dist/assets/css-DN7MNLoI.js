@@ -1,1 +1,0 @@
-import"./_plugin-vue_export-helper-DzxJCi4e.js";

@@ -1,0 +1,1 @@
+import"./_plugin-vue_export-helper-DhC5G3Y2.js";
