@@ -37,6 +37,9 @@ func Bundle() fs.FS {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
 
+// indexCacheControl is how long a browser keeps index.html without asking again.
+const indexCacheControl = "public, max-age=300, stale-while-revalidate=86400"
+
 type file struct {
 	body, gz    []byte
 	contentType string
@@ -113,7 +116,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.immutable {
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
-		hd.Set("Cache-Control", "no-cache")
+		// index.html (and the few unhashed files) for five minutes without asking, then served
+		// while revalidating: a warm load costs no round trip before the inbox's request. Every
+		// asset index.html names is content-hashed, so a cached index.html is consistent; an
+		// upgrade reaches a tab within max-age (docs/ui.md, "Caching").
+		hd.Set("Cache-Control", indexCacheControl)
 	}
 	body := f.body
 	if f.gz != nil {

@@ -51,8 +51,16 @@ func TestHandlerServesAssetsAndFallsBackToIndex(t *testing.T) {
 	if index.Code != 200 || !strings.Contains(index.Body.String(), `<div id="app">`) {
 		t.Fatalf("/: %d %q", index.Code, index.Body.String())
 	}
-	if cc := index.Header().Get("Cache-Control"); cc != "no-cache" {
+	if cc := index.Header().Get("Cache-Control"); cc != "public, max-age=300, stale-while-revalidate=86400" {
 		t.Fatalf("index Cache-Control %q", cc)
+	}
+	// index.html starts the inbox's request with /early.js (not hashed: cached as index.html is).
+	if !strings.Contains(index.Body.String(), `<script src="/early.js"></script>`) {
+		t.Fatal("index.html does not load /early.js")
+	}
+	if w := get("/early.js", ""); w.Code != 200 || !strings.Contains(w.Body.String(), "tandemEarly") || w.Header().Get("Cache-Control") != indexCacheControl ||
+		!strings.Contains(w.Header().Get("Content-Type"), "javascript") {
+		t.Fatalf("/early.js: %d %q %q", w.Code, w.Header().Get("Cache-Control"), w.Header().Get("Content-Type"))
 	}
 	// A UI route (a reload on /tasks/…) gets index.html.
 	if w := get("/tasks/abc", ""); w.Code != 200 || w.Body.String() != index.Body.String() {

@@ -3,8 +3,7 @@
 // show each message on the field it names. The UI keeps no rule of its own: what it shows
 // comes from the API.
 import { reactive } from 'vue'
-
-const STORE_KEY = 'tandem.session'
+import { STORE_KEY } from './early.js'
 
 // session is the logged-in user: token and expiry from /auth/login, identity from /me.
 // It is kept in localStorage so that a reload keeps the user logged in.
@@ -63,7 +62,8 @@ export class NetworkError extends Error {
 }
 
 // api calls method path (under /api/v1) with an optional JSON body.
-// opts.headers adds headers; opts.raw returns the Response (downloads); opts.form sends FormData.
+// opts.headers adds headers; opts.raw returns the Response (downloads); opts.form sends FormData;
+// opts.early is a response already on its way for this same request (early.js).
 export async function api(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json', ...(opts.headers || {}) }
   if (session.token) headers.Authorization = `Bearer ${session.token}`
@@ -75,7 +75,7 @@ export async function api(method, path, body, opts = {}) {
   }
   let res
   try {
-    res = await fetch(`/api/v1${path}`, { method, headers, body: payload })
+    res = await (opts.early || fetch(`/api/v1${path}`, { method, headers, body: payload }))
   } catch (e) {
     throw new NetworkError(e)
   }

@@ -40,3 +40,14 @@ setOnExpired(() => {
 export function navItems() {
   return routes.filter((r) => r.meta && r.meta.nav && (!r.meta.roles || r.meta.roles.some(hasRole)))
 }
+
+// A screen's chunk that no longer exists (the server was upgraded while this tab kept an older
+// index.html, which is cached for up to 5 minutes) fails to load: fetch the page afresh past
+// the browser's cache, then open it, so the new index.html and its chunks are used. Once per
+// tab session, so a chunk missing for another reason cannot loop.
+router.onError((err, to) => {
+  const stale = /dynamically imported module|Importing a module script failed|Unable to preload/i.test(String(err && err.message))
+  if (!stale || sessionStorage.getItem('tandem.refetched')) return
+  sessionStorage.setItem('tandem.refetched', '1')
+  fetch(to.fullPath, { cache: 'reload' }).finally(() => { window.location.assign(to.fullPath) })
+})

@@ -1,0 +1,1 @@
+import{r as e}from"./css-DGdQAC-1.js";async function t(t,n=5e3){let r=[],i=``;do{let n=t.includes(`?`)?`&`:`?`,a=await e(`GET`,`${t}${n}limit=200${i?`&cursor=${encodeURIComponent(i)}`:``}`);r.push(...a.items||[]),i=a.next_cursor||``}while(i&&r.length<n);return r}export{t};
