@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -178,10 +179,16 @@ func (a *Activities) StartVerifications(ctx context.Context, in FanOutInput) (Fa
 	return out, nil
 }
 
+// roundTasksWait bounds how long NotifyRound waits for the verifications it counts to have
+// created their tasks (each in its own workflow, moments after the fan-out).
+const roundTasksWait = 2 * time.Minute
+
 // NotifyRound tells each unit's inspectors once how many verification tasks a round gave
-// them, instead of one notification per task.
+// them, instead of one notification per task. The verifications create their tasks on their
+// own, so it first waits (bounded by roundTasksWait) until every verification the round
+// started has one: a count taken earlier would tell a unit of fewer tasks, or of none.
 func (a *Activities) NotifyRound(ctx context.Context, roundID string) error {
-	_, units, err := a.Store.RoundProgress(ctx, roundID)
+	units, err := a.roundUnitsOnceTasked(ctx, roundID)
 	if err != nil {
 		return err
 	}
@@ -206,6 +213,38 @@ func (a *Activities) NotifyRound(ctx context.Context, roundID string) error {
 		}
 	}
 	return nil
+}
+
+// roundUnitsOnceTasked returns a round's progress per unit once every verification it
+// started has created its task, or what exists after roundTasksWait.
+func (a *Activities) roundUnitsOnceTasked(ctx context.Context, roundID string) ([]store.UnitProgress, error) {
+	deadline := time.Now().Add(roundTasksWait)
+	for {
+		r, err := a.Store.RoundByID(ctx, roundID)
+		if err != nil {
+			return nil, nonRetryable(err)
+		}
+		by, units, err := a.Store.RoundProgress(ctx, roundID)
+		if err != nil {
+			return nil, err
+		}
+		tasked := 0
+		for _, n := range by {
+			tasked += n
+		}
+		if tasked >= r.Started || time.Now().After(deadline) {
+			if tasked < r.Started {
+				activity.GetLogger(ctx).Warn("census round notified before all its tasks existed", "round", roundID, "tasks", tasked, "started", r.Started)
+			}
+			return units, nil
+		}
+		activity.RecordHeartbeat(ctx, tasked)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // RoundFinished reports whether every verification a round started is completed or cancelled.
