@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"tandem/store/storetest"
@@ -173,6 +174,24 @@ func startTemporalCluster(t *testing.T) *temporalCluster {
 		}
 		if ctx.Err() != nil {
 			t.Fatalf("add search attributes: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The frontend maps the new attributes only once its namespace cache refreshes (about
+	// 10 s more): until then a start naming TandemUnit is refused ("no mapping defined").
+	// Probe with such a start until one is accepted, so that tests begin on a ready cluster.
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("search-attributes-probe-%d", i)
+		_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "search-attributes-probe",
+			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SearchUnit.ValueSet("probe"))}, "Probe")
+		if err == nil {
+			if err := tc.TerminateWorkflow(ctx, id, "", "search attributes probe"); err != nil {
+				t.Fatalf("terminate the probe: %v", err)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("search attributes never mapped on namespace %s: %v", c.Namespace, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
