@@ -99,12 +99,22 @@ func cdpCall[P, R any](b *browser, cmd cdp.Command[P, R], p P) {
 	}
 }
 
+// emulateByRule is Network.emulateNetworkConditionsByRule in a shape every Chromium we meet
+// accepts: Debian bookworm's 148 wants `offline` beside the rules (and refuses the call
+// without it), later ones read it inside each rule and ignore the outer one.
+var emulateByRule = cdp.Command[emulateByRuleParams, network.EmulateNetworkConditionsByRuleResult]{Method: network.CommandEmulateNetworkConditionsByRule}
+
+type emulateByRuleParams struct {
+	Offline                  bool                  `json:"offline"`
+	MatchedNetworkConditions []*network.Conditions `json:"matchedNetworkConditions"`
+}
+
 // offline cuts the tab's network (and tells the page, as a phone leaving coverage would) or
 // gives it back, which fires the page's `online` event.
 func (b *browser) offline(off bool) {
 	b.t.Helper()
 	cdpCall(b, network.Enable, network.EnableParams{})
-	cdpCall(b, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+	cdpCall(b, emulateByRule, emulateByRuleParams{Offline: off,
 		MatchedNetworkConditions: []*network.Conditions{{Offline: off, Latency: 0, DownloadThroughput: -1, UploadThroughput: -1}}})
 	cdpCall(b, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
 }
@@ -464,7 +474,7 @@ func TestUIInboxSpeed(t *testing.T) {
 	cdpCall(b, network.Enable, network.EnableParams{})
 	cdpCall(b, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 4})
 	cond := fast3G
-	cdpCall(b, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{&cond}})
+	cdpCall(b, emulateByRule, emulateByRuleParams{MatchedNetworkConditions: []*network.Conditions{&cond}})
 	measure := func(cold bool) time.Duration {
 		cdpCall(b, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: cold})
 		ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
