@@ -67,10 +67,11 @@ type TaskRequest struct {
 	Role              domain.Role
 	Assignee          string
 	Priority          int
-	DueWorkingDays    int  // default 5
-	DueMonths         int  // "within N calendar months" instead
-	RemindWorkingDays int  // default 1; negative = no reminder
-	Quiet             bool // no notification when created (the caller notifies in bulk)
+	DueWorkingDays    int       // default 5
+	DueMonths         int       // "within N calendar months" instead
+	DueAt             time.Time // a deadline fixed already (a rectification plan's) instead
+	RemindWorkingDays int       // default 1; negative = no reminder
+	Quiet             bool      // no notification when created (the caller notifies in bulk)
 	// Check, when set, applies the process's own rules to a result that passed the form (the
 	// election rules against the application, say). It runs in the Update validator, so a
 	// failing result is refused with 422 before anything enters history; it must be
@@ -257,7 +258,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 		Key: wfID + "/" + req.Step, WorkflowID: wfID, Kind: req.Kind, Subject: req.Subject, Title: req.Title,
 		SubjectType: req.SubjectType, Context: req.Context,
 		UnitID: req.UnitID, Role: req.Role, Assignee: req.Assignee, Priority: req.Priority,
-		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, RemindWorkingDays: remind, Quiet: req.Quiet,
+		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, DueAt: req.DueAt, RemindWorkingDays: remind, Quiet: req.Quiet,
 		NotBy: req.NotBy,
 	}).Get(ctx, &info)
 	if err != nil {

@@ -54,6 +54,7 @@ func Definitions() []Definition {
 		{PeriodWorkflowName, PeriodWorkflow},
 		{AssessmentWorkflowName, AssessmentWorkflow},
 		{InspectionWorkflowName, InspectionWorkflow},
+		{RectificationWorkflowName, RectificationWorkflow},
 	}
 }
 
