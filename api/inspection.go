@@ -271,7 +271,7 @@ type rectificationResponse struct {
 
 func rectificationFrom(it store.RectificationItem) rectificationResponse {
 	out := rectificationResponse{ID: it.ID, RoundID: it.RoundID, UnitID: it.UnitID, UnitName: it.UnitName, Finding: it.Finding,
-		Category: it.Category, Severity: it.Severity, Status: string(it.Status), DueAt: it.DueAt, SignedOffAt: it.SignedOffAt,
+		Category: it.Category, Severity: it.Severity, Status: string(it.Status), DueAt: it.DueAt.UTC(), SignedOffAt: it.SignedOffAt,
 		Measures: it.Measures, Responsible: it.Responsible, DueWorkingDays: it.DueWorkingDays, Rectifications: it.Rectifications}
 	if it.SignedOffBy != "" {
 		out.SignedOffBy = &it.SignedOffBy
