@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"tandem/domain"
@@ -99,4 +100,80 @@ func (a *Activities) moveRectificationDue(ctx context.Context, t domain.Task, ac
 		return nil
 	}
 	return nonRetryable(a.Store.MoveRectificationDue(ctx, id, t.DueAt, actor, reason))
+}
+
+// LadderInput is a rung of the escalation ladder for an overdue task (a rectification item's
+// report), and how many working days later the next rung comes (-1: none).
+type LadderInput struct {
+	TaskID          string
+	Level           int // 1 for the first rung
+	Step            domain.LadderStep
+	NextWorkingDays int
+}
+
+// LadderOutput is the escalation task a task rung made (nil for a notification) and when the
+// next rung is due (zero: none).
+type LadderOutput struct {
+	Escalation *TaskInfo
+	NextAt     time.Time
+}
+
+// ClimbLadder takes a rung for an overdue task: a notification to the officers of the unit above
+// and of the task's unit, or an escalation task for the unit above (answered noted or extend,
+// as the single escalation is); for an item's task the rung is recorded on the item.
+func (a *Activities) ClimbLadder(ctx context.Context, in LadderInput) (LadderOutput, error) {
+	t, err := a.Store.TaskByID(ctx, in.TaskID)
+	if err != nil {
+		return LadderOutput{}, nonRetryable(err)
+	}
+	superior, err := a.Store.ParentUnit(ctx, t.UnitID)
+	if err != nil {
+		return LadderOutput{}, nonRetryable(err)
+	}
+	title := domain.LadderWord(in.Step.Step) + "：" + titleOf(t)
+	var out LadderOutput
+	var taskID *string
+	if in.Step.Task {
+		esc, err := a.CreateTask(ctx, CreateTaskInput{
+			Key: fmt.Sprintf("%s/ladder/%d", t.Key, in.Level), WorkflowID: t.WorkflowID, Kind: domain.TaskKindEscalation,
+			Subject: t.Subject, Title: title, UnitID: superior.ID, Role: domain.RoleOfficer, SubjectType: t.SubjectType,
+			Priority: t.Priority + 10, DueWorkingDays: 3, EscalatesTaskID: t.ID,
+		})
+		if err != nil {
+			return LadderOutput{}, err
+		}
+		if err := a.Store.RecordEscalation(ctx, t.ID, esc.ID, superior.ID); err != nil {
+			return LadderOutput{}, err
+		}
+		out.Escalation, taskID = &esc, &esc.ID
+	} else {
+		var to []string
+		for _, unit := range []string{superior.ID, t.UnitID} {
+			names, err := a.Store.UsersWithRole(ctx, unit, domain.RoleOfficer)
+			if err != nil {
+				return LadderOutput{}, err
+			}
+			to = append(to, names...)
+		}
+		if err := a.Notifier.Notify(ctx, to, domain.Notice{Key: fmt.Sprintf("ladder/%s/%d", t.ID, in.Level), Kind: "rectification.escalation",
+			Title: title, Body: "已逾期，请督促整改单位尽快完成", TaskID: t.ID, Link: TaskLink(t.ID), SubjectType: t.SubjectType, Subject: t.Subject}); err != nil {
+			return LadderOutput{}, err
+		}
+	}
+	if id, ok := store.RectificationItemOf(t.WorkflowID); ok {
+		if err := a.Store.RecordLadderStep(ctx, id, in.Level, in.Step.Step, superior.ID, taskID); err != nil {
+			return LadderOutput{}, nonRetryable(err)
+		}
+	}
+	switch {
+	case in.NextWorkingDays == 0:
+		out.NextAt = a.Store.Now()
+	case in.NextWorkingDays > 0:
+		cal, err := a.Calendar.Calendar(ctx)
+		if err != nil {
+			return LadderOutput{}, err
+		}
+		out.NextAt = cal.DueAfterWorkingDays(a.Store.Now(), in.NextWorkingDays).At
+	}
+	return out, nil
 }

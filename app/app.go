@@ -51,6 +51,8 @@ type Config struct {
 	// besides the four defaults.
 	RectificationDays int
 	InspectionMethods []string
+	// RectificationLadder escalates an overdue rectification item (nil: domain.DefaultLadder).
+	RectificationLadder []domain.LadderStep
 }
 
 // App holds the operations, grouped by what they act on.

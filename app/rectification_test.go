@@ -25,7 +25,7 @@ func TestRectificationChain(t *testing.T) {
 		ctx := context.Background()
 		f := newInspectionFixture(t, st)
 		cal := &activities.CalendarCache{Store: st, TTL: time.Minute}
-		acts := &activities.Activities{Store: st, Calendar: cal}
+		acts := &activities.Activities{Store: st, Calendar: cal, Notifier: activities.InAppNotifier{Store: st}}
 		r, err := f.ops.Inspections.Draft(ctx, f.drafter, f.draft())
 		if err != nil {
 			t.Fatal(err)
@@ -103,6 +103,41 @@ func TestRectificationChain(t *testing.T) {
 		if !moved.DueAt.After(got.DueAt) || !after.DueAt.Equal(moved.DueAt) {
 			t.Fatalf("item due %v, task due %v (was %v)", after.DueAt, moved.DueAt, got.DueAt)
 		}
+		// Overdue: a notification rung for the county above and the township, then a task rung
+		// for the county; each recorded once on the item, a retried rung changing nothing.
+		for i, rung := range domain.DefaultLadder[:4] {
+			if i == 1 {
+				continue // the ladder's levels need not be every step: level 3 is the talk here
+			}
+			level := map[int]int{0: 1, 2: 2, 3: 3}[i]
+			for range 2 {
+				out, err := acts.ClimbLadder(ctx, activities.LadderInput{TaskID: report.ID, Level: level, Step: rung, NextWorkingDays: 3})
+				if err != nil || out.NextAt.IsZero() || (rung.Task != (out.Escalation != nil)) {
+					t.Fatalf("rung %s: %+v %v", rung.Step, out, err)
+				}
+			}
+		}
+		if after, _ = st.RectificationItemByID(ctx, it.ID); after.EscalationLevel != 3 {
+			t.Fatalf("escalation level %d", after.EscalationLevel)
+		}
+		countyTasks, _, err := st.ListTasks(ctx, domain.Principal{Username: "county-staff", Memberships: []domain.Membership{{UnitID: f.county.ID,
+			UnitPath: f.county.Path, Role: domain.RoleOfficer}}}, store.TaskFilter{Kind: domain.TaskKindEscalation})
+		if err != nil || len(countyTasks) != 1 || !strings.HasPrefix(countyTasks[0].Title, "约谈：") {
+			t.Fatalf("the county's escalation tasks %+v %v", countyTasks, err)
+		}
+		notes, _, err := st.ListNotifications(ctx, f.townOfficer, false, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ladderNotes []string
+		for _, n := range notes {
+			if n.Kind == "rectification.escalation" {
+				ladderNotes = append(ladderNotes, n.Title)
+			}
+		}
+		if len(ladderNotes) != 2 || !strings.HasPrefix(ladderNotes[len(ladderNotes)-1], "逾期提示：") {
+			t.Fatalf("the township's ladder notices %v", ladderNotes)
+		}
 		step("rectification.report", "town-officer", domain.RectSelfCheck, "")
 		step("rectification.self_check", "town-staff", domain.RectVerifying, "")
 
@@ -138,7 +173,8 @@ func TestRectificationChain(t *testing.T) {
 		for _, e := range read.History {
 			actions = append(actions, e.Action+":"+e.Actor)
 		}
-		if want := "rectification.plan:town-officer,rectification.plan_review:reviewer,rectification.extended:reviewer,rectification.report:town-officer," +
+		if want := "rectification.plan:town-officer,rectification.plan_review:reviewer,rectification.extended:reviewer," +
+			"rectification.escalated:system,rectification.escalated:system,rectification.escalated:system,rectification.report:town-officer," +
 			"rectification.self_check:town-staff,rectification.verify:reviewer"; strings.Join(actions, ",") != want {
 			t.Fatalf("history %v", actions)
 		}

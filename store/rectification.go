@@ -235,3 +235,43 @@ func (s *Store) StartRectifications(ctx context.Context, roundID string) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE rectification_items SET workflow_id = 'rectification/' || id WHERE round_id = ? AND workflow_id = ''`, roundID).Error
 	return translate(err, "rectification items")
 }
+
+// rectificationEscalation is a rung of the escalation ladder taken for an overdue item.
+type rectificationEscalation struct {
+	ItemID string
+	Level  int
+	Step   string
+	UnitID string
+	TaskID *string
+	At     time.Time
+}
+
+func (rectificationEscalation) TableName() string { return "rectification_escalations" }
+
+// RecordLadderStep records that an overdue item's ladder reached level (its step, the unit told,
+// the task made for it if any), raising the item's escalation_level; a retried activity changes
+// nothing.
+func (s *Store) RecordLadderStep(ctx context.Context, itemID string, level int, step, unitID string, taskID *string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var it RectificationItem
+		if err := tx.Where("id = ?", itemID).Take(&it).Error; err != nil {
+			return translate(err, "rectification item")
+		}
+		var n int64
+		if err := tx.Model(&rectificationEscalation{}).Where("item_id = ? AND level = ?", itemID, level).Count(&n).Error; err != nil {
+			return translate(err, "rectification escalation")
+		}
+		if n > 0 {
+			return nil
+		}
+		if err := tx.Create(&rectificationEscalation{ItemID: itemID, Level: level, Step: step, UnitID: unitID, TaskID: taskID, At: s.Now()}).Error; err != nil {
+			return translate(err, "rectification escalation")
+		}
+		if err := tx.Model(&RectificationItem{}).Where("id = ? AND escalation_level < ?", itemID, level).
+			Updates(map[string]any{"escalation_level": level, "updated_at": s.Now()}).Error; err != nil {
+			return translate(err, "rectification item")
+		}
+		return s.audit(ctx, tx, domain.SystemActor, "rectification.escalated", "rectification_item", itemID, it.UnitPath,
+			map[string]any{"escalation_level": it.EscalationLevel}, map[string]any{"escalation_level": level, "step": step, "unit_id": unitID, "task_id": taskID})
+	})
+}

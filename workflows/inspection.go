@@ -42,6 +42,8 @@ type InspectionInput struct {
 	Methods       []string
 	// RectificationWorkingDays is each rectification item's deadline after its visit.
 	RectificationWorkingDays int
+	// RectificationLadder escalates an overdue item (empty: domain.DefaultLadder).
+	RectificationLadder []domain.LadderStep
 }
 
 // PlanResubmitted carries the edited plan's targets and methods.
@@ -261,7 +263,7 @@ func rectifications(ctx workflow.Context, in *InspectionInput, state *Inspection
 		})
 		futures[i] = workflow.ExecuteChildWorkflow(cctx, RectificationWorkflowName, RectificationInput{ItemID: it.ID, RoundID: in.RoundID,
 			RoundTitle: in.Title, SponsorUnitID: in.SponsorUnitID, UnitID: it.UnitID, Finding: it.Finding,
-			LimitWorkingDays: it.DueWorkingDays, From: it.CreatedAt})
+			LimitWorkingDays: it.DueWorkingDays, From: it.CreatedAt, Ladder: in.RectificationLadder})
 	}
 	for _, f := range futures {
 		var out RectificationState

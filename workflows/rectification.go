@@ -33,6 +33,8 @@ type RectificationInput struct {
 	LimitWorkingDays int
 	// From is when the first rectification's working days start counting (the visit).
 	From time.Time
+	// Ladder is the escalation ladder of an overdue report (empty: domain.DefaultLadder).
+	Ladder []domain.LadderStep
 }
 
 // RectificationState is the answer of the rectification-state query and the workflow's result.
@@ -95,6 +97,10 @@ func rectify(ctx workflow.Context, tasks *Tasks, in RectificationInput, state *R
 	why := "问题：" + clip(in.Finding, maxTitleFinding)
 	title := func(step string) string { return step + "（" + in.RoundTitle + "）" }
 	limit := in.LimitWorkingDays
+	ladder := in.Ladder
+	if len(ladder) == 0 {
+		ladder = domain.DefaultLadder
+	}
 	from := in.From
 	var returned *domain.TaskReturn // the reason the plan is asked again
 	for n := 1; ; n++ {
@@ -152,7 +158,7 @@ func rectify(ctx workflow.Context, tasks *Tasks, in RectificationInput, state *R
 			out, err := tasks.Ask(ctx, TaskRequest{
 				Step: fmt.Sprintf("report/%d.%d", n, round), Kind: "rectification.report", Subject: in.UnitID, SubjectType: unit,
 				Title: title("整改完成情况报告"), Context: domain.TaskContext{Why: why, Returned: reportReturned},
-				UnitID: in.UnitID, Role: domain.RoleOfficer, DueAt: info.DueAt,
+				UnitID: in.UnitID, Role: domain.RoleOfficer, DueAt: info.DueAt, Ladder: ladder,
 			})
 			if err != nil {
 				return err

@@ -20,6 +20,7 @@ type rectificationFake struct {
 	steps    []string // action→status#rectifications
 	reasons  []string
 	extended []activities.ExtendDeadlineInput
+	rungs    []string // the ladder's rungs taken: step@time since the start
 }
 
 // rectificationEnv is formationEnv's task fakes plus the chain's activities; a plan's deadline
@@ -51,6 +52,20 @@ func rectificationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTa
 			return activities.TaskInfo{ID: in.TaskID, Kind: "rectification.report", Status: domain.TaskOpen,
 				DueAt: due.Add(time.Duration(in.WorkingDays) * day)}, nil
 		}).Maybe()
+	env.OnActivity(a.ClimbLadder, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.LadderInput) (activities.LadderOutput, error) {
+		rf.mu.Lock()
+		defer rf.mu.Unlock()
+		rf.rungs = append(rf.rungs, in.Step.Step+"@"+env.Now().Sub(start).Round(h).String())
+		var out activities.LadderOutput
+		if in.Step.Task {
+			out.Escalation = &activities.TaskInfo{ID: "ladder/" + in.Step.Step, Kind: domain.TaskKindEscalation, Status: domain.TaskOpen,
+				DueAt: env.Now().Add(3 * day)}
+		}
+		if in.NextWorkingDays >= 0 {
+			out.NextAt = env.Now().Add(time.Duration(in.NextWorkingDays) * day)
+		}
+		return out, nil
+	}).Maybe()
 	return env, f, rf
 }
 
@@ -160,11 +175,11 @@ func TestRectificationVerificationReturned(t *testing.T) {
 
 // An extension of the report, granted by the round's officer, moves the report's timers: the
 // report handed in after the first deadline but before the new one is not escalated. Without
-// the extension (refused: no signal) the same report is escalated at the first deadline.
+// the extension (refused: no signal) the same report climbs the ladder from the first deadline.
 func TestRectificationExtension(t *testing.T) {
 	for _, granted := range []bool{true, false} {
 		t.Run(map[bool]string{true: "Granted", false: "Refused"}[granted], func(t *testing.T) {
-			env, f, rf := rectificationEnv(t)
+			env, _, rf := rectificationEnv(t)
 			answer(t, env, 1*h, "plan/1.1", "town-a", `{"measures":"逐户核对","responsible":"李四","deadline_working_days":5}`, nil)
 			answer(t, env, 2*h, "plan_review/1.1", "city-off", accept, nil)
 			if granted {
@@ -173,21 +188,49 @@ func TestRectificationExtension(t *testing.T) {
 						WorkingDays: 10, Actor: "city-off", Reason: "需协调外部单位"})
 				}, 3*day)
 			}
-			answer(t, env, 8*day, "report/1.1", "town-a", reported, nil)
-			answer(t, env, 8*day+h, "self_check/1.1", "town-b", accept, nil)
-			answer(t, env, 8*day+2*h, "verify/1", "city-off", accept, nil)
+			answer(t, env, 8*day+h, "report/1.1", "town-a", reported, nil)
+			answer(t, env, 8*day+2*h, "self_check/1.1", "town-b", accept, nil)
+			answer(t, env, 8*day+3*h, "verify/1", "city-off", accept, nil)
 			out := runRectification(t, env)
 			if out.Status != domain.RectSignedOff {
 				t.Fatalf("state %+v", out)
 			}
-			escalated := strings.Join(f.escalated, ",")
+			rungs := strings.Join(rf.rungs, ",")
 			if granted {
-				if len(rf.extended) != 1 || rf.extended[0].WorkingDays != 10 || rf.extended[0].Actor != "city-off" || escalated != "" {
-					t.Fatalf("extended %+v, escalated %q", rf.extended, escalated)
+				if len(rf.extended) != 1 || rf.extended[0].WorkingDays != 10 || rf.extended[0].Actor != "city-off" || rungs != "" {
+					t.Fatalf("extended %+v, escalated %q", rf.extended, rungs)
 				}
-			} else if len(rf.extended) != 0 || escalated != "report/1.1" {
-				t.Fatalf("extended %+v, escalated %q", rf.extended, escalated)
+			} else if len(rf.extended) != 0 || rungs != "reminder@120h0m0s,chase@192h0m0s" {
+				t.Fatalf("extended %+v, escalated %q", rf.extended, rungs)
 			}
 		})
+	}
+}
+
+// An overdue report climbs the whole ladder (reminder → chase → bulletin → talk → warning), each
+// rung its working days after the previous, the talk and the warning as escalation tasks of the
+// unit above, never the single escalation; an extension granted on the talk's escalation task
+// moves the deadline and the next rung to it; the report handed in at last cancels the open
+// escalation.
+func TestRectificationLadderToTheTop(t *testing.T) {
+	env, f, rf := rectificationEnv(t)
+	answer(t, env, 1*h, "plan/1.1", "town-a", `{"measures":"逐户核对","responsible":"李四","deadline_working_days":2}`, nil)
+	answer(t, env, 2*h, "plan_review/1.1", "city-off", accept, nil)
+	// Due at start+2d: reminder at 2d, chase 5d, bulletin 10d, talk 17d; the talk's task extends by 10 at 18d.
+	answer(t, env, 18*day, "ladder/talk", "county-off", `{"action":"extend","extend_working_days":10,"note":"给予最后期限"}`, nil)
+	answer(t, env, 40*day, "report/1.1", "town-a", reported, nil)
+	answer(t, env, 40*day+h, "self_check/1.1", "town-b", accept, nil)
+	answer(t, env, 40*day+2*h, "verify/1", "city-off", accept, nil)
+	out := runRectification(t, env)
+	if out.Status != domain.RectSignedOff {
+		t.Fatalf("state %+v", out)
+	}
+	// The talk's extension moved the due date (the fake: the plan's due + 10 days, 12d, already
+	// past at 18d), so the warning comes at once after it.
+	if got := strings.Join(rf.rungs, ","); got != "reminder@48h0m0s,chase@120h0m0s,bulletin@240h0m0s,talk@408h0m0s,warning@432h0m0s" {
+		t.Fatalf("rungs %s", got)
+	}
+	if len(f.escalated) != 0 || f.cancelled == 0 {
+		t.Fatalf("single escalations %v (the ladder replaces them), cancellations %d", f.escalated, f.cancelled)
 	}
 }

@@ -46,6 +46,9 @@ type Config struct {
 	// a round may use besides 听取汇报, 调研座谈, 实地走访, 查阅台账.
 	RectificationDays int
 	InspectionMethods []string
+	// TANDEM_RECTIFICATION_LADDER: the escalation ladder of an overdue rectification item,
+	// "reminder:0,chase:3,bulletin:5,talk:7:task,warning:3:task" by default (domain.ParseLadder).
+	RectificationLadder []domain.LadderStep
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
@@ -153,6 +156,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("TANDEM_RECTIFICATION_WORKING_DAYS must be a whole number from 1 to %d", domain.MaxRectificationWorkingDays))
 		}
 		c.RectificationDays = n
+	}
+	if v := getenv("TANDEM_RECTIFICATION_LADDER"); v != "" {
+		l, err := domain.ParseLadder(v)
+		if err != nil {
+			problems = append(problems, "TANDEM_RECTIFICATION_LADDER: "+err.Error())
+		}
+		c.RectificationLadder = l
 	}
 	if v := getenv("TANDEM_INSPECTION_METHODS"); v != "" {
 		for _, m := range strings.Split(v, ",") {
