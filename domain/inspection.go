@@ -19,7 +19,7 @@ const (
 	InspectionTeam          InspectionStatus = "team"          // approved; the team is being named
 	InspectionField         InspectionStatus = "field"         // visits under way
 	InspectionFeedback      InspectionStatus = "feedback"      // the leaders compile each target's feedback
-	InspectionRectification InspectionStatus = "rectification" // not yet: the rectification chain runs (next part of #19)
+	InspectionRectification InspectionStatus = "rectification" // the items' rectification chains run (RectificationWorkflow)
 	InspectionDone          InspectionStatus = "done"
 	InspectionCancelled     InspectionStatus = "cancelled"
 	InspectionFailed        InspectionStatus = "failed" // the workflow could not start or ended in error
