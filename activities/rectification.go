@@ -60,13 +60,15 @@ type AdvanceRectificationInput struct {
 	Responsible         string
 	DeadlineWorkingDays int
 	From                time.Time
+	Rechecked           bool // a re-check 回头看
 	Detail              map[string]any
 }
 
 // AdvanceRectification records a step of an item's chain (a plan sets its deadline on the
 // working-day calendar) and returns the item.
 func (a *Activities) AdvanceRectification(ctx context.Context, in AdvanceRectificationInput) (RectificationItemInfo, error) {
-	st := store.RectificationStep{Action: in.Action, Actor: in.Actor, To: in.To, Rectifications: in.Rectifications, Detail: in.Detail}
+	st := store.RectificationStep{Action: in.Action, Actor: in.Actor, To: in.To, Rectifications: in.Rectifications, Detail: in.Detail,
+		Rechecked: in.Rechecked}
 	if in.DeadlineWorkingDays > 0 {
 		cal, err := a.Calendar.Calendar(ctx)
 		if err != nil {
@@ -176,4 +178,14 @@ func (a *Activities) ClimbLadder(ctx context.Context, in LadderInput) (LadderOut
 		out.NextAt = cal.DueAfterWorkingDays(a.Store.Now(), in.NextWorkingDays).At
 	}
 	return out, nil
+}
+
+// WorkingDaysLater is the end of the nth working day after today on the calendar (a re-check's
+// date).
+func (a *Activities) WorkingDaysLater(ctx context.Context, n int) (time.Time, error) {
+	cal, err := a.Calendar.Calendar(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return cal.DueAfterWorkingDays(a.Store.Now(), n).At, nil
 }

@@ -53,6 +53,9 @@ type Config struct {
 	InspectionMethods []string
 	// RectificationLadder escalates an overdue rectification item (nil: domain.DefaultLadder).
 	RectificationLadder []domain.LadderStep
+	// RecheckWorkingDays and RecheckPercent: when and how many signed-off items are re-checked
+	// 回头看 (0: the defaults; a negative RecheckPercent: none).
+	RecheckWorkingDays, RecheckPercent int
 }
 
 // App holds the operations, grouped by what they act on.

@@ -203,5 +203,21 @@ func TestRectificationChain(t *testing.T) {
 		if _, _, err := f.ops.Inspections.RectificationLedger(ctx, f.townOfficer, "", ""); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("a ledger of nothing: %v", err)
 		}
+
+		// A re-check 回头看 finds the problem again: the item is reopened for a second rectification.
+		recheck := activities.AdvanceRectificationInput{ItemID: it.ID, Action: "rectification.recheck", Actor: "reviewer", To: domain.RectReopened,
+			Rectifications: 2, Rechecked: true, Detail: map[string]any{"recurred": true, "notes": "名册再次未更新"}}
+		for range 2 { // the second: a retried activity
+			if _, err := acts.AdvanceRectification(ctx, recheck); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reopened, _ := st.RectificationItemByID(ctx, it.ID)
+		if reopened.Status != domain.RectReopened || reopened.Rectifications != 2 || reopened.RecheckedAt == nil || reopened.SignedOffBy != "reviewer" {
+			t.Fatalf("reopened item %+v", reopened)
+		}
+		if h, _ := st.RectificationHistory(ctx, it.ID); len(h) != len(read.History)+1 || h[len(h)-1].Action != "rectification.recheck" {
+			t.Fatalf("history after the re-check %d records", len(h))
+		}
 	})
 }

@@ -176,7 +176,11 @@ const (
 	// DefaultRectificationWorkingDays is a rectification item's deadline after the visit
 	// (research §1.6; TANDEM_RECTIFICATION_WORKING_DAYS), at most MaxRectificationWorkingDays.
 	DefaultRectificationWorkingDays = 40
-	MaxRectificationWorkingDays     = 250
+	// DefaultRecheckWorkingDays and DefaultRecheckPercent: a re-check 回头看 of 30% of the
+	// signed-off items, 60 working days after their sign-off (TANDEM_RECTIFICATION_RECHECK).
+	DefaultRecheckWorkingDays   = 60
+	DefaultRecheckPercent       = 30
+	MaxRectificationWorkingDays = 250
 )
 
 // Conflict-of-interest rules 回避 (#19): the codes of the 422 that refuses an assignment.

@@ -120,3 +120,32 @@ var RectificationSelfCheck = decisionForm("rectification.self_check", "整改自
 // RectificationVerify is the form of rectification.verify: the inspection side signs the item
 // off 销号 or returns it for a second rectification, with a reason.
 var RectificationVerify = decisionForm("rectification.verify", "整改验收销号", false)
+
+// RectificationRecheckResult is a re-check 回头看 of a signed-off item.
+type RectificationRecheckResult struct {
+	Recurred bool   `json:"recurred"`
+	Notes    string `json:"notes"`
+}
+
+// RectificationRecheck is the form of rectification.recheck: the inspection side looks again at
+// a signed-off item; a recurrence (with what was found) reopens it.
+var RectificationRecheck = register(Form{
+	Kind:  "rectification.recheck",
+	Title: "整改回头看",
+	Schema: json.RawMessage(fmt.Sprintf(`{"type":"object","required":["recurred","notes"],"additionalProperties":false,
+"properties":{"recurred":{"type":"boolean","title":"问题是否反弹"},
+"notes":{"type":"string","minLength":1,"maxLength":%d,"title":"回头看情况"}}}`, domain.MaxReasonText)),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r RectificationRecheckResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		r.Notes = strings.TrimSpace(r.Notes)
+		if r.Notes == "" {
+			v.AddCode("notes", domain.CodeRequired)
+		} else if code, args := domain.CheckTextCode(r.Notes, domain.ReasonText); code != "" {
+			v.AddCode("notes", code, args...)
+		}
+		return r
+	},
+})

@@ -36,6 +36,7 @@ type RectificationStep struct {
 	Responsible    string     // set with a plan
 	DueWorkingDays int        // set with a plan
 	DueAt          *time.Time // set with a plan
+	Rechecked      bool       // a re-check 回头看: sets rechecked_at
 	Detail         map[string]any
 }
 
@@ -50,7 +51,7 @@ func (s *Store) AdvanceRectification(ctx context.Context, id string, st Rectific
 		if err := tx.Where("id = ?", id).Take(&it).Error; err != nil {
 			return translate(err, "rectification item")
 		}
-		if it.Status == st.To && it.Rectifications == st.Rectifications {
+		if it.Status == st.To && it.Rectifications == st.Rectifications && (!st.Rechecked || it.RecheckedAt != nil) {
 			out = it
 			return nil // a retried activity
 		}
@@ -59,8 +60,11 @@ func (s *Store) AdvanceRectification(ctx context.Context, id string, st Rectific
 		if st.DueAt != nil {
 			set["measures"], set["responsible"], set["due_working_days"], set["due_at"] = st.Measures, st.Responsible, st.DueWorkingDays, *st.DueAt
 		}
-		if st.To == domain.RectSignedOff {
+		if st.To == domain.RectSignedOff && it.Status != domain.RectSignedOff {
 			set["signed_off_by"], set["signed_off_at"] = st.Actor, now
+		}
+		if st.Rechecked {
+			set["rechecked_at"] = now
 		}
 		if err := tx.Model(&RectificationItem{}).Where("id = ?", id).Updates(set).Error; err != nil {
 			return translate(err, "rectification item")

@@ -66,6 +66,7 @@ var checkers = map[string]checker{
 	"rectification.report":      nil, // the reporter's evidence and statement: the form
 	"rectification.self_check":  nil, // never the reporter (NotBy)
 	"rectification.verify":      nil, // never a member of the rectifying unit (NotBy)
+	"rectification.recheck":     nil, // never a member of the rectifying unit (NotBy)
 }
 
 // Kinds lists the task kinds the registry names (with or without a data check).

@@ -205,6 +205,7 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"rectification.report":        "the report's evidence and signed statement: the form",
 			"rectification.self_check":    "a decision; never the reporter (NotBy)",
 			"rectification.verify":        "a decision; never a member of the rectifying unit (NotBy)",
+			"rectification.recheck":       "what was found; never a member of the rectifying unit (NotBy)",
 		}
 		checks := taskcheck.Checks{Store: st}
 		registered := map[string]bool{}

@@ -44,6 +44,8 @@ type InspectionInput struct {
 	RectificationWorkingDays int
 	// RectificationLadder escalates an overdue item (empty: domain.DefaultLadder).
 	RectificationLadder []domain.LadderStep
+	// RectificationRecheck samples signed-off items for a re-check 回头看.
+	RectificationRecheck RecheckPolicy
 }
 
 // PlanResubmitted carries the edited plan's targets and methods.
@@ -263,7 +265,8 @@ func rectifications(ctx workflow.Context, in *InspectionInput, state *Inspection
 		})
 		futures[i] = workflow.ExecuteChildWorkflow(cctx, RectificationWorkflowName, RectificationInput{ItemID: it.ID, RoundID: in.RoundID,
 			RoundTitle: in.Title, SponsorUnitID: in.SponsorUnitID, UnitID: it.UnitID, Finding: it.Finding,
-			LimitWorkingDays: it.DueWorkingDays, From: it.CreatedAt, Ladder: in.RectificationLadder})
+			LimitWorkingDays: it.DueWorkingDays, From: it.CreatedAt, Ladder: in.RectificationLadder,
+			Recheck: in.RectificationRecheck})
 	}
 	for _, f := range futures {
 		var out RectificationState

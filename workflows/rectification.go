@@ -3,8 +3,11 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
@@ -35,6 +38,28 @@ type RectificationInput struct {
 	From time.Time
 	// Ladder is the escalation ladder of an overdue report (empty: domain.DefaultLadder).
 	Ladder []domain.LadderStep
+	// Recheck: a re-check 回头看 of the signed-off item, for a sample of items.
+	Recheck RecheckPolicy
+	// Reopened: a re-check found the problem again; the chain starts at rectification
+	// Rectification with the re-check's finding as the plan's return reason.
+	Reopened      *domain.TaskReturn
+	Rectification int
+}
+
+// RecheckPolicy says which signed-off items are looked at again, and when.
+type RecheckPolicy struct {
+	WorkingDays int // after the sign-off; 0: no re-check
+	Percent     int // the share of items sampled, 0–100 (by the item's ID, so reproducible)
+}
+
+// Sampled reports whether an item is re-checked: its ID's FNV hash falls within the share.
+func (p RecheckPolicy) Sampled(itemID string) bool {
+	if p.WorkingDays <= 0 || p.Percent <= 0 {
+		return false
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(itemID))
+	return int(h.Sum32()%100) < p.Percent
 }
 
 // RectificationState is the answer of the rectification-state query and the workflow's result.
@@ -66,7 +91,7 @@ func RectificationWorkflow(ctx workflow.Context, in RectificationInput) (Rectifi
 	if err != nil {
 		return RectificationState{}, err
 	}
-	state := &RectificationState{Status: domain.RectPlanning, Rectifications: 1}
+	state := &RectificationState{Status: domain.RectPlanning, Rectifications: max(in.Rectification, 1)}
 	if err := workflow.SetQueryHandler(ctx, QueryRectificationState, func() (RectificationState, error) { return *state, nil }); err != nil {
 		return RectificationState{}, err
 	}
@@ -74,7 +99,95 @@ func RectificationWorkflow(ctx workflow.Context, in RectificationInput) (Rectifi
 	if err := rectify(ctx, tasks, in, state); err != nil {
 		return *state, err
 	}
-	return *state, tasks.Finish(ctx)
+	if err := tasks.Finish(ctx); err != nil {
+		return *state, err
+	}
+	// Items signed off before the re-check existed end here.
+	if workflow.GetVersion(ctx, "rectification-recheck", workflow.DefaultVersion, 1) == workflow.DefaultVersion || !in.Recheck.Sampled(in.ItemID) {
+		return *state, nil
+	}
+	// The re-check outlives the item's chain (the round is done when its items are signed off).
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:        RectificationRecheckWorkflowID(in.ItemID, state.Rectifications),
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON, TypedSearchAttributes: temporalSearchAttrs(in.UnitID, in.RoundID),
+	})
+	in.Rectification = state.Rectifications
+	child := workflow.ExecuteChildWorkflow(cctx, RectificationRecheckWorkflowName, in)
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return *state, err
+	}
+	return *state, nil
+}
+
+// RectificationRecheckWorkflowName is the registered name of RectificationRecheckWorkflow.
+const RectificationRecheckWorkflowName = "RectificationRecheckWorkflow"
+
+// RectificationRecheckWorkflowID names the re-check after an item's nth rectification.
+func RectificationRecheckWorkflowID(itemID string, n int) string {
+	return fmt.Sprintf("rectification-recheck/%s/%d", itemID, n)
+}
+
+// RectificationRecheckWorkflow looks again 回头看 at a signed-off item after the policy's working
+// days: an officer of the sponsor (never anyone of the rectifying unit) records what was found
+// (rectification.recheck); a recurrence reopens the item (status reopened, one more
+// rectification) and starts its chain again from the plan.
+func RectificationRecheckWorkflow(ctx workflow.Context, in RectificationInput) (RectificationState, error) {
+	tasks, err := NewTasks(ctx)
+	if err != nil {
+		return RectificationState{}, err
+	}
+	ctx = workflow.WithActivityOptions(ctx, formationActivity)
+	var a *activities.Activities
+	state := RectificationState{Status: domain.RectSignedOff, Rectifications: in.Rectification}
+	var at time.Time
+	if err := workflow.ExecuteActivity(ctx, a.WorkingDaysLater, in.Recheck.WorkingDays).Get(ctx, &at); err != nil {
+		return state, err
+	}
+	if d := at.Sub(workflow.Now(ctx)); d > 0 {
+		if err := workflow.Sleep(ctx, d); err != nil {
+			return state, err
+		}
+	}
+	var members []string
+	if err := workflow.ExecuteActivity(ctx, a.RectifyingUnitMembers, in.UnitID).Get(ctx, &members); err != nil {
+		return state, err
+	}
+	out, err := tasks.Ask(ctx, TaskRequest{
+		Step: fmt.Sprintf("recheck/%d", in.Rectification), Kind: "rectification.recheck", Subject: in.UnitID, SubjectType: domain.SubjectUnit,
+		Title: "整改回头看（" + in.RoundTitle + "）", Context: domain.TaskContext{Why: "问题：" + clip(in.Finding, maxTitleFinding)},
+		UnitID: in.SponsorUnitID, Role: domain.RoleOfficer, DueWorkingDays: rectVerifyWorkingDays, NotBy: members,
+	})
+	if err != nil {
+		return state, err
+	}
+	var r forms.RectificationRecheckResult
+	if err := decodeResult(out, &r); err != nil {
+		return state, err
+	}
+	step := activities.AdvanceRectificationInput{ItemID: in.ItemID, Action: "rectification.recheck", Actor: out.CompletedBy,
+		To: domain.RectSignedOff, Rectifications: in.Rectification, Rechecked: true, Detail: map[string]any{"recurred": r.Recurred, "notes": r.Notes}}
+	if r.Recurred {
+		step.To, step.Rectifications = domain.RectReopened, in.Rectification+1
+	}
+	if err := workflow.ExecuteActivity(ctx, a.AdvanceRectification, step).Get(ctx, nil); err != nil {
+		return state, err
+	}
+	state.Status, state.Rectifications = step.To, step.Rectifications
+	if err := tasks.Finish(ctx); err != nil || !r.Recurred {
+		return state, err
+	}
+	again := in
+	again.Rectification, again.From = step.Rectifications, workflow.Now(ctx)
+	again.Reopened = &domain.TaskReturn{Reason: "回头看发现问题反弹：" + r.Notes, By: out.CompletedBy, At: workflow.Now(ctx)}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: RectificationWorkflowID(in.ItemID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporalSearchAttrs(in.UnitID, in.RoundID),
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, RectificationWorkflowName, again)
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return state, err
+	}
+	return state, nil
 }
 
 func rectify(ctx workflow.Context, tasks *Tasks, in RectificationInput, state *RectificationState) error {
@@ -102,8 +215,8 @@ func rectify(ctx workflow.Context, tasks *Tasks, in RectificationInput, state *R
 		ladder = domain.DefaultLadder
 	}
 	from := in.From
-	var returned *domain.TaskReturn // the reason the plan is asked again
-	for n := 1; ; n++ {
+	returned := in.Reopened // the reason the plan is asked again
+	for n := max(in.Rectification, 1); ; n++ {
 		state.Rectifications = n
 		// The plan, until an officer of the sponsor accepts it.
 		var info activities.RectificationItemInfo

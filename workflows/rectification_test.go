@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
 	"tandem/domain"
@@ -232,5 +233,91 @@ func TestRectificationLadderToTheTop(t *testing.T) {
 	}
 	if len(f.escalated) != 0 || f.cancelled == 0 {
 		t.Fatalf("single escalations %v (the ladder replaces them), cancellations %d", f.escalated, f.cancelled)
+	}
+}
+
+// A sampled item, once signed off, leaves a re-check 回头看 behind it (abandoned, so the round is
+// not kept waiting); an item outside the sample does not.
+func TestRectificationRecheckStarted(t *testing.T) {
+	for _, percent := range []int{100, 0} {
+		env, _, _ := rectificationEnv(t)
+		var started []workflows.RectificationInput
+		env.OnWorkflow(workflows.RectificationRecheckWorkflow, mock.Anything, mock.Anything).Return(
+			func(_ workflow.Context, in workflows.RectificationInput) (workflows.RectificationState, error) {
+				started = append(started, in)
+				return workflows.RectificationState{}, nil
+			}).Maybe()
+		answer(t, env, 1*h, "plan/1.1", "town-a", plan30, nil)
+		answer(t, env, 2*h, "plan_review/1.1", "city-off", accept, nil)
+		answer(t, env, 3*h, "report/1.1", "town-a", reported, nil)
+		answer(t, env, 4*h, "self_check/1.1", "town-b", accept, nil)
+		answer(t, env, 5*h, "verify/1", "city-off", accept, nil)
+		in := rectificationInput
+		in.Recheck = workflows.RecheckPolicy{WorkingDays: 60, Percent: percent}
+		env.ExecuteWorkflow(workflows.RectificationWorkflow, in)
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int]int{100: 1, 0: 0}[percent]; len(started) != want || want == 1 && (started[0].Rectification != 1 || started[0].Recheck.WorkingDays != 60) {
+			t.Fatalf("%d%%: re-checks started %+v", percent, started)
+		}
+	}
+}
+
+// The re-check comes the policy's working days after the sign-off, is never done by the
+// rectifying unit's people, and a recurrence reopens the item (one more rectification) and
+// starts its chain again with what was found as the plan's return reason.
+func TestRectificationRecheckReopens(t *testing.T) {
+	env, f, rf := rectificationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.WorkingDaysLater, mock.Anything, 60).Return(start.Add(84*day), nil).Once()
+	var again []workflows.RectificationInput
+	env.OnWorkflow(workflows.RectificationWorkflow, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in workflows.RectificationInput) (workflows.RectificationState, error) {
+			again = append(again, in)
+			return workflows.RectificationState{}, nil
+		}).Once()
+	answer(t, env, 84*day+h, "recheck/1", "town-a", `{"recurred":false,"notes":"正常"}`, refused(t, "四眼原则"))
+	answer(t, env, 84*day+2*h, "recheck/1", "city-off", `{"recurred":true}`, refused(t, "notes"))
+	answer(t, env, 84*day+3*h, "recheck/1", "city-off", `{"recurred":true,"notes":"名册再次未更新"}`, nil)
+	in := rectificationInput
+	in.Recheck, in.Rectification = workflows.RecheckPolicy{WorkingDays: 60, Percent: 100}, 1
+	env.ExecuteWorkflow(workflows.RectificationRecheckWorkflow, in)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if f.inputs["recheck/1"].UnitID != "city" || strings.Join(f.inputs["recheck/1"].NotBy, ",") != "town-a,town-b" {
+		t.Fatalf("recheck task %+v", f.inputs["recheck/1"])
+	}
+	if got := strings.Join(rf.steps, ","); got != "recheck→reopened#2" {
+		t.Fatalf("steps %s", got)
+	}
+	if len(again) != 1 || again[0].Rectification != 2 || again[0].Reopened == nil || !strings.Contains(again[0].Reopened.Reason, "名册再次未更新") ||
+		!again[0].From.Equal(start.Add(84*day+3*h)) {
+		t.Fatalf("the chain again %+v", again)
+	}
+}
+
+// A reopened item's chain starts at its next rectification, its first plan task showing the
+// re-check's finding.
+func TestRectificationReopenedChain(t *testing.T) {
+	env, f, rf := rectificationEnv(t)
+	answer(t, env, 1*h, "plan/2.1", "town-a", plan30, nil)
+	answer(t, env, 2*h, "plan_review/2.1", "city-off", accept, nil)
+	answer(t, env, 3*h, "report/2.1", "town-a", reported, nil)
+	answer(t, env, 4*h, "self_check/2.1", "town-b", accept, nil)
+	answer(t, env, 5*h, "verify/2", "city-off", accept, nil)
+	in := rectificationInput
+	in.Rectification, in.Reopened = 2, &domain.TaskReturn{Reason: "回头看发现问题反弹：名册再次未更新", By: "city-off", At: start}
+	env.ExecuteWorkflow(workflows.RectificationWorkflow, in)
+	var out workflows.RectificationState
+	if err := env.GetWorkflowResult(&out); err != nil || out.Status != domain.RectSignedOff || out.Rectifications != 2 {
+		t.Fatalf("state %+v %v", out, err)
+	}
+	if r := f.inputs["plan/2.1"].Context.Returned; r == nil || !strings.Contains(r.Reason, "反弹") {
+		t.Fatalf("the reopened plan task %+v", f.inputs["plan/2.1"])
+	}
+	if !strings.HasPrefix(strings.Join(rf.steps, ","), "plan→plan_review#2") {
+		t.Fatalf("steps %v", rf.steps)
 	}
 }

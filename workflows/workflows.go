@@ -55,6 +55,7 @@ func Definitions() []Definition {
 		{AssessmentWorkflowName, AssessmentWorkflow},
 		{InspectionWorkflowName, InspectionWorkflow},
 		{RectificationWorkflowName, RectificationWorkflow},
+		{RectificationRecheckWorkflowName, RectificationRecheckWorkflow},
 	}
 }
 
