@@ -84,9 +84,10 @@ type CreateTaskInput struct {
 	Role              domain.Role
 	Assignee          string
 	Priority          int
-	DueWorkingDays    int // due at the end of the Nth working day after today (default 5)
-	DueMonths         int // or: within N calendar months (wins when set)
-	RemindWorkingDays int // remind N working days before the due day (0 = no reminder)
+	DueWorkingDays    int       // due at the end of the Nth working day after today (default 5)
+	DueAt             time.Time `json:",omitzero"` // a deadline fixed already (a rectification's), instead of the two above
+	DueMonths         int       // or: within N calendar months (wins when set)
+	RemindWorkingDays int       // remind N working days before the due day (0 = no reminder)
 	EscalatesTaskID   string
 	Quiet             bool     // no notification per task (a census round notifies once per unit)
 	NotBy             []string // may not take it though their role would let them (four eyes)
@@ -122,6 +123,8 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 	now := a.Store.Now()
 	var due calendar.Deadline
 	switch {
+	case !in.DueAt.IsZero():
+		due = calendar.Deadline{At: in.DueAt}
 	case in.DueMonths > 0:
 		due = cal.DueAfterMonths(now, in.DueMonths)
 	case in.DueWorkingDays > 0:
@@ -398,6 +401,9 @@ func (a *Activities) ExtendDeadline(ctx context.Context, in ExtendDeadlineInput)
 		remindAt(cal, due.At, in.RemindWorkingDays, a.Store.Now()), in.Actor, in.Reason)
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)
+	}
+	if err := a.moveRectificationDue(ctx, t, in.Actor, in.Reason); err != nil {
+		return TaskInfo{}, err
 	}
 	return infoOf(t), nil
 }

@@ -25,6 +25,8 @@ func (s *Server) inspectionRoutes(a *gin.RouterGroup) {
 	a.POST("/inspection-rounds/:id/objections", s.lodgeObjection)
 	a.GET("/inspection-rounds/:id/report", s.roundReport)
 	a.GET("/rectifications", s.listRectifications)
+	a.GET("/rectifications/:id", s.getRectification)
+	a.GET("/rectification-ledger", s.rectificationLedger)
 }
 
 type inspectionRequest struct {
@@ -260,11 +262,17 @@ type rectificationResponse struct {
 	DueAt       time.Time  `json:"due_at"`
 	SignedOffBy *string    `json:"signed_off_by"`
 	SignedOffAt *time.Time `json:"signed_off_at,omitempty"`
+	// The plan 整改方案, once written, and how many rectifications the item has had.
+	Measures       string `json:"measures"`
+	Responsible    string `json:"responsible"`
+	DueWorkingDays int    `json:"due_working_days"`
+	Rectifications int    `json:"rectifications"`
 }
 
 func rectificationFrom(it store.RectificationItem) rectificationResponse {
 	out := rectificationResponse{ID: it.ID, RoundID: it.RoundID, UnitID: it.UnitID, UnitName: it.UnitName, Finding: it.Finding,
-		Category: it.Category, Severity: it.Severity, Status: string(it.Status), DueAt: it.DueAt, SignedOffAt: it.SignedOffAt}
+		Category: it.Category, Severity: it.Severity, Status: string(it.Status), DueAt: it.DueAt.UTC(), SignedOffAt: it.SignedOffAt,
+		Measures: it.Measures, Responsible: it.Responsible, DueWorkingDays: it.DueWorkingDays, Rectifications: it.Rectifications}
 	if it.SignedOffBy != "" {
 		out.SignedOffBy = &it.SignedOffBy
 	}
@@ -430,3 +438,66 @@ func (s *Server) listRectifications(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, list(out, next))
 }
+
+// getRectification is an item with its history (every decision, its actor and reason).
+func (s *Server) getRectification(c *gin.Context) {
+	r, err := s.App.Inspections.Rectification(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	history := make([]auditResponse, len(r.History))
+	for i, e := range r.History {
+		history[i] = auditResponse{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, SubjectType: e.SubjectType,
+			SubjectID: e.SubjectID, Old: rawJSON(e.Old), New: rawJSON(e.New), RequestID: e.RequestID}
+	}
+	c.JSON(http.StatusOK, gin.H{"item": rectificationFrom(r.Item), "history": history})
+}
+
+// ledgerColumns are a ledger's 整改台账 columns.
+var ledgerColumns = []string{"整改单位", "问题", "类别", "严重程度", "整改措施", "整改时限", "责任人", "状态", "整改次数", "销号人", "销号时间"}
+
+// rectificationLedger is the ledger 整改台账 of a round (?round=) or of a unit's subtree
+// (?unit=), or both, as XLSX.
+func (s *Server) rectificationLedger(c *gin.Context) {
+	round, unit := c.Query("round"), c.Query("unit")
+	title, items, err := s.App.Inspections.RectificationLedger(c.Request.Context(), principal(c), round, unit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := "整改台账"
+	_ = x.SetSheetName("Sheet1", sheet)
+	row := xlsxHeading(x, sheet, title, "数据截至 "+docTime(s.Store.Now()))
+	xlsxWidths(x, sheet, 20, 36, 12, 8, 36, 14, 10, 12, 8, 12, 18)
+	write := func(cells []string) {
+		out := make([]any, len(cells))
+		for i, v := range cells {
+			out[i] = roster.Neutralize(v)
+		}
+		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", row), &out)
+		row++
+	}
+	write(ledgerColumns)
+	for _, it := range items {
+		signedAt := ""
+		if it.SignedOffAt != nil {
+			signedAt = docTime(*it.SignedOffAt)
+		}
+		write([]string{it.UnitName, it.Finding, it.Category, it.Severity, it.Measures, deadlineDate(it.DueAt), it.Responsible,
+			rectificationWord(it.Status), fmt.Sprint(it.Rectifications), it.SignedOffBy, signedAt})
+	}
+	name := "rectification-ledger"
+	if round != "" {
+		name += "-" + round
+	}
+	if unit != "" {
+		name += "-" + unit
+	}
+	sendXLSX(c, x, name+".xlsx")
+}
+
+// deadlineDate prints a deadline as its last day: calendar deadlines are the midnight after it.
+func deadlineDate(t time.Time) string { return docDate(t.Add(-time.Second)) }

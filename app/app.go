@@ -51,6 +51,11 @@ type Config struct {
 	// besides the four defaults.
 	RectificationDays int
 	InspectionMethods []string
+	// RectificationLadder escalates an overdue rectification item (nil: domain.DefaultLadder).
+	RectificationLadder []domain.LadderStep
+	// RecheckWorkingDays and RecheckPercent: when and how many signed-off items are re-checked
+	// 回头看 (0: the defaults; a negative RecheckPercent: none).
+	RecheckWorkingDays, RecheckPercent int
 }
 
 // App holds the operations, grouped by what they act on.

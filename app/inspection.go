@@ -56,6 +56,20 @@ func (o *Inspections) rectificationDays() int {
 	return domain.DefaultRectificationWorkingDays
 }
 
+func (o *Inspections) recheck() workflows.RecheckPolicy {
+	p := workflows.RecheckPolicy{WorkingDays: o.RecheckWorkingDays, Percent: o.RecheckPercent}
+	if p.WorkingDays == 0 {
+		p.WorkingDays = domain.DefaultRecheckWorkingDays
+	}
+	switch {
+	case p.Percent == 0:
+		p.Percent = domain.DefaultRecheckPercent
+	case p.Percent < 0:
+		p.Percent = 0
+	}
+	return p
+}
+
 // Draft records a round and starts its workflow, which asks another officer of the sponsor to
 // review the plan. If the workflow cannot start, the round is marked failed.
 func (o *Inspections) Draft(ctx context.Context, p domain.Principal, in DraftRound) (store.InspectionRound, error) {
@@ -80,7 +94,8 @@ func (o *Inspections) Draft(ctx context.Context, p domain.Principal, in DraftRou
 	return r, o.startRecorded(ctx, startOptions(r.WorkflowID, r.SponsorUnitID, ""),
 		domain.Errorf(domain.EUNAVAILABLE, "无法启动专项督查流程，请稍后重试"), undo,
 		workflows.InspectionWorkflowName, workflows.InspectionInput{RoundID: r.ID, Title: r.Title, SponsorUnitID: r.SponsorUnitID,
-			DraftedBy: r.DraftedBy, Targets: targets, Methods: r.Methods, RectificationWorkingDays: o.rectificationDays()})
+			DraftedBy: r.DraftedBy, Targets: targets, Methods: r.Methods, RectificationWorkingDays: o.rectificationDays(),
+			RectificationLadder: o.RectificationLadder, RectificationRecheck: o.recheck()})
 }
 
 // Resubmit replaces a returned plan with the drafter's edit and sends it for review again.

@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -17,7 +19,7 @@ const (
 	InspectionTeam          InspectionStatus = "team"          // approved; the team is being named
 	InspectionField         InspectionStatus = "field"         // visits under way
 	InspectionFeedback      InspectionStatus = "feedback"      // the leaders compile each target's feedback
-	InspectionRectification InspectionStatus = "rectification" // not yet: the rectification chain runs (next part of #19)
+	InspectionRectification InspectionStatus = "rectification" // the items' rectification chains run (RectificationWorkflow)
 	InspectionDone          InspectionStatus = "done"
 	InspectionCancelled     InspectionStatus = "cancelled"
 	InspectionFailed        InspectionStatus = "failed" // the workflow could not start or ended in error
@@ -75,9 +77,58 @@ const (
 var DemonstrationStatuses = []DemonstrationStatus{DemoNominated, DemoFileReview, DemoSiteVisit, DemoDecision, DemoPublicNotice,
 	DemoNamed, DemoWarned, DemoRevoked, DemoRejected}
 
-// EscalationSteps is the default ladder for an overdue rectification item (research §1.6):
-// reminder 提示 → chase 催办 → bulletin 通报 → talk 约谈 → warning 预警 (not yet built).
+// EscalationSteps are the steps of the ladder for an overdue rectification item (research
+// §1.6): reminder 提示 → chase 催办 → bulletin 通报 → talk 约谈 → warning 预警
+// (rectification_escalations.step).
 var EscalationSteps = []string{"reminder", "chase", "bulletin", "talk", "warning"}
+
+// LadderStep is one rung of the escalation ladder: its step, how many working days after the
+// previous rung (the first: after the due date) it is taken, and whether it is a task for the
+// officers of the unit above (an escalation task, answered noted or extend) or a notification.
+type LadderStep struct {
+	Step             string
+	AfterWorkingDays int
+	Task             bool
+}
+
+// DefaultLadder: a reminder when overdue, a chase 3 working days later, a bulletin 5 later (fix
+// within 7 days), a talk 7 later (fix within 3), a warning 3 later; the talk and the warning
+// are tasks for the unit above (TANDEM_RECTIFICATION_LADDER).
+var DefaultLadder = []LadderStep{{"reminder", 0, false}, {"chase", 3, false}, {"bulletin", 5, false}, {"talk", 7, true}, {"warning", 3, true}}
+
+// LadderWord is a step's Chinese name.
+func LadderWord(step string) string {
+	return map[string]string{"reminder": "逾期提示", "chase": "限期催办", "bulletin": "通报", "talk": "约谈", "warning": "预警"}[step]
+}
+
+// ParseLadder reads a ladder as "reminder:0,chase:3,bulletin:5,talk:7:task,warning:3:task":
+// each rung a step of EscalationSteps, at most once, in the ladder's order, its working days
+// (0–60; the first rung's 0: it comes when the task falls overdue), and ":task" for a task
+// instead of a notification.
+func ParseLadder(s string) ([]LadderStep, error) {
+	var out []LadderStep
+	last := -1
+	for _, part := range strings.Split(s, ",") {
+		f := strings.Split(strings.TrimSpace(part), ":")
+		if len(f) < 2 || len(f) > 3 || (len(f) == 3 && f[2] != "task") {
+			return nil, fmt.Errorf("rung %q: want step:working_days[:task]", part)
+		}
+		i := slices.Index(EscalationSteps, f[0])
+		if i <= last {
+			return nil, fmt.Errorf("rung %q: steps are %s, each once, in this order", part, strings.Join(EscalationSteps, ", "))
+		}
+		last = i
+		n, err := strconv.Atoi(f[1])
+		if err != nil || n < 0 || n > 60 {
+			return nil, fmt.Errorf("rung %q: working days must be 0 to 60", part)
+		}
+		if len(out) == 0 && n != 0 {
+			return nil, fmt.Errorf("rung %q: the first rung comes when the item falls overdue (0 working days)", part)
+		}
+		out = append(out, LadderStep{Step: f[0], AfterWorkingDays: n, Task: len(f) == 3})
+	}
+	return out, nil
+}
 
 // TeamPost is a member's post on an inspection team.
 type TeamPost string
@@ -125,7 +176,11 @@ const (
 	// DefaultRectificationWorkingDays is a rectification item's deadline after the visit
 	// (research §1.6; TANDEM_RECTIFICATION_WORKING_DAYS), at most MaxRectificationWorkingDays.
 	DefaultRectificationWorkingDays = 40
-	MaxRectificationWorkingDays     = 250
+	// DefaultRecheckWorkingDays and DefaultRecheckPercent: a re-check 回头看 of 30% of the
+	// signed-off items, 60 working days after their sign-off (TANDEM_RECTIFICATION_RECHECK).
+	DefaultRecheckWorkingDays   = 60
+	DefaultRecheckPercent       = 30
+	MaxRectificationWorkingDays = 250
 )
 
 // Conflict-of-interest rules 回避 (#19): the codes of the 422 that refuses an assignment.

@@ -110,6 +110,9 @@ func (p Principal) CanTake(t Task) bool {
 
 // NotYours is the refusal a person named in the task's NotBy gets, on every path.
 func NotYours(t Task, username string) error {
+	if t.Kind == "rectification.verify" {
+		return Errorf(EFORBIDDEN, "整改单位的人员不能验收销号本单位的整改事项：%s 属于整改单位（%s）", username, t.Title)
+	}
 	return Errorf(EFORBIDDEN, "四眼原则：%s 办理了“%s”所审核的上一步，不能再办理该任务", username, t.Title)
 }
 

@@ -16,9 +16,10 @@ import (
 
 // TestEmbeddedInspection runs an inspection round on the embedded server with real activities:
 // the plan returned once and resubmitted, the team named, an objection overruled, two visits
-// (three findings, one fixed on the spot) and their feedback. With -update it saves the round's
-// history for the replay test in workflows/ (a new file; the others are left alone when run with
-// -run TestEmbeddedInspection).
+// (three findings, one fixed on the spot) and their feedback, then each rectification item's
+// chain to its sign-off, and the round is done. With -update it saves the round's history and an
+// item's for the replay tests in workflows/ (new files; inspection.history.json, recorded before
+// the chain, and the others are left alone when run with -run TestEmbeddedInspection).
 func TestEmbeddedInspection(t *testing.T) {
 	ctx := context.Background()
 	c := startServer(t)
@@ -99,16 +100,35 @@ func TestEmbeddedInspection(t *testing.T) {
 	step("inspection.visit", `{"methods_done":["听取汇报"],"findings":[{"category":"阵地建设","severity":"较重","description":"活动室挪用","fixed_on_the_spot":false}]}`)
 	step("inspection.feedback", `{"feedback":"请按期整改"}`)
 	step("inspection.feedback", `{"feedback":"请按期整改"}`)
-	var out workflows.InspectionState
-	if err := run.Get(ctx, &out); err != nil || out.Status != domain.InspectionRectification || out.Items != 2 {
-		t.Fatalf("round result %+v %v", out, err)
-	}
+	waitRound(t, st, r.ID, domain.InspectionRectification)
 	items, err := st.RoundItems(ctx, r.ID)
 	if err != nil || len(items) != 2 || items[0].Status != domain.RectPlanning {
 		t.Fatalf("items %+v %v", items, err)
 	}
+	// Each item's chain, to its sign-off; the round is then done.
+	var first client.WorkflowRun
+	for i, it := range items {
+		child := c.GetWorkflow(ctx, workflows.RectificationWorkflowID(it.ID), "")
+		if i == 0 {
+			first = child
+		}
+		step := func(kind, result string) { t.Helper(); completeStep(t, c, st, child, kind, result) }
+		step("rectification.plan", `{"measures":"按期整改","responsible":"李四","deadline_working_days":20}`)
+		step("rectification.plan_review", `{"decision":"approve"}`)
+		step("rectification.report", `{"done":true,"summary":"已整改","evidence":["att-1"],"statement":"属实","signed":true}`)
+		step("rectification.self_check", `{"decision":"approve"}`)
+		step("rectification.verify", `{"decision":"approve"}`)
+	}
+	var out workflows.InspectionState
+	if err := run.Get(ctx, &out); err != nil || out.Status != domain.InspectionDone || out.Items != 2 || out.SignedOff != 2 {
+		t.Fatalf("round result %+v %v", out, err)
+	}
+	if items, err = st.RoundItems(ctx, r.ID); err != nil || items[0].Status != domain.RectSignedOff || items[1].SignedOffBy != "officer-rectification.verify" {
+		t.Fatalf("items %+v %v", items, err)
+	}
 	if *update {
-		saveHistory(t, c, run, "../workflows/testdata/inspection.history.json")
+		saveHistory(t, c, run, "../workflows/testdata/inspection.v2.history.json")
+		saveHistory(t, c, first, "../workflows/testdata/rectification.history.json")
 	}
 }
 

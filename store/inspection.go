@@ -1050,19 +1050,9 @@ func (s *Store) ListRectifications(ctx context.Context, p domain.Principal, f Re
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, "", domain.Invalid("筛选条件不正确", domain.FieldFailed("status", domain.CodeNotAllowed, joinStatuses()))
 	}
-	q := s.rectificationQuery(s.db.WithContext(ctx))
-	if !p.Admin {
-		var conds []string
-		var args []any
-		for _, path := range p.ScopePaths() {
-			like := escapeLike(path) + "%"
-			conds = append(conds, `ri.unit_path LIKE ? ESCAPE '\'`, `r.sponsor_path LIKE ? ESCAPE '\'`)
-			args = append(args, like, like)
-		}
-		if len(conds) == 0 {
-			return nil, "", nil
-		}
-		q = q.Where("("+strings.Join(conds, " OR ")+")", args...)
+	q, ok := visibleRectifications(s.rectificationQuery(s.db.WithContext(ctx)), p)
+	if !ok {
+		return nil, "", nil
 	}
 	if f.RoundID != "" {
 		q = q.Where("ri.round_id = ?", f.RoundID)

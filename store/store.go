@@ -126,6 +126,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	s.registerRectificationApprovers()
 	return s, nil
 }
 

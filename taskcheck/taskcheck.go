@@ -60,6 +60,13 @@ var checkers = map[string]checker{
 	"inspection.objection":   checkObjection,
 	"inspection.visit":       nil, // the round's methods: the workflow's Check in the validator
 	"inspection.feedback":    nil,
+
+	"rectification.plan":        nil, // the round's deadline limit: the workflow's Check in the validator
+	"rectification.plan_review": nil, // a decision (a return needs its reason: the form)
+	"rectification.report":      nil, // the reporter's evidence and statement: the form
+	"rectification.self_check":  nil, // never the reporter (NotBy)
+	"rectification.verify":      nil, // never a member of the rectifying unit (NotBy)
+	"rectification.recheck":     nil, // never a member of the rectifying unit (NotBy)
 }
 
 // Kinds lists the task kinds the registry names (with or without a data check).

@@ -200,6 +200,12 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"inspection.plan_review":      "a decision; never the drafter (NotBy)",
 			"inspection.visit":            "the round's methods: the workflow's Check in the validator",
 			"inspection.feedback":         "the feedback text",
+			"rectification.plan":          "the round's deadline limit: the workflow's Check in the validator",
+			"rectification.plan_review":   "a decision",
+			"rectification.report":        "the report's evidence and signed statement: the form",
+			"rectification.self_check":    "a decision; never the reporter (NotBy)",
+			"rectification.verify":        "a decision; never a member of the rectifying unit (NotBy)",
+			"rectification.recheck":       "what was found; never a member of the rectifying unit (NotBy)",
 		}
 		checks := taskcheck.Checks{Store: st}
 		registered := map[string]bool{}

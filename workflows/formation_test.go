@@ -61,6 +61,9 @@ func formationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks)
 			if in.DueMonths > 0 {
 				due = env.Now().AddDate(0, in.DueMonths, 0)
 			}
+			if !in.DueAt.IsZero() {
+				due = in.DueAt
+			}
 			return activities.TaskInfo{ID: id, Kind: in.Kind, Status: domain.TaskOpen, UnitID: in.UnitID, DueAt: due}, nil
 		}).Maybe()
 	env.OnActivity(a.CompleteTask, mock.Anything, mock.Anything).Return(

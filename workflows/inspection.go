@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -41,6 +42,10 @@ type InspectionInput struct {
 	Methods       []string
 	// RectificationWorkingDays is each rectification item's deadline after its visit.
 	RectificationWorkingDays int
+	// RectificationLadder escalates an overdue item (empty: domain.DefaultLadder).
+	RectificationLadder []domain.LadderStep
+	// RectificationRecheck samples signed-off items for a re-check 回头看.
+	RectificationRecheck RecheckPolicy
 }
 
 // PlanResubmitted carries the edited plan's targets and methods.
@@ -82,6 +87,8 @@ type InspectionState struct {
 	Visited  int                     `json:"visited"`
 	Answered int                     `json:"answered"` // targets whose feedback was sent
 	Items    int                     `json:"items"`    // rectification items opened
+	// SignedOff counts the items signed off 销号 (the round is done when all are).
+	SignedOff int `json:"signed_off"`
 }
 
 // Working days each step is given.
@@ -228,15 +235,49 @@ func inspection(ctx workflow.Context, tasks *Tasks, in *InspectionInput, state *
 	if failed != nil {
 		return failed
 	}
-	// not yet: the rectification chain (rectification.plan → plan_review → report → self_check →
-	// verify → signed off, with extensions, the escalation ladder and the re-check 回头看) is
-	// the next part of #19. It would start here, one child workflow per item; until then the
-	// items stay in status planning and the round in status rectification (docs/inspection.md).
 	final := domain.InspectionDone
 	if state.Items > 0 {
 		final = domain.InspectionRectification
 	}
-	return setStatus(final, domain.SystemActor, map[string]any{"items": state.Items})
+	if err := setStatus(final, domain.SystemActor, map[string]any{"items": state.Items}); err != nil {
+		return err
+	}
+	// Rounds recorded before the chain existed end waiting in status rectification.
+	if final == domain.InspectionDone || workflow.GetVersion(ctx, "rectification-chain", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return rectifications(ctx, in, state)
+}
+
+// rectifications runs one RectificationWorkflow per item, all at once, and closes the round
+// 办结 when every item is signed off.
+func rectifications(ctx workflow.Context, in *InspectionInput, state *InspectionState) error {
+	var a *activities.Activities
+	var items []activities.RectificationItemInfo
+	if err := workflow.ExecuteActivity(ctx, a.RoundRectificationItems, in.RoundID).Get(ctx, &items); err != nil {
+		return err
+	}
+	futures := make([]workflow.ChildWorkflowFuture, len(items))
+	for i, it := range items {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: RectificationWorkflowID(it.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+			TypedSearchAttributes: temporalSearchAttrs(it.UnitID, in.RoundID),
+		})
+		futures[i] = workflow.ExecuteChildWorkflow(cctx, RectificationWorkflowName, RectificationInput{ItemID: it.ID, RoundID: in.RoundID,
+			RoundTitle: in.Title, SponsorUnitID: in.SponsorUnitID, UnitID: it.UnitID, Finding: it.Finding,
+			LimitWorkingDays: it.DueWorkingDays, From: it.CreatedAt, Ladder: in.RectificationLadder,
+			Recheck: in.RectificationRecheck})
+	}
+	for _, f := range futures {
+		var out RectificationState
+		if err := f.Get(ctx, &out); err != nil {
+			return err
+		}
+		state.SignedOff++
+	}
+	state.Status = domain.InspectionDone
+	return workflow.ExecuteActivity(ctx, a.SetInspectionStatus, activities.InspectionStatusInput{RoundID: in.RoundID,
+		Status: domain.InspectionDone, Actor: domain.SystemActor, Detail: map[string]any{"signed_off": state.SignedOff}}).Get(ctx, nil)
 }
 
 // fieldWork asks for a target's visit (its leader) and then its feedback (the leader at that

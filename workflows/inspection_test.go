@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
 	"tandem/domain"
@@ -22,6 +23,8 @@ type inspectionFake struct {
 	feedback  []string
 	decisions []activities.InspectionObjectionInput
 	newLeader string
+	items     []string // the rectification items the visits opened
+	children  []workflows.RectificationInput
 }
 
 // inspectionEnv is formationEnv's task fakes plus the round's activities.
@@ -44,6 +47,7 @@ func inspectionEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks
 			for _, f := range v.Findings {
 				if !f.FixedOnTheSpot {
 					items++
+					in.items = append(in.items, f.Description)
 				}
 			}
 			if v.DueWorkingDays != 40 {
@@ -63,6 +67,22 @@ func inspectionEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks
 			defer in.mu.Unlock()
 			in.decisions = append(in.decisions, d)
 			return activities.InspectionObjectionOutput{Target: "t1", NewLeader: in.newLeader}, nil
+		}).Maybe()
+	env.OnActivity(a.RoundRectificationItems, mock.Anything, "r1").Return(func(context.Context, string) ([]activities.RectificationItemInfo, error) {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		var out []activities.RectificationItemInfo
+		for i := range in.items {
+			out = append(out, activities.RectificationItemInfo{ID: "item-" + string(rune('a'+i)), UnitID: "t1", Finding: "问题", DueWorkingDays: 40, CreatedAt: start})
+		}
+		return out, nil
+	}).Maybe()
+	env.OnWorkflow(workflows.RectificationWorkflow, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, r workflows.RectificationInput) (workflows.RectificationState, error) {
+			in.mu.Lock()
+			defer in.mu.Unlock()
+			in.children = append(in.children, r)
+			return workflows.RectificationState{Status: domain.RectSignedOff, Rectifications: 1, SignedOffBy: "reviewer"}, nil
 		}).Maybe()
 	return env, f, in
 }
@@ -92,7 +112,8 @@ func teamSet(env *testsuite.TestWorkflowEnvironment, after time.Duration, leader
 
 // The plan is returned once (never reviewed by its drafter), edited with a third target and
 // approved; the team's leaders get the visits and then the feedback; a visit with a method the
-// plan does not name is refused before history; the round ends waiting for rectification.
+// plan does not name is refused before history; one rectification workflow per item, and the
+// round is done when both are signed off.
 func TestInspectionPlanReturned(t *testing.T) {
 	env, f, in := inspectionEnv(t)
 	answer(t, env, 1*h, "plan_review/1", "drafter", approve, refused(t, "四眼原则"))
@@ -119,11 +140,15 @@ func TestInspectionPlanReturned(t *testing.T) {
 	if err := env.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != domain.InspectionRectification || out.Visited != 3 || out.Items != 2 || out.Round != 2 {
+	if out.Status != domain.InspectionDone || out.Visited != 3 || out.Items != 2 || out.SignedOff != 2 || out.Round != 2 {
 		t.Fatalf("state %+v", out)
 	}
-	if got := strings.Join(in.statuses, ","); got != "returned,team,field,feedback,rectification" {
+	if got := strings.Join(in.statuses, ","); got != "returned,team,field,feedback,rectification,done" {
 		t.Fatalf("statuses %s", got)
+	}
+	if len(in.children) != 2 || in.children[0].RoundTitle != "双同步专项督查（修改）" || in.children[0].SponsorUnitID != "city" ||
+		in.children[0].LimitWorkingDays != 40 || in.children[1].ItemID != "item-b" {
+		t.Fatalf("rectification workflows %+v", in.children)
 	}
 	review := f.inputs["plan_review/2"]
 	if review.Context.Returned == nil || review.Context.Returned.Reason != "请补充督查对象" || len(review.NotBy) != 1 || review.NotBy[0] != "drafter" {

@@ -8,13 +8,19 @@ import (
 	"tandem/workflows"
 )
 
-// TestReplayInspection replays an inspection round recorded on the embedded server (plan
-// returned and resubmitted, team, an overruled objection, two visits and their feedback;
-// `go test ./embeddedtemporal -run TestEmbeddedInspection -update` records it).
+// TestReplayInspection replays inspection rounds recorded on the embedded server: v1 from before
+// the rectification chain (plan returned and resubmitted, team, an overruled objection, two
+// visits and their feedback; the round ends waiting in status rectification), v2 with the chain
+// (each item's workflow started, the round done when both are signed off), and one item's
+// chain (`go test ./embeddedtemporal -run TestEmbeddedInspection -update` records v2 and the item).
 func TestReplayInspection(t *testing.T) {
-	r := worker.NewWorkflowReplayer()
-	workflows.Register(r)
-	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/inspection.history.json"); err != nil {
-		t.Fatal(err)
+	for _, file := range []string{"inspection.history.json", "inspection.v2.history.json", "rectification.history.json"} {
+		t.Run(file, func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			workflows.Register(r)
+			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/"+file); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -67,10 +67,11 @@ type TaskRequest struct {
 	Role              domain.Role
 	Assignee          string
 	Priority          int
-	DueWorkingDays    int  // default 5
-	DueMonths         int  // "within N calendar months" instead
-	RemindWorkingDays int  // default 1; negative = no reminder
-	Quiet             bool // no notification when created (the caller notifies in bulk)
+	DueWorkingDays    int       // default 5
+	DueMonths         int       // "within N calendar months" instead
+	DueAt             time.Time // a deadline fixed already (a rectification plan's) instead
+	RemindWorkingDays int       // default 1; negative = no reminder
+	Quiet             bool      // no notification when created (the caller notifies in bulk)
 	// Check, when set, applies the process's own rules to a result that passed the form (the
 	// election rules against the application, say). It runs in the Update validator, so a
 	// failing result is refused with 422 before anything enters history; it must be
@@ -79,6 +80,10 @@ type TaskRequest struct {
 	// NotBy names people who may not complete the task, though their role would let them: the
 	// officer who scored an outcome does not review it too (four eyes).
 	NotBy []string
+	// Ladder, when set, takes the place of the single escalation of an overdue task: its rungs
+	// (notifications, or escalation tasks for the unit above) one after the other, each its
+	// working days after the previous; an extension moves the next rung to the new due date.
+	Ladder []domain.LadderStep
 }
 
 // TaskOutcome is what a completed task gives back to its workflow.
@@ -257,7 +262,7 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 		Key: wfID + "/" + req.Step, WorkflowID: wfID, Kind: req.Kind, Subject: req.Subject, Title: req.Title,
 		SubjectType: req.SubjectType, Context: req.Context,
 		UnitID: req.UnitID, Role: req.Role, Assignee: req.Assignee, Priority: req.Priority,
-		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, RemindWorkingDays: remind, Quiet: req.Quiet,
+		DueWorkingDays: req.DueWorkingDays, DueMonths: req.DueMonths, DueAt: req.DueAt, RemindWorkingDays: remind, Quiet: req.Quiet,
 		NotBy: req.NotBy,
 	}).Get(ctx, &info)
 	if err != nil {
@@ -274,12 +279,15 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 	}
 
 	reminded, escalated, round := false, false, 0
+	level, nextRung := 0, time.Time{} // the ladder's rungs taken, and when the next is due
 	for !t.done {
 		var wake time.Time
 		if !reminded && t.info.RemindAt != nil {
 			wake = *t.info.RemindAt
 		} else if !escalated {
 			wake = t.info.DueAt
+		} else if level > 0 && level < len(req.Ladder) {
+			wake = nextRung
 		}
 		cond := func() bool { return t.done || t.dueChanged }
 		var err error
@@ -301,6 +309,15 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 			if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, taskActivity), a.RemindTask, t.info.ID).Get(ctx, nil); err != nil {
 				workflow.GetLogger(ctx).Warn("reminder failed", "task", t.info.ID, "error", err)
 			}
+		case !escalated && len(req.Ladder) > 0 && level < len(req.Ladder):
+			reminded, escalated = true, true
+			level++
+			nextRung = h.climb(ctx, t, req.Ladder, level)
+		case escalated && level > 0 && level < len(req.Ladder):
+			level++
+			nextRung = h.climb(ctx, t, req.Ladder, level)
+		case !escalated && len(req.Ladder) > 0:
+			reminded, escalated = true, true // the ladder's top was reached before an extension
 		case !escalated:
 			reminded, escalated = true, true
 			round++
@@ -316,6 +333,25 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 	// Escalations of a task that is done have nothing left to decide.
 	h.cancelEscalationsOf(ctx, t.info.ID)
 	return t.outcome, nil
+}
+
+// climb takes rung level (1-based) of an overdue task's ladder and returns when the next is due.
+func (h *Tasks) climb(ctx workflow.Context, t *taskState, ladder []domain.LadderStep, level int) time.Time {
+	next := -1
+	if level < len(ladder) {
+		next = ladder[level].AfterWorkingDays
+	}
+	var a *activities.Activities
+	var out activities.LadderOutput
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, taskActivity), a.ClimbLadder,
+		activities.LadderInput{TaskID: t.info.ID, Level: level, Step: ladder[level-1], NextWorkingDays: next}).Get(ctx, &out); err != nil {
+		workflow.GetLogger(ctx).Warn("escalation ladder failed", "task", t.info.ID, "level", level, "error", err)
+		return workflow.Now(ctx)
+	}
+	if out.Escalation != nil {
+		h.track(*out.Escalation, 0).escalationOf = t.info.ID
+	}
+	return out.NextAt
 }
 
 func (h *Tasks) track(info activities.TaskInfo, remind int) *taskState {

@@ -54,6 +54,8 @@ func Definitions() []Definition {
 		{PeriodWorkflowName, PeriodWorkflow},
 		{AssessmentWorkflowName, AssessmentWorkflow},
 		{InspectionWorkflowName, InspectionWorkflow},
+		{RectificationWorkflowName, RectificationWorkflow},
+		{RectificationRecheckWorkflowName, RectificationRecheckWorkflow},
 	}
 }
 

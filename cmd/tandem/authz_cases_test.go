@@ -395,6 +395,11 @@ func authzCases() map[string]authzCase {
 		"GET /api/v1/rectifications": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
 		}},
+		"GET /api/v1/rectifications/{id}": byID("id", missing("rectification-a"), missing("rectification-b")),
+		// A unit outside the caller's scope is a 422 naming unit (as a filter is).
+		"GET /api/v1/rectification-ledger": {scoped: true, outAlso: []int{422}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
+		}},
 
 		"POST /api/v1/formations": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{body: map[string]any{"organization": pick(out, fx.orgA3, fx.orgB3), "kind": "branch"}}

@@ -46,6 +46,12 @@ type Config struct {
 	// a round may use besides 听取汇报, 调研座谈, 实地走访, 查阅台账.
 	RectificationDays int
 	InspectionMethods []string
+	// TANDEM_RECTIFICATION_LADDER: the escalation ladder of an overdue rectification item,
+	// "reminder:0,chase:3,bulletin:5,talk:7:task,warning:3:task" by default (domain.ParseLadder).
+	RectificationLadder []domain.LadderStep
+	// TANDEM_RECTIFICATION_RECHECK: "<working days>:<percent>", when and how many signed-off
+	// items are re-checked 回头看 (default 60:30; 0:0 none).
+	RecheckWorkingDays, RecheckPercent int
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
@@ -153,6 +159,25 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("TANDEM_RECTIFICATION_WORKING_DAYS must be a whole number from 1 to %d", domain.MaxRectificationWorkingDays))
 		}
 		c.RectificationDays = n
+	}
+	if v := getenv("TANDEM_RECTIFICATION_LADDER"); v != "" {
+		l, err := domain.ParseLadder(v)
+		if err != nil {
+			problems = append(problems, "TANDEM_RECTIFICATION_LADDER: "+err.Error())
+		}
+		c.RectificationLadder = l
+	}
+	if v := getenv("TANDEM_RECTIFICATION_RECHECK"); v != "" {
+		days, percent, ok := strings.Cut(v, ":")
+		d, err1 := strconv.Atoi(days)
+		pc, err2 := strconv.Atoi(percent)
+		if !ok || err1 != nil || err2 != nil || d < 0 || d > domain.MaxRectificationWorkingDays || pc < 0 || pc > 100 {
+			problems = append(problems, fmt.Sprintf("TANDEM_RECTIFICATION_RECHECK must be <working days 0-%d>:<percent 0-100>", domain.MaxRectificationWorkingDays))
+		}
+		c.RecheckWorkingDays, c.RecheckPercent = d, pc
+		if d == 0 || pc == 0 {
+			c.RecheckWorkingDays, c.RecheckPercent = 1, -1 // none
+		}
 	}
 	if v := getenv("TANDEM_INSPECTION_METHODS"); v != "" {
 		for _, m := range strings.Split(v, ",") {

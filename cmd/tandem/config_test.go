@@ -31,12 +31,16 @@ func TestLoadConfig(t *testing.T) {
 		if err != nil || c.RectificationDays != 40 || c.InspectionMethods != nil {
 			t.Fatalf("defaults %+v %v", c, err)
 		}
-		c, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_WORKING_DAYS": "60", "TANDEM_INSPECTION_METHODS": "满意度测评, 暗访"}))
-		if err != nil || c.RectificationDays != 60 || strings.Join(c.InspectionMethods, "|") != "满意度测评|暗访" {
+		c, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_WORKING_DAYS": "60", "TANDEM_INSPECTION_METHODS": "满意度测评, 暗访",
+			"TANDEM_RECTIFICATION_LADDER": "reminder:0,talk:2:task", "TANDEM_RECTIFICATION_RECHECK": "20:50"}))
+		if err != nil || c.RectificationDays != 60 || strings.Join(c.InspectionMethods, "|") != "满意度测评|暗访" || len(c.RectificationLadder) != 2 ||
+			!c.RectificationLadder[1].Task || c.RecheckWorkingDays != 20 || c.RecheckPercent != 50 {
 			t.Fatalf("%+v %v", c, err)
 		}
-		_, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_WORKING_DAYS": "0", "TANDEM_INSPECTION_METHODS": "a,,b"}))
-		if err == nil || !strings.Contains(err.Error(), "TANDEM_RECTIFICATION_WORKING_DAYS") || !strings.Contains(err.Error(), "TANDEM_INSPECTION_METHODS") {
+		_, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_WORKING_DAYS": "0", "TANDEM_INSPECTION_METHODS": "a,,b",
+			"TANDEM_RECTIFICATION_LADDER": "talk:2,reminder:0", "TANDEM_RECTIFICATION_RECHECK": "20"}))
+		if err == nil || !strings.Contains(err.Error(), "TANDEM_RECTIFICATION_WORKING_DAYS") || !strings.Contains(err.Error(), "TANDEM_INSPECTION_METHODS") ||
+			!strings.Contains(err.Error(), "TANDEM_RECTIFICATION_LADDER") || !strings.Contains(err.Error(), "TANDEM_RECTIFICATION_RECHECK") {
 			t.Fatalf("bad values: %v", err)
 		}
 	})

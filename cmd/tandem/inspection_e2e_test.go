@@ -15,7 +15,9 @@ import (
 // databases: the plan is returned once and approved (never by its drafter), a member from a
 // target's own township is refused with 422, three targets are visited with five findings (one
 // fixed on the spot), the feedback reaches the targets' officers and is copied to the unit
-// above, and the report's figures equal a hand count of the findings entered.
+// above, and the report's figures equal a hand count of the findings entered; the township's
+// rectification item is extended once and signed off by the sponsor's officer, while the
+// township's own officer gets 403 on its verify task.
 func TestInspectionEndToEnd(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, db, dbURL string) {
 		p := startDev(t, t.TempDir(), dbURL)
@@ -27,7 +29,7 @@ func TestInspectionEndToEnd(t *testing.T) {
 		committee := admin.unit("市非公企业党委", "industry", "committee", city)
 		for _, u := range []struct{ name, unit, role string }{
 			{"drafter", city, "officer"}, {"reviewer", city, "officer"}, {"leader-1", committee, "inspector"},
-			{"member-1", committee, "inspector"}, {"town-staff", town, "inspector"}, {"town-officer", town, "officer"},
+			{"member-1", committee, "inspector"}, {"town-staff", town, "inspector"}, {"town-officer", town, "officer"}, {"town-officer-2", town, "officer"},
 			{"county-a-officer", countyA, "officer"}, {"county-b-officer", countyB, "officer"},
 		} {
 			admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
@@ -197,6 +199,81 @@ func TestInspectionEndToEnd(t *testing.T) {
 		if status, _ := townOfficer.call("GET", "/rectifications?status=nope", nil); status != 400 {
 			t.Fatalf("a bad status filter: %d", status)
 		}
+
+		// The township's item through its chain: a plan beyond the round's limit is refused, the
+		// plan accepted by the sponsor, the report extended once (the township asks, the sponsor
+		// grants: the task's and the item's due dates move together), checked by another officer
+		// of the township, and signed off by the sponsor's officer, while the township's own
+		// officer reads the item (200) but gets 403 on its verify task.
+		townOfficer2 := login("town-officer-2")
+		items := townOfficer.must(200, "GET", "/rectifications?round="+id, nil)["items"].([]any)
+		item := items[0].(map[string]any)["id"].(string)
+		plan := taskAbout(t, townOfficer, "rectification.plan", town)
+		if title := plan["title"].(string); !strings.Contains(title, "两新组织双同步专项督查") || !strings.Contains(title, "东风街道") || !strings.Contains(title, "党支部逾期未换届") {
+			t.Fatalf("plan task title %q", title)
+		}
+		townOfficer.must(200, "POST", "/tasks/"+plan["id"].(string)+"/claim", nil)
+		if status, body := townOfficer.call("POST", "/tasks/"+plan["id"].(string)+"/complete", map[string]any{"result": map[string]any{
+			"measures": "按期完成换届", "responsible": "王五", "deadline_working_days": 41}}); status != 422 || !strings.Contains(fmt.Sprint(body), "deadline_working_days") {
+			t.Fatalf("a plan beyond the limit: %d %v", status, body)
+		}
+		townOfficer.must(200, "POST", "/tasks/"+plan["id"].(string)+"/complete", map[string]any{"result": map[string]any{
+			"measures": "按期完成换届", "responsible": "王五", "deadline_working_days": 20}})
+		doTask(t, reviewer, taskAbout(t, reviewer, "rectification.plan_review", town), map[string]any{"decision": "approve"})
+		report := taskAbout(t, townOfficer, "rectification.report", town)
+		reportID := report["id"].(string)
+		rect := func(s *session) map[string]any {
+			return s.must(200, "GET", "/rectifications/"+item, nil)["item"].(map[string]any)
+		}
+		if it := rect(townOfficer); it["status"] != "in_progress" || !sameInstant(it["due_at"], report["due_at"]) || it["measures"] != "按期完成换届" {
+			t.Fatalf("item %v, report due %v", it, report["due_at"])
+		}
+		ext := townOfficer.must(202, "POST", "/tasks/"+reportID+"/deadline-extensions", map[string]any{"working_days": 5, "reason": "需上级党委批复换届"})
+		if ext["status"] != "requested" {
+			t.Fatalf("extension %v", ext)
+		}
+		reviewer.must(200, "POST", "/tasks/"+reportID+"/deadline-extensions/"+ext["id"].(string)+"/decision", map[string]any{"decision": "grant"})
+		var movedDue any
+		waitFor(t, func() bool {
+			movedDue = townOfficer.must(200, "GET", "/tasks/"+reportID, nil)["due_at"]
+			return !sameInstant(movedDue, report["due_at"]) && sameInstant(rect(townOfficer)["due_at"], movedDue)
+		})
+		doTask(t, townOfficer, report, map[string]any{"done": true, "summary": "已完成换届选举", "evidence": []string{"att-election"},
+			"statement": "以上情况属实，特此承诺", "signed": true})
+		selfCheck := taskAbout(t, townOfficer2, "rectification.self_check", town)
+		if status, _ := townOfficer.call("POST", "/tasks/"+selfCheck["id"].(string)+"/claim", nil); status != 403 {
+			t.Fatalf("the reporter claimed the self-check: %d", status)
+		}
+		doTask(t, townOfficer2, selfCheck, map[string]any{"decision": "approve"})
+		verify := taskAbout(t, reviewer, "rectification.verify", town)
+		if status, body := townOfficer.call("POST", "/tasks/"+verify["id"].(string)+"/complete", map[string]any{"result": map[string]any{"decision": "approve"}}); status != 403 {
+			t.Fatalf("the township's officer on the verify task: %d %v", status, body)
+		}
+		doTask(t, reviewer, verify, map[string]any{"decision": "approve"})
+		waitFor(t, func() bool { return rect(townOfficer)["status"] == "signed_off" })
+		read := townOfficer.must(200, "GET", "/rectifications/"+item, nil)
+		if it := read["item"].(map[string]any); it["signed_off_by"] != "reviewer" || !sameInstant(it["due_at"], movedDue) {
+			t.Fatalf("signed off item %v", it)
+		}
+		var actions []string
+		for _, e := range read["history"].([]any) {
+			actions = append(actions, e.(map[string]any)["action"].(string))
+		}
+		if strings.Join(actions, ",") != "rectification.plan,rectification.plan_review,rectification.extended,rectification.report,rectification.self_check,rectification.verify" {
+			t.Fatalf("history %v", actions)
+		}
+		if status, _ := countyB1.call("GET", "/rectifications/"+item, nil); status != 404 {
+			t.Fatalf("another county read the item: %d", status)
+		}
+		res, err := http.DefaultClient.Do(authed(townOfficer, "GET", "/rectification-ledger?unit="+town))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.HasPrefix(string(b), "PK") {
+			t.Fatalf("the township's ledger: %d %.200s", res.StatusCode, b)
+		}
 	})
 }
 
@@ -214,4 +291,13 @@ func taskAbout(t *testing.T, s *session, kind, subject string) map[string]any {
 		return false
 	})
 	return task
+}
+
+// sameInstant compares two RFC 3339 times of JSON answers as instants (offsets may differ).
+func sameInstant(a, b any) bool {
+	as, _ := a.(string)
+	bs, _ := b.(string)
+	ta, errA := time.Parse(time.RFC3339, as)
+	tb, errB := time.Parse(time.RFC3339, bs)
+	return errA == nil && errB == nil && ta.Equal(tb)
 }

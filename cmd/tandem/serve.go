@@ -86,7 +86,8 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *ap
 	as.Limits.Survey.Failures = cfg.SurveyAddressLimit
 	cal := newCalendar(st)
 	ops := app.New(app.Config{Store: st, Engine: tc, Calendar: cal, Log: log, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays,
-		RectificationDays: cfg.RectificationDays, InspectionMethods: cfg.InspectionMethods})
+		RectificationDays: cfg.RectificationDays, InspectionMethods: cfg.InspectionMethods,
+		RectificationLadder: cfg.RectificationLadder, RecheckWorkingDays: cfg.RecheckWorkingDays, RecheckPercent: cfg.RecheckPercent})
 	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
 		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
 		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies, UI: web.Handler()}
