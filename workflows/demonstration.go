@@ -14,7 +14,9 @@ import (
 const DemonstrationWorkflowName = "DemonstrationWorkflow"
 
 // DemonstrationWorkflowID names a point's workflow (demonstration/<point id>).
-func DemonstrationWorkflowID(pointID string) string { return activities.DemonstrationWorkflowID(pointID) }
+func DemonstrationWorkflowID(pointID string) string {
+	return activities.DemonstrationWorkflowID(pointID)
+}
 
 // Messages a point's workflow handles besides the tasks'.
 const (
