@@ -301,7 +301,11 @@ func (s *Store) ListDemonstrations(ctx context.Context, p domain.Principal, f De
 func (s *Store) DemonstrationNotices(ctx context.Context) ([]DemonstrationPoint, error) {
 	now := s.Now()
 	var rows []DemonstrationPoint
-	err := s.demonstrationQuery(s.db.WithContext(ctx)).Where("dp.status = ? AND dp.notice_from <= ? AND dp.notice_to > ?",
+	// Only the notice's columns are read: the files never leave the store on this path.
+	q := s.db.WithContext(ctx).Table("demonstration_points dp").Select("dp.id, dp.party_org_id, dp.unit_id, dp.status, dp.reasons, " +
+		"dp.notice_from, dp.notice_to, po.name AS party_org_name, u.name AS unit_name").
+		Joins("JOIN party_orgs po ON po.id = dp.party_org_id").Joins("JOIN units u ON u.id = dp.unit_id")
+	err := q.Where("dp.status = ? AND dp.notice_from <= ? AND dp.notice_to > ?",
 		domain.DemoPublicNotice, now, now).Order("dp.notice_to, dp.id").Limit(500).Find(&rows).Error
 	return rows, translate(err, "demonstration points")
 }
