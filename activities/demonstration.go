@@ -20,6 +20,7 @@ type AdvanceDemonstrationInput struct {
 	To                domain.DemonstrationStatus
 	Score             *int
 	NoticeWorkingDays int
+	NoticeFor         time.Duration // replaces the working days when set (demonstration runs, tests)
 	Detail            map[string]any
 }
 
@@ -40,6 +41,9 @@ func (a *Activities) AdvanceDemonstration(ctx context.Context, in AdvanceDemonst
 		}
 		from := a.Store.Now()
 		to := cal.DueAfterWorkingDays(from, in.NoticeWorkingDays).At
+		if in.NoticeFor > 0 {
+			to = from.Add(in.NoticeFor)
+		}
 		st.NoticeFrom, st.NoticeTo = &from, &to
 	}
 	pt, err := a.Store.AdvanceDemonstration(ctx, in.PointID, st)

@@ -61,6 +61,9 @@ type Config struct {
 	// domain.DefaultDemonstrationChecklist).
 	DemonstrationNoticeDays int
 	DemonstrationChecklist  []string
+	// DemonstrationNoticeFor replaces the notice's working days with a duration (demonstration
+	// runs and end-to-end tests; TANDEM_DEMONSTRATION_NOTICE_DAYS given as e.g. "20s").
+	DemonstrationNoticeFor time.Duration
 }
 
 // App holds the operations, grouped by what they act on.

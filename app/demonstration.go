@@ -41,7 +41,7 @@ func (o *Demonstrations) Nominate(ctx context.Context, p domain.Principal, n sto
 		domain.Errorf(domain.EUNAVAILABLE, "无法启动示范点评选流程，请稍后重试"), undo,
 		workflows.DemonstrationWorkflowName, workflows.DemonstrationInput{PointID: pt.ID, PartyOrgID: pt.PartyOrgID,
 			PartyOrgName: unit.PartyOrgName, UnitName: unit.UnitName, CityUnitID: rec.CityUnitID, NominatedBy: pt.NominatedBy,
-			NoticeWorkingDays: o.DemonstrationNoticeDays})
+			NoticeWorkingDays: o.DemonstrationNoticeDays, NoticeFor: o.DemonstrationNoticeFor})
 }
 
 // Demonstration is a point with its history and objections.

@@ -36,6 +36,9 @@ type DemonstrationInput struct {
 	NominatedBy  string
 	// NoticeWorkingDays is the public notice's length (TANDEM_DEMONSTRATION_NOTICE_DAYS).
 	NoticeWorkingDays int
+	// NoticeFor, when set, replaces the working days with a plain duration: for demonstration
+	// runs and end-to-end tests, where the engine's clock is the wall clock.
+	NoticeFor time.Duration
 }
 
 // DemonstrationObjectionLodged is an objection recorded by the API during the notice.
@@ -157,10 +160,14 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 		days = domain.DefaultNoticeWorkingDays
 	}
 	detail["notice_working_days"] = days
-	notice, err := advance("demonstration.decision", out.CompletedBy, domain.DemoPublicNotice, nil, days, detail)
+	var notice activities.DemonstrationInfo
+	err = workflow.ExecuteActivity(ctx, a.AdvanceDemonstration, activities.AdvanceDemonstrationInput{PointID: in.PointID,
+		Action: "demonstration.decision", Actor: out.CompletedBy, To: domain.DemoPublicNotice, NoticeWorkingDays: days,
+		NoticeFor: in.NoticeFor, Detail: detail}).Get(ctx, &notice)
 	if err != nil {
 		return err
 	}
+	state.Status = domain.DemoPublicNotice
 
 	// The public notice 公示: objections answered while it runs; it ends when its days are over
 	// and every objection is answered, or when one is upheld.

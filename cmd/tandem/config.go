@@ -58,6 +58,9 @@ type Config struct {
 	// comma-separated (default the six haves 六有 and five goods 五好).
 	DemonstrationNoticeDays int
 	DemonstrationChecklist  []string
+	// TANDEM_DEMONSTRATION_NOTICE_DAYS given as a duration ("20s", at most 24h): the notice lasts
+	// that long instead, for demonstration runs and end-to-end tests.
+	DemonstrationNoticeFor time.Duration
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
@@ -188,10 +191,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.DemonstrationNoticeDays = domain.DefaultNoticeWorkingDays
 	if v := getenv("TANDEM_DEMONSTRATION_NOTICE_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 30 {
-			problems = append(problems, "TANDEM_DEMONSTRATION_NOTICE_DAYS must be a whole number from 1 to 30")
+		d, derr := time.ParseDuration(v)
+		switch {
+		case err == nil && n >= 1 && n <= 30:
+			c.DemonstrationNoticeDays = n
+		case err != nil && derr == nil && d > 0 && d <= 24*time.Hour:
+			c.DemonstrationNoticeFor = d
+		default:
+			problems = append(problems, "TANDEM_DEMONSTRATION_NOTICE_DAYS must be a whole number of working days from 1 to 30 (or, for a demonstration run, a duration such as 20s)")
 		}
-		c.DemonstrationNoticeDays = n
 	}
 	if v := getenv("TANDEM_DEMONSTRATION_CHECKLIST"); v != "" {
 		for _, m := range strings.Split(v, ",") {

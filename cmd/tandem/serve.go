@@ -88,7 +88,8 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *ap
 	ops := app.New(app.Config{Store: st, Engine: tc, Calendar: cal, Log: log, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays,
 		RectificationDays: cfg.RectificationDays, InspectionMethods: cfg.InspectionMethods,
 		RectificationLadder: cfg.RectificationLadder, RecheckWorkingDays: cfg.RecheckWorkingDays, RecheckPercent: cfg.RecheckPercent,
-		DemonstrationNoticeDays: cfg.DemonstrationNoticeDays, DemonstrationChecklist: cfg.DemonstrationChecklist})
+		DemonstrationNoticeDays: cfg.DemonstrationNoticeDays, DemonstrationChecklist: cfg.DemonstrationChecklist,
+		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor})
 	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
 		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
 		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies, UI: web.Handler()}
