@@ -29,6 +29,9 @@ type DemonstrationInfo struct {
 	Status     domain.DemonstrationStatus
 	NoticeFrom time.Time `json:",omitzero"`
 	NoticeTo   time.Time `json:",omitzero"`
+	// NoticeLeft is how long the notice still runs on the store's clock, which the workflow
+	// waits on its own (the two clocks may differ: TANDEM_TEST_CLOCK moves only the store's).
+	NoticeLeft time.Duration
 }
 
 // AdvanceDemonstration records a step of a point's workflow and returns the point.
@@ -53,6 +56,7 @@ func (a *Activities) AdvanceDemonstration(ctx context.Context, in AdvanceDemonst
 	out := DemonstrationInfo{Status: pt.Status}
 	if pt.NoticeFrom != nil {
 		out.NoticeFrom, out.NoticeTo = *pt.NoticeFrom, *pt.NoticeTo
+		out.NoticeLeft = max(pt.NoticeTo.Sub(a.Store.Now()), 0)
 	}
 	return out, nil
 }

@@ -195,7 +195,7 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 			})
 		}
 	})
-	if d := notice.NoticeTo.Sub(workflow.Now(ctx)); d > 0 {
+	if d := notice.NoticeLeft; d > 0 {
 		if _, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return upheld || failed != nil }); err != nil {
 			return err
 		}

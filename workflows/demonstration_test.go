@@ -35,6 +35,7 @@ func demonstrationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTa
 			out := activities.DemonstrationInfo{Status: in.To}
 			if in.NoticeWorkingDays > 0 {
 				out.NoticeFrom, out.NoticeTo = env.Now(), env.Now().Add(time.Duration(in.NoticeWorkingDays)*day)
+				out.NoticeLeft = out.NoticeTo.Sub(env.Now())
 			}
 			return out, nil
 		}).Maybe()
