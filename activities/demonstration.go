@@ -21,6 +21,7 @@ type AdvanceDemonstrationInput struct {
 	Score             *int
 	NoticeWorkingDays int
 	NoticeFor         time.Duration // replaces the working days when set (demonstration runs, tests)
+	Rechecks          int           // a re-check: the point's count after it
 	Detail            map[string]any
 }
 
@@ -36,7 +37,7 @@ type DemonstrationInfo struct {
 
 // AdvanceDemonstration records a step of a point's workflow and returns the point.
 func (a *Activities) AdvanceDemonstration(ctx context.Context, in AdvanceDemonstrationInput) (DemonstrationInfo, error) {
-	st := store.DemonstrationStep{Action: in.Action, Actor: in.Actor, To: in.To, Score: in.Score, Detail: in.Detail}
+	st := store.DemonstrationStep{Action: in.Action, Actor: in.Actor, To: in.To, Score: in.Score, Rechecks: in.Rechecks, Detail: in.Detail}
 	if in.NoticeWorkingDays > 0 {
 		cal, err := a.Calendar.Calendar(ctx)
 		if err != nil {

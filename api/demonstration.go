@@ -75,6 +75,8 @@ type demonstrationResponse struct {
 	Ranking        *int            `json:"ranking"`
 	NominatedBy    string          `json:"nominated_by"`
 	NamedAt        *time.Time      `json:"named_at"`
+	Rechecks       int             `json:"rechecks"`
+	RecheckedAt    *time.Time      `json:"rechecked_at"`
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
 }
@@ -86,7 +88,7 @@ func noticeFrom(p store.DemonstrationPoint) demonstrationNotice {
 
 func demonstrationFrom(p store.DemonstrationPoint) demonstrationResponse {
 	return demonstrationResponse{demonstrationNotice: noticeFrom(p), WorkflowID: p.WorkflowID, SelfAssessment: json.RawMessage(p.SelfAssessment),
-		Score: p.Score, Ranking: p.Ranking, NominatedBy: p.NominatedBy, NamedAt: p.NamedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Score: p.Score, Ranking: p.Ranking, NominatedBy: p.NominatedBy, NamedAt: p.NamedAt, Rechecks: p.Rechecks, RecheckedAt: p.RecheckedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 // listDemonstrations lists the points in the caller's scope (?status=).

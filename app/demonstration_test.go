@@ -161,5 +161,28 @@ func TestDemonstrationPoint(t *testing.T) {
 		if _, err := f.ops.Demonstrations.Object(ctx, f.county2Of, pt.ID, "命名之后"); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("an objection after the notice: %v", err)
 		}
+
+		// The yearly re-check: kept (the status unchanged, the re-check recorded once though
+		// retried), then revoked 摘牌.
+		for range 2 {
+			if _, err := acts.AdvanceDemonstration(ctx, activities.AdvanceDemonstrationInput{PointID: pt.ID, Action: "demonstration.recheck",
+				Actor: "reviewer", To: domain.DemoNamed, Rechecks: 1, Detail: map[string]any{"decision": "keep", "reason": "保持良好"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := acts.AdvanceDemonstration(ctx, activities.AdvanceDemonstrationInput{PointID: pt.ID, Action: "demonstration.recheck",
+			Actor: "reviewer", To: domain.DemoRevoked, Rechecks: 2, Detail: map[string]any{"decision": "revoke", "reason": "整改不到位"}}); err != nil {
+			t.Fatal(err)
+		}
+		d, _ = f.ops.Demonstrations.Get(ctx, countyOfficer, pt.ID)
+		rechecks := 0
+		for _, e := range d.History {
+			if e.Action == "demonstration.recheck" {
+				rechecks++
+			}
+		}
+		if d.Point.Status != domain.DemoRevoked || d.Point.Rechecks != 2 || d.Point.RecheckedAt == nil || rechecks != 2 {
+			t.Fatalf("after the re-checks: %+v, %d recorded", d.Point, rechecks)
+		}
 	})
 }

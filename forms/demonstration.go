@@ -97,3 +97,40 @@ var DemonstrationVisit = register(Form{
 		return r
 	},
 })
+
+// DemonstrationRecheckResult is the yearly re-check's decision.
+type DemonstrationRecheckResult struct {
+	Decision string `json:"decision"` // keep | warn | revoke
+	Reason   string `json:"reason"`
+}
+
+// DemonstrationRecheck is the form of demonstration.recheck: the city's officer keeps the title,
+// warns (fix within a term, then checked again) or revokes it 摘牌, with a reason.
+var DemonstrationRecheck = register(Form{
+	Kind:  "demonstration.recheck",
+	Title: "示范点年度复查",
+	Schema: json.RawMessage(fmt.Sprintf(`{"type":"object","required":["decision","reason"],"additionalProperties":false,
+"properties":{"decision":{"type":"string","enum":["keep","warn","revoke"],"x-enum-titles":["保留","限期整改","摘牌"],"title":"复查结论"},
+"reason":{"type":"string","minLength":1,"maxLength":%d,"title":"复查情况"}}}`, domain.MaxNote)),
+	check: func(raw json.RawMessage, v *domain.Validation) any {
+		var r DemonstrationRecheckResult
+		if !decode(raw, &r, v) {
+			return nil
+		}
+		if r.Decision != "keep" && r.Decision != "warn" && r.Decision != "revoke" {
+			v.AddCode("decision", domain.CodeNotAllowed, "keep 保留、warn 限期整改、revoke 摘牌")
+		}
+		r.Reason = strings.TrimSpace(r.Reason)
+		switch {
+		case r.Reason == "":
+			v.AddCode("reason", domain.CodeRequired)
+		case textLen(r.Reason) > domain.MaxNote:
+			v.AddCode("reason", domain.CodeMaxLength, domain.MaxNote)
+		default:
+			if code, args := domain.CheckTextCode(r.Reason, domain.ReasonText); code != "" {
+				v.AddCode("reason", code, args...)
+			}
+		}
+		return r
+	},
+})

@@ -34,6 +34,8 @@ type DemonstrationPoint struct {
 	NoticeTo       *time.Time
 	NominatedBy    string
 	NamedAt        *time.Time
+	Rechecks       int        // yearly re-checks made (00025)
+	RecheckedAt    *time.Time // the last one
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	PartyOrgName   string `gorm:"->;column:party_org_name"`
@@ -209,7 +211,10 @@ type DemonstrationStep struct {
 	Score      *int
 	NoticeFrom *time.Time
 	NoticeTo   *time.Time
-	Detail     map[string]any
+	// Rechecks is the point's re-check count after a re-check step (0: not one): the step is
+	// recorded once per status and count, so a retried activity changes nothing.
+	Rechecks int
+	Detail   map[string]any
 }
 
 // AdvanceDemonstration records a step of a point's workflow; a retried step changes nothing.
@@ -223,7 +228,7 @@ func (s *Store) AdvanceDemonstration(ctx context.Context, id string, st Demonstr
 		if err := tx.Where("id = ?", id).Take(&pt).Error; err != nil {
 			return translate(err, "demonstration point")
 		}
-		if pt.Status == st.To {
+		if pt.Status == st.To && (st.Rechecks == 0 || pt.Rechecks == st.Rechecks) {
 			out = pt
 			return nil
 		}
@@ -235,14 +240,17 @@ func (s *Store) AdvanceDemonstration(ctx context.Context, id string, st Demonstr
 		if st.NoticeFrom != nil {
 			set["notice_from"], set["notice_to"] = *st.NoticeFrom, *st.NoticeTo
 		}
-		if st.To == domain.DemoNamed {
+		if st.To == domain.DemoNamed && pt.NamedAt == nil {
 			set["named_at"] = now
+		}
+		if st.Rechecks > 0 {
+			set["rechecks"], set["rechecked_at"] = st.Rechecks, now
 		}
 		if err := tx.Model(&DemonstrationPoint{}).Where("id = ?", id).Updates(set).Error; err != nil {
 			return translate(err, "demonstration point")
 		}
 		if err := s.audit(ctx, tx, st.Actor, st.Action, "demonstration_point", id, pt.UnitPath,
-			map[string]any{"status": pt.Status}, map[string]any{"status": st.To, "detail": st.Detail}); err != nil {
+			map[string]any{"status": pt.Status, "rechecks": pt.Rechecks}, map[string]any{"status": st.To, "rechecks": st.Rechecks, "detail": st.Detail}); err != nil {
 			return err
 		}
 		return tx.Where("id = ?", id).Take(&out).Error

@@ -72,6 +72,7 @@ var checkers = map[string]checker{
 	"demonstration.visit":     nil, // the score's range: the form
 	"demonstration.decision":  nil, // never the nominator (NotBy)
 	"demonstration.objection": nil, // never the objector (NotBy); the answer: the form
+	"demonstration.recheck":   nil, // never the nominator (NotBy); the decision: the form
 }
 
 // Kinds lists the task kinds the registry names (with or without a data check).

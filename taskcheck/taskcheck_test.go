@@ -210,6 +210,7 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"demonstration.visit":         "a score 0–100 and notes: the form",
 			"demonstration.decision":      "a decision with its reason: the form; never the nominator (NotBy)",
 			"demonstration.objection":     "an answer with its text: the form; never the objector (NotBy)",
+			"demonstration.recheck":       "keep, warn or revoke with a reason: the form; never the nominator (NotBy)",
 		}
 		checks := taskcheck.Checks{Store: st}
 		registered := map[string]bool{}

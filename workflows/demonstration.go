@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -39,6 +40,10 @@ type DemonstrationInput struct {
 	// NoticeFor, when set, replaces the working days with a plain duration: for demonstration
 	// runs and end-to-end tests, where the engine's clock is the wall clock.
 	NoticeFor time.Duration
+	// Rechecks and Status resume a named point's workflow after a yearly re-check (continued as
+	// new): the re-checks made so far and where the point stands (named or warned).
+	Rechecks int
+	Status   domain.DemonstrationStatus
 }
 
 // DemonstrationObjectionLodged is an objection recorded by the API during the notice.
@@ -61,6 +66,14 @@ const (
 	demoVisitWorkingDays     = 20
 	demoDecisionWorkingDays  = 10
 	demoObjectionWorkingDays = 3
+	demoRecheckWorkingDays   = 20
+)
+
+// When a named point is re-checked: a year after it was named or last kept, and a warned one
+// after its term to fix (research §2: yearly review, a month's notice to fix, then revocation).
+const (
+	demoRecheckYears  = 1
+	demoWarningMonths = 1
 )
 
 // DemonstrationWorkflow drives a demonstration point 示范点 (#19): the city's officer reviews the
@@ -78,10 +91,64 @@ func DemonstrationWorkflow(ctx workflow.Context, in DemonstrationInput) (Demonst
 		return DemonstrationState{}, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, formationActivity)
-	if err := demonstration(ctx, tasks, in, state); err != nil {
+	if in.Rechecks == 0 {
+		if err := demonstration(ctx, tasks, in, state); err != nil {
+			return *state, err
+		}
+	} else {
+		state.Status = in.Status
+	}
+	if state.Status != domain.DemoNamed && state.Status != domain.DemoWarned {
+		return *state, tasks.Finish(ctx)
+	}
+	// The re-check 复查: a year on (a term after a warning); each one continues the workflow as
+	// new, so a point named for years keeps a short history.
+	if err := demonstrationRecheck(ctx, tasks, &in, state); err != nil {
 		return *state, err
 	}
-	return *state, tasks.Finish(ctx)
+	if err := tasks.Finish(ctx); err != nil || state.Status == domain.DemoRevoked {
+		return *state, err
+	}
+	in.Status = state.Status
+	return *state, workflow.NewContinueAsNewError(ctx, DemonstrationWorkflowName, in)
+}
+
+// demonstrationRecheck waits for the next re-check and asks the city's officers (never the
+// nominator) to keep, warn or revoke 摘牌 the point.
+func demonstrationRecheck(ctx workflow.Context, tasks *Tasks, in *DemonstrationInput, state *DemonstrationState) error {
+	var a *activities.Activities
+	now := workflow.Now(ctx)
+	next := now.AddDate(demoRecheckYears, 0, 0)
+	if state.Status == domain.DemoWarned {
+		next = now.AddDate(0, demoWarningMonths, 0)
+	}
+	if err := workflow.Sleep(ctx, next.Sub(now)); err != nil {
+		return err
+	}
+	n := in.Rechecks + 1
+	why := "示范点年度复查（第" + fmt.Sprint(n) + "次）"
+	if state.Status == domain.DemoWarned {
+		why = "限期整改期满复查"
+	}
+	out, err := tasks.Ask(ctx, TaskRequest{Step: fmt.Sprintf("recheck/%d", n), Kind: "demonstration.recheck", Subject: in.PartyOrgID,
+		SubjectType: domain.SubjectPartyOrg, Title: "示范点年度复查：" + in.PartyOrgName + "（" + in.UnitName + "）",
+		Context: domain.TaskContext{Why: why}, UnitID: in.CityUnitID, Role: domain.RoleOfficer, DueWorkingDays: demoRecheckWorkingDays,
+		NotBy: []string{in.NominatedBy}})
+	if err != nil {
+		return err
+	}
+	var r forms.DemonstrationRecheckResult
+	if err := decodeResult(out, &r); err != nil {
+		return err
+	}
+	to := map[string]domain.DemonstrationStatus{"keep": domain.DemoNamed, "warn": domain.DemoWarned, "revoke": domain.DemoRevoked}[r.Decision]
+	if err := workflow.ExecuteActivity(ctx, a.AdvanceDemonstration, activities.AdvanceDemonstrationInput{PointID: in.PointID,
+		Action: "demonstration.recheck", Actor: out.CompletedBy, To: to, Rechecks: n,
+		Detail: map[string]any{"decision": r.Decision, "reason": r.Reason}}).Get(ctx, nil); err != nil {
+		return err
+	}
+	state.Status, in.Rechecks = to, n
+	return nil
 }
 
 func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, state *DemonstrationState) error {

@@ -2,13 +2,16 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"tandem/activities"
 	"tandem/domain"
@@ -54,7 +57,12 @@ var demonstrationInput = workflows.DemonstrationInput{PointID: "p1", PartyOrgID:
 
 func runDemonstration(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.DemonstrationState {
 	t.Helper()
-	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, demonstrationInput)
+	return runDemonstrationFrom(t, env, demonstrationInput)
+}
+
+func runDemonstrationFrom(t *testing.T, env *testsuite.TestWorkflowEnvironment, in workflows.DemonstrationInput) workflows.DemonstrationState {
+	t.Helper()
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, in)
 	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
 		t.Fatalf("workflow: %v", env.GetWorkflowError())
 	}
@@ -87,12 +95,23 @@ func TestDemonstrationObjectedAnsweredNamed(t *testing.T) {
 	objectAt(env, 1*day+h, "o1", "citizen") // a repeated signal opens no second task
 	answer(t, env, 2*day, "objection/o1", "citizen", `{"decision":"dismiss","reason":"自己答复"}`, refused(t, "四眼原则"))
 	answer(t, env, 8*day, "objection/o1", "city-off2", `{"decision":"dismiss","reason":"经核实，反映问题不属实"}`, nil)
-	out := runDemonstration(t, env)
-	if out.Status != domain.DemoNamed || out.Score != 92 || out.Objections != 1 {
-		t.Fatalf("state = %+v", out)
+	// A year after the naming, the re-check: never by the nominator; kept, the workflow goes
+	// on as new towards the next year's.
+	answer(t, env, 8*day+366*day, "recheck/1", "county-off", `{"decision":"keep","reason":"保持良好"}`, refused(t, "四眼原则"))
+	answer(t, env, 8*day+367*day, "recheck/1", "city-off", `{"decision":"keep"}`, refused(t, "reason"))
+	answer(t, env, 8*day+368*day, "recheck/1", "city-off", `{"decision":"keep","reason":"阵地保持良好"}`, nil)
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, demonstrationInput)
+	var cont *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &cont) {
+		t.Fatalf("after the re-check: %v, want continued as new", env.GetWorkflowError())
+	}
+	var next workflows.DemonstrationInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next); err != nil || next.Rechecks != 1 || next.Status != domain.DemoNamed {
+		t.Fatalf("continued with %+v %v", next, err)
 	}
 	want := []string{"status→file_review@0s", "review→site_visit@3h0m0s", "visit→decision@5h0m0s", "decision→public_notice@7h0m0s",
-		"named→named@192h0m0s"} // the notice ended at 5 days + 7h; the answer came at 8 days
+		"named→named@192h0m0s", // the notice ended at 5 days + 7h; the answer came at 8 days
+		"recheck→named@9024h0m0s"}
 	if strings.Join(df.steps, " ") != strings.Join(want, " ") {
 		t.Fatalf("steps = %v\nwant %v", df.steps, want)
 	}
@@ -107,6 +126,30 @@ func TestDemonstrationObjectedAnsweredNamed(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("objection tasks = %d (%v)", n, f.created)
+	}
+}
+
+// A warned point is checked again after its term and revoked 摘牌.
+func TestDemonstrationRecheckWarnedRevoked(t *testing.T) {
+	env, _, df := demonstrationEnv(t)
+	in := demonstrationInput
+	in.Rechecks, in.Status = 1, domain.DemoNamed
+	answer(t, env, 366*day, "recheck/2", "city-off", `{"decision":"warn","reason":"组织生活不规范，限期一个月整改"}`, nil)
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, in)
+	var cont *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &cont) {
+		t.Fatalf("after the warning: %v", env.GetWorkflowError())
+	}
+	var next workflows.DemonstrationInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next); err != nil || next.Status != domain.DemoWarned || next.Rechecks != 2 {
+		t.Fatalf("continued with %+v %v", next, err)
+	}
+	env2, _, df2 := demonstrationEnv(t)
+	answer(t, env2, 31*day, "recheck/3", "city-off", `{"decision":"revoke","reason":"整改不到位"}`, nil) // a month after the warning
+	out := runDemonstrationFrom(t, env2, next)
+	if out.Status != domain.DemoRevoked || len(df.steps) != 1 || df.steps[0] != "recheck→warned@8784h0m0s" ||
+		len(df2.steps) != 1 || !strings.HasPrefix(df2.steps[0], "recheck→revoked@") {
+		t.Fatalf("state %+v, steps %v then %v", out, df.steps, df2.steps)
 	}
 }
 
