@@ -68,7 +68,9 @@ func TestDemonstrationEndToEnd(t *testing.T) {
 		}
 		nomination["self_assessment"] = answers
 		id := countyA1.must(201, "POST", "/demonstration-points", nomination)["id"].(string)
-		point := func() map[string]any { return countyA1.must(200, "GET", "/demonstration-points/"+id, nil)["point"].(map[string]any) }
+		point := func() map[string]any {
+			return countyA1.must(200, "GET", "/demonstration-points/"+id, nil)["point"].(map[string]any)
+		}
 		if status, _ := countyB1.call("GET", "/demonstration-points/"+id, nil); status != 404 {
 			t.Fatalf("another county read the point's files: %d", status)
 		}
