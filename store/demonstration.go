@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,7 +107,7 @@ func (s *Store) Nominate(ctx context.Context, p domain.Principal, n Nomination, 
 			}
 		case tx.Where("id = ?", n.NominatingUnitID).Take(&nominator).Error != nil:
 			v.AddCode("nominating_unit_id", domain.CodeNoSuchUnit)
-		case !containsString(nominatingKinds, nominator.Kind):
+		case !slices.Contains(nominatingKinds, nominator.Kind):
 			v.AddCode("nominating_unit_id", domain.CodeNotAllowed, "县（区）两新工委、行业党委")
 		case !p.Admin && !p.HoldsRoleIn(domain.RoleOfficer, nominator.ID):
 			return domain.Errorf(domain.EFORBIDDEN, "只有县（区）两新工委或行业党委的干部可以推荐本单位范围内的示范点")
@@ -157,15 +158,6 @@ func (s *Store) Nominate(ctx context.Context, p domain.Principal, n Nomination, 
 	return out, err
 }
 
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // checkSelfAssessment holds a self-assessment to the checklist: each item answered once, in any
 // order, nothing else.
 func checkSelfAssessment(in []ChecklistAnswer, checklist []string, v *domain.Validation) []ChecklistAnswer {
@@ -183,7 +175,7 @@ func checkSelfAssessment(in []ChecklistAnswer, checklist []string, v *domain.Val
 		field := fmt.Sprintf("self_assessment[%d]", i)
 		a.Item, a.Note = strings.TrimSpace(a.Item), strings.TrimSpace(a.Note)
 		switch {
-		case !containsString(checklist, a.Item):
+		case !slices.Contains(checklist, a.Item):
 			v.AddCode(field+".item", domain.CodeNotAllowed, strings.Join(checklist, "、"))
 		case seen[a.Item]:
 			v.AddCode(field+".item", domain.CodeDuplicate)

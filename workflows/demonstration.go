@@ -153,14 +153,13 @@ func demonstrationRecheck(ctx workflow.Context, tasks *Tasks, in *DemonstrationI
 
 func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, state *DemonstrationState) error {
 	var a *activities.Activities
-	advance := func(action, actor string, to domain.DemonstrationStatus, score *int, noticeDays int, detail map[string]any) (activities.DemonstrationInfo, error) {
-		var info activities.DemonstrationInfo
+	advance := func(action, actor string, to domain.DemonstrationStatus, score *int, detail map[string]any) error {
 		err := workflow.ExecuteActivity(ctx, a.AdvanceDemonstration, activities.AdvanceDemonstrationInput{PointID: in.PointID, Action: action,
-			Actor: actor, To: to, Score: score, NoticeWorkingDays: noticeDays, Detail: detail}).Get(ctx, &info)
+			Actor: actor, To: to, Score: score, Detail: detail}).Get(ctx, nil)
 		if err == nil {
 			state.Status = to
 		}
-		return info, err
+		return err
 	}
 	title := func(step string) string { return step + "：" + in.PartyOrgName + "（" + in.UnitName + "）" }
 	ask := func(step, kind, label string, due int, notBy ...string) (TaskOutcome, error) {
@@ -174,7 +173,7 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 	}
 
 	// The city's review of the files.
-	if _, err := advance("demonstration.status", domain.SystemActor, domain.DemoFileReview, nil, 0, nil); err != nil {
+	if err := advance("demonstration.status", domain.SystemActor, domain.DemoFileReview, nil, nil); err != nil {
 		return err
 	}
 	out, err := ask("review", "demonstration.review", "示范点材料审核", demoReviewWorkingDays, in.NominatedBy)
@@ -187,10 +186,9 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 	}
 	detail := map[string]any{"decision": d.Decision, "reason": d.Reason}
 	if d.Decision != "pass" {
-		_, err := advance("demonstration.review", out.CompletedBy, domain.DemoRejected, nil, 0, detail)
-		return err
+		return advance("demonstration.review", out.CompletedBy, domain.DemoRejected, nil, detail)
 	}
-	if _, err := advance("demonstration.review", out.CompletedBy, domain.DemoSiteVisit, nil, 0, detail); err != nil {
+	if err := advance("demonstration.review", out.CompletedBy, domain.DemoSiteVisit, nil, detail); err != nil {
 		return err
 	}
 
@@ -204,7 +202,7 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 		return err
 	}
 	state.Score = v.Score
-	if _, err := advance("demonstration.visit", out.CompletedBy, domain.DemoDecision, &v.Score, 0,
+	if err := advance("demonstration.visit", out.CompletedBy, domain.DemoDecision, &v.Score,
 		map[string]any{"score": v.Score, "notes": v.Notes}); err != nil {
 		return err
 	}
@@ -219,8 +217,7 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 	}
 	detail = map[string]any{"decision": d.Decision, "reason": d.Reason, "score": v.Score}
 	if d.Decision != "name" {
-		_, err := advance("demonstration.decision", out.CompletedBy, domain.DemoRejected, nil, 0, detail)
-		return err
+		return advance("demonstration.decision", out.CompletedBy, domain.DemoRejected, nil, detail)
 	}
 	days := in.NoticeWorkingDays
 	if days <= 0 {
@@ -273,9 +270,8 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 	if failed != nil || upheld {
 		return failed
 	}
-	_, err = advance("demonstration.named", domain.SystemActor, domain.DemoNamed, nil, 0,
+	return advance("demonstration.named", domain.SystemActor, domain.DemoNamed, nil,
 		map[string]any{"objections": state.Objections, "notice_to": notice.NoticeTo.Format(time.RFC3339)})
-	return err
 }
 
 // demonstrationObjection asks the city's officers (never the objector) to answer an objection;
