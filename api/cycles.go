@@ -26,6 +26,7 @@ type periodResponse struct {
 	Status         string             `json:"status"`
 	StatusLabel    string             `json:"status_label"` // the status in Chinese: 进行中, 已完成, 出错
 	PeriodLabel    string             `json:"period_label"` // the period in Chinese: 2026年10月, 2026年第三季度, 2026年上半年
+	KindLabel      string             `json:"kind_label"`   // the cycle in Chinese: 月度, 季度, 半年
 	Trigger        string             `json:"trigger"`
 	WindowOpensAt  time.Time          `json:"window_opens_at"`
 	WindowClosesAt time.Time          `json:"window_closes_at"`
@@ -48,7 +49,7 @@ type deliveryResponse struct {
 
 func periodFrom(p store.PeriodRow) periodResponse {
 	r := periodResponse{ID: p.ID, Kind: p.Kind, Period: p.Period, Status: p.Status, Trigger: p.Trigger,
-		StatusLabel: domain.PeriodStatus(p.Status).Label(), PeriodLabel: domain.PeriodLabel(p.Period), WindowOpensAt: p.WindowOpensAt,
+		StatusLabel: domain.PeriodStatus(p.Status).Label(), PeriodLabel: domain.PeriodLabel(p.Period), KindLabel: domain.PeriodKindLabel(p.Kind), WindowOpensAt: p.WindowOpensAt,
 		WindowClosesAt: p.WindowClosesAt, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt}
 	if p.Summary != "" {
 		r.Summary = rawJSON(p.Summary)
@@ -276,6 +277,7 @@ func sendXLSX(c *gin.Context, x *excelize.File, name string) {
 type analysisResponse struct {
 	UnitID      string          `json:"unit_id"`
 	Status      string          `json:"status"`
+	StatusLabel string          `json:"status_label"` // the status in Chinese: 撰写中, 已发布
 	Figures     json.RawMessage `json:"figures"`
 	Problems    json.RawMessage `json:"problems"`
 	Text        string          `json:"text"`
@@ -299,7 +301,7 @@ func (s *Server) listAnalyses(c *gin.Context) {
 			return
 		}
 		figures, _ := json.Marshal(f)
-		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, Figures: figures, Problems: rawJSON(a.Problems),
+		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, StatusLabel: domain.AnalysisStatus(a.Status).Label(), Figures: figures, Problems: rawJSON(a.Problems),
 			Text: a.Text, PublishedAt: a.PublishedAt}
 	}
 	c.JSON(http.StatusOK, list(out, ""))

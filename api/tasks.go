@@ -30,6 +30,7 @@ type taskFields struct {
 	ID              string          `json:"id"`
 	Kind            string          `json:"kind"`
 	Status          string          `json:"status"`
+	StatusLabel     string          `json:"status_label"` // 待认领, 办理中, 已完成, 已取消
 	Assignee        *string         `json:"assignee"`
 	Owner           *string         `json:"owner,omitempty"`
 	Delegation      string          `json:"delegation,omitempty"`
@@ -59,7 +60,7 @@ type taskFields struct {
 
 func taskFrom(t domain.Task, now time.Time) taskResponse {
 	r := taskResponse{taskFields: taskFields{
-		ID: t.ID, Kind: t.Kind, Status: string(t.Status), Assignee: t.Assignee, Owner: t.Owner, Delegation: t.Delegation,
+		ID: t.ID, Kind: t.Kind, Status: string(t.Status), StatusLabel: t.Status.Label(), Assignee: t.Assignee, Owner: t.Owner, Delegation: t.Delegation,
 		UnitID: t.UnitID, Role: string(t.Role), Subject: t.Subject, Title: t.Title, Priority: t.Priority,
 		DueAt: t.DueAt, DueProvisional: t.DueProvisional, Overdue: t.Status.Active() && now.After(t.DueAt),
 		Result: t.Result, CompletedBy: t.CompletedBy, EscalatesTaskID: t.EscalatesTaskID, WorkflowID: t.WorkflowID,
@@ -128,6 +129,8 @@ type taskEventResponse struct {
 	Actor  string          `json:"actor"`
 	Type   string          `json:"type"`
 	Detail json.RawMessage `json:"detail"`
+
+	TypeLabel string `json:"type_label"` // what happened, in Chinese: 认领, 委托, 完成, …
 }
 
 type commentResponse struct {
@@ -199,7 +202,7 @@ func (s *Server) renderTaskDetail(c *gin.Context, status int, t domain.Task) {
 		out.About = &card
 	}
 	for i, e := range events {
-		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, Detail: rawJSON(e.Detail)}
+		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, TypeLabel: domain.TaskEventLabel(e.Type), Detail: rawJSON(e.Detail)}
 	}
 	for i, cm := range comments {
 		out.Comments[i] = commentResponse{ID: cm.ID, Author: cm.Author, Body: cm.Body, CreatedAt: cm.CreatedAt}

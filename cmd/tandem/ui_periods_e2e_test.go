@@ -94,6 +94,10 @@ func TestUIPeriodScreens(t *testing.T) {
 					t.Errorf("the list shows round %s %d times", id, n)
 				}
 			}
+			// The words are the API's (status_label, select_label): the UI keeps no table of them.
+			if got := eval[string](b, `document.querySelector('[data-test=census-rounds] .el-table__body').innerText`); !strings.Contains(got, "全部组织") || !strings.Contains(got, "进行中") {
+				t.Errorf("the rounds list %q lacks 全部组织 or 进行中", got)
+			}
 			b.check("census-rounds", "off-county")
 
 			b.open("/census-rounds/"+first, `[data-test=by-unit]`)
@@ -118,6 +122,9 @@ func TestUIPeriodScreens(t *testing.T) {
 			b.open("/periods", `[data-test=periods]`)
 			b.waitText("2026年10月")
 			b.waitGone(`[data-test=periods] .el-loading-mask`)
+			if got := eval[string](b, `document.querySelector('[data-test=periods]').innerText`); !strings.Contains(got, "月度") || !strings.Contains(got, "已完成") {
+				t.Errorf("the periods list %q lacks 月度 (kind_label) or 已完成 (status_label)", got)
+			}
 			b.check("periods", "off-county")
 			b.open("/periods/"+period, `[data-test=bulletins]`)
 			b.waitText("打开通报")

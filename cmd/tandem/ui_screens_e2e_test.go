@@ -311,7 +311,7 @@ func TestUISecretaryScreens(t *testing.T) {
 			b := newBrowser(t, dev.base, vp)
 			b.login("secretary-a", "password-secretary-a")
 			b.open("/formations", `[data-test=timeline]`)
-			b.waitText("上级审批")
+			b.waitText("上级党组织批复")
 			b.waitText("secretary-a 于")
 			stage := func(key string) string {
 				return eval[string](b, fmt.Sprintf(`document.querySelector('[data-stage=%s]').innerText`, key))
