@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -216,7 +214,7 @@ func (s *Server) getBulletin(c *gin.Context) {
 			}
 			_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first+1+i), &cells)
 		}
-		sendXLSX(c, x, fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
+		sendXLSXAs(c, x, county.Name+"-通报-"+domain.PeriodLabel(f.Period)+".xlsx", fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
 	default:
 		fail(c, domain.Invalid("format 参数不正确", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
 	}
@@ -264,12 +262,18 @@ func (s *Server) getLedger(c *gin.Context) {
 			roster.Neutralize(o.Industry), emp, yes(operating), visited, roster.Neutralize(o.VisitedBy), formal, prob,
 			domain.Coverage(o.Coverage).Label(), roster.Neutralize(o.Instructor)})
 	}
-	sendXLSX(c, x, "ledger-"+strings.ReplaceAll(u.Name, "/", "_")+".xlsx")
+	month := s.now().In(calendar.Shanghai).Format("2006-01") // the month it was exported in
+	sendXLSXAs(c, x, u.Name+"-台账-"+month+".xlsx", "ledger-"+month+".xlsx")
 }
 
-func sendXLSX(c *gin.Context, x *excelize.File, name string) {
+// sendXLSX sends a workbook as a download named name (its ASCII fallback derived from it).
+func sendXLSX(c *gin.Context, x *excelize.File, name string) { sendXLSXAs(c, x, name, "") }
+
+// sendXLSXAs sends a workbook as a download named name, or fallback for clients that take only
+// an ASCII name.
+func sendXLSXAs(c *gin.Context, x *excelize.File, name, fallback string) {
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	attachment(c, name, fallback)
 	c.Status(http.StatusOK)
 	_ = x.Write(c.Writer)
 }

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"tandem/testclock"
 )
 
 // TestUIPeriodScreens: a county officer's 普查轮次 screens over rounds started through the API:
@@ -134,9 +137,12 @@ func TestUIPeriodScreens(t *testing.T) {
 			}
 			b.check("period", "off-county")
 			downloads := b.allowDownloads()
+			shanghai := time.FixedZone("CST", 8*3600)
+			before := testclock.Day(time.Now()).In(shanghai).Format("2006-01") // the binary's clock (make test-dates moves it)
 			b.do(chromedp.Click(`[data-ledger="` + county + `"]`))
-			// The name is the server's Content-Disposition one.
-			if data := b.downloaded(downloads, "ledger-青山县.xlsx"); !strings.HasPrefix(string(data), "PK") {
+			after := testclock.Day(time.Now()).In(shanghai).Format("2006-01") // the click may cross a month's end
+			// The name is the server's Content-Disposition one (filename*, in Chinese).
+			if data := b.downloaded(downloads, "青山县-台账-"+before+".xlsx", "青山县-台账-"+after+".xlsx"); !strings.HasPrefix(string(data), "PK") {
 				t.Errorf("the downloaded ledger is not a workbook: %q", data[:min(len(data), 40)])
 			}
 		})

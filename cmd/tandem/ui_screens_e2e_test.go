@@ -30,12 +30,15 @@ func (b *browser) allowDownloads() string {
 	return dir
 }
 
-// downloaded waits for a finished download named name in dir and returns its bytes.
-func (b *browser) downloaded(dir, name string) []byte {
+// downloaded waits for a finished download named name (or one of names) in dir and returns its
+// bytes.
+func (b *browser) downloaded(dir, name string, names ...string) []byte {
 	b.t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(data) > 0 {
-			return data
+		for _, n := range append([]string{name}, names...) {
+			if data, err := os.ReadFile(filepath.Join(dir, n)); err == nil && len(data) > 0 {
+				return data
+			}
 		}
 	}
 	entries, _ := os.ReadDir(dir)
@@ -104,7 +107,7 @@ func TestUIRosterRejects(t *testing.T) {
 			b.do(chromedp.Click(`[data-test=download-rejects]`))
 			imports := admin.must(200, "GET", "/roster-imports", nil)["items"].([]any)
 			id := imports[len(imports)-1].(map[string]any)["id"].(string)
-			data := string(b.downloaded(downloads, "rejects-"+id+".csv"))
+			data := string(b.downloaded(downloads, "导入退回行-"+id+".csv"))
 			for _, want := range []string{"行号", "错码贸易有限公司", "缺码物流有限公司", bad, "3,", "4,"} {
 				if !strings.Contains(data, want) {
 					t.Errorf("the downloaded rejects lack %q:\n%s", want, data)
