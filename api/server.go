@@ -177,6 +177,7 @@ func (s *Server) rosterRoutes(a *gin.RouterGroup) {
 	a.PUT("/industry-mappings/:text", adminOnly, s.putMapping)
 	a.GET("/sources", s.listSources)
 	a.PUT("/sources/:source", adminOnly, s.putSource)
+	a.GET("/sources/:source/conflicts", s.listSourceConflicts)
 	a.POST("/roster-imports", s.createImport)
 	a.GET("/roster-imports", s.listImports)
 	a.GET("/roster-imports/:id", s.getImport)

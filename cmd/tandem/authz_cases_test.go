@@ -264,6 +264,10 @@ func authzCases() map[string]authzCase {
 		"PUT /api/v1/sources/{source}": plain(func(fx *authzFixture, _ *actor) apiRequest {
 			return apiRequest{params: p("source", "market"), body: map[string]any{"unit_id": fx.dept}}
 		}),
+		// The source's conflicts: its department's liaisons and admins (others 403).
+		"GET /api/v1/sources/{source}/conflicts": plain(func(fx *authzFixture, _ *actor) apiRequest {
+			return apiRequest{params: p("source", "market")}
+		}),
 
 		// Imports belong to no unit: the uploader, admins and the source's department's
 		// liaisons read one (docs/roster-delivery.md).
