@@ -144,6 +144,7 @@ func (s *Server) taskRoutes(a *gin.RouterGroup) {
 	a.POST("/tasks/:id/unclaim", s.unclaimTask)
 	a.POST("/tasks/:id/assign", s.assignTask)
 	a.POST("/tasks/:id/delegate", s.delegateTask)
+	a.GET("/tasks/:id/delegates", s.listDelegates)
 	a.POST("/tasks/:id/resolve", s.resolveTask)
 	a.POST("/tasks/:id/complete", s.completeTask)
 	a.POST("/tasks/:id/comments", s.addComment)

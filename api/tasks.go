@@ -388,3 +388,33 @@ func (s *Server) decideExtension(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, extensionFrom(ext))
 }
+
+type delegateCandidateResponse struct {
+	Username    string                   `json:"username"`
+	Memberships []delegateUnitMembership `json:"memberships"`
+}
+
+type delegateUnitMembership struct {
+	UnitID    string `json:"unit_id"`
+	UnitName  string `json:"unit_name"`
+	Role      string `json:"role"`
+	RoleLabel string `json:"role_label"`
+}
+
+// listDelegates answers the task's assignee with whom they may delegate it to (the delegate
+// dialog's picker): the rule is DelegateTask's.
+func (s *Server) listDelegates(c *gin.Context) {
+	cands, truncated, err := s.Store.DelegateCandidates(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]delegateCandidateResponse, len(cands))
+	for i, d := range cands {
+		out[i] = delegateCandidateResponse{Username: d.Username, Memberships: make([]delegateUnitMembership, len(d.Memberships))}
+		for j, m := range d.Memberships {
+			out[i].Memberships[j] = delegateUnitMembership{UnitID: m.UnitID, UnitName: m.UnitName, Role: string(m.Role), RoleLabel: m.Role.Label()}
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "truncated": truncated})
+}

@@ -209,6 +209,7 @@ func authzCases() map[string]authzCase {
 			func(fx *authzFixture, a *actor, out bool) any {
 				return map[string]any{"assignee": pick(out, "officer-a", "officer-b")}
 			}),
+		"GET /api/v1/tasks/{id}/delegates": byID("id", taskOf, taskOfB),
 		"POST /api/v1/tasks/{id}/resolve":  byID("id", taskOf, taskOfB),
 		"POST /api/v1/tasks/{id}/complete": phase(withBody(byID("id", taskOf, taskOfB), drillResult), 1),
 		"POST /api/v1/tasks/{id}/comments": withBody(byID("id", taskOf, taskOfB),
