@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestUIAdminEditors: the admin's editors, at both sizes. A user form with bad input shows the
@@ -68,9 +69,9 @@ func TestUIAdminEditors(t *testing.T) {
 			b.waitText("已重置 " + user + " 的密码")
 			loginAs(t, dev.base, user, "another-password-1")
 
-			// A tag added, then renamed through its 修改 button.
+			// A tag added (Enter in the form saves it, as 保存 does), then renamed through its 修改 button.
 			b.do(chromedp.Click(`#tab-tags`), chromedp.WaitVisible(`[data-test=tag-form]`),
-				chromedp.SendKeys(`input[name=tag-code]`, tag), chromedp.SendKeys(`input[name=tag-label]`, "试点企业"), chromedp.Click(`[data-test=tag-save]`))
+				chromedp.SendKeys(`input[name=tag-code]`, tag), chromedp.SendKeys(`input[name=tag-label]`, "试点企业"+kb.Enter))
 			b.waitText("标签「试点企业」已保存")
 			b.do(chromedp.Click(`[data-test=tag-edit-`+tag+`]`), chromedp.Evaluate[chromedp.Void](`(() => { const i = document.querySelector('input[name=tag-label]'); i.value = '试点示范企业'; i.dispatchEvent(new Event('input')) })()`),
 				chromedp.Click(`[data-test=tag-save]`))

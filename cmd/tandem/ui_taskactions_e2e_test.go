@@ -78,7 +78,7 @@ func TestUITaskActions(t *testing.T) {
 	if !strings.Contains(options, "officer-county（青山县 · 干部）") || strings.Contains(options, "inspector-b") || strings.Contains(options, "inspector-a（") {
 		t.Errorf("the delegate picker offers %q", options)
 	}
-	b.look("task-delegate", allowed...)
+	b.look("task-delegate", append(allowed, "admin")...) // admins see every task, so the rule offers them too
 	b.clickText(`.el-select-dropdown__item`, "inspector-a2（东风街道 · 摸排人员）")
 	b.tap(`[data-test=delegate-confirm]`)
 	b.waitText("已委托")
@@ -117,4 +117,12 @@ func TestUITaskActions(t *testing.T) {
 	d.open("/tasks/"+fid, `[data-test=history]`)
 	d.waitText("委托")
 	d.look("task-delegated", allowed...)
+	// A completed task's form reads as text (the answers), not as greyed inputs.
+	d.open("/tasks/"+sid, `[data-answer]`)
+	answers := eval[string](d, `document.querySelector('[data-test=form]').innerText`)
+	if !strings.Contains(answers, "11") || !strings.Contains(answers, labels["none"]) ||
+		eval[int](d, `document.querySelectorAll('[data-test=form] input, [data-test=form] textarea').length`) != 0 {
+		t.Errorf("the completed form shows %q (or still has inputs)", answers)
+	}
+	d.look("task-completed-answers", allowed...)
 }
