@@ -95,6 +95,35 @@ func TestUIAdminEditors(t *testing.T) {
 			if hasItem(admin.must(200, "GET", "/calendar/overrides", nil), "date", date, "name", "本市调休") {
 				t.Fatalf("override %s still listed after 删除", date)
 			}
+
+			// The assessment scheme: a weight of 0 is refused on its row; a new weight is stored as
+			// the next version.
+			before := admin.must(200, "GET", "/assessment-scheme", nil)
+			weight := fmt.Sprint(35 + i)
+			b.do(chromedp.Click(`#tab-scheme`), chromedp.WaitVisible(`[data-test=scheme-edit]`), chromedp.Click(`[data-test=scheme-edit]`),
+				chromedp.WaitVisible(`[data-test=scheme-form]`))
+			setWeight := func(v string) {
+				sel := `[data-row="indicators[0]"] .el-input-number input`
+				eval[any](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.focus(); e.select(); return null })()`, sel))
+				b.do(chromedp.SendKeys(sel, v))
+				eval[any](b, `(() => { document.activeElement.blur(); return null })()`)
+			}
+			setWeight("0")
+			b.do(chromedp.Click(`[data-test=scheme-save]`), chromedp.WaitVisible(`[data-test=scheme-error]`))
+			b.waitText("考核方案有误")
+			b.check("admin-scheme-refused", "admin")
+			if got := admin.must(200, "GET", "/assessment-scheme", nil)["version"]; jsonNum(got) != jsonNum(before["version"]) {
+				t.Fatalf("a refused scheme was stored: version %v", got)
+			}
+			setWeight(weight)
+			b.do(chromedp.Click(`[data-test=scheme-save]`))
+			b.waitText("考核方案已保存为第")
+			after := admin.must(200, "GET", "/assessment-scheme", nil)
+			first := after["scheme"].(map[string]any)["indicators"].([]any)[0].(map[string]any)
+			if jsonNum(after["version"]) == jsonNum(before["version"]) || jsonNum(first["weight"]) != weight {
+				t.Fatalf("scheme after saving: version %v (was %v), first weight %v, want %s", after["version"], before["version"], first["weight"], weight)
+			}
+			b.check("admin-scheme-saved", "admin")
 		})
 	}
 }
