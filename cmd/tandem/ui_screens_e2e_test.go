@@ -378,7 +378,7 @@ func TestUIAdminScreens(t *testing.T) {
 			b.login("admin", adminPassword)
 			b.open("/admin", `[data-test=admin]`)
 			b.waitText("从文件导入单位")
-			b.do(chromedp.SetUploadFiles(`input[data-test=units-file]`, []string{file}), chromedp.Click(`[data-test=admin] button[type=submit]`),
+			b.do(chromedp.SetUploadFiles(`input[data-test=units-file]`, []string{file}), chromedp.Click(`[data-test=units-import]`),
 				chromedp.WaitVisible(`[data-test=units-result]`))
 			want := "新建 2 个，已存在 0 个，退回 1 行"
 			if vp == phone {
