@@ -85,10 +85,7 @@ FUZZ_TARGETS := \
 fuzz: fuzz-list
 	@set -e; t=$(FUZZTIME); \
 	if [ -n "$(FUZZTOTAL)" ]; then t=$$(( $(FUZZTOTAL:s=) / $(words $(FUZZ_TARGETS)) )); [ $$t -ge 1 ] || t=1; t=$${t}s; fi; \
-	for x in $(FUZZ_TARGETS); do \
-	  echo "fuzz $${x#*:} in $${x%%:*} for $$t"; \
-	  $(GO) test $${x%%:*} -run '^$$' -fuzz "^$${x#*:}\$$" -fuzztime $$t; \
-	done
+	GO=$(GO) ./scripts/fuzz.sh $$t $(FUZZ_TARGETS)
 
 # fuzz-list: FUZZ_TARGETS names exactly the Fuzz functions in the tree's _test.go files
 fuzz-list:
