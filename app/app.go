@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"tandem/diskspace"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -51,6 +52,8 @@ type Config struct {
 	// besides the four defaults.
 	RectificationDays int
 	InspectionMethods []string
+	// Disk is the latest check of the data folder's disk (tandem dev); nil: not watched.
+	Disk func() diskspace.Status
 }
 
 // App holds the operations, grouped by what they act on.

@@ -183,7 +183,7 @@ func Start(opts Options) (*Server, error) {
 		// Deletion of closed workflows: the namespace may have a retention under Temporal's
 		// one-hour floor (tests), and the deletions of a round spread over a tenth of the
 		// retention (at most Temporal's default 30 minutes) rather than half an hour.
-		dynamicconfig.NamespaceMinRetentionLocal.Key():  MinRetention,
+		dynamicconfig.NamespaceMinRetentionLocal.Key():   MinRetention,
 		dynamicconfig.RetentionTimerJitterDuration.Key(): min(30*time.Minute, opts.Retention/10),
 	}
 	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: opts.LogLevel, Format: "json"}))
