@@ -637,7 +637,9 @@ func sortedDeployments(m *manifests) []*appsv1.Deployment {
 func checkNetworkPolicies(m *manifests, apiPort, metricsPort, temporalPort int) []string {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	has := func(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool { return slices.Contains(np.Spec.PolicyTypes, t) }
+	has := func(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
+		return slices.Contains(np.Spec.PolicyTypes, t)
+	}
 	denyAll := false
 	for _, np := range m.netpols {
 		if len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0 &&
