@@ -72,7 +72,7 @@ func AutoVacuumMode(ctx context.Context, file string) (int, error) {
 }
 
 // convertToIncrementalVacuum gives a file made without auto_vacuum the incremental mode by one
-// VACUUM (it rewrites the file: about a minute per GB, once), logging the sizes.
+// VACUUM (it rewrites the whole file, once), logging the sizes and the time it took.
 func convertToIncrementalVacuum(file string, log *slog.Logger) error {
 	ctx := context.Background()
 	mode, err := AutoVacuumMode(ctx, file)
