@@ -77,7 +77,7 @@ func TestEmbeddedTemporalDiskFigures(t *testing.T) {
 		return fi.Size()
 	}
 	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-	t.Logf("figures: binary %s, %d organizations, retention %s; before the first round temporal.db %s", binary, n, retention, mib(size("temporal.db")))
+	t.Logf("figures: binary %s, %d organizations, TANDEM_TEMPORAL_RETENTION=%s (a build before it ignores it); before the first round temporal.db %s", binary, n, retention, mib(size("temporal.db")))
 	for round := 1; round <= 2; round++ {
 		began := time.Now()
 		officer.must(202, "POST", "/census-rounds", map[string]any{"unit_id": county, "select": "all"})
