@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"tandem/diskspace"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -56,6 +57,8 @@ type Config struct {
 	// RecheckWorkingDays and RecheckPercent: when and how many signed-off items are re-checked
 	// 回头看 (0: the defaults; a negative RecheckPercent: none).
 	RecheckWorkingDays, RecheckPercent int
+	// Disk is the latest check of the data folder's disk (tandem dev); nil: not watched.
+	Disk func() diskspace.Status
 }
 
 // App holds the operations, grouped by what they act on.
