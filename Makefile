@@ -5,7 +5,7 @@ WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK   := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
-.PHONY: run build test test-dates lint fuzz-list bench bench-import bench-census fuzz clean web web-check
+.PHONY: run build test test-dates lint fuzz-list bench bench-import bench-census bench-disk fuzz clean web web-check
 
 ## run: build and start `tandem dev` (embedded Temporal + SQLite) on http://127.0.0.1:8080
 run: build
@@ -65,6 +65,14 @@ bench-census:
 bench-import:
 	./scripts/with-postgres.sh $(GO) test ./bench -run '^$$' -bench 'Import|XLSX' -benchtime 1x -timeout 60m
 
+## bench-disk: the embedded Temporal server's file after two census rounds over DISK_ORGS
+## (10,000) organizations through the real `tandem dev` (TANDEM_BINARY=… measures another build;
+## DISK_RETENTION, default 1m, is the namespace retention it runs with)
+DISK_ORGS ?= 10000
+DISK_RETENTION ?= 1m
+bench-disk:
+	TANDEM_DISK_BENCH_ORGS=$(DISK_ORGS) TANDEM_DISK_BENCH_RETENTION=$(DISK_RETENTION) $(GO) test ./cmd/tandem -run '^TestEmbeddedTemporalDiskFigures$$' -count=1 -v -timeout 3h
+
 ## fuzz: fuzz each of FUZZ_TARGETS for FUZZTIME (default 30s), or share FUZZTOTAL (whole
 ## seconds, e.g. FUZZTOTAL=60s as in CI) evenly between them. Their seed corpora run in `make test`.
 ## One line per target, ./package:FuzzName; `make lint` fails on a fuzz test missing here.
@@ -85,10 +93,7 @@ FUZZ_TARGETS := \
 fuzz: fuzz-list
 	@set -e; t=$(FUZZTIME); \
 	if [ -n "$(FUZZTOTAL)" ]; then t=$$(( $(FUZZTOTAL:s=) / $(words $(FUZZ_TARGETS)) )); [ $$t -ge 1 ] || t=1; t=$${t}s; fi; \
-	for x in $(FUZZ_TARGETS); do \
-	  echo "fuzz $${x#*:} in $${x%%:*} for $$t"; \
-	  $(GO) test $${x%%:*} -run '^$$' -fuzz "^$${x#*:}\$$" -fuzztime $$t; \
-	done
+	GO=$(GO) ./scripts/fuzz.sh $$t $(FUZZ_TARGETS)
 
 # fuzz-list: FUZZ_TARGETS names exactly the Fuzz functions in the tree's _test.go files
 fuzz-list:

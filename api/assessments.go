@@ -119,7 +119,7 @@ func (s *Server) listAssessments(c *gin.Context) {
 		_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first+1+i), &[]any{roster.Neutralize(name), statusWord(a.Status), total, a.Grade,
 			roster.Neutralize(a.LockedBy), locked})
 	}
-	sendXLSX(c, x, "assessments-"+c.Param("id")+".xlsx")
+	sendXLSXAs(c, x, title+".xlsx", "assessments-"+c.Param("id")+".xlsx")
 }
 
 func (s *Server) getAssessment(c *gin.Context) {

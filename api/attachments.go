@@ -2,7 +2,6 @@ package api
 
 import (
 	"io"
-	"mime"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -100,7 +99,7 @@ func (s *Server) getAttachment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
+	attachment(c, a.Filename, "")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Digest", "sha-256="+a.SHA256)
 	c.Data(http.StatusOK, a.ContentType, data)

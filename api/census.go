@@ -51,6 +51,9 @@ type roundResponse struct {
 	ByUnit    []store.UnitProgress `json:"by_unit"`
 	CreatedBy string               `json:"created_by"`
 	CreatedAt time.Time            `json:"created_at"`
+
+	StatusLabel string `json:"status_label"` // the status in Chinese: 进行中, 已完成, 已取消
+	SelectLabel string `json:"select_label"` // which organizations, in Chinese: 全部组织, 尚未核实的组织, …
 }
 
 // getRound shows a round's progress by status and by unit. A running round whose
@@ -78,6 +81,7 @@ func (s *Server) getRound(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, roundResponse{ID: r.ID, UnitID: r.UnitID, Select: r.Selection, Since: r.Since, Tag: r.Tag, Status: status,
 		Total: r.Total, Started: r.Started, Skipped: r.Skipped, Created: created, Completed: by[string(domain.TaskCompleted)], ByStatus: by, ByUnit: units,
+		StatusLabel: domain.RoundStatus(status).Label(), SelectLabel: domain.RoundSelectionLabel(r.Selection, r.Since, r.Tag),
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
 }
 

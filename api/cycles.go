@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,6 +24,7 @@ type periodResponse struct {
 	Status         string             `json:"status"`
 	StatusLabel    string             `json:"status_label"` // the status in Chinese: 进行中, 已完成, 出错
 	PeriodLabel    string             `json:"period_label"` // the period in Chinese: 2026年10月, 2026年第三季度, 2026年上半年
+	KindLabel      string             `json:"kind_label"`   // the cycle in Chinese: 月度, 季度, 半年
 	Trigger        string             `json:"trigger"`
 	WindowOpensAt  time.Time          `json:"window_opens_at"`
 	WindowClosesAt time.Time          `json:"window_closes_at"`
@@ -48,7 +47,7 @@ type deliveryResponse struct {
 
 func periodFrom(p store.PeriodRow) periodResponse {
 	r := periodResponse{ID: p.ID, Kind: p.Kind, Period: p.Period, Status: p.Status, Trigger: p.Trigger,
-		StatusLabel: domain.PeriodStatus(p.Status).Label(), PeriodLabel: domain.PeriodLabel(p.Period), WindowOpensAt: p.WindowOpensAt,
+		StatusLabel: domain.PeriodStatus(p.Status).Label(), PeriodLabel: domain.PeriodLabel(p.Period), KindLabel: domain.PeriodKindLabel(p.Kind), WindowOpensAt: p.WindowOpensAt,
 		WindowClosesAt: p.WindowClosesAt, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, FinishedAt: p.FinishedAt}
 	if p.Summary != "" {
 		r.Summary = rawJSON(p.Summary)
@@ -215,7 +214,7 @@ func (s *Server) getBulletin(c *gin.Context) {
 			}
 			_ = x.SetSheetRow(sheet, fmt.Sprintf("A%d", first+1+i), &cells)
 		}
-		sendXLSX(c, x, fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
+		sendXLSXAs(c, x, county.Name+"-通报-"+domain.PeriodLabel(f.Period)+".xlsx", fmt.Sprintf("bulletin-%s-%s.xlsx", f.Period, f.CountyID))
 	default:
 		fail(c, domain.Invalid("format 参数不正确", domain.FieldFailed("format", domain.CodeNotAllowed, "json、xlsx、html")))
 	}
@@ -263,12 +262,18 @@ func (s *Server) getLedger(c *gin.Context) {
 			roster.Neutralize(o.Industry), emp, yes(operating), visited, roster.Neutralize(o.VisitedBy), formal, prob,
 			domain.Coverage(o.Coverage).Label(), roster.Neutralize(o.Instructor)})
 	}
-	sendXLSX(c, x, "ledger-"+strings.ReplaceAll(u.Name, "/", "_")+".xlsx")
+	month := s.now().In(calendar.Shanghai).Format("2006-01") // the month it was exported in
+	sendXLSXAs(c, x, u.Name+"-台账-"+month+".xlsx", "ledger-"+month+".xlsx")
 }
 
-func sendXLSX(c *gin.Context, x *excelize.File, name string) {
+// sendXLSX sends a workbook as a download named name (its ASCII fallback derived from it).
+func sendXLSX(c *gin.Context, x *excelize.File, name string) { sendXLSXAs(c, x, name, "") }
+
+// sendXLSXAs sends a workbook as a download named name, or fallback for clients that take only
+// an ASCII name.
+func sendXLSXAs(c *gin.Context, x *excelize.File, name, fallback string) {
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	attachment(c, name, fallback)
 	c.Status(http.StatusOK)
 	_ = x.Write(c.Writer)
 }
@@ -276,6 +281,7 @@ func sendXLSX(c *gin.Context, x *excelize.File, name string) {
 type analysisResponse struct {
 	UnitID      string          `json:"unit_id"`
 	Status      string          `json:"status"`
+	StatusLabel string          `json:"status_label"` // the status in Chinese: 撰写中, 已发布
 	Figures     json.RawMessage `json:"figures"`
 	Problems    json.RawMessage `json:"problems"`
 	Text        string          `json:"text"`
@@ -299,7 +305,7 @@ func (s *Server) listAnalyses(c *gin.Context) {
 			return
 		}
 		figures, _ := json.Marshal(f)
-		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, Figures: figures, Problems: rawJSON(a.Problems),
+		out[i] = analysisResponse{UnitID: a.UnitID, Status: a.Status, StatusLabel: domain.AnalysisStatus(a.Status).Label(), Figures: figures, Problems: rawJSON(a.Problems),
 			Text: a.Text, PublishedAt: a.PublishedAt}
 	}
 	c.JSON(http.StatusOK, list(out, ""))

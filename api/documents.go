@@ -29,7 +29,7 @@ var statusWords = map[string]string{
 	// assessments
 	"running": "进行中", "locked": "已锁定", "reopened": "已重新打开",
 	// analyses
-	"drafting": "撰写中", "published": "已发布",
+	string(domain.AnalysisDrafting): domain.AnalysisDrafting.Label(), string(domain.AnalysisPublished): domain.AnalysisPublished.Label(),
 	// periods
 	"done": "已完成", "failed": "未完成",
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -270,5 +272,34 @@ func TestDocumentNumbers(t *testing.T) {
 	fx.st.DB().Raw(`SELECT count(*) FROM audit_events WHERE action IN ('registration.letter_number', 'unit.change')`).Scan(&audits)
 	if audits != 4 { // two numbers issued, two prefixes set
 		t.Errorf("%d audit records, want 4", audits)
+	}
+}
+
+// TestDownloadNames: every download is named in Chinese for people (RFC 5987 filename*, which
+// browsers use) with an ASCII filename="…" beside it for older clients; the ledger names its
+// unit and the month it was exported in (Shanghai's: 2026-12 while UTC still says 2026-12-01).
+func TestDownloadNames(t *testing.T) {
+	fx := newDocumentsFixture(t)
+	for path, want := range map[string]string{
+		"/api/v1/ledgers/" + fx.countyID: `attachment; filename="ledger-2026-12.xlsx"; filename*=UTF-8''` +
+			url.PathEscape("西城县-台账-2026-12.xlsx"),
+		"/api/v1/periods/" + fx.periodID + "/bulletins/" + fx.countyID + "?format=xlsx": `attachment; filename="bulletin-2026-11-` +
+			fx.countyID + `.xlsx"; filename*=UTF-8''` + url.PathEscape("西城县-通报-2026年11月.xlsx"),
+	} {
+		req, _ := http.NewRequest("GET", fx.admin.base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+fx.admin.token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		got := res.Header.Get("Content-Disposition")
+		if res.StatusCode != 200 || got != want {
+			t.Errorf("%s: %d\n got %s\nwant %s", path, res.StatusCode, got, want)
+		}
+		_, params, err := mime.ParseMediaType(got)
+		if err != nil || !strings.HasSuffix(params["filename"], ".xlsx") || !strings.HasPrefix(params["filename"], "西城县-") {
+			t.Errorf("%s: Go's mime reads %v (%v)", path, params, err)
+		}
 	}
 }

@@ -35,6 +35,7 @@ type stepResponse struct {
 	CreatedAt   time.Time  `json:"created_at"`
 
 	StatusLabel string `json:"status_label"` // the task's status in Chinese
+	Stage       string `json:"stage"`        // the timeline stage the step belongs to (timeline[].stage)
 }
 
 type formationResponse struct {
@@ -129,7 +130,7 @@ func (s *Server) getFormation(c *gin.Context) {
 		out.Steps[i] = stepResponse{TaskID: t.ID, Kind: t.Kind, Title: t.Title, Status: string(t.Status), UnitID: t.UnitID,
 			Role: string(t.Role), Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Status.Active() && now.After(t.DueAt),
 			CompletedBy: t.CompletedBy, CompletedAt: t.CompletedAt, CreatedAt: t.CreatedAt,
-			StatusLabel: t.Status.Label()}
+			StatusLabel: t.Status.Label(), Stage: stageOf(t.Kind)}
 	}
 	out.Timeline = timelineOf(f, tasks)
 	c.JSON(http.StatusOK, out)
@@ -152,6 +153,7 @@ type partyOrgResponse struct {
 	Name              string          `json:"name"`
 	UnitID            string          `json:"unit_id"`
 	Status            string          `json:"status"`
+	StatusLabel       string          `json:"status_label"` // the status in Chinese: 组建中, 正常, 已撤销
 	Committee         bool            `json:"committee"`
 	Officers          json.RawMessage `json:"officers"`
 	Organizations     []string        `json:"organizations"`
@@ -172,17 +174,18 @@ func (s *Server) getPartyOrg(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, partyOrgResponse{ID: po.ID, Kind: string(po.Kind), KindLabel: po.Kind.Label(), Name: po.Name, UnitID: po.UnitID,
-		Status: po.Status, Committee: po.Committee, Officers: json.RawMessage(po.Officers), Organizations: po.Organizations,
+		Status: po.Status, StatusLabel: domain.PartyOrgStatus(po.Status).Label(), Committee: po.Committee, Officers: json.RawMessage(po.Officers), Organizations: po.Organizations,
 		TermYears: po.TermYears, TermStartedAt: po.TermStartedAt, TermDueAt: po.TermDueAt, EndsOn: po.EndsOn, FormationID: po.FormationID,
 		UpgradePrompt: po.UpgradePrompt, DissolvedAt: po.DissolvedAt, DissolutionReason: po.DissolutionReason})
 }
 
 type memberResponse struct {
-	Name       string  `json:"name"`
-	Status     string  `json:"status"`
-	HomeOrg    string  `json:"home_org"`
-	JoinedOn   string  `json:"joined_on"`
-	PartyOrgID *string `json:"party_org_id"`
+	Name        string  `json:"name"`
+	Status      string  `json:"status"`
+	StatusLabel string  `json:"status_label"` // 正式党员 or 预备党员
+	HomeOrg     string  `json:"home_org"`
+	JoinedOn    string  `json:"joined_on"`
+	PartyOrgID  *string `json:"party_org_id"`
 }
 
 // listMembers shows an organization's member register to those who view the organization.
@@ -194,7 +197,7 @@ func (s *Server) listMembers(c *gin.Context) {
 	}
 	out := make([]memberResponse, len(rows))
 	for i, m := range rows {
-		out[i] = memberResponse{Name: m.Name, Status: m.Status, HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn, PartyOrgID: m.PartyOrgID}
+		out[i] = memberResponse{Name: m.Name, Status: m.Status, StatusLabel: domain.MemberStatus(m.Status).Label(), HomeOrg: m.HomeOrg, JoinedOn: m.JoinedOn, PartyOrgID: m.PartyOrgID}
 	}
 	c.JSON(http.StatusOK, list(out, ""))
 }

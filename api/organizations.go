@@ -342,6 +342,8 @@ type responsibilityItem struct {
 	Problem string `json:"problem"`
 	Owners  int    `json:"owners"`
 	Text    string `json:"text"`
+
+	ProblemLabel string `json:"problem_label"` // 无责任单位 or 多个责任单位
 }
 
 // responsibility lists organizations with no responsible unit, or more than one, on a net.
@@ -373,7 +375,8 @@ func (s *Server) responsibility(c *gin.Context) {
 	}
 	items := make([]responsibilityItem, len(rows))
 	for i, r := range rows {
-		items[i] = responsibilityItem(r)
+		items[i] = responsibilityItem{USCC: r.USCC, Name: r.Name, Problem: r.Problem, Owners: r.Owners, Text: r.Text,
+			ProblemLabel: domain.ResponsibilityProblemLabel(r.Problem)}
 	}
 	c.JSON(http.StatusOK, gin.H{"net": net, "items": items, "next_cursor": next,
 		"counts": gin.H{"none": none, "multiple": multiple, "by_county": byCounty}})

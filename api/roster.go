@@ -178,7 +178,7 @@ func (s *Server) importRejects(c *gin.Context) {
 	}
 	if c.Query("format") == "csv" {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="rejects-`+imp.ID+`.csv"`)
+		attachment(c, "导入退回行-"+imp.ID+".csv", "rejects-"+imp.ID+".csv")
 		c.Status(http.StatusOK)
 		_, _ = c.Writer.WriteString("\uFEFF")
 		w := csv.NewWriter(c.Writer)

@@ -4,7 +4,9 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +16,8 @@ import (
 	"tandem/activities"
 	"tandem/app"
 	"tandem/auth"
+	"tandem/calendar"
+	"tandem/diskspace"
 	"tandem/store"
 )
 
@@ -145,6 +149,7 @@ func (s *Server) taskRoutes(a *gin.RouterGroup) {
 	a.POST("/tasks/:id/unclaim", s.unclaimTask)
 	a.POST("/tasks/:id/assign", s.assignTask)
 	a.POST("/tasks/:id/delegate", s.delegateTask)
+	a.GET("/tasks/:id/delegates", s.listDelegates)
 	a.POST("/tasks/:id/resolve", s.resolveTask)
 	a.POST("/tasks/:id/complete", s.completeTask)
 	a.POST("/tasks/:id/comments", s.addComment)
@@ -178,6 +183,7 @@ func (s *Server) rosterRoutes(a *gin.RouterGroup) {
 	a.PUT("/industry-mappings/:text", adminOnly, s.putMapping)
 	a.GET("/sources", s.listSources)
 	a.PUT("/sources/:source", adminOnly, s.putSource)
+	a.GET("/sources/:source/conflicts", s.listSourceConflicts)
 	a.POST("/roster-imports", s.createImport)
 	a.GET("/roster-imports", s.listImports)
 	a.GET("/roster-imports/:id", s.getImport)
@@ -245,18 +251,53 @@ func (s *Server) systemRoutes(a *gin.RouterGroup) {
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
-// readyz answers 200 only when the database and Temporal both answer.
+// readyz answers 200 when the database and Temporal both answer and the data folder's disk (if
+// watched: tandem dev) is not full; a disk nearly full stays 200, with the warning in "disk".
 func (s *Server) readyz(c *gin.Context) {
 	r := s.App.System.Ready(c.Request.Context())
-	if !r.Database || !r.Engine {
+	if !r.Ready() {
+		detail := "依赖的服务暂不可用（数据库或 Temporal）"
+		if r.Database && r.Engine {
+			detail = diskDetail(r.Disk)
+		}
 		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, Problem{
 			Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
-			Detail: "依赖的服务暂不可用（数据库或 Temporal）", Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey),
+			Detail: detail, Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey),
 		})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": gin.H{"database": "ok", "temporal": "ok"}})
+	checks := gin.H{"database": "ok", "temporal": "ok"}
+	out := gin.H{"status": "ready", "checks": checks}
+	if d := r.Disk; d != nil {
+		disk := gin.H{"path": d.Path, "free_bytes": d.FreeBytes, "total_bytes": d.TotalBytes,
+			"free_percent": math.Round(1000*d.FreeShare()) / 10}
+		if !d.Checked.IsZero() {
+			disk["checked_at"] = d.Checked.In(calendar.Shanghai).Format(time.RFC3339)
+		}
+		switch {
+		case d.Err != nil || d.Checked.IsZero():
+			checks["disk"] = "unknown"
+			disk["detail"] = "无法读取数据目录所在磁盘的剩余空间"
+		case d.Low:
+			checks["disk"] = "low"
+			disk["detail"] = diskDetail(d)
+		default:
+			checks["disk"] = "ok"
+		}
+		out["disk"] = disk
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// diskDetail says in Chinese how much room the data folder's disk has left.
+func diskDetail(d *diskspace.Status) string {
+	what := "剩余空间不足"
+	if d.Full {
+		what = "已满"
+	}
+	return fmt.Sprintf("数据目录 %s 所在磁盘%s：剩余 %.1f GiB（%.1f%%），请清理磁盘或扩容", d.Path, what,
+		float64(d.FreeBytes)/(1<<30), 100*d.FreeShare())
 }
 
 // now is the one clock of the API: the store's, which the activities read too, so that a

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,4 +66,55 @@ func (s *Server) putSource(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, sourceDeptFrom(d))
+}
+
+// sourceConflict is an organization with the disputed fields where source's value is one of
+// the differing ones.
+type sourceConflict struct {
+	USCC      string             `json:"uscc"`
+	Name      string             `json:"name"`
+	Conflicts []conflictResponse `json:"conflicts"`
+}
+
+// listSourceConflicts shows a source's department liaisons (and admins) the conflicts their
+// extract is part of: per organization, only the fields where the source says something.
+func (s *Server) listSourceConflicts(c *gin.Context) {
+	source := c.Param("source")
+	if !roster.FileSource(source) {
+		fail(c, domain.Errorf(domain.ENOTFOUND, "没有名为 %q 的名册来源", source))
+		return
+	}
+	page, err := pageFrom(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	rows, next, err := s.Store.SourceConflicts(ctx, principal(c), source, page)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	usccs := make([]string, len(rows))
+	for i, o := range rows {
+		usccs[i] = o.USCC
+	}
+	sources, err := s.Store.SourcesOf(ctx, usccs)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := []sourceConflict{}
+	for _, o := range rows {
+		var mine []conflictResponse
+		for _, cf := range conflictsOf(o.ConflictFields, sources[o.USCC]) {
+			if slices.ContainsFunc(cf.Values, func(v sourcedValue) bool { return v.Source == source }) {
+				mine = append(mine, cf)
+			}
+		}
+		if len(mine) > 0 {
+			out = append(out, sourceConflict{USCC: o.USCC, Name: o.Name, Conflicts: mine})
+		}
+	}
+	c.JSON(http.StatusOK, list(out, next))
 }

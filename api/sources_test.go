@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"tandem/domain"
+	"tandem/store"
 )
 
 // upload posts a roster file as c and returns the status and problem or import.
@@ -143,4 +144,82 @@ func TestWhoDeliversASource(t *testing.T) {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestSourceConflicts: a department's liaison sees the conflicts their own source is part of
+// (and within an organization only those fields), never another department's; who may not
+// deliver the source gets 403.
+func TestSourceConflicts(t *testing.T) {
+	srv, st := newServer(t)
+	admin := login(t, srv.URL, "admin", "admin-password")
+	county := mkUnit(t, st, "西城县", domain.NetRegion, domain.KindCounty, nil)
+	mkUnit(t, st, "东街道", domain.NetRegion, domain.KindTownship, &county)
+	depts := map[string]string{}
+	for _, d := range []struct{ source, name, liaison string }{{"market", "市场监管局", "liaison-market"}, {"tax", "税务局", "liaison-tax"}, {"social", "人社局", "liaison-social"}} {
+		u := mkUnit(t, st, d.name, domain.NetDepartment, domain.KindDepartment, nil)
+		depts[d.source] = u.ID
+		if s, _, b := admin.do("POST", "/api/v1/users", `{"username":"`+d.liaison+`","password":"password-123","memberships":[{"unit_id":"`+u.ID+`","role":"liaison"}]}`); s != 201 {
+			t.Fatalf("user: %d %v", s, b)
+		}
+		if s, _, b := admin.do("PUT", "/api/v1/sources/"+d.source, `{"unit_id":"`+u.ID+`"}`); s != 200 {
+			t.Fatalf("map %s: %d %v", d.source, s, b)
+		}
+	}
+	const x, y, z = "91110108551385082Q", "9144030071526726XG", "91350100M000100Y43"
+	importInto(t, st, "market",
+		store.StagedRow{Row: 2, USCC: x, Name: "甲科技有限公司", Township: "东街道", Employees: new(12)},
+		store.StagedRow{Row: 3, USCC: y, Name: "乙贸易有限公司", Township: "东街道"},
+		store.StagedRow{Row: 4, USCC: z, Name: "丙食品有限公司", Township: "东街道", Employees: new(5)})
+	importInto(t, st, "tax",
+		store.StagedRow{Row: 2, USCC: x, Name: "甲科技有限公司", Township: "东街道", Employees: new(15)},
+		store.StagedRow{Row: 3, USCC: y, Name: "乙贸易有限公司", Township: "东街道", Employees: new(30)})
+	importInto(t, st, "social", store.StagedRow{Row: 2, USCC: y, Name: "乙贸易有限公司", Township: "东街道", Employees: new(40)})
+
+	seen := func(c *client, source string) string {
+		t.Helper()
+		s, _, b := c.do("GET", "/api/v1/sources/"+source+"/conflicts", "")
+		if s != 200 {
+			t.Fatalf("%s conflicts: %d %v", source, s, b)
+		}
+		var out []string
+		for _, it := range b["items"].([]any) {
+			o := it.(map[string]any)
+			for _, cf := range o["conflicts"].([]any) {
+				cf := cf.(map[string]any)
+				var says []string
+				for _, v := range cf["values"].([]any) {
+					says = append(says, v.(map[string]any)["source"].(string))
+				}
+				out = append(out, o["name"].(string)+":"+cf["field"].(string)+":"+strings.Join(says, "+"))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	market := login(t, srv.URL, "liaison-market", "password-123")
+	tax := login(t, srv.URL, "liaison-tax", "password-123")
+	social := login(t, srv.URL, "liaison-social", "password-123")
+	for _, c := range []struct {
+		who          *client
+		source, want string
+	}{
+		{market, "market", "甲科技有限公司:employees:market+tax"}, // not 乙: market says nothing of its employees
+		{tax, "tax", "甲科技有限公司:employees:market+tax 乙贸易有限公司:employees:tax+social"},
+		{social, "social", "乙贸易有限公司:employees:tax+social"},
+		{admin, "market", "甲科技有限公司:employees:market+tax"},
+	} {
+		if got := seen(c.who, c.source); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.source, got, c.want)
+		}
+	}
+	t.Run("403ForAnotherDepartmentsSource", func(t *testing.T) {
+		s, h, b := market.do("GET", "/api/v1/sources/tax/conflicts", "")
+		wantProblem(t, s, h, b, 403)
+		if !strings.Contains(b["detail"].(string), "税务局") {
+			t.Errorf("the refusal does not name who may: %v", b)
+		}
+	})
+	t.Run("404UnknownSource", func(t *testing.T) {
+		s, h, b := market.do("GET", "/api/v1/sources/weather/conflicts", "")
+		wantProblem(t, s, h, b, 404)
+	})
 }

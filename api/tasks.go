@@ -30,6 +30,7 @@ type taskFields struct {
 	ID              string          `json:"id"`
 	Kind            string          `json:"kind"`
 	Status          string          `json:"status"`
+	StatusLabel     string          `json:"status_label"` // 待认领, 办理中, 已完成, 已取消
 	Assignee        *string         `json:"assignee"`
 	Owner           *string         `json:"owner,omitempty"`
 	Delegation      string          `json:"delegation,omitempty"`
@@ -59,7 +60,7 @@ type taskFields struct {
 
 func taskFrom(t domain.Task, now time.Time) taskResponse {
 	r := taskResponse{taskFields: taskFields{
-		ID: t.ID, Kind: t.Kind, Status: string(t.Status), Assignee: t.Assignee, Owner: t.Owner, Delegation: t.Delegation,
+		ID: t.ID, Kind: t.Kind, Status: string(t.Status), StatusLabel: t.Status.Label(), Assignee: t.Assignee, Owner: t.Owner, Delegation: t.Delegation,
 		UnitID: t.UnitID, Role: string(t.Role), Subject: t.Subject, Title: t.Title, Priority: t.Priority,
 		DueAt: t.DueAt, DueProvisional: t.DueProvisional, Overdue: t.Status.Active() && now.After(t.DueAt),
 		Result: t.Result, CompletedBy: t.CompletedBy, EscalatesTaskID: t.EscalatesTaskID, WorkflowID: t.WorkflowID,
@@ -128,6 +129,8 @@ type taskEventResponse struct {
 	Actor  string          `json:"actor"`
 	Type   string          `json:"type"`
 	Detail json.RawMessage `json:"detail"`
+
+	TypeLabel string `json:"type_label"` // what happened, in Chinese: 认领, 委托, 完成, …
 }
 
 type commentResponse struct {
@@ -199,7 +202,7 @@ func (s *Server) renderTaskDetail(c *gin.Context, status int, t domain.Task) {
 		out.About = &card
 	}
 	for i, e := range events {
-		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, Detail: rawJSON(e.Detail)}
+		out.History[i] = taskEventResponse{At: e.At, Actor: e.Actor, Type: e.Type, TypeLabel: domain.TaskEventLabel(e.Type), Detail: rawJSON(e.Detail)}
 	}
 	for i, cm := range comments {
 		out.Comments[i] = commentResponse{ID: cm.ID, Author: cm.Author, Body: cm.Body, CreatedAt: cm.CreatedAt}
@@ -384,4 +387,34 @@ func (s *Server) decideExtension(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, extensionFrom(ext))
+}
+
+type delegateCandidateResponse struct {
+	Username    string                   `json:"username"`
+	Memberships []delegateUnitMembership `json:"memberships"`
+}
+
+type delegateUnitMembership struct {
+	UnitID    string `json:"unit_id"`
+	UnitName  string `json:"unit_name"`
+	Role      string `json:"role"`
+	RoleLabel string `json:"role_label"`
+}
+
+// listDelegates answers the task's assignee with whom they may delegate it to (the delegate
+// dialog's picker): the rule is DelegateTask's.
+func (s *Server) listDelegates(c *gin.Context) {
+	cands, truncated, err := s.Store.DelegateCandidates(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]delegateCandidateResponse, len(cands))
+	for i, d := range cands {
+		out[i] = delegateCandidateResponse{Username: d.Username, Memberships: make([]delegateUnitMembership, len(d.Memberships))}
+		for j, m := range d.Memberships {
+			out[i].Memberships[j] = delegateUnitMembership{UnitID: m.UnitID, UnitName: m.UnitName, Role: string(m.Role), RoleLabel: m.Role.Label()}
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "truncated": truncated})
 }

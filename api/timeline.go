@@ -16,7 +16,8 @@ type timelineStage struct {
 	// formation was sent back to an earlier stage: to be done again) | skipped (a temporary
 	// branch has no election) | cancelled (its task was cancelled: the formation stopped).
 	Status      string     `json:"status"`
-	Rounds      int        `json:"rounds"` // its tasks (a return starts another round)
+	StatusLabel string     `json:"status_label"` // the status in Chinese (stageStatusLabels)
+	Rounds      int        `json:"rounds"`       // its tasks (a return starts another round)
 	StartedAt   *time.Time `json:"started_at"`
 	DueAt       *time.Time `json:"due_at,omitempty"` // of the open task
 	CompletedAt *time.Time `json:"completed_at"`
@@ -33,6 +34,20 @@ var formationStages = []struct{ stage, title, kind string }{
 	{"report", "选举结果报告", "formation.report"},
 	{"confirmation", "选举结果批准", "formation.confirmation"},
 	{"filing", "报县级组织部门备案", "formation.filing"},
+}
+
+// stageStatusLabels are the timeline statuses in Chinese.
+var stageStatusLabels = map[string]string{"done": "已完成", "current": "办理中", "pending": "尚未开始",
+	"returned": "已退回重办", "skipped": "无需办理", "cancelled": "已取消"}
+
+// stageOf is the stage a formation step's task kind belongs to ("" for a kind of no stage).
+func stageOf(kind string) string {
+	for _, st := range formationStages {
+		if st.kind != "" && st.kind == kind {
+			return st.stage
+		}
+	}
+	return ""
 }
 
 // timelineOf derives a formation's stages from its tasks (oldest first).
@@ -80,6 +95,9 @@ func timelineOf(f store.Formation, tasks []domain.Task) []timelineStage {
 		case s.Status == "done" && laterRoundOpen(out, i):
 			s.Status = "returned"
 		}
+	}
+	for i := range out {
+		out[i].StatusLabel = stageStatusLabels[out[i].Status]
 	}
 	return out
 }

@@ -88,12 +88,16 @@ type roundSummary struct {
 	Select    string     `json:"select"`
 	Tag       string     `json:"tag,omitempty"`
 	Status    string     `json:"status"`
+	Since     *time.Time `json:"since,omitempty"`
 	Total     int        `json:"total"`
 	Started   int        `json:"started"`
 	Skipped   int        `json:"skipped"`
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	EndedAt   *time.Time `json:"finished_at,omitempty"`
+
+	StatusLabel string `json:"status_label"` // the status in Chinese: 进行中, 已完成, 已取消
+	SelectLabel string `json:"select_label"` // which organizations, in Chinese: 全部组织, 尚未核实的组织, …
 }
 
 // listRounds lists the census rounds the caller may view, newest first (progress per
@@ -128,7 +132,8 @@ func (s *Server) listRounds(c *gin.Context) {
 	out := make([]roundSummary, len(rounds))
 	for i, r := range rounds {
 		out[i] = roundSummary{ID: r.ID, UnitID: r.UnitID, Select: r.Selection, Tag: r.Tag, Status: r.Status, Total: r.Total,
-			Started: r.Started, Skipped: r.Skipped, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, EndedAt: r.FinishedAt}
+			Started: r.Started, Skipped: r.Skipped, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, EndedAt: r.FinishedAt, Since: r.Since,
+			StatusLabel: domain.RoundStatus(r.Status).Label(), SelectLabel: domain.RoundSelectionLabel(r.Selection, r.Since, r.Tag)}
 	}
 	c.JSON(http.StatusOK, list(out, next))
 }

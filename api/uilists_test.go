@@ -110,6 +110,17 @@ func TestRoundsAndTrendAPI(t *testing.T) {
 		s, h, b := admin.do("GET", "/api/v1/census-rounds?status=paused", "")
 		wantProblem(t, s, h, b, 422)
 	})
+	t.Run("RoundsSayTheirStatusAndSelectionInChinese", func(t *testing.T) {
+		_, _, b := admin.do("GET", "/api/v1/census-rounds?limit=1&unit="+townID, "")
+		r := b["items"].([]any)[0].(map[string]any)
+		if r["status_label"] != "进行中" || r["select_label"] != "全部组织" {
+			t.Fatalf("list labels %v", r)
+		}
+		_, _, d := admin.do("GET", "/api/v1/census-rounds/"+ids[0], "")
+		if d["status_label"] == "" || d["status_label"] == nil || d["select_label"] != "全部组织" {
+			t.Fatalf("detail labels %v", d)
+		}
+	})
 	t.Run("Trend", func(t *testing.T) {
 		st.Now = func() time.Time { return time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC) }
 		if _, err := st.TakeCoverageSnapshot(ctx, "2026-10"); err != nil {

@@ -17,20 +17,27 @@ type membershipBody struct {
 	Role   string `json:"role"`
 }
 
+// membershipResponse is a membership as the API shows it, with the role in Chinese.
+type membershipResponse struct {
+	UnitID    string `json:"unit_id"`
+	Role      string `json:"role"`
+	RoleLabel string `json:"role_label"` // 干部, 党组织书记, 摸排人员, 联络员
+}
+
 type userResponse struct {
-	ID          string           `json:"id"`
-	Username    string           `json:"username"`
-	Admin       bool             `json:"admin"`
-	Disabled    bool             `json:"disabled"`
-	Memberships []membershipBody `json:"memberships"`
-	CreatedAt   time.Time        `json:"created_at"`
+	ID          string               `json:"id"`
+	Username    string               `json:"username"`
+	Admin       bool                 `json:"admin"`
+	Disabled    bool                 `json:"disabled"`
+	Memberships []membershipResponse `json:"memberships"`
+	CreatedAt   time.Time            `json:"created_at"`
 }
 
 func userFrom(u domain.User) userResponse {
 	r := userResponse{ID: u.ID, Username: u.Username, Admin: u.Admin, Disabled: u.DisabledAt != nil,
-		Memberships: make([]membershipBody, len(u.Memberships)), CreatedAt: u.CreatedAt}
+		Memberships: make([]membershipResponse, len(u.Memberships)), CreatedAt: u.CreatedAt}
 	for i, m := range u.Memberships {
-		r.Memberships[i] = membershipBody{UnitID: m.UnitID, Role: string(m.Role)}
+		r.Memberships[i] = membershipResponse{UnitID: m.UnitID, Role: string(m.Role), RoleLabel: m.Role.Label()}
 	}
 	return r
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"tandem/diskspace"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -64,6 +65,8 @@ type Config struct {
 	// DemonstrationNoticeFor replaces the notice's working days with a duration (demonstration
 	// runs and end-to-end tests; TANDEM_DEMONSTRATION_NOTICE_DAYS given as e.g. "20s").
 	DemonstrationNoticeFor time.Duration
+	// Disk is the latest check of the data folder's disk (tandem dev); nil: not watched.
+	Disk func() diskspace.Status
 }
 
 // App holds the operations, grouped by what they act on.

@@ -13,6 +13,7 @@ import (
 	"tandem/activities"
 	"tandem/app"
 	"tandem/calendar"
+	"tandem/diskspace"
 	"tandem/domain"
 	"tandem/store"
 	"tandem/store/storetest"
@@ -185,4 +186,33 @@ func TestCensusRoundsStart(t *testing.T) {
 			t.Fatalf("round %+v %v, want cancelled", got, err)
 		}
 	})
+}
+
+// TestReadinessDisk: a data folder's disk that is low keeps the process ready, a full one does
+// not; without a watch there is no disk in the answer.
+func TestReadinessDisk(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		disk  *diskspace.Status
+		ready bool
+	}{
+		{"not watched", nil, true},
+		{"plenty", &diskspace.Status{FreeBytes: 50 << 30}, true},
+		{"low", &diskspace.Status{FreeBytes: 900 << 20, Low: true}, true},
+		{"full", &diskspace.Status{FreeBytes: 1 << 20, Low: true, Full: true}, false},
+	} {
+		r := app.Readiness{Database: true, Engine: true, Disk: c.disk}
+		if r.Ready() != c.ready {
+			t.Fatalf("%s: ready %v", c.name, r.Ready())
+		}
+	}
+	if (app.Readiness{Database: true}).Ready() {
+		t.Fatal("ready without an engine")
+	}
+	st := storetest.SQLite(t)
+	status := diskspace.Status{Path: "/data", FreeBytes: 1, Full: true, Low: true}
+	ops := app.New(app.Config{Store: st, Disk: func() diskspace.Status { return status }})
+	if r := ops.System.Ready(context.Background()); r.Disk == nil || *r.Disk != status {
+		t.Fatalf("readiness %+v, want the disk's status", r)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"tandem/diskspace"
 	"time"
 
 	"github.com/google/uuid"
@@ -328,10 +329,21 @@ func (o *System) SelfCheck(ctx context.Context) (SelfCheck, error) {
 	return out, nil
 }
 
-// Readiness says which dependencies answer.
-type Readiness struct{ Database, Engine bool }
+// Readiness says which dependencies answer, and how the data folder's disk is (when watched).
+type Readiness struct {
+	Database, Engine bool
+	Disk             *diskspace.Status
+}
 
-// Ready checks that the database and the workflow engine both answer (at most 3 s).
+// Ready reports whether the process can serve: the database and the workflow engine answer
+// (at most 3 s) and the data folder's disk, if watched, is not full. A disk that is only low
+// stays ready (Disk says so): requests still succeed, and the operator reads the warning.
+func (r Readiness) Ready() bool {
+	return r.Database && r.Engine && (r.Disk == nil || !r.Disk.Full)
+}
+
+// Ready checks that the database and the workflow engine both answer (at most 3 s) and adds
+// the latest check of the disk (never a file-system call here: a hung disk cannot hang it).
 func (o *System) Ready(ctx context.Context) Readiness {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -339,5 +351,9 @@ func (o *System) Ready(ctx context.Context) Readiness {
 	r.Database = o.Store.Ping(ctx) == nil
 	_, err := o.Engine.CheckHealth(ctx, &client.CheckHealthRequest{})
 	r.Engine = err == nil
+	if o.Disk != nil {
+		d := o.Disk()
+		r.Disk = &d
+	}
 	return r
 }

@@ -19,6 +19,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -43,6 +44,7 @@ var kinds = map[string]func() any{
 	"batch/v1/Job":                           func() any { return &batchv1.Job{} },
 	"autoscaling/v2/HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
 	"policy/v1/PodDisruptionBudget":          func() any { return &policyv1.PodDisruptionBudget{} },
+	"networking.k8s.io/v1/NetworkPolicy":     func() any { return &networkingv1.NetworkPolicy{} },
 }
 
 // manifests is every object of deploy/k8s, decoded.
@@ -55,6 +57,7 @@ type manifests struct {
 	jobs        []*batchv1.Job
 	hpas        []*autoscalingv2.HorizontalPodAutoscaler
 	pdbs        []*policyv1.PodDisruptionBudget
+	netpols     []*networkingv1.NetworkPolicy
 }
 
 // TestKubernetesManifests decodes every document of deploy/k8s (the applied *.yaml and the
@@ -87,6 +90,13 @@ func TestKubernetesManifestsCatchBreakage(t *testing.T) {
 		{"PDB selector", "30-serve.yaml", "  minAvailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/name: tandem-serve}", "  minAvailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/name: tandem-api}", "Deployment tandem-serve: 0 PodDisruptionBudgets"},
 		{"two gauges processes", "45-worker-gauges.yaml", "replicas: 1", "replicas: 2", "2 pods have TANDEM_METRICS_DB_GAUGES=true"},
 		{"no limits", "20-migrate-job.yaml", "limits: {cpu: \"1\", memory: 512Mi}", "limits: {}", "resources need a cpu request and limit"},
+		{"no default deny", "50-network-policy.yaml", "  podSelector: {}\n", "  podSelector: {matchLabels: {app.kubernetes.io/name: tandem-serve}}\n", "no default-deny NetworkPolicy"},
+		{"API open to every namespace", "50-network-policy.yaml", "matchLabels: {kubernetes.io/metadata.name: ingress-nginx}", "matchLabels: {}", "selects namespaces by mutable labels"},
+		{"worker reachable on the API port", "50-network-policy.yaml", "values: [tandem-serve, tandem-worker, tandem-worker-gauges]}\n  policyTypes: [Ingress]\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels: {kubernetes.io/metadata.name: monitoring}\n      ports:\n        - {protocol: TCP, port: metrics}",
+			"values: [tandem-serve, tandem-worker, tandem-worker-gauges]}\n  policyTypes: [Ingress]\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels: {kubernetes.io/metadata.name: monitoring}\n      ports:\n        - {protocol: TCP, port: metrics}\n        - {protocol: TCP, port: 8080}", "Deployment tandem-worker: NetworkPolicies let in"},
+		{"no DNS", "50-network-policy.yaml", "        - {protocol: UDP, port: 53}\n", "", "missing namespace kube-system pods k8s-app=kube-dns:UDP/53"},
+		{"Temporal port", "50-network-policy.yaml", "        - {protocol: TCP, port: 7233}", "        - {protocol: TCP, port: 7234}", "missing namespace temporal:TCP/7233"},
+		{"unknown field in a policy", "50-network-policy.yaml", "policyTypes: [Egress]", "policyType: [Egress]", "unknown field \"policyType\""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -197,6 +207,8 @@ func loadManifests(dir string) (*manifests, error) {
 				m.hpas = append(m.hpas, o)
 			case *policyv1.PodDisruptionBudget:
 				m.pdbs = append(m.pdbs, o)
+			case *networkingv1.NetworkPolicy:
+				m.netpols = append(m.netpols, o)
 			}
 		}
 	}
@@ -234,6 +246,9 @@ func checkManifests(m *manifests, vars map[string]bool) []string {
 		objects = append(objects, o)
 	}
 	for _, o := range m.pdbs {
+		objects = append(objects, o)
+	}
+	for _, o := range m.netpols {
 		objects = append(objects, o)
 	}
 	for _, o := range objects {
@@ -541,6 +556,7 @@ func checkManifests(m *manifests, vars map[string]bool) []string {
 			bad("Deployment %s: %d PodDisruptionBudgets select it, want one", name, covered[name])
 		}
 	}
+	problems = append(problems, checkNetworkPolicies(m, apiPort, metricsPort, addrPort(cm.Data["TEMPORAL_ADDRESS"]))...)
 	return problems
 }
 
@@ -611,4 +627,131 @@ func sortedDeployments(m *manifests) []*appsv1.Deployment {
 		out = append(out, m.deployments[name])
 	}
 	return out
+}
+
+// checkNetworkPolicies wants a default deny for the namespace and, per pod template, exactly
+// the ingress it needs (serve: its API port from the ingress controller's namespace; serve and
+// the workers: the metrics port from the monitoring namespace; the migrate Job: none) and the
+// egress every process needs (DNS, PostgreSQL on 5432, Temporal on TEMPORAL_ADDRESS's port),
+// with no rule open to every destination or every port.
+func checkNetworkPolicies(m *manifests, apiPort, metricsPort, temporalPort int) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	has := func(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
+		return slices.Contains(np.Spec.PolicyTypes, t)
+	}
+	denyAll := false
+	for _, np := range m.netpols {
+		if len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0 &&
+			has(np, networkingv1.PolicyTypeIngress) && has(np, networkingv1.PolicyTypeEgress) && len(np.Spec.Ingress) == 0 && len(np.Spec.Egress) == 0 {
+			denyAll = true
+		}
+	}
+	if !denyAll {
+		bad("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)")
+	}
+	// peer names a rule's source or destination: the namespace it selects (and pods there).
+	peer := func(where string, p networkingv1.NetworkPolicyPeer) string {
+		if p.IPBlock != nil {
+			if _, n, err := net.ParseCIDR(p.IPBlock.CIDR); err != nil || func() bool { ones, _ := n.Mask.Size(); return ones == 0 }() {
+				bad("%s: ipBlock %q opens every address", where, p.IPBlock.CIDR)
+			}
+			return "ip " + p.IPBlock.CIDR
+		}
+		if p.NamespaceSelector == nil {
+			return "namespace tandem"
+		}
+		ns := p.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]
+		if ns == "" {
+			bad("%s: a namespaceSelector without kubernetes.io/metadata.name selects namespaces by mutable labels", where)
+		}
+		if p.PodSelector != nil {
+			return "namespace " + ns + " pods " + labels.Set(p.PodSelector.MatchLabels).String()
+		}
+		return "namespace " + ns
+	}
+	type pod struct {
+		name   string
+		labels map[string]string
+		ports  map[string]int32
+		want   []string // the ingress allowed, as "peer:port"
+	}
+	var pods []pod
+	for _, d := range sortedDeployments(m) {
+		p := pod{name: "Deployment " + d.Name, labels: d.Spec.Template.Labels, ports: map[string]int32{},
+			want: []string{fmt.Sprintf("namespace monitoring:TCP/%d", metricsPort)}}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			for _, port := range c.Ports {
+				p.ports[port.Name] = port.ContainerPort
+			}
+		}
+		if p.ports["http"] != 0 {
+			p.want = append(p.want, fmt.Sprintf("namespace ingress-nginx:TCP/%d", apiPort))
+		}
+		pods = append(pods, p)
+	}
+	for _, j := range m.jobs {
+		pods = append(pods, pod{name: "Job " + j.Name, labels: j.Spec.Template.Labels, ports: map[string]int32{}})
+	}
+	for _, p := range pods {
+		var ingress, egress []string
+		for _, np := range m.netpols {
+			sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+			if err != nil {
+				bad("NetworkPolicy %s: podSelector: %v", np.Name, err)
+				continue
+			}
+			if !sel.Matches(labels.Set(p.labels)) {
+				continue
+			}
+			where := "NetworkPolicy " + np.Name
+			expand := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) []string {
+				if len(peers) == 0 || len(ports) == 0 {
+					bad("%s: a rule without peers or ports opens everything to %s", where, p.name)
+					return nil
+				}
+				var out []string
+				for _, pe := range peers {
+					for _, po := range ports {
+						proto, number := corev1.ProtocolTCP, int32(0)
+						if po.Protocol != nil {
+							proto = *po.Protocol
+						}
+						switch {
+						case po.Port == nil || po.EndPort != nil:
+							bad("%s: a rule for a range of ports or every port", where)
+						case po.Port.Type == intstr.String:
+							number = p.ports[po.Port.StrVal] // a named port resolves on the pod it reaches
+						default:
+							number = po.Port.IntVal
+						}
+						out = append(out, fmt.Sprintf("%s:%s/%d", peer(where, pe), proto, number))
+					}
+				}
+				return out
+			}
+			if has(np, networkingv1.PolicyTypeIngress) {
+				for _, r := range np.Spec.Ingress {
+					ingress = append(ingress, expand(r.From, r.Ports)...)
+				}
+			}
+			if has(np, networkingv1.PolicyTypeEgress) {
+				for _, r := range np.Spec.Egress {
+					egress = append(egress, expand(r.To, r.Ports)...)
+				}
+			}
+		}
+		sort.Strings(ingress)
+		sort.Strings(p.want)
+		if !slices.Equal(slices.Compact(ingress), p.want) {
+			bad("%s: NetworkPolicies let in %v, want exactly %v", p.name, ingress, p.want)
+		}
+		for _, want := range []string{"namespace kube-system pods k8s-app=kube-dns:UDP/53", "namespace kube-system pods k8s-app=kube-dns:TCP/53",
+			"namespace postgres:TCP/5432", fmt.Sprintf("namespace temporal:TCP/%d", temporalPort)} {
+			if !slices.Contains(egress, want) {
+				bad("%s: NetworkPolicies let out %v, missing %s", p.name, egress, want)
+			}
+		}
+	}
+	return problems
 }

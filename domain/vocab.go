@@ -1,6 +1,9 @@
 package domain
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // The status vocabularies of Tandem's processes, one type each. The database holds the same
 // strings (each column has a CHECK constraint listing them); the API shows them as they are.
@@ -46,6 +49,11 @@ func (s PartyOrgStatus) Valid() bool {
 	return s == PartyOrgForming || s == PartyOrgActive || s == PartyOrgDissolved
 }
 
+// Label is the party organization status in Chinese: 组建中, 正常, 已撤销.
+func (s PartyOrgStatus) Label() string {
+	return map[PartyOrgStatus]string{PartyOrgForming: "组建中", PartyOrgActive: "正常", PartyOrgDissolved: "已撤销"}[s]
+}
+
 // PeriodStatus is where a period of a cycle (2026-10, 2026-Q3, 2026-H1) stands (periods.status).
 type PeriodStatus string
 
@@ -81,6 +89,33 @@ var RoundStatuses = []RoundStatus{RoundRunning, RoundDone, RoundCancelled}
 // Valid reports whether s is a known census round status.
 func (s RoundStatus) Valid() bool { return s == RoundRunning || s == RoundDone || s == RoundCancelled }
 
+// Label is the round status in Chinese: 进行中, 已完成, 已取消.
+func (s RoundStatus) Label() string {
+	return map[RoundStatus]string{RoundRunning: "进行中", RoundDone: "已完成", RoundCancelled: "已取消"}[s]
+}
+
+// RoundSelectionLabel says in Chinese which organizations a census round takes (its selection
+// all | changed | unverified | tag, with the day or tag it names): 全部组织, 2026年10月1日以来有变化的组织.
+func RoundSelectionLabel(selection string, since *time.Time, tag string) string {
+	switch selection {
+	case "", "all":
+		return "全部组织"
+	case "changed":
+		if since == nil {
+			return "有变化的组织"
+		}
+		return since.In(time.FixedZone("CST", 8*3600)).Format("2006年1月2日") + "以来有变化的组织"
+	case "unverified":
+		return "尚未核实的组织"
+	case "tag":
+		if tag == "" {
+			return "按标签选定的组织"
+		}
+		return "标签为" + tag + "的组织"
+	}
+	return ""
+}
+
 // AssessmentStatus is where a unit's half-year assessment stands (assessments.status).
 type AssessmentStatus string
 
@@ -105,6 +140,11 @@ const (
 	AnalysisDrafting  AnalysisStatus = "drafting"
 	AnalysisPublished AnalysisStatus = "published"
 )
+
+// Label is the analysis status in Chinese: 撰写中, 已发布.
+func (s AnalysisStatus) Label() string {
+	return map[AnalysisStatus]string{AnalysisDrafting: "撰写中", AnalysisPublished: "已发布"}[s]
+}
 
 // ImportStatus is where a roster import stands (roster_imports.status).
 type ImportStatus string
@@ -218,3 +258,26 @@ const (
 
 // ExtensionStatuses lists every extension status.
 var ExtensionStatuses = []ExtensionStatus{ExtensionRequested, ExtensionGranted, ExtensionRefused}
+
+// PeriodKindLabel is a cycle's kind (periods.kind) in Chinese: 月度, 季度, 半年.
+func PeriodKindLabel(kind string) string {
+	return map[string]string{"monthly": "月度", "quarterly": "季度", "half-year": "半年"}[kind]
+}
+
+// ResponsibilityProblemLabel names a responsibility gap in Chinese: none (no responsible unit)
+// or multiple (more than one).
+func ResponsibilityProblemLabel(problem string) string {
+	return map[string]string{"none": "无责任单位", "multiple": "多个责任单位"}[problem]
+}
+
+// TaskEventLabel is a task history event's type (task_events.type) in Chinese; "" for one it
+// does not know.
+func TaskEventLabel(eventType string) string {
+	return map[string]string{
+		"created": "创建", "claimed": "认领", "unclaimed": "退回待认领", "assigned": "指派", "delegated": "委托",
+		"resolved": "委托办结", "reminded": "提醒", "escalated": "逾期上报", "deadline_extended": "延长期限",
+		"completed": "完成", "cancelled": "取消", "commented": "评论", "attached": "上传附件", "refused": "提交被退回",
+		"unstaffed": "无人办理，转上级", "extension_requested": "申请延期", "extension_granted": "同意延期",
+		"extension_refused": "不同意延期",
+	}[eventType]
+}

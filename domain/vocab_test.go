@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"testing"
+	"time"
 
 	"tandem/domain"
 )
@@ -56,5 +57,42 @@ func TestPeriodStatusLabels(t *testing.T) {
 	}
 	if domain.PeriodDone.Label() != "已完成" || domain.PeriodStatus("paused").Label() != "" {
 		t.Errorf("labels: %q, %q", domain.PeriodDone.Label(), domain.PeriodStatus("paused").Label())
+	}
+}
+
+// TestLabels: each vocabulary the UI shows has its Chinese words here (the UI keeps no table of
+// its own); an unknown value has none.
+func TestLabels(t *testing.T) {
+	for _, s := range domain.RoundStatuses {
+		if s.Label() == "" {
+			t.Errorf("round status %q: no label", s)
+		}
+	}
+	for _, s := range domain.PartyOrgStatuses {
+		if s.Label() == "" {
+			t.Errorf("party organization status %q: no label", s)
+		}
+	}
+	since := time.Date(2026, 9, 30, 17, 0, 0, 0, time.UTC) // 2026-10-01 01:00 in Shanghai
+	for _, c := range []struct{ got, want string }{
+		{domain.RoundCancelled.Label(), "已取消"},
+		{domain.RoundStatus("paused").Label(), ""},
+		{domain.RoundSelectionLabel("all", nil, ""), "全部组织"},
+		{domain.RoundSelectionLabel("changed", &since, ""), "2026年10月1日以来有变化的组织"},
+		{domain.RoundSelectionLabel("unverified", nil, ""), "尚未核实的组织"},
+		{domain.RoundSelectionLabel("tag", nil, "重点"), "标签为重点的组织"},
+		{domain.RoundSelectionLabel("moon", nil, ""), ""},
+		{domain.AnalysisPublished.Label(), "已发布"},
+		{domain.AnalysisDrafting.Label(), "撰写中"},
+		{domain.PeriodKindLabel("half-year"), "半年"},
+		{domain.PeriodKindLabel("weekly"), ""},
+		{domain.ResponsibilityProblemLabel("multiple"), "多个责任单位"},
+		{domain.TaskEventLabel("delegated"), "委托"},
+		{domain.TaskEventLabel("teleported"), ""},
+		{domain.PartyOrgDissolved.Label(), "已撤销"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
 	}
 }

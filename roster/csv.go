@@ -112,13 +112,24 @@ func (c *csvReader) record() (row RawRow, skip bool, err error) {
 		row.Cells[i] = text[from:e]
 		from = e
 	}
-	if suspect(text) {
+	if suspect(text) || splitsRune(text, ends) {
 		for i := range row.Cells {
 			checkCell(row.Cells, i, &row.Problems)
 		}
 	}
 	c.ends = ends
 	return row, false, nil
+}
+
+// splitsRune says whether a cell boundary falls inside a UTF-8 sequence: valid text whose
+// cells are not (a cell ending in a lead byte, the next beginning with its continuation).
+func splitsRune(text string, ends []int) bool {
+	for _, e := range ends {
+		if e < len(text) && !utf8.RuneStart(text[e]) {
+			return true
+		}
+	}
+	return false
 }
 
 const (

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,6 +127,81 @@ func TestReopenedAssessmentNotAdjustedByScorer(t *testing.T) {
 		}
 		if got, _ := st.AssessmentByID(ctx, id); got.ScoredBy != "scorer" {
 			t.Fatalf("scored_by %q", got.ScoredBy)
+		}
+	})
+}
+
+// TestDelegateCandidates: the delegate picker lists exactly whom DelegateTask accepts — users
+// over the task's unit (its own, or above), enabled, not the caller, not those NotBy names —
+// and only the assignee asks.
+func TestDelegateCandidates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		county, a, b, _ := nets(t, st)
+		mk := func(name string, unit domain.Unit, role domain.Role) domain.Principal {
+			if _, err := st.CreateUser(ctx, admin, store.NewUser{Username: name, PasswordHash: "h",
+				Memberships: []domain.Membership{{UnitID: unit.ID, Role: role}}}); err != nil {
+				t.Fatal(err)
+			}
+			return domain.Principal{Username: name, Memberships: []domain.Membership{{UnitID: unit.ID, UnitPath: unit.Path, Role: role}}}
+		}
+		insp := mk("insp-a", a, domain.RoleInspector)
+		mk("insp-a2", a, domain.RoleInspector)
+		mk("off-county", county, domain.RoleOfficer)
+		mk("insp-b", b, domain.RoleInspector)    // another township: cannot see the task
+		mk("prev-step", a, domain.RoleInspector) // did the step before (four eyes)
+		mk("gone", a, domain.RoleInspector)      // disabled
+		if _, err := st.SetDisabled(ctx, admin, "gone", true); err != nil {
+			t.Fatal(err)
+		}
+		task, _, err := st.CreateTask(ctx, store.NewTask{Key: "wf/verify/1", Kind: "drill.acknowledge", Title: "演练：确认收到",
+			WorkflowID: "wf", UnitID: a.ID, Role: domain.RoleInspector, DueAt: st.Now().Add(72 * time.Hour), NotBy: []string{"prev-step"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.DelegateCandidates(ctx, insp, task.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Fatalf("before claiming: %v, want EFORBIDDEN", err)
+		}
+		if _, err := st.ClaimTask(ctx, insp, task.ID); err != nil {
+			t.Fatal(err)
+		}
+		cands, truncated, err := st.DelegateCandidates(ctx, insp, task.ID)
+		if err != nil || truncated {
+			t.Fatal(err, truncated)
+		}
+		var got []string
+		for _, c := range cands {
+			s := c.Username
+			for _, m := range c.Memberships {
+				s += "@" + m.UnitName + ":" + string(m.Role)
+			}
+			got = append(got, s)
+		}
+		// admin (the store tests' admin user, if any) views everything; users named here only.
+		want := map[string]bool{"insp-a2@东街道:inspector": true, "off-county@西城县:officer": true}
+		for _, g := range got {
+			if strings.HasPrefix(g, "admin") {
+				continue
+			}
+			if !want[g] {
+				t.Errorf("candidate %q should not be offered (all: %v)", g, got)
+			}
+			delete(want, g)
+		}
+		if len(want) != 0 {
+			t.Errorf("missing candidates %v (all: %v)", want, got)
+		}
+		// Each candidate is one DelegateTask accepts; those left out it refuses.
+		for _, name := range []string{"insp-b", "prev-step", "gone"} {
+			if _, err := st.DelegateTask(ctx, insp, task.ID, name); err == nil {
+				t.Errorf("DelegateTask accepts %s, whom the picker leaves out", name)
+			}
+		}
+		if _, err := st.DelegateTask(ctx, insp, task.ID, "off-county"); err != nil {
+			t.Fatalf("delegate to a candidate: %v", err)
+		}
+		if _, _, err := st.DelegateCandidates(ctx, mk("x", a, domain.RoleInspector), task.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Errorf("someone not the assignee asks: %v", err)
 		}
 	})
 }

@@ -334,3 +334,25 @@ func (s *Store) SetOrganizationTags(ctx context.Context, p domain.Principal, usc
 	}
 	return s.GetOrganization(ctx, p, uscc)
 }
+
+// SourceConflicts lists the organizations whose disputed fields involve what source says (its
+// current row reports them), by credit code: what a department's liaison sees of the conflicts
+// their extract caused. Only those who may deliver the source (its department's liaisons, or an
+// admin) may ask; they see these organizations whatever their units, as their extract named them.
+func (s *Store) SourceConflicts(ctx context.Context, p domain.Principal, source string, page Page) ([]OrganizationRow, string, error) {
+	if _, err := s.MayDeliver(ctx, p, source); err != nil {
+		return nil, "", err
+	}
+	q := s.db.WithContext(ctx).Table("organizations o").Where(`o.conflict_fields <> '' AND EXISTS (SELECT 1 FROM organization_sources s
+		WHERE s.uscc = o.uscc AND s.source = ? AND NOT s.missing)`, source)
+	q, err := pageByID(q, "o.uscc", page)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []OrganizationRow
+	if err := q.Select("o.*").Find(&rows).Error; err != nil {
+		return nil, "", translate(err, "organizations")
+	}
+	rows, next := nextCursor(rows, page, func(r OrganizationRow) string { return r.USCC })
+	return rows, next, nil
+}

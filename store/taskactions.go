@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -159,11 +160,8 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 		return domain.Task{}, err
 	}
 	return s.changeTask(ctx, p, id, "delegated", map[string]string{"delegate": username}, func(t domain.Task, next *taskRow) error {
-		if err := refuseClosed(t); err != nil {
+		if err := mayDelegate(t, p); err != nil {
 			return err
-		}
-		if !t.IsAssignee(p.Username) || t.Delegation == string(domain.DelegationPending) {
-			return domain.Errorf(domain.EFORBIDDEN, "只有任务的认领人可以委托他人")
 		}
 		if username == p.Username {
 			return domain.Invalid("不能委托给自己", domain.FieldFailed("assignee", domain.CodeIsYou))
@@ -177,6 +175,86 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 		next.Owner, next.Assignee, next.Delegation = &p.Username, &target.Username, string(domain.DelegationPending)
 		return nil
 	})
+}
+
+// mayDelegate: only the task's assignee delegates an open task, and not one delegated to them.
+func mayDelegate(t domain.Task, p domain.Principal) error {
+	if err := refuseClosed(t); err != nil {
+		return err
+	}
+	if !t.IsAssignee(p.Username) || t.Delegation == string(domain.DelegationPending) {
+		return domain.Errorf(domain.EFORBIDDEN, "只有任务的认领人可以委托他人")
+	}
+	return nil
+}
+
+// DelegateCandidate is a user a task may be delegated to, with their memberships over the
+// task's unit (what the picker says of them).
+type DelegateCandidate struct {
+	Username    string
+	Memberships []CandidateMembership // at the task's unit or above; none for an admin without one
+}
+
+// CandidateMembership is a delegate candidate's role in a unit, named.
+type CandidateMembership struct {
+	UnitID, UnitName string
+	Role             domain.Role
+}
+
+// MaxDelegateCandidates bounds DelegateCandidates.
+const MaxDelegateCandidates = 200
+
+// DelegateCandidates lists who the caller may delegate the task to, by username: DelegateTask's
+// rule (enabled users who view the task's unit — a membership at it or above, or admins — but
+// the caller and who the four-eyes rule excludes). Only the task's assignee asks. truncated:
+// more than MaxDelegateCandidates qualify.
+func (s *Store) DelegateCandidates(ctx context.Context, p domain.Principal, id string) (out []DelegateCandidate, truncated bool, err error) {
+	t, err := s.GetTask(ctx, p, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := mayDelegate(t, p); err != nil {
+		return nil, false, err
+	}
+	var rows []struct {
+		ID, Username string
+	}
+	if err := s.db.WithContext(ctx).Table("users u").Where(`u.disabled_at IS NULL AND u.username <> ? AND (u.is_admin OR EXISTS (
+		SELECT 1 FROM memberships m JOIN units un ON un.id = m.unit_id WHERE m.user_id = u.id AND substr(?, 1, length(un.path)) = un.path))`,
+		p.Username, t.UnitPath).Order("u.username").Limit(MaxDelegateCandidates + len(t.NotBy) + 1).
+		Select("u.id, u.username").Scan(&rows).Error; err != nil {
+		return nil, false, translate(err, "users")
+	}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	var ms []struct {
+		UserID, UnitID, UnitName, Path, Role string
+	}
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Table("memberships m").Joins("JOIN units un ON un.id = m.unit_id").
+			Where("m.user_id IN ?", ids).Order("un.path, m.role").
+			Select("m.user_id, m.unit_id, un.name AS unit_name, un.path, m.role").Scan(&ms).Error; err != nil {
+			return nil, false, translate(err, "memberships")
+		}
+	}
+	for _, r := range rows {
+		if t.Excludes(r.Username) {
+			continue
+		}
+		c := DelegateCandidate{Username: r.Username}
+		for _, m := range ms {
+			if m.UserID == r.ID && strings.HasPrefix(t.UnitPath, m.Path) {
+				c.Memberships = append(c.Memberships, CandidateMembership{UnitID: m.UnitID, UnitName: m.UnitName, Role: domain.Role(m.Role)})
+			}
+		}
+		out = append(out, c)
+	}
+	if len(out) > MaxDelegateCandidates {
+		out, truncated = out[:MaxDelegateCandidates], true
+	}
+	return out, truncated, nil
 }
 
 // ResolveTask ends a delegation: the delegate hands the task back to its owner.

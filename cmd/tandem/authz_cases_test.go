@@ -209,6 +209,7 @@ func authzCases() map[string]authzCase {
 			func(fx *authzFixture, a *actor, out bool) any {
 				return map[string]any{"assignee": pick(out, "officer-a", "officer-b")}
 			}),
+		"GET /api/v1/tasks/{id}/delegates": byID("id", taskOf, taskOfB),
 		"POST /api/v1/tasks/{id}/resolve":  byID("id", taskOf, taskOfB),
 		"POST /api/v1/tasks/{id}/complete": phase(withBody(byID("id", taskOf, taskOfB), drillResult), 1),
 		"POST /api/v1/tasks/{id}/comments": withBody(byID("id", taskOf, taskOfB),
@@ -263,6 +264,10 @@ func authzCases() map[string]authzCase {
 		"GET /api/v1/sources": plain(none),
 		"PUT /api/v1/sources/{source}": plain(func(fx *authzFixture, _ *actor) apiRequest {
 			return apiRequest{params: p("source", "market"), body: map[string]any{"unit_id": fx.dept}}
+		}),
+		// The source's conflicts: its department's liaisons and admins (others 403).
+		"GET /api/v1/sources/{source}/conflicts": plain(func(fx *authzFixture, _ *actor) apiRequest {
+			return apiRequest{params: p("source", "market")}
 		}),
 
 		// Imports belong to no unit: the uploader, admins and the source's department's

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"tandem/activities"
+	"tandem/diskspace"
 	"tandem/domain"
+	"tandem/embeddedtemporal"
 	"tandem/store"
 	"tandem/telemetry"
 )
@@ -84,6 +86,10 @@ type Config struct {
 	MetricsDBGauges   *bool             // TANDEM_METRICS_DB_GAUGES: this process exports the gauges read from the database; default dev only
 	MetricsDBInterval time.Duration     // TANDEM_METRICS_DB_INTERVAL: how often those gauges are read; default 30s
 	Tracing           telemetry.Tracing // OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_*: off unless set
+
+	// tandem dev only (docs/operations.md "The embedded server's disk").
+	TemporalRetention time.Duration       // TANDEM_TEMPORAL_RETENTION: how long the embedded server keeps closed workflows; default 7d
+	DiskMinFree       diskspace.Threshold // TANDEM_DISK_MIN_FREE: warn below this free space on the data folder's disk (1GiB, 5%, off); default 1GiB
 }
 
 // loadConfig reads the environment through getenv, reporting every bad value at once.
@@ -112,6 +118,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LoginAccountLimit:     5,
 		LoginAddressLimit:     20,
 		SurveyAddressLimit:    20,
+		TemporalRetention:     embeddedtemporal.DefaultRetention,
+		DiskMinFree:           diskspace.Threshold{Bytes: 1 << 30},
 	}
 	var problems []string
 	if v := getenv("TEMPORAL_TLS"); v != "" {
@@ -330,6 +338,23 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.MetricsDBInterval = d
 	}
+	if v := getenv("TANDEM_TEMPORAL_RETENTION"); v != "" {
+		d, err := parseRetention(v)
+		if err != nil { // under an hour: for tests that watch histories go (dev warns)
+			d, err = time.ParseDuration(v)
+			if err != nil || d < embeddedtemporal.MinRetention {
+				problems = append(problems, "TANDEM_TEMPORAL_RETENTION must be a number of days such as 7d, or a duration of at least 1m such as 168h")
+			}
+		}
+		c.TemporalRetention = d
+	}
+	if v := getenv("TANDEM_DISK_MIN_FREE"); v != "" {
+		t, err := parseMinFree(v)
+		if err != nil {
+			problems = append(problems, "TANDEM_DISK_MIN_FREE must be a size such as 1GiB or 500MiB, a share such as 5%, or off")
+		}
+		c.DiskMinFree = t
+	}
 	if t, err := telemetry.ParseTracing(getenv); err != nil {
 		problems = append(problems, err.Error())
 	} else {
@@ -389,6 +414,20 @@ func parseQuota(v string) (int64, error) {
 		return 0, fmt.Errorf("bad size %q", v)
 	}
 	return n * mult, nil
+}
+
+// parseMinFree reads a disk threshold: a share of the file system (5%, 0.5%) or a size as
+// parseQuota reads it; off: no warning (a full disk still makes dev unready).
+func parseMinFree(v string) (diskspace.Threshold, error) {
+	if n, ok := strings.CutSuffix(v, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+		if err != nil || !(f > 0 && f < 100) {
+			return diskspace.Threshold{}, fmt.Errorf("bad share %q", v)
+		}
+		return diskspace.Threshold{Share: f / 100}, nil
+	}
+	n, err := parseQuota(v)
+	return diskspace.Threshold{Bytes: uint64(n)}, err
 }
 
 func orDefault(v, def string) string {

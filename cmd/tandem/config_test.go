@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tandem/diskspace"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -18,6 +20,35 @@ func TestLoadConfig(t *testing.T) {
 		if c.TemporalAddress != "127.0.0.1:7233" || c.TemporalNamespace != "default" || c.Addr != ":8080" || c.TokenTTL != 12*time.Hour || c.LogFormat != "text" ||
 			c.DeliveryDays != 5 {
 			t.Fatalf("defaults %+v", c)
+		}
+	})
+	t.Run("EmbeddedDisk", func(t *testing.T) {
+		c, err := loadConfig(env(nil))
+		if err != nil || c.TemporalRetention != 7*day || c.DiskMinFree != (diskspace.Threshold{Bytes: 1 << 30}) {
+			t.Fatalf("defaults %v %+v %v", c.TemporalRetention, c.DiskMinFree, err)
+		}
+		for _, ok := range []struct {
+			retention, minFree string
+			wantRetention      time.Duration
+			wantMinFree        diskspace.Threshold
+		}{
+			{"30d", "5%", 30 * day, diskspace.Threshold{Share: 0.05}},
+			{"72h", "500MiB", 72 * time.Hour, diskspace.Threshold{Bytes: 500 << 20}},
+			{"2m", "off", 2 * time.Minute, diskspace.Threshold{}},
+			{"1m", "0.5%", time.Minute, diskspace.Threshold{Share: 0.005}},
+		} {
+			c, err := loadConfig(env(map[string]string{"TANDEM_TEMPORAL_RETENTION": ok.retention, "TANDEM_DISK_MIN_FREE": ok.minFree}))
+			if err != nil || c.TemporalRetention != ok.wantRetention || c.DiskMinFree != ok.wantMinFree {
+				t.Fatalf("%s %s: %v %+v %v", ok.retention, ok.minFree, c.TemporalRetention, c.DiskMinFree, err)
+			}
+		}
+		for _, bad := range []struct{ retention, minFree string }{
+			{"30s", "0%"}, {"0d", "100%"}, {"week", "lots"}, {"-1h", "-5%"}, {"1h-", "0"},
+		} {
+			_, err := loadConfig(env(map[string]string{"TANDEM_TEMPORAL_RETENTION": bad.retention, "TANDEM_DISK_MIN_FREE": bad.minFree}))
+			if err == nil || !strings.Contains(err.Error(), "TANDEM_TEMPORAL_RETENTION must be") || !strings.Contains(err.Error(), "TANDEM_DISK_MIN_FREE must be") {
+				t.Fatalf("%s %s: %v, want both named", bad.retention, bad.minFree, err)
+			}
 		}
 	})
 	t.Run("DeliveryDays", func(t *testing.T) {

@@ -132,7 +132,8 @@ func TestDeployObservabilityFiles(t *testing.T) {
 	// What issue 20 asks the dashboard to show.
 	for _, m := range []string{"tandem_http_requests_total", "tandem_http_request_duration_seconds_bucket", "tandem_tasks_active",
 		"tandem_tasks_overdue", "temporal_num_pollers", "temporal_workflow_task_execution_latency_seconds_bucket",
-		"temporal_workflow_task_schedule_to_start_latency_seconds_bucket", "tandem_roster_imports", "tandem_roster_import_rows_per_second"} {
+		"temporal_workflow_task_schedule_to_start_latency_seconds_bucket", "tandem_roster_imports", "tandem_roster_import_rows_per_second",
+		"temporal_activity_execution_failed_total"} {
 		if !strings.Contains(all.String(), m) {
 			t.Errorf("the dashboard has no panel on %s", m)
 		}

@@ -9,8 +9,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"tandem/auth"
+	"tandem/diskspace"
 	"tandem/embeddedtemporal"
 	"tandem/store"
 	"tandem/workflows"
@@ -37,12 +39,23 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 
+	disk := &diskspace.Watch{Path: *data, MinFree: cfg.DiskMinFree, Log: log}
+	if s := disk.Check(); s.Full {
+		log.Warn("starting on a full disk: /readyz answers 503 until there is room", "path", *data, "free_bytes", s.FreeBytes)
+	}
+	go disk.Run(ctx, 30*time.Second)
+	if cfg.TemporalRetention < time.Hour {
+		log.Warn("TANDEM_TEMPORAL_RETENTION is under an hour: closed workflows vanish from the Temporal UI within minutes (for tests)",
+			"retention", cfg.TemporalRetention)
+	}
 	ts, err := embeddedtemporal.Start(embeddedtemporal.Options{
 		DatabaseFile:     filepath.Join(*data, "temporal.db"),
 		Port:             *temporalPort,
 		Namespace:        cfg.TemporalNamespace,
 		SearchAttributes: workflows.SearchAttributes(),
 		UIPort:           *uiPort,
+		Retention:        cfg.TemporalRetention,
+		Log:              log,
 	})
 	if err != nil {
 		ln.Close()
@@ -127,7 +140,7 @@ func runDev(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		ln.Close()
 		return err
 	}
-	return serveHTTP(ctx, ln, obs.instrument(newAPI(st, tc, cfg, log)), log)
+	return serveHTTP(ctx, ln, obs.instrument(newAPI(st, tc, cfg, log, disk.Last)), log)
 }
 
 // reachableAddr is a listen address as a browser on this machine reaches it: an unspecified

@@ -124,11 +124,21 @@ func observeRound(t *testing.T, dbURL string) {
 		t.Fatalf("completion %v", done)
 	}
 
+	// An extract without one valid row: the import activity fails (non-retryable), which the
+	// dashboard's activity-failure panel counts.
+	refused := filepath.Join(t.TempDir(), "refused.csv")
+	if err := os.WriteFile(refused, []byte("统一社会信用代码,企业名称,所属乡镇(街道)\n91350100M000100Y44,校验位错误的企业,东风街道\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refusedID := admin.uploadNoWait("market", refused)
+
 	// After: the gauges show the round; the counters moved by exactly what was asked.
 	var after metricsText
 	waitFor(t, func() bool {
 		after = scrape()
-		return after.value("tandem_census_running_verifications", "status", "completed") == 1 &&
+		return admin.must(200, "GET", "/roster-imports/"+refusedID, nil)["status"] == "failed" &&
+			after.value("temporal_activity_execution_failed_total") >= 1 &&
+			after.value("tandem_census_running_verifications", "status", "completed") == 1 &&
 			after.value("tandem_census_running_verifications", "status", "open") == inA+inB-1 &&
 			after.value("temporal_workflow_completed_total", "workflow_type", "CensusVerifyWorkflow") == 1
 	})
@@ -166,6 +176,7 @@ func observeRound(t *testing.T, dbURL string) {
 		{"temporal_activity_execution_latency_seconds_count", []string{"activity_type", "CreateTask"}, inA + inB},
 		{"temporal_activity_execution_latency_seconds_count", []string{"activity_type", "CompleteTask"}, 1},
 		{"temporal_long_request_total", nil, 1},
+		{"temporal_activity_execution_failed_total", nil, 1},
 	}
 	for _, e := range atLeast {
 		if d := after.value(e.name, e.labels...) - before.value(e.name, e.labels...); d < e.delta {

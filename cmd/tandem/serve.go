@@ -14,6 +14,7 @@ import (
 	"tandem/api"
 	"tandem/app"
 	"tandem/auth"
+	"tandem/diskspace"
 	"tandem/domain"
 	"tandem/store"
 	"tandem/web"
@@ -55,7 +56,7 @@ func runServe(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("serving the API", "addr", ln.Addr().String())
-	return serveHTTP(ctx, ln, obs.instrument(newAPI(st, tc, cfg, log)), log)
+	return serveHTTP(ctx, ln, obs.instrument(newAPI(st, tc, cfg, log, nil)), log)
 }
 
 // openProductionStore opens DATABASE_URL and refuses a schema that does not match the binary.
@@ -79,7 +80,8 @@ func openProductionStore(ctx context.Context, cfg Config) (*store.Store, error) 
 	return st, nil
 }
 
-func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *api.Server {
+// newAPI wires the API; disk is the data folder's disk watch of tandem dev (nil: none).
+func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, disk func() diskspace.Status) *api.Server {
 	as := auth.NewService(st, cfg.TokenTTL)
 	as.Limits.Account.Failures = cfg.LoginAccountLimit
 	as.Limits.Address.Failures = cfg.LoginAddressLimit
@@ -89,7 +91,7 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger) *ap
 		RectificationDays: cfg.RectificationDays, InspectionMethods: cfg.InspectionMethods,
 		RectificationLadder: cfg.RectificationLadder, RecheckWorkingDays: cfg.RecheckWorkingDays, RecheckPercent: cfg.RecheckPercent,
 		DemonstrationNoticeDays: cfg.DemonstrationNoticeDays, DemonstrationChecklist: cfg.DemonstrationChecklist,
-		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor})
+		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor, Disk: disk})
 	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
 		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
 		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies, UI: web.Handler()}

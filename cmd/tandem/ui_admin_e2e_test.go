@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestUIAdminEditors: the admin's editors, at both sizes. A user form with bad input shows the
@@ -68,9 +69,9 @@ func TestUIAdminEditors(t *testing.T) {
 			b.waitText("已重置 " + user + " 的密码")
 			loginAs(t, dev.base, user, "another-password-1")
 
-			// A tag added, then renamed through its 修改 button.
+			// A tag added (Enter in the form saves it, as 保存 does), then renamed through its 修改 button.
 			b.do(chromedp.Click(`#tab-tags`), chromedp.WaitVisible(`[data-test=tag-form]`),
-				chromedp.SendKeys(`input[name=tag-code]`, tag), chromedp.SendKeys(`input[name=tag-label]`, "试点企业"), chromedp.Click(`[data-test=tag-save]`))
+				chromedp.SendKeys(`input[name=tag-code]`, tag), chromedp.SendKeys(`input[name=tag-label]`, "试点企业"+kb.Enter))
 			b.waitText("标签「试点企业」已保存")
 			b.do(chromedp.Click(`[data-test=tag-edit-`+tag+`]`), chromedp.Evaluate[chromedp.Void](`(() => { const i = document.querySelector('input[name=tag-label]'); i.value = '试点示范企业'; i.dispatchEvent(new Event('input')) })()`),
 				chromedp.Click(`[data-test=tag-save]`))
@@ -94,6 +95,35 @@ func TestUIAdminEditors(t *testing.T) {
 			if hasItem(admin.must(200, "GET", "/calendar/overrides", nil), "date", date, "name", "本市调休") {
 				t.Fatalf("override %s still listed after 删除", date)
 			}
+
+			// The assessment scheme: a weight of 0 is refused on its row; a new weight is stored as
+			// the next version.
+			before := admin.must(200, "GET", "/assessment-scheme", nil)
+			weight := fmt.Sprint(35 + i)
+			b.do(chromedp.Click(`#tab-scheme`), chromedp.WaitVisible(`[data-test=scheme-edit]`), chromedp.Click(`[data-test=scheme-edit]`),
+				chromedp.WaitVisible(`[data-test=scheme-form]`))
+			setWeight := func(v string) {
+				sel := `[data-row="indicators[0]"] .el-input-number input`
+				eval[any](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.focus(); e.select(); return null })()`, sel))
+				b.do(chromedp.SendKeys(sel, v))
+				eval[any](b, `(() => { document.activeElement.blur(); return null })()`)
+			}
+			setWeight("0")
+			b.do(chromedp.Click(`[data-test=scheme-save]`), chromedp.WaitVisible(`[data-test=scheme-error]`))
+			b.waitText("考核方案有误")
+			b.check("admin-scheme-refused", "admin")
+			if got := admin.must(200, "GET", "/assessment-scheme", nil)["version"]; jsonNum(got) != jsonNum(before["version"]) {
+				t.Fatalf("a refused scheme was stored: version %v", got)
+			}
+			setWeight(weight)
+			b.do(chromedp.Click(`[data-test=scheme-save]`))
+			b.waitText("考核方案已保存为第")
+			after := admin.must(200, "GET", "/assessment-scheme", nil)
+			first := after["scheme"].(map[string]any)["indicators"].([]any)[0].(map[string]any)
+			if jsonNum(after["version"]) == jsonNum(before["version"]) || jsonNum(first["weight"]) != weight {
+				t.Fatalf("scheme after saving: version %v (was %v), first weight %v, want %s", after["version"], before["version"], first["weight"], weight)
+			}
+			b.check("admin-scheme-saved", "admin")
 		})
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"tandem/testclock"
 )
 
 // TestUIPeriodScreens: a county officer's 普查轮次 screens over rounds started through the API:
@@ -94,6 +97,10 @@ func TestUIPeriodScreens(t *testing.T) {
 					t.Errorf("the list shows round %s %d times", id, n)
 				}
 			}
+			// The words are the API's (status_label, select_label): the UI keeps no table of them.
+			if got := eval[string](b, `document.querySelector('[data-test=census-rounds] .el-table__body').innerText`); !strings.Contains(got, "全部组织") || !strings.Contains(got, "进行中") {
+				t.Errorf("the rounds list %q lacks 全部组织 or 进行中", got)
+			}
 			b.check("census-rounds", "off-county")
 
 			b.open("/census-rounds/"+first, `[data-test=by-unit]`)
@@ -118,6 +125,9 @@ func TestUIPeriodScreens(t *testing.T) {
 			b.open("/periods", `[data-test=periods]`)
 			b.waitText("2026年10月")
 			b.waitGone(`[data-test=periods] .el-loading-mask`)
+			if got := eval[string](b, `document.querySelector('[data-test=periods]').innerText`); !strings.Contains(got, "月度") || !strings.Contains(got, "已完成") {
+				t.Errorf("the periods list %q lacks 月度 (kind_label) or 已完成 (status_label)", got)
+			}
 			b.check("periods", "off-county")
 			b.open("/periods/"+period, `[data-test=bulletins]`)
 			b.waitText("打开通报")
@@ -127,9 +137,12 @@ func TestUIPeriodScreens(t *testing.T) {
 			}
 			b.check("period", "off-county")
 			downloads := b.allowDownloads()
+			shanghai := time.FixedZone("CST", 8*3600)
+			before := testclock.Day(time.Now()).In(shanghai).Format("2006-01") // the binary's clock (make test-dates moves it)
 			b.do(chromedp.Click(`[data-ledger="` + county + `"]`))
-			// The name is the server's Content-Disposition one.
-			if data := b.downloaded(downloads, "ledger-青山县.xlsx"); !strings.HasPrefix(string(data), "PK") {
+			after := testclock.Day(time.Now()).In(shanghai).Format("2006-01") // the click may cross a month's end
+			// The name is the server's Content-Disposition one (filename*, in Chinese).
+			if data := b.downloaded(downloads, "青山县-台账-"+before+".xlsx", "青山县-台账-"+after+".xlsx"); !strings.HasPrefix(string(data), "PK") {
 				t.Errorf("the downloaded ledger is not a workbook: %q", data[:min(len(data), 40)])
 			}
 		})

@@ -30,12 +30,15 @@ func (b *browser) allowDownloads() string {
 	return dir
 }
 
-// downloaded waits for a finished download named name in dir and returns its bytes.
-func (b *browser) downloaded(dir, name string) []byte {
+// downloaded waits for a finished download named name (or one of names) in dir and returns its
+// bytes.
+func (b *browser) downloaded(dir, name string, names ...string) []byte {
 	b.t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(data) > 0 {
-			return data
+		for _, n := range append([]string{name}, names...) {
+			if data, err := os.ReadFile(filepath.Join(dir, n)); err == nil && len(data) > 0 {
+				return data
+			}
 		}
 	}
 	entries, _ := os.ReadDir(dir)
@@ -72,14 +75,27 @@ func TestUIRosterRejects(t *testing.T) {
 	good1 := string(domain.CompleteUSCC("91350100MA2XY0001"))
 	good2 := string(domain.CompleteUSCC("91350100MA2XY0002"))
 	bad := good1[:17] + map[bool]string{true: "1", false: "2"}[good1[17] != '1'] // a wrong check character
-	csv := "统一社会信用代码,企业名称,所属乡镇(街道)\n" +
-		good1 + ",青山机械有限公司,东风街道\n" +
-		bad + ",错码贸易有限公司,东风街道\n" +
-		",缺码物流有限公司,东风街道\n" +
-		good2 + ",青山软件有限公司,东风街道\n"
+	other := string(domain.CompleteUSCC("91350100MA2XY0003"))
+	csv := "统一社会信用代码,企业名称,所属乡镇(街道),从业人数\n" +
+		good1 + ",青山机械有限公司,东风街道,12\n" +
+		bad + ",错码贸易有限公司,东风街道,3\n" +
+		",缺码物流有限公司,东风街道,4\n" +
+		good2 + ",青山软件有限公司,东风街道,8\n"
 	file := filepath.Join(t.TempDir(), "market.csv")
 	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// Conflicts: tax disagrees with the market on good1's employees (the liaison's to see), and
+	// with social security on another organization the market does not list (not theirs).
+	for src, body := range map[string]string{
+		"tax":    "纳税人识别号,纳税人名称,所属街道,从业人数\n" + good1 + ",青山机械有限公司,东风街道,50\n" + other + ",青山电子有限公司,东风街道,30\n",
+		"social": "统一社会信用代码,单位名称,所属乡镇(街道),从业人数\n" + other + ",青山电子有限公司,东风街道,40\n",
+	} {
+		f := filepath.Join(t.TempDir(), src+".csv")
+		if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		admin.upload(src, f)
 	}
 
 	for _, vp := range []viewport{desktop, phone} {
@@ -100,11 +116,21 @@ func TestUIRosterRejects(t *testing.T) {
 			if p := eval[string](b, `document.querySelector('[data-test=progress]').innerText`); !strings.Contains(p, "已上传 100%") {
 				t.Errorf("upload progress shows %q, want 100%%", p)
 			}
-			b.check("deliveries-import", "liaison-market", "market.csv", "csv", bad)
+			if vp.name == desktop.name { // the first import makes the conflict (the second repeats it)
+				b.waitText("存在冲突的组织")
+				shown := eval[string](b, `[...document.querySelectorAll('[data-conflict]')].map((e) => e.dataset.conflict + ' ' + e.innerText).join('\n')`)
+				if !strings.Contains(shown, good1) || !strings.Contains(shown, "从业人数") || !strings.Contains(shown, "50") || !strings.Contains(shown, "12") {
+					t.Errorf("the market's conflict on %s is not shown with both values: %q", good1, shown)
+				}
+				if strings.Contains(shown, other) {
+					t.Errorf("the liaison sees a conflict between tax and social security: %q", shown)
+				}
+			}
+			b.check("deliveries-import", "liaison-market", "market.csv", "csv", bad, good1)
 			b.do(chromedp.Click(`[data-test=download-rejects]`))
 			imports := admin.must(200, "GET", "/roster-imports", nil)["items"].([]any)
 			id := imports[len(imports)-1].(map[string]any)["id"].(string)
-			data := string(b.downloaded(downloads, "rejects-"+id+".csv"))
+			data := string(b.downloaded(downloads, "导入退回行-"+id+".csv"))
 			for _, want := range []string{"行号", "错码贸易有限公司", "缺码物流有限公司", bad, "3,", "4,"} {
 				if !strings.Contains(data, want) {
 					t.Errorf("the downloaded rejects lack %q:\n%s", want, data)
@@ -311,7 +337,7 @@ func TestUISecretaryScreens(t *testing.T) {
 			b := newBrowser(t, dev.base, vp)
 			b.login("secretary-a", "password-secretary-a")
 			b.open("/formations", `[data-test=timeline]`)
-			b.waitText("上级审批")
+			b.waitText("上级党组织批复")
 			b.waitText("secretary-a 于")
 			stage := func(key string) string {
 				return eval[string](b, fmt.Sprintf(`document.querySelector('[data-stage=%s]').innerText`, key))
@@ -352,7 +378,7 @@ func TestUIAdminScreens(t *testing.T) {
 			b.login("admin", adminPassword)
 			b.open("/admin", `[data-test=admin]`)
 			b.waitText("从文件导入单位")
-			b.do(chromedp.SetUploadFiles(`input[data-test=units-file]`, []string{file}), chromedp.Click(`[data-test=admin] button[type=submit]`),
+			b.do(chromedp.SetUploadFiles(`input[data-test=units-file]`, []string{file}), chromedp.Click(`[data-test=units-import]`),
 				chromedp.WaitVisible(`[data-test=units-result]`))
 			want := "新建 2 个，已存在 0 个，退回 1 行"
 			if vp == phone {

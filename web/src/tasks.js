@@ -1,17 +1,9 @@
-// Words and small helpers the task screens share: Chinese names of statuses and history
-// events, the deadline line ("还剩 N 个工作日"), and a form result cleaned for sending.
+// Small helpers the task screens share: the status colours, the deadline line ("还剩 N 个工作日"), and a form result cleaned for sending.
 import { day } from './format.js'
 
-export const statusTitles = { open: '待认领', claimed: '办理中', completed: '已完成', cancelled: '已取消' }
+// The tag colour of each task status; the words (status_label, history's type_label) come
+// from the API.
 export const statusTypes = { open: 'warning', claimed: 'primary', completed: 'success', cancelled: 'info' }
-
-export const historyTitles = {
-  created: '创建', claimed: '认领', unclaimed: '退回待认领', assigned: '指派', delegated: '委托',
-  resolved: '委托办结', reminded: '提醒', escalated: '逾期上报', deadline_extended: '延长期限',
-  completed: '完成', cancelled: '取消', commented: '评论', attached: '上传附件', refused: '提交被退回',
-  unstaffed: '无人办理，转上级', extension_requested: '申请延期', extension_granted: '同意延期',
-  extension_refused: '不同意延期',
-}
 
 // deadline is the line under a task: 截止 2026年12月1日 · 还剩 3 个工作日.
 export function deadline(t) {

@@ -43,8 +43,15 @@ export async function download(path, filename) {
     throw new Problem(res.status, b)
   }
   const cd = res.headers.get('Content-Disposition') || ''
-  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd)
-  const name = m ? decodeURIComponent(m[1]) : filename
+  // RFC 6266: filename* (RFC 5987, UTF-8, the Chinese name) wins over the ASCII filename.
+  const star = /filename\*=UTF-8''([^;\s]+)/i.exec(cd)
+  const plain = /filename="?([^";]+)"?/i.exec(cd)
+  let name = filename
+  try {
+    name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : filename
+  } catch (_) {
+    name = plain ? plain[1] : filename // a malformed escape
+  }
   const url = URL.createObjectURL(await res.blob())
   const a = document.createElement('a')
   a.href = url

@@ -1,0 +1,1 @@
+var e={running:`primary`,done:`success`,cancelled:`info`},t=t=>e[t]||`info`,n=e=>e===`system`?`系统`:e||`—`;export{t as n,n as t};

@@ -1,0 +1,1 @@
+var e=[[`name`,`名称`],[`township`,`所属乡镇（街道）`],[`industry`,`行业`],[`supervisor`,`主管部门`],[`employees`,`从业人数`],[`reg_status`,`登记状态`],[`address`,`地址`]],t=Object.fromEntries(e);export{e as n,t};

@@ -1,0 +1,1 @@
+var e={running:`primary`,done:`success`,failed:`danger`},t=t=>e[t]||`info`;export{t};
