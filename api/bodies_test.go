@@ -64,6 +64,9 @@ var requestBodies = []struct {
 	{"PUT /api/v1/inspection-rounds/{id}/team", func() any { return new(teamRequest) },
 		`{"members":[{"username":"leader-a","post":"leader","targets":["u1"]}],"declarations":[{"username":"leader-a","target":"u2","reason":"三年内在该单位任职"}]}`},
 	{"POST /api/v1/inspection-rounds/{id}/objections", func() any { return new(objectionRequest) }, `{"target":"u1","username":"leader-a","reason":"曾在本单位任职"}`},
+	{"POST /api/v1/demonstration-points", func() any { return new(nominationRequest) },
+		`{"party_org_id":"po1","reasons":"阵地规范","self_assessment":[{"item":"有场所","met":true,"note":"活动室 60 平方米"}]}`},
+	{"POST /api/v1/demonstration-points/{id}/objections", func() any { return new(demonstrationObjectionRequest) }, `{"reason":"该支部未按期换届"}`},
 }
 
 const inspectionExample = `{"title":"双同步专项督查","targets":["u1"],"methods":["听取汇报"],"field_from":"2027-03-01","field_to":"2027-03-05","plan":"督查方案\n第一条"}`

@@ -104,6 +104,7 @@ func (s *Server) Handler() *gin.Engine {
 	s.cycleRoutes(a)
 	s.formationRoutes(a)
 	s.inspectionRoutes(a)
+	s.demonstrationRoutes(a)
 	s.systemRoutes(a)
 	s.viewRoutes(a)
 	s.formRoutes(a)

@@ -57,6 +57,14 @@ type Config struct {
 	// RecheckWorkingDays and RecheckPercent: when and how many signed-off items are re-checked
 	// 回头看 (0: the defaults; a negative RecheckPercent: none).
 	RecheckWorkingDays, RecheckPercent int
+	// DemonstrationNoticeDays is a demonstration point's public notice 公示 in working days (0:
+	// domain.DefaultNoticeWorkingDays); DemonstrationChecklist its self-assessment's items (nil:
+	// domain.DefaultDemonstrationChecklist).
+	DemonstrationNoticeDays int
+	DemonstrationChecklist  []string
+	// DemonstrationNoticeFor replaces the notice's working days with a duration (demonstration
+	// runs and end-to-end tests; TANDEM_DEMONSTRATION_NOTICE_DAYS given as e.g. "20s").
+	DemonstrationNoticeFor time.Duration
 	// Disk is the latest check of the data folder's disk (tandem dev); nil: not watched.
 	Disk func() diskspace.Status
 }
@@ -73,6 +81,8 @@ type App struct {
 	Drills        *Drills
 	System        *System
 	Inspections   *Inspections
+	// Demonstrations are the demonstration points 示范点.
+	Demonstrations *Demonstrations
 }
 
 // New builds the application layer.
@@ -88,7 +98,7 @@ func New(cfg Config) *App {
 		Tasks: &Tasks{d}, Formations: &Formations{d}, PartyOrgs: &PartyOrgs{d}, CensusRounds: &CensusRounds{d},
 		Cycles: &Cycles{d}, RosterImports: &RosterImports{d}, Registrations: &Registrations{d}, Drills: &Drills{d},
 		System:      &System{d},
-		Inspections: &Inspections{d},
+		Inspections: &Inspections{d}, Demonstrations: &Demonstrations{d},
 	}
 }
 

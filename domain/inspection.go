@@ -57,7 +57,7 @@ func (s RectificationStatus) Valid() bool { return slices.Contains(Rectification
 func (s RectificationStatus) Open() bool { return s != RectSignedOff }
 
 // DemonstrationStatus is where a demonstration point stands (demonstration_points.status);
-// the tables exist, the process is not built yet.
+// DemonstrationWorkflow moves it (see demonstration.go).
 type DemonstrationStatus string
 
 // Demonstration point statuses.

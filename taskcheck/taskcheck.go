@@ -67,6 +67,12 @@ var checkers = map[string]checker{
 	"rectification.self_check":  nil, // never the reporter (NotBy)
 	"rectification.verify":      nil, // never a member of the rectifying unit (NotBy)
 	"rectification.recheck":     nil, // never a member of the rectifying unit (NotBy)
+
+	"demonstration.review":    nil, // never the nominator (NotBy); a rejection's reason: the form
+	"demonstration.visit":     nil, // the score's range: the form
+	"demonstration.decision":  nil, // never the nominator (NotBy)
+	"demonstration.objection": nil, // never the objector (NotBy); the answer: the form
+	"demonstration.recheck":   nil, // never the nominator (NotBy); the decision: the form
 }
 
 // Kinds lists the task kinds the registry names (with or without a data check).

@@ -206,6 +206,11 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"rectification.self_check":    "a decision; never the reporter (NotBy)",
 			"rectification.verify":        "a decision; never a member of the rectifying unit (NotBy)",
 			"rectification.recheck":       "what was found; never a member of the rectifying unit (NotBy)",
+			"demonstration.review":        "a decision (a rejection's reason: the form); never the nominator (NotBy)",
+			"demonstration.visit":         "a score 0–100 and notes: the form",
+			"demonstration.decision":      "a decision with its reason: the form; never the nominator (NotBy)",
+			"demonstration.objection":     "an answer with its text: the form; never the objector (NotBy)",
+			"demonstration.recheck":       "keep, warn or revoke with a reason: the form; never the nominator (NotBy)",
 		}
 		checks := taskcheck.Checks{Store: st}
 		registered := map[string]bool{}

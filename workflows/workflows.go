@@ -56,6 +56,7 @@ func Definitions() []Definition {
 		{InspectionWorkflowName, InspectionWorkflow},
 		{RectificationWorkflowName, RectificationWorkflow},
 		{RectificationRecheckWorkflowName, RectificationRecheckWorkflow},
+		{DemonstrationWorkflowName, DemonstrationWorkflow},
 	}
 }
 

@@ -406,6 +406,19 @@ func authzCases() map[string]authzCase {
 			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
 		}},
 
+		// Demonstration points (issue #19): the fixture has none and no party organization, so a
+		// nomination is refused (403 outside the nominating county, 422 for the missing party
+		// organization) and the by-ID cases prove "no 500 and no 2xx for a missing point".
+		"POST /api/v1/demonstration-points": {scoped: true, outAlso: []int{422}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{body: map[string]any{"nominating_unit_id": pick(out, fx.county, fx.county2), "party_org_id": missingID("party-org"),
+				"reasons": "矩阵推荐理由", "self_assessment": []map[string]any{{"item": "有场所", "met": true}}}}
+		}},
+		"GET /api/v1/demonstration-points":         plain(none),
+		"GET /api/v1/demonstration-points/notices": plain(none),
+		"GET /api/v1/demonstration-points/{id}":    byID("id", missing("demonstration-a"), missing("demonstration-b")),
+		"POST /api/v1/demonstration-points/{id}/objections": withBody(byID("id", missing("demonstration-a"), missing("demonstration-b")),
+			func(*authzFixture, *actor, bool) any { return map[string]any{"reason": "矩阵异议"} }),
+
 		"POST /api/v1/formations": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{body: map[string]any{"organization": pick(out, fx.orgA3, fx.orgB3), "kind": "branch"}}
 		}},

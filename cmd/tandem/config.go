@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,14 @@ type Config struct {
 	// TANDEM_RECTIFICATION_RECHECK: "<working days>:<percent>", when and how many signed-off
 	// items are re-checked 回头看 (default 60:30; 0:0 none).
 	RecheckWorkingDays, RecheckPercent int
+	// Demonstration points (#19): TANDEM_DEMONSTRATION_NOTICE_DAYS, the public notice 公示 in
+	// working days (default 5); TANDEM_DEMONSTRATION_CHECKLIST, the self-assessment's items,
+	// comma-separated (default the six haves 六有 and five goods 五好).
+	DemonstrationNoticeDays int
+	DemonstrationChecklist  []string
+	// TANDEM_DEMONSTRATION_NOTICE_DAYS given as a duration ("20s", at most 24h): the notice lasts
+	// that long instead, for demonstration runs and end-to-end tests.
+	DemonstrationNoticeFor time.Duration
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
@@ -185,6 +194,32 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.RecheckWorkingDays, c.RecheckPercent = d, pc
 		if d == 0 || pc == 0 {
 			c.RecheckWorkingDays, c.RecheckPercent = 1, -1 // none
+		}
+	}
+	c.DemonstrationNoticeDays = domain.DefaultNoticeWorkingDays
+	if v := getenv("TANDEM_DEMONSTRATION_NOTICE_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		d, derr := time.ParseDuration(v)
+		switch {
+		case err == nil && n >= 1 && n <= 30:
+			c.DemonstrationNoticeDays = n
+		case err != nil && derr == nil && d > 0 && d <= 24*time.Hour:
+			c.DemonstrationNoticeFor = d
+		default:
+			problems = append(problems, "TANDEM_DEMONSTRATION_NOTICE_DAYS must be a whole number of working days from 1 to 30 (or, for a demonstration run, a duration such as 20s)")
+		}
+	}
+	if v := getenv("TANDEM_DEMONSTRATION_CHECKLIST"); v != "" {
+		for _, m := range strings.Split(v, ",") {
+			m = strings.TrimSpace(m)
+			if n := len([]rune(m)); n == 0 || n > 50 || domain.CheckText(m, domain.ShortText) != "" || slices.Contains(c.DemonstrationChecklist, m) {
+				problems = append(problems, "TANDEM_DEMONSTRATION_CHECKLIST must list distinct items of 1 to 50 characters, separated by commas")
+				break
+			}
+			c.DemonstrationChecklist = append(c.DemonstrationChecklist, m)
+		}
+		if len(c.DemonstrationChecklist) > domain.MaxChecklistItems {
+			problems = append(problems, fmt.Sprintf("TANDEM_DEMONSTRATION_CHECKLIST lists more than %d items", domain.MaxChecklistItems))
 		}
 	}
 	if v := getenv("TANDEM_INSPECTION_METHODS"); v != "" {

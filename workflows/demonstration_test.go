@@ -1,0 +1,181 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"tandem/activities"
+	"tandem/domain"
+	"tandem/workflows"
+)
+
+type demonstrationFake struct {
+	mu       sync.Mutex
+	steps    []string // action→status@time since the start
+	answered []activities.AnswerDemonstrationObjectionInput
+}
+
+// demonstrationEnv is formationEnv's task fakes plus the point's activities; a notice of n
+// working days ends n calendar days after it opens.
+func demonstrationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTasks, *demonstrationFake) {
+	env, f := formationEnv(t)
+	df := &demonstrationFake{}
+	var a *activities.Activities
+	env.OnActivity(a.AdvanceDemonstration, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AdvanceDemonstrationInput) (activities.DemonstrationInfo, error) {
+			df.mu.Lock()
+			defer df.mu.Unlock()
+			df.steps = append(df.steps, strings.TrimPrefix(in.Action, "demonstration.")+"→"+string(in.To)+"@"+env.Now().Sub(start).Round(h).String())
+			out := activities.DemonstrationInfo{Status: in.To}
+			if in.NoticeWorkingDays > 0 {
+				out.NoticeFrom, out.NoticeTo = env.Now(), env.Now().Add(time.Duration(in.NoticeWorkingDays)*day)
+				out.NoticeLeft = out.NoticeTo.Sub(env.Now())
+			}
+			return out, nil
+		}).Maybe()
+	env.OnActivity(a.AnswerDemonstrationObjection, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AnswerDemonstrationObjectionInput) error {
+			df.mu.Lock()
+			defer df.mu.Unlock()
+			df.answered = append(df.answered, in)
+			return nil
+		}).Maybe()
+	return env, f, df
+}
+
+var demonstrationInput = workflows.DemonstrationInput{PointID: "p1", PartyOrgID: "po1", PartyOrgName: "东风科技有限公司党支部",
+	UnitName: "东风街道", CityUnitID: "city", NominatedBy: "county-off", NoticeWorkingDays: 5}
+
+func runDemonstration(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.DemonstrationState {
+	t.Helper()
+	return runDemonstrationFrom(t, env, demonstrationInput)
+}
+
+func runDemonstrationFrom(t *testing.T, env *testsuite.TestWorkflowEnvironment, in workflows.DemonstrationInput) workflows.DemonstrationState {
+	t.Helper()
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, in)
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("workflow: %v", env.GetWorkflowError())
+	}
+	var out workflows.DemonstrationState
+	if err := env.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func objectAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, id, by string) {
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalDemonstrationObjection, workflows.DemonstrationObjectionLodged{ObjectionID: id, LodgedBy: by})
+	}, after)
+}
+
+// Nominated → reviewed (not by the nominator) → visited (a score out of range refused) → named
+// for notice → objected to during the notice → the objection dismissed (not by the objector) →
+// named when the notice's days are over, not before the answer.
+func TestDemonstrationObjectedAnsweredNamed(t *testing.T) {
+	env, f, df := demonstrationEnv(t)
+	answer(t, env, 1*h, "review", "county-off", `{"decision":"pass"}`, refused(t, "四眼原则"))
+	answer(t, env, 2*h, "review", "city-off", `{"decision":"reject"}`, refused(t, "reason"))
+	answer(t, env, 3*h, "review", "city-off", `{"decision":"pass"}`, nil)
+	answer(t, env, 4*h, "visit", "city-off", `{"score":120,"notes":"阵地规范"}`, refused(t, "score"))
+	answer(t, env, 5*h, "visit", "city-off", `{"score":92,"notes":"阵地规范，制度上墙"}`, nil)
+	answer(t, env, 6*h, "decision", "city-off", `{"decision":"name"}`, refused(t, "reason"))
+	answer(t, env, 7*h, "decision", "city-off", `{"decision":"name","reason":"综合评分第一"}`, nil)
+	objectAt(env, 1*day, "o1", "citizen")
+	objectAt(env, 1*day+h, "o1", "citizen") // a repeated signal opens no second task
+	answer(t, env, 2*day, "objection/o1", "citizen", `{"decision":"dismiss","reason":"自己答复"}`, refused(t, "四眼原则"))
+	answer(t, env, 8*day, "objection/o1", "city-off2", `{"decision":"dismiss","reason":"经核实，反映问题不属实"}`, nil)
+	// A year after the naming, the re-check: never by the nominator; kept, the workflow goes
+	// on as new towards the next year's.
+	answer(t, env, 8*day+366*day, "recheck/1", "county-off", `{"decision":"keep","reason":"保持良好"}`, refused(t, "四眼原则"))
+	answer(t, env, 8*day+367*day, "recheck/1", "city-off", `{"decision":"keep"}`, refused(t, "reason"))
+	answer(t, env, 8*day+368*day, "recheck/1", "city-off", `{"decision":"keep","reason":"阵地保持良好"}`, nil)
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, demonstrationInput)
+	var cont *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &cont) {
+		t.Fatalf("after the re-check: %v, want continued as new", env.GetWorkflowError())
+	}
+	var next workflows.DemonstrationInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next); err != nil || next.Rechecks != 1 || next.Status != domain.DemoNamed {
+		t.Fatalf("continued with %+v %v", next, err)
+	}
+	want := []string{"status→file_review@0s", "review→site_visit@3h0m0s", "visit→decision@5h0m0s", "decision→public_notice@7h0m0s",
+		"named→named@192h0m0s", // the notice ended at 5 days + 7h; the answer came at 8 days
+		"recheck→named@9024h0m0s"}
+	if strings.Join(df.steps, " ") != strings.Join(want, " ") {
+		t.Fatalf("steps = %v\nwant %v", df.steps, want)
+	}
+	if len(df.answered) != 1 || df.answered[0].Actor != "city-off2" || df.answered[0].Decision != "dismiss" {
+		t.Fatalf("answers = %+v", df.answered)
+	}
+	n := 0
+	for _, id := range f.created {
+		if id == "objection/o1" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("objection tasks = %d (%v)", n, f.created)
+	}
+}
+
+// A warned point is checked again after its term and revoked 摘牌.
+func TestDemonstrationRecheckWarnedRevoked(t *testing.T) {
+	env, _, df := demonstrationEnv(t)
+	in := demonstrationInput
+	in.Rechecks, in.Status = 1, domain.DemoNamed
+	answer(t, env, 366*day, "recheck/2", "city-off", `{"decision":"warn","reason":"组织生活不规范，限期一个月整改"}`, nil)
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, in)
+	var cont *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &cont) {
+		t.Fatalf("after the warning: %v", env.GetWorkflowError())
+	}
+	var next workflows.DemonstrationInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next); err != nil || next.Status != domain.DemoWarned || next.Rechecks != 2 {
+		t.Fatalf("continued with %+v %v", next, err)
+	}
+	env2, _, df2 := demonstrationEnv(t)
+	answer(t, env2, 31*day, "recheck/3", "city-off", `{"decision":"revoke","reason":"整改不到位"}`, nil) // a month after the warning
+	out := runDemonstrationFrom(t, env2, next)
+	if out.Status != domain.DemoRevoked || len(df.steps) != 1 || df.steps[0] != "recheck→warned@8784h0m0s" ||
+		len(df2.steps) != 1 || !strings.HasPrefix(df2.steps[0], "recheck→revoked@") {
+		t.Fatalf("state %+v, steps %v then %v", out, df.steps, df2.steps)
+	}
+}
+
+// An upheld objection rejects the point before the notice ends.
+func TestDemonstrationObjectionUpheld(t *testing.T) {
+	env, _, df := demonstrationEnv(t)
+	answer(t, env, 1*h, "review", "city-off", `{"decision":"pass"}`, nil)
+	answer(t, env, 2*h, "visit", "city-off", `{"score":80,"notes":"基本达标"}`, nil)
+	answer(t, env, 3*h, "decision", "city-off", `{"decision":"name","reason":"达标"}`, nil)
+	objectAt(env, 1*day, "o1", "citizen")
+	answer(t, env, 2*day, "objection/o1", "city-off", `{"decision":"uphold","reason":"该支部去年未按期换届"}`, nil)
+	out := runDemonstration(t, env)
+	if out.Status != domain.DemoRejected {
+		t.Fatalf("state = %+v", out)
+	}
+	if last := df.steps[len(df.steps)-1]; !strings.HasPrefix(last, "objection_upheld→rejected@48h") {
+		t.Fatalf("steps = %v", df.steps)
+	}
+}
+
+// A rejection at the file review ends it there.
+func TestDemonstrationRejectedAtReview(t *testing.T) {
+	env, _, df := demonstrationEnv(t)
+	answer(t, env, 1*h, "review", "city-off", `{"decision":"reject","reason":"材料不全"}`, nil)
+	out := runDemonstration(t, env)
+	if out.Status != domain.DemoRejected || len(df.steps) != 2 {
+		t.Fatalf("state = %+v, steps %v", out, df.steps)
+	}
+}
