@@ -35,7 +35,7 @@ type DemonstrationPoint struct {
 	NoticeTo       *time.Time
 	NominatedBy    string
 	NamedAt        *time.Time
-	Rechecks       int        // yearly re-checks made (00025)
+	Rechecks       int        // yearly re-checks made (00024)
 	RecheckedAt    *time.Time // the last one
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
