@@ -97,7 +97,7 @@ func TestDemonstrationObjectedAnsweredNamed(t *testing.T) {
 	answer(t, env, 8*day, "objection/o1", "city-off2", `{"decision":"dismiss","reason":"经核实，反映问题不属实"}`, nil)
 	// A year after the naming, the re-check: never by the nominator; kept, the workflow goes
 	// on as new towards the next year's.
-	answer(t, env, 8*day+366*day, "recheck/1", "county-off", `{"decision":"keep","reason":"保持良好"}`, refused(t, "四眼原则"))
+	answer(t, env, after(8*day, 1, 0)+h, "recheck/1", "county-off", `{"decision":"keep","reason":"保持良好"}`, refused(t, "四眼原则"))
 	answer(t, env, 8*day+367*day, "recheck/1", "city-off", `{"decision":"keep"}`, refused(t, "reason"))
 	answer(t, env, 8*day+368*day, "recheck/1", "city-off", `{"decision":"keep","reason":"阵地保持良好"}`, nil)
 	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, demonstrationInput)
@@ -129,12 +129,20 @@ func TestDemonstrationObjectedAnsweredNamed(t *testing.T) {
 	}
 }
 
+// after is how long after the tests' start a calendar span (years, months) from the instant
+// start+from ends: 365 or 366 days, 28 to 31, by the day the tests run on (TANDEM_TEST_DATE),
+// so an answer is never sent at the very instant its task is created.
+func after(from time.Duration, years, months int) time.Duration {
+	t0 := start.Add(from)
+	return t0.AddDate(years, months, 0).Sub(start)
+}
+
 // A warned point is checked again after its term and revoked 摘牌.
 func TestDemonstrationRecheckWarnedRevoked(t *testing.T) {
 	env, _, df := demonstrationEnv(t)
 	in := demonstrationInput
 	in.Rechecks, in.Status = 1, domain.DemoNamed
-	answer(t, env, 366*day, "recheck/2", "city-off", `{"decision":"warn","reason":"组织生活不规范，限期一个月整改"}`, nil)
+	answer(t, env, after(0, 1, 0)+h, "recheck/2", "city-off", `{"decision":"warn","reason":"组织生活不规范，限期一个月整改"}`, nil)
 	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, in)
 	var cont *workflow.ContinueAsNewError
 	if !errors.As(env.GetWorkflowError(), &cont) {
@@ -145,9 +153,9 @@ func TestDemonstrationRecheckWarnedRevoked(t *testing.T) {
 		t.Fatalf("continued with %+v %v", next, err)
 	}
 	env2, _, df2 := demonstrationEnv(t)
-	answer(t, env2, 31*day, "recheck/3", "city-off", `{"decision":"revoke","reason":"整改不到位"}`, nil) // a month after the warning
+	answer(t, env2, after(0, 0, 1)+h, "recheck/3", "city-off", `{"decision":"revoke","reason":"整改不到位"}`, nil) // a month after the warning
 	out := runDemonstrationFrom(t, env2, next)
-	if out.Status != domain.DemoRevoked || len(df.steps) != 1 || df.steps[0] != "recheck→warned@8784h0m0s" ||
+	if out.Status != domain.DemoRevoked || len(df.steps) != 1 || df.steps[0] != "recheck→warned@"+(after(0, 1, 0)+h).String() ||
 		len(df2.steps) != 1 || !strings.HasPrefix(df2.steps[0], "recheck→revoked@") {
 		t.Fatalf("state %+v, steps %v then %v", out, df.steps, df2.steps)
 	}
