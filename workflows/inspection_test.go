@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -146,6 +147,8 @@ func TestInspectionPlanReturned(t *testing.T) {
 	if got := strings.Join(in.statuses, ","); got != "returned,team,field,feedback,rectification,done" {
 		t.Fatalf("statuses %s", got)
 	}
+	// The test environment runs the two mocked children concurrently: their order is not the start's.
+	slices.SortFunc(in.children, func(a, b workflows.RectificationInput) int { return strings.Compare(a.ItemID, b.ItemID) })
 	if len(in.children) != 2 || in.children[0].RoundTitle != "双同步专项督查（修改）" || in.children[0].SponsorUnitID != "city" ||
 		in.children[0].LimitWorkingDays != 40 || in.children[1].ItemID != "item-b" {
 		t.Fatalf("rectification workflows %+v", in.children)
