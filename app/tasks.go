@@ -36,7 +36,7 @@ type CompleteTask struct {
 func (o *Tasks) Complete(ctx context.Context, p domain.Principal, in CompleteTask) (domain.Task, error) {
 	t, err := o.Store.GetTask(ctx, p, in.TaskID)
 	if err != nil {
-		return t, o.excluded(ctx, p, in.TaskID, err)
+		return t, o.Store.NotYoursOr(ctx, p, in.TaskID, err)
 	}
 	if err := o.complete(ctx, p, t, in.Result, in.IdempotencyKey); err != nil {
 		return t, err
@@ -104,20 +104,6 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 		case <-time.After(wait):
 		}
 	}
-}
-
-// excluded turns a task that is outside the caller's subtree into the four-eyes refusal (403)
-// when the task names the caller in NotBy: the members of a rectifying unit may read their
-// item, and are told plainly that its verification, a task of the sponsor, is not theirs.
-func (o *Tasks) excluded(ctx context.Context, p domain.Principal, id string, err error) error {
-	if domain.ErrorCode(err) != domain.ENOTFOUND {
-		return err
-	}
-	t, terr := o.Store.TaskByID(ctx, id)
-	if terr != nil || !t.Excludes(p.Username) {
-		return err
-	}
-	return domain.NotYours(t, p.Username)
 }
 
 // replayedCompletion reports whether a completed task was completed by this very request: the
