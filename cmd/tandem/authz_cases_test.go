@@ -397,6 +397,11 @@ func authzCases() map[string]authzCase {
 				return map[string]any{"target": pick(out, fx.townA, fx.townB), "username": "officer-a", "reason": "矩阵异议"}
 			}),
 		"GET /api/v1/inspection-rounds/{id}/report": byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+		// The fixture has no round: a target's feedback of a missing round is a 404 in and out of scope.
+		"GET /api/v1/inspection-rounds/{id}/targets/{unit}/feedback": {scoped: true, build: func(fx *authzFixture, _ *actor, out bool) apiRequest {
+			return apiRequest{params: p("id", pick(out, missingID("inspection-round-a"), missingID("inspection-round-b")), "unit", pick(out, fx.townA, fx.townB)),
+				query: q("format", "html")}
+		}},
 		"GET /api/v1/rectifications": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
 		}},
