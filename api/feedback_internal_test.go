@@ -16,7 +16,7 @@ import (
 func TestFeedbackPage(t *testing.T) {
 	at := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 	fb := app.TargetFeedback{
-		Round: store.InspectionRound{Title: "两新组织双同步专项督查", SponsorName: "青山市委两新工委", Reference: "青两新督〔2026〕3号", CreatedAt: at},
+		Round:  store.InspectionRound{Title: "两新组织双同步专项督查", SponsorName: "青山市委两新工委", Reference: "青两新督〔2026〕3号", CreatedAt: at},
 		Target: store.InspectionTarget{UnitName: "东风街道", Feedback: "请于四十个工作日内完成整改。\n<b>整改情况</b>书面报送。", FeedbackAt: &at},
 		CC:     "青山县委两新工委",
 		Findings: []store.Finding{{Category: "组织建设", Severity: "严重", Description: "党支部逾期未换届"},
