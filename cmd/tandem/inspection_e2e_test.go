@@ -132,6 +132,21 @@ func TestInspectionEndToEnd(t *testing.T) {
 		if !hasNotice(townOfficer, "inspection.feedback") || !hasNotice(countyA1, "inspection.feedback_cc") || !hasNotice(countyB1, "inspection.feedback") {
 			t.Fatal("the feedback or its copy 抄告 did not arrive")
 		}
+		// The township's feedback prints for its officer with the issuing unit and the 文号, 抄告
+		// the county above; the team's leader may not print it (403).
+		fbRes, err := http.DefaultClient.Do(authed(townOfficer, "GET", "/inspection-rounds/"+id+"/targets/"+town+"/feedback?format=html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(fbRes.Body)
+		fbRes.Body.Close()
+		if fbRes.StatusCode != 200 || !strings.Contains(string(page), "青山市两新工委") || !strings.Contains(string(page), "青两新督〔2026〕3号") ||
+			!strings.Contains(string(page), "抄告：") {
+			t.Fatalf("the township's feedback: %d %.300s", fbRes.StatusCode, page)
+		}
+		if status, _ := leader.call("GET", "/inspection-rounds/"+id+"/targets/"+town+"/feedback", nil); status != 403 {
+			t.Fatalf("the team's leader reads the township's feedback: %d", status)
+		}
 
 		// The report's figures equal a hand count of what was entered.
 		var want struct{ findings, general, major, severe, fixed, items int }
