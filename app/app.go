@@ -57,6 +57,9 @@ type Config struct {
 	// RecheckWorkingDays and RecheckPercent: when and how many signed-off items are re-checked
 	// 回头看 (0: the defaults; a negative RecheckPercent: none).
 	RecheckWorkingDays, RecheckPercent int
+	// RectificationDemoDay, for a demonstration run: how long one working day of a plan's
+	// deadline and of the ladder's spacing lasts (0: a day on the calendar).
+	RectificationDemoDay time.Duration
 	// DemonstrationNoticeDays is a demonstration point's public notice 公示 in working days (0:
 	// domain.DefaultNoticeWorkingDays); DemonstrationChecklist its self-assessment's items (nil:
 	// domain.DefaultDemonstrationChecklist).

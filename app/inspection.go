@@ -95,7 +95,7 @@ func (o *Inspections) Draft(ctx context.Context, p domain.Principal, in DraftRou
 		domain.Errorf(domain.EUNAVAILABLE, "无法启动专项督查流程，请稍后重试"), undo,
 		workflows.InspectionWorkflowName, workflows.InspectionInput{RoundID: r.ID, Title: r.Title, SponsorUnitID: r.SponsorUnitID,
 			DraftedBy: r.DraftedBy, Targets: targets, Methods: r.Methods, RectificationWorkingDays: o.rectificationDays(),
-			RectificationLadder: o.RectificationLadder, RectificationRecheck: o.recheck()})
+			RectificationLadder: o.RectificationLadder, RectificationRecheck: o.recheck(), RectificationDemoDay: o.RectificationDemoDay})
 }
 
 // Resubmit replaces a returned plan with the drafter's edit and sends it for review again.

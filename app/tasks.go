@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"strings"
 	"time"
@@ -150,7 +151,9 @@ func updateError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return domain.Errorf(domain.EUNAVAILABLE, "流程未及时响应，请用同一个 Idempotency-Key 重试")
 	}
-	return domain.Errorf(domain.EUNAVAILABLE, "流程引擎未能接收结果：%v", err)
+	// The engine's own message (English, with addresses and IDs) is for the log, not the user.
+	slog.Warn("task update not delivered", "error", err)
+	return domain.Errorf(domain.EUNAVAILABLE, "流程引擎暂时未能接收结果，请稍后用同一个 Idempotency-Key 重试")
 }
 
 func deref(s *string) string {

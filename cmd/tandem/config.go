@@ -55,6 +55,10 @@ type Config struct {
 	// TANDEM_RECTIFICATION_RECHECK: "<working days>:<percent>", when and how many signed-off
 	// items are re-checked 回头看 (default 60:30; 0:0 none).
 	RecheckWorkingDays, RecheckPercent int
+	// TANDEM_RECTIFICATION_DEMO_DAY, for a demonstration run only: a duration ("3s", 1s to 1h)
+	// that one working day of a rectification plan's deadline and of the escalation ladder's
+	// spacing lasts instead of a day on the calendar (unset: the calendar).
+	RectificationDemoDay time.Duration
 	// Demonstration points (#19): TANDEM_DEMONSTRATION_NOTICE_DAYS, the public notice 公示 in
 	// working days (default 5); TANDEM_DEMONSTRATION_CHECKLIST, the self-assessment's items,
 	// comma-separated (default the six haves 六有 and five goods 五好).
@@ -195,6 +199,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if d == 0 || pc == 0 {
 			c.RecheckWorkingDays, c.RecheckPercent = 1, -1 // none
 		}
+	}
+	if v := getenv("TANDEM_RECTIFICATION_DEMO_DAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			problems = append(problems, "TANDEM_RECTIFICATION_DEMO_DAY must be a duration from 1s to 1h such as 3s (for a demonstration run only; unset: working days on the calendar)")
+		}
+		c.RectificationDemoDay = d
 	}
 	c.DemonstrationNoticeDays = domain.DefaultNoticeWorkingDays
 	if v := getenv("TANDEM_DEMONSTRATION_NOTICE_DAYS"); v != "" {

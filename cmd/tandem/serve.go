@@ -90,6 +90,7 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, dis
 	ops := app.New(app.Config{Store: st, Engine: tc, Calendar: cal, Log: log, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays,
 		RectificationDays: cfg.RectificationDays, InspectionMethods: cfg.InspectionMethods,
 		RectificationLadder: cfg.RectificationLadder, RecheckWorkingDays: cfg.RecheckWorkingDays, RecheckPercent: cfg.RecheckPercent,
+		RectificationDemoDay:    cfg.RectificationDemoDay,
 		DemonstrationNoticeDays: cfg.DemonstrationNoticeDays, DemonstrationChecklist: cfg.DemonstrationChecklist,
 		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor, Disk: disk})
 	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
