@@ -1,8 +1,8 @@
 package main_test
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
