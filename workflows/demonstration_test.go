@@ -55,7 +55,9 @@ func demonstrationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTa
 	df.rank = activities.DemonstrationRank{Year: 2026, Rank: 2, Of: 3, Score: 92, Text: "实地考察得分 92 分，在 2026 年考察的 3 个示范点中排名第 2",
 		Data: []byte(`{"of":3,"rank":2,"score":92,"year":2026}`)}
 	env.OnActivity(a.RankDemonstration, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.RankDemonstrationInput) (activities.DemonstrationRank, error) { return df.rank, nil }).Maybe()
+		func(context.Context, activities.RankDemonstrationInput) (activities.DemonstrationRank, error) {
+			return df.rank, nil
+		}).Maybe()
 	env.OnActivity(a.OpenDemonstrationObjections, mock.Anything, mock.Anything).Return(
 		func(context.Context, string) ([]activities.OpenObjection, error) {
 			df.mu.Lock()
