@@ -229,7 +229,7 @@ func (s *Store) AdvanceDemonstration(ctx context.Context, id string, st Demonstr
 		now := s.Now()
 		set := map[string]any{"status": st.To, "updated_at": now}
 		if st.Score != nil {
-			set["score"], set["visited_at"] = *st.Score, now
+			set["score"], set["visited_at"] = *st.Score, now.UTC() // UTC: the ranking compares it with a year's bounds
 		}
 		if st.NoticeFrom != nil {
 			set["notice_from"], set["notice_to"] = *st.NoticeFrom, *st.NoticeTo
@@ -483,11 +483,11 @@ func (s *Store) DemonstrationRanking(ctx context.Context, p domain.Principal, un
 	if err := db.Where("id = ?", unitID).Take(&city).Error; err != nil {
 		return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
 	}
-	if city.Kind != string(domain.KindCity) {
-		return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeNotAllowed, "市级两新工委"))
-	}
 	if !p.Admin && !p.HoldsRoleIn(domain.RoleOfficer, city.ID) {
 		return domain.Unit{}, nil, domain.Errorf(domain.EFORBIDDEN, "只有市级两新工委的干部可以查看示范点考察评分排名")
+	}
+	if city.Kind != string(domain.KindCity) {
+		return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeNotAllowed, "市级两新工委"))
 	}
 	rows, err := s.demonstrationRanking(ctx, city.Path, year)
 	return domain.Unit{ID: city.ID, Name: city.Name, Kind: domain.UnitKind(city.Kind), Path: city.Path}, rows, err
