@@ -85,21 +85,11 @@ func (s *Store) Nominate(ctx context.Context, p domain.Principal, n Nomination, 
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var v domain.Validation
 		if n.NominatingUnitID == "" { // the caller's one officer unit of a nominating kind
-			var ids []string
-			for _, m := range p.Memberships {
-				if m.Role == domain.RoleOfficer {
-					ids = append(ids, m.UnitID)
-				}
+			id, err := oneOfficerUnit(tx, p, nominatingKinds)
+			if err != nil {
+				return err
 			}
-			var mine []unitRow
-			if len(ids) > 0 {
-				if err := tx.Where("id IN ? AND kind IN ?", ids, nominatingKinds).Find(&mine).Error; err != nil {
-					return translate(err, "units")
-				}
-			}
-			if len(mine) == 1 {
-				n.NominatingUnitID = mine[0].ID
-			}
+			n.NominatingUnitID = id
 		}
 		var nominator unitRow
 		switch {
@@ -158,6 +148,27 @@ func (s *Store) Nominate(ctx context.Context, p domain.Principal, n Nomination, 
 			map[string]any{"party_org_id": po.ID, "nominating_unit_id": nominator.ID, "reasons": n.Reasons, "self_assessment": answers})
 	})
 	return out, err
+}
+
+// oneOfficerUnit is the caller's one unit of those kinds where they are an officer ("" for none
+// or several: the caller must name it).
+func oneOfficerUnit(db *gorm.DB, p domain.Principal, kinds []string) (string, error) {
+	var ids []string
+	for _, m := range p.Memberships {
+		if m.Role == domain.RoleOfficer {
+			ids = append(ids, m.UnitID)
+		}
+	}
+	var mine []unitRow
+	if len(ids) > 0 {
+		if err := db.Where("id IN ? AND kind IN ?", ids, kinds).Find(&mine).Error; err != nil {
+			return "", translate(err, "units")
+		}
+	}
+	if len(mine) != 1 {
+		return "", nil
+	}
+	return mine[0].ID, nil
 }
 
 // checkSelfAssessment holds a self-assessment to the checklist: each item answered once, in any
@@ -462,22 +473,14 @@ func (s *Store) demonstrationRanking(ctx context.Context, path string, year int)
 func (s *Store) DemonstrationRanking(ctx context.Context, p domain.Principal, unitID string, year int) (domain.Unit, []RankedPoint, error) {
 	db := s.db.WithContext(ctx)
 	if unitID == "" {
-		var ids []string
-		for _, m := range p.Memberships {
-			if m.Role == domain.RoleOfficer {
-				ids = append(ids, m.UnitID)
-			}
+		id, err := oneOfficerUnit(db, p, []string{string(domain.KindCity)})
+		if err != nil {
+			return domain.Unit{}, nil, err
 		}
-		var mine []unitRow
-		if len(ids) > 0 {
-			if err := db.Where("id IN ? AND kind = ?", ids, string(domain.KindCity)).Find(&mine).Error; err != nil {
-				return domain.Unit{}, nil, translate(err, "units")
-			}
-		}
-		if len(mine) != 1 {
+		if id == "" {
 			return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeRequired))
 		}
-		unitID = mine[0].ID
+		unitID = id
 	}
 	var city unitRow
 	if err := db.Where("id = ?", unitID).Take(&city).Error; err != nil {
