@@ -68,6 +68,9 @@ type Config struct {
 	// DemonstrationNoticeFor replaces the notice's working days with a duration (demonstration
 	// runs and end-to-end tests; TANDEM_DEMONSTRATION_NOTICE_DAYS given as e.g. "20s").
 	DemonstrationNoticeFor time.Duration
+	// DemonstrationRecheck is when a named point is re-checked (TANDEM_DEMONSTRATION_RECHECK;
+	// zero: a year after its naming or last keep, a month after a warning).
+	DemonstrationRecheck DemonstrationRecheck
 	// Disk is the latest check of the data folder's disk (tandem dev); nil: not watched.
 	Disk func() diskspace.Status
 }

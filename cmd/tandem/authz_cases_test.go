@@ -420,7 +420,12 @@ func authzCases() map[string]authzCase {
 		}},
 		"GET /api/v1/demonstration-points":         plain(none),
 		"GET /api/v1/demonstration-points/notices": plain(none),
-		"GET /api/v1/demonstration-points/{id}":    byID("id", missing("demonstration-a"), missing("demonstration-b")),
+		// The fixture has no city: the counties' ranking is 403 for the townships' users (not
+		// officers there) and 422 for the admin (unit_id not a city).
+		"GET /api/v1/demonstration-points/ranking": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("unit_id", pick(out, fx.county, fx.county2), "year", "2026")}
+		}},
+		"GET /api/v1/demonstration-points/{id}": byID("id", missing("demonstration-a"), missing("demonstration-b")),
 		"POST /api/v1/demonstration-points/{id}/objections": withBody(byID("id", missing("demonstration-a"), missing("demonstration-b")),
 			func(*authzFixture, *actor, bool) any { return map[string]any{"reason": "矩阵异议"} }),
 
