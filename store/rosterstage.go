@@ -141,7 +141,6 @@ type Stager struct {
 	// code (only tests stage such rows, never with last), so nothing is compared.
 	prints   []fingerprint
 	last     *Fingerprints
-	seen     []uint64 // with last: a bit per fingerprint of the last extract, set when its code first came
 	noPrints bool
 
 	// PostgreSQL: batches of rows on their way into the COPY.
@@ -165,7 +164,6 @@ func (st *Stager) CompareWith(last *Fingerprints) {
 		return
 	}
 	last.buildIndex()
-	st.seen = make([]uint64, (last.Len()+63)/64)
 	st.prints = make([]fingerprint, 0, last.Len()+last.Len()/16) // most months: no regrowth
 }
 
@@ -189,15 +187,13 @@ func (st *Stager) Row(r StagedRow) error {
 		p := fingerprint{hash: rowHash(r)}
 		copy(p.key[:], r.USCC)
 		st.prints = append(st.prints, p)
-		// Compared with the last extract, the first row of a credit code it delivered with
-		// the same fields is not staged: the source's row stays as it is, provenance included.
-		// A later row of the same code is always staged (the later row wins in the merge).
+		// Compared with the last extract, a row it delivered with the same fields is not
+		// staged: the source's row stays as it is, provenance included. (Of a credit code given
+		// twice the later row wins: when it is the one before, the code is not in the delta and
+		// what was staged of it is not read; when it differs, it is staged.)
 		if st.last != nil {
-			if i, ok := st.last.lookup(p.key); ok && st.seen[i/64]&(1<<(i%64)) == 0 {
-				st.seen[i/64] |= 1 << (i % 64)
-				if st.last.sorted[i].hash == p.hash {
-					return nil
-				}
+			if i, ok := st.last.lookup(p.key); ok && st.last.sorted[i].hash == p.hash {
+				return nil
 			}
 		}
 	} else if st.last != nil {
@@ -330,7 +326,7 @@ func (st *Stager) Flush() error {
 		return nil
 	}
 	prints := st.prints
-	st.prints, st.seen = nil, nil
+	st.prints = nil
 	if st.last != nil {
 		st.last.index = nil
 	}
