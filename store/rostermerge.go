@@ -181,6 +181,15 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return translate(err, "staging")
 			}
 		}
+		if delta && s.dialect == Postgres {
+			// Both small, new and without statistics: analysed, the planner probes the source's
+			// rows and the roster by key for them instead of hashing the whole of both.
+			for _, t := range []string{batch, quoteIdent(deltaTable(id))} {
+				if err := exec("ANALYZE " + t); err != nil {
+					return err
+				}
+			}
+		}
 		empDiffers := "s.employees IS DISTINCT FROM c.employees"
 		empNew := "c.employees IS NOT NULL AND c.employees IS DISTINCT FROM o.employees"
 		if s.dialect == SQLite {
