@@ -1,9 +1,0 @@
--- +goose Up
--- PostgreSQL's 00027 gives organization_history.uscc the byte-wise collation of
--- organizations.uscc, so that the history trigger finds an organization's open row by its index.
--- SQLite compares text byte-wise already. This version exists so that both databases list the
--- same versions and report the same one.
-SELECT 1;
-
--- +goose Down
-SELECT 1;
