@@ -212,18 +212,46 @@ func inboxRead(st *store.Store, p domain.Principal) func() {
 
 // peakRSS is the process's peak resident set since the last resetPeakRSS (VmHWM), in bytes; 0
 // where /proc is not there.
-func peakRSS() uint64 {
+func peakRSS() uint64 { return procStatus("VmHWM") }
+
+// procStatus is a field of /proc/self/status in bytes (VmHWM, RssAnon, RssFile); 0 where /proc
+// is not there.
+func procStatus(field string) uint64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10
 		}
 	}
 	return 0
+}
+
+// anonWatch samples the process's anonymous resident memory (RssAnon: heap, stacks, buffers)
+// every 10 ms until stopped and returns its peak. VmHWM also counts the pages of the binary
+// itself that are resident (RssFile): clean, shared with the page cache, 160 MB of the test
+// binary (244 MB; it links the embedded Temporal server) and as many of `tandem`'s (245 MB) at
+// rest, so it overstates what the import holds.
+func anonWatch() (stop func() uint64) {
+	var peak atomic.Uint64
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			if v := procStatus("RssAnon"); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(done); <-finished; return peak.Load() }
 }
 
 // resetPeakRSS returns what the generators freed to the system and starts VmHWM again from
@@ -270,11 +298,13 @@ func BenchmarkImport(b *testing.B) {
 		name, baseline string
 		tandem, base   time.Duration
 		target         float64
-		rss            uint64
+		rss, anon      uint64
 		note           string
 	}
 	resetPeakRSS()
 	atRest := peakRSS() // the test binary links the embedded Temporal server (census benchmark)
+	fmt.Printf("at rest: RSS %d MB, of it %d MB the binary's own pages (RssFile) and %d MB anonymous\n", atRest>>20,
+		procStatus("RssFile")>>20, procStatus("RssAnon")>>20)
 	b.ResetTimer()
 	for range b.N {
 		var rows []row
@@ -292,11 +322,12 @@ func BenchmarkImport(b *testing.B) {
 			resetPeakRSS()
 			stopProv := readWatch(provenanceRead(st, admin, usccFor(13)))
 			stopInbox := readWatch(inboxRead(st, admin))
+			stopAnon := anonWatch()
 			start := time.Now()
 			done, err := a.RunImportGated(ctx, imp.ID)
 			took := time.Since(start)
 			prov, inbox := stopProv(), stopInbox()
-			rss := peakRSS()
+			rss, anon := peakRSS(), stopAnon()
 			if err != nil || done.Status != domain.ImportDone {
 				b.Fatalf("import %s: %v %+v", path, err, done)
 			}
@@ -306,11 +337,11 @@ func BenchmarkImport(b *testing.B) {
 			} else {
 				base = copyFloor(b, url, path)
 			}
-			r := row{name: name, baseline: baseline, tandem: took, base: base, target: target, rss: rss,
+			r := row{name: name, baseline: baseline, tandem: took, base: base, target: target, rss: rss, anon: anon,
 				note: fmt.Sprintf("new %d changed %d unchanged %d conflicts %d missing %d; slowest provenance read %v, inbox read %v",
 					done.NewOrgs, done.Changed, done.Unchanged, done.Conflicts, done.Missing, prov.Round(time.Millisecond), inbox.Round(time.Millisecond))}
-			fmt.Printf("%-44s tandem %v, %s %v: %.2f× (target ≤ %.1f×), peak RSS %d MB; %s\n", name, took.Round(time.Millisecond), baseline,
-				base.Round(time.Millisecond), took.Seconds()/base.Seconds(), target, rss>>20, r.note)
+			fmt.Printf("%-44s tandem %v, %s %v: %.2f× (target ≤ %.1f×), peak RSS %d MB (anonymous %d MB); %s\n", name, took.Round(time.Millisecond), baseline,
+				base.Round(time.Millisecond), took.Seconds()/base.Seconds(), target, rss>>20, anon>>20, r.note)
 			rows = append(rows, r)
 			return r
 		}
@@ -319,18 +350,20 @@ func BenchmarkImport(b *testing.B) {
 		run("the same bytes again", "market", month2, "\\copy", 0.1)
 		run("the same content re-exported (shuffled, CRLF)", "market", reexport, "\\copy", 0.8)
 		run("a second source over a known roster (tax)", "tax", tax, "\\copy", 2.0)
-		xlsxRSS, xlsxRows := xlsxDistinctRSS(b, dir)
+		xlsxRSS, xlsxAnon, xlsxRows := xlsxDistinctRSS(b, dir)
 		sqliteInbox := sqliteReads(b, dir)
 
 		fmt.Printf("\n| case (%d-row file) | tandem | baseline | ratio | target |\n|---|---|---|---|---|\n", importRows)
-		var peak uint64
+		var peak, peakAnon uint64
 		for _, r := range rows {
 			fmt.Printf("| %s | %v | %s %v | %.2f× | ≤ %.1f× |\n", r.name, r.tandem.Round(time.Millisecond), r.baseline, r.base.Round(time.Millisecond),
 				r.tandem.Seconds()/r.base.Seconds(), r.target)
-			peak = max(peak, r.rss)
+			peak, peakAnon = max(peak, r.rss), max(peakAnon, r.anon)
 		}
-		fmt.Printf("| peak memory of the process (RSS) during any of these | %d MB (%d MB before the first) | | | ≤ 300 MB |\n", peak>>20, atRest>>20)
-		fmt.Printf("| peak RSS parsing an XLSX of %d rows, 4 distinct texts a row | %d MB | | | ≤ 300 MB |\n", xlsxRows, xlsxRSS>>20)
+		fmt.Printf("| peak memory of the process (RSS) during any of these | %d MB (%d MB before the first); anonymous %d MB | | | ≤ 300 MB |\n",
+			peak>>20, atRest>>20, peakAnon>>20)
+		fmt.Printf("| peak RSS parsing an XLSX of %d rows, 4 distinct texts a row | %d MB; anonymous %d MB | | | ≤ 300 MB |\n", xlsxRows,
+			xlsxRSS>>20, xlsxAnon>>20)
 		fmt.Printf("| slowest reads during the second month (PostgreSQL) | %s | | | ≤ 100 ms |\n", rows[1].note[strings.Index(rows[1].note, "slowest"):])
 		fmt.Printf("| slowest inbox read during a %d-row SQLite import | %v | | | ≤ 200 ms |\n\n", sqliteRows, sqliteInbox.Round(time.Millisecond))
 	}
@@ -377,8 +410,8 @@ func sqliteReads(b *testing.B, dir string) time.Duration {
 
 // xlsxDistinctRSS writes an XLSX of importRows rows whose four text cells are each a text of
 // its own (4,000,000 distinct texts for a million rows, all in the shared-string table), parses
-// it through roster/, and returns the process's peak RSS meanwhile.
-func xlsxDistinctRSS(b *testing.B, dir string) (uint64, int) {
+// it through roster/, and returns the process's peak RSS and peak anonymous RSS meanwhile.
+func xlsxDistinctRSS(b *testing.B, dir string) (uint64, uint64, int) {
 	path := filepath.Join(dir, "distinct.xlsx")
 	n := importRows
 	text := func(i, c int) string {
@@ -397,15 +430,16 @@ func xlsxDistinctRSS(b *testing.B, dir string) (uint64, int) {
 	}
 	runtime.GC()
 	resetPeakRSS()
+	stopAnon := anonWatch()
 	rows, took := parseFile(b, path)
-	rss := peakRSS()
+	rss, anon := peakRSS(), stopAnon()
 	info, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("%-44s %d rows (%d MB) parsed in %v, peak RSS %d MB\n", "XLSX, 4 distinct texts a row", rows, info.Size()>>20,
-		took.Round(time.Millisecond), rss>>20)
-	return rss, rows
+	fmt.Printf("%-44s %d rows (%d MB) parsed in %v, peak RSS %d MB (anonymous %d MB)\n", "XLSX, 4 distinct texts a row", rows, info.Size()>>20,
+		took.Round(time.Millisecond), rss>>20, anon>>20)
+	return rss, anon, rows
 }
 
 // writeDistinctXLSX writes n rows of four text cells, text(i, c), each its own shared string

@@ -22,12 +22,22 @@ type ParseCounts struct {
 }
 
 // MergeImport merges an import's staging table into the master roster in one transaction: a
-// crash before it commits leaves the roster as it was. The staging table holds the source's
-// whole extract; the organizations this source delivered before and not now are carried into
-// it, flagged missing (never deleted), and it then becomes what the source says: on PostgreSQL
-// it is attached as the source's partition of organization_sources, replacing the last one.
-// Only organizations whose values may change are derived again. Calling it again for a done
-// import changes nothing and returns the stored import.
+// crash before it commits leaves the roster as it was. Two ways, by what the stager had to
+// compare with:
+//
+//   - The source's first extract (or one without the last extract's fingerprints, and every
+//     annual report): the staging table holds the whole extract; the organizations this source
+//     delivered before and not now are carried into it, flagged missing (never deleted), and it
+//     then becomes what the source says: on PostgreSQL it is attached as the source's partition
+//     of organization_sources, replacing the last one.
+//   - A later extract, compared with the last one's fingerprints (the import's delta base): the
+//     staging table holds only the rows that differ or are new, the delta table lists the
+//     credit codes that differ, appeared or vanished, and only those rows of the source change
+//     in place (written, or flagged missing). An unchanged row keeps its provenance: the
+//     extract in which that organization's row last changed or appeared, its time and row.
+//
+// Either way only organizations whose values may change are derived again. Calling it again for
+// a done import changes nothing and returns the stored import.
 func (s *Store) MergeImport(ctx context.Context, id string, pc ParseCounts) (RosterImport, error) {
 	return s.MergeImportGated(ctx, id, pc, -1)
 }
@@ -149,9 +159,36 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				}
 			}
 		}
-		var delivered int64
-		if err := tx.Raw(`SELECT count(*) FROM ` + batch).Scan(&delivered).Error; err != nil {
-			return translate(err, "staging")
+		// A delta merge (see MergeImport) stands on the fingerprints it was compared with: when
+		// another extract of the source merged since (imports of a source merge in upload
+		// order, so this should not happen), the staged rows say nothing of it, and the import
+		// must be staged again (the activity's retry starts from the stored file).
+		delta := imp.DeltaBase != ""
+		if delta {
+			ok, err := s.deltaValid(tx, imp)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("store: merge import %s: compared with import %s, but the source merged another extract since; stage it again", id, imp.DeltaBase)
+			}
+		}
+		// How many organizations the extract delivers: a delta's staging table holds only what
+		// changed, its fingerprints (one per credit code) are the whole extract.
+		delivered := int64(imp.Fingerprints)
+		if !delta {
+			if err := tx.Raw(`SELECT count(*) FROM ` + batch).Scan(&delivered).Error; err != nil {
+				return translate(err, "staging")
+			}
+		}
+		if delta && s.dialect == Postgres {
+			// Both small, new and without statistics: analysed, the planner probes the source's
+			// rows and the roster by key for them instead of hashing the whole of both.
+			for _, t := range []string{batch, quoteIdent(deltaTable(id))} {
+				if err := exec("ANALYZE " + t); err != nil {
+					return err
+				}
+			}
 		}
 		empDiffers := "s.employees IS DISTINCT FROM c.employees"
 		empNew := "c.employees IS NOT NULL AND c.employees IS DISTINCT FROM o.employees"
@@ -168,7 +205,16 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		// What the source said before. SQLite joins a subquery by scanning it for every row, so
 		// there it is a temp table with an index.
 		prev := `(SELECT * FROM organization_sources WHERE source = @source)`
-		if s.dialect == SQLite {
+		from := batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
+			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)`
+		if delta {
+			// Only the credit codes that differ, appeared or vanished are classified, each
+			// looked up by key: every other row of the extract is one the source delivered
+			// before, unchanged, which the classification would leave alone and not list.
+			from = quoteIdent(deltaTable(id)) + ` k LEFT JOIN ` + batch + ` c ON c.uscc = k.uscc
+				LEFT JOIN organization_sources s ON s.uscc = k.uscc AND s.source = @source
+				LEFT JOIN organizations o ON o.uscc = k.uscc`
+		} else if s.dialect == SQLite {
 			if err := exec(`CREATE TEMP TABLE prev AS SELECT * FROM organization_sources WHERE source = @source`); err != nil {
 				return err
 			}
@@ -176,26 +222,6 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return err
 			}
 			prev = "prev"
-		}
-		// Every row of this extract and of the source's last one is classified; or, when the
-		// stager compared the extract with the last one's fingerprints (deltaValid), only the
-		// rows whose fingerprints differ, appeared or vanished, the rows flagged missing
-		// before (carried again) and those of disputed organizations (counted): every other
-		// row is one the source delivered before, unchanged, of an undisputed organization,
-		// which the classification would leave alone and not list.
-		from := batch + ` c FULL JOIN ` + prev + ` s ON s.uscc = c.uscc
-			LEFT JOIN organizations o ON o.uscc = COALESCE(c.uscc, s.uscc)`
-		delta, err := s.deltaValid(tx, imp)
-		if err != nil {
-			return err
-		}
-		if delta {
-			keys := `(SELECT uscc FROM ` + quoteIdent(deltaTable(id)) + `
-				UNION SELECT p.uscc FROM ` + prev + ` p WHERE p.missing
-				UNION SELECT d.uscc FROM organizations d WHERE d.conflict_fields <> ''
-				  AND EXISTS (SELECT 1 FROM ` + batch + ` b WHERE b.uscc = d.uscc))`
-			from = keys + ` k LEFT JOIN ` + batch + ` c ON c.uscc = k.uscc LEFT JOIN ` + prev + ` s ON s.uscc = k.uscc
-				LEFT JOIN organizations o ON o.uscc = k.uscc`
 		}
 		classify := `SELECT uscc, NOT carry AS present, is_new, touched, carry, gone, disputed,
 			gone OR (touched AND NOT is_new AND (had_source OR disputed OR differs)) AS rederive FROM (
@@ -214,8 +240,12 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			 OR (c.address <> '' AND c.address <> o.address) OR o.missing) AS differs
 			FROM ` + from + `) c
 			WHERE is_new OR touched OR carry OR disputed OR differs`
-		// The merge keeps of it what the steps below need; the rest is only counted.
+		// The merge keeps of it what the steps below need; the rest is only counted. A delta
+		// also writes every touched row of the source in place.
 		kept := `is_new OR rederive OR carry OR (present AND disputed)`
+		if delta {
+			kept = `is_new OR rederive OR carry OR touched`
+		}
 		var counts struct{ New, Touched, Gone int }
 		countsOf := `SELECT count(*) FILTER (WHERE is_new) AS new, count(*) FILTER (WHERE touched) AS touched,
 			count(*) FILTER (WHERE gone) AS gone FROM `
@@ -286,12 +316,29 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			 LEFT JOIN industry_mappings i2 ON i2.text = c.supervisor AND c.supervisor <> ''
 			 LEFT JOIN units iu ON iu.id = CASE WHEN i1.unit_id IS NULL OR i2.unit_id IS NULL OR i1.unit_id = i2.unit_id
 			   THEN COALESCE(i1.unit_id, i2.unit_id) END`,
+		}
+		cols := strings.Join(batchColumns, ", ")
+		if delta {
+			// In place: what the source delivered before and not now stays, flagged missing (the
+			// import that found it gone is its provenance from now on); a row that changed or
+			// appeared is written with this import's provenance. Every other row stays as it is.
+			set := make([]string, 0, len(batchColumns))
+			for _, c := range batchColumns[2:] {
+				set = append(set, c+" = excluded."+c)
+			}
+			steps = append(steps,
+				`UPDATE organization_sources SET missing = TRUE, import_id = @id, observed_at = @now
+				 WHERE source = `+quoteLiteral(imp.Source)+` AND uscc IN (SELECT uscc FROM cls WHERE gone)`,
+				`INSERT INTO organization_sources (`+cols+`) SELECT `+strings.Join(prefixed("c.", batchColumns), ", ")+`
+				 FROM `+batch+` c JOIN cls ON cls.uscc = c.uscc WHERE cls.touched
+				 ON CONFLICT (uscc, source) DO UPDATE SET `+strings.Join(set, ", "))
+		} else {
 			// What the source delivered before and not now stays, flagged missing: the import
 			// that found it gone is its provenance from now on.
-			`INSERT INTO ` + batch + ` (` + strings.Join(batchColumns, ", ") + `)
+			steps = append(steps, `INSERT INTO `+batch+` (`+cols+`)
 			 SELECT s.uscc, s.source, CASE WHEN s.missing THEN s.import_id ELSE @id END, CASE WHEN s.missing THEN s.observed_at ELSE @now END,
 			   s.row_number, s.name, s.township, s.industry, s.supervisor, s.employees, s.reg_status, s.address, TRUE
-			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`,
+			 FROM cls JOIN organization_sources s ON s.uscc = cls.uscc AND s.source = @source WHERE cls.carry`)
 		}
 		steps = append(steps, `CREATE TEMP TABLE recompute AS SELECT uscc FROM cls WHERE rederive`)
 		if s.dialect == Postgres {
@@ -306,7 +353,7 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			}
 		}
 		swap := s.replaceSource(imp.Source, batchTable(id))
-		if counts.Touched == 0 && counts.Gone == 0 {
+		if delta || counts.Touched == 0 && counts.Gone == 0 {
 			// The extract says what the source said before (the same file again): the source's
 			// rows stay as they are, provenance included, and the staged copy goes.
 			swap = []string{`DROP TABLE ` + batch}
@@ -315,10 +362,11 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		// PostgreSQL the swap itself comes last: from the moment it starts, reads of
 		// organization_sources wait for the commit. SQLite scans a subquery for every row it
 		// joins, and its readers do not wait for a writer: there the swap comes first.
-		cols := strings.Join(batchColumns, ", ")
 		sources := `(SELECT ` + cols + ` FROM organization_sources WHERE source <> ` + quoteLiteral(imp.Source) +
 			` UNION ALL SELECT ` + cols + ` FROM ` + batch + `)`
-		if s.dialect == SQLite {
+		if delta {
+			sources = "organization_sources" // written in place above: no swap to wait for
+		} else if s.dialect == SQLite {
 			for _, q := range swap {
 				if err := exec(q); err != nil {
 					return err
@@ -355,7 +403,13 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		// Conflicts among the organizations this extract delivers: those that had some and were
 		// left alone, and those derived again that have some now.
 		var conflicts int64
-		if err := tx.Raw(`SELECT (SELECT count(*) FROM cls WHERE present AND disputed AND NOT rederive)
+		if delta {
+			// The source's rows are what it says now: count as an unchanged extract is counted.
+			var err error
+			if conflicts, err = sourceConflicts(tx, imp.Source); err != nil {
+				return err
+			}
+		} else if err := tx.Raw(`SELECT (SELECT count(*) FROM cls WHERE present AND disputed AND NOT rederive)
 			+ (SELECT count(*) FROM cls JOIN organizations o ON o.uscc = cls.uscc WHERE cls.present AND cls.rederive AND o.conflict_fields <> '')`).
 			Scan(&conflicts).Error; err != nil {
 			return translate(err, "import counts")
@@ -397,6 +451,14 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		return translate(tx.Where("id = ?", id).Take(&out).Error, "import")
 	})
 	return out, err
+}
+
+func prefixed(p string, cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = p + c
+	}
+	return out
 }
 
 // replaceSource makes the staging table what source says. PostgreSQL attaches it as the

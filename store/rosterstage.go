@@ -135,9 +135,10 @@ type Stager struct {
 	rows [][]any // SQLite: the batch being built
 
 	// The rows' fingerprints, stored at Flush for the source's next extract to be compared with.
-	// With the source's last ones (last), Flush also lists the credit codes whose rows differ
-	// from it, appeared or vanished, for the merge to classify only those. noPrints: a row had
-	// no 18-character credit code (only tests stage such rows), so nothing is compared.
+	// With the source's last ones (last), only the rows that differ from it or are new are
+	// staged (see Row), and Flush lists the credit codes whose rows differ, appeared or
+	// vanished, for the merge to write only those. noPrints: a row had no 18-character credit
+	// code (only tests stage such rows, never with last), so nothing is compared.
 	prints   []fingerprint
 	last     *Fingerprints
 	noPrints bool
@@ -153,9 +154,18 @@ type Stager struct {
 
 const stageBatch = 2000
 
-// CompareWith makes Flush list the rows that differ from the source's last extract (see
-// SourceFingerprints), so that the merge classifies only those.
-func (st *Stager) CompareWith(last *Fingerprints) { st.last = last }
+// CompareWith stages only what changed against the source's last extract (see
+// SourceFingerprints): a row whose credit code the last extract delivered with the same
+// fingerprint is not staged, and Flush lists the credit codes whose rows differ, appeared or
+// vanished, for the merge to write only those (MergeImport). Nil stages every row.
+func (st *Stager) CompareWith(last *Fingerprints) {
+	st.last = last
+	if last == nil {
+		return
+	}
+	last.buildIndex()
+	st.prints = make([]fingerprint, 0, last.Len()+last.Len()/16) // most months: no regrowth
+}
 
 // NewStager stages rows for an import that StartImport started.
 func (s *Store) NewStager(ctx context.Context, imp RosterImport) *Stager {
@@ -177,6 +187,17 @@ func (st *Stager) Row(r StagedRow) error {
 		p := fingerprint{hash: rowHash(r)}
 		copy(p.key[:], r.USCC)
 		st.prints = append(st.prints, p)
+		// Compared with the last extract, a row it delivered with the same fields is not
+		// staged: the source's row stays as it is, provenance included. (Of a credit code given
+		// twice the later row wins: when it is the one before, the code is not in the delta and
+		// what was staged of it is not read; when it differs, it is staged.)
+		if st.last != nil {
+			if i, ok := st.last.lookup(p.key); ok && st.last.sorted[i].hash == p.hash {
+				return nil
+			}
+		}
+	} else if st.last != nil {
+		return errors.New("store: a row without an 18-character credit code cannot be compared with the source's last extract")
 	} else {
 		st.noPrints, st.prints = true, nil
 	}
@@ -306,6 +327,9 @@ func (st *Stager) Flush() error {
 	}
 	prints := st.prints
 	st.prints = nil
+	if st.last != nil {
+		st.last.index = nil
+	}
 	return st.s.saveFingerprints(st.ctx, st.imp, prints, st.last)
 }
 
