@@ -415,6 +415,8 @@ func authzCases() map[string]authzCase {
 		}},
 		"GET /api/v1/demonstration-points":         plain(none),
 		"GET /api/v1/demonstration-points/notices": plain(none),
+		"GET /api/v1/inspection-methods":           plain(none),
+		"GET /api/v1/demonstration-checklist":      plain(none),
 		"GET /api/v1/demonstration-points/{id}":    byID("id", missing("demonstration-a"), missing("demonstration-b")),
 		"POST /api/v1/demonstration-points/{id}/objections": withBody(byID("id", missing("demonstration-a"), missing("demonstration-b")),
 			func(*authzFixture, *actor, bool) any { return map[string]any{"reason": "矩阵异议"} }),
