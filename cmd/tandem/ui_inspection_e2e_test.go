@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,7 +85,7 @@ func TestUIInspection(t *testing.T) {
 	users := []string{}
 	for _, u := range []struct{ name, unit, role string }{
 		{"drafter", city, "officer"}, {"reviewer", city, "officer"}, {"leader-1", committee, "inspector"},
-		{"town-staff", town, "inspector"}, {"town-officer", town, "officer"},
+		{"town-staff", town, "inspector"}, {"town-officer", town, "officer"}, {"town-officer-2", town, "officer"},
 		{"county-a-officer", countyA, "officer"}, {"county-b-officer", countyB, "officer"},
 	} {
 		admin.must(201, "POST", "/users", map[string]any{"username": u.name, "password": "password-" + u.name,
@@ -217,6 +218,7 @@ func TestUIInspection(t *testing.T) {
 	o.look("rectification-queue", allowed()...)
 	o.tap(`[data-item]`)
 	o.do(chromedp.WaitVisible(`[data-test=item-summary]`))
+	itemPath := eval[string](o, `location.pathname`)
 	o.waitText("制定整改方案")
 	o.do(chromedp.WaitVisible(`[data-test=item-task]`))
 	o.look("rectification-item", allowed()...)
@@ -226,7 +228,62 @@ func TestUIInspection(t *testing.T) {
 		t.Errorf("the item's task link opens %s, not its plan task", got)
 	}
 	o.do(chromedp.WaitVisible(`[data-test=extend]`), chromedp.WaitVisible(`[data-test=process-link]`))
-	o.look("rectification-plan-task", allowed()...)
+
+	// The five rectification forms on the task page. The plan: a deadline past the round's
+	// limit is the Update validator's 422 at its field, then the plan is accepted.
+	o.fill("measures", "按期完成换届")
+	o.fill("responsible", "王五")
+	o.fill("deadline_working_days", "41")
+	o.tap(`[data-test=complete]`)
+	o.do(chromedp.WaitVisible(`[data-field=deadline_working_days] .el-form-item__error`))
+	o.look("rectification-plan-422", allowed()...)
+	o.fill("deadline_working_days", "20")
+	o.tap(`[data-test=complete]`)
+	o.waitText("已提交")
+	d.open("/tasks/"+taskAbout(t, reviewer, "rectification.plan_review", town)["id"].(string), `[data-test=complete]`)
+	d.choose("decision", "同意")
+	d.tap(`[data-test=complete]`)
+	d.waitText("已提交")
+	// The report: 申请延期 (the sponsor's officer grants it), a photo attached and picked as the
+	// evidence, the statement signed.
+	report := taskAbout(t, townOfficer, "rectification.report", town)
+	o.open("/tasks/"+report["id"].(string), `[data-test=extend]`)
+	o.tap(`[data-test=extend]`)
+	o.fill("reason", "需上级党委批复换届")
+	o.tap(`[data-test=extend-confirm]`)
+	o.waitText("延期申请已提交，等待审批")
+	exts := townOfficer.must(200, "GET", "/tasks/"+report["id"].(string)+"/deadline-extensions", nil)["items"].([]any)
+	if len(exts) != 1 || exts[0].(map[string]any)["working_days"] != float64(5) {
+		t.Fatalf("the extension asked on the task page: %v", exts)
+	}
+	reviewer.must(200, "POST", "/tasks/"+report["id"].(string)+"/deadline-extensions/"+exts[0].(map[string]any)["id"].(string)+"/decision", map[string]any{"decision": "grant"})
+	photo := filepath.Join(t.TempDir(), "换届照片.png")
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+	if err := os.WriteFile(photo, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.do(chromedp.SetUploadFiles(`[data-test=upload]`, []string{photo}))
+	o.waitText("附件已上传")
+	o.choose("done", "是")
+	o.fill("summary", "已完成换届选举")
+	o.pickStarting("evidence", "换届照片.png")
+	o.fill("statement", "以上情况属实，特此承诺")
+	o.choose("signed", "是")
+	o.look("rectification-report", allowed("换届照片.png")...)
+	o.tap(`[data-test=complete]`)
+	o.waitText("已提交")
+	if r := townOfficer.must(200, "GET", "/tasks/"+report["id"].(string), nil)["result"].(map[string]any); len(r["evidence"].([]any)) != 1 {
+		t.Fatalf("the report's evidence: %v", r)
+	}
+	doTask(t, login("town-officer-2"), taskAbout(t, login("town-officer-2"), "rectification.self_check", town), map[string]any{"decision": "approve"})
+	d.open("/tasks/"+taskAbout(t, reviewer, "rectification.verify", town)["id"].(string), `[data-test=complete]`)
+	d.choose("decision", "同意")
+	d.tap(`[data-test=complete]`)
+	d.waitText("已提交")
+	o.open(itemPath, `[data-test=item-history]`)
+	o.waitText("已销号")
+	o.waitText("验收销号 · reviewer")
+	o.look("rectification-signed-off", allowed()...)
 
 	// A demonstration point nominated through the form, then put into its public notice.
 	c := newBrowser(t, p.base, desktop)
