@@ -187,6 +187,19 @@ func TestUIInspection(t *testing.T) {
 	b.do(chromedp.WaitVisible(`[data-test=team]`))
 	b.look("round-field", allowed()...)
 
+	// The township's officer asks for the leader's 回避 on the round's page; the sponsor overrules it.
+	o := newBrowser(t, p.base, phone)
+	o.login("town-officer", "password-town-officer")
+	o.open("/inspection-rounds/"+id, fmt.Sprintf(`[data-object=%q]`, town))
+	o.tap(fmt.Sprintf(`[data-object=%q]`, town))
+	o.typeTag("username", "leader-1")
+	o.fill("reason", "组长曾在东风街道挂职")
+	o.look("round-objection", allowed()...)
+	o.tap(`[data-test=submit-objection]`)
+	o.waitText("回避申请已提交")
+	objection := nextTask(t, reviewer, "inspection.objection")
+	doTask(t, reviewer, objection, map[string]any{"decision": "overrule", "reason": "挂职已满三年，无需回避"})
+
 	// The leader completes the township's visit with a finding, on the task page.
 	l := newBrowser(t, p.base, phone)
 	l.login("leader-1", "password-leader-1")
@@ -211,8 +224,6 @@ func TestUIInspection(t *testing.T) {
 	plan := taskAbout(t, townOfficer, "rectification.plan", town)
 
 	// The township's officer: the queue, the item's page with its plan task, the plan task.
-	o := newBrowser(t, p.base, phone)
-	o.login("town-officer", "password-town-officer")
 	o.open("/rectifications", `[data-item]`)
 	o.waitText("党支部逾期未换届")
 	o.look("rectification-queue", allowed()...)
