@@ -186,6 +186,15 @@ func TestUIInspection(t *testing.T) {
 	b.waitText("实地督查中")
 	b.do(chromedp.WaitVisible(`[data-test=team]`))
 	b.look("round-field", allowed()...)
+	// 打开督查报告 shows the printable report in a new tab, fetched with the session's token: the
+	// tab is stood in for, and the document it is given is read back.
+	eval[any](b, `(() => { window.__tab = { location: '', close() {} }; window.open = () => window.__tab
+		const made = URL.createObjectURL; URL.createObjectURL = (x) => { window.__blob = x; return made(x) }; return null })()`)
+	b.tap(`[data-test=open-report]`)
+	waitFor(t, func() bool { return eval[bool](b, `String(window.__tab.location).startsWith('blob:')`) })
+	if doc := eval[string](b, `window.__blob.text()`); !strings.Contains(doc, "青山市两新工委") || !strings.Contains(doc, "青两新督〔2026〕3号") {
+		t.Errorf("the report opened from the round page: %.300s", doc)
+	}
 
 	// The township's officer asks for the leader's 回避 on the round's page; the sponsor overrules it.
 	o := newBrowser(t, p.base, phone)
