@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"tandem/domain"
@@ -89,4 +91,52 @@ func (a *Activities) AnswerDemonstrationObjection(ctx context.Context, in Answer
 	return a.Notifier.Notify(ctx, []string{o.LodgedBy}, domain.Notice{Key: "demonstration-objection/" + o.ID, Kind: "demonstration.objection_answered",
 		Title: "示范点公示异议答复：" + in.Title, Body: verdict + "。答复意见：" + in.Answer,
 		SubjectType: domain.SubjectPartyOrg, Subject: pt.PartyOrgID})
+}
+
+// RankDemonstrationInput asks for a visited point's rank among its city's points of the year.
+type RankDemonstrationInput struct {
+	PointID    string
+	CityUnitID string
+}
+
+// DemonstrationRank is a visited point's place in its city's ranking of the year, for the
+// decision task: the text its decider reads and the figures as the task's data (under_review).
+type DemonstrationRank struct {
+	Year, Rank, Of, Score int
+	Text                  string
+	Data                  json.RawMessage
+}
+
+// RankDemonstration ranks a visited point among the points its city visited in the same year
+// (Asia/Shanghai) by their site-visit scores, and records the rank on the point.
+func (a *Activities) RankDemonstration(ctx context.Context, in RankDemonstrationInput) (DemonstrationRank, error) {
+	r, err := a.Store.RankDemonstration(ctx, in.PointID, in.CityUnitID)
+	if err != nil {
+		return DemonstrationRank{}, nonRetryable(err)
+	}
+	data, _ := json.Marshal(map[string]int{"year": r.Year, "rank": r.Rank, "of": r.Of, "score": r.Score})
+	return DemonstrationRank{Year: r.Year, Rank: r.Rank, Of: r.Of, Score: r.Score, Data: data,
+		Text: fmt.Sprintf("实地考察得分 %d 分，在 %d 年考察的 %d 个示范点中排名第 %d", r.Score, r.Year, r.Of, r.Rank)}, nil
+}
+
+// OpenObjection is an objection still unanswered, as the point's workflow takes it in.
+type OpenObjection struct {
+	ID       string
+	LodgedBy string
+}
+
+// OpenDemonstrationObjections lists a point's unanswered objections, oldest first: the workflow
+// takes in any whose signal it never received before the notice ends.
+func (a *Activities) OpenDemonstrationObjections(ctx context.Context, pointID string) ([]OpenObjection, error) {
+	rows, err := a.Store.DemonstrationObjections(ctx, pointID)
+	if err != nil {
+		return nil, err
+	}
+	var out []OpenObjection
+	for _, o := range rows {
+		if o.AnsweredAt == nil {
+			out = append(out, OpenObjection{ID: o.ID, LodgedBy: o.LodgedBy})
+		}
+	}
+	return out, nil
 }

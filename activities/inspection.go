@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"strings"
 
 	"tandem/domain"
 	"tandem/store"
@@ -9,6 +10,37 @@ import (
 
 // InspectionWorkflowID names a round's workflow (workflows.InspectionWorkflowID).
 func InspectionWorkflowID(roundID string) string { return "inspection/" + roundID }
+
+// taskCandidates names who may act on a new task beside the holders of its role (the task's
+// Candidates): the target's team members, as the round's team assigns them at the time of the
+// task, on the target's visit (inspection.visit) and on each verification of its items
+// (rectification.verify). The task's NotBy still wins over them. Decided here, from the task's
+// kind and workflow, so the workflows (and their histories) are unchanged.
+func (a *Activities) taskCandidates(ctx context.Context, in CreateTaskInput) ([]string, error) {
+	var roundID, target string
+	switch in.Kind {
+	case "inspection.visit":
+		id, ok := strings.CutPrefix(in.WorkflowID, "inspection/")
+		if !ok {
+			return nil, nil
+		}
+		roundID, target = id, in.Subject
+	case "rectification.verify":
+		id, ok := store.RectificationItemOf(in.WorkflowID)
+		if !ok {
+			return nil, nil
+		}
+		it, err := a.Store.RectificationItemByID(ctx, id)
+		if err != nil {
+			return nil, nonRetryable(err)
+		}
+		roundID, target = it.RoundID, it.UnitID
+	default:
+		return nil, nil
+	}
+	names, err := a.Store.TargetTeam(ctx, roundID, target)
+	return names, nonRetryable(err)
+}
 
 // InspectionStatusInput records where a round is.
 type InspectionStatusInput struct {

@@ -62,6 +62,9 @@ type AdvanceRectificationInput struct {
 	From                time.Time
 	Rechecked           bool // a re-check 回头看
 	Detail              map[string]any
+	// DemoDay, for a demonstration run: each of the deadline's working days lasts this long
+	// (TANDEM_RECTIFICATION_DEMO_DAY; 0: days on the calendar).
+	DemoDay time.Duration
 }
 
 // AdvanceRectification records a step of an item's chain (a plan sets its deadline on the
@@ -75,6 +78,9 @@ func (a *Activities) AdvanceRectification(ctx context.Context, in AdvanceRectifi
 			return RectificationItemInfo{}, err
 		}
 		due := cal.DueAfterWorkingDays(in.From, in.DeadlineWorkingDays).At
+		if in.DemoDay > 0 {
+			due = in.From.Add(time.Duration(in.DeadlineWorkingDays) * in.DemoDay)
+		}
 		st.Measures, st.Responsible, st.DueWorkingDays, st.DueAt = in.Measures, in.Responsible, in.DeadlineWorkingDays, &due
 	}
 	if _, err := a.Store.AdvanceRectification(ctx, in.ItemID, st); err != nil {

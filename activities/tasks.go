@@ -152,11 +152,15 @@ func (a *Activities) CreateTask(ctx context.Context, in CreateTaskInput) (TaskIn
 		}
 		title = domain.TaskTitle(in.Title, card.Name, in.Context)
 	}
+	candidates, err := a.taskCandidates(ctx, in)
+	if err != nil {
+		return TaskInfo{}, err
+	}
 	t, created, err := a.Store.CreateTask(ctx, store.NewTask{
 		Key: in.Key, Kind: in.Kind, Subject: in.Subject, SubjectType: subjectType, Context: in.Context, Title: title, WorkflowID: in.WorkflowID,
 		UnitID: in.UnitID, Role: in.Role, Assignee: in.Assignee, Priority: in.Priority,
 		DueAt: due.At, DueProvisional: due.Provisional, RemindAt: remindAt(cal, due.At, in.RemindWorkingDays, now),
-		EscalatesTaskID: in.EscalatesTaskID, NotBy: in.NotBy,
+		EscalatesTaskID: in.EscalatesTaskID, NotBy: in.NotBy, Candidates: candidates,
 	})
 	if err != nil {
 		return TaskInfo{}, nonRetryable(err)

@@ -3,10 +3,12 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
 )
@@ -16,6 +18,7 @@ func (s *Server) demonstrationRoutes(a *gin.RouterGroup) {
 	a.POST("/demonstration-points", s.nominateDemonstration)
 	a.GET("/demonstration-points", s.listDemonstrations)
 	a.GET("/demonstration-points/notices", s.demonstrationNotices)
+	a.GET("/demonstration-points/ranking", s.demonstrationRanking)
 	a.GET("/demonstration-points/:id", s.getDemonstration)
 	a.POST("/demonstration-points/:id/objections", s.objectToDemonstration)
 }
@@ -77,6 +80,7 @@ type demonstrationResponse struct {
 	NamedAt        *time.Time      `json:"named_at"`
 	Rechecks       int             `json:"rechecks"`
 	RecheckedAt    *time.Time      `json:"rechecked_at"`
+	VisitedAt      *time.Time      `json:"visited_at"`
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
 }
@@ -88,14 +92,24 @@ func noticeFrom(p store.DemonstrationPoint) demonstrationNotice {
 
 func demonstrationFrom(p store.DemonstrationPoint) demonstrationResponse {
 	return demonstrationResponse{demonstrationNotice: noticeFrom(p), WorkflowID: p.WorkflowID, SelfAssessment: json.RawMessage(p.SelfAssessment),
-		Score: p.Score, Ranking: p.Ranking, NominatedBy: p.NominatedBy, NamedAt: p.NamedAt, Rechecks: p.Rechecks, RecheckedAt: p.RecheckedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Score: p.Score, Ranking: p.Ranking, NominatedBy: p.NominatedBy, NamedAt: p.NamedAt, Rechecks: p.Rechecks, RecheckedAt: p.RecheckedAt, VisitedAt: p.VisitedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
-// listDemonstrations lists the points in the caller's scope (?status=).
+// listDemonstrations lists the points in the caller's scope (?status=, ?current=true: named or
+// warned, the demonstration points now); each point's history is GET /demonstration-points/{id}.
 func (s *Server) listDemonstrations(c *gin.Context) {
 	page, err := pageFrom(c)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	current := false
+	switch c.Query("current") {
+	case "", "false":
+	case "true":
+		current = true
+	default:
+		writeProblem(c, http.StatusBadRequest, "current 应为 true 或 false")
 		return
 	}
 	status := domain.DemonstrationStatus(c.Query("status"))
@@ -103,7 +117,7 @@ func (s *Server) listDemonstrations(c *gin.Context) {
 		writeProblem(c, http.StatusBadRequest, "示范点状态不正确，应为 nominated、file_review、site_visit、decision、public_notice、named、warned、revoked、rejected 之一")
 		return
 	}
-	rows, next, err := s.App.Demonstrations.List(c.Request.Context(), principal(c), store.DemonstrationFilter{Status: status, Page: page})
+	rows, next, err := s.App.Demonstrations.List(c.Request.Context(), principal(c), store.DemonstrationFilter{Status: status, Current: current, Page: page})
 	if err != nil {
 		fail(c, err)
 		return
@@ -171,10 +185,53 @@ func (s *Server) objectToDemonstration(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	o, err := s.App.Demonstrations.Object(c.Request.Context(), principal(c), c.Param("id"), req.Reason)
+	o, pending, err := s.App.Demonstrations.Object(c.Request.Context(), principal(c), c.Param("id"), req.Reason)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, gin.H{"id": o.ID, "status": "open"})
+	if pending { // recorded; the task opens once the engine is back (the reconciler)
+		c.JSON(http.StatusAccepted, gin.H{"id": o.ID, "status": "open", "task": "pending", "message": "已记录，稍后生成处理任务"})
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"id": o.ID, "status": "open", "task": "requested"})
+}
+
+type rankingLine struct {
+	Rank         int        `json:"rank"`
+	PointID      string     `json:"point_id"`
+	PartyOrgID   string     `json:"party_org_id"`
+	PartyOrgName string     `json:"party_org_name"`
+	UnitID       string     `json:"unit_id"`
+	UnitName     string     `json:"unit_name"`
+	Score        int        `json:"score"`
+	VisitedAt    *time.Time `json:"visited_at"`
+	Status       string     `json:"status"`
+}
+
+// demonstrationRanking ranks a city's points visited in a year (Asia/Shanghai; ?year=, default
+// this year) by their site-visit score, for the city's officers (?unit_id=, default the caller's
+// one city); points sharing a score share a rank.
+func (s *Server) demonstrationRanking(c *gin.Context) {
+	year := s.Store.Now().In(calendar.Shanghai).Year()
+	if v := c.Query("year"); v != "" {
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 2000 || y > 2100 {
+			fail(c, domain.Invalid("排名查询有误", domain.FieldFailed("year", domain.CodeOutOfRange, 2000, 2100)))
+			return
+		}
+		year = y
+	}
+	unit, rows, err := s.App.Demonstrations.Ranking(c.Request.Context(), principal(c), c.Query("unit_id"), year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]rankingLine, len(rows))
+	for i, r := range rows {
+		p := r.Point
+		out[i] = rankingLine{Rank: r.Rank, PointID: p.ID, PartyOrgID: p.PartyOrgID, PartyOrgName: p.PartyOrgName, UnitID: p.UnitID,
+			UnitName: p.UnitName, Score: *p.Score, VisitedAt: p.VisitedAt, Status: string(p.Status)}
+	}
+	c.JSON(http.StatusOK, gin.H{"year": year, "unit_id": unit.ID, "unit_name": unit.Name, "items": out})
 }

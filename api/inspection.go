@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,7 @@ func (s *Server) inspectionRoutes(a *gin.RouterGroup) {
 	a.PUT("/inspection-rounds/:id/team", s.setTeam)
 	a.POST("/inspection-rounds/:id/objections", s.lodgeObjection)
 	a.GET("/inspection-rounds/:id/report", s.roundReport)
+	a.GET("/inspection-rounds/:id/targets/:unit/feedback", s.targetFeedback)
 	a.GET("/rectifications", s.listRectifications)
 	a.GET("/rectifications/:id", s.getRectification)
 	a.GET("/rectification-ledger", s.rectificationLedger)
@@ -366,13 +368,18 @@ func figureCells(name string, f app.Figures) []string {
 		fmt.Sprint(f.FixedOnTheSpot), fmt.Sprint(f.Items), fmt.Sprint(f.SignedOff), fmt.Sprint(f.Overdue), percent(f.Rectification)}
 }
 
+// roundNumber is the round's 文号 as its documents print it: the approval's, or one made from
+// the sponsor's name and the year when the approval named none.
+func roundNumber(r store.InspectionRound) string {
+	if r.Reference != "" {
+		return r.Reference
+	}
+	return domain.DocNumber(domain.Unit{Name: r.SponsorName}, "督查", r.CreatedAt.Year(), 1)
+}
+
 func reportDocOf(rep app.RoundReport) reportDoc {
 	r := rep.Round
-	issuer := r.SponsorName
-	number := r.Reference
-	if number == "" {
-		number = domain.DocNumber(domain.Unit{Name: issuer}, "督查", r.CreatedAt.Year(), 1)
-	}
+	issuer, number := r.SponsorName, roundNumber(r)
 	d := reportDoc{Title: r.Title + "专项督查情况报告", Issuer: issuer, Number: number, Date: docDate(rep.At),
 		AsOf: "数据截至 " + docTime(rep.At), Columns: reportColumns,
 		OverdueColumns: []string{"被督查单位", "问题", "类别", "严重程度", "状态", "整改期限"}}
@@ -412,6 +419,73 @@ td:first-child,th:first-child{text-align:left}.head{text-align:center}tr.sub td{
 {{if .Overdue}}<table><tr>{{range .OverdueColumns}}<th>{{.}}</th>{{end}}</tr>
 {{range .Overdue}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{else}}<p>无</p>{{end}}
 <p>{{.AsOf}}</p><p style="text-align:right">{{.Issuer}}<br>{{.Date}}</p><button onclick="print()">打印</button></body></html>`))
+
+// targetFeedback is a target's feedback 反馈意见: JSON, or ?format=html to print, headed by the
+// issuing unit (the sponsor) and the round's 文号, to the target, copied 抄告 to the unit above.
+func (s *Server) targetFeedback(c *gin.Context) {
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "html" {
+		fail(c, domain.Invalid("反馈意见格式不正确", domain.FieldFailed("format", domain.CodeNotAllowed, "json、html")))
+		return
+	}
+	fb, err := s.App.Inspections.Feedback(c.Request.Context(), principal(c), c.Param("id"), c.Param("unit"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d := feedbackDocOf(fb)
+	if format == "html" {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Status(http.StatusOK)
+		_ = feedbackPage.Execute(c.Writer, d)
+		return
+	}
+	findings := make([]gin.H, len(fb.Findings))
+	for i, f := range fb.Findings {
+		findings[i] = gin.H{"category": f.Category, "severity": f.Severity, "description": f.Description, "fixed_on_the_spot": f.FixedOnTheSpot}
+	}
+	c.JSON(http.StatusOK, gin.H{"round_id": fb.Round.ID, "unit_id": fb.Target.UnitID, "unit_name": fb.Target.UnitName,
+		"issuer": d.Issuer, "number": d.Number, "title": d.Title, "feedback": fb.Target.Feedback, "feedback_by": fb.Target.FeedbackBy,
+		"feedback_at": fb.Target.FeedbackAt, "cc": fb.CC, "findings": findings})
+}
+
+// feedbackDoc is a target's feedback as an office prints it.
+type feedbackDoc struct {
+	Title, Issuer, Number, Date, To, CC string
+	Paragraphs                          []string
+	Findings                            [][]string
+}
+
+func feedbackDocOf(fb app.TargetFeedback) feedbackDoc {
+	d := feedbackDoc{Title: "关于" + fb.Round.Title + "对" + fb.Target.UnitName + "的督查反馈意见", Issuer: fb.Round.SponsorName,
+		Number: roundNumber(fb.Round), Date: docDate(*fb.Target.FeedbackAt), To: fb.Target.UnitName, CC: fb.CC}
+	for line := range strings.SplitSeq(fb.Target.Feedback, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			d.Paragraphs = append(d.Paragraphs, line)
+		}
+	}
+	for i, f := range fb.Findings {
+		fixed := "否"
+		if f.FixedOnTheSpot {
+			fixed = "是"
+		}
+		d.Findings = append(d.Findings, []string{fmt.Sprint(i + 1), f.Category, f.Severity, f.Description, fixed})
+	}
+	return d
+}
+
+var feedbackPage = template.Must(template.New("feedback").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;padding:.3em .6em;text-align:left}
+.head{text-align:center}p.body{text-indent:2em}@media print{button{display:none}}</style></head>
+<body><p class="head">{{.Issuer}}</p><h1 class="head">{{.Title}}</h1><p class="head">{{.Number}}</p>
+<p>{{.To}}：</p>
+{{range .Paragraphs}}<p class="body">{{.}}</p>{{end}}
+<h2>督查发现的问题</h2>
+{{if .Findings}}<table><tr><th>序号</th><th>问题类别</th><th>严重程度</th><th>问题</th><th>立行立改</th></tr>
+{{range .Findings}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{else}}<p>无</p>{{end}}
+<p style="text-align:right">{{.Issuer}}<br>{{.Date}}</p>
+{{if .CC}}<p>抄告：{{.CC}}</p>{{end}}<button onclick="print()">打印</button></body></html>`))
 
 // listRectifications lists the rectification items the caller may read: their units' (the
 // rectifying side) and those of rounds their units sponsor (the inspection side).

@@ -57,6 +57,9 @@ type Config struct {
 	// RecheckWorkingDays and RecheckPercent: when and how many signed-off items are re-checked
 	// 回头看 (0: the defaults; a negative RecheckPercent: none).
 	RecheckWorkingDays, RecheckPercent int
+	// RectificationDemoDay, for a demonstration run: how long one working day of a plan's
+	// deadline and of the ladder's spacing lasts (0: a day on the calendar).
+	RectificationDemoDay time.Duration
 	// DemonstrationNoticeDays is a demonstration point's public notice 公示 in working days (0:
 	// domain.DefaultNoticeWorkingDays); DemonstrationChecklist its self-assessment's items (nil:
 	// domain.DefaultDemonstrationChecklist).
@@ -65,6 +68,9 @@ type Config struct {
 	// DemonstrationNoticeFor replaces the notice's working days with a duration (demonstration
 	// runs and end-to-end tests; TANDEM_DEMONSTRATION_NOTICE_DAYS given as e.g. "20s").
 	DemonstrationNoticeFor time.Duration
+	// DemonstrationRecheck is when a named point is re-checked (TANDEM_DEMONSTRATION_RECHECK;
+	// zero: a year after its naming or last keep, a month after a warning).
+	DemonstrationRecheck DemonstrationRecheck
 	// Disk is the latest check of the data folder's disk (tandem dev); nil: not watched.
 	Disk func() diskspace.Status
 }

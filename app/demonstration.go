@@ -2,11 +2,22 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"tandem/domain"
 	"tandem/store"
 	"tandem/workflows"
 )
+
+// DemonstrationRecheck is when a named point is re-checked: Months after its naming or last
+// keep, WarningMonths after a warning (0: 12 and 1); For and WarningFor, when set, replace them
+// with durations (demonstration runs).
+type DemonstrationRecheck struct {
+	Months, WarningMonths int
+	For, WarningFor       time.Duration
+}
 
 // Demonstrations are the operations on demonstration points 示范点 (#19).
 type Demonstrations struct{ *deps }
@@ -41,7 +52,9 @@ func (o *Demonstrations) Nominate(ctx context.Context, p domain.Principal, n sto
 		domain.Errorf(domain.EUNAVAILABLE, "无法启动示范点评选流程，请稍后重试"), undo,
 		workflows.DemonstrationWorkflowName, workflows.DemonstrationInput{PointID: pt.ID, PartyOrgID: pt.PartyOrgID,
 			PartyOrgName: unit.PartyOrgName, UnitName: unit.UnitName, CityUnitID: rec.CityUnitID, NominatedBy: pt.NominatedBy,
-			NoticeWorkingDays: o.DemonstrationNoticeDays, NoticeFor: o.DemonstrationNoticeFor})
+			NoticeWorkingDays: o.DemonstrationNoticeDays, NoticeFor: o.DemonstrationNoticeFor,
+			RecheckMonths: o.DemonstrationRecheck.Months, WarningMonths: o.DemonstrationRecheck.WarningMonths,
+			RecheckFor: o.DemonstrationRecheck.For, WarningFor: o.DemonstrationRecheck.WarningFor})
 }
 
 // Demonstration is a point with its history and objections.
@@ -80,20 +93,57 @@ func (o *Demonstrations) Notices(ctx context.Context) ([]store.DemonstrationPoin
 }
 
 // Object lodges an objection during the notice (anyone logged in); an officer of the city
-// answers it through a demonstration.objection task.
-func (o *Demonstrations) Object(ctx context.Context, p domain.Principal, id, reason string) (store.DemonstrationObjection, error) {
-	ob, err := o.Store.ObjectToDemonstration(ctx, p, id, reason)
+// answers it through a demonstration.objection task. The objection is recorded first; pending
+// reports that the point's workflow could not be told now (the engine away): the objection is
+// kept, and ReconcileObjections or the notice's end opens its task later.
+func (o *Demonstrations) Object(ctx context.Context, p domain.Principal, id, reason string) (ob store.DemonstrationObjection, pending bool, err error) {
+	ob, err = o.Store.ObjectToDemonstration(ctx, p, id, reason)
 	if err != nil {
-		return ob, err
+		return ob, false, err
 	}
 	pt, err := o.Store.DemonstrationByID(ctx, id)
 	if err != nil {
-		return ob, err
+		return ob, true, nil // recorded: the reconciler finds it
 	}
-	if err := o.Engine.SignalWorkflow(ctx, pt.WorkflowID, "", workflows.SignalDemonstrationObjection,
-		workflows.DemonstrationObjectionLodged{ObjectionID: ob.ID, LodgedBy: p.Username}); err != nil {
-		o.Log.WarnContext(ctx, "signalling a demonstration point", "workflow_id", pt.WorkflowID, "error", err)
-		return ob, domain.Errorf(domain.EUNAVAILABLE, "无法联系示范点评选流程，请稍后重试")
+	if err := o.signalObjection(ctx, pt.WorkflowID, ob.ID, ob.LodgedBy); err != nil {
+		o.Log.WarnContext(ctx, "signalling a demonstration point: the objection waits for the reconciler", "workflow_id", pt.WorkflowID, "error", err)
+		return ob, true, nil
 	}
-	return ob, nil
+	return ob, false, nil
+}
+
+func (o *Demonstrations) signalObjection(ctx context.Context, workflowID, objectionID, lodgedBy string) error {
+	return o.Engine.SignalWorkflow(ctx, workflowID, "", workflows.SignalDemonstrationObjection,
+		workflows.DemonstrationObjectionLodged{ObjectionID: objectionID, LodgedBy: lodgedBy})
+}
+
+// ObjectionGrace is how long an objection may wait for its task before ReconcileObjections
+// signals its workflow again (a task normally appears within a second of the signal).
+const ObjectionGrace = time.Minute
+
+// ReconcileObjections signals the point's workflow again for each open objection lodged more
+// than ObjectionGrace ago whose task does not exist (its signal was lost: the engine was away).
+// The workflow opens one task per objection however often it is signalled. It returns how many
+// were signalled; a failure is returned after the others are tried.
+func (o *Demonstrations) ReconcileObjections(ctx context.Context) (int, error) {
+	pending, err := o.Store.PendingDemonstrationObjections(ctx, o.now().Add(-ObjectionGrace))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, p := range pending {
+		if err := o.signalObjection(ctx, p.WorkflowID, p.ID, p.LodgedBy); err != nil {
+			errs = append(errs, fmt.Errorf("objection %s: %w", p.ID, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// Ranking is a city's ranking of the points visited in year (Asia/Shanghai) by their site-visit
+// score, for the city's officers; unitID "" is the caller's one city.
+func (o *Demonstrations) Ranking(ctx context.Context, p domain.Principal, unitID string, year int) (domain.Unit, []store.RankedPoint, error) {
+	return o.Store.DemonstrationRanking(ctx, p, unitID, year)
 }

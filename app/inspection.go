@@ -95,7 +95,7 @@ func (o *Inspections) Draft(ctx context.Context, p domain.Principal, in DraftRou
 		domain.Errorf(domain.EUNAVAILABLE, "无法启动专项督查流程，请稍后重试"), undo,
 		workflows.InspectionWorkflowName, workflows.InspectionInput{RoundID: r.ID, Title: r.Title, SponsorUnitID: r.SponsorUnitID,
 			DraftedBy: r.DraftedBy, Targets: targets, Methods: r.Methods, RectificationWorkingDays: o.rectificationDays(),
-			RectificationLadder: o.RectificationLadder, RectificationRecheck: o.recheck()})
+			RectificationLadder: o.RectificationLadder, RectificationRecheck: o.recheck(), RectificationDemoDay: o.RectificationDemoDay})
 }
 
 // Resubmit replaces a returned plan with the drafter's edit and sends it for review again.
@@ -312,4 +312,59 @@ func figure(out RoundReport, findings []store.Finding, items []store.Rectificati
 	}
 	out.Total.rate()
 	return out
+}
+
+// TargetFeedback is the feedback 反馈意见 a round gave one target, as it prints: the issuing
+// unit (the round's sponsor) and the round's approval 文号, the target, the unit above it that
+// was copied 抄告, and the target's findings.
+type TargetFeedback struct {
+	Round    store.InspectionRound
+	Target   store.InspectionTarget
+	CC       string // the unit above the target, by name ("" for a target at the top)
+	Findings []store.Finding
+}
+
+// Feedback reads a target's feedback for the sponsor's people, the target's officers and the
+// officers of the units above it (who were copied). A round the caller may not read, or a
+// target they do not see in it, is ENOTFOUND; the round's team and a target's non-officers
+// get EFORBIDDEN; a target without its feedback yet is ECONFLICT.
+func (o *Inspections) Feedback(ctx context.Context, p domain.Principal, roundID, unitID string) (TargetFeedback, error) {
+	r, err := o.Store.GetInspectionRound(ctx, p, roundID)
+	if err != nil {
+		return TargetFeedback{}, err
+	}
+	whole := o.Store.SeesWholeInspection(ctx, p, r)
+	var out TargetFeedback
+	found := false
+	for _, t := range r.Targets {
+		if t.UnitID == unitID && (whole || p.Views(t.UnitPath)) {
+			out.Target, found = t, true
+		}
+	}
+	if !found {
+		return TargetFeedback{}, domain.Errorf(domain.ENOTFOUND, "督查轮次中没有这个被督查单位")
+	}
+	if !p.Admin && !p.Views(r.SponsorPath) && !p.HoldsRoleOver(domain.RoleOfficer, out.Target.UnitPath) {
+		return TargetFeedback{}, domain.Errorf(domain.EFORBIDDEN, "“%s”的督查反馈意见只有牵头单位、被督查单位的干部及其上级单位的干部可以查看",
+			out.Target.UnitName)
+	}
+	if out.Target.FeedbackAt == nil {
+		return TargetFeedback{}, domain.Errorf(domain.ECONFLICT, "“%s”的督查反馈意见尚未形成", out.Target.UnitName)
+	}
+	out.Round = r
+	if parent, err := o.Store.ParentUnit(ctx, unitID); err != nil {
+		return TargetFeedback{}, err
+	} else if parent.ID != unitID {
+		out.CC = parent.Name
+	}
+	findings, err := o.Store.RoundFindings(ctx, roundID)
+	if err != nil {
+		return TargetFeedback{}, err
+	}
+	for _, f := range findings {
+		if f.TargetUnitID == unitID {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ type CompleteTask struct {
 func (o *Tasks) Complete(ctx context.Context, p domain.Principal, in CompleteTask) (domain.Task, error) {
 	t, err := o.Store.GetTask(ctx, p, in.TaskID)
 	if err != nil {
-		return t, o.excluded(ctx, p, in.TaskID, err)
+		return t, o.Store.NotYoursOr(ctx, p, in.TaskID, err)
 	}
 	if err := o.complete(ctx, p, t, in.Result, in.IdempotencyKey); err != nil {
 		return t, err
@@ -106,20 +107,6 @@ func (o *Tasks) complete(ctx context.Context, p domain.Principal, t domain.Task,
 	}
 }
 
-// excluded turns a task that is outside the caller's subtree into the four-eyes refusal (403)
-// when the task names the caller in NotBy: the members of a rectifying unit may read their
-// item, and are told plainly that its verification, a task of the sponsor, is not theirs.
-func (o *Tasks) excluded(ctx context.Context, p domain.Principal, id string, err error) error {
-	if domain.ErrorCode(err) != domain.ENOTFOUND {
-		return err
-	}
-	t, terr := o.Store.TaskByID(ctx, id)
-	if terr != nil || !t.Excludes(p.Username) {
-		return err
-	}
-	return domain.NotYours(t, p.Username)
-}
-
 // replayedCompletion reports whether a completed task was completed by this very request: the
 // same person and the same result, sent again under an Idempotency-Key because its first answer
 // was lost (a 503 while Temporal restarted, after the engine had taken the Update). Its answer
@@ -164,7 +151,9 @@ func updateError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return domain.Errorf(domain.EUNAVAILABLE, "流程未及时响应，请用同一个 Idempotency-Key 重试")
 	}
-	return domain.Errorf(domain.EUNAVAILABLE, "流程引擎未能接收结果：%v", err)
+	// The engine's own message (English, with addresses and IDs) is for the log, not the user.
+	slog.Warn("task update not delivered", "error", err)
+	return domain.Errorf(domain.EUNAVAILABLE, "流程引擎暂时未能接收结果，请稍后用同一个 Idempotency-Key 重试")
 }
 
 func deref(s *string) string {

@@ -220,6 +220,7 @@ type bareTask struct {
 	UpdatedAt       time.Time       `json:"updated_at"`
 	CompletedAt     *time.Time      `json:"completed_at"`
 	NotBy           string          `json:"-"`
+	Candidates      string          `json:"-"`
 	AboutTaskID     *string         `json:"about_task_id,omitempty"`
 	SubjectType     string          `json:"subject_type"`
 	Context         json.RawMessage `json:"context,omitempty"`
@@ -230,7 +231,8 @@ type bareTask struct {
 const inboxSQL = `SELECT t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
 	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
 	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at, t.not_by, t.about_task_id,
-	t.subject_type, t.context FROM tasks t WHERE t.not_by NOT LIKE $7 ESCAPE '\' AND (t.assignee = $1 OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
+	t.subject_type, t.context, t.candidates FROM tasks t WHERE t.not_by NOT LIKE $7 ESCAPE '\' AND (t.assignee = $1
+	OR t.id = ANY(ARRAY(SELECT c.task_id FROM task_candidates c WHERE c.username = $8)) OR (t.assignee IS NULL AND ((t.unit_id = $2 AND t.role = $3))))
 	AND t.status IN ($4,$5) AND t.assignee = $6 ORDER BY t.due_at, t.id LIMIT 51`
 
 // bareHandler runs the inbox SQL for a user named in the query string: no authentication,
@@ -242,7 +244,7 @@ func bareHandler(st *store.Store) http.Handler {
 	r.GET("/tasks", func(c *gin.Context) {
 		user := c.Query("user")
 		rows, err := sqlDB.QueryContext(c.Request.Context(), inboxSQL, user, c.Query("unit"), "inspector", "open", "claimed", user,
-			"%,"+user+",%")
+			"%,"+user+",%", user)
 		if err != nil {
 			c.AbortWithStatus(500)
 			return
@@ -256,7 +258,7 @@ func bareHandler(st *store.Store) http.Handler {
 			if err := rows.Scan(&t.ID, &t.Key, &t.Kind, &t.Subject, &t.Title, &t.WorkflowID, &t.UnitID, &t.UnitPath, &t.Role,
 				&t.Assignee, &t.Owner, &t.Delegation, &t.Status, &t.Priority, &t.DueAt, &t.DueProvisional, &t.RemindAt,
 				&t.RemindedAt, &t.EscalatedAt, &t.EscalatesTaskID, &result, &t.CompletedBy, &t.CreatedAt, &t.UpdatedAt, &t.CompletedAt,
-				&t.NotBy, &t.AboutTaskID, &t.SubjectType, &taskContext); err != nil {
+				&t.NotBy, &t.AboutTaskID, &t.SubjectType, &taskContext, &t.Candidates); err != nil {
 				c.AbortWithStatus(500)
 				return
 			}

@@ -58,6 +58,9 @@ type Task struct {
 	// NotBy names people who may not claim, be given or complete the task though their role
 	// would let them: the officer who scored an assessment does not review it (four eyes).
 	NotBy []string
+	// Candidates names people the process lets act on the task beside the holders of its role
+	// in its unit (the target's team members on a visit or a verification); NotBy wins.
+	Candidates []string
 	// AboutTaskID: an engine task (TaskKindAssignment, TaskKindExtension) decides about it.
 	AboutTaskID *string
 }
@@ -82,30 +85,39 @@ func EngineTask(kind string) bool { return kind == TaskKindAssignment || kind ==
 // Excludes reports whether username is one of those who may not take the task (NotBy).
 func (t Task) Excludes(username string) bool { return slices.Contains(t.NotBy, username) }
 
+// IsCandidate reports whether username is one of the task's Candidates.
+func (t Task) IsCandidate(username string) bool { return slices.Contains(t.Candidates, username) }
+
 // IsAssignee reports whether username holds the task.
 func (t Task) IsAssignee(username string) bool { return t.Assignee != nil && *t.Assignee == username }
 
 // CanView: a member views the tasks of their subtree; an assignee or delegating owner views theirs.
 func (p Principal) CanView(t Task) bool {
-	return p.Views(t.UnitPath) || t.IsAssignee(p.Username) || (t.Owner != nil && *t.Owner == p.Username)
+	return p.Views(t.UnitPath) || t.IsAssignee(p.Username) || (t.Owner != nil && *t.Owner == p.Username) ||
+		t.IsCandidate(p.Username)
 }
 
 // CanAct: the assignee acts on a task; when unassigned, whoever holds the task's role in the
-// task's unit. Nobody named in NotBy acts on it, on any path (claim, assignment, delegation,
+// task's unit. Its Candidates act on it whoever holds it (the visit task is the leader's and
+// open to the target's team members). Nobody named in NotBy acts on it, on any path (claim, assignment, delegation,
 // completion, the inbox).
 func (p Principal) CanAct(t Task) bool {
 	if t.Excludes(p.Username) {
 		return false
 	}
+	if t.IsCandidate(p.Username) { // the task is open to them whoever holds it (a team's task)
+		return true
+	}
 	if t.Assignee != nil {
 		return *t.Assignee == p.Username
 	}
-	return p.HoldsRoleIn(t.Role, t.UnitID)
+	return p.HoldsRoleIn(t.Role, t.UnitID) || t.IsCandidate(p.Username)
 }
 
-// CanTake: whoever may claim an unassigned task (its role in its unit, not named in NotBy).
+// CanTake: whoever may claim an unassigned task (its role in its unit or a candidate, not
+// named in NotBy).
 func (p Principal) CanTake(t Task) bool {
-	return !t.Excludes(p.Username) && p.HoldsRoleIn(t.Role, t.UnitID)
+	return !t.Excludes(p.Username) && (p.HoldsRoleIn(t.Role, t.UnitID) || t.IsCandidate(p.Username))
 }
 
 // NotYours is the refusal a person named in the task's NotBy gets, on every path.
@@ -127,7 +139,7 @@ type TaskEvent struct {
 	TaskID string
 	At     time.Time
 	Actor  string
-	Type   string // created, claimed, unclaimed, assigned, delegated, resolved, reminded, escalated, deadline_extended, completed, cancelled, commented, attached
+	Type   string // created, claimed, unclaimed, assigned, delegated, resolved, reminded, escalated, deadline_extended, completed, cancelled, commented, attached, candidates
 	Detail string // JSON
 }
 

@@ -278,6 +278,6 @@ func TaskEventLabel(eventType string) string {
 		"resolved": "委托办结", "reminded": "提醒", "escalated": "逾期上报", "deadline_extended": "延长期限",
 		"completed": "完成", "cancelled": "取消", "commented": "评论", "attached": "上传附件", "refused": "提交被退回",
 		"unstaffed": "无人办理，转上级", "extension_requested": "申请延期", "extension_granted": "同意延期",
-		"extension_refused": "不同意延期",
+		"extension_refused": "不同意延期", "candidates": "更换可办理的督查组成员",
 	}[eventType]
 }

@@ -46,6 +46,24 @@ func TestEmbeddedInspection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The reporter (completeStep's actor) reads the evidence it names: an attachment uploaded to
+	// a task of the item (taskcheck refuses an ID that is not one).
+	if _, err := st.CreateUser(ctx, admin, store.NewUser{Username: "officer-rectification.report", PasswordHash: "x",
+		Memberships: []domain.Membership{{UnitID: city.ID, Role: domain.RoleOfficer}}}); err != nil {
+		t.Fatal(err)
+	}
+	evidence := func(child client.WorkflowRun) string {
+		t.Helper()
+		done, _, err := st.ListTasks(ctx, admin, store.TaskFilter{Visible: true, WorkflowID: child.GetID(), Statuses: []domain.TaskStatus{domain.TaskCompleted}})
+		if err != nil || len(done) == 0 {
+			t.Fatalf("the item's completed tasks %v %v", done, err)
+		}
+		a, err := st.AddAttachment(ctx, admin, done[0].ID, "整改佐证.txt", "text/plain", []byte("换届选举结果"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
 	startWorker(t, c, st)
 
 	// Field days after the store's today (no calendar in the rules: weekends are not checked here).
@@ -115,7 +133,7 @@ func TestEmbeddedInspection(t *testing.T) {
 		step := func(kind, result string) { t.Helper(); completeStep(t, c, st, child, kind, result) }
 		step("rectification.plan", `{"measures":"按期整改","responsible":"李四","deadline_working_days":20}`)
 		step("rectification.plan_review", `{"decision":"approve"}`)
-		step("rectification.report", `{"done":true,"summary":"已整改","evidence":["att-1"],"statement":"属实","signed":true}`)
+		step("rectification.report", `{"done":true,"summary":"已整改","evidence":["`+evidence(child)+`"],"statement":"属实","signed":true}`)
 		step("rectification.self_check", `{"decision":"approve"}`)
 		step("rectification.verify", `{"decision":"approve"}`)
 	}

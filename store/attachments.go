@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -98,4 +99,40 @@ func (s *Store) AttachmentContent(ctx context.Context, p domain.Principal, taskI
 		return domain.Attachment{}, nil, translate(err, "attachment content")
 	}
 	return a.domain(), b.Data, nil
+}
+
+// Evidence is one attachment ID a task's result names as evidence, with the field that names it.
+type Evidence struct {
+	Field string // "evidence[0]", "findings[1].evidence"
+	ID    string
+}
+
+// CheckEvidence refuses (EINVALID, each field named, code not_found) an evidence ID that is
+// not an uploaded attachment the actor may read: an attachment of a task the actor may view
+// (AttachmentContent's rule). The visit's and the rectification report's evidence.
+func (s *Store) CheckEvidence(ctx context.Context, actor string, evidence []Evidence) error {
+	if len(evidence) == 0 {
+		return nil
+	}
+	p, err := s.principalOf(ctx, actor)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(evidence))
+	for i, e := range evidence {
+		ids[i] = e.ID
+	}
+	var readable []string
+	q := s.db.WithContext(ctx).Table("task_attachments a").Joins("JOIN tasks t ON t.id = a.task_id").Where("a.id IN ?", ids)
+	if err := s.visibleTasks(q, p).Pluck("a.id", &readable).Error; err != nil {
+		return translate(err, "attachments")
+	}
+	var v domain.Validation
+	for _, e := range evidence {
+		if !slices.Contains(readable, e.ID) {
+			v = append(v, domain.FieldError{Field: e.Field, Code: domain.CodeNotFound,
+				Reason: "附件 " + e.ID + " 不存在，或不是你可以查看的已上传附件：请先上传佐证材料，再填写其附件编号"})
+		}
+	}
+	return v.Err("佐证材料须是已上传的附件")
 }

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"tandem/calendar"
 	"tandem/domain"
 )
 
@@ -37,6 +38,7 @@ type DemonstrationPoint struct {
 	NamedAt        *time.Time
 	Rechecks       int        // yearly re-checks made (00024)
 	RecheckedAt    *time.Time // the last one
+	VisitedAt      *time.Time // when the site visit's score was recorded (00026): the ranking's year
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	PartyOrgName   string `gorm:"->;column:party_org_name"`
@@ -83,21 +85,11 @@ func (s *Store) Nominate(ctx context.Context, p domain.Principal, n Nomination, 
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var v domain.Validation
 		if n.NominatingUnitID == "" { // the caller's one officer unit of a nominating kind
-			var ids []string
-			for _, m := range p.Memberships {
-				if m.Role == domain.RoleOfficer {
-					ids = append(ids, m.UnitID)
-				}
+			id, err := oneOfficerUnit(tx, p, nominatingKinds)
+			if err != nil {
+				return err
 			}
-			var mine []unitRow
-			if len(ids) > 0 {
-				if err := tx.Where("id IN ? AND kind IN ?", ids, nominatingKinds).Find(&mine).Error; err != nil {
-					return translate(err, "units")
-				}
-			}
-			if len(mine) == 1 {
-				n.NominatingUnitID = mine[0].ID
-			}
+			n.NominatingUnitID = id
 		}
 		var nominator unitRow
 		switch {
@@ -156,6 +148,27 @@ func (s *Store) Nominate(ctx context.Context, p domain.Principal, n Nomination, 
 			map[string]any{"party_org_id": po.ID, "nominating_unit_id": nominator.ID, "reasons": n.Reasons, "self_assessment": answers})
 	})
 	return out, err
+}
+
+// oneOfficerUnit is the caller's one unit of those kinds where they are an officer ("" for none
+// or several: the caller must name it).
+func oneOfficerUnit(db *gorm.DB, p domain.Principal, kinds []string) (string, error) {
+	var ids []string
+	for _, m := range p.Memberships {
+		if m.Role == domain.RoleOfficer {
+			ids = append(ids, m.UnitID)
+		}
+	}
+	var mine []unitRow
+	if len(ids) > 0 {
+		if err := db.Where("id IN ? AND kind IN ?", ids, kinds).Find(&mine).Error; err != nil {
+			return "", translate(err, "units")
+		}
+	}
+	if len(mine) != 1 {
+		return "", nil
+	}
+	return mine[0].ID, nil
 }
 
 // checkSelfAssessment holds a self-assessment to the checklist: each item answered once, in any
@@ -227,7 +240,7 @@ func (s *Store) AdvanceDemonstration(ctx context.Context, id string, st Demonstr
 		now := s.Now()
 		set := map[string]any{"status": st.To, "updated_at": now}
 		if st.Score != nil {
-			set["score"] = *st.Score
+			set["score"], set["visited_at"] = *st.Score, now.UTC() // UTC: the ranking compares it with a year's bounds
 		}
 		if st.NoticeFrom != nil {
 			set["notice_from"], set["notice_to"] = *st.NoticeFrom, *st.NoticeTo
@@ -275,7 +288,9 @@ func (s *Store) GetDemonstration(ctx context.Context, p domain.Principal, id str
 // DemonstrationFilter narrows the list.
 type DemonstrationFilter struct {
 	Status domain.DemonstrationStatus
-	Page   Page
+	// Current keeps the points that are demonstration points now: named or warned.
+	Current bool
+	Page    Page
 }
 
 // ListDemonstrations lists the points in the caller's scope, newest first by ID.
@@ -283,6 +298,9 @@ func (s *Store) ListDemonstrations(ctx context.Context, p domain.Principal, f De
 	q := scoped(s.demonstrationQuery(s.db.WithContext(ctx)), "dp.unit_path", p)
 	if f.Status != "" {
 		q = q.Where("dp.status = ?", f.Status)
+	}
+	if f.Current {
+		q = q.Where("dp.status IN ?", []string{string(domain.DemoNamed), string(domain.DemoWarned)})
 	}
 	q, err := pageByID(q, "dp.id", f.Page)
 	if err != nil {
@@ -414,5 +432,131 @@ func (s *Store) AnswerDemonstrationObjection(ctx context.Context, id, actor, dec
 func (s *Store) DemonstrationObjections(ctx context.Context, pointID string) ([]DemonstrationObjection, error) {
 	var rows []DemonstrationObjection
 	err := s.db.WithContext(ctx).Where("point_id = ?", pointID).Order("lodged_at, id").Limit(500).Find(&rows).Error
+	return rows, translate(err, "demonstration objections")
+}
+
+// MaxDemonstrationRanking bounds the points one year's ranking reads.
+const MaxDemonstrationRanking = 1000
+
+// RankedPoint is a line of a year's ranking: points sharing a score share a rank (1, 1, 3).
+type RankedPoint struct {
+	Rank  int
+	Point DemonstrationPoint
+}
+
+// DemonstrationYear is the year a visit counts in: its calendar year in Asia/Shanghai.
+func DemonstrationYear(visited time.Time) int { return visited.In(calendar.Shanghai).Year() }
+
+// demonstrationRanking ranks the points under path visited in year (Asia/Shanghai) by their
+// site-visit score, highest first; ties share a rank and are listed by their visit, then ID.
+func (s *Store) demonstrationRanking(ctx context.Context, path string, year int) ([]RankedPoint, error) {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, calendar.Shanghai)
+	to := from.AddDate(1, 0, 0)
+	var rows []DemonstrationPoint
+	err := s.demonstrationQuery(s.db.WithContext(ctx)).Where(`dp.unit_path LIKE ? ESCAPE '\' AND dp.score IS NOT NULL AND dp.visited_at >= ? AND dp.visited_at < ?`,
+		escapeLike(path)+"%", from.UTC(), to.UTC()).Order("dp.score DESC, dp.visited_at, dp.id").Limit(MaxDemonstrationRanking).Find(&rows).Error
+	if err != nil {
+		return nil, translate(err, "demonstration points")
+	}
+	out := make([]RankedPoint, len(rows))
+	for i, r := range rows {
+		out[i] = RankedPoint{Rank: i + 1, Point: r}
+		if i > 0 && *r.Score == *rows[i-1].Score {
+			out[i].Rank = out[i-1].Rank
+		}
+	}
+	return out, nil
+}
+
+// DemonstrationRanking is a city's ranking of the points visited in year, for an officer of that
+// city (an admin: any city). unitID "" is the caller's one city unit where they are an officer.
+func (s *Store) DemonstrationRanking(ctx context.Context, p domain.Principal, unitID string, year int) (domain.Unit, []RankedPoint, error) {
+	db := s.db.WithContext(ctx)
+	if unitID == "" {
+		id, err := oneOfficerUnit(db, p, []string{string(domain.KindCity)})
+		if err != nil {
+			return domain.Unit{}, nil, err
+		}
+		if id == "" {
+			return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeRequired))
+		}
+		unitID = id
+	}
+	var city unitRow
+	if err := db.Where("id = ?", unitID).Take(&city).Error; err != nil {
+		return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeNoSuchUnit))
+	}
+	if !p.Admin && !p.HoldsRoleIn(domain.RoleOfficer, city.ID) {
+		return domain.Unit{}, nil, domain.Errorf(domain.EFORBIDDEN, "只有市级两新工委的干部可以查看示范点考察评分排名")
+	}
+	if city.Kind != string(domain.KindCity) {
+		return domain.Unit{}, nil, domain.Invalid("排名查询有误", domain.FieldFailed("unit_id", domain.CodeNotAllowed, "市级两新工委"))
+	}
+	rows, err := s.demonstrationRanking(ctx, city.Path, year)
+	return domain.Unit{ID: city.ID, Name: city.Name, Kind: domain.UnitKind(city.Kind), Path: city.Path}, rows, err
+}
+
+// DemonstrationRank is a point's place among the points its city visited in the same year.
+type DemonstrationRank struct {
+	Year  int
+	Rank  int
+	Of    int // the year's scored points, this one included
+	Score int
+}
+
+// RankDemonstration ranks a visited point among the points under the city unit visited in its
+// visit's year and records the rank on the point (ranking): the rank its decision was taken on.
+func (s *Store) RankDemonstration(ctx context.Context, pointID, cityUnitID string) (DemonstrationRank, error) {
+	pt, err := s.DemonstrationByID(ctx, pointID)
+	if err != nil {
+		return DemonstrationRank{}, err
+	}
+	if pt.Score == nil || pt.VisitedAt == nil {
+		return DemonstrationRank{}, fmt.Errorf("store: demonstration point %s has no site-visit score to rank", pointID)
+	}
+	var city unitRow
+	if err := s.db.WithContext(ctx).Where("id = ?", cityUnitID).Take(&city).Error; err != nil {
+		return DemonstrationRank{}, translate(err, "city unit")
+	}
+	out := DemonstrationRank{Year: DemonstrationYear(*pt.VisitedAt), Score: *pt.Score}
+	rows, err := s.demonstrationRanking(ctx, city.Path, out.Year)
+	if err != nil {
+		return out, err
+	}
+	out.Of = len(rows)
+	for _, r := range rows {
+		if r.Point.ID == pointID {
+			out.Rank = r.Rank
+		}
+	}
+	if out.Rank == 0 { // outside the city, or past the bound: never a wrong rank
+		return out, fmt.Errorf("store: demonstration point %s is not in its city's ranking of %d", pointID, out.Year)
+	}
+	err = s.db.WithContext(ctx).Model(&DemonstrationPoint{}).Where("id = ?", pointID).Update("ranking", out.Rank).Error
+	return out, translate(err, "demonstration point")
+}
+
+// PendingObjection is an open objection whose task the point's workflow has not created.
+type PendingObjection struct {
+	ID         string
+	PointID    string
+	LodgedBy   string
+	WorkflowID string
+}
+
+// MaxPendingObjections bounds one pass of the objections' reconciler.
+const MaxPendingObjections = 100
+
+// PendingDemonstrationObjections lists the open objections lodged before `before` to points still
+// in public notice that have no task yet (the task's key is <workflow id>/objection/<id>): those
+// whose signal never reached the workflow (the engine was away), oldest first.
+func (s *Store) PendingDemonstrationObjections(ctx context.Context, before time.Time) ([]PendingObjection, error) {
+	var rows []PendingObjection
+	err := s.db.WithContext(ctx).Table("demonstration_objections o").
+		Select("o.id, o.point_id, o.lodged_by, dp.workflow_id").
+		Joins("JOIN demonstration_points dp ON dp.id = o.point_id").
+		Where("o.answered_at IS NULL AND o.lodged_at < ? AND dp.status = ?", before, domain.DemoPublicNotice).
+		Where("NOT EXISTS (SELECT 1 FROM tasks t WHERE t.key = dp.workflow_id || '/objection/' || o.id)").
+		Order("o.lodged_at, o.id").Limit(MaxPendingObjections).Scan(&rows).Error
 	return rows, translate(err, "demonstration objections")
 }

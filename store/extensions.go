@@ -158,7 +158,7 @@ func (s *Store) DecideDeadlineExtension(ctx context.Context, p domain.Principal,
 			return domain.Errorf(domain.ENOTFOUND, "延期申请不存在或无权查看")
 		}
 		var t taskRow
-		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", ext.TaskID), p).Take(&t).Error; err != nil {
+		if err := s.visibleTasks(tx.Table("tasks t").Where("t.id = ?", ext.TaskID), p).Take(&t).Error; err != nil {
 			return translate(err, "task") // outside the caller's view: not found
 		}
 		if ext.DecidedBy == p.Username && (grant && ext.Status == domain.ExtensionGranted || !grant && ext.Status == domain.ExtensionRefused) {

@@ -669,6 +669,51 @@ func (s *Store) Team(ctx context.Context, roundID string) ([]TeamMember, error) 
 	return out, nil
 }
 
+// TargetTeam lists the members the round's team assigns to target now (leader included), by
+// username: the candidates of the target's visit and verification tasks.
+func (s *Store) TargetTeam(ctx context.Context, roundID, target string) ([]string, error) {
+	var names []string
+	err := s.db.WithContext(ctx).Model(&assignmentRow{}).Where("round_id = ? AND target_unit_id = ?", roundID, target).
+		Order("username").Pluck("username", &names).Error
+	return names, translate(err, "inspection team")
+}
+
+// replaceTeamCandidate: a member replaced after an objection stops being a candidate of the
+// target's open tasks of the round (its visit, its items' verifications) and the replacement
+// becomes one.
+func (s *Store) replaceTeamCandidate(ctx context.Context, tx *gorm.DB, roundID, target, from, to string) error {
+	var ids []string
+	err := tx.WithContext(ctx).Table("tasks t").Joins("JOIN task_candidates c ON c.task_id = t.id").
+		Where("c.username = ? AND t.subject = ? AND t.status IN ?", from, target, activeStatuses).
+		Where("t.workflow_id IN (SELECT workflow_id FROM inspection_rounds WHERE id = ?) OR "+
+			"t.workflow_id IN (SELECT workflow_id FROM rectification_items WHERE round_id = ?)", roundID, roundID).
+		Pluck("t.id", &ids).Error
+	if err != nil {
+		return translate(err, "tasks")
+	}
+	for _, id := range ids {
+		var r taskRow
+		if err := tx.Where("id = ?", id).Take(&r).Error; err != nil {
+			return translate(err, "task")
+		}
+		names := slices.DeleteFunc(notByNames(r.Candidates), func(n string) bool { return n == from || n == to })
+		names = append(names, to)
+		if err := tx.Model(&taskRow{}).Where("id = ?", id).Update("candidates", notByColumn(names)).Error; err != nil {
+			return translate(err, "task")
+		}
+		if err := tx.Where("task_id = ? AND username = ?", id, from).Delete(&taskCandidate{}).Error; err != nil {
+			return translate(err, "task candidates")
+		}
+		if err := indexCandidates(tx, id, []string{to}); err != nil {
+			return err
+		}
+		if err := s.taskEvent(ctx, tx, id, domain.SystemActor, "candidates", map[string]string{"removed": from, "added": to, "why": "回避替换"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Objection is a target's objection to a team member 回避申请.
 type Objection struct {
 	ID             string
@@ -862,6 +907,9 @@ func (s *Store) DecideObjection(ctx context.Context, objectionID, actor string, 
 			}
 			if m.Post == domain.PostLeader {
 				out.NewLeader = d.Replacement
+			}
+			if err := s.replaceTeamCandidate(ctx, tx, o.RoundID, o.TargetUnitID, o.Username, d.Replacement); err != nil {
+				return err
 			}
 		}
 		set := map[string]any{"status": status, "replacement": d.Replacement, "decided_by": actor, "decided_at": now, "decision_reason": d.Reason}

@@ -74,9 +74,51 @@ func (s *Store) AdvanceRectification(ctx context.Context, id string, st Rectific
 			map[string]any{"status": st.To, "rectifications": st.Rectifications, "detail": st.Detail}); err != nil {
 			return err
 		}
+		if err := s.followItems(ctx, tx, it.RoundID, id, st); err != nil {
+			return err
+		}
 		return tx.Where("id = ?", id).Take(&out).Error
 	})
 	return out, err
+}
+
+// followItems keeps the round's status with its items, in the transaction of an item's step
+// (so a retried step, recorded already, changes nothing): a re-check that reopens an item of a
+// round that is done puts the round back to rectification (its workflow has ended; nothing
+// else would), and the sign-off of the round's last open item makes it done again. In a round
+// whose workflow still waits for its items the sign-off of the last one makes it done a moment
+// before the workflow does (its own step then finds it done).
+func (s *Store) followItems(ctx context.Context, tx *gorm.DB, roundID, itemID string, st RectificationStep) error {
+	var r InspectionRound
+	if err := tx.Where("id = ?", roundID).Take(&r).Error; err != nil {
+		return translate(err, "inspection round")
+	}
+	var to domain.InspectionStatus
+	detail := map[string]any{"item": itemID, "by": st.Action}
+	switch {
+	case st.To == domain.RectReopened && r.Status == domain.InspectionDone:
+		to, detail["reason"] = domain.InspectionRectification, "回头看发现问题反弹，整改事项重新整改"
+	case st.To == domain.RectSignedOff && r.Status == domain.InspectionRectification:
+		var open int64
+		if err := tx.Model(&RectificationItem{}).Where("round_id = ? AND status <> ?", roundID, domain.RectSignedOff).Count(&open).Error; err != nil {
+			return translate(err, "rectification items")
+		}
+		if open > 0 {
+			return nil
+		}
+		var all int64
+		if err := tx.Model(&RectificationItem{}).Where("round_id = ?", roundID).Count(&all).Error; err != nil {
+			return translate(err, "rectification items")
+		}
+		to, detail["signed_off"] = domain.InspectionDone, all
+	default:
+		return nil
+	}
+	if err := tx.Model(&InspectionRound{}).Where("id = ?", roundID).Updates(map[string]any{"status": to, "updated_at": s.Now()}).Error; err != nil {
+		return translate(err, "inspection round")
+	}
+	return s.audit(ctx, tx, st.Actor, "inspection.status", "inspection_round", roundID, r.SponsorPath,
+		map[string]any{"status": r.Status}, map[string]any{"status": to, "detail": detail})
 }
 
 // MoveRectificationDue moves an item's due date with a granted extension of its report task.

@@ -25,8 +25,8 @@ func (s *Store) changeTaskIn(ctx context.Context, db *gorm.DB, p domain.Principa
 	var out taskRow
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var cur taskRow
-		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", id), p).Take(&cur).Error; err != nil {
-			return translate(err, "task")
+		if err := s.visibleTasks(tx.Table("tasks t").Where("t.id = ?", id), p).Take(&cur).Error; err != nil {
+			return s.notYoursIn(ctx, tx, p, id, translate(err, "task"))
 		}
 		next := cur
 		if err := decide(cur.domain(), &next); err != nil {
@@ -61,6 +61,34 @@ func (s *Store) changeTaskIn(ctx context.Context, db *gorm.DB, p domain.Principa
 		return s.audit(ctx, tx, p.Username, "task."+action, "task", cur.ID, cur.UnitPath, auditOf(cur), auditOf(next))
 	})
 	return out.domain(), err
+}
+
+// NotYoursOr turns err, a task outside the caller's subtree (ENOTFOUND), into the four-eyes
+// refusal (403) when the task names the caller in NotBy: the members of a rectifying unit may
+// read their item, and are told plainly that its verification, a task of the sponsor, is not
+// theirs (claim, assignment, delegation, completion alike). Other errors pass unchanged.
+func (s *Store) NotYoursOr(ctx context.Context, p domain.Principal, id string, err error) error {
+	return s.notYoursIn(ctx, s.db.WithContext(ctx), p, id, err)
+}
+
+func (s *Store) notYoursIn(ctx context.Context, db *gorm.DB, p domain.Principal, id string, err error) error {
+	if domain.ErrorCode(err) != domain.ENOTFOUND {
+		return err
+	}
+	var r taskRow
+	if db.WithContext(ctx).Where("id = ?", id).Take(&r).Error != nil {
+		return err
+	}
+	if t := r.domain(); t.Excludes(p.Username) {
+		return domain.NotYours(t, p.Username)
+	}
+	return err
+}
+
+// mayReceive: a task is given (assigned, delegated) to someone who may view its unit or is
+// one of its candidates.
+func mayReceive(t domain.Task, target domain.Principal) bool {
+	return target.Views(t.UnitPath) || t.IsCandidate(target.Username)
 }
 
 func refuseClosed(t domain.Task) error {
@@ -138,10 +166,13 @@ func assignTo(p, target domain.Principal) func(t domain.Task, next *taskRow) err
 		if err := refuseClosed(t); err != nil {
 			return err
 		}
+		if t.Excludes(p.Username) {
+			return domain.NotYours(t, p.Username)
+		}
 		if !p.CanManage(t) {
 			return domain.Errorf(domain.EFORBIDDEN, "只有任务所在单位的上级组织员可以指派任务")
 		}
-		if !target.Views(t.UnitPath) {
+		if !mayReceive(t, target) {
 			return domain.Invalid("被指派人无权查看此任务", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
 		if err := refuseExcluded(t, target.Username); err != nil {
@@ -166,7 +197,7 @@ func (s *Store) DelegateTask(ctx context.Context, p domain.Principal, id, userna
 		if username == p.Username {
 			return domain.Invalid("不能委托给自己", domain.FieldFailed("assignee", domain.CodeIsYou))
 		}
-		if !target.Views(t.UnitPath) {
+		if !mayReceive(t, target) {
 			return domain.Invalid("受托人无权查看此任务", domain.FieldFailed("assignee", domain.CodeNotMember))
 		}
 		if err := refuseExcluded(t, username); err != nil {
@@ -529,7 +560,7 @@ func (s *Store) ResolveAssignment(ctx context.Context, p domain.Principal, assig
 	var out domain.Task
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a taskRow
-		if err := visibleTasks(tx.Table("tasks t").Where("t.id = ?", assignmentID), p).Take(&a).Error; err != nil {
+		if err := s.visibleTasks(tx.Table("tasks t").Where("t.id = ?", assignmentID), p).Take(&a).Error; err != nil {
 			return translate(err, "task")
 		}
 		if a.Kind != domain.TaskKindAssignment || a.AboutTaskID == nil {

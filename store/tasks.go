@@ -38,6 +38,7 @@ type taskRow struct {
 	EscalatedAt     *time.Time
 	EscalatesTaskID *string
 	NotBy           string // ",alice,bob,": see notByColumn
+	Candidates      string // the same form; task_candidates indexes it
 	AboutTaskID     *string
 	Result          *string
 	CompletedBy     *string
@@ -56,7 +57,7 @@ func (r taskRow) domain() domain.Task {
 		DueAt: r.DueAt.UTC(), DueProvisional: r.DueProvisional, RemindAt: r.RemindAt, RemindedAt: r.RemindedAt,
 		EscalatedAt: r.EscalatedAt, EscalatesTaskID: r.EscalatesTaskID, CompletedBy: r.CompletedBy,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CompletedAt: r.CompletedAt,
-		NotBy: notByNames(r.NotBy), AboutTaskID: r.AboutTaskID,
+		NotBy: notByNames(r.NotBy), Candidates: notByNames(r.Candidates), AboutTaskID: r.AboutTaskID,
 	}
 	if r.Result != nil {
 		t.Result = json.RawMessage(*r.Result)
@@ -139,6 +140,7 @@ type NewTask struct {
 	RemindAt        *time.Time
 	EscalatesTaskID string
 	NotBy           []string // may not take it though their role would let them (four eyes)
+	Candidates      []string // may act on it beside the role's holders (NotBy wins)
 	AboutTaskID     string   // an engine task: the task it decides about
 }
 
@@ -177,7 +179,7 @@ func (s *Store) createTask(ctx context.Context, db *gorm.DB, in NewTask) (domain
 		if in.AboutTaskID != "" {
 			row.AboutTaskID = &in.AboutTaskID
 		}
-		row.NotBy = notByColumn(in.NotBy)
+		row.NotBy, row.Candidates = notByColumn(in.NotBy), notByColumn(in.Candidates)
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return translate(res.Error, "task")
@@ -186,6 +188,9 @@ func (s *Store) createTask(ctx context.Context, db *gorm.DB, in NewTask) (domain
 			return translate(tx.Where("key = ?", in.Key).Take(&out).Error, "task")
 		}
 		created, out = true, row
+		if err := indexCandidates(tx, row.ID, notByNames(row.Candidates)); err != nil {
+			return err
+		}
 		if err := s.taskEvent(ctx, tx, row.ID, domain.SystemActor, "created", map[string]any{"due_at": row.DueAt, "unit_id": row.UnitID, "role": row.Role}); err != nil {
 			return err
 		}
@@ -198,13 +203,45 @@ func (s *Store) taskEvent(ctx context.Context, tx *gorm.DB, taskID, actor, typ s
 	return translate(tx.WithContext(ctx).Create(&taskEventRow{TaskID: taskID, At: s.Now(), Actor: actor, Type: typ, Detail: jsonText(detail)}).Error, "task event")
 }
 
+// taskCandidate is a row of task_candidates: the index of tasks.candidates by username.
+type taskCandidate struct {
+	Username string `gorm:"primaryKey"`
+	TaskID   string `gorm:"primaryKey"`
+}
+
+func (taskCandidate) TableName() string { return "task_candidates" }
+
+// indexCandidates writes a new task's candidates into task_candidates.
+func indexCandidates(tx *gorm.DB, taskID string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	rows := make([]taskCandidate, len(names))
+	for i, n := range names {
+		rows[i] = taskCandidate{Username: n, TaskID: taskID}
+	}
+	return translate(tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error, "task candidates")
+}
+
+// candidateOf is the SQL condition that username is one of t's candidates. On PostgreSQL the
+// task IDs are an array computed once (an InitPlan), so the condition is a probe of the
+// primary key that a BitmapOr combines with the inbox's other indexes; a plain IN (subquery)
+// inside an OR would be a filter on every row.
+func (s *Store) candidateOf(username string) (string, any) {
+	if s.dialect == Postgres {
+		return "t.id = ANY(ARRAY(SELECT c.task_id FROM task_candidates c WHERE c.username = ?))", username
+	}
+	return "t.id IN (SELECT c.task_id FROM task_candidates c WHERE c.username = ?)", username
+}
+
 // visibleTasks restricts q (on tasks t) to tasks the caller may view.
-func visibleTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
+func (s *Store) visibleTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
 	if p.Admin {
 		return q
 	}
-	conds := []string{"t.assignee = ?", "t.owner = ?"}
-	args := []any{p.Username, p.Username}
+	cand, candArg := s.candidateOf(p.Username)
+	conds := []string{"t.assignee = ?", "t.owner = ?", cand}
+	args := []any{p.Username, p.Username, candArg}
 	for _, path := range p.ScopePaths() {
 		conds = append(conds, `t.unit_path LIKE ? ESCAPE '\'`)
 		args = append(args, escapeLike(path)+"%")
@@ -212,11 +249,13 @@ func visibleTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
 	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
 }
 
-// actionableTasks restricts q (on tasks t) to tasks the caller may act on: theirs, or
-// unassigned in a unit where they hold the task's role; never one that names them in NotBy.
-func actionableTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
-	conds := []string{"t.assignee = ?"}
-	args := []any{p.Username}
+// actionableTasks restricts q (on tasks t) to tasks the caller may act on: theirs, those
+// naming them a candidate, or unassigned in a unit where they hold the task's role; never one
+// that names them in NotBy (domain.Principal.CanAct).
+func (s *Store) actionableTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
+	cand, candArg := s.candidateOf(p.Username)
+	conds := []string{"t.assignee = ?", cand}
+	args := []any{p.Username, candArg}
 	cond, arg := notExcluded(p.Username)
 	q = q.Where(cond, arg)
 	var pairs []string
@@ -233,7 +272,7 @@ func actionableTasks(q *gorm.DB, p domain.Principal) *gorm.DB {
 // GetTask returns a task the caller may view; others are ENOTFOUND.
 func (s *Store) GetTask(ctx context.Context, p domain.Principal, id string) (domain.Task, error) {
 	var r taskRow
-	q := visibleTasks(s.db.WithContext(ctx).Table("tasks t").Where("t.id = ?", id), p)
+	q := s.visibleTasks(s.db.WithContext(ctx).Table("tasks t").Where("t.id = ?", id), p)
 	if err := q.Take(&r).Error; err != nil {
 		return domain.Task{}, translate(err, "task")
 	}
@@ -297,9 +336,9 @@ func (s TaskSort) Valid() bool { return s == "" || slices.Contains(domain.TaskSo
 // q on tasks t.
 func (s *Store) filterTasks(q *gorm.DB, p domain.Principal, f TaskFilter, skip taskDimension) *gorm.DB {
 	if f.Visible {
-		q = visibleTasks(q, p)
+		q = s.visibleTasks(q, p)
 	} else {
-		q = actionableTasks(q, p)
+		q = s.actionableTasks(q, p)
 	}
 	if skip != dimStatus {
 		statuses := f.Statuses
@@ -507,7 +546,7 @@ func (s *Store) TaskHistory(ctx context.Context, taskID string) ([]domain.TaskEv
 const taskColumns = `t.id, t.key, t.kind, t.subject, t.title, t.workflow_id, t.unit_id, t.unit_path, t.role, t.assignee,
 	t.owner, t.delegation, t.status, t.priority, t.due_at, t.due_provisional, t.remind_at, t.reminded_at, t.escalated_at,
 	t.escalates_task_id, t.result, t.completed_by, t.created_at, t.updated_at, t.completed_at, t.not_by, t.about_task_id,
-	t.subject_type, t.context`
+	t.subject_type, t.context, t.candidates`
 
 // scanTaskPage runs q (selecting taskColumns) and scans the rows by hand (the inbox is the
 // hottest read, and reflection-based scanning cost a tenth of its CPU); n is the page size the
@@ -527,7 +566,7 @@ func scanTaskPage(q *gorm.DB, n int) ([]taskRow, error) {
 		if err := rs.Scan(&r.ID, &r.Key, &r.Kind, &r.Subject, &r.Title, &r.WorkflowID, &r.UnitID, &r.UnitPath, &r.Role,
 			&r.Assignee, &r.Owner, &r.Delegation, &r.Status, &r.Priority, &r.DueAt, &r.DueProvisional, &r.RemindAt,
 			&r.RemindedAt, &r.EscalatedAt, &r.EscalatesTaskID, &r.Result, &r.CompletedBy, &r.CreatedAt, &r.UpdatedAt,
-			&r.CompletedAt, &r.NotBy, &r.AboutTaskID, &r.SubjectType, &r.Context); err != nil {
+			&r.CompletedAt, &r.NotBy, &r.AboutTaskID, &r.SubjectType, &r.Context, &r.Candidates); err != nil {
 			return nil, translate(err, "tasks")
 		}
 		out = append(out, r)

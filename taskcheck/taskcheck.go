@@ -58,15 +58,15 @@ var checkers = map[string]checker{
 
 	"inspection.plan_review": nil, // a decision; never the drafter (NotBy)
 	"inspection.objection":   checkObjection,
-	"inspection.visit":       nil, // the round's methods: the workflow's Check in the validator
+	"inspection.visit":       checkVisitEvidence, // the round's methods: the workflow's Check in the validator
 	"inspection.feedback":    nil,
 
-	"rectification.plan":        nil, // the round's deadline limit: the workflow's Check in the validator
-	"rectification.plan_review": nil, // a decision (a return needs its reason: the form)
-	"rectification.report":      nil, // the reporter's evidence and statement: the form
-	"rectification.self_check":  nil, // never the reporter (NotBy)
-	"rectification.verify":      nil, // never a member of the rectifying unit (NotBy)
-	"rectification.recheck":     nil, // never a member of the rectifying unit (NotBy)
+	"rectification.plan":        nil,                 // the round's deadline limit: the workflow's Check in the validator
+	"rectification.plan_review": nil,                 // a decision (a return needs its reason: the form)
+	"rectification.report":      checkReportEvidence, // the statement: the form
+	"rectification.self_check":  nil,                 // never the reporter (NotBy)
+	"rectification.verify":      nil,                 // never a member of the rectifying unit (NotBy)
+	"rectification.recheck":     nil,                 // never a member of the rectifying unit (NotBy)
 
 	"demonstration.review":    nil, // never the nominator (NotBy); a rejection's reason: the form
 	"demonstration.visit":     nil, // the score's range: the form
@@ -181,4 +181,37 @@ func checkObjection(ctx context.Context, st *store.Store, t domain.Task, _ strin
 		return fmt.Errorf("taskcheck: objection task %s has key %q, not a round's objection step", t.ID, t.Key)
 	}
 	return st.CheckObjectionDecision(ctx, id, store.ObjectionDecision{Decision: r.Decision, Replacement: r.Replacement, Reason: r.Reason})
+}
+
+// inspection.visit: the visit's evidence and each finding's are attachment IDs the visitor may
+// read (uploaded to a task they may view, as the visit task itself).
+func checkVisitEvidence(ctx context.Context, st *store.Store, _ domain.Task, actor string, result json.RawMessage) error {
+	var r forms.VisitResult
+	if err := decode(result, &r); err != nil {
+		return err
+	}
+	var ev []store.Evidence
+	for i, id := range r.Evidence {
+		ev = append(ev, store.Evidence{Field: fmt.Sprintf("evidence[%d]", i), ID: id})
+	}
+	for i, f := range r.Findings {
+		if f.Evidence != "" {
+			ev = append(ev, store.Evidence{Field: fmt.Sprintf("findings[%d].evidence", i), ID: f.Evidence})
+		}
+	}
+	return st.CheckEvidence(ctx, actor, ev)
+}
+
+// rectification.report: its evidence (at least one: the form) are attachment IDs the reporter
+// may read.
+func checkReportEvidence(ctx context.Context, st *store.Store, _ domain.Task, actor string, result json.RawMessage) error {
+	var r forms.RectificationReportResult
+	if err := decode(result, &r); err != nil {
+		return err
+	}
+	ev := make([]store.Evidence, len(r.Evidence))
+	for i, id := range r.Evidence {
+		ev[i] = store.Evidence{Field: fmt.Sprintf("evidence[%d]", i), ID: id}
+	}
+	return st.CheckEvidence(ctx, actor, ev)
 }

@@ -3,12 +3,16 @@ package taskcheck_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
+	"tandem/activities"
 	"tandem/domain"
 	"tandem/forms"
 	"tandem/store"
@@ -130,7 +134,23 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 		}
 		two := 2
 		objectionTask, decide := inspectionObjection(t, st, county, town, committee)
+		visitTask, reportTask, evidenceCase := evidenceTasks(t, st, county, town, other, committee)
 		tables := map[string][]verdictCase{
+			// Evidence: IDs of uploaded attachments the actor may read; the CompleteTask activity
+			// checks again, just before the task is completed.
+			"inspection.visit": {
+				evidenceCase("ErrNoSuchAttachment", visitTask, `{"methods_done":["听取汇报"],"evidence":["att-none"],"findings":[]}`, "evidence[0]"),
+				evidenceCase("ErrAnotherCountysAttachment", visitTask, `{"methods_done":["听取汇报"],"evidence":["`+evidenceOwn+`"],`+
+					`"findings":[{"category":"组织建设","severity":"一般","description":"名册未更新","evidence":"`+evidenceOther+`","fixed_on_the_spot":false}]}`,
+					"findings[0].evidence"),
+				evidenceCase("OKUploaded", visitTask, `{"methods_done":["听取汇报"],"evidence":["`+evidenceOwn+`"],`+
+					`"findings":[{"category":"组织建设","severity":"一般","description":"名册未更新","evidence":"`+evidenceOwn+`","fixed_on_the_spot":false}]}`, ""),
+			},
+			"rectification.report": {
+				evidenceCase("ErrAnotherCountysAttachment", reportTask,
+					`{"done":true,"summary":"已整改","evidence":["`+evidenceOwn+`","`+evidenceOther+`"],"statement":"属实","signed":true}`, "evidence[1]"),
+				evidenceCase("OKUploaded", reportTask, `{"done":true,"summary":"已整改","evidence":["`+evidenceOwn+`"],"statement":"属实","signed":true}`, ""),
+			},
 			"inspection.objection": {
 				{"ErrReplacementFromTheTarget", objectionTask, officer, `{"decision":"replace","replacement":"town-staff","reason":"同意回避"}`,
 					decide("town-staff"), "replacement"},
@@ -198,11 +218,9 @@ func TestEveryKindRefusesBeforeWhatItsWorkflowRefusesAfter(t *testing.T) {
 			"drill.acknowledge":           "an acknowledgement",
 			"bulletin.acknowledge":        "an acknowledgement",
 			"inspection.plan_review":      "a decision; never the drafter (NotBy)",
-			"inspection.visit":            "the round's methods: the workflow's Check in the validator",
 			"inspection.feedback":         "the feedback text",
 			"rectification.plan":          "the round's deadline limit: the workflow's Check in the validator",
 			"rectification.plan_review":   "a decision",
-			"rectification.report":        "the report's evidence and signed statement: the form",
 			"rectification.self_check":    "a decision; never the reporter (NotBy)",
 			"rectification.verify":        "a decision; never a member of the rectifying unit (NotBy)",
 			"rectification.recheck":       "what was found; never a member of the rectifying unit (NotBy)",
@@ -307,5 +325,59 @@ func inspectionObjection(t *testing.T, st *store.Store, county, town, committee 
 			_, err := st.DecideObjection(ctx, o.ID, "officer-a", store.ObjectionDecision{Decision: "replace", Replacement: replacement, Reason: "同意回避"})
 			return err
 		}
+	}
+}
+
+// The attachments evidenceTasks uploads: one to the visit task, one to a task of another county.
+var evidenceOwn, evidenceOther string
+
+// evidenceTasks records a visit task and a report task held by "visitor" (an inspector of the
+// committee), an attachment uploaded to the visit task (evidenceOwn) and one to a task of
+// another county the visitor may not view (evidenceOther); evidenceCase makes a case of the
+// visitor's answer whose write is the CompleteTask activity (its refusal as the *domain.Error
+// the API answers). A table's accepted case comes last: it completes the task.
+func evidenceTasks(t *testing.T, st *store.Store, county, town, other, committee domain.Unit) (visit, report domain.Task,
+	evidenceCase func(name string, task domain.Task, result, refuse string) verdictCase) {
+	ctx := context.Background()
+	if _, err := st.CreateUser(ctx, admin, store.NewUser{Username: "visitor", PasswordHash: "x",
+		Memberships: []domain.Membership{{UnitID: committee.ID, Role: domain.RoleInspector}}}); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(key, kind string, unit domain.Unit, assignee string) domain.Task {
+		task, _, err := st.CreateTask(ctx, store.NewTask{Key: key, Kind: kind, Title: kind, WorkflowID: "wf/" + key, UnitID: unit.ID,
+			Role: domain.RoleInspector, Assignee: assignee, DueAt: st.Now().Add(72 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return task
+	}
+	visit = mk("evidence-visit", "inspection.visit", county, "visitor")
+	report = mk("evidence-report", "rectification.report", town, "visitor")
+	elsewhere := mk("evidence-elsewhere", "inspection.visit", other, "")
+	upload := func(task domain.Task) string {
+		a, err := st.AddAttachment(ctx, admin, task.ID, "走访记录.txt", "text/plain", []byte("走访记录"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	evidenceOwn, evidenceOther = upload(visit), upload(elsewhere)
+	acts := &activities.Activities{Store: st}
+	return visit, report, func(name string, task domain.Task, result, refuse string) verdictCase {
+		write := func(ctx context.Context) error {
+			canonical, err := forms.Validate(task.Kind, json.RawMessage(result))
+			if err != nil {
+				return err
+			}
+			_, err = acts.CompleteTask(ctx, activities.CompleteTaskInput{TaskID: task.ID, Actor: "visitor", Result: canonical})
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) && app.Type() == activities.ErrTypeInvalidResult {
+				var fields []domain.FieldError
+				_ = app.Details(&fields)
+				return &domain.Error{Code: domain.EINVALID, Message: app.Message(), Fields: fields}
+			}
+			return err
+		}
+		return verdictCase{name: name, task: task, actor: "visitor", result: result, write: write, refuse: refuse}
 	}
 }

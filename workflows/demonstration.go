@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -44,6 +45,12 @@ type DemonstrationInput struct {
 	// new): the re-checks made so far and where the point stands (named or warned).
 	Rechecks int
 	Status   domain.DemonstrationStatus
+	// RecheckMonths and WarningMonths are when a named point is re-checked: that many months
+	// after its naming or last keep, and after a warning (TANDEM_DEMONSTRATION_RECHECK; 0: the
+	// defaults, a year and a month, as every workflow started before the setting). RecheckFor
+	// and WarningFor replace them with durations for demonstration runs.
+	RecheckMonths, WarningMonths int
+	RecheckFor, WarningFor       time.Duration
 }
 
 // DemonstrationObjectionLodged is an objection recorded by the API during the notice.
@@ -69,10 +76,11 @@ const (
 	demoRecheckWorkingDays   = 20
 )
 
-// When a named point is re-checked: a year after it was named or last kept, and a warned one
-// after its term to fix (research §2: yearly review, a month's notice to fix, then revocation).
+// When a named point is re-checked by default: a year after it was named or last kept, and a
+// warned one after its term to fix (research §2: yearly review, a month's notice to fix, then
+// revocation). DemonstrationInput's RecheckMonths and WarningMonths replace them.
 const (
-	demoRecheckYears  = 1
+	demoRecheckMonths = 12
 	demoWarningMonths = 1
 )
 
@@ -118,9 +126,13 @@ func DemonstrationWorkflow(ctx workflow.Context, in DemonstrationInput) (Demonst
 func demonstrationRecheck(ctx workflow.Context, tasks *Tasks, in *DemonstrationInput, state *DemonstrationState) error {
 	var a *activities.Activities
 	now := workflow.Now(ctx)
-	next := now.AddDate(demoRecheckYears, 0, 0)
+	months, plain := cmp.Or(in.RecheckMonths, demoRecheckMonths), in.RecheckFor
 	if state.Status == domain.DemoWarned {
-		next = now.AddDate(0, demoWarningMonths, 0)
+		months, plain = cmp.Or(in.WarningMonths, demoWarningMonths), in.WarningFor
+	}
+	next := now.AddDate(0, months, 0)
+	if plain > 0 {
+		next = now.Add(plain)
 	}
 	if err := workflow.Sleep(ctx, next.Sub(now)); err != nil {
 		return err
@@ -162,10 +174,10 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 		return err
 	}
 	title := func(step string) string { return step + "：" + in.PartyOrgName + "（" + in.UnitName + "）" }
+	why := domain.TaskContext{Why: "示范点推荐：" + in.PartyOrgName}
 	ask := func(step, kind, label string, due int, notBy ...string) (TaskOutcome, error) {
 		return tasks.Ask(ctx, TaskRequest{Step: step, Kind: kind, Subject: in.PartyOrgID, SubjectType: domain.SubjectPartyOrg,
-			Title: title(label), Context: domain.TaskContext{Why: "示范点推荐：" + in.PartyOrgName},
-			UnitID: in.CityUnitID, Role: domain.RoleOfficer, DueWorkingDays: due, NotBy: notBy})
+			Title: title(label), Context: why, UnitID: in.CityUnitID, Role: domain.RoleOfficer, DueWorkingDays: due, NotBy: notBy})
 	}
 	choice := func(out TaskOutcome) (forms.DemonstrationChoice, error) {
 		var d forms.DemonstrationChoice
@@ -207,6 +219,16 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 		return err
 	}
 
+	// The decision, by comparison: the decider reads the point's rank among the points its city
+	// visited in the same year (histories before the ranking have none).
+	if workflow.GetVersion(ctx, "demonstration-ranking", workflow.DefaultVersion, 1) == 1 {
+		var r activities.DemonstrationRank
+		if err := workflow.ExecuteActivity(ctx, a.RankDemonstration, activities.RankDemonstrationInput{PointID: in.PointID,
+			CityUnitID: in.CityUnitID}).Get(ctx, &r); err != nil {
+			return err
+		}
+		why = domain.TaskContext{Why: why.Why + "；" + r.Text, UnderReview: r.Data}
+	}
 	// The decision: named for public notice, or rejected.
 	out, err = ask("decision", "demonstration.decision", "示范点评定", demoDecisionWorkingDays, in.NominatedBy)
 	if err != nil {
@@ -238,6 +260,22 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 	upheld := false
 	var failed error
 	seen := map[string]bool{}
+	// take opens an objection's task once, however often it is signalled or found.
+	take := func(gctx workflow.Context, o DemonstrationObjectionLodged) bool {
+		if seen[o.ObjectionID] {
+			return false
+		}
+		seen[o.ObjectionID] = true
+		state.Objections++
+		state.Open++
+		workflow.Go(gctx, func(gctx workflow.Context) {
+			defer func() { state.Open-- }()
+			if err := demonstrationObjection(gctx, tasks, in, o, title, &upheld, state); err != nil && failed == nil {
+				failed = err
+			}
+		})
+		return true
+	}
 	objections := workflow.GetSignalChannel(ctx, SignalDemonstrationObjection)
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		for {
@@ -245,18 +283,7 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 			if !objections.Receive(gctx, &o) {
 				return
 			}
-			if seen[o.ObjectionID] {
-				continue
-			}
-			seen[o.ObjectionID] = true
-			state.Objections++
-			state.Open++
-			workflow.Go(gctx, func(gctx workflow.Context) {
-				defer func() { state.Open-- }()
-				if err := demonstrationObjection(gctx, tasks, in, o, title, &upheld, state); err != nil && failed == nil {
-					failed = err
-				}
-			})
+			take(gctx, o)
 		}
 	})
 	if d := notice.NoticeLeft; d > 0 {
@@ -266,6 +293,26 @@ func demonstration(ctx workflow.Context, tasks *Tasks, in DemonstrationInput, st
 	}
 	if err := workflow.Await(ctx, func() bool { return state.Open == 0 || failed != nil }); err != nil {
 		return err
+	}
+	// An objection recorded while the engine was away never signalled here: before the point is
+	// named (or, upheld, ends), every objection still open in the store is taken in and answered.
+	if workflow.GetVersion(ctx, "demonstration-objection-sweep", workflow.DefaultVersion, 1) == 1 {
+		for failed == nil {
+			var open []activities.OpenObjection
+			if err := workflow.ExecuteActivity(ctx, a.OpenDemonstrationObjections, in.PointID).Get(ctx, &open); err != nil {
+				return err
+			}
+			took := false
+			for _, o := range open {
+				took = take(ctx, DemonstrationObjectionLodged{ObjectionID: o.ID, LodgedBy: o.LodgedBy}) || took
+			}
+			if !took {
+				break
+			}
+			if err := workflow.Await(ctx, func() bool { return state.Open == 0 || failed != nil }); err != nil {
+				return err
+			}
+		}
 	}
 	if failed != nil || upheld {
 		return failed

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,8 @@ type demonstrationFake struct {
 	mu       sync.Mutex
 	steps    []string // action→status@time since the start
 	answered []activities.AnswerDemonstrationObjectionInput
+	pending  []activities.OpenObjection // in the store, never signalled (the engine was away)
+	rank     activities.DemonstrationRank
 }
 
 // demonstrationEnv is formationEnv's task fakes plus the point's activities; a notice of n
@@ -48,6 +51,24 @@ func demonstrationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeTa
 			defer df.mu.Unlock()
 			df.answered = append(df.answered, in)
 			return nil
+		}).Maybe()
+	df.rank = activities.DemonstrationRank{Year: 2026, Rank: 2, Of: 3, Score: 92, Text: "实地考察得分 92 分，在 2026 年考察的 3 个示范点中排名第 2",
+		Data: []byte(`{"of":3,"rank":2,"score":92,"year":2026}`)}
+	env.OnActivity(a.RankDemonstration, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.RankDemonstrationInput) (activities.DemonstrationRank, error) {
+			return df.rank, nil
+		}).Maybe()
+	env.OnActivity(a.OpenDemonstrationObjections, mock.Anything, mock.Anything).Return(
+		func(context.Context, string) ([]activities.OpenObjection, error) {
+			df.mu.Lock()
+			defer df.mu.Unlock()
+			var open []activities.OpenObjection
+			for _, o := range df.pending {
+				if !slices.ContainsFunc(df.answered, func(a activities.AnswerDemonstrationObjectionInput) bool { return a.ObjectionID == o.ID }) {
+					open = append(open, o)
+				}
+			}
+			return open, nil
 		}).Maybe()
 	return env, f, df
 }
@@ -185,5 +206,64 @@ func TestDemonstrationRejectedAtReview(t *testing.T) {
 	out := runDemonstration(t, env)
 	if out.Status != domain.DemoRejected || len(df.steps) != 2 {
 		t.Fatalf("state = %+v, steps %v", out, df.steps)
+	}
+}
+
+// The decision task shows the point's rank among its city's points visited that year (its
+// text and its data); an objection recorded while the engine was away, never signalled, is
+// found when the notice ends and answered (one task, though it is also signalled once the
+// engine is back) before the point is named.
+func TestDemonstrationRankedAndObjectionFoundAtNoticeEnd(t *testing.T) {
+	env, f, df := demonstrationEnv(t)
+	df.pending = []activities.OpenObjection{{ID: "o9", LodgedBy: "citizen"}}
+	answer(t, env, 1*h, "review", "city-off", `{"decision":"pass"}`, nil)
+	answer(t, env, 2*h, "visit", "city-off", `{"score":92,"notes":"阵地规范"}`, nil)
+	answer(t, env, 3*h, "decision", "city-off", `{"decision":"name","reason":"评分第二，拟命名"}`, nil)
+	objectAt(env, 5*day+4*h, "o9", "citizen") // the reconciler's signal, after the workflow found it
+	answer(t, env, 6*day, "objection/o9", "citizen", `{"decision":"dismiss","reason":"自己答复"}`, refused(t, "四眼原则"))
+	answer(t, env, 7*day, "objection/o9", "city-off", `{"decision":"dismiss","reason":"经核实，反映问题不属实"}`, nil)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, after(7*day, 0, 6)) // before the re-check
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, demonstrationInput)
+	in := f.inputs["decision"]
+	if !strings.Contains(in.Context.Why, "排名第 2") || string(in.Context.UnderReview) != string(df.rank.Data) {
+		t.Fatalf("decision task context %+v", in.Context)
+	}
+	n := 0
+	for _, id := range f.created {
+		if id == "objection/o9" {
+			n++
+		}
+	}
+	want := "named→named@168h0m0s" // the notice ended at 5 days + 3h; the found objection answered at 7 days
+	if n != 1 || len(df.answered) != 1 || !slices.Contains(df.steps, want) {
+		t.Fatalf("objection tasks %d (%v), answers %+v, steps %v", n, f.created, df.answered, df.steps)
+	}
+}
+
+// The re-check's terms come from the input (TANDEM_DEMONSTRATION_RECHECK): six months after
+// the last keep, then a duration after a warning (a demonstration run).
+func TestDemonstrationRecheckTerms(t *testing.T) {
+	env, _, df := demonstrationEnv(t)
+	in := demonstrationInput
+	in.Rechecks, in.Status, in.RecheckMonths, in.WarningFor = 1, domain.DemoNamed, 6, 3*h
+	answer(t, env, after(0, 0, 6)-h, "recheck/2", "city-off", `{"decision":"warn","reason":"太早"}`, refused(t, "流程尚未接收此任务"))
+	answer(t, env, after(0, 0, 6)+h, "recheck/2", "city-off", `{"decision":"warn","reason":"制度未上墙，限期整改"}`, nil)
+	env.ExecuteWorkflow(workflows.DemonstrationWorkflow, in)
+	var cont *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &cont) {
+		t.Fatalf("after the warning: %v", env.GetWorkflowError())
+	}
+	var next workflows.DemonstrationInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next); err != nil || next.Status != domain.DemoWarned ||
+		next.RecheckMonths != 6 || next.WarningFor != 3*h {
+		t.Fatalf("continued with %+v %v", next, err)
+	}
+	env2, _, df2 := demonstrationEnv(t)
+	answer(t, env2, 2*h, "recheck/3", "city-off", `{"decision":"keep","reason":"太早"}`, refused(t, "流程尚未接收此任务"))
+	answer(t, env2, 4*h, "recheck/3", "city-off", `{"decision":"revoke","reason":"整改不到位"}`, nil)
+	out := runDemonstrationFrom(t, env2, next)
+	if out.Status != domain.DemoRevoked || len(df.steps) != 1 || df.steps[0] != "recheck→warned@"+(after(0, 0, 6)+h).String() ||
+		len(df2.steps) != 1 || df2.steps[0] != "recheck→revoked@4h0m0s" {
+		t.Fatalf("state %+v, steps %v then %v", out, df.steps, df2.steps)
 	}
 }

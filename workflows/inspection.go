@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -46,6 +47,9 @@ type InspectionInput struct {
 	RectificationLadder []domain.LadderStep
 	// RectificationRecheck samples signed-off items for a re-check 回头看.
 	RectificationRecheck RecheckPolicy
+	// RectificationDemoDay, for a demonstration run: one working day of a plan's deadline and of
+	// the ladder lasts this long (0: the calendar; TANDEM_RECTIFICATION_DEMO_DAY).
+	RectificationDemoDay time.Duration
 }
 
 // PlanResubmitted carries the edited plan's targets and methods.
@@ -266,7 +270,7 @@ func rectifications(ctx workflow.Context, in *InspectionInput, state *Inspection
 		futures[i] = workflow.ExecuteChildWorkflow(cctx, RectificationWorkflowName, RectificationInput{ItemID: it.ID, RoundID: in.RoundID,
 			RoundTitle: in.Title, SponsorUnitID: in.SponsorUnitID, UnitID: it.UnitID, Finding: it.Finding,
 			LimitWorkingDays: it.DueWorkingDays, From: it.CreatedAt, Ladder: in.RectificationLadder,
-			Recheck: in.RectificationRecheck})
+			Recheck: in.RectificationRecheck, DemoDay: in.RectificationDemoDay})
 	}
 	for _, f := range futures {
 		var out RectificationState

@@ -44,6 +44,9 @@ type RectificationInput struct {
 	// Rectification with the re-check's finding as the plan's return reason.
 	Reopened      *domain.TaskReturn
 	Rectification int
+	// DemoDay, for a demonstration run (TANDEM_RECTIFICATION_DEMO_DAY): one working day of the
+	// plan's deadline and of the ladder's spacing lasts this long (0: a day on the calendar).
+	DemoDay time.Duration
 }
 
 // RecheckPolicy says which signed-off items are looked at again, and when.
@@ -198,6 +201,7 @@ func rectify(ctx workflow.Context, tasks *Tasks, in RectificationInput, state *R
 			Rectifications: state.Rectifications, Detail: detail}
 		if plan != nil {
 			step.Measures, step.Responsible, step.DeadlineWorkingDays, step.From = plan.Measures, plan.Responsible, plan.DeadlineWorkingDays, from
+			step.DemoDay = in.DemoDay
 		}
 		var info activities.RectificationItemInfo
 		err := workflow.ExecuteActivity(ctx, a.AdvanceRectification, step).Get(ctx, &info)
@@ -271,7 +275,7 @@ func rectify(ctx workflow.Context, tasks *Tasks, in RectificationInput, state *R
 			out, err := tasks.Ask(ctx, TaskRequest{
 				Step: fmt.Sprintf("report/%d.%d", n, round), Kind: "rectification.report", Subject: in.UnitID, SubjectType: unit,
 				Title: title("整改完成情况报告"), Context: domain.TaskContext{Why: why, Returned: reportReturned},
-				UnitID: in.UnitID, Role: domain.RoleOfficer, DueAt: info.DueAt, Ladder: ladder,
+				UnitID: in.UnitID, Role: domain.RoleOfficer, DueAt: info.DueAt, Ladder: ladder, LadderDay: in.DemoDay,
 			})
 			if err != nil {
 				return err

@@ -2,12 +2,15 @@ package workflows_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -233,6 +236,38 @@ func TestRectificationLadderToTheTop(t *testing.T) {
 	}
 	if len(f.escalated) != 0 || f.cancelled == 0 {
 		t.Fatalf("single escalations %v (the ladder replaces them), cancellations %d", f.escalated, f.cancelled)
+	}
+}
+
+// A demonstration run (TANDEM_RECTIFICATION_DEMO_DAY): the ladder's working days are spans of
+// the demonstration day on the workflow's clock, not days on the calendar, and the plan's step
+// carries the day to the activity that sets the deadline.
+func TestRectificationLadderDemoDay(t *testing.T) {
+	env, f, rf := rectificationEnv(t)
+	var demoDays []time.Duration
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var in activities.AdvanceRectificationInput
+		if info.ActivityType.Name == "AdvanceRectification" && args.Get(&in) == nil && in.DeadlineWorkingDays > 0 {
+			demoDays = append(demoDays, in.DemoDay)
+		}
+	})
+	answer(t, env, 1*h, "plan/1.1", "town-a", `{"measures":"逐户核对","responsible":"李四","deadline_working_days":2}`, nil)
+	answer(t, env, 2*h, "plan_review/1.1", "city-off", accept, nil)
+	// Due at start+2d (the fake); the default ladder's 3, 5, 7 and 3 working days are hours here.
+	answer(t, env, 70*h, "report/1.1", "town-a", reported, nil)
+	answer(t, env, 71*h, "self_check/1.1", "town-b", accept, nil)
+	answer(t, env, 72*h, "verify/1", "city-off", accept, nil)
+	in := rectificationInput
+	in.DemoDay = h
+	env.ExecuteWorkflow(workflows.RectificationWorkflow, in)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rf.rungs, ","); got != "reminder@48h0m0s,chase@51h0m0s,bulletin@56h0m0s,talk@63h0m0s,warning@66h0m0s" {
+		t.Fatalf("rungs %s", got)
+	}
+	if fmt.Sprint(demoDays) != "[1h0m0s]" || f.cancelled == 0 {
+		t.Fatalf("the plan's demonstration days %v, cancellations %d", demoDays, f.cancelled)
 	}
 }
 

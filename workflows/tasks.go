@@ -84,6 +84,9 @@ type TaskRequest struct {
 	// (notifications, or escalation tasks for the unit above) one after the other, each its
 	// working days after the previous; an extension moves the next rung to the new due date.
 	Ladder []domain.LadderStep
+	// LadderDay, for a demonstration run: the ladder's working days are spans of this length on
+	// the workflow's clock instead of days on the calendar (0: the calendar).
+	LadderDay time.Duration
 }
 
 // TaskOutcome is what a completed task gives back to its workflow.
@@ -312,10 +315,10 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 		case !escalated && len(req.Ladder) > 0 && level < len(req.Ladder):
 			reminded, escalated = true, true
 			level++
-			nextRung = h.climb(ctx, t, req.Ladder, level)
+			nextRung = h.climb(ctx, t, req, level)
 		case escalated && level > 0 && level < len(req.Ladder):
 			level++
-			nextRung = h.climb(ctx, t, req.Ladder, level)
+			nextRung = h.climb(ctx, t, req, level)
 		case !escalated && len(req.Ladder) > 0:
 			reminded, escalated = true, true // the ladder's top was reached before an extension
 		case !escalated:
@@ -336,9 +339,10 @@ func (h *Tasks) Ask(ctx workflow.Context, req TaskRequest) (TaskOutcome, error) 
 }
 
 // climb takes rung level (1-based) of an overdue task's ladder and returns when the next is due.
-func (h *Tasks) climb(ctx workflow.Context, t *taskState, ladder []domain.LadderStep, level int) time.Time {
+func (h *Tasks) climb(ctx workflow.Context, t *taskState, req TaskRequest, level int) time.Time {
+	ladder := req.Ladder
 	next := -1
-	if level < len(ladder) {
+	if level < len(ladder) && req.LadderDay <= 0 {
 		next = ladder[level].AfterWorkingDays
 	}
 	var a *activities.Activities
@@ -350,6 +354,9 @@ func (h *Tasks) climb(ctx workflow.Context, t *taskState, ladder []domain.Ladder
 	}
 	if out.Escalation != nil {
 		h.track(*out.Escalation, 0).escalationOf = t.info.ID
+	}
+	if req.LadderDay > 0 && level < len(ladder) { // a demonstration run: spans on the workflow's clock
+		return workflow.Now(ctx).Add(time.Duration(ladder[level].AfterWorkingDays) * req.LadderDay)
 	}
 	return out.NextAt
 }

@@ -397,6 +397,11 @@ func authzCases() map[string]authzCase {
 				return map[string]any{"target": pick(out, fx.townA, fx.townB), "username": "officer-a", "reason": "矩阵异议"}
 			}),
 		"GET /api/v1/inspection-rounds/{id}/report": byID("id", missing("inspection-round-a"), missing("inspection-round-b")),
+		// The fixture has no round: a target's feedback of a missing round is a 404 in and out of scope.
+		"GET /api/v1/inspection-rounds/{id}/targets/{unit}/feedback": {scoped: true, build: func(fx *authzFixture, _ *actor, out bool) apiRequest {
+			return apiRequest{params: p("id", pick(out, missingID("inspection-round-a"), missingID("inspection-round-b")), "unit", pick(out, fx.townA, fx.townB)),
+				query: q("format", "html")}
+		}},
 		"GET /api/v1/rectifications": {scoped: true, outAlso: []int{200}, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
 			return apiRequest{query: q("unit", pick(out, fx.townA, fx.townB))}
 		}},
@@ -417,7 +422,12 @@ func authzCases() map[string]authzCase {
 		"GET /api/v1/demonstration-points/notices": plain(none),
 		"GET /api/v1/inspection-methods":           plain(none),
 		"GET /api/v1/demonstration-checklist":      plain(none),
-		"GET /api/v1/demonstration-points/{id}":    byID("id", missing("demonstration-a"), missing("demonstration-b")),
+		// The fixture has no city: the counties' ranking is 403 for the townships' users (not
+		// officers there) and 422 for the admin (unit_id not a city).
+		"GET /api/v1/demonstration-points/ranking": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {
+			return apiRequest{query: q("unit_id", pick(out, fx.county, fx.county2), "year", "2026")}
+		}},
+		"GET /api/v1/demonstration-points/{id}": byID("id", missing("demonstration-a"), missing("demonstration-b")),
 		"POST /api/v1/demonstration-points/{id}/objections": withBody(byID("id", missing("demonstration-a"), missing("demonstration-b")),
 			func(*authzFixture, *actor, bool) any { return map[string]any{"reason": "矩阵异议"} }),
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tandem/activities"
+	"tandem/app"
 	"tandem/diskspace"
 	"tandem/domain"
 	"tandem/embeddedtemporal"
@@ -55,6 +56,10 @@ type Config struct {
 	// TANDEM_RECTIFICATION_RECHECK: "<working days>:<percent>", when and how many signed-off
 	// items are re-checked 回头看 (default 60:30; 0:0 none).
 	RecheckWorkingDays, RecheckPercent int
+	// TANDEM_RECTIFICATION_DEMO_DAY, for a demonstration run only: a duration ("3s", 1s to 1h)
+	// that one working day of a rectification plan's deadline and of the escalation ladder's
+	// spacing lasts instead of a day on the calendar (unset: the calendar).
+	RectificationDemoDay time.Duration
 	// Demonstration points (#19): TANDEM_DEMONSTRATION_NOTICE_DAYS, the public notice 公示 in
 	// working days (default 5); TANDEM_DEMONSTRATION_CHECKLIST, the self-assessment's items,
 	// comma-separated (default the six haves 六有 and five goods 五好).
@@ -63,6 +68,10 @@ type Config struct {
 	// TANDEM_DEMONSTRATION_NOTICE_DAYS given as a duration ("20s", at most 24h): the notice lasts
 	// that long instead, for demonstration runs and end-to-end tests.
 	DemonstrationNoticeFor time.Duration
+	// TANDEM_DEMONSTRATION_RECHECK: when a named point is re-checked, "<months>/<months>" after
+	// its naming or last keep and after a warning (default 12/1), or two durations for a
+	// demonstration run ("2m/30s", each at most 24h).
+	DemonstrationRecheck app.DemonstrationRecheck
 	// Uploads: TANDEM_UPLOAD_RETENTION (default 90d), TANDEM_FAILED_UPLOAD_RETENTION (default 7d),
 	// TANDEM_UPLOAD_QUOTA and TANDEM_ADMIN_UPLOAD_QUOTA (bytes per 30 days, default 2GiB; off: none).
 	Uploads store.UploadPolicy
@@ -196,6 +205,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			c.RecheckWorkingDays, c.RecheckPercent = 1, -1 // none
 		}
 	}
+	if v := getenv("TANDEM_RECTIFICATION_DEMO_DAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			problems = append(problems, "TANDEM_RECTIFICATION_DEMO_DAY must be a duration from 1s to 1h such as 3s (for a demonstration run only; unset: working days on the calendar)")
+		}
+		c.RectificationDemoDay = d
+	}
 	c.DemonstrationNoticeDays = domain.DefaultNoticeWorkingDays
 	if v := getenv("TANDEM_DEMONSTRATION_NOTICE_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -208,6 +224,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		default:
 			problems = append(problems, "TANDEM_DEMONSTRATION_NOTICE_DAYS must be a whole number of working days from 1 to 30 (or, for a demonstration run, a duration such as 20s)")
 		}
+	}
+	if v := getenv("TANDEM_DEMONSTRATION_RECHECK"); v != "" {
+		r, ok := parseDemonstrationRecheck(v)
+		if !ok {
+			problems = append(problems, "TANDEM_DEMONSTRATION_RECHECK must be <months 1-36>/<months 1-12>, the re-check after the naming or a keep and after a warning (default 12/1), or two durations for a demonstration run such as 2m/30s (each at most 24h)")
+		}
+		c.DemonstrationRecheck = r
 	}
 	if v := getenv("TANDEM_DEMONSTRATION_CHECKLIST"); v != "" {
 		for _, m := range strings.Split(v, ",") {
@@ -444,4 +467,24 @@ func (c Config) logger(w io.Writer) *slog.Logger {
 		return slog.New(telemetry.ContextHandler{Handler: slog.NewJSONHandler(w, opts)})
 	}
 	return slog.New(telemetry.ContextHandler{Handler: slog.NewTextHandler(w, opts)})
+}
+
+// parseDemonstrationRecheck reads TANDEM_DEMONSTRATION_RECHECK: "12/1" (months) or "2m/30s"
+// (durations, both parts of one kind).
+func parseDemonstrationRecheck(v string) (app.DemonstrationRecheck, bool) {
+	a, b, ok := strings.Cut(v, "/")
+	if !ok {
+		return app.DemonstrationRecheck{}, false
+	}
+	m, err1 := strconv.Atoi(strings.TrimSpace(a))
+	w, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 == nil && err2 == nil {
+		return app.DemonstrationRecheck{Months: m, WarningMonths: w}, m >= 1 && m <= 36 && w >= 1 && w <= 12
+	}
+	d, err1 := time.ParseDuration(strings.TrimSpace(a))
+	e, err2 := time.ParseDuration(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || d <= 0 || d > 24*time.Hour || e <= 0 || e > 24*time.Hour {
+		return app.DemonstrationRecheck{}, false
+	}
+	return app.DemonstrationRecheck{For: d, WarningFor: e}, true
 }

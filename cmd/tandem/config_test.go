@@ -74,6 +74,15 @@ func TestLoadConfig(t *testing.T) {
 			!strings.Contains(err.Error(), "TANDEM_RECTIFICATION_LADDER") || !strings.Contains(err.Error(), "TANDEM_RECTIFICATION_RECHECK") {
 			t.Fatalf("bad values: %v", err)
 		}
+		// The demonstration run's working day: a duration from 1s to 1h, nothing else.
+		if c, err = loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_DEMO_DAY": "3s"})); err != nil || c.RectificationDemoDay != 3*time.Second {
+			t.Fatalf("demo day: %v %v", c.RectificationDemoDay, err)
+		}
+		for _, bad := range []string{"3", "500ms", "2h", "-3s", "3 days"} {
+			if _, err := loadConfig(env(map[string]string{"TANDEM_RECTIFICATION_DEMO_DAY": bad})); err == nil || !strings.Contains(err.Error(), "TANDEM_RECTIFICATION_DEMO_DAY") {
+				t.Fatalf("demo day %q: %v", bad, err)
+			}
+		}
 	})
 	t.Run("Throttle", func(t *testing.T) {
 		c, err := loadConfig(env(nil))

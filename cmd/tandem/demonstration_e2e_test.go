@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"tandem/calendar"
 	"tandem/domain"
 	"tandem/store"
 )
@@ -90,7 +92,11 @@ func TestDemonstrationEndToEnd(t *testing.T) {
 			t.Fatalf("a score of 101: %d %v", status, body)
 		}
 		cityOff.must(200, "POST", "/tasks/"+visit["id"].(string)+"/complete", map[string]any{"result": map[string]any{"score": 93, "notes": "活动阵地规范，制度上墙"}})
-		doTask(t, cityOff2, nextTask(t, cityOff2, "demonstration.decision"), map[string]any{"decision": "name", "reason": "考察评分93分，拟命名"})
+		decision := nextTask(t, cityOff2, "demonstration.decision")
+		if why := fmt.Sprint(decision["context"]); !strings.Contains(why, "实地考察得分 93 分") || !strings.Contains(why, "排名第 1") {
+			t.Fatalf("the decision task does not show the rank: %v", decision)
+		}
+		doTask(t, cityOff2, decision, map[string]any{"decision": "name", "reason": "考察评分93分，拟命名"})
 		waitFor(t, func() bool { return point()["status"] == "public_notice" })
 
 		// The notice: readable by anyone logged in, without the files; an objection by an
@@ -133,6 +139,40 @@ func TestDemonstrationEndToEnd(t *testing.T) {
 		}
 		if status, _ := countyB1.call("POST", "/demonstration-points/"+id+"/objections", map[string]any{"reason": "再提"}); status != 409 {
 			t.Fatalf("an objection after the notice: %d", status)
+		}
+
+		// The ranking of the visit's year (Asia/Shanghai), for the city's officers; the decision
+		// task showed the rank; the current points list it.
+		pt := got["point"].(map[string]any)
+		visited, err := time.Parse(time.RFC3339Nano, fmt.Sprint(pt["visited_at"]))
+		if err != nil || pt["ranking"] != float64(1) {
+			t.Fatalf("visited_at %v ranking %v: %v", pt["visited_at"], pt["ranking"], err)
+		}
+		year := fmt.Sprint(visited.In(calendar.Shanghai).Year())
+		ranking := cityOff.must(200, "GET", "/demonstration-points/ranking?year="+year, nil)
+		items := ranking["items"].([]any)
+		if len(items) != 1 || ranking["unit_id"] != city {
+			t.Fatalf("ranking %v", ranking)
+		}
+		if it := items[0].(map[string]any); it["rank"] != float64(1) || it["point_id"] != id || it["score"] != float64(93) || it["status"] != "named" ||
+			it["party_org_name"] != "东风科技有限公司党支部" {
+			t.Fatalf("ranking line %v", it)
+		}
+		if status, _ := countyA1.call("GET", "/demonstration-points/ranking?unit_id="+city, nil); status != 403 {
+			t.Fatalf("a county's officer read the city's ranking: %d", status)
+		}
+		if status, body := cityOff.call("GET", "/demonstration-points/ranking?year=1999", nil); status != 422 || !strings.Contains(fmt.Sprint(body), "year") {
+			t.Fatalf("year 1999: %d %v", status, body)
+		}
+		if items := cityOff.must(200, "GET", "/demonstration-points/ranking?year="+fmt.Sprint(visited.In(calendar.Shanghai).Year()+1), nil)["items"].([]any); len(items) != 0 {
+			t.Fatalf("next year's ranking %v", items)
+		}
+		cur := countyA1.must(200, "GET", "/demonstration-points?current=true", nil)["items"].([]any)
+		if len(cur) != 1 || cur[0].(map[string]any)["id"] != id || cur[0].(map[string]any)["named_at"] == nil {
+			t.Fatalf("current points %v", cur)
+		}
+		if status, _ := countyA1.call("GET", "/demonstration-points?current=maybe", nil); status != 400 {
+			t.Fatalf("current=maybe: %d", status)
 		}
 	})
 }

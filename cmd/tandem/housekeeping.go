@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tandem/api"
+	"tandem/app"
 	"tandem/calendar"
 	"tandem/store"
 )
@@ -54,6 +55,26 @@ func housekeep(ctx context.Context, st *store.Store, uploads store.UploadPolicy,
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Hour):
+		}
+	}
+}
+
+// reconcileObjections opens the task of each demonstration-point objection whose signal was lost
+// (recorded while the engine was away: the objector was told 已记录，稍后生成处理任务), every
+// minute until ctx ends. Several API processes doing it at once is harmless: the workflow opens
+// one task per objection.
+func reconcileObjections(ctx context.Context, d *app.Demonstrations, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(app.ObjectionGrace):
+		}
+		n, err := d.ReconcileObjections(ctx)
+		if err != nil {
+			log.Warn("reconciling demonstration objections", "signalled", n, "error", err)
+		} else if n > 0 {
+			log.Info("demonstration objections signalled again", "count", n)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -131,6 +132,21 @@ func TestInspectionEndToEnd(t *testing.T) {
 		if !hasNotice(townOfficer, "inspection.feedback") || !hasNotice(countyA1, "inspection.feedback_cc") || !hasNotice(countyB1, "inspection.feedback") {
 			t.Fatal("the feedback or its copy 抄告 did not arrive")
 		}
+		// The township's feedback prints for its officer with the issuing unit and the 文号, 抄告
+		// the county above; the team's leader may not print it (403).
+		fbRes, err := http.DefaultClient.Do(authed(townOfficer, "GET", "/inspection-rounds/"+id+"/targets/"+town+"/feedback?format=html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(fbRes.Body)
+		fbRes.Body.Close()
+		if fbRes.StatusCode != 200 || !strings.Contains(string(page), "青山市两新工委") || !strings.Contains(string(page), "青两新督〔2026〕3号") ||
+			!strings.Contains(string(page), "抄告：") {
+			t.Fatalf("the township's feedback: %d %.300s", fbRes.StatusCode, page)
+		}
+		if status, _ := leader.call("GET", "/inspection-rounds/"+id+"/targets/"+town+"/feedback", nil); status != 403 {
+			t.Fatalf("the team's leader reads the township's feedback: %d", status)
+		}
 
 		// The report's figures equal a hand count of what was entered.
 		var want struct{ findings, general, major, severe, fixed, items int }
@@ -238,7 +254,18 @@ func TestInspectionEndToEnd(t *testing.T) {
 			movedDue = townOfficer.must(200, "GET", "/tasks/"+reportID, nil)["due_at"]
 			return !sameInstant(movedDue, report["due_at"]) && sameInstant(rect(townOfficer)["due_at"], movedDue)
 		})
-		doTask(t, townOfficer, report, map[string]any{"done": true, "summary": "已完成换届选举", "evidence": []string{"att-election"},
+		// The evidence is an uploaded attachment (an ID that is not one is a 422 on evidence[0]).
+		bogus := map[string]any{"done": true, "summary": "已完成换届选举", "evidence": []string{"att-election"}, "statement": "属实", "signed": true}
+		if status, body := townOfficer.call("POST", "/tasks/"+reportID+"/complete", map[string]any{"result": bogus}); status != 422 ||
+			!strings.Contains(fmt.Sprint(body), "evidence[0]") {
+			t.Fatalf("a report naming no uploaded attachment: %d %v", status, body)
+		}
+		var evidence map[string]any
+		if status, body := townOfficer.post("/tasks/"+reportID+"/attachments", "换届选举结果.txt", []byte("换届选举结果")); status != 201 ||
+			json.Unmarshal(body, &evidence) != nil {
+			t.Fatalf("the report's evidence: %d %s", status, body)
+		}
+		doTask(t, townOfficer, report, map[string]any{"done": true, "summary": "已完成换届选举", "evidence": []string{evidence["id"].(string)},
 			"statement": "以上情况属实，特此承诺", "signed": true})
 		selfCheck := taskAbout(t, townOfficer2, "rectification.self_check", town)
 		if status, _ := townOfficer.call("POST", "/tasks/"+selfCheck["id"].(string)+"/claim", nil); status != 403 {

@@ -90,8 +90,9 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, dis
 	ops := app.New(app.Config{Store: st, Engine: tc, Calendar: cal, Log: log, SurveyDays: cfg.SurveyDays, DeliveryDays: cfg.DeliveryDays,
 		RectificationDays: cfg.RectificationDays, InspectionMethods: cfg.InspectionMethods,
 		RectificationLadder: cfg.RectificationLadder, RecheckWorkingDays: cfg.RecheckWorkingDays, RecheckPercent: cfg.RecheckPercent,
+		RectificationDemoDay:    cfg.RectificationDemoDay,
 		DemonstrationNoticeDays: cfg.DemonstrationNoticeDays, DemonstrationChecklist: cfg.DemonstrationChecklist,
-		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor, Disk: disk})
+		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor, DemonstrationRecheck: cfg.DemonstrationRecheck, Disk: disk})
 	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
 		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
 		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies, UI: web.Handler()}
@@ -118,6 +119,7 @@ func bootstrapAdmin(ctx context.Context, st *store.Store, password string, reset
 // serveHTTP serves until ctx ends, then drains requests for up to 10 seconds.
 func serveHTTP(ctx context.Context, ln net.Listener, s *api.Server, log *slog.Logger) error {
 	go housekeep(ctx, s.Store, s.Uploads, log)
+	go reconcileObjections(ctx, s.App.Demonstrations, log)
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
