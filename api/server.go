@@ -105,6 +105,7 @@ func (s *Server) Handler() *gin.Engine {
 	s.formationRoutes(a)
 	s.inspectionRoutes(a)
 	s.demonstrationRoutes(a)
+	s.inspectionUIRoutes(a)
 	s.systemRoutes(a)
 	s.viewRoutes(a)
 	s.formRoutes(a)

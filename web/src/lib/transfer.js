@@ -61,3 +61,24 @@ export async function download(path, filename) {
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 60000)
 }
+
+// openPrintable opens the HTML document at path under /api/v1 (a bulletin, a report to print)
+// in a new tab: fetched with the session's token and shown from a blob, so the tab needs no
+// login of its own. It rejects with the refusal (the tab is closed again).
+export async function openPrintable(path) {
+  const tab = window.open('', '_blank')
+  try {
+    const res = await fetch(`/api/v1${path}`, { headers: session.token ? { Authorization: `Bearer ${session.token}` } : {} })
+    if (!res.ok) {
+      let b = null
+      try { b = await res.json() } catch (_) { /* not JSON */ }
+      throw new Problem(res.status, b)
+    }
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html;charset=utf-8' }))
+    if (tab) tab.location = url
+    else window.location = url
+  } catch (e) {
+    if (tab) tab.close()
+    throw e
+  }
+}

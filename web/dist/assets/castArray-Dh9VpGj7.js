@@ -1,0 +1,1 @@
+import{zt as e}from"./css-DGdQAC-1.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};
