@@ -66,6 +66,7 @@ type demonstrationNotice struct {
 	UnitName     string     `json:"unit_name"`
 	Reasons      string     `json:"reasons"`
 	Status       string     `json:"status"`
+	StatusLabel  string     `json:"status_label"` // the status in Chinese: 材料审核, 公示中, 已命名, 已摘牌, …
 	NoticeFrom   *time.Time `json:"notice_from"`
 	NoticeTo     *time.Time `json:"notice_to"`
 }
@@ -87,7 +88,7 @@ type demonstrationResponse struct {
 
 func noticeFrom(p store.DemonstrationPoint) demonstrationNotice {
 	return demonstrationNotice{ID: p.ID, PartyOrgID: p.PartyOrgID, PartyOrgName: p.PartyOrgName, UnitID: p.UnitID, UnitName: p.UnitName,
-		Reasons: p.Reasons, Status: string(p.Status), NoticeFrom: p.NoticeFrom, NoticeTo: p.NoticeTo}
+		Reasons: p.Reasons, Status: string(p.Status), StatusLabel: p.Status.Label(), NoticeFrom: p.NoticeFrom, NoticeTo: p.NoticeTo}
 }
 
 func demonstrationFrom(p store.DemonstrationPoint) demonstrationResponse {

@@ -55,9 +55,10 @@ type inspectionTarget struct {
 }
 
 type teamMemberResponse struct {
-	Username string   `json:"username"`
-	Post     string   `json:"post"`
-	Targets  []string `json:"targets"`
+	Username  string   `json:"username"`
+	Post      string   `json:"post"`
+	PostLabel string   `json:"post_label"` // 组长, 副组长, 组员
+	Targets   []string `json:"targets"`
 }
 
 type inspectionResponse struct {
@@ -72,6 +73,7 @@ type inspectionResponse struct {
 	FieldTo       string               `json:"field_to"`
 	Plan          string               `json:"plan,omitempty"`
 	Status        string               `json:"status"`
+	StatusLabel   string               `json:"status_label"` // the status in Chinese: 方案审核中, 实地督查中, 整改中, 已完成, …
 	ReturnReason  string               `json:"return_reason,omitempty"`
 	DraftedBy     string               `json:"drafted_by"`
 	ApprovedBy    string               `json:"approved_by,omitempty"`
@@ -80,8 +82,9 @@ type inspectionResponse struct {
 	UpdatedAt     time.Time            `json:"updated_at"`
 	Targets       []inspectionTarget   `json:"targets,omitempty"`
 	Team          []teamMemberResponse `json:"team,omitempty"`
-	Findings      map[string]int       `json:"findings,omitempty"` // by severity, and "total"
-	Items         map[string]int       `json:"items,omitempty"`    // by status, and "total"
+	Findings      map[string]int       `json:"findings,omitempty"`    // by severity, and "total"
+	Items         map[string]int       `json:"items,omitempty"`       // by status, and "total"
+	ItemLabels    map[string]string    `json:"item_labels,omitempty"` // each status of Items in Chinese
 }
 
 func inspectionFrom(r store.InspectionRound) inspectionResponse {
@@ -91,7 +94,7 @@ func inspectionFrom(r store.InspectionRound) inspectionResponse {
 	}
 	out := inspectionResponse{ID: r.ID, WorkflowID: r.WorkflowID, Title: r.Title, Theme: r.Theme, SponsorUnitID: r.SponsorUnitID,
 		SponsorName: r.SponsorName, Methods: methods, FieldFrom: r.FieldFrom, FieldTo: r.FieldTo, Status: string(r.Status),
-		ReturnReason: r.ReturnReason, DraftedBy: r.DraftedBy, ApprovedBy: r.ApprovedBy, Reference: r.Reference,
+		StatusLabel: r.Status.Label(), ReturnReason: r.ReturnReason, DraftedBy: r.DraftedBy, ApprovedBy: r.ApprovedBy, Reference: r.Reference,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	for _, t := range r.Targets {
 		out.Targets = append(out.Targets, inspectionTarget{UnitID: t.UnitID, Name: t.UnitName, VisitedAt: t.VisitedAt, Feedback: t.Feedback})
@@ -159,13 +162,13 @@ func (s *Server) getInspectionRound(c *gin.Context) {
 	out := inspectionFrom(rep.Round)
 	out.Plan = rep.Round.Plan
 	for _, m := range rep.Team {
-		out.Team = append(out.Team, teamMemberResponse{Username: m.Username, Post: string(m.Post), Targets: m.Targets})
+		out.Team = append(out.Team, teamMemberResponse{Username: m.Username, Post: string(m.Post), PostLabel: m.Post.Label(), Targets: m.Targets})
 	}
 	out.Findings = map[string]int{"total": rep.Total.Findings, domain.SeverityGeneral: rep.Total.General,
 		domain.SeverityMajor: rep.Total.Major, domain.SeveritySevere: rep.Total.Severe, "fixed_on_the_spot": rep.Total.FixedOnTheSpot}
-	out.Items = map[string]int{"total": rep.Total.Items}
+	out.Items, out.ItemLabels = map[string]int{"total": rep.Total.Items}, map[string]string{}
 	for st, n := range rep.ItemsByStatus {
-		out.Items[string(st)] = n
+		out.Items[string(st)], out.ItemLabels[string(st)] = n, st.Label()
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -261,6 +264,7 @@ type rectificationResponse struct {
 	Category    string     `json:"category"`
 	Severity    string     `json:"severity"`
 	Status      string     `json:"status"`
+	StatusLabel string     `json:"status_label"` // the status in Chinese: 制定整改方案, 整改中, 验收中, 已销号, …
 	DueAt       time.Time  `json:"due_at"`
 	SignedOffBy *string    `json:"signed_off_by"`
 	SignedOffAt *time.Time `json:"signed_off_at,omitempty"`
@@ -273,7 +277,7 @@ type rectificationResponse struct {
 
 func rectificationFrom(it store.RectificationItem) rectificationResponse {
 	out := rectificationResponse{ID: it.ID, RoundID: it.RoundID, UnitID: it.UnitID, UnitName: it.UnitName, Finding: it.Finding,
-		Category: it.Category, Severity: it.Severity, Status: string(it.Status), DueAt: it.DueAt.UTC(), SignedOffAt: it.SignedOffAt,
+		Category: it.Category, Severity: it.Severity, Status: string(it.Status), StatusLabel: it.Status.Label(), DueAt: it.DueAt.UTC(), SignedOffAt: it.SignedOffAt,
 		Measures: it.Measures, Responsible: it.Responsible, DueWorkingDays: it.DueWorkingDays, Rectifications: it.Rectifications}
 	if it.SignedOffBy != "" {
 		out.SignedOffBy = &it.SignedOffBy
@@ -391,16 +395,9 @@ func reportDocOf(rep app.RoundReport) reportDoc {
 		d.Categories = append(d.Categories, figureCells(cf.Category, cf.Figures))
 	}
 	for _, it := range rep.Overdue {
-		d.Overdue = append(d.Overdue, []string{it.UnitName, it.Finding, it.Category, it.Severity, rectificationWord(it.Status), docDate(it.DueAt)})
+		d.Overdue = append(d.Overdue, []string{it.UnitName, it.Finding, it.Category, it.Severity, it.Status.Label(), docDate(it.DueAt)})
 	}
 	return d
-}
-
-// rectificationWord is an item's status in Chinese.
-func rectificationWord(s domain.RectificationStatus) string {
-	return map[domain.RectificationStatus]string{domain.RectPlanning: "制定整改方案", domain.RectPlanReview: "方案审核",
-		domain.RectInProgress: "整改中", domain.RectSelfCheck: "自查", domain.RectVerifying: "验收中", domain.RectSignedOff: "已销号",
-		domain.RectReturned: "退回重新整改", domain.RectReopened: "回头看重新打开"}[s]
 }
 
 var reportPage = template.Must(template.New("report").Parse(`<!doctype html>
@@ -561,7 +558,7 @@ func (s *Server) rectificationLedger(c *gin.Context) {
 			signedAt = docTime(*it.SignedOffAt)
 		}
 		write([]string{it.UnitName, it.Finding, it.Category, it.Severity, it.Measures, deadlineDate(it.DueAt), it.Responsible,
-			rectificationWord(it.Status), fmt.Sprint(it.Rectifications), it.SignedOffBy, signedAt})
+			it.Status.Label(), fmt.Sprint(it.Rectifications), it.SignedOffBy, signedAt})
 	}
 	name := "rectification-ledger"
 	if round != "" {

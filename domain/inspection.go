@@ -32,6 +32,13 @@ var InspectionStatuses = []InspectionStatus{InspectionPlanReview, InspectionRetu
 // Valid reports whether s is a known round status.
 func (s InspectionStatus) Valid() bool { return slices.Contains(InspectionStatuses, s) }
 
+// Label is the round status in Chinese: 方案审核中, 方案已退回, 待组建督查组, 实地督查中, 反馈中, 整改中, 已完成, …
+func (s InspectionStatus) Label() string {
+	return map[InspectionStatus]string{InspectionPlanReview: "方案审核中", InspectionReturned: "方案已退回", InspectionTeam: "待组建督查组",
+		InspectionField: "实地督查中", InspectionFeedback: "反馈中", InspectionRectification: "整改中", InspectionDone: "已完成",
+		InspectionCancelled: "已取消", InspectionFailed: "已失败"}[s]
+}
+
 // RectificationStatus is where a rectification item stands (rectification_items.status).
 type RectificationStatus string
 
@@ -52,6 +59,12 @@ var RectificationStatuses = []RectificationStatus{RectPlanning, RectPlanReview, 
 
 // Valid reports whether s is a known item status.
 func (s RectificationStatus) Valid() bool { return slices.Contains(RectificationStatuses, s) }
+
+// Label is the item status in Chinese: 制定整改方案, 方案审核, 整改中, 自查, 验收中, 已销号, 退回重新整改, 回头看重新打开.
+func (s RectificationStatus) Label() string {
+	return map[RectificationStatus]string{RectPlanning: "制定整改方案", RectPlanReview: "方案审核", RectInProgress: "整改中",
+		RectSelfCheck: "自查", RectVerifying: "验收中", RectSignedOff: "已销号", RectReturned: "退回重新整改", RectReopened: "回头看重新打开"}[s]
+}
 
 // Open reports whether the item still needs work (it counts as overdue past its due date).
 func (s RectificationStatus) Open() bool { return s != RectSignedOff }
@@ -76,6 +89,13 @@ const (
 // DemonstrationStatuses lists every demonstration point status.
 var DemonstrationStatuses = []DemonstrationStatus{DemoNominated, DemoFileReview, DemoSiteVisit, DemoDecision, DemoPublicNotice,
 	DemoNamed, DemoWarned, DemoRevoked, DemoRejected}
+
+// Label is the point's status in Chinese: 已推荐, 材料审核, 实地考察, 评定, 公示中, 已命名, 已警示, 已摘牌, 未通过.
+func (s DemonstrationStatus) Label() string {
+	return map[DemonstrationStatus]string{DemoNominated: "已推荐", DemoFileReview: "材料审核", DemoSiteVisit: "实地考察",
+		DemoDecision: "评定", DemoPublicNotice: "公示中", DemoNamed: "已命名", DemoWarned: "已警示", DemoRevoked: "已摘牌",
+		DemoRejected: "未通过"}[s]
+}
 
 // EscalationSteps are the steps of the ladder for an overdue rectification item (research
 // §1.6): reminder 提示 → chase 催办 → bulletin 通报 → talk 约谈 → warning 预警

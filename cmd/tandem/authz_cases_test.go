@@ -422,6 +422,7 @@ func authzCases() map[string]authzCase {
 		"GET /api/v1/demonstration-points/notices": plain(none),
 		"GET /api/v1/inspection-methods":           plain(none),
 		"GET /api/v1/demonstration-checklist":      plain(none),
+		"GET /api/v1/inspection-vocabulary":        plain(none),
 		// The fixture has no city: the counties' ranking is 403 for the townships' users (not
 		// officers there) and 422 for the admin (unit_id not a city).
 		"GET /api/v1/demonstration-points/ranking": {scoped: true, build: func(fx *authzFixture, a *actor, out bool) apiRequest {

@@ -170,7 +170,7 @@ func TestUIInspection(t *testing.T) {
 	b.clickText(`[data-field="members[0].targets"] .el-checkbox`, "北城县")
 	b.tap(`[data-test=add-member]`)
 	b.typeTag("members[1].username", "town-staff")
-	b.choose("members[1].post", "成员")
+	b.choose("members[1].post", "组员")
 	b.clickText(`[data-field="members[1].targets"] .el-checkbox`, "东风街道")
 	b.tap(`[data-test=save-team]`)
 	b.do(chromedp.WaitVisible(`[data-test=team-error]`))

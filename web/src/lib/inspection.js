@@ -1,28 +1,27 @@
 // The words of #19's screens (special inspection rounds, rectification items, demonstration
-// points). The API gives these statuses as codes without *_label fields, so the Chinese words
-// live here, once, beside their tag colours.
-export const roundStatus = {
-  plan_review: '方案审核中', returned: '方案已退回', team: '待组建督查组', field: '实地督查中', feedback: '反馈中',
-  rectification: '整改中', done: '已完成', cancelled: '已取消', failed: '已失败',
+// points).
+import { reactive } from 'vue'
+import { api } from '../api.js'
+
+// The statuses and posts with their Chinese words come from the API (GET /inspection-vocabulary,
+// domain's labels), read once; a response's own status_label / post_label is used where it has
+// one. Only the tag colours are the UI's.
+export const vocab = reactive({ round_statuses: [], item_statuses: [], point_statuses: [], posts: [] })
+let asked = null
+export function loadVocab() {
+  if (!asked) {
+    asked = api('GET', '/inspection-vocabulary').then((v) => Object.assign(vocab, v)).catch(() => { asked = null })
+  }
+  return asked
 }
+const wordIn = (list, code) => (list.find((w) => w.code === code) || {}).label
+
 const roundColours = { returned: 'warning', rectification: 'warning', done: 'success', cancelled: 'info', failed: 'danger' }
 export const roundTag = (s) => roundColours[s] || 'primary'
-
-export const itemStatus = {
-  planning: '制定整改方案', plan_review: '方案审核', in_progress: '整改中', self_check: '自查', verifying: '验收中',
-  signed_off: '已销号', returned: '退回重新整改', reopened: '回头看重新打开',
-}
 const itemColours = { signed_off: 'success', returned: 'danger', reopened: 'danger', verifying: 'primary' }
 export const itemTag = (s) => itemColours[s] || 'warning'
-
-export const pointStatus = {
-  nominated: '已推荐', file_review: '材料审核', site_visit: '实地考察', decision: '评定', public_notice: '公示中',
-  named: '已命名', warned: '已警示', revoked: '已摘牌', rejected: '未通过',
-}
 const pointColours = { named: 'success', public_notice: 'primary', warned: 'warning', revoked: 'danger', rejected: 'info' }
 export const pointTag = (s) => pointColours[s] || 'warning'
-
-export const posts = { leader: '组长', deputy: '副组长', member: '成员' }
 
 // The steps of an item's or a point's history (its audit records' actions).
 const actions = {
@@ -49,7 +48,7 @@ const decisionWords = {
 export function detail(h) {
   const n = (h && h.new && typeof h.new === 'object') ? h.new : {}
   const out = []
-  if (n.status) out.push(`状态：${itemStatus[n.status] || pointStatus[n.status] || n.status}`)
+  if (n.status) out.push(`状态：${wordIn(vocab.item_statuses, n.status) || wordIn(vocab.point_statuses, n.status) || n.status}`)
   for (const [k, w] of Object.entries(detailWords)) {
     const v = n[k]
     if (v === undefined || v === null || v === '' || typeof v === 'object') continue
