@@ -208,6 +208,7 @@ type rankingLine struct {
 	Score        int        `json:"score"`
 	VisitedAt    *time.Time `json:"visited_at"`
 	Status       string     `json:"status"`
+	StatusLabel  string     `json:"status_label"`
 }
 
 // demonstrationRanking ranks a city's points visited in a year (Asia/Shanghai; ?year=, default
@@ -232,7 +233,7 @@ func (s *Server) demonstrationRanking(c *gin.Context) {
 	for i, r := range rows {
 		p := r.Point
 		out[i] = rankingLine{Rank: r.Rank, PointID: p.ID, PartyOrgID: p.PartyOrgID, PartyOrgName: p.PartyOrgName, UnitID: p.UnitID,
-			UnitName: p.UnitName, Score: *p.Score, VisitedAt: p.VisitedAt, Status: string(p.Status)}
+			UnitName: p.UnitName, Score: *p.Score, VisitedAt: p.VisitedAt, Status: string(p.Status), StatusLabel: p.Status.Label()}
 	}
 	c.JSON(http.StatusOK, gin.H{"year": year, "unit_id": unit.ID, "unit_name": unit.Name, "items": out})
 }

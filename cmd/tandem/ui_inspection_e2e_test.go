@@ -232,6 +232,17 @@ func TestUIInspection(t *testing.T) {
 	waitStatus("rectification")
 	plan := taskAbout(t, townOfficer, "rectification.plan", town)
 
+	// The township's officer prints its feedback from the round's page: issuer, 文号 and 抄告.
+	o.open("/inspection-rounds/"+id, fmt.Sprintf(`[data-feedback=%q]`, town))
+	eval[any](o, `(() => { window.__tab = { location: '', close() {} }; window.open = () => window.__tab
+		const made = URL.createObjectURL; URL.createObjectURL = (x) => { window.__blob = x; return made(x) }; return null })()`)
+	o.tap(fmt.Sprintf(`[data-feedback=%q]`, town))
+	waitFor(t, func() bool { return eval[bool](o, `String(window.__tab.location).startsWith('blob:')`) })
+	if doc := eval[string](o, `window.__blob.text()`); !strings.Contains(doc, "青两新督〔2026〕3号") || !strings.Contains(doc, "抄告：青山县") ||
+		!strings.Contains(doc, "请于四十个工作日内完成整改") {
+		t.Errorf("the feedback printed from the round page: %.400s", doc)
+	}
+
 	// The township's officer: the queue, the item's page with its plan task, the plan task.
 	o.open("/rectifications", `[data-item]`)
 	o.waitText("党支部逾期未换届")
@@ -357,4 +368,14 @@ func TestUIInspection(t *testing.T) {
 	if len(obs) != 1 || obs[0].(map[string]any)["lodged_by"] != "county-b-officer" {
 		t.Fatalf("objections after the 公示 page: %v", obs)
 	}
+
+	// The city's ranking of the year's visited points: the point first, with its score.
+	b.open("/demonstration-points", `[data-test=ranking]`)
+	b.tap(`[data-test=ranking]`)
+	b.do(chromedp.WaitVisible(`[data-test=demonstration-ranking] .el-table__row`))
+	b.waitText("东风科技有限公司党支部")
+	if got := b.text(); !strings.Contains(got, "92") || !strings.Contains(got, "公示中") {
+		t.Errorf("the ranking page: %.400s", got)
+	}
+	b.look("demonstration-ranking", allowed()...)
 }

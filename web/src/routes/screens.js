@@ -42,6 +42,8 @@ export default [
     meta: { title: '整改事项详情', roles: officer } },
   { path: '/demonstration-points', name: 'demonstration-points', component: () => import('../views/DemonstrationPoints.vue'),
     meta: { title: '示范点', nav: true, roles: officer } },
+  { path: '/demonstration-ranking', name: 'demonstration-ranking', component: () => import('../views/DemonstrationRanking.vue'),
+    meta: { title: '示范点排名', roles: officer } },
   { path: '/demonstration-points/new', name: 'demonstration-nominate', component: () => import('../views/DemonstrationNominate.vue'),
     meta: { title: '推荐示范点', roles: officer } },
   { path: '/demonstration-points/:id', name: 'demonstration-point', component: () => import('../views/DemonstrationPoint.vue'),
