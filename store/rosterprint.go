@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -165,6 +166,7 @@ func (s *Store) lastDoneImport(ctx context.Context, db *gorm.DB, source string) 
 // SameFileAsLast returns the source's last merged import when imp's file has the same bytes
 // (SHA-256) and was uploaded with the same options: nothing in it can differ.
 func (s *Store) SameFileAsLast(ctx context.Context, imp RosterImport) (RosterImport, bool, error) {
+	defer s.trace("same file as the last", time.Now())
 	last, ok, err := s.lastDoneImport(ctx, s.db.WithContext(ctx), imp.Source)
 	if err != nil || !ok || last.ID == imp.ID || last.FileSHA256 != imp.FileSHA256 || last.Options != imp.Options {
 		return RosterImport{}, false, err
@@ -334,6 +336,7 @@ func (s *Store) deltaValid(tx *gorm.DB, imp RosterImport) (bool, error) {
 // it matched. pc are the parser's counts; nil when the file was not parsed (the same bytes):
 // then the counts and issues are those of same.
 func (s *Store) FinishUnchanged(ctx context.Context, id string, same RosterImport, pc *ParseCounts) (RosterImport, error) {
+	defer s.trace("finish unchanged", time.Now())
 	var out RosterImport
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var imp RosterImport
@@ -365,10 +368,12 @@ func (s *Store) FinishUnchanged(ctx context.Context, id string, same RosterImpor
 			}
 		}
 		delivered := same.NewOrgs + same.Changed + same.Unchanged
+		counted := time.Now()
 		conflicts, err := sourceConflicts(tx, imp.Source)
 		if err != nil {
 			return err
 		}
+		s.trace("unchanged: conflicts counted", counted)
 		sameAs := same.ID
 		if same.SameAs != "" {
 			sameAs = same.SameAs // the import whose fingerprints stand for both
