@@ -140,6 +140,10 @@ func observeRound(t *testing.T, dbURL string) {
 			after.value("temporal_activity_execution_failed_total") >= 1 &&
 			after.value("tandem_census_running_verifications", "status", "completed") == 1 &&
 			after.value("tandem_census_running_verifications", "status", "open") == inA+inB-1 &&
+			// The task gauges are read a moment before the census ones in each refresh: wait for
+			// a refresh in which both have caught up (one CI run scraped a refresh whose task
+			// query still saw the state before the round).
+			after.value("tandem_tasks_active", "kind", "census.verify", "unit_level", "township") == inA+inB-1 &&
 			after.value("temporal_workflow_completed_total", "workflow_type", "CensusVerifyWorkflow") == 1
 	})
 	exact := []struct {
