@@ -231,6 +231,11 @@ func rosterState(t *testing.T, st *store.Store, units, imports map[string]string
 				return "-"
 			}
 			return x.UTC().Format(time.RFC3339)
+		case string:
+			// A view's column has no declared type on SQLite: its times come as the stored text.
+			if t, err := time.Parse("2006-01-02 15:04:05.999999999-07:00", x); err == nil {
+				return t.UTC().Format(time.RFC3339)
+			}
 		}
 		return fmt.Sprint(v)
 	}
@@ -280,11 +285,11 @@ func rosterState(t *testing.T, st *store.Store, units, imports map[string]string
 		FROM organizations ORDER BY uscc`, 22)
 	dump("organization_sources", `SELECT source, uscc, import_id, observed_at, row_number, name, township, industry, supervisor,
 		COALESCE(CAST(employees AS TEXT), '-'), reg_status, address, `+boolText("missing")+` FROM organization_sources ORDER BY source, uscc`, 13)
-	// The figures' history of each organization, written by triggers (row triggers on SQLite,
-	// statement triggers on PostgreSQL): the same rows on both.
+	// The figures' history of each organization (organization_states: the ended states a trigger
+	// wrote, and the current ones on the organizations' rows): the same rows on both.
 	dump("organization_history", `SELECT uscc, valid_from, valid_to, known_from, COALESCE(region_unit_id, '-'),
 		COALESCE(industry_unit_id, '-'), coverage, `+boolText("temporary_branch")+`, `+boolText("missing")+`, `+boolText("operating")+`,
-		`+boolText("fixed_premises")+`, COALESCE(CAST(employees AS TEXT), '-') FROM organization_history ORDER BY uscc, valid_from, valid_to`, 12)
+		`+boolText("fixed_premises")+`, COALESCE(CAST(employees AS TEXT), '-') FROM organization_states ORDER BY uscc, valid_from, valid_to`, 12)
 	dump("roster_imports", `SELECT filename, source, status, rows, accepted, rejected, warnings, new_orgs, changed, unchanged,
 		conflicts, missing, source_organizations, encoding, header_row, mapping, error, started_at, finished_at
 		FROM roster_imports ORDER BY created_at, filename`, 19)

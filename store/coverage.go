@@ -61,9 +61,9 @@ func (s *Store) coverageSelect(unitCol string, at bool) string {
 		FROM ` + from + unitCol + ` IS NOT NULL AND ` + s.CountedOperating("o") + ` GROUP BY ` + unitCol
 }
 
-// historyAt is each organization's row of organization_history valid at the instant @at: the
-// state then (migration 00022; triggers on organizations write it).
-const historyAt = `organization_history o WHERE o.valid_from <= @at AND (o.valid_to IS NULL OR o.valid_to > @at)`
+// historyAt is each organization's state valid at the instant @at, from organization_states (the
+// ended states of organization_history and the current ones of organizations; 00022, 00028).
+const historyAt = `organization_states o WHERE o.valid_from <= @at AND (o.valid_to IS NULL OR o.valid_to > @at)`
 
 // liveCounts counts now, per responsible unit on each net.
 func (s *Store) liveCounts(ctx context.Context) (region, industry []unitCounts, err error) {
