@@ -283,7 +283,7 @@ func BenchmarkImport(b *testing.B) {
 		b.Fatal(err)
 	}
 	st.Trace = func(step string, took time.Duration) {
-		if took > 300*time.Millisecond {
+		if took > 100*time.Millisecond {
 			fmt.Printf("    step %-7v %.90s\n", took.Round(time.Millisecond), step)
 		}
 	}
@@ -519,7 +519,7 @@ func benchImports(b *testing.B, names []string) {
 		b.Fatal(err)
 	}
 	st.Trace = func(step string, took time.Duration) {
-		if took > 300*time.Millisecond {
+		if took > 100*time.Millisecond {
 			fmt.Printf("    step %-7v %.90s\n", took.Round(time.Millisecond), step)
 		}
 	}

@@ -59,6 +59,7 @@ const maxHeaderSearch = 30
 type Parser struct {
 	rr      RowReader
 	mapping Mapping
+	cols    [numFields]int // mapping by position in Fields, -1 when not mapped: read for every cell
 	header  int
 	// headerWarnings (duplicate headers, cells of the header row the reader emptied) come out
 	// with the first data row.
@@ -81,6 +82,12 @@ func NewParser(rr RowReader, override map[Field]string) (*Parser, error) {
 		}
 		if m, dups, ok := p.mappingOf(row.Cells); ok {
 			p.mapping, p.header = m, row.Number
+			for i, f := range Fields {
+				p.cols[i] = -1
+				if c, ok := m[f]; ok {
+					p.cols[i] = c
+				}
+			}
 			for _, d := range dups {
 				p.headerWarnings = append(p.headerWarnings, Issue{Row: row.Number, Field: d.field, Reason: WarnDuplicateHeader,
 					Message: fmt.Sprintf("第 %d 列与第 %d 列表头相同（%s），使用第 %d 列", d.second+1, d.first+1, Clip(d.header), d.first+1),
@@ -160,6 +167,9 @@ func (p *Parser) Next() (rec Record, rejected *Issue, warnings []Issue, err erro
 
 func blank(cells []string) bool {
 	for _, c := range cells {
+		if c != "" && c[0] > ' ' && c[0] < 0x7F {
+			return false // a visible ASCII character first: neither trimmed below
+		}
 		if strings.TrimSpace(strings.Trim(c, "\u3000\uFEFF")) != "" {
 			return false
 		}
@@ -167,9 +177,25 @@ func blank(cells []string) bool {
 	return true
 }
 
-func (p *Parser) cell(row RawRow, f Field) (string, bool) {
-	i, ok := p.mapping[f]
-	if !ok || i >= len(row.Cells) {
+// The positions of the fields in Fields, for Parser.cols.
+const (
+	posUSCC = iota
+	posName
+	posTownship
+	posIndustry
+	posSupervisor
+	posEmployees
+	posRegStatus
+	posAddress
+	posPartyMembers
+	posPartyOrg
+	numFields
+)
+
+// cell is the row's cell of the field at position pos of Fields.
+func (p *Parser) cell(row RawRow, pos int) (string, bool) {
+	i := p.cols[pos]
+	if i < 0 || i >= len(row.Cells) {
 		return "", false
 	}
 	return row.Cells[i], true
@@ -186,7 +212,7 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 		}
 	}
 	sortIssues(warnings)
-	nameCell, _ := p.cell(row, FieldName)
+	nameCell, _ := p.cell(row, posName)
 	name := Clip(cleanText(nameCell))
 	named := func(is []Issue) []Issue {
 		for i := range is {
@@ -194,7 +220,7 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 		}
 		return is
 	}
-	raw, _ := p.cell(row, FieldUSCC)
+	raw, _ := p.cell(row, posUSCC)
 	code, err := domain.ParseUSCC(raw)
 	if err != nil {
 		var ue *domain.USCCError
@@ -206,13 +232,13 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 			named(warnings)
 	}
 	rec := Record{Row: row.Number, USCC: code}
-	text := func(f Field) string {
-		v, _ := p.cell(row, f)
+	text := func(pos int) string {
+		v, _ := p.cell(row, pos)
 		return cleanText(v)
 	}
-	rec.Name, rec.Township, rec.Industry = text(FieldName), text(FieldTownship), text(FieldIndustry)
-	rec.Supervisor, rec.RegStatus, rec.Address = text(FieldSupervisor), text(FieldRegStatus), text(FieldAddress)
-	if v, ok := p.cell(row, FieldEmployees); ok && cleanText(v) != "" {
+	rec.Name, rec.Township, rec.Industry = text(posName), text(posTownship), text(posIndustry)
+	rec.Supervisor, rec.RegStatus, rec.Address = text(posSupervisor), text(posRegStatus), text(posAddress)
+	if v, ok := p.cell(row, posEmployees); ok && cleanText(v) != "" {
 		n, ok := parseCount(v)
 		if ok {
 			rec.Employees = &n
@@ -221,7 +247,7 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 				Message: "从业人数无法识别，已留空", Raw: Clip(v)})
 		}
 	}
-	if v, ok := p.cell(row, FieldPartyMembers); ok && cleanText(v) != "" {
+	if v, ok := p.cell(row, posPartyMembers); ok && cleanText(v) != "" {
 		n, ok := parseCount(v)
 		if ok {
 			rec.PartyMembers = &n
@@ -230,7 +256,7 @@ func (p *Parser) parse(row RawRow) (Record, *Issue, []Issue) {
 				Message: "党员人数无法识别，已留空", Raw: Clip(v)})
 		}
 	}
-	if v, ok := p.cell(row, FieldPartyOrg); ok && cleanText(v) != "" {
+	if v, ok := p.cell(row, posPartyOrg); ok && cleanText(v) != "" {
 		switch yes, ok := parseYesNo(v); {
 		case !ok:
 			warnings = append(warnings, Issue{Row: row.Number, Field: FieldPartyOrg, Reason: WarnPartyOrg,
@@ -263,6 +289,14 @@ func parseYesNo(s string) (yes, ok bool) {
 // cleanText trims (also full-width spaces and BOMs) and folds full-width letters and digits,
 // keeping Chinese punctuation as it is.
 func cleanText(s string) string {
+	if plainText(s) {
+		return s // the usual cell: nothing to trim, join or fold
+	}
+	return cleanTextSlow(s)
+}
+
+// cleanTextSlow is cleanText without the fast path for plain text.
+func cleanTextSlow(s string) string {
 	s = strings.TrimFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\uFEFF'
 	})
@@ -286,6 +320,34 @@ func cleanText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// plainText says whether cleanText would return s as it is, in one pass over its bytes: it
+// neither begins nor ends with a byte of what is trimmed (space, tab, CR, LF, U+3000 E3 80 80,
+// U+FEFF EF BB BF), and holds no line break and no full-width letter or digit (EF BC, EF BD).
+func plainText(s string) bool {
+	if s == "" {
+		return true
+	}
+	switch s[0] {
+	case ' ', '\t', '\r', '\n', 0xE3, 0xEF:
+		return false
+	}
+	switch s[len(s)-1] {
+	case ' ', '\t', '\r', '\n', 0x80, 0xBF:
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\r', '\n':
+			return false
+		case 0xEF:
+			if i+1 < len(s) && (s[i+1] == 0xBC || s[i+1] == 0xBD) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hasFullWidth says whether s holds a full-width letter or digit (U+FF10–U+FF5A), whose UTF-8

@@ -28,6 +28,18 @@ func regStatusSQL(col string) string {
 	return b.String()
 }
 
+// computedOnce ends a subquery whose derived columns an outer query reads more than once (the
+// normalised status, in operatingSQL's three expressions): a subquery with an OFFSET is not
+// merged into the query around it, so each of its columns is computed once a row instead of at
+// each use (PostgreSQL, a million new organizations: 1.75 s -> 1.0 s for the statement's reads).
+// SQLite needs a LIMIT with its OFFSET.
+func (s *Store) computedOnce() string {
+	if s.dialect == SQLite {
+		return " LIMIT -1 OFFSET 0"
+	}
+	return " OFFSET 0"
+}
+
 // endedStatuses is the SQL list of the statuses whose registration ended (RegStatus.Ended).
 func endedStatuses() string {
 	return "(" + quoteLiteral(string(domain.RegDeregistered)) + ", " + quoteLiteral(string(domain.RegRevoked)) + ", " +

@@ -187,7 +187,7 @@ func (s *Store) recompute(tx *gorm.DB, now time.Time, sources string) error {
 			COALESCE(reg.owners, 0) AS region_owners, CASE WHEN reg.owners = 1 THEN reg.unit_id END AS region_unit_id,
 			COALESCE(ind.owners, 0) AS industry_owners, CASE WHEN ind.owners = 1 THEN ind.unit_id END AS industry_unit_id
 		FROM a LEFT JOIN res ON res.uscc = a.uscc LEFT JOIN reg ON reg.uscc = a.uscc LEFT JOIN ind ON ind.uscc = a.uscc
-		LEFT JOIN organizations cur ON cur.uscc = a.uscc
+		LEFT JOIN organizations cur ON cur.uscc = a.uscc` + s.computedOnce() + `
 	)
 	INSERT INTO organizations (uscc, name, township, industry, supervisor, reg_status, address, employees, conflict_fields,
 		region_owners, region_unit_id, region_path, industry_owners, industry_unit_id, industry_path, operating, missing,

@@ -246,7 +246,9 @@ func (c *Comparer) Reset() error {
 func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints) error {
 	// Sorted by credit code, rows in file order within one: the later row of a credit code
 	// wins, as in the merge.
+	sorted := time.Now()
 	slices.SortStableFunc(prints, func(a, b fingerprint) int { return compareKeys(a.key, b.key) })
+	s.trace("fingerprints sorted", sorted)
 	n := 0
 	for i, p := range prints {
 		if i+1 < len(prints) && prints[i+1].key == p.key {
@@ -275,6 +277,7 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 				i, j = i+1, j+1
 			}
 		}
+		s.trace("delta listed", sorted)
 		t := quoteIdent(deltaTable(imp.ID))
 		for _, q := range []string{"DROP TABLE IF EXISTS " + t, "CREATE TABLE " + t + " (uscc TEXT PRIMARY KEY)"} {
 			if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
@@ -287,6 +290,8 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 			}
 		}
 	}
+	s.trace("delta written", sorted)
+	defer s.trace("fingerprints written", sorted)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", imp.ID).Error; err != nil {
 			return translate(err, "fingerprints")

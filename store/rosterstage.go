@@ -50,9 +50,10 @@ func (s *Store) StartImport(ctx context.Context, id string) error {
 		}
 		// The check, made while the table is empty, spares the attach a scan of every row.
 		// Autovacuum stays away until the merge attaches the table: it would only hold up the
-		// attach with a table the import is about to replace or index.
+		// attach with a table the import is about to replace or index. Its pages keep room for
+		// the months that update it in place (00029).
 		ddl := "CREATE TABLE " + t + " (LIKE organization_sources INCLUDING DEFAULTS, CHECK (source = " + quoteLiteral(imp.Source) +
-			")) WITH (autovacuum_enabled = false)"
+			")) WITH (autovacuum_enabled = false, fillfactor = 85)"
 		if s.dialect == SQLite {
 			ddl = "CREATE TABLE " + t + " " + sqliteBatchTable
 		}
@@ -177,12 +178,6 @@ var errStagingAborted = errors.New("store: staging aborted")
 
 // Row stages one row.
 func (st *Stager) Row(r StagedRow) error {
-	var emp any
-	if r.Employees != nil {
-		emp = int32(*r.Employees)
-	}
-	vals := []any{r.USCC, st.imp.Source, st.imp.ID, st.now, int32(r.Row), r.Name, r.Township, r.Industry, r.Supervisor,
-		emp, r.RegStatus, r.Address, false}
 	if len(r.USCC) == len(fingerprintKey{}) && !st.noPrints {
 		p := fingerprint{hash: rowHash(r)}
 		copy(p.key[:], r.USCC)
@@ -201,6 +196,13 @@ func (st *Stager) Row(r StagedRow) error {
 	} else {
 		st.noPrints, st.prints = true, nil
 	}
+	// Built only for a row that is staged: most rows of a month are not.
+	var emp any
+	if r.Employees != nil {
+		emp = int32(*r.Employees)
+	}
+	vals := []any{r.USCC, st.imp.Source, st.imp.ID, st.now, int32(r.Row), r.Name, r.Township, r.Industry, r.Supervisor,
+		emp, r.RegStatus, r.Address, false}
 	if st.s.dialect == SQLite {
 		st.rows = append(st.rows, vals)
 		if len(st.rows) >= stageBatch {
@@ -302,6 +304,7 @@ func (st *Stager) Issue(i ImportIssue) error {
 
 // Flush writes what is buffered and waits for the COPY.
 func (st *Stager) Flush() error {
+	defer st.s.trace("stage: flush", time.Now())
 	if st.s.dialect == SQLite {
 		if err := st.flushSQLite(); err != nil {
 			return err
