@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // MigrateTo migrates up to version, for tests of a migration over existing data.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
@@ -11,3 +14,6 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// Readers is SQLite's pool of read-only connections (nil on PostgreSQL and in memory).
+func (s *Store) Readers() *sql.DB { return s.readers }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"tandem/domain"
 )
 
@@ -54,9 +56,24 @@ type RunningRounds struct {
 	Verifications              map[string]int // open, claimed, completed, cancelled
 }
 
-// OpsFigures reads the operational aggregates at the store's clock.
+// OpsFigures reads the operational aggregates at the store's clock, all at one moment (one
+// read-only transaction): a task committed while they are read is in the task figures and in
+// the census figures, or in neither.
 func (s *Store) OpsFigures(ctx context.Context) (OpsFigures, error) {
-	db := s.db.WithContext(ctx)
+	var out OpsFigures
+	err := s.readOneMoment(ctx, func(db *gorm.DB) error {
+		var err error
+		out, err = s.opsFigures(db)
+		return err
+	})
+	if err != nil {
+		return OpsFigures{}, translate(err, "ops figures")
+	}
+	return out, nil
+}
+
+// opsFigures reads the aggregates through db.
+func (s *Store) opsFigures(db *gorm.DB) (OpsFigures, error) {
 	var out OpsFigures
 	if err := db.Raw(`SELECT t.kind, u.kind AS unit_level, count(*) AS active,
 			SUM(CASE WHEN t.due_at < ? THEN 1 ELSE 0 END) AS overdue,
@@ -67,7 +84,7 @@ func (s *Store) OpsFigures(ctx context.Context) (OpsFigures, error) {
 		return out, translate(err, "task figures")
 	}
 	var err error
-	if out.Imports, err = s.countBy(ctx, "roster_imports", []string{"pending", "running", "done", "failed"}); err != nil {
+	if out.Imports, err = countStatuses(db, "roster_imports", []string{"pending", "running", "done", "failed"}); err != nil {
 		return out, err
 	}
 	var last []struct {
@@ -85,7 +102,7 @@ func (s *Store) OpsFigures(ctx context.Context) (OpsFigures, error) {
 		l := last[0]
 		out.LastImport = &ImportThroughput{ID: l.ID, Rows: l.Rows, Seconds: l.FinishedAt.Sub(*l.StartedAt).Seconds(), FinishedAt: l.FinishedAt.UTC()}
 	}
-	if out.Rounds, err = s.countBy(ctx, "census_rounds", []string{string(domain.RoundRunning), "done", "cancelled"}); err != nil {
+	if out.Rounds, err = countStatuses(db, "census_rounds", []string{string(domain.RoundRunning), "done", "cancelled"}); err != nil {
 		return out, err
 	}
 	var sums []struct{ Selected, Started, Skipped int }
@@ -116,13 +133,13 @@ func (s *Store) OpsFigures(ctx context.Context) (OpsFigures, error) {
 	return out, nil
 }
 
-// countBy counts a table's rows by status, with a zero for every status in statuses.
-func (s *Store) countBy(ctx context.Context, table string, statuses []string) (map[string]int, error) {
+// countStatuses counts a table's rows by status, with a zero for every status in statuses.
+func countStatuses(db *gorm.DB, table string, statuses []string) (map[string]int, error) {
 	var rows []struct {
 		Status string
 		N      int
 	}
-	if err := s.db.WithContext(ctx).Table(table).Select("status, count(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+	if err := db.Table(table).Select("status, count(*) AS n").Group("status").Scan(&rows).Error; err != nil {
 		return nil, translate(err, table)
 	}
 	out := make(map[string]int, len(statuses))

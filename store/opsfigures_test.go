@@ -2,8 +2,12 @@ package store_test
 
 import (
 	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"tandem/domain"
 	"tandem/store"
@@ -108,6 +112,81 @@ func TestOpsFigures(t *testing.T) {
 		if f.Running.Selected != 2 || f.Running.Started != 2 || f.Running.Skipped != 0 ||
 			f.Running.Verifications["open"] != 1 || f.Running.Verifications["completed"] != 1 || f.Running.Verifications["claimed"] != 0 {
 			t.Fatalf("running rounds %+v", f.Running)
+		}
+	})
+}
+
+// TestOpsFiguresReadOneMoment: one refresh of the gauges describes one moment. A verification
+// task committed while the refresh runs (here: right after its first query, the task figures)
+// is either in all of its figures or in none; before, the task figures missed it while the
+// census figures of the same refresh counted it (the observability test's flake).
+func TestOpsFiguresReadOneMoment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2027, 3, 10, 2, 0, 0, 0, time.UTC)
+		st.Now = func() time.Time { return now }
+		county, a, _, _ := nets(t, st)
+		const uscc = "91350100M000100Y43"
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO organizations (uscc, name, region_unit_id, region_path, created_at, updated_at) VALUES (?, '观测企业', ?, ?, ?, ?)`,
+				[]any{uscc, a.ID, a.Path, now, now}},
+			{`INSERT INTO census_rounds (id, unit_id, unit_path, selection, status, total, started, skipped, created_by, created_at)
+				VALUES ('r1', ?, ?, 'all', 'running', 1, 1, 0, 'admin', ?)`, []any{county.ID, county.Path, now}},
+			{`INSERT INTO census_members (round_id, uscc, unit_id) VALUES ('r1', ?, ?)`, []any{uscc, a.ID}},
+		} {
+			if err := st.DB().Exec(q.sql, q.args...).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The round's verification task is created (and committed) right after the refresh's
+		// first statement, the task figures, has started.
+		var fired atomic.Bool
+		createErr := make(chan error, 1)
+		hook := "test:create-task-mid-refresh"
+		if err := st.DB().Callback().Row().After("gorm:row").Register(hook, func(tx *gorm.DB) {
+			if !strings.Contains(tx.Statement.SQL.String(), "FROM tasks t JOIN units u") || !fired.CompareAndSwap(false, true) {
+				return
+			}
+			_, _, err := st.CreateTask(ctx, store.NewTask{Key: "census-verify/" + uscc + "/verify/r1", Kind: "census.verify",
+				WorkflowID: "wf-verify", UnitID: a.ID, Role: domain.RoleInspector, DueAt: now.Add(48 * time.Hour)})
+			createErr <- err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.DB().Callback().Row().Remove(hook) })
+
+		active := func(f store.OpsFigures) int {
+			n := 0
+			for _, c := range f.Tasks {
+				if c.Kind == "census.verify" {
+					n += c.Active
+				}
+			}
+			return n
+		}
+		f, err := st.OpsFigures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fired.Load() {
+			t.Fatal("the task was not created during the refresh")
+		}
+		if err := <-createErr; err != nil {
+			t.Fatal(err)
+		}
+		if a, v := active(f), f.Running.Verifications["open"]; a != v {
+			t.Fatalf("one refresh counts %d active verification tasks and %d open verifications of the running round", a, v)
+		}
+		// The next refresh sees the task in both.
+		f, err = st.OpsFigures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, v := active(f), f.Running.Verifications["open"]; a != 1 || v != 1 {
+			t.Fatalf("the next refresh: %d active verification tasks, %d open verifications, want 1 and 1", a, v)
 		}
 	})
 }

@@ -170,6 +170,30 @@ func (s *Store) readersOwnConnections(db *gorm.DB, writer *sql.DB, dsn, url stri
 	return db.Callback().Row().Before("gorm:row").Register("tandem:readers", route)
 }
 
+// readOneMoment runs fn's reads in one read-only transaction, so that together they describe
+// one moment: a row committed between two of fn's statements is in every figure or in none.
+// Single statements need none of this (each reads one committed state); several that are
+// compared with each other do (the gauges of a metrics refresh). On SQLite it takes one of the
+// readers' connections (a deferred BEGIN: the snapshot of its first read lasts to the end) and so
+// does not queue behind the writer; on PostgreSQL it is REPEATABLE READ, READ ONLY.
+func (s *Store) readOneMoment(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.readers == nil {
+		opts := &sql.TxOptions{ReadOnly: true}
+		if s.dialect == Postgres {
+			opts.Isolation = sql.LevelRepeatableRead
+		}
+		return s.db.WithContext(ctx).Transaction(fn, opts)
+	}
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // it only read
+	db := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
+	db.Statement.ConnPool = tx
+	return fn(db)
+}
+
 // readOnlySQL reports whether a raw statement only reads: a SELECT (or WITH … SELECT) that
 // writes nothing.
 func readOnlySQL(q string) bool {

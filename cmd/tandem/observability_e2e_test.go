@@ -140,9 +140,11 @@ func observeRound(t *testing.T, dbURL string) {
 			after.value("temporal_activity_execution_failed_total") >= 1 &&
 			after.value("tandem_census_running_verifications", "status", "completed") == 1 &&
 			after.value("tandem_census_running_verifications", "status", "open") == inA+inB-1 &&
-			// The task gauges are read a moment before the census ones in each refresh: wait for
-			// a refresh in which both have caught up (one CI run scraped a refresh whose task
-			// query still saw the state before the round).
+			// One refresh reads all its gauges at one moment (store.OpsFigures, one read-only
+			// transaction), so the task gauge agrees with the census ones of the same refresh;
+			// waiting for it too fails on a task query that is stuck. Before, one CI run scraped
+			// a refresh whose task query ran before the round's tasks were committed and whose
+			// census queries ran after the completion.
 			after.value("tandem_tasks_active", "kind", "census.verify", "unit_level", "township") == inA+inB-1 &&
 			after.value("temporal_workflow_completed_total", "workflow_type", "CensusVerifyWorkflow") == 1
 	})
