@@ -18,7 +18,12 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
+-- The fingerprints of an extract (00021) are stored as they are: compressing 26 MB of credit codes
+-- and hashes took 0.29 s of every import for a 13 MB saving.
+ALTER TABLE roster_fingerprints ALTER COLUMN data SET STORAGE EXTERNAL;
+
 -- +goose Down
+ALTER TABLE roster_fingerprints ALTER COLUMN data SET STORAGE EXTENDED;
 -- +goose StatementBegin
 DO $$
 DECLARE p regclass;

@@ -1,8 +1,0 @@
--- +goose Up
--- PostgreSQL's 00029 leaves room on the roster's pages for a month's updates (fillfactor);
--- SQLite has no such setting. This version exists so that both databases list the same
--- versions and report the same one.
-SELECT 1;
-
--- +goose Down
-SELECT 1;
