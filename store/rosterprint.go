@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +34,7 @@ type fingerprintKey [18]byte
 // rowHash is the fingerprint of a staged row's fields; rows with equal fields have equal
 // hashes, and any difference the merge would see (a text, a head count given or not) changes
 // it.
-func rowHash(r StagedRow) uint64 {
+func rowHash(r StagedRow) rowSum {
 	var arr [512]byte // on the stack for most rows: hashing a million rows allocates nothing
 	b := arr[:0]
 	for _, f := range []string{r.Name, r.Township, r.Industry, r.Supervisor, r.RegStatus, r.Address} {
@@ -49,8 +48,12 @@ func rowHash(r StagedRow) uint64 {
 		b = strconv.AppendInt(b, int64(*r.Employees), 10)
 	}
 	sum := sha256.Sum256(b)
-	return binary.LittleEndian.Uint64(sum[:8])
+	return rowSum(sum[:8])
 }
+
+// rowSum is a row's hash as stored: the first 8 bytes of a SHA-256. (An array, not a uint64:
+// a fingerprint is then 26 bytes in memory, not 32, and a million of them 26 MB.)
+type rowSum [8]byte
 
 // Fingerprints are the fingerprints of a source's last extract, sorted by credit code (as
 // stored), and, while an extract is compared with them row by row, an index by credit code.
@@ -140,7 +143,7 @@ func (s *Store) SourceFingerprints(ctx context.Context, source string) (*Fingerp
 		for off := 0; off+fingerprintSize <= len(chunk); off += fingerprintSize {
 			var p fingerprint
 			copy(p.key[:], chunk[off:off+18])
-			p.hash = binary.LittleEndian.Uint64(chunk[off+18 : off+fingerprintSize])
+			p.hash = rowSum(chunk[off+18 : off+fingerprintSize])
 			f.sorted = append(f.sorted, p)
 		}
 	}
@@ -181,7 +184,7 @@ var ErrExtractChanged = errors.New("store: the extract differs from the source's
 // fingerprint is one row's, while an extract is staged or compared.
 type fingerprint struct {
 	key  fingerprintKey
-	hash uint64
+	hash rowSum
 }
 
 // Comparer checks an extract row by row against the source's last one (see Fingerprints)
@@ -240,10 +243,14 @@ func (c *Comparer) Reset() error {
 }
 
 // saveFingerprints stores an import's fingerprints (the last row of a credit code wins) in
-// 1 MiB chunks, replacing what an earlier attempt stored. With the source's last fingerprints,
-// it also lists the credit codes whose rows differ from them, appeared or vanished, in the
-// import's delta table, and names last as the import's delta base.
-func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints) error {
+// 1 MiB chunks, replacing what an earlier attempt stored. Without the source's last
+// fingerprints, prints are the whole extract's. With them (last), prints hold only the rows
+// that differ from last, are new, or follow such a row of their credit code (see Stager.Row),
+// same marks the fingerprints of last the extract repeated unchanged, and what the extract
+// says is last merged with prints: unchanged from last, else from prints, and a fingerprint
+// of last neither repeated nor in prints is gone. The credit codes whose rows differ, appeared
+// or vanished go to the import's delta table, and last is named as the import's delta base.
+func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints, same []uint64) error {
 	// Sorted by credit code, rows in file order within one: the later row of a credit code
 	// wins, as in the merge.
 	sorted := time.Now()
@@ -258,19 +265,29 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 		n++
 	}
 	prints = prints[:n]
+	var out []byte // the extract's fingerprints, as stored
 	if last != nil {
-		// Both sorted: one walk finds the rows that differ, appeared or vanished.
+		// Both sorted: one walk writes what the extract says and finds the rows that differ,
+		// appeared or vanished.
+		out = make([]byte, 0, (len(last.sorted)+len(prints))*fingerprintSize)
+		put := func(p fingerprint) { out = append(append(out, p.key[:]...), p.hash[:]...) }
 		var delta [][]any
 		i, j := 0, 0
 		for i < len(prints) || j < len(last.sorted) {
 			switch {
 			case j == len(last.sorted) || i < len(prints) && compareKeys(prints[i].key, last.sorted[j].key) < 0:
+				put(prints[i]) // new
 				delta = append(delta, []any{string(prints[i].key[:])})
 				i++
 			case i == len(prints) || compareKeys(prints[i].key, last.sorted[j].key) > 0:
-				delta = append(delta, []any{string(last.sorted[j].key[:])})
+				if same[j/64]&(1<<(j%64)) != 0 {
+					put(last.sorted[j]) // delivered again as it was
+				} else {
+					delta = append(delta, []any{string(last.sorted[j].key[:])}) // gone
+				}
 				j++
 			default:
+				put(prints[i])
 				if prints[i].hash != last.sorted[j].hash {
 					delta = append(delta, []any{string(prints[i].key[:])})
 				}
@@ -289,6 +306,11 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 				return err
 			}
 		}
+	} else {
+		out = make([]byte, 0, len(prints)*fingerprintSize)
+		for _, p := range prints {
+			out = append(append(out, p.key[:]...), p.hash[:]...)
+		}
 	}
 	s.trace("delta written", sorted)
 	defer s.trace("fingerprints written", sorted)
@@ -296,15 +318,10 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", imp.ID).Error; err != nil {
 			return translate(err, "fingerprints")
 		}
-		const perChunk = (1 << 20) / fingerprintSize
-		buf := make([]byte, 0, perChunk*fingerprintSize)
-		for seq, start := 0, 0; start < len(prints); seq, start = seq+1, start+perChunk {
-			buf = buf[:0]
-			for _, p := range prints[start:min(start+perChunk, len(prints))] {
-				buf = append(buf, p.key[:]...)
-				buf = binary.LittleEndian.AppendUint64(buf, p.hash)
-			}
-			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", imp.ID, seq, buf).Error; err != nil {
+		const perChunk = (1 << 20) / fingerprintSize * fingerprintSize
+		for seq, start := 0, 0; start < len(out); seq, start = seq+1, start+perChunk {
+			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", imp.ID, seq,
+				out[start:min(start+perChunk, len(out))]).Error; err != nil {
 				return translate(err, "fingerprints")
 			}
 		}
@@ -313,7 +330,7 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 			base = last.ImportID
 		}
 		return translate(tx.Model(&RosterImport{}).Where("id = ?", imp.ID).
-			Updates(map[string]any{"fingerprints": len(prints), "delta_base": base}).Error, "import")
+			Updates(map[string]any{"fingerprints": len(out) / fingerprintSize, "delta_base": base}).Error, "import")
 	})
 }
 

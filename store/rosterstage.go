@@ -138,10 +138,14 @@ type Stager struct {
 	// The rows' fingerprints, stored at Flush for the source's next extract to be compared with.
 	// With the source's last ones (last), only the rows that differ from it or are new are
 	// staged (see Row), and Flush lists the credit codes whose rows differ, appeared or
-	// vanished, for the merge to write only those. noPrints: a row had no 18-character credit
-	// code (only tests stage such rows, never with last), so nothing is compared.
+	// vanished, for the merge to write only those. Then prints hold only the fingerprints that
+	// are not last's: a bit in same marks a fingerprint of last the extract repeated, a bit in
+	// changed one whose credit code has a row in prints. noPrints: a row had no 18-character
+	// credit code (only tests stage such rows, never with last), so nothing is compared.
 	prints   []fingerprint
 	last     *Fingerprints
+	same     []uint64
+	changed  []uint64
 	noPrints bool
 
 	// PostgreSQL: batches of rows on their way into the COPY.
@@ -165,7 +169,8 @@ func (st *Stager) CompareWith(last *Fingerprints) {
 		return
 	}
 	last.buildIndex()
-	st.prints = make([]fingerprint, 0, last.Len()+last.Len()/16) // most months: no regrowth
+	words := (last.Len() + 63) / 64
+	st.same, st.changed = make([]uint64, words), make([]uint64, words)
 }
 
 // NewStager stages rows for an import that StartImport started.
@@ -181,16 +186,26 @@ func (st *Stager) Row(r StagedRow) error {
 	if len(r.USCC) == len(fingerprintKey{}) && !st.noPrints {
 		p := fingerprint{hash: rowHash(r)}
 		copy(p.key[:], r.USCC)
-		st.prints = append(st.prints, p)
 		// Compared with the last extract, a row it delivered with the same fields is not
 		// staged: the source's row stays as it is, provenance included. (Of a credit code given
-		// twice the later row wins: when it is the one before, the code is not in the delta and
-		// what was staged of it is not read; when it differs, it is staged.)
+		// twice the later row wins: a row that repeats last's after one that differed goes into
+		// prints after it, so that Flush finds the code unchanged, and what was staged of it is
+		// not read.)
 		if st.last != nil {
-			if i, ok := st.last.lookup(p.key); ok && st.last.sorted[i].hash == p.hash {
-				return nil
+			if i, ok := st.last.lookup(p.key); ok {
+				bit := uint64(1) << (i % 64)
+				if st.last.sorted[i].hash == p.hash {
+					if st.changed[i/64]&bit == 0 {
+						st.same[i/64] |= bit
+					} else {
+						st.prints = append(st.prints, p)
+					}
+					return nil
+				}
+				st.changed[i/64] |= bit
 			}
 		}
+		st.prints = append(st.prints, p)
 	} else if st.last != nil {
 		return errors.New("store: a row without an 18-character credit code cannot be compared with the source's last extract")
 	} else {
@@ -328,12 +343,12 @@ func (st *Stager) Flush() error {
 	if st.noPrints {
 		return nil
 	}
-	prints := st.prints
-	st.prints = nil
+	prints, same := st.prints, st.same
+	st.prints, st.same, st.changed = nil, nil, nil
 	if st.last != nil {
 		st.last.index = nil
 	}
-	return st.s.saveFingerprints(st.ctx, st.imp, prints, st.last)
+	return st.s.saveFingerprints(st.ctx, st.imp, prints, st.last, same)
 }
 
 // Close stops a COPY that Flush did not finish: its rows are not committed, and the import
