@@ -306,11 +306,6 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 				return err
 			}
 		}
-	} else {
-		out = make([]byte, 0, len(prints)*fingerprintSize)
-		for _, p := range prints {
-			out = append(append(out, p.key[:]...), p.hash[:]...)
-		}
 	}
 	s.trace("delta written", sorted)
 	defer s.trace("fingerprints written", sorted)
@@ -318,10 +313,26 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", imp.ID).Error; err != nil {
 			return translate(err, "fingerprints")
 		}
-		const perChunk = (1 << 20) / fingerprintSize * fingerprintSize
-		for seq, start := 0, 0; start < len(out); seq, start = seq+1, start+perChunk {
-			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", imp.ID, seq,
-				out[start:min(start+perChunk, len(out))]).Error; err != nil {
+		const perChunk = (1 << 20) / fingerprintSize
+		total := len(out) / fingerprintSize
+		var buf []byte
+		if last == nil {
+			// The whole extract is prints: encoded a chunk at a time, not copied whole.
+			total, buf = len(prints), make([]byte, 0, perChunk*fingerprintSize)
+		}
+		for seq, start := 0, 0; start < total; seq, start = seq+1, start+perChunk {
+			end := min(start+perChunk, total)
+			var chunk []byte
+			if last != nil {
+				chunk = out[start*fingerprintSize : end*fingerprintSize]
+			} else {
+				buf = buf[:0]
+				for _, p := range prints[start:end] {
+					buf = append(append(buf, p.key[:]...), p.hash[:]...)
+				}
+				chunk = buf
+			}
+			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", imp.ID, seq, chunk).Error; err != nil {
 				return translate(err, "fingerprints")
 			}
 		}
@@ -330,7 +341,7 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 			base = last.ImportID
 		}
 		return translate(tx.Model(&RosterImport{}).Where("id = ?", imp.ID).
-			Updates(map[string]any{"fingerprints": len(out) / fingerprintSize, "delta_base": base}).Error, "import")
+			Updates(map[string]any{"fingerprints": total, "delta_base": base}).Error, "import")
 	})
 }
 
