@@ -80,8 +80,8 @@ func (s *Store) MergeImportGated(ctx context.Context, id string, pc ParseCounts,
 	return out, err
 }
 
-// analyzeMergedRows: a merge that wrote at least this many organizations has the roster's
-// planner statistics refreshed at once (PostgreSQL).
+// analyzeMergedRows: a merge that added at least this many organizations (and a tenth of the
+// roster) has the roster's planner statistics refreshed at once (PostgreSQL).
 const analyzeMergedRows = 10000
 
 // analyzeAfterMerge refreshes the roster's planner statistics after a large merge on
@@ -93,7 +93,15 @@ const analyzeMergedRows = 10000
 // analyses the rest within minutes. (organization_sources, partitioned, is left: analysing it took 0.35–0.53 s more
 // and this query does not need it.) A failure is logged: the merge is done.
 func (s *Store) analyzeAfterMerge(ctx context.Context, imp RosterImport) {
-	if s.dialect != Postgres || imp.Status != domain.ImportDone || imp.NewOrgs+imp.Changed+imp.Missing < analyzeMergedRows {
+	if s.dialect != Postgres || imp.Status != domain.ImportDone || imp.NewOrgs < analyzeMergedRows {
+		return
+	}
+	// Only when the roster grew by a tenth or more, or was never analysed (-1): statistics a
+	// little old still lead that query to the index, and an ANALYZE waits for autovacuum's
+	// (a second month's once took 0.8 s so).
+	var tuples float64
+	if err := s.db.WithContext(ctx).Raw(`SELECT reltuples FROM pg_class WHERE oid = 'organizations'::regclass`).Scan(&tuples).Error; err != nil ||
+		tuples >= 0 && float64(imp.NewOrgs) < tuples/10 {
 		return
 	}
 	defer s.trace("ANALYZE organizations", time.Now())
