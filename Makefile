@@ -89,6 +89,7 @@ FUZZ_TARGETS := \
 	./roster:FuzzParse \
 	./roster:FuzzXLSX \
 	./roster:FuzzCSVMatchesEncodingCSV \
+	./roster:FuzzPlainText \
 
 fuzz: fuzz-list
 	@set -e; t=$(FUZZTIME); \
