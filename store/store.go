@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -195,19 +196,17 @@ func (s *Store) readOneMoment(ctx context.Context, fn func(db *gorm.DB) error) e
 }
 
 // readOnlySQL reports whether a raw statement only reads: a SELECT (or WITH … SELECT) that
-// writes nothing.
+// writes nothing and creates no table (SELECT … INTO [TEMP] t). The words are matched whole, so
+// a column such as temporary_branch does not send a read to the writer.
 func readOnlySQL(q string) bool {
 	u := strings.ToUpper(q)
 	if !strings.HasPrefix(u, "SELECT") && !strings.HasPrefix(u, "WITH") {
 		return false
 	}
-	for _, w := range []string{"INSERT ", "UPDATE ", "DELETE ", "RETURNING", "TEMP"} {
-		if strings.Contains(u, w) {
-			return false
-		}
-	}
-	return true
+	return !writingWord.MatchString(u)
 }
+
+var writingWord = regexp.MustCompile(`\b(INSERT|UPDATE|DELETE|RETURNING|INTO|TEMP|TEMPORARY)\b`)
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
