@@ -333,10 +333,7 @@ func (a *Activities) applyVisit(ctx context.Context, in VisitInput) (string, err
 	if err := json.Unmarshal(in.Result, &r); err != nil || r.Operating == nil || r.Employees == nil || r.FormalMembers == nil || r.ProbationaryMembers == nil {
 		return "", temporal.NewNonRetryableApplicationError("the verification result does not decode", "BadResult", err)
 	}
-	min := a.Store.MinEmployees
-	if min <= 0 {
-		min = domain.DefaultMinEmployees
-	}
+	min := a.Store.HeadCount()
 	// One operating rule (domain.OperatingState): a registration that ended wins over the visit.
 	ended, err := a.Store.RegistrationEnded(ctx, in.USCC)
 	if err != nil {
@@ -461,10 +458,7 @@ func (a *Activities) SurveyVerification(ctx context.Context, registrationID stri
 	if d.Visited {
 		return RoundInfo{}, nil
 	}
-	min := a.Store.MinEmployees
-	if min <= 0 {
-		min = domain.DefaultMinEmployees
-	}
+	min := a.Store.HeadCount()
 	operating := d.Operating == nil || *d.Operating // a new registration operates unless a source says otherwise
 	switch domain.CoverageDecision(operating, d.FormalMembers, d.PartyOrg, domain.ThreeHavesOf(d.Operating, d.Employees, d.FixedPremises, min)) {
 	case domain.DecideFormation, domain.DecideAttach:

@@ -49,14 +49,14 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
-		// A survey link's token is its owner's key: it stays out of the log.
+		// The request ID is added by the log handler from the context (telemetry.ContextHandler),
+		// as on every line of the request. A survey link's token is its owner's key: it stays out of the log.
 		path := c.Request.URL.Path
 		if token := c.Param("token"); token != "" {
 			path = strings.Replace(path, token, "[token]", 1)
 		}
 		log.LogAttrs(c.Request.Context(), level, "http",
 			slog.Group("request",
-				slog.String("id", c.GetString(requestIDKey)),
 				slog.String("method", c.Request.Method),
 				slog.String("path", path),
 				slog.String("route", c.FullPath()),
@@ -74,8 +74,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
-				log.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(r),
-					"request_id", c.GetString(requestIDKey), "stack", string(debug.Stack()))
+				log.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				writeProblem(c, http.StatusInternalServerError, "服务器内部错误")
 			}
 		}()

@@ -74,10 +74,7 @@ type sourcedValue struct {
 }
 
 func (s *Server) orgFrom(o store.OrganizationRow) organizationResponse {
-	min := s.MinEmployees
-	if min <= 0 {
-		min = domain.DefaultMinEmployees
-	}
+	min := s.Store.HeadCount()
 	// o.Operating is domain.OperatingState (注销 wins, then the latest visit, then registration).
 	th := threeHaves{Result: domain.ThreeHavesOf(o.Operating, o.Employees, o.FixedPremises, min), Operating: o.Operating,
 		FixedPremises: o.FixedPremises, MinEmployees: min}

@@ -67,7 +67,7 @@ func fail(c *gin.Context, err error) {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 {
-		slog.ErrorContext(c.Request.Context(), "request failed", "error", err, "request_id", c.GetString(requestIDKey))
+		slog.ErrorContext(c.Request.Context(), "request failed", "error", err)
 	}
 	var de *domain.Error
 	if errors.As(err, &de) {

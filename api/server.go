@@ -31,8 +31,6 @@ type Server struct {
 	App      *app.App
 	Calendar *activities.CalendarCache
 	Log      *slog.Logger
-	// MinEmployees is the 三有 head count an operating enterprise needs (default 3).
-	MinEmployees int
 	// PublicURL is the base URL printed on prompt letters (serve requires it, dev defaults to
 	// its own address); "" prints relative links.
 	PublicURL string

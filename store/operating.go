@@ -68,16 +68,23 @@ func operatingSQL(ended, visited, status, endedAt, visitedAt, registeredAt strin
 	return operating, basis, observedAt
 }
 
+// HeadCount is the 三有 head count in force: the configured one (TANDEM_MIN_EMPLOYEES), else
+// domain.DefaultMinEmployees. It is the one home of that default: the API's figures, the census
+// and CountedOperating all read it.
+func (s *Store) HeadCount() int {
+	if s.MinEmployees > 0 {
+		return s.MinEmployees
+	}
+	return domain.DefaultMinEmployees
+}
+
 // CountedOperating is the one predicate for "an operating organization" in every figure
 // (the denominators of the coverage rates, bulletins, analyses, assessment metrics) and for
 // who is owed work coverage: on the roster (not missing), not known to be not operating
 // (organizations.operating, domain.OperatingState), and not failing the 三有 test
 // (domain.ThreeHavesOf: an unknown fact is no failure). alias is the organizations alias.
 func (s *Store) CountedOperating(alias string) string {
-	min := s.MinEmployees
-	if min <= 0 {
-		min = domain.DefaultMinEmployees
-	}
+	min := s.HeadCount()
 	return fmt.Sprintf(`(NOT %[1]s.missing AND %[1]s.operating IS NOT FALSE AND %[1]s.fixed_premises IS NOT FALSE
 		AND (%[1]s.employees IS NULL OR %[1]s.employees >= %[2]d))`, alias, min)
 }

@@ -117,7 +117,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TokenTTL:              12 * time.Hour,
 		AuthCacheTTL:          time.Minute,
 		LogFormat:             orDefault(getenv("TANDEM_LOG_FORMAT"), "text"),
-		MinEmployees:          3,
+		MinEmployees:          domain.DefaultMinEmployees,
 		SurveyDays:            5,
 		DeliveryDays:          activities.DefaultDeliveryDays,
 		MissingGateShare:      activities.DefaultMissingGateShare,

@@ -233,7 +233,10 @@ func observeRound(t *testing.T, dbURL string) {
 	lines := jsonLines(p.output.String())
 	var access, wfLine, actLine map[string]any
 	for _, l := range lines {
-		if req, ok := l["request"].(map[string]any); ok && req["id"] == requestID {
+		if l["msg"] == "http" && l["request_id"] == requestID {
+			if access != nil {
+				t.Errorf("two access lines for request %s: %v and %v", requestID, access, l)
+			}
 			access = l
 		}
 		if l["msg"] == "task completed" && l["task"] == task["id"] {

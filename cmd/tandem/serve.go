@@ -93,8 +93,7 @@ func newAPI(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, dis
 		RectificationDemoDay:    cfg.RectificationDemoDay,
 		DemonstrationNoticeDays: cfg.DemonstrationNoticeDays, DemonstrationChecklist: cfg.DemonstrationChecklist,
 		DemonstrationNoticeFor: cfg.DemonstrationNoticeFor, DemonstrationRecheck: cfg.DemonstrationRecheck, Disk: disk})
-	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log,
-		MinEmployees: cfg.MinEmployees, PublicURL: cfg.PublicURL,
+	return &api.Server{Store: st, Auth: as, App: ops, Calendar: cal, Log: log, PublicURL: cfg.PublicURL,
 		Uploads: cfg.Uploads, TrustedProxies: cfg.TrustedProxies, UI: web.Handler()}
 }
 
