@@ -21,6 +21,7 @@ import (
 	"tandem/auth"
 	"tandem/store"
 	"tandem/store/storetest"
+	"tandem/telemetry"
 	"tandem/testclock"
 )
 
@@ -315,5 +316,32 @@ func TestAccessLogHidesSurveyToken(t *testing.T) {
 	resp.Body.Close()
 	if strings.Contains(buf.String(), token) || !strings.Contains(buf.String(), "/survey/[token]") {
 		t.Fatalf("access log: %s", buf.String())
+	}
+}
+
+// Every line of a request carries its request ID once, written by the log handler: the access
+// line too, not also by its caller.
+func TestAccessLogRequestIDOnce(t *testing.T) {
+	var buf bytes.Buffer
+	st := storetest.SQLite(t)
+	log := slog.New(telemetry.ContextHandler{Handler: slog.NewJSONHandler(&buf, nil)})
+	s := &api.Server{Store: st, Auth: auth.NewService(st, time.Hour), Log: log}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
+	req.Header.Set("X-Request-ID", "req-once-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var access string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if strings.Contains(l, `"msg":"http"`) {
+			access = l
+		}
+	}
+	if strings.Count(access, `"request_id":"req-once-1"`) != 1 || strings.Count(access, "req-once-1") != 1 {
+		t.Fatalf("access line: %s", access)
 	}
 }
