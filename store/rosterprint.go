@@ -250,6 +250,8 @@ func (c *Comparer) Reset() error {
 // says is last merged with prints: unchanged from last, else from prints, and a fingerprint
 // of last neither repeated nor in prints is gone. The credit codes whose rows differ, appeared
 // or vanished go to the import's delta table, and last is named as the import's delta base.
+// Both are written as the walk produces them, a chunk or a batch at a time: the whole
+// extract's fingerprints are never held twice (26 MB a million rows).
 func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints, same []uint64) error {
 	// Sorted by credit code, rows in file order within one: the later row of a credit code
 	// wins, as in the merge.
@@ -265,76 +267,96 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 		n++
 	}
 	prints = prints[:n]
-	var out []byte // the extract's fingerprints, as stored
 	if last != nil {
-		// Both sorted: one walk writes what the extract says and finds the rows that differ,
-		// appeared or vanished.
-		out = make([]byte, 0, (len(last.sorted)+len(prints))*fingerprintSize)
-		put := func(p fingerprint) { out = append(append(out, p.key[:]...), p.hash[:]...) }
-		var delta [][]any
-		i, j := 0, 0
-		for i < len(prints) || j < len(last.sorted) {
-			switch {
-			case j == len(last.sorted) || i < len(prints) && compareKeys(prints[i].key, last.sorted[j].key) < 0:
-				put(prints[i]) // new
-				delta = append(delta, []any{string(prints[i].key[:])})
-				i++
-			case i == len(prints) || compareKeys(prints[i].key, last.sorted[j].key) > 0:
-				if same[j/64]&(1<<(j%64)) != 0 {
-					put(last.sorted[j]) // delivered again as it was
-				} else {
-					delta = append(delta, []any{string(last.sorted[j].key[:])}) // gone
-				}
-				j++
-			default:
-				put(prints[i])
-				if prints[i].hash != last.sorted[j].hash {
-					delta = append(delta, []any{string(prints[i].key[:])})
-				}
-				i, j = i+1, j+1
-			}
-		}
-		s.trace("delta listed", sorted)
 		t := quoteIdent(deltaTable(imp.ID))
 		for _, q := range []string{"DROP TABLE IF EXISTS " + t, "CREATE TABLE " + t + " (uscc TEXT PRIMARY KEY)"} {
 			if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
 				return translate(err, "staging")
 			}
 		}
-		if len(delta) > 0 {
-			if err := s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta); err != nil {
-				return err
-			}
-		}
 	}
-	s.trace("delta written", sorted)
-	defer s.trace("fingerprints written", sorted)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	defer s.trace("fingerprints and delta written", sorted)
+	var delta [][]any
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM roster_fingerprints WHERE import_id = ?", imp.ID).Error; err != nil {
 			return translate(err, "fingerprints")
 		}
 		const perChunk = (1 << 20) / fingerprintSize
-		total := len(out) / fingerprintSize
-		var buf []byte
-		if last == nil {
-			// The whole extract is prints: encoded a chunk at a time, not copied whole.
-			total, buf = len(prints), make([]byte, 0, perChunk*fingerprintSize)
-		}
-		for seq, start := 0, 0; start < total; seq, start = seq+1, start+perChunk {
-			end := min(start+perChunk, total)
-			var chunk []byte
-			if last != nil {
-				chunk = out[start*fingerprintSize : end*fingerprintSize]
-			} else {
-				buf = buf[:0]
-				for _, p := range prints[start:end] {
-					buf = append(append(buf, p.key[:]...), p.hash[:]...)
-				}
-				chunk = buf
+		chunk := make([]byte, 0, perChunk*fingerprintSize)
+		total, seq := 0, 0
+		writeChunk := func() error {
+			if len(chunk) == 0 {
+				return nil
 			}
 			if err := tx.Exec("INSERT INTO roster_fingerprints (import_id, seq, data) VALUES (?, ?, ?)", imp.ID, seq, chunk).Error; err != nil {
 				return translate(err, "fingerprints")
 			}
+			seq, chunk = seq+1, chunk[:0]
+			return nil
+		}
+		put := func(p fingerprint) error {
+			chunk = append(append(chunk, p.key[:]...), p.hash[:]...)
+			total++
+			if len(chunk) == cap(chunk) {
+				return writeChunk()
+			}
+			return nil
+		}
+		// The delta goes to PostgreSQL in batches through COPY on a connection of its own; SQLite's
+		// one writer is this transaction's, so there the list is written after it.
+		listed := func(k fingerprintKey) error {
+			delta = append(delta, []any{string(k[:])})
+			if len(delta) < stageBatch || s.dialect == SQLite {
+				return nil
+			}
+			err := s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta)
+			delta = delta[:0]
+			return err
+		}
+		if last == nil {
+			for _, p := range prints {
+				if err := put(p); err != nil {
+					return err
+				}
+			}
+		} else {
+			// Both sorted: one walk writes what the extract says and finds the rows that differ,
+			// appeared or vanished.
+			i, j := 0, 0
+			for i < len(prints) || j < len(last.sorted) {
+				var err error
+				switch {
+				case j == len(last.sorted) || i < len(prints) && compareKeys(prints[i].key, last.sorted[j].key) < 0:
+					if err = put(prints[i]); err == nil { // new
+						err = listed(prints[i].key)
+					}
+					i++
+				case i == len(prints) || compareKeys(prints[i].key, last.sorted[j].key) > 0:
+					if same[j/64]&(1<<(j%64)) != 0 {
+						err = put(last.sorted[j]) // delivered again as it was
+					} else {
+						err = listed(last.sorted[j].key) // gone
+					}
+					j++
+				default:
+					if err = put(prints[i]); err == nil && prints[i].hash != last.sorted[j].hash {
+						err = listed(prints[i].key)
+					}
+					i, j = i+1, j+1
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if len(delta) > 0 && s.dialect == Postgres {
+				if err := s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta); err != nil {
+					return err
+				}
+				delta = nil
+			}
+		}
+		if err := writeChunk(); err != nil {
+			return err
 		}
 		base := ""
 		if last != nil {
@@ -343,6 +365,10 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 		return translate(tx.Model(&RosterImport{}).Where("id = ?", imp.ID).
 			Updates(map[string]any{"fingerprints": total, "delta_base": base}).Error, "import")
 	})
+	if err != nil || len(delta) == 0 {
+		return err
+	}
+	return s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta)
 }
 
 // deltaValid reports whether an import's delta table still describes how its extract differs
