@@ -304,6 +304,14 @@ func (x *xlsxReader) readShared(f *zip.File, maxBytes int64) error {
 			}
 		case tokStart:
 			switch string(s.name) {
+			case "sst":
+				// The count the table announces sizes the references at once, so that they are
+				// not copied as they grow (4,000,000 texts: 32 MB, 72 MB while the last copy ran).
+				// It is believed only as far as the part can hold that many (an empty text is
+				// "<si/>", five bytes) and the bound allows.
+				if n, err := strconv.Atoi(string(s.attr("uniqueCount"))); err == nil && n > 0 && ss.refs == nil {
+					ss.refs = make([]uint64, 0, min(n, MaxSharedStrings, int(f.UncompressedSize64/5)))
+				}
 			case "si":
 				t.reset(MaxCellRunes)
 				inSI, phonetic = true, 0

@@ -222,14 +222,33 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 				return translate(err, "staging")
 			}
 		}
+		// probe: a delta that lists under a quarter of the extract is classified by looking up
+		// each of its credit codes by key in the source's rows and the roster (PostgreSQL). The
+		// planner would rather hash both whole: the source's partition has no statistics of its
+		// own yet, and it prices an index probe as a disk read. With 140,000 codes of a million
+		// the probes took 0.77 s, the hashes 1.27 s.
+		probe := false
 		if delta && s.dialect == Postgres {
-			// Both small, new and without statistics: analysed, the planner probes the source's
-			// rows and the roster by key for them instead of hashing the whole of both.
+			// Both small, new and without statistics: analysed, the planner knows their sizes.
 			for _, t := range []string{batch, quoteIdent(deltaTable(id))} {
 				if err := exec("ANALYZE " + t); err != nil {
 					return err
 				}
 			}
+			var listed int64
+			if err := tx.Raw(`SELECT count(*) FROM ` + quoteIdent(deltaTable(id))).Scan(&listed).Error; err != nil {
+				return translate(err, "staging")
+			}
+			probe = listed*4 < int64(imp.Fingerprints)
+		}
+		// byKey runs the statements that follow by index probes only (see probe), or as the
+		// planner likes again.
+		byKey := func(on bool) error {
+			v := map[bool]string{true: "off", false: "on"}[on]
+			if err := exec("SET LOCAL enable_hashjoin = " + v); err != nil {
+				return err
+			}
+			return exec("SET LOCAL enable_mergejoin = " + v)
 		}
 		empDiffers := "s.employees IS DISTINCT FROM c.employees"
 		empNew := "c.employees IS NOT NULL AND c.employees IS DISTINCT FROM o.employees"
@@ -315,12 +334,22 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			if first.OfSource && first.Roster {
 				counts.New, counts.Touched = int(delivered), int(delivered)
 			} else {
+				if probe {
+					if err := byKey(true); err != nil {
+						return err
+					}
+				}
 				start := time.Now()
 				if err := raw(`WITH c AS MATERIALIZED (` + classify + `), kept AS (INSERT INTO cls SELECT * FROM c WHERE ` + kept + `) ` +
 					countsOf + `c`).Scan(&counts).Error; err != nil {
 					return translate(err, "import counts")
 				}
 				s.trace("classify", start)
+				if probe {
+					if err := byKey(false); err != nil {
+						return err
+					}
+				}
 				// Temp tables have no statistics until analysed; without them the planner guesses badly.
 				if err := exec(`ANALYZE cls`); err != nil {
 					return err
@@ -412,10 +441,10 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		} else {
 			steps = append(steps, `CREATE INDEX temp.recompute_uscc ON recompute (uscc)`)
 		}
-		for _, q := range steps {
-			if err := exec(q); err != nil {
-				return err
-			}
+		// A delta's writes in place find their rows by key too (the gone rows of a month: 0.27
+		// against 0.45 s); deriving the organizations again does not (3.5 against 2.5 s).
+		if err := runSteps(exec, byKey, probe, steps); err != nil {
+			return err
 		}
 		swap := s.replaceSource(imp.Source, batchTable(id))
 		if delta || counts.Touched == 0 && counts.Gone == 0 {
@@ -460,10 +489,8 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			steps = append(steps, `ANALYZE dropped`)
 		}
 		steps = append(steps, `UPDATE organizations SET missing = TRUE, updated_at = @now WHERE uscc IN (SELECT uscc FROM dropped)`)
-		for _, q := range steps {
-			if err := exec(q); err != nil {
-				return err
-			}
+		if err := runSteps(exec, byKey, probe, steps); err != nil {
+			return err
 		}
 		// Conflicts among the organizations this extract delivers: those that had some and were
 		// left alone, and those derived again that have some now.
@@ -516,6 +543,24 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 		return translate(tx.Where("id = ?", id).Take(&out).Error, "import")
 	})
 	return out, err
+}
+
+// runSteps runs a merge's statements in order, by index probes only when probe is set.
+func runSteps(exec func(string) error, byKey func(bool) error, probe bool, steps []string) error {
+	if probe {
+		if err := byKey(true); err != nil {
+			return err
+		}
+	}
+	for _, q := range steps {
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+	if probe {
+		return byKey(false)
+	}
+	return nil
 }
 
 func prefixed(p string, cols []string) []string {

@@ -242,6 +242,62 @@ func (c *Comparer) Reset() error {
 	return translate(c.st.s.db.WithContext(c.st.ctx).Exec("DELETE FROM roster_issues WHERE import_id = ?", c.st.imp.ID).Error, "import issues")
 }
 
+// printRuns are an extract's fingerprints in file order, in runs of at most printRun: a run
+// never grows by copying once full (a million fingerprints held in one slice cost 26 MB, and
+// 47 MB while the last growth copied them), and the runs are sorted each and merged as they
+// are read (sorted).
+type printRuns struct {
+	runs [][]fingerprint
+	pos  []int // sorted: the next fingerprint of each run
+}
+
+// printRun is the most fingerprints a run holds (6.8 MB): a million are four runs.
+const printRun = 1 << 18
+
+func (r *printRuns) add(p fingerprint) {
+	last := len(r.runs) - 1
+	if last < 0 || len(r.runs[last]) == printRun {
+		// The first run grows as runs do, so that a small extract holds little; the next
+		// ones are whole at once.
+		var run []fingerprint
+		if last >= 0 {
+			run = make([]fingerprint, 0, printRun)
+		}
+		r.runs = append(r.runs, run)
+		last++
+	}
+	r.runs[last] = append(r.runs[last], p)
+}
+
+// sorted sorts each run by credit code, rows in file order within one, for next to read them
+// merged.
+func (r *printRuns) sorted() {
+	for _, run := range r.runs {
+		slices.SortStableFunc(run, func(a, b fingerprint) int { return compareKeys(a.key, b.key) })
+	}
+	r.pos = make([]int, len(r.runs))
+}
+
+// next returns the next credit code's fingerprint in key order: of a credit code given more
+// than once, the one of its last row (a later run holds later rows), as the merge keeps it.
+func (r *printRuns) next() (fingerprint, bool) {
+	var out fingerprint
+	found := false
+	for {
+		best := -1
+		for i, run := range r.runs {
+			if r.pos[i] < len(run) && (best < 0 || compareKeys(run[r.pos[i]].key, r.runs[best][r.pos[best]].key) < 0) {
+				best = i
+			}
+		}
+		if best < 0 || found && r.runs[best][r.pos[best]].key != out.key {
+			return out, found
+		}
+		out, found = r.runs[best][r.pos[best]], true
+		r.pos[best]++
+	}
+}
+
 // saveFingerprints stores an import's fingerprints (the last row of a credit code wins) in
 // 1 MiB chunks, replacing what an earlier attempt stored. Without the source's last
 // fingerprints, prints are the whole extract's. With them (last), prints hold only the rows
@@ -252,21 +308,12 @@ func (c *Comparer) Reset() error {
 // or vanished go to the import's delta table, and last is named as the import's delta base.
 // Both are written as the walk produces them, a chunk or a batch at a time: the whole
 // extract's fingerprints are never held twice (26 MB a million rows).
-func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints []fingerprint, last *Fingerprints, same []uint64) error {
+func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints *printRuns, last *Fingerprints, same []uint64) error {
 	// Sorted by credit code, rows in file order within one: the later row of a credit code
 	// wins, as in the merge.
 	sorted := time.Now()
-	slices.SortStableFunc(prints, func(a, b fingerprint) int { return compareKeys(a.key, b.key) })
+	prints.sorted()
 	s.trace("fingerprints sorted", sorted)
-	n := 0
-	for i, p := range prints {
-		if i+1 < len(prints) && prints[i+1].key == p.key {
-			continue
-		}
-		prints[n] = p
-		n++
-	}
-	prints = prints[:n]
 	if last != nil {
 		t := quoteIdent(deltaTable(imp.ID))
 		for _, q := range []string{"DROP TABLE IF EXISTS " + t, "CREATE TABLE " + t + " (uscc TEXT PRIMARY KEY)"} {
@@ -313,8 +360,9 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 			delta = delta[:0]
 			return err
 		}
+		p, more := prints.next()
 		if last == nil {
-			for _, p := range prints {
+			for ; more; p, more = prints.next() {
 				if err := put(p); err != nil {
 					return err
 				}
@@ -322,16 +370,16 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 		} else {
 			// Both sorted: one walk writes what the extract says and finds the rows that differ,
 			// appeared or vanished.
-			i, j := 0, 0
-			for i < len(prints) || j < len(last.sorted) {
+			j := 0
+			for more || j < len(last.sorted) {
 				var err error
 				switch {
-				case j == len(last.sorted) || i < len(prints) && compareKeys(prints[i].key, last.sorted[j].key) < 0:
-					if err = put(prints[i]); err == nil { // new
-						err = listed(prints[i].key)
+				case j == len(last.sorted) || more && compareKeys(p.key, last.sorted[j].key) < 0:
+					if err = put(p); err == nil { // new
+						err = listed(p.key)
 					}
-					i++
-				case i == len(prints) || compareKeys(prints[i].key, last.sorted[j].key) > 0:
+					p, more = prints.next()
+				case !more || compareKeys(p.key, last.sorted[j].key) > 0:
 					if same[j/64]&(1<<(j%64)) != 0 {
 						err = put(last.sorted[j]) // delivered again as it was
 					} else {
@@ -339,10 +387,11 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints [
 					}
 					j++
 				default:
-					if err = put(prints[i]); err == nil && prints[i].hash != last.sorted[j].hash {
-						err = listed(prints[i].key)
+					if err = put(p); err == nil && p.hash != last.sorted[j].hash {
+						err = listed(p.key)
 					}
-					i, j = i+1, j+1
+					p, more = prints.next()
+					j++
 				}
 				if err != nil {
 					return err

@@ -142,7 +142,7 @@ type Stager struct {
 	// are not last's: a bit in same marks a fingerprint of last the extract repeated, a bit in
 	// changed one whose credit code has a row in prints. noPrints: a row had no 18-character
 	// credit code (only tests stage such rows, never with last), so nothing is compared.
-	prints   []fingerprint
+	prints   printRuns
 	last     *Fingerprints
 	same     []uint64
 	changed  []uint64
@@ -198,18 +198,18 @@ func (st *Stager) Row(r StagedRow) error {
 					if st.changed[i/64]&bit == 0 {
 						st.same[i/64] |= bit
 					} else {
-						st.prints = append(st.prints, p)
+						st.prints.add(p)
 					}
 					return nil
 				}
 				st.changed[i/64] |= bit
 			}
 		}
-		st.prints = append(st.prints, p)
+		st.prints.add(p)
 	} else if st.last != nil {
 		return errors.New("store: a row without an 18-character credit code cannot be compared with the source's last extract")
 	} else {
-		st.noPrints, st.prints = true, nil
+		st.noPrints, st.prints = true, printRuns{}
 	}
 	// Built only for a row that is staged: most rows of a month are not.
 	var emp any
@@ -344,11 +344,11 @@ func (st *Stager) Flush() error {
 		return nil
 	}
 	prints, same := st.prints, st.same
-	st.prints, st.same, st.changed = nil, nil, nil
+	st.prints, st.same, st.changed = printRuns{}, nil, nil
 	if st.last != nil {
 		st.last.index = nil
 	}
-	return st.s.saveFingerprints(st.ctx, st.imp, prints, st.last, same)
+	return st.s.saveFingerprints(st.ctx, st.imp, &prints, st.last, same)
 }
 
 // Close stops a COPY that Flush did not finish: its rows are not committed, and the import
