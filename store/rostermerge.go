@@ -407,10 +407,13 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			 LEFT JOIN industry_mappings i2 ON i2.text = c.supervisor AND c.supervisor <> ''
 			 LEFT JOIN units iu ON iu.id = CASE WHEN i1.unit_id IS NULL OR i2.unit_id IS NULL OR i1.unit_id = i2.unit_id
 			   THEN COALESCE(i1.unit_id, i2.unit_id) END`
-		var steps []string
+		// (Never by index probes only: it joins the region names grouped, which have no index.)
 		if counts.New > 0 {
-			steps = append(steps, insertNew)
+			if err := exec(insertNew); err != nil {
+				return err
+			}
 		}
+		var steps []string
 		cols := strings.Join(batchColumns, ", ")
 		if delta {
 			// In place: what the source delivered before and not now stays, flagged missing (the
