@@ -298,6 +298,9 @@ func (r *printRuns) next() (fingerprint, bool) {
 	}
 }
 
+// deltaBatch is how many credit codes of a delta go to PostgreSQL in one COPY (1 MB).
+const deltaBatch = 1 << 14
+
 // saveFingerprints stores an import's fingerprints (the last row of a credit code wins) in
 // 1 MiB chunks, replacing what an earlier attempt stored. Without the source's last
 // fingerprints, prints are the whole extract's. With them (last), prints hold only the rows
@@ -353,7 +356,7 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints *
 		// one writer is this transaction's, so there the list is written after it.
 		listed := func(k fingerprintKey) error {
 			delta = append(delta, []any{string(k[:])})
-			if len(delta) < stageBatch || s.dialect == SQLite {
+			if len(delta) < deltaBatch || s.dialect == SQLite {
 				return nil
 			}
 			err := s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta)
