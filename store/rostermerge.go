@@ -242,7 +242,8 @@ func (s *Store) mergeImport(ctx context.Context, id string, pc ParseCounts, maxM
 			probe = listed*4 < int64(imp.Fingerprints)
 		}
 		// byKey runs the statements that follow by index probes only (see probe), or as the
-		// planner likes again.
+		// planner likes again. Every join of a statement run so must be on an indexed key: a
+		// nested loop over a relation without one rescans it for every row.
 		byKey := func(on bool) error {
 			v := map[bool]string{true: "off", false: "on"}[on]
 			if err := exec("SET LOCAL enable_hashjoin = " + v); err != nil {
