@@ -235,9 +235,10 @@ func (c *Comparer) Flush() error {
 	return c.st.flushIssues()
 }
 
-// Reset forgets the issues recorded so far (and the index), for the import to stage from the start.
+// Reset forgets the issues recorded so far, for the import to stage from the start (the
+// last extract's index stays, for the stager to compare with: see CompareWith).
 func (c *Comparer) Reset() error {
-	c.last.index, c.seen = nil, nil
+	c.seen = nil
 	c.st.issues = c.st.issues[:0]
 	return translate(c.st.s.db.WithContext(c.st.ctx).Exec("DELETE FROM roster_issues WHERE import_id = ?", c.st.imp.ID).Error, "import issues")
 }

@@ -168,7 +168,9 @@ func (st *Stager) CompareWith(last *Fingerprints) {
 	if last == nil {
 		return
 	}
-	last.buildIndex()
+	if last.index == nil { // a Comparer that gave up on the same extract leaves it built
+		last.buildIndex()
+	}
 	words := (last.Len() + 63) / 64
 	st.same, st.changed = make([]uint64, words), make([]uint64, words)
 }
