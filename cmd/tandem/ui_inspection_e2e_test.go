@@ -53,10 +53,23 @@ func (b *browser) typeTag(path, v string) {
 	b.pickStarting(path, v)
 }
 
-// typeDate types a date (as the picker shows it, 2026年12月3日) into field path's picker.
+// typeDate types a date (as the picker shows it, 2026年12月3日) into field path's picker. The
+// Enter that commits it also submits the form, as Enter in a form's input does: it waits for
+// that answer (a 422 for the fields not yet filled), so that the next tap is not swallowed by
+// the busy submit button and the late 422 does not come after it (CI once saw that: the
+// draft's 422 for its empty plan arrived after the plan was typed).
 func (b *browser) typeDate(path string, d time.Time) {
 	b.t.Helper()
 	b.fill(path, fmt.Sprintf("%d年%d月%d日\r", d.Year(), int(d.Month()), d.Day()))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if eval[bool](b, `!document.querySelector('.el-button.is-loading')`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.shot("failure")
+			b.t.Fatalf("browser (%s): the form stayed busy after the date of %s", b.vp.name, path)
+		}
+	}
 }
 
 // fieldError is the message Element Plus shows under form field path.
