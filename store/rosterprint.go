@@ -353,8 +353,9 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints *
 			}
 			return nil
 		}
-		// The delta goes to PostgreSQL in batches through COPY on a connection of its own; SQLite's
-		// one writer is this transaction's, so there the list is written after it.
+		// The delta goes to PostgreSQL in batches through COPY on a connection of its own, and
+		// what is left of it after this transaction; SQLite's one writer is this transaction's,
+		// so there the whole list is written after it.
 		listed := func(k fingerprintKey) error {
 			delta = append(delta, []any{string(k[:])})
 			if len(delta) < deltaBatch || s.dialect == SQLite {
@@ -400,12 +401,6 @@ func (s *Store) saveFingerprints(ctx context.Context, imp RosterImport, prints *
 				if err != nil {
 					return err
 				}
-			}
-			if len(delta) > 0 && s.dialect == Postgres {
-				if err := s.copyRows(ctx, deltaTable(imp.ID), []string{"uscc"}, delta); err != nil {
-					return err
-				}
-				delta = nil
 			}
 		}
 		if err := writeChunk(); err != nil {
