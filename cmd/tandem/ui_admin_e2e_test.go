@@ -82,8 +82,15 @@ func TestUIAdminEditors(t *testing.T) {
 			b.check("admin-tag-saved", "admin", "new-desktop", "new-phone")
 
 			// A calendar override: added (休息, the default), listed, then deleted.
-			b.do(chromedp.Click(`#tab-calendar`), chromedp.WaitVisible(`[data-test=override-form]`),
-				chromedp.SendKeys(`input[name=override-date]`, date), chromedp.SendKeys(`input[name=override-name]`, "本市调休"), chromedp.Click(`[data-test=override-save]`))
+			// The Enter that commits the typed date does not save the override without its 说明.
+			b.do(chromedp.Click(`#tab-calendar`), chromedp.WaitVisible(`[data-test=override-form]`))
+			sent := b.countPosts()
+			b.do(chromedp.SendKeys(`input[name=override-date]`, date+kb.Enter))
+			time.Sleep(500 * time.Millisecond)
+			if n := sent(); n != 0 {
+				t.Errorf("the date's Enter sent %d POSTs: it saved the override", n)
+			}
+			b.do(chromedp.SendKeys(`input[name=override-name]`, "本市调休"), chromedp.Click(`[data-test=override-save]`))
 			b.waitText("已调整为休息")
 			b.waitText("本市调休")
 			if !hasItem(admin.must(200, "GET", "/calendar/overrides", nil), "date", date, "name", "本市调休") {

@@ -73,6 +73,14 @@ func (b *browser) fill(path, v string) {
 	eval[any](b, `(() => { document.activeElement && document.activeElement.blur(); return null })()`)
 }
 
+// countPosts counts the POSTs the page sends from now on; the function it returns reads the count.
+func (b *browser) countPosts() func() int {
+	b.t.Helper()
+	eval[any](b, `(() => { window.__posts = 0; if (!window.__fetch) { window.__fetch = window.fetch;
+		window.fetch = (u, o) => { if ((o || {}).method === 'POST') window.__posts++; return window.__fetch(u, o) } } return null })()`)
+	return func() int { return eval[int](b, `window.__posts`) }
+}
+
 // choose picks the option labelled label of a radio-button field.
 func (b *browser) choose(path, label string) {
 	b.t.Helper()
@@ -378,6 +386,14 @@ func TestUIFormationApplication(t *testing.T) {
 			s.tap(`[data-field=members] > .el-button`)
 			s.fill("members[0].name", "张三")
 			s.choose("members[0].status", statuses["formal"])
+			// The Enter that commits a date commits the date: it does not send the half-filled
+			// form (before, it completed the task's form as 提交 does).
+			sent := s.countPosts()
+			s.typeDate("members[0].joined_on", time.Date(2020, 7, 1, 0, 0, 0, 0, time.Local))
+			time.Sleep(500 * time.Millisecond)
+			if n := sent(); n != 0 {
+				s.t.Errorf("the date's Enter sent %d POSTs: it submitted the form", n)
+			}
 			s.tap(`[data-test=complete]`)
 			s.waitText("填写有误")
 			shown := func() string {
