@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -98,11 +100,17 @@ func (o *Inspections) Draft(ctx context.Context, p domain.Principal, in DraftRou
 			RectificationLadder: o.RectificationLadder, RectificationRecheck: o.recheck(), RectificationDemoDay: o.RectificationDemoDay})
 }
 
-// Resubmit replaces a returned plan with the drafter's edit and sends it for review again.
+// Resubmit replaces a returned plan with the drafter's edit and sends it for review again. When
+// the round's workflow cannot be told, the returned plan is put back (store.UndoResubmit), so
+// that the drafter's next try is not refused as not returned while no review was asked.
 func (o *Inspections) Resubmit(ctx context.Context, p domain.Principal, id string, in DraftRound, idempotencyKey string) (store.InspectionRound, error) {
 	rules, err := o.rules(ctx)
 	if err != nil {
 		return store.InspectionRound{}, err
+	}
+	prev, err := o.Store.GetInspectionRound(ctx, p, id)
+	if err != nil {
+		return prev, err
 	}
 	r, err := o.Store.ResubmitInspectionRound(ctx, p, id, in.store(), rules)
 	if err != nil {
@@ -112,8 +120,18 @@ func (o *Inspections) Resubmit(ctx context.Context, p domain.Principal, id strin
 	for i, t := range r.Targets {
 		targets[i] = t.UnitID
 	}
-	return r, o.signalRound(ctx, r, workflows.SignalPlanResubmitted, workflows.PlanResubmitted{Key: signalKey(p, idempotencyKey),
+	err = o.signalRound(ctx, r, workflows.SignalPlanResubmitted, workflows.PlanResubmitted{Key: signalKey(p, idempotencyKey),
 		Actor: p.Username, Title: r.Title, Targets: targets, Methods: r.Methods})
+	if err == nil {
+		return r, nil
+	}
+	// The request may be ending; the plan must be put back all the same.
+	if uerr := o.Store.UndoResubmit(context.WithoutCancel(ctx), p.Username, id, prev); uerr != nil {
+		o.Log.ErrorContext(ctx, "undoing a resubmission failed: the round waits for a review nobody was asked for",
+			"round", id, "error", uerr)
+		return r, errors.Join(err, fmt.Errorf("undoing the resubmission of round %s: %w", id, uerr))
+	}
+	return prev, err
 }
 
 // SetTeam names the round's team (回避 checked by the store) and starts the field work.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"tandem/activities"
@@ -25,6 +26,7 @@ type acceptingEngine struct {
 	inputs   []any
 	signals  []string
 	payloads []any
+	down     bool // signals are refused, as by an engine that cannot be reached
 }
 
 func (e *acceptingEngine) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
@@ -34,6 +36,9 @@ func (e *acceptingEngine) ExecuteWorkflow(_ context.Context, o client.StartWorkf
 }
 
 func (e *acceptingEngine) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
+	if e.down {
+		return serviceerror.NewUnavailable("engine down")
+	}
 	e.signals = append(e.signals, id+" "+name)
 	e.payloads = append(e.payloads, arg)
 	return nil
@@ -314,5 +319,43 @@ func TestInspectionRound(t *testing.T) {
 		if _, err := st.GetInspectionRound(ctx, domain.Principal{Username: "nobody"}, r.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("a stranger reads the round: %v", err)
 		}
+
+		// A returned plan resubmitted while the engine cannot be reached: the caller gets the 503,
+		// the plan is returned as it was (not left 方案审核中 with no review asked), and the next try,
+		// the engine back, sends it for review.
+		t.Run("ResubmitWhileTheEngineIsDown", func(t *testing.T) {
+			// The fixture's Monday again (the report above moved the clock on): the draft's dates follow it.
+			st.Now = func() time.Time { return time.Date(2026, 11, 16, 10, 0, 0, 0, calendar.Shanghai) }
+			r, err := f.ops.Inspections.Draft(ctx, f.drafter, f.draft())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SetInspectionStatus(ctx, r.ID, domain.InspectionReturned, "reviewer", map[string]any{"reason": "请补充督查安排"}); err != nil {
+				t.Fatal(err)
+			}
+			edit := f.draft()
+			edit.Title, edit.Targets = "双同步专项督查（修改）", []string{f.town.ID}
+			signals := len(f.eng.signals)
+			f.eng.down = true
+			_, err = f.ops.Inspections.Resubmit(ctx, f.drafter, r.ID, edit, "k1")
+			f.eng.down = false
+			wantUnavailable(t, err, "无法联系专项督查流程，请稍后重试")
+			got, err := st.GetInspectionRound(ctx, f.drafter, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != domain.InspectionReturned || got.Title != "双同步专项督查" || len(got.Targets) != 3 || got.Targets[0].UnitID != f.town.ID ||
+				got.Targets[2].UnitID != f.committee.ID {
+				t.Fatalf("after a resubmission the engine missed, the round is %s %q with %d targets", got.Status, got.Title, len(got.Targets))
+			}
+			again, err := f.ops.Inspections.Resubmit(ctx, f.drafter, r.ID, edit, "k2")
+			if err != nil {
+				t.Fatalf("the drafter's next try: %v", err)
+			}
+			if again.Status != domain.InspectionPlanReview || again.Title != edit.Title || len(again.Targets) != 1 ||
+				len(f.eng.signals) != signals+1 || f.eng.signals[signals] != r.WorkflowID+" "+workflows.SignalPlanResubmitted {
+				t.Fatalf("the next try: %s %q, %d targets; signals %v", again.Status, again.Title, len(again.Targets), f.eng.signals[signals:])
+			}
+		})
 	})
 }

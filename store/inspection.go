@@ -330,6 +330,37 @@ func (s *Store) ResubmitInspectionRound(ctx context.Context, p domain.Principal,
 	return s.GetInspectionRound(ctx, p, id)
 }
 
+// UndoResubmit puts back the returned plan prev (the round as it was read before
+// ResubmitInspectionRound) when the round's workflow could not be told of the resubmission
+// (app.Inspections.Resubmit): the round is 方案已退回 again and its drafter may send it again.
+// Before, the round stayed 方案审核中 with no review task, and a second try was refused as not
+// returned. Only a round still in plan review changes; the undo is audited.
+func (s *Store) UndoResubmit(ctx context.Context, actor, id string, prev InspectionRound) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&InspectionRound{}).Where("id = ? AND status = ?", id, domain.InspectionPlanReview).Updates(map[string]any{
+			"title": prev.Title, "theme": prev.Theme, "methods": jsonList(prev.Methods), "field_from": prev.FieldFrom,
+			"field_to": prev.FieldTo, "plan": prev.Plan, "status": domain.InspectionReturned, "updated_at": s.Now()})
+		if res.Error != nil {
+			return translate(res.Error, "inspection round")
+		}
+		if res.RowsAffected != 1 {
+			return domain.Errorf(domain.ECONFLICT, "督查方案已不在审核中，无法撤回重新提交")
+		}
+		if err := tx.Where("round_id = ?", id).Delete(&InspectionTarget{}).Error; err != nil {
+			return translate(err, "inspection targets")
+		}
+		targets := make([]unitRow, len(prev.Targets))
+		for i, t := range prev.Targets {
+			targets[i] = unitRow{ID: t.UnitID, Path: t.UnitPath}
+		}
+		if err := tx.Create(targetRows(id, targets)).Error; err != nil {
+			return translate(err, "inspection targets")
+		}
+		return s.audit(ctx, tx, actor, "inspection.resubmit_undone", "inspection_round", id, prev.SponsorPath, nil,
+			map[string]any{"reason": "the workflow could not be signalled"})
+	})
+}
+
 // SetInspectionStatus records where a round's workflow is and the decision that led there.
 func (s *Store) SetInspectionStatus(ctx context.Context, id string, status domain.InspectionStatus, actor string, detail map[string]any) error {
 	if !status.Valid() {
