@@ -250,6 +250,20 @@ func targetRows(roundID string, targets []unitRow) []InspectionTarget {
 	return out
 }
 
+// planColumns are the columns of a round that hold its plan, with the status it goes to.
+func (s *Store) planColumns(d RoundDraft, status domain.InspectionStatus) map[string]any {
+	return map[string]any{"title": d.Title, "theme": d.Theme, "methods": jsonList(d.Methods), "field_from": d.FieldFrom,
+		"field_to": d.FieldTo, "plan": d.Plan, "status": status, "updated_at": s.Now()}
+}
+
+// replaceTargets makes targets, in order, the round's targets.
+func replaceTargets(tx *gorm.DB, roundID string, targets []unitRow) error {
+	if err := tx.Where("round_id = ?", roundID).Delete(&InspectionTarget{}).Error; err != nil {
+		return translate(err, "inspection targets")
+	}
+	return translate(tx.Create(targetRows(roundID, targets)).Error, "inspection targets")
+}
+
 func jsonList(xs []string) string {
 	if xs == nil {
 		xs = []string{}
@@ -310,17 +324,13 @@ func (s *Store) ResubmitInspectionRound(ctx context.Context, p domain.Principal,
 		for _, t := range r.Targets {
 			old.Targets = append(old.Targets, t.UnitID)
 		}
-		res := tx.Model(&InspectionRound{}).Where("id = ? AND status = ?", id, domain.InspectionReturned).Updates(map[string]any{
-			"title": d.Title, "theme": d.Theme, "methods": jsonList(d.Methods), "field_from": d.FieldFrom, "field_to": d.FieldTo,
-			"plan": d.Plan, "status": domain.InspectionPlanReview, "updated_at": s.Now()})
+		res := tx.Model(&InspectionRound{}).Where("id = ? AND status = ?", id, domain.InspectionReturned).
+			Updates(s.planColumns(d, domain.InspectionPlanReview))
 		if res.Error != nil || res.RowsAffected != 1 {
 			return domain.Errorf(domain.ECONFLICT, "督查方案已被修改，请刷新")
 		}
-		if err := tx.Where("round_id = ?", id).Delete(&InspectionTarget{}).Error; err != nil {
-			return translate(err, "inspection targets")
-		}
-		if err := tx.Create(targetRows(id, targets)).Error; err != nil {
-			return translate(err, "inspection targets")
+		if err := replaceTargets(tx, id, targets); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, p.Username, "inspection.resubmit", "inspection_round", id, r.SponsorPath, old, d)
 	})
@@ -337,24 +347,21 @@ func (s *Store) ResubmitInspectionRound(ctx context.Context, p domain.Principal,
 // returned. Only a round still in plan review changes; the undo is audited.
 func (s *Store) UndoResubmit(ctx context.Context, actor, id string, prev InspectionRound) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&InspectionRound{}).Where("id = ? AND status = ?", id, domain.InspectionPlanReview).Updates(map[string]any{
-			"title": prev.Title, "theme": prev.Theme, "methods": jsonList(prev.Methods), "field_from": prev.FieldFrom,
-			"field_to": prev.FieldTo, "plan": prev.Plan, "status": domain.InspectionReturned, "updated_at": s.Now()})
+		plan := RoundDraft{Title: prev.Title, Theme: prev.Theme, Methods: prev.Methods, FieldFrom: prev.FieldFrom, FieldTo: prev.FieldTo, Plan: prev.Plan}
+		res := tx.Model(&InspectionRound{}).Where("id = ? AND status = ?", id, domain.InspectionPlanReview).
+			Updates(s.planColumns(plan, domain.InspectionReturned))
 		if res.Error != nil {
 			return translate(res.Error, "inspection round")
 		}
 		if res.RowsAffected != 1 {
 			return domain.Errorf(domain.ECONFLICT, "督查方案已不在审核中，无法撤回重新提交")
 		}
-		if err := tx.Where("round_id = ?", id).Delete(&InspectionTarget{}).Error; err != nil {
-			return translate(err, "inspection targets")
-		}
 		targets := make([]unitRow, len(prev.Targets))
 		for i, t := range prev.Targets {
 			targets[i] = unitRow{ID: t.UnitID, Path: t.UnitPath}
 		}
-		if err := tx.Create(targetRows(id, targets)).Error; err != nil {
-			return translate(err, "inspection targets")
+		if err := replaceTargets(tx, id, targets); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, actor, "inspection.resubmit_undone", "inspection_round", id, prev.SponsorPath, nil,
 			map[string]any{"reason": "the workflow could not be signalled"})
